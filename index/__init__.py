@@ -1,0 +1,28 @@
+"""variorum's engine: ingestion, Whoosh index, search (headless: no UI imports)."""
+
+from .corpus import Corpus
+from .errors import (
+    CorpusError,
+    IndexBusyError,
+    IndexMissingError,
+    NotFoundError,
+    QueryError,
+    VariorumError,
+)
+from .models import Article, ArticleMeta, SearchHit, SearchResult, Skipped, UpdateReport
+
+__all__ = [
+    "Article",
+    "ArticleMeta",
+    "Corpus",
+    "CorpusError",
+    "IndexBusyError",
+    "IndexMissingError",
+    "NotFoundError",
+    "QueryError",
+    "SearchHit",
+    "SearchResult",
+    "Skipped",
+    "UpdateReport",
+    "VariorumError",
+]

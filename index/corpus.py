@@ -1,0 +1,236 @@
+"""The engine's front door: one object per corpus, used by the CLI and the TUI.
+
+>>> c = Corpus("sample_corpus", index_dir=tmp)
+>>> c.update()                       # UpdateReport
+>>> c.search('"Town College"')       # SearchResult with spans into bodies
+>>> c.get("004_f4557d851bb201a9.txt")  # Article (id, id prefix or path)
+
+All methods are thread-safe (one lock per corpus): the TUI calls them from
+worker threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from whoosh import index as windex
+
+from . import indexer
+from . import search as qs
+from .errors import IndexMissingError, NotFoundError
+from .models import Article, ArticleMeta, SearchHit, SearchResult, UpdateReport
+from .paths import index_dir_for
+from .store import Store
+
+SUGGEST_BELOW = 3  # offer "did you mean" when a query finds fewer articles than this
+
+
+class Corpus:
+    def __init__(self, root: str | Path, index_dir: str | Path | None = None):
+        self.root = Path(root).expanduser().resolve()
+        self.index_dir = Path(index_dir).expanduser() if index_dir else index_dir_for(self.root)
+        self._lock = threading.RLock()
+        self._ix: windex.Index | None = None
+        self._searcher = None
+        self._store: Store | None = None
+        self._vocab: tuple[list[str], list[int]] | None = None
+
+    # ------------------------------------------------------------- lifecycle
+    @property
+    def has_index(self) -> bool:
+        return windex.exists_in(self.index_dir / indexer.WHOOSH_DIR) and (
+            self.index_dir / indexer.STORE_FILE
+        ).exists()
+
+    def update(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+        procs: int | None = None,
+    ) -> UpdateReport:
+        report = indexer.update(
+            self.root, self.index_dir, progress=progress, cancel=cancel, procs=procs
+        )
+        with self._lock:
+            self._vocab = None
+            if self._searcher is not None:
+                self._searcher = self._searcher.refresh()
+        return report
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            if self._store is not None:
+                self._store.close()
+            self._searcher = self._store = self._ix = None
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _open(self) -> None:
+        if self._store is not None:
+            return
+        if not self.has_index:
+            raise IndexMissingError(
+                f"{self.root} is not indexed yet: run `variorum index {self.root}`"
+            )
+        self._ix = indexer.open_index(self.index_dir)
+        self._store = Store(self.index_dir / indexer.STORE_FILE, readonly=True)
+
+    def _s(self):
+        self._open()
+        if self._searcher is None:
+            self._searcher = self._ix.searcher()
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+            self._vocab = None
+        return self._searcher
+
+    @property
+    def store(self) -> Store:
+        with self._lock:
+            self._open()
+            return self._store
+
+    # -------------------------------------------------------------- articles
+    def articles(self) -> list[ArticleMeta]:
+        with self._lock:
+            return self.store.list_articles()
+
+    def count(self) -> int:
+        with self._lock:
+            return self.store.count()
+
+    def resolve(self, ref: str) -> str:
+        """An article id from an id, a unique id prefix or a file path."""
+        with self._lock:
+            store = self.store
+            ref = ref.strip()
+            if store.meta_by_id(ref):
+                return ref
+            if len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref):
+                ids = store.ids_with_prefix(ref)
+                if len(ids) == 1:
+                    return ids[0]
+                if len(ids) > 1:
+                    raise NotFoundError(f"id prefix {ref!r} is ambiguous: {', '.join(ids)}…")
+            for rel in self._relpaths(ref):
+                ids = store.ids_for_path(rel)
+                if len(ids) == 1:
+                    return ids[0]
+                if len(ids) > 1:
+                    raise NotFoundError(
+                        f"{rel} holds {len(ids)} articles; give one id, e.g. {ids[0]}"
+                    )
+            raise NotFoundError(f"no article with id or path {ref!r} in {self.root}")
+
+    def _relpaths(self, ref: str) -> list[str]:
+        out = [ref.replace("\\", "/").lstrip("./") if ref.startswith("./") else ref]
+        p = Path(ref).expanduser()
+        for cand in (p, Path.cwd() / p):
+            try:
+                out.append(cand.resolve().relative_to(self.root).as_posix())
+            except (ValueError, OSError):
+                pass
+        return out
+
+    def get(self, ref: str) -> Article:
+        with self._lock:
+            id_ = self.resolve(ref)
+            meta, h = self.store.meta_by_id(id_)
+            text = self.store.body(h) or ""
+            return Article(**meta.__dict__, text=text)
+
+    # ---------------------------------------------------------------- search
+    def search(self, qstring: str, limit: int | None = 10, spans: bool = True) -> SearchResult:
+        """Run a query. With ``spans``, each hit carries a snippet and the
+        character spans of all its hits; without, only ids/titles/scores
+        (what a list needs, for many hits at once)."""
+        with self._lock:
+            searcher = self._s()
+            q = qs.parse(qstring, self._ix.schema)
+            results, total = qs.run(searcher, q, limit)
+            terms, phrases = qs.match_sets(q, searcher.reader()) if spans else (set(), [])
+            hits = []
+            for r in results:
+                text = self._store.body(r["hash"]) if spans else None
+                sp = qs.hit_spans(text, terms, phrases) if text else []
+                hits.append(
+                    SearchHit(
+                        id=r["id"],
+                        path=r["path"],
+                        title=r["title"],
+                        score=float(r.score),
+                        snippet=qs.snippet(text, sp) if text else "",
+                        spans=sp,
+                        source=r.get("source"),
+                        date=r["date"].date().isoformat() if r.get("date") else None,
+                    )
+                )
+            suggestion = self.suggest(qstring, total) if total < SUGGEST_BELOW else None
+            return SearchResult(query=qstring, total=total, hits=hits, suggestion=suggestion)
+
+    def spans(self, ref: str, qstring: str) -> list[tuple[int, int]]:
+        """The hit spans of ``qstring`` in one article's body."""
+        with self._lock:
+            searcher = self._s()
+            q = qs.parse(qstring, self._ix.schema)
+            terms, phrases = qs.match_sets(q, searcher.reader())
+            return qs.hit_spans(self.get(ref).text, terms, phrases)
+
+    def suggest(self, qstring: str, total: int | None = None) -> str | None:
+        """A corrected query that finds more, or None."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        with self._lock:
+            self._s()
+            if self._vocab is None:
+                words, dfs = self._store.vocab()
+                self._vocab = (words, dfs)
+            words, dfs = self._vocab
+            df_of = dict(zip(words, dfs, strict=True)) if words else {}
+
+            def candidates(w: str):
+                maxd = 1 if len(w) <= 4 else 2
+                found = process.extract(
+                    w, words, scorer=Levenshtein.distance, score_cutoff=maxd, limit=25
+                )
+                return [(c, d, dfs[i]) for c, d, i in found]
+
+            fixed = qs.correct(qstring, df_of.get, candidates)
+            if not fixed:
+                return None
+            if total is None:
+                total = len(self._s().search(qs.parse(qstring, self._ix.schema), limit=1))
+            try:
+                found = len(self._s().search(qs.parse(fixed, self._ix.schema), limit=1))
+            except Exception:
+                return None
+            return fixed if found > total else None
+
+    def similar(self, ref: str, limit: int = 10) -> list[SearchHit]:
+        """Articles most like this one (Whoosh's more-like-this over body terms)."""
+        with self._lock:
+            art = self.get(ref)
+            searcher = self._s()
+            docnum = searcher.document_number(id=art.id)
+            if docnum is None:
+                return []
+            results = searcher.more_like(docnum, "body", text=art.text, top=limit)
+            out = []
+            for r in results:
+                text = self._store.body(r["hash"]) or ""
+                out.append(
+                    SearchHit(id=r["id"], path=r["path"], title=r["title"],
+                              score=float(r.score), snippet=qs.snippet(text, []), spans=[],
+                              source=r.get("source"),
+                              date=r["date"].date().isoformat() if r.get("date") else None)
+                )
+            return out

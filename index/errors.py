@@ -1,0 +1,25 @@
+"""Errors the engine raises for bad input: each carries a one-line message."""
+
+
+class VariorumError(Exception):
+    """Base class: ``str(err)`` is a complete, user-facing sentence."""
+
+
+class CorpusError(VariorumError):
+    """The corpus folder is missing or unusable."""
+
+
+class IndexMissingError(VariorumError):
+    """No index for this corpus yet."""
+
+
+class IndexBusyError(VariorumError):
+    """Another process holds the index's write lock."""
+
+
+class QueryError(VariorumError):
+    """A search query that cannot be parsed or run."""
+
+
+class NotFoundError(VariorumError):
+    """No article matches an id or path."""

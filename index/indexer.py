@@ -1,0 +1,367 @@
+"""Building and incrementally updating a corpus index.
+
+An index directory holds a Whoosh index (``whoosh/``) and a SQLite store
+(``store.sqlite``, see :mod:`index.store`). One run:
+
+1. scans the corpus and compares size/mtime with the manifest: unchanged files
+   are not opened, so re-indexing an unchanged corpus costs a directory walk;
+2. reads new and changed files in worker processes (both cores), each worker
+   writing its own Whoosh segment, computing bodies and vocabulary as it goes;
+3. deletes the documents of changed/deleted files, adds the workers' segments
+   and writes the new Whoosh TOC: the one atomic step. Until it happens the
+   previous generation stays the index, so a killed indexer loses nothing;
+4. records the run in the store in one transaction. Every step is idempotent,
+   so a run killed between 3 and 4 is repaired by the next one.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing as mp
+import os
+import queue
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from whoosh import fields, index
+from whoosh.writing import SegmentWriter
+
+from .analysis import BodyField, NewsAnalyzer, spellable, spelling_words, term_positions
+from .errors import CorpusError, IndexBusyError
+from .fastwrite import BulkSegmentWriter
+from .ingest import FileEntry, content_hash, read_file, scan
+from .models import Article, ArticleMeta, Skipped, UpdateReport
+from .store import Store, compress
+
+WHOOSH_DIR = "whoosh"
+STORE_FILE = "store.sqlite"
+PARALLEL_MIN_FILES = 400  # below this, spawning workers costs more than it saves
+WORKER_LIMIT_MB = 512  # Whoosh posting pool per worker: large, so runs rarely spill
+
+
+def schema() -> fields.Schema:
+    plain = NewsAnalyzer(stemming=False)
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        path=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=NewsAnalyzer(), stored=True, field_boost=2.0),
+        source=fields.TEXT(analyzer=plain, stored=True),
+        author=fields.TEXT(analyzer=plain, stored=True),
+        date=fields.DATETIME(stored=True),
+        hash=fields.STORED(),
+        body=BodyField(),
+    )
+
+
+def open_index(index_dir: Path, create: bool = False) -> index.Index | None:
+    wdir = index_dir / WHOOSH_DIR
+    if index.exists_in(wdir):
+        return index.open_dir(wdir)
+    if not create:
+        return None
+    wdir.mkdir(parents=True, exist_ok=True)
+    return index.create_in(wdir, schema())
+
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class _Part:
+    """What one worker gives back for its share of the files."""
+
+    segment: object | None = None
+    files: list[tuple[FileEntry, str | None, list[tuple[ArticleMeta, str]], list[Skipped]]] = (
+        field(default_factory=list)
+    )
+    bodies: list[tuple[str, bytes]] = field(default_factory=list)
+    vocab: Counter = field(default_factory=Counter)
+    unchanged: list[FileEntry] = field(default_factory=list)
+    cancelled: bool = False
+
+
+# Set in each worker process by _init_worker.
+_cancel_event = None
+_progress_queue = None
+
+
+def _init_worker(cancel_event, progress_queue) -> None:
+    global _cancel_event, _progress_queue
+    _cancel_event, _progress_queue = cancel_event, progress_queue
+
+
+def _doc_fields(a: Article, h: str, body) -> dict:
+    doc = {"id": a.id, "path": a.path, "title": a.title, "hash": h, "body": body}
+    if a.source:
+        doc["source"] = a.source
+    if a.author:
+        doc["author"] = a.author
+    if a.date:
+        try:
+            doc["date"] = datetime.fromisoformat(a.date).replace(tzinfo=None)
+        except ValueError:
+            pass
+    return doc
+
+
+def _index_part(
+    index_dir: str, root: str, entries: list[FileEntry], known_sha: dict[str, str]
+) -> _Part:
+    """Read ``entries`` and write them into a new Whoosh segment (no lock taken:
+    the parent holds the index's write lock)."""
+    ix = index.open_dir(Path(index_dir, WHOOSH_DIR))
+    writer = BulkSegmentWriter(ix, _lk=False, limitmb=WORKER_LIMIT_MB)
+    # Millions of posting tuples make the cyclic GC rescan the pool again and
+    # again; nothing built here is cyclic, so pause it for the bulk work.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    part = _Part()
+    rootp = Path(root)
+    added = False
+    pending = 0
+    try:
+        for entry in entries:
+            if _cancel_event is not None and _cancel_event.is_set():
+                part.cancelled = True
+                break
+            res = read_file(rootp, entry)
+            pending += 1
+            if pending >= 25 and _progress_queue is not None:
+                _progress_queue.put(pending)
+                pending = 0
+            if res.sha is not None and known_sha.get(entry.path) == res.sha:
+                part.unchanged.append(entry)  # touched, not changed
+                continue
+            metas = []
+            for a in res.articles:
+                h = content_hash(a.text)
+                words: set[str] = set()
+                positions = term_positions(a.text, words)  # BodyField takes it as is
+                writer.add_document(**_doc_fields(a, h, positions))
+                added = True
+                part.bodies.append((h, compress(a.text)))
+                part.vocab.update(spellable(words))
+                metas.append((a.meta, h))
+            part.files.append((entry, res.sha, metas, res.skipped))
+        if pending and _progress_queue is not None:
+            _progress_queue.put(pending)
+        if part.cancelled or not added:
+            writer.cancel()
+        else:
+            part.segment = writer._finalize_segment()
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return part
+
+
+def _split(entries: list[FileEntry], n: int) -> list[list[FileEntry]]:
+    """Deal files to ``n`` workers so each gets about the same number of bytes."""
+    parts: list[list[FileEntry]] = [[] for _ in range(n)]
+    loads = [0] * n
+    for e in sorted(entries, key=lambda e: -e.size):
+        i = loads.index(min(loads))
+        parts[i].append(e)
+        loads[i] += e.size + 2048
+    return [sorted(p, key=lambda e: e.path) for p in parts if p]
+
+
+def _run_parts(
+    index_dir: Path,
+    root: Path,
+    entries: list[FileEntry],
+    known_sha: dict[str, str],
+    procs: int,
+    progress: Progress | None,
+    cancel: Callable[[], bool] | None,
+) -> list[_Part]:
+    total = len(entries)
+    if procs <= 1 or total < PARALLEL_MIN_FILES:
+        _init_worker(None, None)
+        part = _index_part(str(index_dir), str(root), entries, known_sha)
+        if progress:
+            progress(total, total)
+        return [part]
+
+    ctx = mp.get_context("spawn")  # safe from a threaded caller (the TUI)
+    cancel_event = ctx.Event()
+    progress_queue = ctx.Queue()
+    chunks = _split(entries, procs)
+    done = 0
+    # A ProcessPoolExecutor (unlike multiprocessing.Pool) fails fast with
+    # BrokenProcessPool when a worker dies, instead of waiting forever.
+    with ProcessPoolExecutor(
+        len(chunks), mp_context=ctx, initializer=_init_worker,
+        initargs=(cancel_event, progress_queue),
+    ) as pool:
+        futures = [
+            pool.submit(_index_part, str(index_dir), str(root), c, known_sha) for c in chunks
+        ]
+        while not all(f.done() for f in futures):
+            if cancel is not None and cancel():
+                cancel_event.set()
+            try:
+                done += progress_queue.get(timeout=0.1)
+                while True:
+                    done += progress_queue.get_nowait()
+            except queue.Empty:
+                pass
+            if progress:
+                progress(min(done, total), total)
+        parts = [f.result() for f in futures]  # re-raises a worker's exception
+    if progress:
+        progress(total, total)
+    return parts
+
+
+def _abort(writer: SegmentWriter) -> None:
+    """Give up a write and always release the lock.
+
+    Whoosh 2.7's ``commit()`` leaves the write lock held when it raises; a
+    writer that failed must never keep the index locked. Segment files the
+    workers wrote are not in any TOC; Whoosh's ``clean_files`` removes them at
+    the next commit.
+    """
+    try:
+        if not writer.is_closed:
+            writer.cancel()
+    except Exception:
+        pass
+    finally:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None:
+            try:
+                lock.release()
+            except Exception:
+                pass
+
+
+def update(
+    root: Path,
+    index_dir: Path,
+    *,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    procs: int | None = None,
+) -> UpdateReport:
+    """Bring the index at ``index_dir`` up to date with the corpus at ``root``."""
+    t0 = time.perf_counter()
+    root = root.resolve()
+    if not root.is_dir():
+        raise CorpusError(f"corpus folder not found: {root}")
+    index_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(index_dir / STORE_FILE)
+    try:
+        return _update(root, index_dir, store, progress, cancel, procs, t0)
+    finally:
+        store.close()
+
+
+def _update(root, index_dir, store, progress, cancel, procs, t0) -> UpdateReport:
+    report = UpdateReport(corpus=str(root), index_dir=str(index_dir))
+    ix = open_index(index_dir, create=True)
+    store.set_meta("corpus", str(root))
+    entries, scan_skips = scan(root)
+    manifest = store.manifest()
+    seen = {e.path for e in entries}
+    deleted = [p for p in manifest if p not in seen]
+    to_read = []
+    known_sha: dict[str, str] = {}
+    for e in entries:
+        old = manifest.get(e.path)
+        if old is None:
+            to_read.append(e)
+        elif (old[0], old[1]) != (e.size, e.mtime_ns):
+            to_read.append(e)
+            if old[2]:
+                known_sha[e.path] = old[2]
+    report.files_unchanged = len(entries) - len(to_read)
+
+    if not to_read and not deleted:
+        report.articles_total = store.count()
+        report.skipped = scan_skips + store.skipped()
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    try:
+        writer = SegmentWriter(ix, timeout=0.0)
+    except index.LockError:
+        raise IndexBusyError(
+            f"another indexer is writing {index_dir}; try again when it has finished"
+        ) from None
+
+    parts: list[_Part] = []
+    try:
+        parts = _run_parts(
+            index_dir, root, to_read, known_sha, procs or os.cpu_count() or 1, progress, cancel
+        )
+        if any(p.cancelled for p in parts) or (cancel is not None and cancel()):
+            _abort(writer)
+            report.cancelled = True
+            report.seconds = time.perf_counter() - t0
+            return report
+
+        touched = [e for p in parts for e in p.unchanged]
+        changed_files = [f for p in parts for f in p.files]
+        touched_paths = {e.path for e in touched}
+        replaced = [e.path for e in to_read if e.path not in touched_paths]
+        # Documents of changed and deleted files go; so do any left by a run
+        # that was killed after its Whoosh commit (hence new files too).
+        for path in replaced + deleted:
+            writer.delete_by_term("path", path)
+        store.put_bodies(b for p in parts for b in p.bodies)
+
+        segments = writer._merge_segments(None, None, None)
+        segments += [p.segment for p in parts if p.segment is not None]
+        if writer._added:  # the merge policy merged small segments into this writer
+            segments.append(writer._finalize_segment())
+        else:
+            writer._close_segment()
+        writer._commit_toc(segments)
+        writer._finish()
+    except BaseException:
+        _abort(writer)
+        raise
+
+    # Whoosh has committed: record the run.
+    removed_ids = [i for p in replaced + deleted for i in manifest.get(p, (0, 0, None, []))[3]]
+    vocab = Counter()
+    for p in parts:
+        vocab.update(p.vocab)
+    for i in removed_ids:
+        got = store.meta_by_id(i)
+        body = store.body(got[1]) if got else None
+        if body:
+            vocab.subtract(spelling_words(body))
+    vocab = Counter({w: n for w, n in vocab.items() if n})
+    new_articles = [(m, h) for (_e, _s, metas, _k) in changed_files for m, h in metas]
+    store.apply(
+        files=[(e.path, e.size, e.mtime_ns, sha, [m.id for m, _ in metas], skips)
+               for e, sha, metas, skips in changed_files],
+        deleted_paths=deleted,
+        articles=new_articles,
+        removed_ids=removed_ids,
+        vocab_delta=vocab,
+    )
+    store.touch_files([(e.path, e.size, e.mtime_ns) for e in touched])
+
+    report.files_new = sum(1 for e, *_ in changed_files if e.path not in manifest)
+    report.files_changed = len(changed_files) - report.files_new
+    report.files_unchanged += len(touched)
+    report.files_deleted = len(deleted)
+    new_ids, old_ids = {m.id for m, _ in new_articles}, set(removed_ids)
+    report.articles_added = len(new_ids - old_ids)
+    report.articles_updated = len(new_ids & old_ids)
+    report.articles_removed = len(old_ids - new_ids)
+    report.articles_total = store.count()
+    report.skipped = scan_skips + store.skipped()
+    report.seconds = time.perf_counter() - t0
+    return report

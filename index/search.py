@@ -1,0 +1,216 @@
+"""Querying an index: parsing, ranking, hit spans, snippets, suggestions.
+
+Hit spans are computed from the body text rather than stored in the index:
+the body is re-tokenised with the same tokenizer that indexed it
+(:func:`index.analysis.term_spans`) and every token whose term the query
+matches (after expanding wildcards and fuzzy terms against the index's
+lexicon) is a hit; phrases match as whole runs of tokens; terms under ``NOT``
+are never hits.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh import query as wq
+from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, MultifieldParser
+from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.searching import Searcher
+
+from .analysis import STOPS, TOKEN_RE, term_spans
+from .errors import QueryError
+
+DEFAULT_FIELDS = ("title", "body")
+QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id")
+SNIPPET_WIDTH = 180
+
+
+_parsers: dict[int, tuple[object, MultifieldParser]] = {}
+
+
+def _parser(schema) -> MultifieldParser:
+    """One parser per schema object (schemas are unhashable; key by identity)."""
+    got = _parsers.get(id(schema))
+    if got is None or got[0] is not schema:
+        p = MultifieldParser(list(DEFAULT_FIELDS), schema)
+        p.add_plugin(FuzzyTermPlugin())
+        p.add_plugin(GtLtPlugin())
+        p.add_plugin(DateParserPlugin(free=False))
+        got = _parsers[id(schema)] = (schema, p)
+    return got[1]
+
+
+_FIELD_PREFIX = re.compile(r"(?:^|(?<=[\s(+\-]))([A-Za-z_]\w*):(?=[^\s])")
+_DATE_CLAUSE = re.compile(r"\bdate:(\[[^\]]*\]?|\{[^}]*\}?|\S+)", re.IGNORECASE)
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
+
+
+def _compact_dates(qstring: str) -> str:
+    """Whoosh's date parser misreads ISO dates with hyphens (2024-06-30 becomes
+    the whole year 2024); give it the compact form it does read (20240630)."""
+
+    def fix(m: re.Match) -> str:
+        return "date:" + _ISO_DATE.sub(lambda d: "".join(g for g in d.groups() if g), m.group(1))
+
+    return _DATE_CLAUSE.sub(fix, qstring)
+
+
+def parse(qstring: str, schema) -> wq.Query:
+    """Parse the Whoosh query language, or raise :class:`QueryError` saying why not."""
+    s = (qstring or "").strip()
+    if not s:
+        raise QueryError("empty query: type some words to search for")
+    if s.count('"') % 2:
+        raise QueryError('unbalanced quote: a "phrase" needs a closing "')
+    depth = 0
+    for ch in s:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            break
+    if depth:
+        raise QueryError("unbalanced parentheses in the query")
+    for m in _FIELD_PREFIX.finditer(s):
+        name = m.group(1)
+        if name not in QUERY_FIELDS:
+            raise QueryError(
+                f"unknown field '{name}:' (fields: {', '.join(QUERY_FIELDS)})"
+            )
+    try:
+        q = _parser(schema).parse(_compact_dates(s))
+    except Exception as e:  # whoosh raises assorted errors on odd input
+        raise QueryError(f"cannot parse the query: {e}") from None
+    for node in [q, *q.leaves()] if not q.is_leaf() else [q]:
+        err = getattr(node, "error", None)
+        if err:
+            raise QueryError(f"cannot understand {err!r} in the query")
+    if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        raise QueryError(
+            "nothing to search for: the query has only words too common to index"
+        )
+    return q
+
+
+def match_sets(q: wq.Query, reader, fieldname: str = "body"):
+    """The terms (expanded) and phrases of ``q`` that can be hits in ``fieldname``."""
+    terms: set[str] = set()
+    phrases: list[list[str]] = []
+
+    def visit(node: wq.Query) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            visit(node.a)
+            return
+        if isinstance(node, wq.Phrase):
+            if node.fieldname == fieldname and node.words:
+                phrases.append(list(node.words))
+            return
+        if node.is_leaf():
+            if getattr(node, "fieldname", None) != fieldname:
+                return
+            for f, t in node.existing_terms(reader, expand=True):
+                if f == fieldname:
+                    terms.add(t.decode("utf-8") if isinstance(t, bytes) else t)
+            return
+        for child in node.children():
+            visit(child)
+
+    visit(q)
+    return terms, phrases
+
+
+def hit_spans(text: str, terms: set[str], phrases: list[list[str]]) -> list[tuple[int, int]]:
+    """Character spans in ``text`` of every hit, sorted, overlaps merged."""
+    if not terms and not phrases:
+        return []
+    toks = term_spans(text)
+    spans = [(s, e) for t, s, e in toks if t in terms]
+    for ph in phrases:
+        n = len(ph)
+        first = ph[0]
+        for i, (t, s, _e) in enumerate(toks):
+            if t == first and i + n <= len(toks) and all(
+                toks[i + k][0] == ph[k] for k in range(1, n)
+            ):
+                spans.append((s, toks[i + n - 1][2]))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            if e > merged[-1][1]:
+                merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_WIDTH) -> str:
+    """A one-line excerpt of about ``width`` characters around the densest hits."""
+    if not spans:
+        start = 0
+    else:
+        best, best_n, j = 0, 0, 0
+        for i, (s, _e) in enumerate(spans):
+            j = max(j, i)
+            while j + 1 < len(spans) and spans[j + 1][1] <= s + width - 40:
+                j += 1
+            if j - i + 1 > best_n:
+                best, best_n = i, j - i + 1
+        start = max(0, spans[best][0] - 40)
+    if start:
+        sp = text.rfind(" ", 0, start)
+        start = sp + 1 if sp >= start - 20 else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        sp = text.rfind(" ", start, end)
+        end = sp if sp > start + width // 2 else end
+    out = " ".join(text[start:end].split())
+    return ("…" if start else "") + out + ("…" if end < len(text) else "")
+
+
+_OPERATORS = frozenset({"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"})
+
+
+def words_to_correct(qstring: str) -> list[tuple[int, int, str]]:
+    """Plain words of a query that a spelling suggestion may replace."""
+    out = []
+    for m in TOKEN_RE.finditer(qstring):
+        w = m.group()
+        after = qstring[m.end(): m.end() + 1]
+        before = qstring[m.start() - 1: m.start()] if m.start() else ""
+        if (after and after in ":*?~") or (before and before in "*?~") or w in _OPERATORS:
+            continue
+        lw = w.lower()
+        if len(lw) < 3 or lw in STOPS or not lw.isalpha():
+            continue
+        out.append((m.start(), m.end(), lw))
+    return out
+
+
+def correct(qstring: str, known_df, candidates) -> str | None:
+    """Replace each unknown word of ``qstring`` by its best known neighbour.
+
+    ``known_df(word)`` gives a word's document frequency; ``candidates(word)``
+    gives ``[(word, distance, df), ...]`` of close known words.
+    """
+    pieces, last, changed = [], 0, False
+    for s, e, w in words_to_correct(qstring):
+        if known_df(w):
+            continue
+        cands = candidates(w)
+        if not cands:
+            continue
+        best = min(cands, key=lambda c: (c[1], -c[2], c[0]))[0]
+        pieces.append(qstring[last:s])
+        pieces.append(best)
+        last, changed = e, True
+    if not changed:
+        return None
+    pieces.append(qstring[last:])
+    return "".join(pieces)
+
+
+def run(searcher: Searcher, q: wq.Query, limit: int):
+    """Search; returns (whoosh results, exact total)."""
+    results = searcher.search(q, limit=limit)
+    return results, len(results)

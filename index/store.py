@@ -1,0 +1,196 @@
+"""The SQLite side of an index: file manifest, article metadata, bodies, vocabulary.
+
+Whoosh holds the inverted index; this store holds what Whoosh is slow or
+clumsy at: the manifest that makes re-indexing incremental, the article list
+(read in one query for the list pane), the bodies (zlib, keyed by content hash
+so a Whoosh document always points at the exact text it was indexed from) and
+the unstemmed vocabulary with document frequencies for spelling suggestions.
+
+WAL mode lets readers (the TUI, a second CLI) read while an indexer writes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from .models import ArticleMeta, Skipped
+
+SCHEMA_VERSION = 1
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha TEXT,
+    ids TEXT NOT NULL DEFAULT '', skipped TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, path TEXT NOT NULL, line INTEGER, title TEXT NOT NULL,
+    source TEXT, date TEXT, author TEXT, url TEXT, hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_path ON articles(path, line);
+CREATE TABLE IF NOT EXISTS bodies (hash TEXT PRIMARY KEY, z BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS vocab (word TEXT PRIMARY KEY, df INTEGER NOT NULL);
+"""
+
+_META_COLS = "id, path, title, source, date, author, url, line"
+
+
+def compress(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8"), 1)
+
+
+def decompress(z: bytes) -> str:
+    return zlib.decompress(z).decode("utf-8")
+
+
+class Store:
+    def __init__(self, path: Path, readonly: bool = False):
+        self.path = path
+        if readonly:
+            uri = f"file:{path}?mode=ro"
+            self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        else:
+            self.db = sqlite3.connect(path, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_DDL)
+            self.db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            self.db.commit()
+        self.db.execute("PRAGMA busy_timeout=10000")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ------------------------------------------------------------------ meta
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # ------------------------------------------------------------- manifest
+    def manifest(self) -> dict[str, tuple[int, int, str | None, list[str]]]:
+        """path -> (size, mtime_ns, sha, article ids)."""
+        out = {}
+        for path, size, mtime, sha, ids in self.db.execute(
+            "SELECT path, size, mtime_ns, sha, ids FROM files"
+        ):
+            out[path] = (size, mtime, sha, ids.split() if ids else [])
+        return out
+
+    def skipped(self) -> list[Skipped]:
+        out = []
+        for path, reasons in self.db.execute(
+            "SELECT path, skipped FROM files WHERE skipped != '' ORDER BY path"
+        ):
+            for line in reasons.split("\n"):
+                lineno, _, reason = line.partition("\t")
+                out.append(Skipped(path, reason, int(lineno) if lineno else None))
+        return out
+
+    # --------------------------------------------------------------- bodies
+    def put_bodies(self, items: Iterable[tuple[str, bytes]]) -> None:
+        """Content-addressed, so always safe to add before Whoosh commits."""
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO bodies VALUES (?, ?)", items)
+
+    def body(self, hash_: str) -> str | None:
+        row = self.db.execute("SELECT z FROM bodies WHERE hash=?", (hash_,)).fetchone()
+        return decompress(row[0]) if row else None
+
+    # --------------------------------------------------------------- commit
+    def apply(
+        self,
+        files: list[tuple[str, int, int, str | None, list[str], list[Skipped]]],
+        deleted_paths: list[str],
+        articles: list[tuple[ArticleMeta, str]],
+        removed_ids: list[str],
+        vocab_delta: Counter,
+    ) -> None:
+        """Record one indexer run, in one transaction, after Whoosh committed."""
+        with self.db:
+            db = self.db
+            db.executemany("DELETE FROM files WHERE path=?", ((p,) for p in deleted_paths))
+            db.executemany("DELETE FROM articles WHERE id=?", ((i,) for i in removed_ids))
+            db.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (p, size, mtime, sha, " ".join(ids),
+                     "\n".join(f"{s.line or ''}\t{s.reason}" for s in skips))
+                    for p, size, mtime, sha, ids, skips in files
+                ),
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (a.id, a.path, a.line, a.title, a.source, a.date, a.author, a.url, h)
+                    for a, h in articles
+                ),
+            )
+            if vocab_delta:
+                db.executemany(
+                    "INSERT INTO vocab VALUES (?, ?) "
+                    "ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
+                    vocab_delta.items(),
+                )
+                db.execute("DELETE FROM vocab WHERE df <= 0")
+            if removed_ids:  # bodies no article points at any more
+                db.execute(
+                    "DELETE FROM bodies WHERE hash NOT IN (SELECT hash FROM articles)"
+                )
+
+    def touch_files(self, rows: list[tuple[str, int, int]]) -> None:
+        """Files whose mtime changed but whose bytes did not."""
+        with self.db:
+            self.db.executemany(
+                "UPDATE files SET size=?, mtime_ns=? WHERE path=?",
+                ((s, m, p) for p, s, m in rows),
+            )
+
+    # -------------------------------------------------------------- queries
+    def count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def list_articles(self) -> list[ArticleMeta]:
+        rows = self.db.execute(
+            f"SELECT {_META_COLS} FROM articles ORDER BY path, line"
+        ).fetchall()
+        return [ArticleMeta(*r) for r in rows]
+
+    def meta_by_id(self, id_: str) -> tuple[ArticleMeta, str] | None:
+        row = self.db.execute(
+            f"SELECT {_META_COLS}, hash FROM articles WHERE id=?", (id_,)
+        ).fetchone()
+        return (ArticleMeta(*row[:-1]), row[-1]) if row else None
+
+    def ids_with_prefix(self, prefix: str, limit: int = 3) -> list[str]:
+        rows = self.db.execute(
+            "SELECT id FROM articles WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+            (prefix, prefix + "\uffff", limit),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def ids_for_path(self, path: str) -> list[str]:
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT id FROM articles WHERE path=? ORDER BY line", (path,)
+            )
+        ]
+
+    def vocab(self) -> tuple[list[str], list[int]]:
+        words, dfs = [], []
+        for w, df in self.db.execute("SELECT word, df FROM vocab"):
+            words.append(w)
+            dfs.append(df)
+        return words, dfs
+
+    def df(self, word: str) -> int:
+        row = self.db.execute("SELECT df FROM vocab WHERE word=?", (word,)).fetchone()
+        return row[0] if row else 0

@@ -1,0 +1,53 @@
+"""Normalising article text, and making any string safe to put on a terminal."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# ANSI/VT escape sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST),
+# other two-byte ESC sequences, and their 8-bit C1 forms.
+_ESCAPES = re.compile(
+    r"""
+    (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]          # CSI
+  | (?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?   # OSC
+  | (?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(?:\x1b\\|\x9c)?  # DCS/SOS/PM/APC
+  | \x1b[@-Z\\-_]?                              # other ESC sequences, lone ESC
+    """,
+    re.VERBOSE,
+)
+# Every C0/C1 control except tab and newline, plus DEL and the Unicode
+# line/paragraph separators and bidi overrides that can reorder what is shown.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_TRAILING_WS = re.compile(r"[ \t\u00a0]+$", re.MULTILINE)
+
+
+def strip_controls(s: str) -> str:
+    """Remove terminal escape sequences and control characters (tab/newline kept)."""
+    if not s or not _CONTROLS.search(s):  # ESC and C1 are controls: one check
+        return s
+    return _CONTROLS.sub("", _ESCAPES.sub("", s))
+
+
+def normalize_text(s: str) -> str:
+    """The canonical form of an article body.
+
+    NFC, Unix newlines, escape sequences and control characters removed, tabs as
+    spaces, trailing spaces dropped and leading/trailing blank lines trimmed.
+    Paragraph breaks (single or blank-line separated) are kept as they are.
+    """
+    s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    s = strip_controls(s).replace("\t", " ")
+    if not s.isascii() and not unicodedata.is_normalized("NFC", s):
+        s = unicodedata.normalize("NFC", s)
+    if " \n" in s or "\u00a0\n" in s or s.endswith((" ", "\u00a0")):
+        s = _TRAILING_WS.sub("", s)
+    return s.strip("\n ")
+
+
+def one_line(s: str | None) -> str:
+    """A metadata value (title, source...) as a single clean line."""
+    if not s:
+        return ""
+    s = normalize_text(str(s))
+    return " ".join(s.split())
