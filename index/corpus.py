@@ -161,18 +161,7 @@ class Corpus:
             for r in results:
                 text = self._store.body(r["hash"]) if spans else None
                 sp = qs.hit_spans(text, terms, phrases) if text else []
-                hits.append(
-                    SearchHit(
-                        id=r["id"],
-                        path=r["path"],
-                        title=r["title"],
-                        score=float(r.score),
-                        snippet=qs.snippet(text, sp) if text else "",
-                        spans=sp,
-                        source=r.get("source"),
-                        date=r["date"].date().isoformat() if r.get("date") else None,
-                    )
-                )
+                hits.append(_hit(r, text or "", sp))
             suggestion = self.suggest(qstring, total) if total < SUGGEST_BELOW else None
             return SearchResult(query=qstring, total=total, hits=hits, suggestion=suggestion)
 
@@ -226,11 +215,20 @@ class Corpus:
             results = searcher.more_like(docnum, "body", text=art.text, top=limit)
             out = []
             for r in results:
-                text = self._store.body(r["hash"]) or ""
-                out.append(
-                    SearchHit(id=r["id"], path=r["path"], title=r["title"],
-                              score=float(r.score), snippet=qs.snippet(text, []), spans=[],
-                              source=r.get("source"),
-                              date=r["date"].date().isoformat() if r.get("date") else None)
-                )
+                out.append(_hit(r, self._store.body(r["hash"]) or "", []))
             return out
+
+
+def _hit(r, text: str, spans: list[tuple[int, int]]) -> SearchHit:
+    snip, snip_spans = qs.snippet_with_spans(text, spans) if text else ("", [])
+    return SearchHit(
+        id=r["id"],
+        path=r["path"],
+        title=r["title"],
+        score=float(r.score),
+        snippet=snip,
+        spans=spans,
+        source=r.get("source"),
+        date=r["date"].date().isoformat() if r.get("date") else None,
+        snippet_spans=snip_spans,
+    )

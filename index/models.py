@@ -92,6 +92,7 @@ class SearchHit:
     spans: list[tuple[int, int]]  # character offsets into the article body
     source: str | None = None
     date: str | None = None
+    snippet_spans: list[tuple[int, int]] = field(default_factory=list)  # hits in the snippet
 
     def to_json(self) -> dict:
         return {

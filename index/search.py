@@ -146,6 +146,13 @@ def hit_spans(text: str, terms: set[str], phrases: list[list[str]]) -> list[tupl
 
 def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_WIDTH) -> str:
     """A one-line excerpt of about ``width`` characters around the densest hits."""
+    return snippet_with_spans(text, spans, width)[0]
+
+
+def snippet_with_spans(
+    text: str, spans: list[tuple[int, int]], width: int = SNIPPET_WIDTH
+) -> tuple[str, list[tuple[int, int]]]:
+    """:func:`snippet`, plus the hits' spans inside the snippet string."""
     if not spans:
         start = 0
     else:
@@ -164,8 +171,17 @@ def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_WIDTH)
     if end < len(text):
         sp = text.rfind(" ", start, end)
         end = sp if sp > start + width // 2 else end
-    out = " ".join(text[start:end].split())
-    return ("…" if start else "") + out + ("…" if end < len(text) else "")
+    # One character of output per character of input, so spans map by offset.
+    body = _WS.sub(" ", text[start:end])
+    lead = "…" if start else ""
+    shift = len(lead) - start
+    inner = [
+        (max(s, start) + shift, min(e, end) + shift) for s, e in spans if s < end and e > start
+    ]
+    return lead + body + ("…" if end < len(text) else ""), inner
+
+
+_WS = re.compile(r"\s")
 
 
 _OPERATORS = frozenset({"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"})

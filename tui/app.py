@@ -1,0 +1,327 @@
+"""The reader: article list, article text with hits, search box, status line.
+
+Everything slow runs in thread workers (indexing, searching, loading an
+article) and reports back with messages; the UI thread only renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from index import Corpus, VariorumError
+from index.models import Article, ArticleMeta, SearchResult, UpdateReport
+from index.textclean import strip_controls
+
+from .widgets.article_list import ArticleList
+from .widgets.article_view import ArticleView
+
+SEARCH_DEBOUNCE = 0.3  # seconds after the last keystroke
+LIST_LIMIT = 5000  # most results shown in the list
+
+
+@dataclass
+class _Loaded:
+    article: Article
+    spans: list[tuple[int, int]]
+    query: str | None
+
+
+class VariorumApp(App):
+    TITLE = "variorum"
+    CSS = """
+    Screen { layout: vertical; }
+    #topbar { height: 1; background: $primary-background; color: $text; padding: 0 1; }
+    #search { height: 3; margin: 0 0; }
+    #main { height: 1fr; }
+    #list { width: 40%; min-width: 24; border-right: vkey $panel-lighten-2; }
+    #article { width: 1fr; }
+    #statusrow { height: 1; }
+    #status { width: 1fr; height: 1; padding: 0 1; background: $panel; }
+    #status.error { background: $error; color: $text; }
+    #progress { width: 40; height: 1; display: none; }
+    #progress.active { display: block; }
+    ArticleList > .article-list--cursor { background: $accent; color: $text; text-style: bold; }
+    ArticleList:blur > .article-list--cursor { background: $panel-lighten-2; }
+    ArticleList > .article-list--meta { color: $text-muted; }
+    ArticleView > .article-view--title { text-style: bold; color: $text; }
+    ArticleView > .article-view--meta { color: $text-muted; }
+    ArticleView > .article-view--hit { background: $warning 50%; text-style: underline; }
+    ArticleView > .article-view--current-hit { background: $warning; color: $background;
+        text-style: bold reverse underline; }
+    """
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search"),
+        Binding("n", "next_hit", "Next hit"),
+        Binding("N", "prev_hit", "Prev hit"),
+        Binding("escape", "back", "Back", show=False),
+        Binding("tab", "focus_next", "Pane", show=False),
+        Binding("shift+tab", "focus_previous", "Pane", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    class Indexed(Message):
+        def __init__(self, report: UpdateReport | None, error: str | None = None) -> None:
+            self.report, self.error = report, error
+            super().__init__()
+
+    class IndexProgress(Message):
+        def __init__(self, done: int, total: int) -> None:
+            self.done, self.total = done, total
+            super().__init__()
+
+    class Searched(Message):
+        def __init__(self, query: str, result: SearchResult | None, error: str | None) -> None:
+            self.query, self.result, self.error = query, result, error
+            super().__init__()
+
+    class Loaded(Message):
+        def __init__(self, loaded: _Loaded | None, error: str | None = None) -> None:
+            self.loaded, self.error = loaded, error
+            super().__init__()
+
+    def __init__(self, corpus: Corpus, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.corpus = corpus
+        self.all_articles: list[ArticleMeta] = []
+        self.query: str | None = None
+        self.result: SearchResult | None = None
+        self.hit_index, self.hit_total = -1, 0
+        self.message: str = ""
+        self._debounce: Timer | None = None
+
+    # ---------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        yield Input(placeholder='/ search: words, "a phrase", title:…, source:…, '
+                                'date:[2024-01-01 to 2024-06-30], presid*, putn~',
+                    id="search")
+        with Horizontal(id="main"):
+            yield ArticleList(id="list")
+            yield ArticleView(id="article")
+        with Horizontal(id="statusrow"):
+            yield Static(id="status")
+            yield ProgressBar(id="progress", show_eta=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.list.focus()
+        self.update_topbar()
+        if self.corpus.has_index:
+            self.reload_articles()
+        else:
+            self.view.show_placeholder("Indexing… the list fills in when it is done.")
+        self.index_corpus()
+
+    @property
+    def list(self) -> ArticleList:
+        return self.query_one("#list", ArticleList)
+
+    @property
+    def view(self) -> ArticleView:
+        return self.query_one("#article", ArticleView)
+
+    # ------------------------------------------------------------- indexing
+    @work(thread=True, exclusive=True, group="index")
+    def index_corpus(self) -> None:
+        worker = get_current_worker()
+        try:
+            report = self.corpus.update(
+                progress=lambda d, t: self.post_message(self.IndexProgress(d, t)),
+                cancel=lambda: worker.is_cancelled,
+            )
+        except VariorumError as e:
+            self.post_message(self.Indexed(None, str(e)))
+        except Exception as e:  # shown, not raised: the reader stays usable
+            self.post_message(self.Indexed(None, f"indexing failed: {type(e).__name__}: {e}"))
+        else:
+            self.post_message(self.Indexed(report))
+
+    def on_variorum_app_index_progress(self, msg: IndexProgress) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.add_class("active")
+        bar.update(total=msg.total, progress=msg.done)
+        self.message = f"indexing {msg.done} of {msg.total} files"
+        self.update_status()
+
+    def on_variorum_app_indexed(self, msg: Indexed) -> None:
+        self.query_one("#progress", ProgressBar).remove_class("active")
+        if msg.error:
+            self.set_error(msg.error)
+            return
+        r = msg.report
+        if r.cancelled:
+            return
+        parts = [f"{r.articles_total} articles"]
+        if r.changed_anything:
+            parts.append(f"{r.files_new} new, {r.files_changed} changed, "
+                         f"{r.files_deleted} deleted files")
+        if r.skipped:
+            parts.append(f"{len(r.skipped)} skipped (see `variorum index`)")
+        self.message = "; ".join(parts)
+        if r.changed_anything or not self.all_articles:
+            self.reload_articles()
+        self.update_status()
+
+    def reload_articles(self) -> None:
+        try:
+            self.all_articles = self.corpus.articles()
+        except VariorumError as e:
+            self.set_error(str(e))
+            return
+        self.update_topbar()
+        if self.query:
+            self.run_search(self.query)
+        else:
+            keep = self.list.current.id if self.list.current else None
+            self.list.set_items(self.all_articles, keep=keep)
+            if not self.all_articles:
+                self.view.show_placeholder("This corpus has no readable articles.")
+
+    # --------------------------------------------------------------- search
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    @on(Input.Changed, "#search")
+    def search_changed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        value = event.value
+        self._debounce = self.set_timer(SEARCH_DEBOUNCE, lambda: self.run_search(value))
+
+    @on(Input.Submitted, "#search")
+    def search_submitted(self, event: Input.Submitted) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self.run_search(event.value)
+        self.list.focus()
+
+    def run_search(self, value: str) -> None:
+        value = value.strip()
+        if not value:
+            self.clear_search()
+            return
+        self.message = f"searching {value}…"
+        self.update_status()
+        self.search_worker(value)
+
+    @work(thread=True, exclusive=True, group="search")
+    def search_worker(self, value: str) -> None:
+        try:
+            result = self.corpus.search(value, limit=LIST_LIMIT, spans=False)
+        except VariorumError as e:
+            self.post_message(self.Searched(value, None, str(e)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Searched(value, result, None))
+
+    def on_variorum_app_searched(self, msg: Searched) -> None:
+        if msg.error:
+            self.set_error(msg.error)
+            return
+        self.query, self.result = msg.query, msg.result
+        by_id = {a.id: a for a in self.all_articles}
+        items = [by_id.get(h.id) or ArticleMeta(h.id, h.path, h.title) for h in msg.result.hits]
+        self.list.set_items(items)
+        total = msg.result.total
+        self.message = f"{total} result{'s' if total != 1 else ''}"
+        if total > len(items):
+            self.message += f" (showing {len(items)})"
+        if msg.result.suggestion:
+            self.message += f" · did you mean: {msg.result.suggestion}"
+        if not items:
+            self.view.show_placeholder("No article matches this query.")
+        self.update_status()
+
+    def clear_search(self) -> None:
+        self.query, self.result = None, None
+        keep = self.list.current.id if self.list.current else None
+        self.list.set_items(self.all_articles, keep=keep)
+        self.message = ""
+        self.update_status()
+
+    def action_back(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            self.list.focus()
+        elif self.query:
+            search.value = ""
+            self.clear_search()
+
+    # -------------------------------------------------------------- reading
+    @on(ArticleList.Highlighted)
+    def article_highlighted(self, event: ArticleList.Highlighted) -> None:
+        if event.article is not None:
+            self.load_article(event.article.id, self.query)
+        self.update_status()
+
+    @on(ArticleList.Chosen)
+    def article_chosen(self, event: ArticleList.Chosen) -> None:
+        self.view.focus()
+
+    @work(thread=True, exclusive=True, group="article")
+    def load_article(self, article_id: str, query: str | None) -> None:
+        try:
+            article = self.corpus.get(article_id)
+            spans = self.corpus.spans(article_id, query) if query else []
+        except VariorumError as e:
+            self.post_message(self.Loaded(None, str(e)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Loaded(_Loaded(article, spans, query)))
+
+    def on_variorum_app_loaded(self, msg: Loaded) -> None:
+        if msg.error:
+            self.set_error(msg.error)
+            return
+        current = self.list.current
+        if current is None or current.id != msg.loaded.article.id:
+            return  # the cursor has moved on
+        self.view.show_article(msg.loaded.article, msg.loaded.spans)
+
+    @on(ArticleView.HitChanged)
+    def hit_changed(self, event: ArticleView.HitChanged) -> None:
+        self.hit_index, self.hit_total = event.index, event.total
+        self.update_status()
+
+    def action_next_hit(self) -> None:
+        self.view.next_hit()
+
+    def action_prev_hit(self) -> None:
+        self.view.prev_hit()
+
+    # --------------------------------------------------------------- status
+    def set_error(self, text: str) -> None:
+        self.message = text
+        self.update_status(error=True)
+
+    def update_topbar(self) -> None:
+        bar = Text("variorum", style="bold")
+        bar.append(f"  {strip_controls(str(self.corpus.root))}")
+        if self.all_articles:
+            bar.append(f"  ·  {len(self.all_articles)} articles", style="dim")
+        self.query_one("#topbar", Static).update(bar)
+
+    def update_status(self, error: bool = False) -> None:
+        status = self.query_one("#status", Static)
+        status.set_class(error, "error")
+        parts: list[str] = []
+        lst = self.list
+        if lst.items:
+            parts.append(f"article {lst.cursor + 1} of {len(lst.items)}")
+        if self.query:
+            if self.hit_total:
+                parts.append(f"hit {self.hit_index + 1} of {self.hit_total}")
+            parts.append(f"query: {self.query}")
+        if self.message:
+            parts.append(self.message)
+        status.update(Text(strip_controls("  ·  ".join(parts))))

@@ -1,0 +1,312 @@
+"""The ``variorum`` command line: a thin layer over :mod:`index`.
+
+Every subcommand prints for people (rich on a terminal, plain text when piped)
+or, with ``--json``, the stable shapes documented in README.md. Errors are one
+line on stderr and a non-zero exit: 1 when nothing was found, 2 for usage and
+input errors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
+
+from index import Corpus, VariorumError
+from index.models import UpdateReport
+from index.textclean import strip_controls
+
+EXIT_NOT_FOUND = 1
+EXIT_USAGE = 2
+HIT_STYLE = "bold black on yellow"
+
+
+class Failure(click.ClickException):
+    """A one-line error with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE):
+        super().__init__(message)
+        self.exit_code = code
+
+    def show(self, file=None) -> None:
+        click.echo(f"variorum: error: {self.format_message()}", err=True)
+
+
+def out() -> Console:
+    # markup=False: nothing printed here is ever parsed as Rich markup.
+    return Console(markup=False, highlight=False, emoji=False)
+
+
+def err() -> Console:
+    return Console(stderr=True, markup=False, highlight=False, emoji=False)
+
+
+def safe(s: str | None) -> str:
+    return strip_controls(s or "")
+
+
+def default_corpus() -> Path:
+    env = os.environ.get("VARIORUM_CORPUS")
+    if env:
+        return Path(env)
+    if Path("sample_corpus").is_dir():
+        return Path("sample_corpus")
+    raise Failure("no corpus given: pass a folder (or --corpus PATH, or set VARIORUM_CORPUS)")
+
+
+def open_corpus(corpus: str | None, index_dir: str | None, build: bool = True) -> Corpus:
+    root = Path(corpus) if corpus else default_corpus()
+    if not root.is_dir():
+        raise Failure(f"corpus folder not found: {root}")
+    c = Corpus(root, index_dir)
+    if build and not c.has_index:
+        err().print(Text(f"indexing {root} (first use)…", style="dim"))
+        run_update(c, quiet=not sys.stderr.isatty())
+    return c
+
+
+class RateColumn(ProgressColumn):
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} files/s" if speed else "", style="cyan")
+
+
+def run_update(c: Corpus, quiet: bool) -> UpdateReport:
+    if quiet:
+        return c.update()
+    with Progress(
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        console=err(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("index", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return c.update(progress=progress)
+
+
+class DefaultGroup(click.Group):
+    """``variorum [PATH]`` opens the reader; anything else is a subcommand."""
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h",
+                                                                          "--version")):
+            args = ["open", *args]
+        return super().parse_args(ctx, args)
+
+
+corpus_option = click.option(
+    "--corpus", "corpus", metavar="PATH",
+    help="Corpus folder (default: $VARIORUM_CORPUS, else ./sample_corpus).",
+)
+index_dir_option = click.option(
+    "--index-dir", metavar="DIR",
+    help="Where the index lives (default: one per corpus, in the user data dir).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="variorum")
+def cli() -> None:
+    """variorum: read, search and compare versions of news articles in a terminal.
+
+    Run `variorum [PATH]` to open the reader on a corpus folder.
+    """
+
+
+@cli.command("open")
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+@index_dir_option
+def open_cmd(path: str | None, index_dir: str | None) -> None:
+    """Open the reader on PATH (default: ./sample_corpus)."""
+    root = Path(path) if path else default_corpus()
+    if not root.is_dir():
+        raise Failure(f"corpus folder not found: {root}")
+    if not sys.stdout.isatty() and not os.environ.get("VARIORUM_FORCE_TUI"):
+        raise Failure("the reader needs a terminal; for scripts use `variorum search` or `show`")
+    from tui.app import VariorumApp
+
+    VariorumApp(Corpus(root, index_dir)).run()
+
+
+@cli.command("index")
+@click.argument("path", type=click.Path(file_okay=False))
+@index_dir_option
+@click.option("--procs", type=click.IntRange(1, 64), help="Worker processes (default: all cores).")
+@json_option
+def index_cmd(path: str, index_dir: str | None, procs: int | None, as_json: bool) -> None:
+    """Index (or re-index, incrementally) the corpus folder PATH."""
+    root = Path(path)
+    if not root.is_dir():
+        raise Failure(f"corpus folder not found: {root}")
+    c = Corpus(root, index_dir)
+    quiet = as_json or not sys.stderr.isatty()
+    report = c.update() if quiet and procs is None else _update_procs(c, quiet, procs)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    con = out()
+    con.print(Text.assemble(
+        ("indexed ", ""), (safe(str(root)), "bold"),
+        f": {report.files_new} new, {report.files_changed} changed, "
+        f"{report.files_deleted} deleted, {report.files_unchanged} unchanged files; "
+        f"{report.articles_total} articles ({report.seconds:.2f} s)",
+    ))
+    if report.skipped:
+        con.print(Text(f"skipped {len(report.skipped)}:", style="yellow"))
+        for s in report.skipped:
+            con.print(Text(f"  {safe(str(s))}"))
+
+
+def _update_procs(c: Corpus, quiet: bool, procs: int | None) -> UpdateReport:
+    if procs is None:
+        return run_update(c, quiet)
+    return c.update(procs=procs)
+
+
+@cli.command("search")
+@click.argument("query")
+@corpus_option
+@index_dir_option
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 10_000))
+@json_option
+def search_cmd(query: str, corpus: str | None, index_dir: str | None, limit: int,
+               as_json: bool) -> None:
+    """Search the corpus with the Whoosh query language (see README)."""
+    c = open_corpus(corpus, index_dir)
+    res = c.search(query, limit=limit)
+    if as_json:
+        click.echo(json.dumps(res.to_json(), ensure_ascii=False, indent=2))
+    else:
+        con = out()
+        head = Text(f"{res.total} result{'s' if res.total != 1 else ''} for ")
+        head.append(safe(query), style="bold")
+        if res.total > len(res.hits):
+            head.append(f" (showing {len(res.hits)})", style="dim")
+        con.print(head)
+        if res.suggestion:
+            con.print(Text.assemble(("did you mean: ", "yellow"), (safe(res.suggestion), "bold")))
+        for i, h in enumerate(res.hits, 1):
+            line = Text(f"{i:>3}. ")
+            line.append(safe(h.title), style="bold")
+            line.append(f"  {safe(h.path)}  {h.id}  {h.score:.2f}", style="dim")
+            con.print(line, soft_wrap=True)
+            snip = Text("     " + safe(h.snippet))
+            for s, e in h.snippet_spans:
+                snip.stylize(HIT_STYLE, s + 5, e + 5)
+            con.print(snip, soft_wrap=True)
+    if res.total == 0:
+        sys.exit(EXIT_NOT_FOUND)
+
+
+@cli.command("show")
+@click.argument("ref", metavar="ID_OR_PATH")
+@corpus_option
+@index_dir_option
+@click.option("--query", "-q", metavar="Q", help="Highlight the hits of this query.")
+@json_option
+def show_cmd(ref: str, corpus: str | None, index_dir: str | None, query: str | None,
+             as_json: bool) -> None:
+    """Print one article (by id, unique id prefix or path)."""
+    c = open_corpus(corpus, index_dir)
+    art = c.get(ref)
+    spans = c.spans(art.id, query) if query else []
+    if as_json:
+        data = {"id": art.id, "path": art.path, "title": art.title, "source": art.source,
+                "date": art.date, "text": art.text}
+        if query:
+            data["spans"] = [list(s) for s in spans]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    con = out()
+    con.print(Text(safe(art.title), style="bold"), soft_wrap=True)
+    meta = " · ".join(safe(x) for x in (art.source, art.date, art.path, art.id) if x)
+    con.print(Text(meta, style="dim"), soft_wrap=True)
+    con.print()
+    body = Text(art.text)
+    for s, e in spans:
+        body.stylize(HIT_STYLE, s, e)
+    con.print(body)
+    if query:
+        con.print(Text(f"\n{len(spans)} hit{'s' if len(spans) != 1 else ''} for {safe(query)}",
+                       style="dim"))
+
+
+@cli.command("similar")
+@click.argument("ref", metavar="ID_OR_PATH")
+@corpus_option
+@index_dir_option
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@json_option
+def similar_cmd(ref: str, corpus: str | None, index_dir: str | None, limit: int,
+                as_json: bool) -> None:
+    """Articles most like this one (more-like-this over body terms)."""
+    c = open_corpus(corpus, index_dir)
+    art = c.get(ref)
+    hits = c.similar(art.id, limit=limit)
+    if as_json:
+        click.echo(json.dumps({"id": art.id, "hits": [
+            {k: v for k, v in h.to_json().items() if k != "spans"} for h in hits
+        ]}, ensure_ascii=False, indent=2))
+    else:
+        con = out()
+        con.print(Text.assemble("like ", (safe(art.title), "bold"), f" ({art.id}):"),
+                  soft_wrap=True)
+        for i, h in enumerate(hits, 1):
+            con.print(Text.assemble(f"{i:>3}. ", (safe(h.title), "bold"),
+                                    (f"  {safe(h.path)}  {h.id}  {h.score:.2f}", "dim")),
+                      soft_wrap=True)
+    if not hits:
+        sys.exit(EXIT_NOT_FOUND)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="variorum", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("variorum: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        if isinstance(e, Failure):
+            e.show()
+        else:
+            click.echo(f"variorum: error: {e.format_message()}", err=True)
+        sys.exit(e.exit_code)
+    except VariorumError as e:
+        click.echo(f"variorum: error: {e}", err=True)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("variorum: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as e:  # never a traceback for the user
+        if os.environ.get("VARIORUM_DEBUG"):
+            raise
+        click.echo(f"variorum: internal error: {type(e).__name__}: {e} "
+                   "(set VARIORUM_DEBUG=1 for a traceback)", err=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

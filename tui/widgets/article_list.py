@@ -1,0 +1,120 @@
+"""The article list: a Line-API list that renders only the rows on screen,
+so 100k articles cost no more than 10."""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from index.models import ArticleMeta
+from index.textclean import strip_controls
+
+
+class ArticleList(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    ArticleList { scrollbar-gutter: stable; }
+    """
+    BINDINGS = [
+        Binding("j,down", "cursor(1)", "Down", show=False),
+        Binding("k,up", "cursor(-1)", "Up", show=False),
+        Binding("pagedown,space", "page(1)", "Page down", show=False),
+        Binding("pageup,b", "page(-1)", "Page up", show=False),
+        Binding("g,home", "first", "First", show=False),
+        Binding("G,end", "last", "Last", show=False),
+        Binding("enter", "choose", "Open", show=False),
+    ]
+    COMPONENT_CLASSES = {"article-list--cursor", "article-list--meta"}
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class Highlighted(Message):
+        """The cursor moved to an article."""
+
+        def __init__(self, article: ArticleMeta | None, index: int, count: int) -> None:
+            self.article, self.index, self.count = article, index, count
+            super().__init__()
+
+    class Chosen(Message):
+        """Enter was pressed on an article."""
+
+        def __init__(self, article: ArticleMeta) -> None:
+            self.article = article
+            super().__init__()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.items: list[ArticleMeta] = []
+        self._rows: list[str] = []
+
+    def set_items(self, items: list[ArticleMeta], keep: str | None = None) -> None:
+        """Show ``items``; keep the cursor on article ``keep`` if it is there."""
+        self.items = items
+        self._rows = [strip_controls(a.title) or a.path for a in items]
+        self.virtual_size = Size(self.size.width, len(items))
+        index = 0
+        if keep is not None:
+            for i, a in enumerate(items):
+                if a.id == keep:
+                    index = i
+                    break
+        self.cursor = index
+        self.refresh()
+
+    @property
+    def current(self) -> ArticleMeta | None:
+        return self.items[self.cursor] if 0 <= self.cursor < len(self.items) else None
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self.items) - 1)) if self.items else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        height = self.scrollable_content_region.height or 1
+        if new < self.scroll_offset.y:
+            self.scroll_to(y=new, animate=False)
+        elif new >= self.scroll_offset.y + height:
+            self.scroll_to(y=new - height + 1, animate=False)
+        self.refresh()
+        self.post_message(self.Highlighted(self.current, new, len(self.items)))
+
+    # -------------------------------------------------------------- actions
+    def action_cursor(self, delta: int) -> None:
+        self.cursor += delta
+
+    def action_page(self, direction: int) -> None:
+        self.cursor += direction * max(1, self.scrollable_content_region.height - 1)
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = len(self.items) - 1
+
+    def action_choose(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Chosen(self.current))
+
+    def on_click(self, event) -> None:
+        row = self.scroll_offset.y + event.y
+        if 0 <= row < len(self.items):
+            self.cursor = row
+
+    # ------------------------------------------------------------ rendering
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        row = self.scroll_offset.y + y
+        if row >= len(self._rows):
+            return Strip.blank(width, base)
+        style = base
+        if row == self.cursor:
+            style = base + self.get_component_rich_style("article-list--cursor")
+        number = f"{row + 1:>{len(str(len(self._rows)))}} "
+        meta = base + self.get_component_rich_style("article-list--meta")
+        segs = [Segment(number, meta if row != self.cursor else style),
+                Segment(self._rows[row], style)]
+        return Strip(segs).crop(0, width).adjust_cell_length(width, style)
