@@ -7,6 +7,7 @@ article) and reports back with messages; the UI thread only renders.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -34,6 +35,17 @@ class _Loaded:
     article: Article
     spans: list[tuple[int, int]]
     query: str | None
+
+
+def display_path(p: Path) -> str:
+    """A corpus path as a person would type it: relative to here, or from ~."""
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
+        try:
+            rel = p.relative_to(base)
+        except ValueError:
+            continue
+        return prefix + (rel.as_posix() if rel.parts else ".")
+    return str(p)
 
 
 class VariorumApp(App):
@@ -306,7 +318,7 @@ class VariorumApp(App):
 
     def update_topbar(self) -> None:
         bar = Text("variorum", style="bold")
-        bar.append(f"  {strip_controls(str(self.corpus.root))}")
+        bar.append(f"  {strip_controls(display_path(self.corpus.root))}")
         if self.all_articles:
             bar.append(f"  ·  {len(self.all_articles)} articles", style="dim")
         self.query_one("#topbar", Static).update(bar)

@@ -1,0 +1,184 @@
+"""The reader screen, driven through Textual's Pilot on the real sample corpus."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index import Corpus
+from tui.app import VariorumApp
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_corpus"
+SPUN = "004_f4557d851bb201a9.txt"
+
+
+@pytest.fixture
+def corpus(tmp_path, monkeypatch) -> Corpus:
+    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
+    return Corpus(SAMPLE, index_dir=tmp_path / "ix")
+
+
+async def settle(app, pilot) -> None:
+    """Let workers finish and their messages be handled (twice: one may start another)."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def search(app, pilot, text: str) -> None:
+    await pilot.press("slash")
+    assert app.focused is app.query_one("#search")
+    await pilot.press(*[("space" if c == " " else c) for c in text])
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+def view_text(app) -> list[str]:
+    view = app.view
+    return [view.render_line(y).text for y in range(view.size.height)]
+
+
+async def test_opens_with_the_list_and_first_article(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert [a.path for a in app.list.items] == sorted(p.name for p in SAMPLE.glob("*.txt"))
+        assert app.view.article is not None
+        assert app.view.article.path == app.list.items[0].path
+        await pilot.press("j", "j")
+        await settle(app, pilot)
+        assert app.list.cursor == 2
+        assert app.view.article.path == app.list.items[2].path
+        await pilot.press("k")
+        await settle(app, pilot)
+        assert app.view.article.path == app.list.items[1].path
+
+
+async def test_search_filters_highlights_and_n_moves_between_hits(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, '"Town College"')
+        assert [a.path for a in app.list.items] == [SPUN]
+        view = app.view
+        assert view.article.path == SPUN
+        assert [view.text[s:e] for s, e in view.spans] == ["Town College", "Town College"]
+        assert (app.hit_index, app.hit_total) == (0, 2)
+        status = str(app.query_one("#status").render())
+        assert "hit 1 of 2" in status and '"Town College"' in status
+        await pilot.press("n")
+        assert view.current_hit == 1 and app.hit_index == 1
+        # the current hit is on screen
+        line = view.line_of_offset(view.spans[1][0])
+        assert view.scroll_offset.y <= line < view.scroll_offset.y + view.size.height
+        await pilot.press("n")  # wraps around
+        assert view.current_hit == 0
+        await pilot.press("N")
+        assert view.current_hit == 1
+        # the hit is drawn with the hit style, the rest is not
+        y = line - view.scroll_offset.y
+        strip = view.render_line(y)
+        hit_style = view.get_component_rich_style("article-view--current-hit")
+        styled = "".join(seg.text for seg in strip if seg.style and seg.style.bgcolor
+                         and seg.style.bgcolor == hit_style.bgcolor)
+        assert styled == "Town College"
+
+
+async def test_escape_clears_the_query(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, "Soler")
+        assert len(app.list.items) == 1
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.query is None and len(app.list.items) == 5
+
+
+async def test_bad_query_explains_itself_and_keeps_the_list(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, '"unclosed')
+        status = app.query_one("#status")
+        assert status.has_class("error")
+        assert "unbalanced quote" in str(status.render())
+        assert len(app.list.items) == 5
+
+
+async def test_q_quits_but_types_in_the_search_box(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", "q")
+        assert app.query_one("#search").value == "q"
+        assert app.is_running
+        await pilot.press("escape")  # back to the list
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code in (0, None)
+
+
+async def test_article_text_is_data_not_markup(tmp_path, monkeypatch):
+    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "Title with [bold red]markup[/bold red]\n"
+        "Body \x1b[31mred\x1b[0m text [b]x[/b] and \x1b]52;c;aGVsbG8=\x07 osc.\n",
+        encoding="utf-8",
+    )
+    app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        lines = view_text(app)
+        joined = "\n".join(lines)
+        assert "Title with [bold red]markup[/bold red]" in joined
+        assert "Body red text [b]x[/b] and  osc." in joined
+        assert "\x1b" not in joined and "\x07" not in joined
+        row = app.list.render_line(0).text
+        assert row.startswith("1 Title with [bold red]markup")
+
+
+async def test_resizing_rewraps_without_losing_text(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        wide = len(app.view._lines)
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        narrow = len(app.view._lines)
+        assert narrow > wide
+        width = app.view.scrollable_content_region.width
+        assert all(len(app.view.text[s:e].rstrip()) <= width for s, e in app.view._lines)
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert len(app.view._lines) == wide
+
+
+def test_reader_snapshot_after_search(snap_compare, tmp_path, monkeypatch):
+    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(ROOT)
+    app = VariorumApp(Corpus(Path("sample_corpus"), index_dir=tmp_path / "ix"))
+
+    async def run_before(pilot) -> None:
+        await settle(app, pilot)
+        await search(app, pilot, '"Town College"')
+        await pilot.press("n")
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_wrap_offsets_cover_the_text():
+    from tui.widgets.article_view import wrap_offsets
+
+    text = "alpha beta gamma delta\n\nε ζ η θ 中文字符 wide\n" + "x" * 50
+    lines = wrap_offsets(text, 10)
+    assert "".join(text[s:e] for s, e in lines).replace(" ", "") == text.replace(
+        "\n", "").replace(" ", "")
+    assert all(e - s <= 10 or text[s:e].rstrip() for s, e in lines)
+    assert lines[0] == (0, 11) and text[0:11] == "alpha beta "

@@ -1,0 +1,142 @@
+"""The CLI as a user runs it: real subprocesses, real index, JSON shapes, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_corpus"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict:
+    data = tmp_path_factory.mktemp("data")
+    e = dict(os.environ, VARIORUM_DATA_DIR=str(data), COLUMNS="200")
+    e.pop("VARIORUM_CORPUS", None)
+    return e
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """A copy of the sample corpus plus a hostile file, so the user's folder is untouched."""
+    d = tmp_path_factory.mktemp("corpus")
+    for f in SAMPLE.glob("*.txt"):
+        shutil.copy(f, d / f.name)
+    (d / "hostile.txt").write_text(
+        "Markup test [bold red]not bold[/bold red] \x1b[31mred?\x1b[0m and \x1b]0;title\x07 end.\n"
+        "Second paragraph with [link=http://x]a link[/link].\n",
+        encoding="utf-8",
+    )
+    (d / "junk.bin.txt").write_bytes(b"\x00\x01\x02binary\x00")
+    return d
+
+
+def run(env: dict, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args],
+        capture_output=True, text=True, env=env, cwd=cwd or ROOT, timeout=120,
+    )
+
+
+def test_index_reports_counts_then_incremental(env, corpus):
+    first = run(env, "index", str(corpus), "--json")
+    assert first.returncode == 0, first.stderr
+    r = json.loads(first.stdout)
+    assert r["files_new"] == 7  # 5 seeds, hostile.txt and the binary file (skipped)
+    assert r["articles_total"] == 6
+    assert [s["path"] for s in r["skipped"]] == ["junk.bin.txt"]
+    assert "binary" in r["skipped"][0]["reason"]
+    second = json.loads(run(env, "index", str(corpus), "--json").stdout)
+    assert (second["files_new"], second["files_changed"], second["files_deleted"]) == (0, 0, 0)
+    assert second["files_unchanged"] == 7
+
+
+def test_search_json_shape_and_spans(env, corpus):
+    p = run(env, "search", '"Town College"', "--corpus", str(corpus), "--json")
+    assert p.returncode == 0, p.stderr
+    res = json.loads(p.stdout)
+    assert set(res) == {"query", "total", "suggestion", "hits"}
+    assert res["query"] == '"Town College"' and res["total"] == 1
+    (hit,) = res["hits"]
+    assert set(hit) == {"id", "path", "title", "score", "snippet", "spans"}
+    assert hit["path"] == "004_f4557d851bb201a9.txt"
+    shown = json.loads(run(env, "show", hit["id"], "--corpus", str(corpus), "--json").stdout)
+    assert set(shown) == {"id", "path", "title", "source", "date", "text"}
+    assert [shown["text"][s:e] for s, e in hit["spans"]] == ["Town College"] * len(hit["spans"])
+    assert hit["spans"], "the phrase occurs in 004"
+    assert "Town College" in hit["snippet"]
+
+
+def test_show_by_path_with_query_highlights(env, corpus):
+    p = run(env, "show", "004_f4557d851bb201a9.txt", "--corpus", str(corpus),
+            "--query", "Soler", "--json")
+    data = json.loads(p.stdout)
+    assert data["spans"] and all(data["text"][s:e] == "Soler" for s, e in data["spans"])
+
+
+def test_nothing_found_exits_1_with_suggestion(env, corpus):
+    p = run(env, "search", "stimsen", "--corpus", str(corpus), "--json")
+    assert p.returncode == 1
+    res = json.loads(p.stdout)
+    assert res["total"] == 0 and res["suggestion"] == "stimson"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("search", '"unclosed'), "unbalanced quote"),
+        (("search", "nosuchfield:x"), "unknown field"),
+        (("search", "(a OR b"), "parentheses"),
+        (("show", "does-not-exist"), "no article"),
+        (("index", "/no/such/folder"), "not found"),
+        (("search",), "Missing argument"),
+    ],
+)
+def test_errors_are_one_line_exit_2(env, corpus, args, needle):
+    extra = ("--corpus", str(corpus)) if args[0] in ("search", "show") and len(args) > 1 else ()
+    p = run(env, *args, *extra)
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    assert needle in lines[0] and "Traceback" not in p.stderr
+
+
+def test_piped_output_is_plain_and_markup_is_data(env, corpus):
+    p = run(env, "show", "hostile.txt", "--corpus", str(corpus))
+    assert p.returncode == 0, p.stderr
+    assert "[bold red]not bold[/bold red]" in p.stdout  # shown literally, not interpreted
+    assert "[link=http://x]a link[/link]" in p.stdout
+    assert "\x1b" not in p.stdout and "\x07" not in p.stdout
+    s = run(env, "search", "markup", "--corpus", str(corpus))
+    assert s.returncode == 0 and "\x1b" not in s.stdout
+
+
+def test_human_search_output_lists_hits(env, corpus):
+    p = run(env, "search", "Stimson", "--corpus", str(corpus))
+    assert p.returncode == 0
+    assert p.stdout.splitlines()[0].startswith("3 results for Stimson")
+    assert "001_f563c122a25a09e3.txt" in p.stdout
+
+
+def test_similar_excludes_itself(env, corpus):
+    p = run(env, "similar", "001_f563c122a25a09e3.txt", "--corpus", str(corpus), "--json")
+    data = json.loads(p.stdout)
+    paths = [h["path"] for h in data["hits"]]
+    assert "001_f563c122a25a09e3.txt" not in paths and paths
+
+
+def test_reader_refuses_without_a_terminal(env, corpus):
+    p = run(env, str(corpus))
+    assert p.returncode == 2 and "terminal" in p.stderr
+
+
+def test_no_corpus_given_is_a_clear_error(env, tmp_path):
+    p = run(env, "search", "x", cwd=tmp_path)
+    assert p.returncode == 2 and "no corpus given" in p.stderr
