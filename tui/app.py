@@ -69,7 +69,7 @@ class VariorumApp(App):
     ArticleView > .article-view--meta { color: $text-muted; }
     ArticleView > .article-view--hit { background: $warning 50%; text-style: underline; }
     ArticleView > .article-view--current-hit { background: $warning; color: $background;
-        text-style: bold reverse underline; }
+        text-style: bold underline; }
     """
     BINDINGS = [
         Binding("slash", "focus_search", "Search"),
@@ -162,7 +162,8 @@ class VariorumApp(App):
         bar = self.query_one("#progress", ProgressBar)
         bar.add_class("active")
         bar.update(total=msg.total, progress=msg.done)
-        self.message = f"indexing {msg.done} of {msg.total} files"
+        self.message = (f"indexing: read {msg.done} of {msg.total} files" if msg.done < msg.total
+                        else "indexing: writing the index")
         self.update_status()
 
     def on_variorum_app_indexed(self, msg: Indexed) -> None:

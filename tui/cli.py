@@ -88,7 +88,7 @@ def run_update(c: Corpus, quiet: bool) -> UpdateReport:
     if quiet:
         return c.update()
     with Progress(
-        TextColumn("indexing"),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         RateColumn(),
@@ -96,10 +96,12 @@ def run_update(c: Corpus, quiet: bool) -> UpdateReport:
         console=err(),
         transient=True,
     ) as bar:
-        task = bar.add_task("index", total=None)
+        task = bar.add_task("reading", total=None)
 
         def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            # Segments are written after the last file is read: say so.
+            bar.update(task, completed=done, total=total,
+                       description="writing index" if done >= total else "reading")
 
         return c.update(progress=progress)
 
