@@ -55,9 +55,17 @@ class Corpus:
         )
         with self._lock:
             self._vocab = None
-            if self._searcher is not None:
-                self._searcher = self._searcher.refresh()
+            self._drop_searcher()  # the next query opens the new generation
         return report
+
+    def _drop_searcher(self) -> None:
+        # Not ``Searcher.refresh()``: it reuses the open reader of every segment
+        # that is still in the index, with that segment's deletions as they were
+        # when it was opened, so documents deleted since (a changed or deleted
+        # file) would still be found. A new searcher reads the deletions anew.
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
 
     def close(self) -> None:
         with self._lock:
@@ -85,11 +93,11 @@ class Corpus:
 
     def _s(self):
         self._open()
+        if self._searcher is not None and not self._searcher.up_to_date():
+            self._drop_searcher()
+            self._vocab = None
         if self._searcher is None:
             self._searcher = self._ix.searcher()
-        elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
-            self._vocab = None
         return self._searcher
 
     @property

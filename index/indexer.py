@@ -151,16 +151,30 @@ def _index_part(
         if pending and _progress_queue is not None:
             _progress_queue.put(pending)
         if part.cancelled or not added:
-            writer.cancel()
+            _drop(writer)
         else:
             part.segment = writer._finalize_segment()
     except BaseException:
-        writer.cancel()
+        _drop(writer)
         raise
     finally:
         if gc_was_enabled:
             gc.enable()
     return part
+
+
+def _drop(writer: SegmentWriter) -> None:
+    """Give up a worker's writer without ``cancel()``.
+
+    Whoosh's ``cancel()`` deletes the writer's temp folder (``MAIN.tmp``), and
+    every writer of an index shares that folder: the parent's writer keeps its
+    column file there until it commits, so a worker that found nothing to add
+    (a touched file, a run that only deletes) made the parent's commit fail.
+    """
+    try:
+        writer._close_segment()
+    finally:
+        writer.is_closed = True
 
 
 def _split(entries: list[FileEntry], n: int) -> list[list[FileEntry]]:
@@ -306,6 +320,7 @@ def _update(root, index_dir, store, progress, cancel, procs, t0) -> UpdateReport
         if any(p.cancelled for p in parts) or (cancel is not None and cancel()):
             _abort(writer)
             report.cancelled = True
+            report.articles_total = store.count()  # the previous index, as it was
             report.seconds = time.perf_counter() - t0
             return report
 

@@ -143,7 +143,9 @@ def read_file(root: Path, entry: FileEntry) -> FileResult:
 
 
 def _skip(entry: FileEntry, reason: str, sha: str | None = None) -> FileResult:
-    return FileResult(entry, [], [Skipped(entry.path, reason)], sha)
+    # One line always: a parser's exception text can span lines (and the store
+    # keeps reasons newline-separated).
+    return FileResult(entry, [], [Skipped(entry.path, one_line(reason))], sha)
 
 
 def _mib(n: int) -> str:
@@ -160,13 +162,24 @@ def decode(data: bytes) -> tuple[str | None, str]:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[: 1024 * 1024]).best()
+    matches = from_bytes(data[: 1024 * 1024])
+    best = matches.best()
     if best is None:
         return None, "undecodable bytes (no text encoding fits)"
+    encoding = best.encoding
+    # charset_normalizer often scores several single-byte code pages the same
+    # and then picks cp1250 (Central European), which turns Western text's
+    # è, û, à into č, ű, ŕ. On a tie, prefer Windows-1252 (a superset of the
+    # printable Latin-1 range), by far the commonest legacy encoding of news.
+    for m in matches:
+        if ("cp1252" in (m.encoding, *m.could_be_from_charset)
+                and m.chaos <= best.chaos and m.coherence >= best.coherence):
+            encoding = "cp1252"
+            break
     try:
-        text = data.decode(best.encoding)
+        text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
-        return None, f"undecodable bytes (detected {best.encoding} does not fit)"
+        return None, f"undecodable bytes (detected {encoding} does not fit)"
     controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\n\r\t\f")
     if controls > 0.05 * min(len(text), 8192):
         return None, "binary file (control bytes)"
@@ -211,7 +224,9 @@ def _from_html(path: str, raw: str) -> Article | None:
     import trafilatura
 
     # Nothing is fetched: trafilatura works on the string it is given. Only the
-    # page's own metadata gives a date (no guessing from the text).
+    # page's own metadata gives a date (no guessing from the text): trafilatura's
+    # date is not used, as htmldate falls back to any date-like string in the
+    # body ("froze on 2024-03-04" made that the publication date).
     doc = trafilatura.bare_extraction(
         raw,
         with_metadata=True,
@@ -224,7 +239,8 @@ def _from_html(path: str, raw: str) -> Article | None:
     if doc is not None:
         d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
         body = d.get("text") or ""
-        meta = {k: d.get(k) for k in ("title", "date", "author", "sitename", "url")}
+        meta = {k: d.get(k) for k in ("title", "author", "sitename", "url")}
+    meta["date"] = _html_date(raw)
     if not body.strip():
         # Short pages fall below trafilatura's main-text thresholds: take all
         # visible text (scripts and styles dropped) instead.
@@ -234,6 +250,62 @@ def _from_html(path: str, raw: str) -> Article | None:
         return None
     title = meta.get("title") or _html_title(raw)
     return _article(path, path, text, title=title, meta=meta)
+
+
+_DATE_META = frozenset({
+    "article:published_time", "og:published_time", "datepublished", "date", "pubdate",
+    "publishdate", "publish-date", "publish_date", "publication_date", "dc.date",
+    "dc.date.issued", "dcterms.date", "dcterms.issued", "dcterms.created",
+    "sailthru.date", "parsely-pub-date", "original-publish-date",
+})
+
+
+def _html_date(raw: str) -> str | None:
+    """The publication date a page states in its metadata, or None.
+
+    Read from ``<meta>`` tags, ``itemprop="datePublished"`` and JSON-LD
+    ``datePublished``; never from the visible text.
+    """
+    from lxml import etree
+    from lxml import html as lhtml
+
+    try:
+        # Bytes: lxml refuses a str that carries an XML encoding declaration.
+        tree = lhtml.document_fromstring(
+            raw.encode("utf-8"), parser=lhtml.HTMLParser(encoding="utf-8")
+        )
+    except (ValueError, etree.LxmlError):
+        return None
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip()
+        if key.lower() in _DATE_META:
+            found = parse_date(el.get("content"))
+            if found:
+                return found
+    for el in tree.xpath('//*[@itemprop="datePublished"]'):
+        found = parse_date(el.get("content") or el.get("datetime"))
+        if found:
+            return found
+    for el in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            found = _jsonld_date(json.loads(el.text or ""))
+        except ValueError:
+            continue
+        if found:
+            return found
+    return None
+
+
+def _jsonld_date(node) -> str | None:
+    if isinstance(node, list):
+        return next((d for d in map(_jsonld_date, node) if d), None)
+    if not isinstance(node, dict):
+        return None
+    if isinstance(node.get("datePublished"), str):
+        found = parse_date(node["datePublished"])
+        if found:
+            return found
+    return _jsonld_date(node.get("@graph"))
 
 
 _TITLE_TAG = re.compile(r"<(title|h1)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)

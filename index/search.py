@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from whoosh import query as wq
-from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, MultifieldParser
+from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, MultifieldParser, PlusMinusPlugin
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.searching import Searcher
 
@@ -35,6 +35,8 @@ def _parser(schema) -> MultifieldParser:
         p = MultifieldParser(list(DEFAULT_FIELDS), schema)
         p.add_plugin(FuzzyTermPlugin())
         p.add_plugin(GtLtPlugin())
+        # putin -korea / +soler, but only at the start of a word: not in well-known.
+        p.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
         p.add_plugin(DateParserPlugin(free=False))
         got = _parsers[id(schema)] = (schema, p)
     return got[1]

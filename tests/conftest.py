@@ -1,0 +1,114 @@
+"""Shared fixtures for the engine's tests.
+
+Every index lives in a pytest tmp dir; ``VARIORUM_DATA_DIR`` points at a tmp dir
+too, so no test writes into the user's data directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from index import Corpus
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_corpus"
+
+# The sample corpus: five real articles; 004 is a machine-"spun" copy of 001.
+SAMPLE = {
+    "000": "000_0e0738cec9c8d1ee.txt",
+    "001": "001_f563c122a25a09e3.txt",
+    "002": "002_48ed843bf2c6f299.txt",
+    "003": "003_1cc552ea7276300b.txt",
+    "004": "004_f4557d851bb201a9.txt",
+}
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    """The real sample corpus folder (read it, never write to it)."""
+    return SAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
+def sample_files() -> dict[str, str]:
+    """``{"000": "000_….txt", ...}``: the sample articles' file names by number."""
+    return dict(SAMPLE)
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data = tmp_path / "variorum-data"
+    monkeypatch.setenv("VARIORUM_DATA_DIR", str(data))
+    return data
+
+
+@pytest.fixture
+def data_dir(_data_dir: Path) -> Path:
+    """The data dir this test's ``VARIORUM_DATA_DIR`` points at."""
+    return _data_dir
+
+
+@pytest.fixture(scope="session")
+def sample_corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
+    """The real sample corpus, indexed once (read-only: tests must not update it)."""
+    c = Corpus(SAMPLE_DIR, index_dir=tmp_path_factory.mktemp("sample") / "ix")
+    report = c.update(procs=1)
+    assert report.articles_total == len(SAMPLE) and not report.skipped
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def write_files(corpus_dir: Path) -> Callable[[dict[str, str | bytes]], Path]:
+    """Write ``{relative path: text or bytes}`` into the corpus folder.
+
+    Text is written as UTF-8 exactly as given (``\\r\\n`` is kept).
+    """
+
+    def write(files: dict[str, str | bytes]) -> Path:
+        for rel, content in files.items():
+            p = corpus_dir / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                p.write_bytes(content)
+            else:
+                p.write_text(content, encoding="utf-8", newline="")
+        return corpus_dir
+
+    return write
+
+
+@pytest.fixture
+def open_corpus(tmp_path: Path) -> Iterator[Callable[..., Corpus]]:
+    """``open_corpus(root, name="ix")``: a Corpus whose index is ``tmp_path/name``."""
+    opened: list[Corpus] = []
+
+    def open_(root: Path, name: str = "ix") -> Corpus:
+        c = Corpus(root, index_dir=tmp_path / name)
+        opened.append(c)
+        return c
+
+    yield open_
+    for c in opened:
+        c.close()
+
+
+@pytest.fixture
+def index_folder(write_files, open_corpus):
+    """Write files, index them; returns ``(corpus, report)``."""
+
+    def run(files: dict[str, str | bytes]):
+        root = write_files(files)
+        c = open_corpus(root)
+        return c, c.update(procs=1)
+
+    return run

@@ -1,0 +1,65 @@
+"""The engine (``index/``) is headless: it never imports Textual or the UI package."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = ROOT / "index"
+FORBIDDEN = ("textual", "tui")
+
+
+def engine_modules() -> list[Path]:
+    files = sorted(ENGINE.glob("*.py"))
+    assert len(files) >= 10, files  # the check below is not vacuous
+    return files
+
+
+def is_forbidden(module: str) -> bool:
+    return any(module == f or module.startswith(f + ".") for f in FORBIDDEN)
+
+
+def imported_modules(tree: ast.AST) -> list[str]:
+    out = []
+    for node in ast.walk(tree):  # also imports inside functions
+        if isinstance(node, ast.Import):
+            out.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            out.append(node.module)
+    return out
+
+
+def test_is_forbidden():
+    assert is_forbidden("textual") and is_forbidden("textual.app") and is_forbidden("tui.cli")
+    assert not is_forbidden("textwrap") and not is_forbidden("tuition")
+
+
+def test_engine_sources_do_not_import_the_ui():
+    offenders = []
+    for path in engine_modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        offenders += [f"{path.name}: {m}" for m in imported_modules(tree) if is_forbidden(m)]
+        # Relative imports must stay inside the package (no ``from ..tui``).
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level > 1:
+                offenders.append(f"{path.name}: relative import beyond index/")
+    assert offenders == []
+
+
+def test_importing_the_engine_loads_no_ui_module():
+    modules = ", ".join(f"index.{p.stem}" for p in engine_modules() if p.stem != "__init__")
+    code = (
+        f"import index, {modules}\n"
+        "import sys\n"
+        "bad = sorted(m for m in sys.modules\n"
+        "             if m == 'textual' or m.startswith(('textual.', 'tui')))\n"
+        "assert not bad, bad\n"
+        "assert 'index.corpus' in sys.modules\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr

@@ -1,0 +1,377 @@
+"""Building and incrementally updating an index; failures, locks, recovery."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+from whoosh import index as windex
+
+from index import (
+    Corpus,
+    CorpusError,
+    IndexBusyError,
+    IndexMissingError,
+    NotFoundError,
+    indexer,
+    store,
+)
+from index.analysis import term_positions
+from index.fastwrite import BulkSegmentWriter
+from index.ingest import content_hash, iter_corpus
+from index.search import parse
+
+STORIES = {
+    "a.txt": "Alpha Story\n\nThe zebrafinch sang over the harbour.\n",
+    "b.txt": "Beta Story\n\nThe quokka smiled at the harbour ferry.\n",
+    "c.md": "# Gamma Story\n\nThe axolotl swam beside the harbour wall.\n",
+}
+
+
+def hits(c: Corpus, q: str) -> list[str]:
+    return sorted(h.path for h in c.search(q, limit=None).hits)
+
+
+def paths(c: Corpus, q: str) -> set[str]:
+    return set(hits(c, q))
+
+
+def counts(report) -> tuple[int, int, int, int]:
+    return (report.files_new, report.files_changed, report.files_deleted,
+            report.files_unchanged)
+
+
+@pytest.fixture
+def stories(write_files, open_corpus):
+    """A small indexed corpus, searched once so the Corpus holds a searcher."""
+    root = write_files(STORIES)
+    c = open_corpus(root)
+    report = c.update()
+    assert counts(report) == (3, 0, 0, 0) and report.articles_total == 3
+    assert hits(c, "harbour") == ["a.txt", "b.txt", "c.md"]
+    return root, c
+
+
+# ---------------------------------------------------------------- incremental
+
+
+def test_second_update_of_unchanged_corpus_changes_nothing(open_corpus, sample_dir):
+    c = open_corpus(sample_dir)
+    first = c.update()
+    assert counts(first) == (5, 0, 0, 0)
+    assert (first.articles_added, first.articles_total) == (5, 5)
+    again = c.update()
+    assert counts(again) == (0, 0, 0, 5)
+    assert (again.articles_added, again.articles_updated, again.articles_removed) == (0, 0, 0)
+    assert again.articles_total == 5 and not again.changed_anything
+
+
+def test_new_file_is_added_and_searchable(stories, write_files):
+    _root, c = stories
+    assert c.search("narwhal").total == 0
+    write_files({"d.txt": "Delta Story\n\nA narwhal surfaced in the harbour.\n"})
+    report = c.update()
+    assert counts(report) == (1, 0, 0, 3)
+    assert (report.articles_added, report.articles_total) == (1, 4)
+    assert hits(c, "narwhal") == ["d.txt"]
+    assert c.get("d.txt").title == "Delta Story"
+
+
+def test_changed_file_replaces_its_words(stories, write_files):
+    _root, c = stories
+    old_id = c.get("b.txt").id
+    write_files({"b.txt": "Beta Story\n\nThe wombat dozed on the pier.\n"})
+    report = c.update()
+    assert counts(report) == (0, 1, 0, 2)
+    assert (report.articles_added, report.articles_updated, report.articles_removed) == (0, 1, 0)
+    assert hits(c, "quokka") == []
+    assert hits(c, "wombat") == ["b.txt"]
+    assert hits(c, "harbour") == ["a.txt", "c.md"]
+    assert c.get("b.txt").id == old_id
+    assert "wombat" in c.get("b.txt").text
+    assert c.count() == 3
+
+
+def test_deleted_file_is_gone_everywhere(stories):
+    root, c = stories
+    os.remove(root / "a.txt")
+    report = c.update()
+    assert counts(report) == (0, 0, 1, 2)
+    assert (report.articles_removed, report.articles_total) == (1, 2)
+    assert hits(c, "zebrafinch") == []
+    assert hits(c, "harbour") == ["b.txt", "c.md"]
+    assert [m.path for m in c.articles()] == ["b.txt", "c.md"]
+    with pytest.raises(NotFoundError):
+        c.get("a.txt")
+    # The deleted article's words leave the spelling vocabulary too.
+    assert c.suggest("zebrafinsh") is None
+
+
+def test_touched_file_counts_as_unchanged(stories, monkeypatch):
+    root, c = stories
+    st = (root / "a.txt").stat()
+    os.utime(root / "a.txt", ns=(st.st_atime_ns, st.st_mtime_ns + 10**10))
+    report = c.update()
+    assert counts(report) == (0, 0, 0, 3)
+    assert (report.articles_added, report.articles_updated, report.articles_total) == (0, 0, 3)
+    assert hits(c, "zebrafinch") == ["a.txt"]
+
+    # The new mtime was recorded: the next update does not open the file again.
+    def no_reading(*args, **kwargs):
+        raise AssertionError("an unchanged file was read")
+
+    monkeypatch.setattr(indexer, "read_file", no_reading)
+    assert counts(c.update()) == (0, 0, 0, 3)
+
+
+def test_jsonl_line_edit_updates_that_article(write_files, open_corpus):
+    line1 = '{"id": "1", "text": "otters"}\n'
+    root = write_files({"feed.jsonl": line1 + '{"id": "2", "text": "seals"}\n'})
+    c = open_corpus(root)
+    c.update()
+    ids = {c.get(m.id).text: m.id for m in c.articles()}
+    write_files({"feed.jsonl": line1 + '{"id": "2", "text": "walruses"}\n'})
+    report = c.update()
+    assert (report.articles_added, report.articles_updated, report.articles_removed) == (0, 2, 0)
+    assert hits(c, "seals") == []
+    assert [h.id for h in c.search("walruses").hits] == [ids["seals"]]
+    assert [h.id for h in c.search("otters").hits] == [ids["otters"]]
+
+
+def test_missing_corpus_and_missing_index(tmp_path, open_corpus):
+    with pytest.raises(CorpusError, match="not found"):
+        open_corpus(tmp_path / "nowhere").update()
+    (tmp_path / "empty").mkdir()
+    c = open_corpus(tmp_path / "empty")
+    with pytest.raises(IndexMissingError, match="not indexed"):
+        c.search("anything")
+
+
+def test_default_index_dir_is_under_the_data_dir(data_dir, write_files):
+    root = write_files(STORIES)
+    with Corpus(root) as c:
+        assert c.index_dir.is_relative_to(data_dir)
+        c.update()
+        assert hits(c, "quokka") == ["b.txt"]
+    assert any(data_dir.rglob(indexer.STORE_FILE))
+
+
+# ---------------------------------------------------------- failure and locks
+
+
+def lock_is_free(index_dir) -> bool:
+    lock = windex.open_dir(index_dir / indexer.WHOOSH_DIR).lock("WRITELOCK")
+    if not lock.acquire():
+        return False
+    lock.release()
+    return True
+
+
+def test_failed_commit_raises_keeps_old_index_and_releases_lock(stories, write_files,
+                                                               monkeypatch):
+    root, c = stories
+    write_files({"d.txt": "Delta Story\n\nA narwhal surfaced.\n"})
+    os.remove(root / "a.txt")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(windex.TOC, "write", disk_full)
+        with pytest.raises(OSError, match="No space left"):
+            c.update()
+
+    assert lock_is_free(c.index_dir)
+    assert hits(c, "zebrafinch") == ["a.txt"]  # the previous index, as it was
+    assert hits(c, "narwhal") == []
+    assert c.count() == 3
+
+    report = c.update()
+    assert counts(report) == (1, 0, 1, 2)
+    assert hits(c, "narwhal") == ["d.txt"]
+    assert hits(c, "zebrafinch") == []
+
+
+def test_second_writer_gets_index_busy(stories, write_files):
+    _root, c = stories
+    lock = windex.open_dir(c.index_dir / indexer.WHOOSH_DIR).lock("WRITELOCK")
+    assert lock.acquire()
+    try:
+        write_files({"d.txt": "Delta Story\n\nA narwhal surfaced.\n"})
+        with pytest.raises(IndexBusyError) as err:
+            c.update()
+        assert "\n" not in str(err.value) and str(c.index_dir) in str(err.value)
+        assert hits(c, "zebrafinch") == ["a.txt"]  # readers are not blocked
+    finally:
+        lock.release()
+    assert counts(c.update()) == (1, 0, 0, 3)
+    assert hits(c, "narwhal") == ["d.txt"]
+
+
+def test_crash_after_whoosh_commit_is_repaired_without_duplicates(stories, write_files,
+                                                                 monkeypatch):
+    _root, c = stories
+    write_files({"d.txt": "Delta Story\n\nA narwhal surfaced.\n"})
+    write_files({"b.txt": "Beta Story\n\nThe wombat dozed.\n"})
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed before the store was updated")
+
+    with monkeypatch.context() as m:
+        m.setattr(store.Store, "apply", killed)
+        with pytest.raises(RuntimeError, match="killed"):
+            c.update()
+
+    assert lock_is_free(c.index_dir)
+    c.update()
+    with Corpus(c.root, index_dir=c.index_dir) as fresh:
+        for reader in (c, fresh):  # the one that searched before, and a new one
+            assert reader.search("narwhal").total == 1
+            assert reader.search("wombat").total == 1
+            assert reader.search("quokka").total == 0
+            assert reader.search("harbour").total == 2
+    assert [m.path for m in c.articles()] == ["a.txt", "b.txt", "c.md", "d.txt"]
+    assert counts(c.update()) == (0, 0, 0, 4)
+
+
+def test_cancel_leaves_previous_index(stories, write_files):
+    root, c = stories
+    write_files({"d.txt": "Delta Story\n\nA narwhal surfaced.\n"})
+    os.remove(root / "a.txt")
+    report = c.update(cancel=lambda: True)
+    assert report.cancelled
+    assert report.articles_total == 3
+    assert hits(c, "narwhal") == []
+    assert hits(c, "zebrafinch") == ["a.txt"]
+    assert [m.path for m in c.articles()] == ["a.txt", "b.txt", "c.md"]
+    assert lock_is_free(c.index_dir)
+    done = c.update()
+    assert not done.cancelled and counts(done) == (1, 0, 1, 2)
+    assert hits(c, "narwhal") == ["d.txt"]
+
+
+# ------------------------------------------------------- parallel and writers
+
+QUERIES = ["putin", '"Yun Sun"', "presid*", "Putn~", "korea NOT stimson", "title:korea"]
+
+
+def results(c: Corpus) -> dict[str, list[tuple[str, float, list]]]:
+    out = {}
+    for q in QUERIES:
+        out[q] = [(h.id, h.score, h.spans) for h in c.search(q, limit=None).hits]
+    return out
+
+
+def test_parallel_workers_give_the_same_index(open_corpus, sample_dir, monkeypatch):
+    serial = open_corpus(sample_dir, "serial")
+    serial.update(procs=1)
+
+    pools = []
+
+    class SpyPool(ProcessPoolExecutor):
+        def __init__(self, max_workers, **kwargs):
+            pools.append(max_workers)
+            super().__init__(max_workers, **kwargs)
+
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(indexer, "ProcessPoolExecutor", SpyPool)
+    progress = []
+    parallel = open_corpus(sample_dir, "parallel")
+    report = parallel.update(procs=2, progress=lambda done, total: progress.append((done, total)))
+    assert pools == [2]  # worker processes really ran
+    assert counts(report) == (5, 0, 0, 0) and report.articles_total == 5
+    assert progress[-1] == (5, 5)
+
+    assert parallel.articles() == serial.articles()
+    want, got = results(serial), results(parallel)
+    for q in QUERIES:
+        assert [(i, s) for i, _, s in got[q]] == [(i, s) for i, _, s in want[q]], q
+        assert [sc for _, sc, _ in got[q]] == pytest.approx([sc for _, sc, _ in want[q]]), q
+    assert want["putin"]  # the comparison is not vacuous
+
+
+def positions(reader, term) -> list[tuple[int, list[int]]]:
+    return list(reader.postings("body", term).items_as("positions"))
+
+
+def blocks(reader, field, term) -> list[tuple]:
+    """The per-block statistics Whoosh uses to skip blocks in top-N searches."""
+    m = reader.postings(field, term)
+    out = []
+    while m.is_active():
+        out.append((m.block_min_id(), m.block_max_id(), m.block_min_length(),
+                    m.block_max_length(), m.block_max_weight()))
+        m.skip_to(m.block_max_id() + 1)
+    return out
+
+
+def test_bulk_segment_writer_matches_whoosh_writer(tmp_path, sample_dir, sample_files):
+    docs = [(a, content_hash(a.text)) for r in iter_corpus(sample_dir) for a in r.articles]
+    assert len(docs) == len(sample_files)
+
+    def build(name, make_writer, body):
+        folder = tmp_path / name
+        folder.mkdir()
+        ix = windex.create_in(folder, indexer.schema())
+        w = make_writer(ix)
+        for a, h in docs:
+            w.add_document(id=a.id, path=a.path, title=a.title, hash=h, body=body(a.text))
+        w.commit()
+        return ix
+
+    plain = build("plain", lambda ix: ix.writer(), lambda text: text)
+    # A tiny pool limit makes the lean pool spill runs to disk and merge them.
+    bulk = build("bulk", lambda ix: BulkSegmentWriter(ix, limitmb=0.02), term_positions)
+
+    with plain.searcher() as ps, bulk.searcher() as bs:
+        pr, br = ps.reader(), bs.reader()
+        assert list(br.all_terms()) == list(pr.all_terms())
+        for field, term in pr.all_terms():
+            assert br.doc_frequency(field, term) == pr.doc_frequency(field, term)
+            assert blocks(br, field, term) == blocks(pr, field, term)
+            if field == "body":
+                assert positions(br, term) == positions(pr, term)
+        for d in range(len(docs)):
+            assert br.doc_field_length(d, "body") == pr.doc_field_length(d, "body")
+        for q in QUERIES:
+            query = parse(q, plain.schema)
+            want = [(r["id"], r.score) for r in ps.search(query, limit=None)]
+            got = [(r["id"], r.score) for r in bs.search(query, limit=None)]
+            assert [i for i, _ in got] == [i for i, _ in want], q
+            assert [s for _, s in got] == pytest.approx([s for _, s in want]), q
+
+
+def test_readers_keep_working_while_a_writer_runs(tmp_path, open_corpus, sample_dir,
+                                                  sample_files):
+    root = tmp_path / "corpus"
+    shutil.copytree(sample_dir, root)
+    writer = open_corpus(root)
+    writer.update()
+    readers = [Corpus(root, index_dir=writer.index_dir) for _ in range(2)]
+    try:
+        assert [r.search("stimson").total for r in readers] == [3, 3]
+        (root / "005_new.txt").write_text("Narwhal Story\n\nA narwhal met Yun Sun.\n")
+        os.remove(root / sample_files["000"])
+        seen_mid_update = []
+
+        def during(done, total):
+            # Called while the writer holds the lock, its new segment written
+            # but not yet committed: readers see the previous index.
+            assert not lock_is_free(writer.index_dir)
+            for r in readers:
+                seen_mid_update.append(
+                    (r.search("narwhal").total, r.search("treaty").total, r.count())
+                )
+
+        writer.update(progress=during)
+        assert seen_mid_update == [(0, 4, 5), (0, 4, 5)]
+        for r in readers:
+            assert [h.path for h in r.search("narwhal").hits] == ["005_new.txt"]
+            assert r.search('"Yun Sun"').total == 3
+            assert sample_files["000"] not in paths(r, "treaty")
+            assert r.count() == 5
+    finally:
+        for r in readers:
+            r.close()

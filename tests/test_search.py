@@ -1,0 +1,291 @@
+"""Search on the sample corpus (and small corpora with metadata): hits, spans,
+fields, dates, errors, suggestions, similar articles, resolving references."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rapidfuzz.distance import Levenshtein
+
+from index import NotFoundError, QueryError
+from index.analysis import stem
+from index.search import SNIPPET_WIDTH
+
+
+def short(path: str) -> str:
+    return path[:3]
+
+
+def paths(c, q: str) -> set[str]:
+    return {h.path for h in c.search(q, limit=None).hits}
+
+
+def span_texts(c, hit) -> list[str]:
+    text = c.get(hit.id).text
+    return [text[s:e] for s, e in hit.spans]
+
+
+def occurrences(text: str, pattern: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(pattern, text, re.IGNORECASE)]
+
+
+def assert_well_formed(c, hit) -> None:
+    text = c.get(hit.id).text
+    assert hit.spans == sorted(hit.spans)
+    for (_s1, e1), (s2, _e2) in zip(hit.spans, hit.spans[1:], strict=False):
+        assert e1 < s2  # merged: no overlaps, no touching
+    assert all(0 <= s < e <= len(text) for s, e in hit.spans)
+
+
+# ------------------------------------------------------------- phrases, spans
+
+
+def test_spun_phrase_finds_only_the_spun_copy(sample_corpus):
+    res = sample_corpus.search('"Town College"')
+    assert [short(h.path) for h in res.hits] == ["004"] and res.total == 1
+    (hit,) = res.hits
+    text = sample_corpus.get(hit.id).text
+    assert span_texts(sample_corpus, hit) == ["Town College"] * text.count("Town College")
+    assert text.count("Town College") == 2
+
+
+def test_phrase_misses_the_spun_variant(sample_corpus, sample_files):
+    res = sample_corpus.search('"Yun Sun"')
+    assert {short(h.path) for h in res.hits} == {"001", "003"}
+    for hit in res.hits:
+        assert span_texts(sample_corpus, hit) == ["Yun Sun"]
+        assert "Yun Sun" in hit.snippet
+    assert "Yun Soler" in sample_corpus.get(sample_files["004"]).text  # 004 has the spun form
+
+
+def test_overlapping_phrase_and_term_spans_are_merged(sample_corpus):
+    res = sample_corpus.search('"Yun Sun" sun')
+    assert {short(h.path) for h in res.hits} == {"001", "003"}
+    for hit in res.hits:
+        assert_well_formed(sample_corpus, hit)
+        assert "Yun Sun" in span_texts(sample_corpus, hit)
+        assert "Sun" not in span_texts(sample_corpus, hit)  # inside the phrase's span
+
+
+def test_stemmed_word_highlights_every_surface_form(sample_corpus):
+    res = sample_corpus.search("signing", limit=None)
+    assert res.total == 5
+    surfaces = set()
+    for hit in res.hits:
+        assert_well_formed(sample_corpus, hit)
+        text = sample_corpus.get(hit.id).text
+        assert hit.spans == occurrences(text, r"\bsign(?:s|ed|ing)?\b")
+        surfaces.update(t.lower() for t in span_texts(sample_corpus, hit))
+    assert {"signed", "signing", "sign"} <= surfaces
+
+
+def test_spans_method_matches_hit_spans(sample_corpus):
+    for hit in sample_corpus.search("strategic partnership", limit=None).hits:
+        assert sample_corpus.spans(hit.id, "strategic partnership") == hit.spans
+        assert {t.lower() for t in span_texts(sample_corpus, hit)} <= {
+            "strategic", "partnership", "partnerships", "strategically",
+        }
+
+
+def test_not_terms_are_never_highlighted(sample_corpus, sample_files):
+    text = sample_corpus.get(sample_files["000"]).text
+    assert "Korea" in text and "Putin" in text
+    for q, hits in [
+        ("putin NOT korea", r"\bputin\b"),
+        ("putin ANDNOT korea", r"\bputin\b"),
+        ("(putin OR kim) AND NOT (korea OR korean)", r"\b(?:putin|kim)\b"),
+    ]:
+        assert sample_corpus.spans(sample_files["000"], q) == occurrences(text, hits), q
+
+    res = sample_corpus.search('stimson NOT "Yun Sun"')
+    assert [short(h.path) for h in res.hits] == ["004"]
+    assert span_texts(sample_corpus, res.hits[0]) == ["Stimson"]
+
+
+def test_prefix_query_highlights_the_expanded_words(sample_corpus, index_folder):
+    for hit in sample_corpus.search("presid*", limit=None).hits:
+        text = sample_corpus.get(hit.id).text
+        assert hit.spans and hit.spans == occurrences(text, r"\bpresid\w*")
+
+    c, _ = index_folder({"a.txt": "Headline\n\nThe presidents met. Her presidency and the "
+                                  "presidential race. A preside word. Unpresidented.\n"})
+    (hit,) = c.search("presid*").hits
+    assert span_texts(c, hit) == ["presidents", "presidency", "presidential", "preside"]
+
+
+def test_fuzzy_query_highlights_the_expanded_words(sample_corpus):
+    res = sample_corpus.search("Putn~", limit=None)
+    assert res.total == 5
+    for hit in res.hits:
+        text = sample_corpus.get(hit.id).text
+        words = span_texts(sample_corpus, hit)
+        assert all(Levenshtein.distance(stem(w.lower()), "putn") <= 1 for w in words), words
+        assert set(occurrences(text, r"\bputin\b")) <= set(hit.spans)
+        assert "Putin" in words
+
+
+def test_snippets_show_the_hit_words(sample_corpus):
+    res = sample_corpus.search("stimson")
+    assert res.total == 3
+    for hit in res.hits:
+        assert "Stimson" in hit.snippet
+        assert "\n" not in hit.snippet and len(hit.snippet) <= SNIPPET_WIDTH + 2
+
+
+def test_limit_bounds_hits_not_total(sample_corpus):
+    res = sample_corpus.search("putin", limit=2)
+    assert res.total == 5 and len(res.hits) == 2
+    scores = [h.score for h in sample_corpus.search("putin", limit=None).hits]
+    assert scores == sorted(scores, reverse=True)
+    assert [h.score for h in res.hits] == scores[:2]
+
+
+# ----------------------------------------------------------- fields and dates
+
+FRONT = "---\ntitle: {title}\ndate: {date}\nsource: {source}\nauthor: Jane Roe\n---\n\n{body}\n"
+
+
+@pytest.fixture
+def dated(index_folder):
+    def md(title, date, source, body):
+        return FRONT.format(title=title, date=date, source=source, body=body)
+
+    c, report = index_folder({
+        "a.md": md("Harbour report", "2023-12-31", "Daily Tide", "The harbour froze over."),
+        "b.md": md("Harbour news", "2024-01-01", "Evening Gazette", "The harbour reopened."),
+        "c.md": md("Midsummer harbour", "2024-06-30", "Daily Tide", "Harbour crowds in June."),
+        "d.md": md("Late harbour", "2024-07-01", "Evening Gazette", "Harbour closed again."),
+        "e.md": md("Evening harbour", "2024-06-30T18:00:00", "Coast Radio", "Harbour at dusk."),
+        "f.txt": "Undated harbour\n\nNo date at all for this harbour.\n",
+    })
+    assert report.articles_total == 6 and not report.skipped
+    return c
+
+
+def test_title_field(dated):
+    assert paths(dated, "title:report") == {"a.md"}
+    assert paths(dated, "title:harbour") == {"a.md", "b.md", "c.md", "d.md", "e.md", "f.txt"}
+    assert paths(dated, "title:froze") == set()  # a body word, not in any title
+    assert paths(dated, "froze") == {"a.md"}
+
+
+def test_source_and_author_fields(dated):
+    assert paths(dated, 'source:"daily tide"') == {"a.md", "c.md"}
+    assert paths(dated, "source:gazette") == {"b.md", "d.md"}
+    assert paths(dated, "harbour source:radio") == {"e.md"}
+    assert paths(dated, "author:roe") == {"a.md", "b.md", "c.md", "d.md", "e.md"}
+    (hit,) = dated.search("source:radio").hits
+    assert (hit.source, hit.date) == ("Coast Radio", "2024-06-30")
+
+
+def test_iso_date_range_selects_by_date(dated):
+    # Whoosh alone reads 2024-06-30 as the whole of 2024; the engine rewrites it.
+    want = {"b.md", "c.md", "e.md"}
+    assert paths(dated, "date:[2024-01-01 to 2024-06-30]") == want
+    assert paths(dated, "date:[2024-01-01 TO 2024-06-30]") == want
+    assert paths(dated, "harbour date:[2024-01-01 to 2024-06-30]") == want
+    assert paths(dated, "date:[2024-01 to 2024-06]") == want
+    assert paths(dated, "date:2024-06-30") == {"c.md", "e.md"}
+    assert paths(dated, "date:[2023-01-01 to 2023-12-31]") == {"a.md"}
+    assert paths(dated, "date:[2024-07-01 to 2030-01-01]") == {"d.md"}
+    for h in dated.search("date:[2024-01-01 to 2024-06-30]").hits:
+        assert "2024-01-01" <= h.date <= "2024-06-30"
+
+
+# --------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ('"Yun Sun', "quote"),
+        ("(putin OR kim", "parenthes"),
+        ("putin) OR (kim", "parenthes"),
+        ("nosuchfield:putin", "nosuchfield"),
+        ("", "empty"),
+        ("   ", "empty"),
+        ("the and of", "common"),
+        ("date:[garbage to nonsense]", "parse"),
+    ],
+)
+def test_malformed_queries_raise_query_error(sample_corpus, query, says):
+    with pytest.raises(QueryError) as err:
+        sample_corpus.search(query)
+    message = str(err.value)
+    assert says in message.lower() and "\n" not in message
+
+
+# ---------------------------------------------------------------- did you mean
+
+
+def test_misspelt_word_gets_a_suggestion(sample_corpus):
+    res = sample_corpus.search("stimsen")
+    assert res.total == 0
+    assert res.suggestion == "stimson"
+    assert sample_corpus.search(res.suggestion).total == 3
+
+
+def test_correct_words_get_no_suggestion(sample_corpus):
+    assert sample_corpus.suggest("stimson") is None
+    res = sample_corpus.search('"Yun Sun"')  # few hits, so a suggestion is considered
+    assert res.total == 2 and res.suggestion is None
+
+
+def test_suggestion_prefers_the_closest_then_the_commonest_word(index_folder):
+    c, _ = index_folder({
+        "1.txt": "One\n\nThe harbour was busy.\n",
+        "2.txt": "Two\n\nA harbour ferry.\n",
+        "3.txt": "Three\n\nThe harbour froze; an arbour too.\n",
+        "4.txt": "Four\n\nThe harbor in American spelling.\n",
+    })
+    # harbour and harbor are one edit from "harbur", arbour two; harbour is commoner.
+    assert c.search("harbur").suggestion == "harbour"
+    assert c.search("arbur").suggestion == "arbour"
+
+
+def test_suggestion_keeps_the_rest_of_the_query(sample_corpus):
+    assert sample_corpus.suggest("title:korea stimsen") == "title:korea stimson"
+
+
+# -------------------------------------------------------------------- similar
+
+
+def test_similar_excludes_the_article_itself(sample_corpus, sample_files):
+    me = sample_corpus.get(sample_files["001"])
+    similar = sample_corpus.similar(me.id)
+    assert similar and me.id not in {h.id for h in similar}
+    assert short(similar[0].path) == "004"  # its spun copy is the closest
+
+
+# ------------------------------------------------------------------ resolving
+
+
+def test_get_by_id_prefix_and_path(sample_corpus, sample_dir, sample_files):
+    name = sample_files["003"]
+    a = sample_corpus.get(name)
+    assert a.path == name
+    assert a.text == (sample_dir / name).read_text(encoding="utf-8").strip()
+    assert a.title == "China’s Strategic Distance from Russia-North Korea Alliance"
+    assert sample_corpus.get(a.id) == a
+    assert sample_corpus.get(a.id[:6]) == a
+    assert sample_corpus.get(f"  {a.id}  ") == a
+    assert sample_corpus.get(str(sample_dir / name)) == a
+    assert {m.id for m in sample_corpus.articles()} >= {a.id}
+
+
+@pytest.mark.parametrize("ref", ["ffffffffffff", "ffff", "nope.txt", "sample_corpus", ""])
+def test_unknown_refs_raise_not_found(sample_corpus, ref):
+    with pytest.raises(NotFoundError) as err:
+        sample_corpus.get(ref)
+    assert "\n" not in str(err.value)
+
+
+def test_minus_excludes_a_word_but_hyphenated_words_stay_words(sample_corpus):
+    with_soler = paths(sample_corpus, "putin")
+    assert {short(p) for p in with_soler} == {"000", "001", "002", "003", "004"}
+    assert {short(p) for p in paths(sample_corpus, "putin -Soler")} == {"000", "001", "002", "003"}
+    # "Russia-North" is one hyphenated word, not "Russia NOT North"
+    assert short(sample_corpus.search('"Russia-North Korea"').hits[0].path) in {"003", "004", "001",
+                                                                               "000", "002"}
+    assert paths(sample_corpus, "Russia-North Korea") == paths(sample_corpus, "Russia North Korea")
