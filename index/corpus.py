@@ -19,8 +19,18 @@ from whoosh import index as windex
 
 from . import indexer
 from . import search as qs
+from . import versions as vers
 from .errors import IndexMissingError, NotFoundError
-from .models import Article, ArticleMeta, SearchHit, SearchResult, UpdateReport
+from .models import (
+    Article,
+    ArticleMeta,
+    Family,
+    SearchHit,
+    SearchResult,
+    UpdateReport,
+    VersionPair,
+    VersionsReport,
+)
 from .paths import index_dir_for
 from .store import Store
 
@@ -49,10 +59,15 @@ class Corpus:
         progress: Callable[[int, int], None] | None = None,
         cancel: Callable[[], bool] | None = None,
         procs: int | None = None,
+        versions: bool = True,
+        versions_progress: Callable[[str, int, int], None] | None = None,
     ) -> UpdateReport:
+        """Index the corpus incrementally, then (``versions``) find version families."""
         report = indexer.update(
             self.root, self.index_dir, progress=progress, cancel=cancel, procs=procs
         )
+        if versions and not report.cancelled:
+            report.versions = self.update_versions(versions_progress, cancel, procs)
         with self._lock:
             self._vocab = None
             self._drop_searcher()  # the next query opens the new generation
@@ -66,6 +81,15 @@ class Corpus:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
+
+    def update_versions(self, progress=None, cancel=None, procs=None) -> VersionsReport:
+        """Compare new articles with all others and record verified version pairs."""
+        path = self.index_dir / indexer.STORE_FILE
+        store = Store(path)
+        try:
+            return vers.sync(store, path, progress=progress, cancel=cancel, procs=procs)
+        finally:
+            store.close()
 
     def close(self) -> None:
         with self._lock:
@@ -163,13 +187,13 @@ class Corpus:
         with self._lock:
             searcher = self._s()
             q = qs.parse(qstring, self._ix.schema)
-            results, total = qs.run(searcher, q, limit)
-            terms, phrases = qs.match_sets(q, searcher.reader()) if spans else (set(), [])
+            terms, phrases = qs.match_sets(q, searcher.reader())
+            hits_found, total = qs.run(searcher, q, limit, terms | {w for p in phrases for w in p})
             hits = []
-            for r in results:
-                text = self._store.body(r["hash"]) if spans else None
+            for score, fields in hits_found:
+                text = self._store.body(fields["hash"]) if spans else None
                 sp = qs.hit_spans(text, terms, phrases) if text else []
-                hits.append(_hit(r, text or "", sp))
+                hits.append(_hit(fields, score, text or "", sp))
             suggestion = self.suggest(qstring, total) if total < SUGGEST_BELOW else None
             return SearchResult(query=qstring, total=total, hits=hits, suggestion=suggestion)
 
@@ -212,6 +236,30 @@ class Corpus:
                 return None
             return fixed if found > total else None
 
+    # -------------------------------------------------------------- versions
+    def families(self) -> list[Family]:
+        """Every version family, largest first."""
+        with self._lock:
+            rows = self.store.version_pairs()
+            meta = {a.id: a for a in self.store.list_articles()}
+        fams = [f for g in vers.families(VersionPair(*r) for r in rows)
+                if (f := _family(g, meta)) is not None]
+        fams.sort(key=lambda f: (-len(f.members), f.members[0].path))
+        return fams
+
+    def family_of(self, ref: str) -> Family | None:
+        """The family an article belongs to, or None when it has no versions."""
+        with self._lock:
+            id_ = self.resolve(ref)
+        for f in self.families():
+            if any(m.id == id_ for m in f.members):
+                return f
+        return None
+
+    def version_counts(self) -> dict[str, int]:
+        """Article id -> number of other versions it has (articles with none left out)."""
+        return {m.id: len(f.members) - 1 for f in self.families() for m in f.members}
+
     def similar(self, ref: str, limit: int = 10) -> list[SearchHit]:
         """Articles most like this one (Whoosh's more-like-this over body terms)."""
         with self._lock:
@@ -223,17 +271,33 @@ class Corpus:
             results = searcher.more_like(docnum, "body", text=art.text, top=limit)
             out = []
             for r in results:
-                out.append(_hit(r, self._store.body(r["hash"]) or "", []))
+                out.append(_hit(r.fields(), r.score, self._store.body(r["hash"]) or "", []))
             return out
 
 
-def _hit(r, text: str, spans: list[tuple[int, int]]) -> SearchHit:
+def _family(group: list[VersionPair], meta: dict[str, ArticleMeta]) -> Family | None:
+    ids = {x for p in group for x in (p.a, p.b)}
+    members = [meta[i] for i in ids if i in meta]
+    if len(members) < 2:
+        return None
+    dated = all(m.date for m in members)
+    members.sort(key=(lambda m: (m.date, m.path)) if dated else (lambda m: (m.path, m.line or 0)))
+    order = {m.id: k for k, m in enumerate(members)}
+    # each pair reads older/first -> newer/second
+    pairs = [p if order[p.a] < order[p.b] else VersionPair(p.b, p.a, p.kind, p.similarity,
+                                                           p.aligned)
+             for p in group if p.a in order and p.b in order]
+    pairs.sort(key=lambda p: (order[p.a], order[p.b]))
+    return Family(tuple(members), tuple(pairs), dated)
+
+
+def _hit(r: dict, score: float, text: str, spans: list[tuple[int, int]]) -> SearchHit:
     snip, snip_spans = qs.snippet_with_spans(text, spans) if text else ("", [])
     return SearchHit(
         id=r["id"],
         path=r["path"],
         title=r["title"],
-        score=float(r.score),
+        score=float(score),
         snippet=snip,
         spans=spans,
         source=r.get("source"),

@@ -95,6 +95,15 @@ def _init_worker(cancel_event, progress_queue) -> None:
     _cancel_event, _progress_queue = cancel_event, progress_queue
 
 
+def body_for_index(a: Article) -> str:
+    """The text the body field indexes: the body, with the title in front when the
+    body does not already open with it."""
+    head = a.title.rstrip("…").strip()
+    if not head or head in a.text[: len(head) + 200]:
+        return a.text
+    return f"{a.title}\n{a.text}"
+
+
 def _doc_fields(a: Article, h: str, body) -> dict:
     doc = {"id": a.id, "path": a.path, "title": a.title, "hash": h, "body": body}
     if a.source:
@@ -141,7 +150,10 @@ def _index_part(
             for a in res.articles:
                 h = content_hash(a.text)
                 words: set[str] = set()
-                positions = term_positions(a.text, words)  # BodyField takes it as is
+                # The body field answers plain queries alone (one posting list a
+                # term, not title OR body); a title that is not the body's
+                # opening is indexed with it.
+                positions = term_positions(body_for_index(a), words)
                 writer.add_document(**_doc_fields(a, h, positions))
                 added = True
                 part.bodies.append((h, compress(a.text)))

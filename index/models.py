@@ -53,6 +53,18 @@ class Skipped:
 
 
 @dataclass
+class VersionsReport:
+    """What one run of version detection did."""
+
+    signed: int = 0  # new signatures computed
+    removed: int = 0  # articles dropped from the version data
+    candidates: int = 0  # pairs the LSH proposed
+    pairs: int = 0  # verified pairs added
+    seconds: float = 0.0
+    cancelled: bool = False
+
+
+@dataclass
 class UpdateReport:
     """What one run of the indexer did."""
 
@@ -69,6 +81,7 @@ class UpdateReport:
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
     cancelled: bool = False
+    versions: VersionsReport | None = None  # None when version detection did not run
 
     @property
     def changed_anything(self) -> bool:
@@ -80,6 +93,36 @@ class UpdateReport:
             {"path": s.path, "line": s.line, "reason": s.reason} for s in self.skipped
         ]
         return d
+
+
+@dataclass(frozen=True)
+class VersionPair:
+    a: str
+    b: str
+    kind: str  # "copy" | "near-copy" | "rewrite"
+    similarity: float  # word-level, in [0, 1]
+    aligned: float  # share of the two texts' sentences that align
+
+    def to_json(self) -> dict:
+        return {"a": self.a, "b": self.b, "kind": self.kind,
+                "similarity": round(self.similarity, 4), "aligned": round(self.aligned, 4)}
+
+
+@dataclass(frozen=True)
+class Family:
+    """Connected versions of one article."""
+
+    members: tuple[ArticleMeta, ...]  # oldest first when every member is dated
+    pairs: tuple[VersionPair, ...]
+    dated: bool  # the members' order is by date (else by path: order unknown)
+
+    def to_json(self) -> dict:
+        return {
+            "members": [{"id": m.id, "path": m.path, "title": m.title, "date": m.date}
+                        for m in self.members],
+            "order": "date" if self.dated else "unknown",
+            "pairs": [p.to_json() for p in self.pairs],
+        }
 
 
 @dataclass(frozen=True)

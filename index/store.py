@@ -32,6 +32,11 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_path ON articles(path, line);
 CREATE TABLE IF NOT EXISTS bodies (hash TEXT PRIMARY KEY, z BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS vocab (word TEXT PRIMARY KEY, df INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sigs (id TEXT PRIMARY KEY, hash TEXT NOT NULL, sig BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS pairs (
+    a TEXT NOT NULL, b TEXT NOT NULL, kind TEXT NOT NULL, similarity REAL NOT NULL,
+    aligned REAL NOT NULL, PRIMARY KEY (a, b));
+CREATE INDEX IF NOT EXISTS pairs_b ON pairs(b);
 """
 
 _META_COLS = "id, path, title, source, date, author, url, line"
@@ -190,6 +195,58 @@ class Store:
             words.append(w)
             dfs.append(df)
         return words, dfs
+
+    # ------------------------------------------------------------ versions
+    def article_hashes(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT id, hash FROM articles"))
+
+    def sig_hashes(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT id, hash FROM sigs"))
+
+    def bodies_for(self, ids: list[str]) -> dict[str, str]:
+        """Article id -> body text, for many ids at once."""
+        out: dict[str, str] = {}
+        for k in range(0, len(ids), 500):
+            chunk = ids[k:k + 500]
+            marks = ",".join("?" * len(chunk))
+            for id_, z in self.db.execute(
+                f"SELECT a.id, b.z FROM articles a JOIN bodies b ON a.hash = b.hash "
+                f"WHERE a.id IN ({marks})", chunk,
+            ):
+                out[id_] = decompress(z)
+        return out
+
+    def load_sigs(self) -> tuple[list[str], list[bytes]]:
+        ids, sigs = [], []
+        for id_, sig in self.db.execute("SELECT id, sig FROM sigs ORDER BY id"):
+            ids.append(id_)
+            sigs.append(sig)
+        return ids, sigs
+
+    def apply_versions(self, removed: set[str], sigs: list[tuple[str, str, bytes]],
+                       pairs: list) -> None:
+        """Drop what ``removed`` had, then add new signatures and verified pairs."""
+        with self.db:
+            db = self.db
+            db.executemany("DELETE FROM sigs WHERE id=?", ((i,) for i in removed))
+            db.executemany("DELETE FROM pairs WHERE a=? OR b=?", ((i, i) for i in removed))
+            db.executemany("INSERT OR REPLACE INTO sigs VALUES (?, ?, ?)", sigs)
+            db.executemany(
+                "INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?)",
+                ((p.a, p.b, p.kind, p.similarity, p.aligned) for p in pairs),
+            )
+
+    def version_pairs(self, ids: list[str] | None = None) -> list[tuple]:
+        """Stored pairs (a, b, kind, similarity, aligned); all, or touching ``ids``."""
+        if ids is None:
+            return self.db.execute("SELECT a, b, kind, similarity, aligned FROM pairs "
+                                   "ORDER BY a, b").fetchall()
+        out = []
+        for i in ids:
+            out += self.db.execute(
+                "SELECT a, b, kind, similarity, aligned FROM pairs WHERE a=? OR b=?", (i, i)
+            ).fetchall()
+        return out
 
     def df(self, word: str) -> int:
         row = self.db.execute("SELECT df FROM vocab WHERE word=?", (word,)).fetchone()

@@ -25,6 +25,7 @@ from index.textclean import strip_controls
 
 from .widgets.article_list import ArticleList
 from .widgets.article_view import ArticleView
+from .widgets.versions_screen import VersionsScreen
 
 SEARCH_DEBOUNCE = 0.3  # seconds after the last keystroke
 LIST_LIMIT = 5000  # most results shown in the list
@@ -65,6 +66,7 @@ class VariorumApp(App):
     ArticleList > .article-list--cursor { background: $accent; color: $text; text-style: bold; }
     ArticleList:blur > .article-list--cursor { background: $panel-lighten-2; }
     ArticleList > .article-list--meta { color: $text-muted; }
+    ArticleList > .article-list--badge { color: $success; text-style: bold; }
     ArticleView > .article-view--title { text-style: bold; color: $text; }
     ArticleView > .article-view--meta { color: $text-muted; }
     ArticleView > .article-view--hit { background: $warning 50%; text-style: underline; }
@@ -75,6 +77,7 @@ class VariorumApp(App):
         Binding("slash", "focus_search", "Search"),
         Binding("n", "next_hit", "Next hit"),
         Binding("N", "prev_hit", "Prev hit"),
+        Binding("v", "versions", "Versions"),
         Binding("escape", "back", "Back", show=False),
         Binding("tab", "focus_next", "Pane", show=False),
         Binding("shift+tab", "focus_previous", "Pane", show=False),
@@ -82,13 +85,14 @@ class VariorumApp(App):
     ]
 
     class Indexed(Message):
-        def __init__(self, report: UpdateReport | None, error: str | None = None) -> None:
-            self.report, self.error = report, error
+        def __init__(self, report: UpdateReport | None, error: str | None = None,
+                     counts: dict[str, int] | None = None) -> None:
+            self.report, self.error, self.counts = report, error, counts or {}
             super().__init__()
 
     class IndexProgress(Message):
-        def __init__(self, done: int, total: int) -> None:
-            self.done, self.total = done, total
+        def __init__(self, done: int, total: int, phase: str = "reading") -> None:
+            self.done, self.total, self.phase = done, total, phase
             super().__init__()
 
     class Searched(Message):
@@ -150,20 +154,27 @@ class VariorumApp(App):
             report = self.corpus.update(
                 progress=lambda d, t: self.post_message(self.IndexProgress(d, t)),
                 cancel=lambda: worker.is_cancelled,
+                versions_progress=lambda ph, d, t: self.post_message(
+                    self.IndexProgress(d, t, ph)),
             )
+            counts = self.corpus.version_counts()
         except VariorumError as e:
             self.post_message(self.Indexed(None, str(e)))
         except Exception as e:  # shown, not raised: the reader stays usable
             self.post_message(self.Indexed(None, f"indexing failed: {type(e).__name__}: {e}"))
         else:
-            self.post_message(self.Indexed(report))
+            self.post_message(self.Indexed(report, counts=counts))
 
     def on_variorum_app_index_progress(self, msg: IndexProgress) -> None:
         bar = self.query_one("#progress", ProgressBar)
         bar.add_class("active")
         bar.update(total=msg.total, progress=msg.done)
-        self.message = (f"indexing: read {msg.done} of {msg.total} files" if msg.done < msg.total
-                        else "indexing: writing the index")
+        if msg.phase != "reading":
+            self.message = f"versions: {msg.phase} {msg.done} of {msg.total}"
+        elif msg.done < msg.total:
+            self.message = f"indexing: read {msg.done} of {msg.total} files"
+        else:
+            self.message = "indexing: writing the index"
         self.update_status()
 
     def on_variorum_app_indexed(self, msg: Indexed) -> None:
@@ -174,12 +185,15 @@ class VariorumApp(App):
         r = msg.report
         if r.cancelled:
             return
+        self.list.set_badges(msg.counts)
         parts = [f"{r.articles_total} articles"]
         if r.changed_anything:
             parts.append(f"{r.files_new} new, {r.files_changed} changed, "
                          f"{r.files_deleted} deleted files")
         if r.skipped:
             parts.append(f"{len(r.skipped)} skipped (see `variorum index`)")
+        if msg.counts:
+            parts.append(f"{len(msg.counts)} articles have versions (v)")
         self.message = "; ".join(parts)
         if r.changed_anything or not self.all_articles:
             self.reload_articles()
@@ -305,6 +319,30 @@ class VariorumApp(App):
     def hit_changed(self, event: ArticleView.HitChanged) -> None:
         self.hit_index, self.hit_total = event.index, event.total
         self.update_status()
+
+    # ------------------------------------------------------------- versions
+    def action_versions(self) -> None:
+        current = self.list.current
+        if current is None:
+            return
+        family = self.corpus.family_of(current.id)
+        if family is None:
+            self.message = "this article has no other versions"
+            self.update_status()
+            return
+        self.push_screen(VersionsScreen(family, current.id), self.open_version)
+
+    def open_version(self, article_id: str | None) -> None:
+        if not article_id:
+            return
+        if not any(a.id == article_id for a in self.list.items):
+            self.query_one("#search", Input).value = ""
+            self.clear_search()
+        for k, a in enumerate(self.list.items):
+            if a.id == article_id:
+                self.list.cursor = k
+                break
+        self.list.focus()
 
     def action_next_hit(self) -> None:
         self.view.next_hit()

@@ -168,12 +168,16 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, as_json: bool
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
     con = out()
+    v = report.versions
     con.print(Text.assemble(
         ("indexed ", ""), (safe(str(root)), "bold"),
         f": {report.files_new} new, {report.files_changed} changed, "
         f"{report.files_deleted} deleted, {report.files_unchanged} unchanged files; "
         f"{report.articles_total} articles ({report.seconds:.2f} s)",
-    ))
+    ), soft_wrap=True)
+    if v is not None:
+        con.print(Text(f"versions: {v.signed} new signatures, {v.candidates} candidate pairs, "
+                       f"{v.pairs} verified ({v.seconds:.2f} s)"), soft_wrap=True)
     if report.skipped:
         con.print(Text(f"skipped {len(report.skipped)}:", style="yellow"))
         for s in report.skipped:
@@ -252,6 +256,38 @@ def show_cmd(ref: str, corpus: str | None, index_dir: str | None, query: str | N
     if query:
         con.print(Text(f"\n{len(spans)} hit{'s' if len(spans) != 1 else ''} for {safe(query)}",
                        style="dim"))
+
+
+@cli.command("versions")
+@click.argument("ref", metavar="[ID_OR_PATH]", required=False)
+@corpus_option
+@index_dir_option
+@json_option
+def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
+                 as_json: bool) -> None:
+    """List version families (copies, near-copies, rewrites), or one article's versions."""
+    c = open_corpus(corpus, index_dir)
+    c.update_versions()  # an index made before version detection, or interrupted
+    fams = [f] if ref and (f := c.family_of(ref)) else ([] if ref else c.families())
+    if as_json:
+        click.echo(json.dumps({"families": [f.to_json() for f in fams]}, ensure_ascii=False,
+                              indent=2))
+    else:
+        con = out()
+        if not fams:
+            con.print(Text("no versions found" + (f" of {safe(ref)}" if ref else "")))
+        for n, f in enumerate(fams, 1):
+            order = "by date" if f.dated else "order unknown"
+            con.print(Text(f"family {n}: {len(f.members)} versions ({order})", style="bold"))
+            for m in f.members:
+                con.print(Text.assemble(f"  {m.id}  ", (safe(m.path), "cyan"),
+                                        f"  {safe(m.date) or '-'}  ", safe(m.title)),
+                          soft_wrap=True)
+            for p in f.pairs:
+                con.print(Text(f"    {p.a} ~ {p.b}  {p.kind:<9}  similarity {p.similarity:.2f}"
+                               f"  aligned {p.aligned:.2f}", style="dim"))
+    if not fams:
+        sys.exit(EXIT_NOT_FOUND)
 
 
 @cli.command("similar")

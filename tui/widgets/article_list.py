@@ -28,7 +28,7 @@ class ArticleList(ScrollView, can_focus=True):
         Binding("G,end", "last", "Last", show=False),
         Binding("enter", "choose", "Open", show=False),
     ]
-    COMPONENT_CLASSES = {"article-list--cursor", "article-list--meta"}
+    COMPONENT_CLASSES = {"article-list--cursor", "article-list--meta", "article-list--badge"}
 
     cursor: reactive[int] = reactive(0, always_update=True)
 
@@ -50,6 +50,7 @@ class ArticleList(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.items: list[ArticleMeta] = []
         self._rows: list[str] = []
+        self.badges: dict[str, int] = {}  # article id -> number of other versions
 
     def set_items(self, items: list[ArticleMeta], keep: str | None = None) -> None:
         """Show ``items``; keep the cursor on article ``keep`` if it is there."""
@@ -63,6 +64,10 @@ class ArticleList(ScrollView, can_focus=True):
                     index = i
                     break
         self.cursor = index
+        self.refresh()
+
+    def set_badges(self, counts: dict[str, int]) -> None:
+        self.badges = dict(counts)
         self.refresh()
 
     @property
@@ -115,6 +120,11 @@ class ArticleList(ScrollView, can_focus=True):
             style = base + self.get_component_rich_style("article-list--cursor")
         number = f"{row + 1:>{len(str(len(self._rows)))}} "
         meta = base + self.get_component_rich_style("article-list--meta")
-        segs = [Segment(number, meta if row != self.cursor else style),
-                Segment(self._rows[row], style)]
+        segs = [Segment(number, meta if row != self.cursor else style)]
+        n = self.badges.get(self.items[row].id)
+        if n:  # "≈1": one other version of this article exists
+            badge = base + self.get_component_rich_style("article-list--badge")
+            segs.append(Segment(f"≈{n}", badge if row != self.cursor else style + badge))
+            segs.append(Segment(" ", style))
+        segs.append(Segment(self._rows[row], style))
         return Strip(segs).crop(0, width).adjust_cell_length(width, style)

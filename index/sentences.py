@@ -1,0 +1,72 @@
+"""Sentence splitting and per-sentence content tokens (for versions and diffs)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .analysis import STOPS, TOKEN_RE, stem
+
+# A boundary: sentence-final punctuation, optional closing quotes/brackets,
+# white space, then something that can open a sentence.
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9À-Ý])")
+_ABBREV = frozenset((
+    "mr", "mrs", "ms", "dr", "st", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt",
+    "capt", "jr", "sr", "inc", "ltd", "co", "corp", "no", "vs", "jan", "feb", "mar", "apr",
+    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.u",
+    "a.m", "p.m", "etc",
+))
+_LAST_WORD = re.compile(r"([\w.]+)\.$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    tokens: tuple[str, ...]  # stemmed content words, in order
+
+    @property
+    def token_set(self) -> frozenset[str]:
+        return frozenset(self.tokens)
+
+
+def split_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence; paragraphs always end a sentence."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for para in text.split("\n"):
+        pstart = pos
+        pos += len(para) + 1
+        if not para.strip():
+            continue
+        start = 0
+        for m in _BOUNDARY.finditer(para):
+            head = para[start:m.start()].rstrip("\"”’)] ")
+            w = _LAST_WORD.search(head)
+            if w and (w.group(1).lower() in _ABBREV or len(w.group(1)) == 1):
+                continue  # "Mr. Kim", "U.S. officials", "John F. Kennedy"
+            spans.append(_trim(para, pstart, start, m.start()))
+            start = m.end()
+        spans.append(_trim(para, pstart, start, len(para)))
+    return [s for s in spans if s[1] > s[0]]
+
+
+def _trim(para: str, base: int, s: int, e: int) -> tuple[int, int]:
+    while s < e and para[s].isspace():
+        s += 1
+    while e > s and para[e - 1].isspace():
+        e -= 1
+    return base + s, base + e
+
+
+def content_tokens(text: str) -> tuple[str, ...]:
+    """Stemmed, lower-cased words that are not stop words (as the index sees them)."""
+    out = []
+    for w in TOKEN_RE.findall(text.lower()):
+        if len(w) > 1 and w not in STOPS:
+            out.append(stem(w))
+    return tuple(out)
+
+
+def sentences(text: str) -> list[Sentence]:
+    return [Sentence(s, e, content_tokens(text[s:e])) for s, e in split_spans(text)]

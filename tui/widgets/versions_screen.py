@@ -1,0 +1,67 @@
+"""A dialog listing the open article's versions; Enter opens one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+from index.models import Family
+from index.textclean import strip_controls
+
+
+class VersionsScreen(ModalScreen[str | None]):
+    """Dismisses with the chosen article id, or None."""
+
+    DEFAULT_CSS = """
+    VersionsScreen { align: center middle; }
+    VersionsScreen > Vertical { width: 90%; max-width: 110; height: auto; max-height: 80%;
+        border: round $accent; background: $surface; padding: 0 1; }
+    VersionsScreen Label { width: 1fr; margin: 0 0 1 0; }
+    VersionsScreen OptionList { height: auto; max-height: 20; }
+    """
+    BINDINGS = [Binding("escape,v", "dismiss(None)", "Close")]
+
+    def __init__(self, family: Family, current: str) -> None:
+        super().__init__()
+        self.family, self.current = family, current
+
+    def compose(self) -> ComposeResult:
+        f = self.family
+        order = "oldest first" if f.dated else "order unknown (no dates)"
+        with Vertical():
+            yield Label(Text(f"{len(f.members)} versions of this article, {order}. "
+                             "Enter opens one; Esc closes.", style="bold"))
+            yield OptionList(*[self._option(m) for m in f.members], id="versions")
+
+    def _option(self, m) -> Option:
+        line = Text()
+        line.append("▶ " if m.id == self.current else "  ")
+        line.append(strip_controls(m.path), style="cyan")
+        if m.date:
+            line.append(f"  {strip_controls(m.date)}")
+        pair = next((p for p in self.family.pairs if self.current in (p.a, p.b)
+                     and m.id in (p.a, p.b) and m.id != self.current), None)
+        if m.id == self.current:
+            line.append("  (this article)", style="dim")
+        elif pair:
+            line.append(f"  {pair.kind}, similarity {pair.similarity:.2f}, "
+                        f"{pair.aligned:.0%} of sentences aligned", style="dim")
+        else:
+            line.append("  (related through another version)", style="dim")
+        line.append("\n  " + strip_controls(m.title))
+        return Option(line, id=m.id)
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.focus()
+        ids = [m.id for m in self.family.members]
+        others = [k for k, i in enumerate(ids) if i != self.current]
+        options.highlighted = others[0] if others else 0
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
