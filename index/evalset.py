@@ -159,8 +159,9 @@ def _paragraphs(text: str, other: str, rng: random.Random) -> str:
     extra = [p for p in other.split("\n") if len(p.split()) > 15]
     if len(pars) > 3:
         del pars[rng.randrange(1, len(pars))]
-    if extra:
-        pars.insert(rng.randrange(1, len(pars) + 1), rng.choice(extra))
+    if extra:  # a short passage (two sentences at most), as an editor would add
+        passage = " ".join(_sentences(rng.choice(extra))[:2])
+        pars.insert(rng.randrange(1, len(pars) + 1), passage)
     return "\n".join(pars)
 
 

@@ -181,3 +181,50 @@ def test_wrap_offsets_cover_the_text():
         "\n", "").replace(" ", "")
     assert all(e - s <= 10 or text[s:e].rstrip() for s, e in lines)
     assert lines[0] == (0, 11) and text[0:11] == "alpha beta "
+
+
+async def test_versions_badge_and_dialog_open_the_other_version(corpus):
+    from tui.widgets.versions_screen import VersionsScreen
+
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        rows = [app.list.render_line(y).text for y in range(5)]
+        badged = [r.split()[0] for r in rows if "≈1" in r]
+        assert badged == ["2", "5"]  # 001 and 004, the spun pair
+        await pilot.press("j")  # 001
+        await settle(app, pilot)
+        assert app.view.article.path.startswith("001")
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, VersionsScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, VersionsScreen)
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("enter")  # the highlighted option is the other version
+        await settle(app, pilot)
+        assert app.view.article.path == SPUN
+        await pilot.press("k", "k")  # 000 has no versions: v says so
+        await settle(app, pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        assert not isinstance(app.screen, VersionsScreen)
+        assert "no other versions" in str(app.query_one("#status").render())
+
+
+async def test_versions_dialog_clears_a_query_that_hides_the_version(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, '"Yun Sun"')  # 001 and 003: 004 is filtered out
+        paths = [a.path[:3] for a in app.list.items]
+        assert "004" not in paths
+        app.list.cursor = paths.index("001")
+        await settle(app, pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.query is None and app.view.article.path == SPUN

@@ -1,0 +1,276 @@
+"""Version-family detection: quality against the standard baseline, and speed.
+
+Quality (``quality`` mode): real articles are turned into versions by
+``index.evalset`` (copies, near-copies, 10/30/50% spin, reordering,
+split/merge, paragraph edits, boilerplate); everything is indexed with the
+real engine and the families it finds are scored per transformation, side by
+side with the standard near-duplicate baseline (datasketch MinHash over word
+5-grams, LSH threshold 0.5, pairs kept at estimated Jaccard >= 0.5), in the
+same run. Precision counts a found pair as wrong when its two documents come
+from different originals; "same-subject" restricts that to originals of the
+same BBC category (the hard negatives).
+
+Speed (``speed`` mode): signatures per second on one core, and the time and
+peak memory of building families for N news-size articles (default 100,000)
+made of sentences drawn from real articles of one category (so topics
+cluster as in a news corpus), 5% of them given a spun version.
+
+    python bench/bench_versions.py quality [--originals 300] [--corpus PATH]
+    python bench/bench_versions.py speed [--n 100000]
+
+Originals come from ../shared/corpora/bbc when it is there (2,225 real BBC
+articles), else from sample_corpus/ (five articles: a smoke test only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from index import Corpus  # noqa: E402
+from index.evalset import TRANSFORMS, make_evalset  # noqa: E402
+from index.ingest import decode  # noqa: E402
+
+BBC = PROJECT.parent / "shared" / "corpora" / "bbc"
+WORDS = re.compile(r"\w+")
+
+
+def load_originals(corpus: Path | None, n: int, seed: int) -> tuple[list[tuple[str, str]], str]:
+    if corpus is None:
+        corpus = BBC if BBC.is_dir() else PROJECT / "sample_corpus"
+    files = sorted(p for p in corpus.rglob("*.txt") if p.name.lower() != "readme.txt")
+    rng = random.Random(seed)
+    rng.shuffle(files)
+    out, seen_text = [], set()
+    for p in files:
+        text, _ = decode(p.read_bytes())
+        if not text or text in seen_text:
+            continue
+        name = f"{p.parent.name}_{p.stem}" if corpus == BBC else p.stem
+        seen_text.add(text)
+        out.append((name, text))
+        if len(out) >= n * 1.2 + 10:
+            break
+    # drop natural near-duplicates (the baseline's own definition) among originals
+    pairs = baseline_pairs({name: text for name, text in out})
+    drop = {b for _, b in pairs}
+    out = [o for o in out if o[0] not in drop][:n]
+    return out, str(corpus)
+
+
+def shingles(text: str, n: int = 5) -> set[bytes]:
+    w = [x.lower() for x in WORDS.findall(text)]
+    return {" ".join(w[i:i + n]).encode() for i in range(max(1, len(w) - n + 1))}
+
+
+def baseline_pairs(docs: dict[str, str], threshold: float = 0.5) -> set[tuple[str, str]]:
+    """datasketch MinHash over word 5-grams + LSH at 0.5: the usual near-dup detector."""
+    from datasketch import MinHash, MinHashLSH
+
+    names = sorted(docs)
+    hashes = MinHash.bulk([list(shingles(docs[n])) for n in names], num_perm=128)
+    lsh = MinHashLSH(threshold=threshold, num_perm=128)
+    for n, m in zip(names, hashes, strict=True):
+        lsh.insert(n, m)
+    by_name = dict(zip(names, hashes, strict=True))
+    found = set()
+    for n, m in by_name.items():
+        for o in lsh.query(m):
+            if o != n and m.jaccard(by_name[o]) >= threshold:
+                found.add((min(n, o), max(n, o)))
+    return found
+
+
+def quality(args) -> dict:
+    originals, source = load_originals(args.corpus, args.originals, args.seed)
+    ev = make_evalset(originals, seed=args.seed)
+    docs = {d.name: d for d in ev.docs}
+    origin = ev.origin_of()
+    positives = ev.positives()
+    work = Path(tempfile.mkdtemp(prefix="variorum-vbench-"))
+    try:
+        folder = work / "corpus"
+        folder.mkdir()
+        for d in ev.docs:
+            (folder / d.name).write_text(d.text, encoding="utf-8")
+        c = Corpus(folder, index_dir=work / "ix")
+        t0 = time.perf_counter()
+        report = c.update()
+        build_s = time.perf_counter() - t0
+        by_path = {a.id: a.path for a in c.articles()}
+        ours = set()
+        for f in c.families():
+            for p in f.pairs:
+                a, b = by_path[p.a], by_path[p.b]
+                ours.add((min(a, b), max(a, b)))
+        t0 = time.perf_counter()
+        base = baseline_pairs({n: d.text for n, d in docs.items()})
+        base_s = time.perf_counter() - t0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    def subject(name: str) -> str:
+        return name.split("_", 1)[0] if source.endswith("bbc") else "all"
+
+    rows = []
+    for tr in TRANSFORMS:
+        want = {p for p, t in positives.items() if t == tr}
+        rows.append({
+            "transform": tr, "pairs": len(want),
+            "variorum_recall": len(want & ours) / len(want) if want else None,
+            "baseline_recall": len(want & base) / len(want) if want else None,
+        })
+
+    def precision(found: set) -> dict:
+        wrong = [p for p in found if origin[p[0]] != origin[p[1]]]
+        same_subject = [p for p in wrong if subject(origin[p[0]]) == subject(origin[p[1]])]
+        return {"found": len(found), "wrong": len(wrong), "wrong_same_subject": len(same_subject),
+                "precision": 1 - len(wrong) / len(found) if found else None,
+                "examples": sorted(wrong)[:5]}
+
+    return {
+        "mode": "quality", "source": source, "originals": len(ev.docs) // (len(TRANSFORMS) + 1),
+        "documents": len(ev.docs), "seed": args.seed,
+        "index_and_families_seconds": round(build_s, 2),
+        "versions_report": vars(report.versions) if report.versions else None,
+        "baseline_seconds": round(base_s, 2),
+        "per_transform": rows, "variorum": precision(ours), "baseline": precision(base),
+    }
+
+
+def synth_articles(n: int, seed: int) -> list[str]:
+    """News-size articles of 15-30 sentences drawn from real articles of one category."""
+    from index.sentences import split_spans
+
+    rng = random.Random(seed)
+    pools: dict[str, list[str]] = defaultdict(list)
+    src = BBC if BBC.is_dir() else PROJECT / "sample_corpus"
+    for p in sorted(src.rglob("*.txt")):
+        text, _ = decode(p.read_bytes())
+        if text:
+            pools[p.parent.name].extend(text[s:e] for s, e in split_spans(text) if e - s > 40)
+    cats = sorted(pools)
+    out = []
+    for _ in range(n):
+        pool = pools[rng.choice(cats)]
+        k = rng.randrange(15, 31)
+        sents = [rng.choice(pool) for _ in range(k)]
+        out.append("\n".join(" ".join(sents[i:i + 3]) for i in range(0, k, 3)))
+    return out
+
+
+def speed(args) -> dict:
+    from index import versions as V
+    from index.evalset import Spinner
+
+    texts = synth_articles(args.n, args.seed)
+    rng = random.Random(args.seed)
+    spinner = Spinner(texts[:2000], rng)
+    n_versions = args.n // 20
+    for k in range(n_versions):  # 5% get a spun version (replacing another article)
+        texts[-1 - k] = spinner.spin(texts[k], 0.3)
+    sample = texts[: min(3000, len(texts))]
+    t0 = time.perf_counter()
+    V.signatures(V.features(t) for t in sample)
+    sig_rate = len(sample) / (time.perf_counter() - t0)
+
+    work = Path(tempfile.mkdtemp(prefix="variorum-vspeed-"))
+    try:
+        folder = work / "corpus"
+        for k, t in enumerate(texts):
+            d = folder / f"{k // 1000:03}"
+            d.mkdir(parents=True, exist_ok=True)
+            (d / f"{k:06}.txt").write_text(t, encoding="utf-8")
+        c = Corpus(folder, index_dir=work / "ix")
+        t0 = time.perf_counter()
+        c.update(versions=False)
+        index_s = time.perf_counter() - t0
+        # the family build in a child process, so its peak memory is its own
+        code = ("import sys, json, resource, time; sys.path.insert(0, sys.argv[1]);"
+                "from index import Corpus; c = Corpus(sys.argv[2], index_dir=sys.argv[3]);"
+                "t = time.perf_counter(); r = c.update_versions(); s = time.perf_counter() - t;"
+                "f = c.families();"
+                "print(json.dumps({'seconds': s, 'families': len(f), 'pairs': r.pairs,"
+                "'candidates': r.candidates, 'signed': r.signed,"
+                "'rss_self_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
+                "'rss_children_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss"
+                " / 1024}))")
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", code, str(PROJECT), str(folder),
+                              str(work / "ix")], capture_output=True, text=True, check=True)
+        wall = time.perf_counter() - t0
+        fam = json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    found_versions = fam["pairs"]
+    return {
+        "mode": "speed", "articles": args.n, "spun_versions_planted": n_versions,
+        "signatures_per_s_one_core": round(sig_rate, 1),
+        "index_seconds_excluded": round(index_s, 1),
+        "families_seconds": round(fam["seconds"], 1), "families_wall_seconds": round(wall, 1),
+        "families": fam["families"], "pairs": found_versions, "candidates": fam["candidates"],
+        "peak_rss_mb_main": round(fam["rss_self_mb"], 1),
+        "peak_rss_mb_largest_worker": round(fam["rss_children_mb"], 1),
+        "targets": {"signatures_per_s_one_core": 1000, "families_seconds": 120,
+                    "peak_rss_mb": 1024},
+    }
+
+
+def show(result: dict) -> None:
+    if result["mode"] == "quality":
+        print(f"originals: {result['originals']} from {result['source']}; "
+              f"{result['documents']} documents; seed {result['seed']}")
+        print(f"{'transform':<13}{'pairs':>6}{'variorum':>10}{'baseline':>10}")
+        for r in result["per_transform"]:
+            print(f"{r['transform']:<13}{r['pairs']:>6}{r['variorum_recall']:>10.3f}"
+                  f"{r['baseline_recall']:>10.3f}")
+        for who in ("variorum", "baseline"):
+            p = result[who]
+            prec = "n/a" if p["precision"] is None else f"{p['precision']:.4f}"
+            print(f"{who}: {p['found']} pairs found, {p['wrong']} wrong "
+                  f"({p['wrong_same_subject']} same subject), precision {prec}")
+            for ex in p["examples"]:
+                print(f"    wrong: {ex[0]} ~ {ex[1]}")
+        print(f"variorum index+families {result['index_and_families_seconds']} s; "
+              f"baseline {result['baseline_seconds']} s")
+    else:
+        for k, v in result.items():
+            print(f"{k}: {v}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("mode", choices=("quality", "speed"))
+    ap.add_argument("--originals", type=int, default=300)
+    ap.add_argument("--corpus", type=Path)
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    result = quality(args) if args.mode == "quality" else speed(args)
+    result["command"] = " ".join([Path(sys.executable).name, *sys.argv])
+    result["machine"] = {"nproc": os.cpu_count(), "python": sys.version.split()[0],
+                         "maxrss_mb_this": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                         / 1024}
+    show(result)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
