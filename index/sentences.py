@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from .analysis import STOPS, TOKEN_RE, stem
 
-# A boundary: sentence-final punctuation, optional closing quotes/brackets,
-# white space, then something that can open a sentence.
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9À-Ý])")
+# A boundary: sentence-final punctuation, optional closing quotes/brackets (group 1,
+# which end the sentence), white space, then something that can open a sentence.
+_BOUNDARY = re.compile(r"(?<=[.!?…])([\"”’)\]]*)\s+(?=[\"“‘(\[]?[A-Z0-9À-Ý])")
 _ABBREV = frozenset((
     "mr", "mrs", "ms", "dr", "st", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt",
     "capt", "jr", "sr", "inc", "ltd", "co", "corp", "no", "vs", "jan", "feb", "mar", "apr",
@@ -45,7 +45,7 @@ def split_spans(text: str) -> list[tuple[int, int]]:
             w = _LAST_WORD.search(head)
             if w and (w.group(1).lower() in _ABBREV or len(w.group(1)) == 1):
                 continue  # "Mr. Kim", "U.S. officials", "John F. Kennedy"
-            spans.append(_trim(para, pstart, start, m.start()))
+            spans.append(_trim(para, pstart, start, m.end(1)))  # closing quotes kept
             start = m.end()
         spans.append(_trim(para, pstart, start, len(para)))
     return [s for s in spans if s[1] > s[0]]

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .align import Alignment, align
+from .align import MOVED_SIM, Alignment, align
 from .analysis import STOPS
 from .models import VersionPair, VersionsReport
 from .sentences import Sentence, sentences
@@ -131,6 +131,12 @@ def verify(a_id: str, a: Prepared, b_id: str, b: Prepared) -> VersionPair | None
     al: Alignment = align(a.sentence_tokens, b.sentence_tokens)
     need = min(MIN_GROUPS, al.n_a, al.n_b)
     if len(al.groups) < need or max(al.coverage) < MIN_COVERAGE:
+        return None
+    if len(al.groups) < MIN_GROUPS and (min(al.coverage) < MIN_COVERAGE
+                                        or al.similarity < MOVED_SIM):
+        # A text too short for MIN_GROUPS: one or two sentences sharing a few
+        # words (a quote, a same-story lede) prove nothing. Both texts must be
+        # mostly aligned, and strongly.
         return None
     kind = "near-copy" if al.identical >= NEAR_COPY_IDENTICAL * len(al.groups) else "rewrite"
     return VersionPair(a_id, b_id, kind, al.similarity, al.aligned)

@@ -103,7 +103,10 @@ def run_update(c: Corpus, quiet: bool) -> UpdateReport:
             bar.update(task, completed=done, total=total,
                        description="writing index" if done >= total else "reading")
 
-        return c.update(progress=progress)
+        def versions_progress(phase: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=f"versions: {phase}")
+
+        return c.update(progress=progress, versions_progress=versions_progress)
 
 
 class DefaultGroup(click.Group):
