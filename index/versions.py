@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -47,7 +48,9 @@ MIN_ESTIMATE = 0.22
 MIN_COVERAGE = 0.5  # share of the better-covered text's sentences that must align
 MIN_GROUPS = 3  # aligned sentence groups needed (fewer if a text is that short)
 NEAR_COPY_IDENTICAL = 0.5  # share of aligned groups with unchanged words
-_ORIG_TOKEN = re.compile(r"\w+(?:[’'.-]\w+)*")
+# a word with a digit, or a capitalised word (apostrophes, dots, hyphens inside)
+_IMMUTABLE = re.compile(r"\b(?:\w*\d[\w’'.-]*\w|\d|[A-Z][\w’'.-]*\w|[A-Z])\b")
+_FIRST_WORD = re.compile(r"\W*\w+(?:[’'.-]\w+)*")
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,14 @@ def prepare(text: str) -> Prepared:
 def immutables(sentence: str) -> list[str]:
     """Numbers and capitalised words (not the first word of the sentence)."""
     out = []
-    for k, w in enumerate(_ORIG_TOKEN.findall(sentence)):
-        if any(c.isdigit() for c in w) or (k and w[0].isupper() and w.lower() not in STOPS):
-            out.append(w.lower())
+    first = _FIRST_WORD.match(sentence)
+    skip = first.end() if first else -1
+    for m in _IMMUTABLE.finditer(sentence):
+        if m.end() == skip:
+            continue
+        w = m.group().lower()
+        if w not in STOPS:
+            out.append(w)
     return out
 
 
@@ -94,8 +102,16 @@ def signatures(feature_sets: Iterable[set[str]]) -> np.ndarray:
     batches = [[f.encode("utf-8") for f in fs] or [b""] for fs in feature_sets]
     if not batches:
         return np.zeros((0, NUM_PERM), dtype=np.uint32)
-    hashes = MinHash.bulk(batches, num_perm=NUM_PERM, seed=1)
+    hashes = MinHash.bulk(batches, num_perm=NUM_PERM, seed=1, hashfunc=_hash32)
     return np.vstack([m.hashvalues.astype(np.uint32) for m in hashes])
+
+
+@lru_cache(maxsize=1 << 20)
+def _hash32(b: bytes) -> int:
+    """datasketch's default feature hash, cached: vocabularies repeat."""
+    from datasketch.hashfunc import sha1_hash32
+
+    return sha1_hash32(b)
 
 
 def _lean(row: np.ndarray):
