@@ -85,9 +85,13 @@ class VariorumApp(App):
     ]
 
     class Indexed(Message):
-        def __init__(self, report: UpdateReport | None, error: str | None = None,
-                     counts: dict[str, int] | None = None) -> None:
-            self.report, self.error, self.counts = report, error, counts or {}
+        def __init__(self, report: UpdateReport | None, error: str | None = None) -> None:
+            self.report, self.error = report, error
+            super().__init__()
+
+    class VersionsFound(Message):
+        def __init__(self, counts: dict[str, int]) -> None:
+            self.counts = counts
             super().__init__()
 
     class IndexProgress(Message):
@@ -113,6 +117,7 @@ class VariorumApp(App):
         self.result: SearchResult | None = None
         self.hit_index, self.hit_total = -1, 0
         self.message: str = ""
+        self.index_summary: str = ""
         self._debounce: Timer | None = None
 
     # ---------------------------------------------------------------- layout
@@ -150,20 +155,26 @@ class VariorumApp(App):
     @work(thread=True, exclusive=True, group="index")
     def index_corpus(self) -> None:
         worker = get_current_worker()
+        cancel = lambda: worker.is_cancelled  # noqa: E731
         try:
+            # The list is refreshed as soon as the text index is up to date;
+            # version families follow, and then the badges.
             report = self.corpus.update(
                 progress=lambda d, t: self.post_message(self.IndexProgress(d, t)),
-                cancel=lambda: worker.is_cancelled,
-                versions_progress=lambda ph, d, t: self.post_message(
-                    self.IndexProgress(d, t, ph)),
+                cancel=cancel, versions=False,
             )
+            self.post_message(self.Indexed(report))
+            if report.cancelled:
+                return
+            self.corpus.update_versions(
+                lambda ph, d, t: self.post_message(self.IndexProgress(d, t, ph)), cancel)
             counts = self.corpus.version_counts()
         except VariorumError as e:
             self.post_message(self.Indexed(None, str(e)))
         except Exception as e:  # shown, not raised: the reader stays usable
             self.post_message(self.Indexed(None, f"indexing failed: {type(e).__name__}: {e}"))
         else:
-            self.post_message(self.Indexed(report, counts=counts))
+            self.post_message(self.VersionsFound(counts))
 
     def on_variorum_app_index_progress(self, msg: IndexProgress) -> None:
         bar = self.query_one("#progress", ProgressBar)
@@ -185,18 +196,24 @@ class VariorumApp(App):
         r = msg.report
         if r.cancelled:
             return
-        self.list.set_badges(msg.counts)
         parts = [f"{r.articles_total} articles"]
         if r.changed_anything:
             parts.append(f"{r.files_new} new, {r.files_changed} changed, "
                          f"{r.files_deleted} deleted files")
         if r.skipped:
             parts.append(f"{len(r.skipped)} skipped (see `variorum index`)")
+        self.message = self.index_summary = "; ".join(parts)
+        if r.changed_anything or not self.all_articles:
+            self.reload_articles()
+        self.update_status()
+
+    def on_variorum_app_versions_found(self, msg: VersionsFound) -> None:
+        self.query_one("#progress", ProgressBar).remove_class("active")
+        self.list.set_badges(msg.counts)
+        parts = [self.index_summary] if self.index_summary else []
         if msg.counts:
             parts.append(f"{len(msg.counts)} articles have versions (v)")
         self.message = "; ".join(parts)
-        if r.changed_anything or not self.all_articles:
-            self.reload_articles()
         self.update_status()
 
     def reload_articles(self) -> None:
