@@ -121,7 +121,7 @@ class Corpus:
             self._drop_searcher()
             self._vocab = None
         if self._searcher is None:
-            self._searcher = self._ix.searcher()
+            self._searcher = self._ix.searcher(weighting=qs.FastBM25F())
         return self._searcher
 
     @property

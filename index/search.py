@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from whoosh import collectors
+from whoosh import collectors, scoring
 from whoosh import query as wq
 from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, PlusMinusPlugin, QueryParser
 from whoosh.qparser.dateparse import DateParserPlugin
@@ -57,6 +57,33 @@ def _compact_dates(qstring: str) -> str:
         return "date:" + _ISO_DATE.sub(lambda d: "".join(g for g in d.groups() if g), m.group(1))
 
     return _DATE_CLAUSE.sub(fix, qstring)
+
+
+class FastBM25F(scoring.BM25F):
+    """BM25F with each segment's field lengths read once into a list.
+
+    Whoosh's scorer reads a document's field length from the lengths column
+    (a seek and a read) for every document it scores; on a query matching
+    most of a corpus that is a third of the time. Scores are the same as
+    ``scoring.BM25F``'s.
+    """
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        sc = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(sc, scoring.BM25FScorer):
+            lengths = _field_lengths(searcher.reader(), fieldname)
+            sc.dfl = lengths.__getitem__
+        return sc
+
+
+def _field_lengths(reader, fieldname: str) -> list[int]:
+    """Every document's length of ``fieldname`` in one segment (cached on the reader)."""
+    cache = reader.__dict__.setdefault("_variorum_lengths", {})
+    got = cache.get(fieldname)
+    if got is None:
+        dfl = reader.doc_field_length
+        got = cache[fieldname] = [dfl(d, fieldname, 1) for d in range(reader.doc_count_all())]
+    return got
 
 
 def parse(qstring: str, schema) -> wq.Query:

@@ -321,3 +321,17 @@ def test_total_is_exact_for_every_kind_of_query(tmp_path):
     for q, pred in cases.items():
         for limit in (1, 10, None):
             assert c.search(q, limit=limit, spans=False).total == expect(pred), (q, limit)
+
+
+def test_fast_bm25f_scores_equal_whooshs_bm25f(sample_corpus):
+    """The cached-length scorer must rank and score exactly as Whoosh's BM25F."""
+    from index import search as qs
+
+    sample_corpus.search("putin")  # opens the searcher
+    ix = sample_corpus._ix
+    with ix.searcher(weighting=qs.FastBM25F()) as fast, ix.searcher() as plain:
+        for q in ["putin", "kim jong", '"north korea"', "presid*", "china OR russia"]:
+            pq = qs.parse(q, ix.schema)
+            a = [(h.docnum, round(h.score, 9)) for h in fast.search(pq, limit=None)]
+            b = [(h.docnum, round(h.score, 9)) for h in plain.search(pq, limit=None)]
+            assert a == b and a, q
