@@ -21,6 +21,7 @@ stemmed with Snowball English (PyStemmer, a C extension).
 from __future__ import annotations
 
 import re
+import unicodedata
 from array import array
 from collections.abc import Iterator
 
@@ -50,10 +51,21 @@ def stem(word: str) -> str:
         return s
 
 
+def fold(word: str) -> str:
+    """A word as the index sees it: lower case, and without accents, so that
+    İstanbul, istanbul, São and Sao match (offsets in the text are unchanged:
+    only the term is folded)."""
+    w = word.lower()
+    if w.isascii():
+        return w
+    decomposed = unicodedata.normalize("NFKD", w)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)) or w
+
+
 def kept_words(text: str) -> Iterator[re.Match[str]]:
     """Yield the regex matches of the words that become terms, in order."""
     for m in TOKEN_RE.finditer(text):
-        w = m.group().lower()
+        w = fold(m.group())
         if len(w) >= MIN_SIZE and w not in STOPS:
             yield m
 
@@ -67,7 +79,11 @@ def term_positions(text: str, words: set[str] | None = None) -> dict[str, list[i
     out: dict[str, list[int]] = {}
     pos = 0
     cache = _stem_cache
-    for w in TOKEN_RE.findall(text.lower()):
+    # Lower-case word by word, as the query analyzer and term_spans do: some
+    # characters change length when lowered (İ becomes i + a combining dot),
+    # which would split words differently if the whole text were lowered.
+    for w in TOKEN_RE.findall(text):
+        w = fold(w)
         if len(w) < MIN_SIZE or w in STOPS:
             continue
         t = cache.get(w)
@@ -76,12 +92,10 @@ def term_positions(text: str, words: set[str] | None = None) -> dict[str, list[i
         lst = out.get(t)
         if lst is None:
             out[t] = [pos]
-            if words is not None:
-                words.add(w)
         else:
             lst.append(pos)
-            if words is not None and t != w:
-                words.add(w)
+        if words is not None:
+            words.add(w)
         pos += 1
     return out
 
@@ -91,12 +105,12 @@ def term_spans(text: str) -> list[tuple[str, int, int]]:
 
     The list index of an entry is the token's position, as indexed.
     """
-    return [(stem(m.group().lower()), m.start(), m.end()) for m in kept_words(text)]
+    return [(stem(fold(m.group())), m.start(), m.end()) for m in kept_words(text)]
 
 
 def spelling_words(text: str) -> set[str]:
     """Unstemmed lower-case words worth offering as spelling suggestions."""
-    return spellable(set(TOKEN_RE.findall(text.lower())))
+    return spellable({fold(w) for w in TOKEN_RE.findall(text)})
 
 
 def spellable(words: set[str]) -> set[str]:
@@ -133,7 +147,7 @@ class NewsAnalyzer(Composable):
         matches = TOKEN_RE.finditer(value) if tokenize else [_Whole(value)]
         pos = start_pos
         for m in matches:
-            word = m.group().lower()
+            word = fold(m.group())
             stopped = len(word) < MIN_SIZE or word in STOPS
             if stopped and removestops:
                 continue

@@ -45,14 +45,14 @@ class Corpus:
         self._ix: windex.Index | None = None
         self._searcher = None
         self._store: Store | None = None
-        self._vocab: tuple[list[str], list[int]] | None = None
+        self._vocab: tuple[list[str], list[int], dict[str, int]] | None = None
 
     # ------------------------------------------------------------- lifecycle
     @property
     def has_index(self) -> bool:
-        return windex.exists_in(self.index_dir / indexer.WHOOSH_DIR) and (
-            self.index_dir / indexer.STORE_FILE
-        ).exists()
+        """An index exists and an update of it has run to the end (an
+        interrupted first run leaves an index that does not count)."""
+        return indexer.is_complete(self.index_dir)
 
     def update(
         self,
@@ -85,11 +85,12 @@ class Corpus:
     def update_versions(self, progress=None, cancel=None, procs=None) -> VersionsReport:
         """Compare new articles with all others and record verified version pairs."""
         path = self.index_dir / indexer.STORE_FILE
-        store = Store(path)
-        try:
-            return vers.sync(store, path, progress=progress, cancel=cancel, procs=procs)
-        finally:
-            store.close()
+        with indexer.update_lock(self.index_dir):
+            store = Store(path)
+            try:
+                return vers.sync(store, path, progress=progress, cancel=cancel, procs=procs)
+            finally:
+                store.close()
 
     def close(self) -> None:
         with self._lock:
@@ -214,9 +215,8 @@ class Corpus:
             self._s()
             if self._vocab is None:
                 words, dfs = self._store.vocab()
-                self._vocab = (words, dfs)
-            words, dfs = self._vocab
-            df_of = dict(zip(words, dfs, strict=True)) if words else {}
+                self._vocab = (words, dfs, dict(zip(words, dfs, strict=True)))
+            words, dfs, df_of = self._vocab
 
             def candidates(w: str):
                 maxd = 1 if len(w) <= 4 else 2
@@ -242,8 +242,8 @@ class Corpus:
         with self._lock:
             rows = self.store.version_pairs()
             meta = {a.id: a for a in self.store.list_articles()}
-        fams = [f for g in vers.families(VersionPair(*r) for r in rows)
-                if (f := _family(g, meta)) is not None]
+        live = (VersionPair(*r) for r in rows if r[0] in meta and r[1] in meta)
+        fams = [f for g in vers.families(live) if (f := _family(g, meta)) is not None]
         fams.sort(key=lambda f: (-len(f.members), f.members[0].path))
         return fams
 

@@ -16,6 +16,7 @@ An index directory holds a Whoosh index (``whoosh/``) and a SQLite store
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import multiprocessing as mp
 import os
@@ -24,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +42,7 @@ from .store import Store, compress
 
 WHOOSH_DIR = "whoosh"
 STORE_FILE = "store.sqlite"
+LOCK_FILE = "update.lock"
 PARALLEL_MIN_FILES = 400  # below this, spawning workers costs more than it saves
 WORKER_LIMIT_MB = 512  # Whoosh posting pool per worker: large, so runs rarely spill
 
@@ -102,6 +105,28 @@ def body_for_index(a: Article) -> str:
     if not head or head in a.text[: len(head) + 200]:
         return a.text
     return f"{a.title}\n{a.text}"
+
+
+class _LocalCancel:
+    """The in-process stand-in for the workers' cancel Event."""
+
+    def __init__(self, cancel: Callable[[], bool] | None):
+        self.cancel = cancel
+
+    def is_set(self) -> bool:
+        return bool(self.cancel and self.cancel())
+
+
+class _LocalProgress:
+    """The in-process stand-in for the workers' progress Queue."""
+
+    def __init__(self, progress: Progress | None, total: int):
+        self.progress, self.total, self.done = progress, total, 0
+
+    def put(self, n: int) -> None:
+        self.done += n
+        if self.progress:
+            self.progress(min(self.done, self.total), self.total)
 
 
 def _doc_fields(a: Article, h: str, body) -> dict:
@@ -211,8 +236,11 @@ def _run_parts(
 ) -> list[_Part]:
     total = len(entries)
     if procs <= 1 or total < PARALLEL_MIN_FILES:
-        _init_worker(None, None)
-        part = _index_part(str(index_dir), str(root), entries, known_sha)
+        _init_worker(_LocalCancel(cancel), _LocalProgress(progress, total))
+        try:
+            part = _index_part(str(index_dir), str(root), entries, known_sha)
+        finally:
+            _init_worker(None, None)
         if progress:
             progress(total, total)
         return [part]
@@ -284,9 +312,47 @@ def update(
     if not root.is_dir():
         raise CorpusError(f"corpus folder not found: {root}")
     index_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(index_dir / STORE_FILE)
+    with update_lock(index_dir):
+        store = Store(index_dir / STORE_FILE)
+        try:
+            report = _update(root, index_dir, store, progress, cancel, procs, t0)
+            if not report.cancelled:
+                store.set_meta("complete", "1")  # a first run that finished
+            return report
+        finally:
+            store.close()
+
+
+@contextmanager
+def update_lock(index_dir: Path):
+    """One updater of an index at a time, from the scan to the last store write.
+
+    Whoosh's own write lock covers only its commit; the manifest read before
+    it and the store writes after it must not interleave with another run.
+    """
+    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        return _update(root, index_dir, store, progress, cancel, procs, t0)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusyError(
+                f"another indexer is updating {index_dir}; try again when it has finished"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def is_complete(index_dir: Path) -> bool:
+    """True once an update of this index has run to the end."""
+    path = index_dir / STORE_FILE
+    if not (index.exists_in(index_dir / WHOOSH_DIR) and path.exists()):
+        return False
+    store = Store(path, readonly=True)
+    try:
+        return store.get_meta("complete") == "1"
+    except Exception:  # an old or damaged store: treat as not indexed
+        return False
     finally:
         store.close()
 
@@ -363,11 +429,11 @@ def _update(root, index_dir, store, progress, cancel, procs, t0) -> UpdateReport
     vocab = Counter()
     for p in parts:
         vocab.update(p.vocab)
-    for i in removed_ids:
+    for i in removed_ids:  # the words each removed article had added
         got = store.meta_by_id(i)
         body = store.body(got[1]) if got else None
-        if body:
-            vocab.subtract(spelling_words(body))
+        if body is not None:
+            vocab.subtract(spelling_words(body_for_index(Article(**got[0].__dict__, text=body))))
     vocab = Counter({w: n for w, n in vocab.items() if n})
     new_articles = [(m, h) for (_e, _s, metas, _k) in changed_files for m, h in metas]
     store.apply(

@@ -363,10 +363,13 @@ def _read_jsonl(full: Path, entry: FileEntry) -> FileResult:
             if locator in seen:  # a repeated id: fall back to the line number
                 locator = f"{entry.path}#line{lineno}"
             seen.add(locator)
-            articles.append(
-                _article(entry.path, locator, body, title=_pick(obj, "title", "headline"),
-                         meta=obj, line=lineno)
-            )
+            try:
+                articles.append(
+                    _article(entry.path, locator, body, title=_pick(obj, "title", "headline"),
+                             meta=obj, line=lineno)
+                )
+            except Exception as e:  # one odd field must not stop the file, or the run
+                skipped.append(Skipped(entry.path, one_line(f"bad fields: {e}"), lineno))
     if not articles and not skipped:
         skipped.append(Skipped(entry.path, "empty file"))
     return FileResult(entry, articles, skipped, h.hexdigest())
@@ -389,7 +392,7 @@ def _article(path: str, locator: str, text: str, *, title, meta: dict | None = N
     return Article(
         id=article_id(locator),
         path=path,
-        title=one_line(title) if title else derive_title(text),
+        title=(one_line(str(title)) if title else "") or derive_title(text),
         source=one_line(_pick(meta, "source", "outlet", "publisher", "sitename", "site_name",
                               "site")) or None,
         date=parse_date(_pick(meta, "date", "published", "published_at", "pubdate",
@@ -454,11 +457,11 @@ def parse_date(v) -> str | None:
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(s, fmt).date().isoformat()
-        except ValueError:
+        except (ValueError, OverflowError):
             pass
     try:
         return parsedate_to_datetime(s).isoformat()
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 

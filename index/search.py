@@ -23,6 +23,7 @@ from .errors import QueryError
 
 DEFAULT_FIELD = "body"  # it also holds each title (see indexer.body_for_index)
 TITLE_BONUS = 0.25  # re-ranking: score x (1 + bonus x share of query terms in the title)
+RERANK_DEPTH = 30  # how much of the top is re-ranked
 QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id")
 SNIPPET_WIDTH = 180
 
@@ -264,7 +265,7 @@ def run(searcher: Searcher, q: wq.Query, limit: int | None, terms: set[str] | No
     title (BM25 over the body alone is one posting list a term; a title field
     searched alongside would double the work of every query).
     """
-    depth = None if limit is None else max(limit * 3, 30)
+    depth = None if limit is None else max(limit, RERANK_DEPTH)
     # A single term with no deletions is counted for free (its document
     # frequency): let Whoosh skip blocks for the top of the ranking. Anything
     # else is scored and counted in one pass, with matcher replacement off:
@@ -278,12 +279,14 @@ def run(searcher: Searcher, q: wq.Query, limit: int | None, terms: set[str] | No
         searcher.search_with_collector(q, collector)
         results = collector.results()
     hits = [(r.score, r.fields()) for r in results]
-    if terms:
-        for k, (score, f) in enumerate(hits):
+    if terms:  # only the top is re-ranked; further down, BM25 order stands
+        top = hits[:RERANK_DEPTH]
+        for k, (score, f) in enumerate(top):
             title_terms = set(term_positions(f.get("title", "")))
             share = len(terms & title_terms) / len(terms)
-            hits[k] = (score * (1 + TITLE_BONUS * share), f)
-        hits.sort(key=lambda h: -h[0])
+            top[k] = (score * (1 + TITLE_BONUS * share), f)
+        top.sort(key=lambda h: -h[0])
+        hits[:RERANK_DEPTH] = top
     return hits[:limit] if limit is not None else hits, exact_total(searcher, q, results)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .analysis import STOPS, TOKEN_RE, stem
+from .analysis import STOPS, TOKEN_RE, fold, stem
 
 # A boundary: sentence-final punctuation, optional closing quotes/brackets (group 1,
 # which end the sentence), white space, then something that can open a sentence.
@@ -62,7 +62,8 @@ def _trim(para: str, base: int, s: int, e: int) -> tuple[int, int]:
 def content_tokens(text: str) -> tuple[str, ...]:
     """Stemmed, lower-cased words that are not stop words (as the index sees them)."""
     out = []
-    for w in TOKEN_RE.findall(text.lower()):
+    for w in TOKEN_RE.findall(text):
+        w = fold(w)
         if len(w) > 1 and w not in STOPS:
             out.append(stem(w))
     return tuple(out)

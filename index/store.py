@@ -54,7 +54,7 @@ class Store:
     def __init__(self, path: Path, readonly: bool = False):
         self.path = path
         if readonly:
-            uri = f"file:{path}?mode=ro"
+            uri = Path(path).resolve().as_uri() + "?mode=ro"  # quotes '#', '?' in paths
             self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         else:
             self.db = sqlite3.connect(path, check_same_thread=False)
@@ -215,6 +215,11 @@ class Store:
             ):
                 out[id_] = decompress(z)
         return out
+
+    def clear_versions(self) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM sigs")
+            self.db.execute("DELETE FROM pairs")
 
     def load_sigs(self) -> tuple[list[str], list[bytes]]:
         ids, sigs = [], []

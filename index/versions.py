@@ -39,6 +39,9 @@ from .sentences import Sentence, sentences
 
 NUM_PERM = 128
 SCHEME = "affine32"  # datasketch 2.x hash scheme; 32-bit values, stored as uint32
+# Bump when features() or the signature parameters change: stored signatures
+# made under another scheme are recomputed at the next sync.
+SIGNATURE_SCHEME = f"v3-{NUM_PERM}-{SCHEME}-folded-immutables"
 LSH_THRESHOLD = 0.25  # feature-set Jaccard at which LSH proposes a pair
 # LSH banding also proposes pairs well below its threshold; a pair is verified
 # only if its signatures estimate at least this Jaccard. (On BBC-based test
@@ -279,6 +282,9 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
     report = VersionsReport()
     procs = procs or os.cpu_count() or 1
     articles = store.article_hashes()
+    if store.get_meta("signature_scheme") != SIGNATURE_SCHEME:
+        store.clear_versions()  # made by another version of features(): redo all
+        store.set_meta("signature_scheme", SIGNATURE_SCHEME)
     signed = store.sig_hashes()
     removed = {i for i, h in signed.items() if articles.get(i) != h}
     new = sorted(i for i, h in articles.items() if signed.get(i) != h)

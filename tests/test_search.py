@@ -335,3 +335,19 @@ def test_fast_bm25f_scores_equal_whooshs_bm25f(sample_corpus):
             a = [(h.docnum, round(h.score, 9)) for h in fast.search(pq, limit=None)]
             b = [(h.docnum, round(h.score, 9)) for h in plain.search(pq, limit=None)]
             assert a == b and a, q
+
+
+def test_accents_and_dotted_capitals_fold(tmp_path):
+    from index import Corpus
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Talks in İstanbul\n\nLeaders met in São Paulo over a café.\n")
+    c = Corpus(folder, index_dir=tmp_path / "ix")
+    c.update(versions=False)
+    for q, want in [("istanbul", "İstanbul"), ("İstanbul", "İstanbul"), ("sao", "São"),
+                    ("cafe", "café"), ('"são paulo"', "São Paulo")]:
+        res = c.search(q)
+        assert res.total == 1, q
+        text = c.get(res.hits[0].id).text
+        assert want in [text[s:e] for s, e in res.hits[0].spans], q

@@ -28,7 +28,7 @@ from .widgets.article_view import ArticleView
 from .widgets.versions_screen import VersionsScreen
 
 SEARCH_DEBOUNCE = 0.3  # seconds after the last keystroke
-LIST_LIMIT = 5000  # most results shown in the list
+LIST_LIMIT = 2000  # most results shown in the list
 
 
 @dataclass
@@ -36,6 +36,11 @@ class _Loaded:
     article: Article
     spans: list[tuple[int, int]]
     query: str | None
+
+
+def _say(e: Exception) -> str:
+    """An engine error as one line for the status bar."""
+    return str(e) if isinstance(e, VariorumError) else f"{type(e).__name__}: {e}"
 
 
 def display_path(p: Path) -> str:
@@ -87,6 +92,21 @@ class VariorumApp(App):
     class Indexed(Message):
         def __init__(self, report: UpdateReport | None, error: str | None = None) -> None:
             self.report, self.error = report, error
+            super().__init__()
+
+    class ArticlesLoaded(Message):
+        def __init__(self, articles: list[ArticleMeta]) -> None:
+            self.articles = articles
+            super().__init__()
+
+    class FamilyLoaded(Message):
+        def __init__(self, article_id: str, family) -> None:
+            self.article_id, self.family = article_id, family
+            super().__init__()
+
+    class Failed(Message):
+        def __init__(self, error: str) -> None:
+            self.error = error
             super().__init__()
 
     class VersionsFound(Message):
@@ -217,11 +237,19 @@ class VariorumApp(App):
         self.update_status()
 
     def reload_articles(self) -> None:
+        self.articles_worker()
+
+    @work(thread=True, exclusive=True, group="articles")
+    def articles_worker(self) -> None:
         try:
-            self.all_articles = self.corpus.articles()
-        except VariorumError as e:
-            self.set_error(str(e))
+            articles = self.corpus.articles()
+        except Exception as e:  # shown, not raised: the reader stays usable
+            self.post_message(self.Failed(_say(e)))
             return
+        self.post_message(self.ArticlesLoaded(articles))
+
+    def on_variorum_app_articles_loaded(self, msg: ArticlesLoaded) -> None:
+        self.all_articles = msg.articles
         self.update_topbar()
         if self.query:
             self.run_search(self.query)
@@ -262,13 +290,15 @@ class VariorumApp(App):
     def search_worker(self, value: str) -> None:
         try:
             result = self.corpus.search(value, limit=LIST_LIMIT, spans=False)
-        except VariorumError as e:
-            self.post_message(self.Searched(value, None, str(e)))
+        except Exception as e:
+            self.post_message(self.Searched(value, None, _say(e)))
             return
         if not get_current_worker().is_cancelled:
             self.post_message(self.Searched(value, result, None))
 
     def on_variorum_app_searched(self, msg: Searched) -> None:
+        if msg.query != self.query_one("#search", Input).value.strip():
+            return  # the box has changed since: a newer search (or none) applies
         if msg.error:
             self.set_error(msg.error)
             return
@@ -287,6 +317,7 @@ class VariorumApp(App):
         self.update_status()
 
     def clear_search(self) -> None:
+        self.workers.cancel_group(self, "search")
         self.query, self.result = None, None
         keep = self.list.current.id if self.list.current else None
         self.list.set_items(self.all_articles, keep=keep)
@@ -317,8 +348,8 @@ class VariorumApp(App):
         try:
             article = self.corpus.get(article_id)
             spans = self.corpus.spans(article_id, query) if query else []
-        except VariorumError as e:
-            self.post_message(self.Loaded(None, str(e)))
+        except Exception as e:
+            self.post_message(self.Loaded(None, _say(e)))
             return
         if not get_current_worker().is_cancelled:
             self.post_message(self.Loaded(_Loaded(article, spans, query)))
@@ -340,14 +371,30 @@ class VariorumApp(App):
     # ------------------------------------------------------------- versions
     def action_versions(self) -> None:
         current = self.list.current
-        if current is None:
+        if current is not None:
+            self.family_worker(current.id)
+
+    @work(thread=True, exclusive=True, group="versions")
+    def family_worker(self, article_id: str) -> None:
+        try:
+            family = self.corpus.family_of(article_id)
+        except Exception as e:
+            self.post_message(self.Failed(_say(e)))
             return
-        family = self.corpus.family_of(current.id)
-        if family is None:
+        self.post_message(self.FamilyLoaded(article_id, family))
+
+    def on_variorum_app_family_loaded(self, msg: FamilyLoaded) -> None:
+        current = self.list.current
+        if current is None or current.id != msg.article_id:
+            return  # the cursor has moved on
+        if msg.family is None:
             self.message = "this article has no other versions"
             self.update_status()
             return
-        self.push_screen(VersionsScreen(family, current.id), self.open_version)
+        self.push_screen(VersionsScreen(msg.family, msg.article_id), self.open_version)
+
+    def on_variorum_app_failed(self, msg: Failed) -> None:
+        self.set_error(msg.error)
 
     def open_version(self, article_id: str | None) -> None:
         if not article_id:

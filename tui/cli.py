@@ -45,13 +45,20 @@ class Failure(click.ClickException):
         click.echo(f"variorum: error: {self.format_message()}", err=True)
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # A reader that closed the pipe (`variorum search x | head`) is not an
+        # error; rich's default exits 1, which here means "nothing found".
+        raise SystemExit(0)
+
+
 def out() -> Console:
     # markup=False: nothing printed here is ever parsed as Rich markup.
-    return Console(markup=False, highlight=False, emoji=False)
+    return _Console(markup=False, highlight=False, emoji=False)
 
 
 def err() -> Console:
-    return Console(stderr=True, markup=False, highlight=False, emoji=False)
+    return _Console(stderr=True, markup=False, highlight=False, emoji=False)
 
 
 def safe(s: str | None) -> str:
@@ -84,9 +91,9 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:,.0f} files/s" if speed else "", style="cyan")
 
 
-def run_update(c: Corpus, quiet: bool) -> UpdateReport:
+def run_update(c: Corpus, quiet: bool, procs: int | None = None) -> UpdateReport:
     if quiet:
-        return c.update()
+        return c.update(procs=procs)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -106,7 +113,7 @@ def run_update(c: Corpus, quiet: bool) -> UpdateReport:
         def versions_progress(phase: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=f"versions: {phase}")
 
-        return c.update(progress=progress, versions_progress=versions_progress)
+        return c.update(progress=progress, versions_progress=versions_progress, procs=procs)
 
 
 class DefaultGroup(click.Group):
@@ -151,7 +158,10 @@ def open_cmd(path: str | None, index_dir: str | None) -> None:
         raise Failure("the reader needs a terminal; for scripts use `variorum search` or `show`")
     from tui.app import VariorumApp
 
-    VariorumApp(Corpus(root, index_dir)).run()
+    app = VariorumApp(Corpus(root, index_dir))
+    app.run()
+    if app.return_code:
+        sys.exit(app.return_code)
 
 
 @cli.command("index")
@@ -166,7 +176,7 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, as_json: bool
         raise Failure(f"corpus folder not found: {root}")
     c = Corpus(root, index_dir)
     quiet = as_json or not sys.stderr.isatty()
-    report = c.update() if quiet and procs is None else _update_procs(c, quiet, procs)
+    report = _update_procs(c, quiet, procs)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -188,9 +198,7 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, as_json: bool
 
 
 def _update_procs(c: Corpus, quiet: bool, procs: int | None) -> UpdateReport:
-    if procs is None:
-        return run_update(c, quiet)
-    return c.update(procs=procs)
+    return c.update(procs=procs) if quiet else run_update(c, quiet, procs)
 
 
 @cli.command("search")

@@ -55,7 +55,7 @@ class ArticleList(ScrollView, can_focus=True):
     def set_items(self, items: list[ArticleMeta], keep: str | None = None) -> None:
         """Show ``items``; keep the cursor on article ``keep`` if it is there."""
         self.items = items
-        self._rows = [strip_controls(a.title) or a.path for a in items]
+        self._rows = [strip_controls(a.title or a.path) for a in items]
         self.virtual_size = Size(self.size.width, len(items))
         index = 0
         if keep is not None:
