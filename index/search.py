@@ -176,15 +176,11 @@ def hit_spans(text: str, terms: set[str], phrases: list[list[str]]) -> list[tupl
     return merged
 
 
-def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_WIDTH) -> str:
-    """A one-line excerpt of about ``width`` characters around the densest hits."""
-    return snippet_with_spans(text, spans, width)[0]
-
-
 def snippet_with_spans(
     text: str, spans: list[tuple[int, int]], width: int = SNIPPET_WIDTH
 ) -> tuple[str, list[tuple[int, int]]]:
-    """:func:`snippet`, plus the hits' spans inside the snippet string."""
+    """A one-line excerpt of about ``width`` characters around the densest hits, and
+    the hits' spans inside it."""
     if not spans:
         start = 0
     else:

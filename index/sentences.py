@@ -25,10 +25,6 @@ class Sentence:
     end: int
     tokens: tuple[str, ...]  # stemmed content words, in order
 
-    @property
-    def token_set(self) -> frozenset[str]:
-        return frozenset(self.tokens)
-
 
 def split_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each sentence; paragraphs always end a sentence."""

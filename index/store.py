@@ -241,18 +241,9 @@ class Store:
                 ((p.a, p.b, p.kind, p.similarity, p.aligned) for p in pairs),
             )
 
-    def version_pairs(self, ids: list[str] | None = None) -> list[tuple]:
-        """Stored pairs (a, b, kind, similarity, aligned); all, or touching ``ids``."""
-        if ids is None:
-            return self.db.execute("SELECT a, b, kind, similarity, aligned FROM pairs "
-                                   "ORDER BY a, b").fetchall()
-        out = []
-        for i in ids:
-            out += self.db.execute(
-                "SELECT a, b, kind, similarity, aligned FROM pairs WHERE a=? OR b=?", (i, i)
-            ).fetchall()
-        return out
+    def version_pairs(self) -> list[tuple]:
+        """Every stored pair: (a, b, kind, similarity, aligned)."""
+        return self.db.execute(
+            "SELECT a, b, kind, similarity, aligned FROM pairs ORDER BY a, b"
+        ).fetchall()
 
-    def df(self, word: str) -> int:
-        row = self.db.execute("SELECT df FROM vocab WHERE word=?", (word,)).fetchone()
-        return row[0] if row else 0
