@@ -418,3 +418,26 @@ def test_index_dir_with_uri_characters(tmp_path, sample_dir):
     c = Corpus(sample_dir, index_dir=tmp_path / "odd #1 ?x" / "ix")
     c.update()
     assert c.search("stimson").total == 3 and c.families()
+
+
+def test_vocabulary_counts_every_word_and_forgets_removed_ones(tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "a.md").write_text(
+        "---\ntitle: Okapi parade\n---\nLeaders were signing; they sign.\n")
+    (folder / "b.txt").write_text("Signing ceremony\n\nThey sign again.\n")
+    c = Corpus(folder, index_dir=tmp_path / "ix")
+    c.update(versions=False)
+
+    def vocab() -> dict[str, int]:
+        words, dfs = c.store.vocab()
+        return dict(zip(words, dfs, strict=True))
+
+    v = vocab()
+    assert v["sign"] == 2 and v["signing"] == 2  # a word and its stem's other forms
+    assert v["okapi"] == 1  # the title is indexed with the body, so it is spellable
+    (folder / "a.md").unlink()
+    c.update(versions=False)
+    v = vocab()
+    assert "okapi" not in v and "leaders" not in v
+    assert v["sign"] == 1 and v["signing"] == 1
