@@ -26,14 +26,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
 from .align import MOVED_SIM, Alignment, align
-from .analysis import STOPS
+from .analysis import STOPS, stem
 from .models import VersionPair, VersionsReport
 from .sentences import Sentence, sentences
 
@@ -48,6 +48,9 @@ LSH_THRESHOLD = 0.25  # feature-set Jaccard at which LSH proposes a pair
 # sets, 99.9% of random same-subject pairs estimate below 0.23; spun versions
 # at 50% above 0.38; the seeds' 001~004 estimates 0.44.)
 MIN_ESTIMATE = 0.22
+# The banding datasketch's MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+# chooses (a test checks they still agree).
+LSH_BANDS, LSH_ROWS = 42, 3
 MIN_COVERAGE = 0.5  # share of the better-covered text's sentences that must align
 MIN_GROUPS = 3  # aligned sentence groups needed (fewer if a text is that short)
 NEAR_COPY_IDENTICAL = 0.5  # share of aligned groups with unchanged words
@@ -87,10 +90,16 @@ def immutables(sentence: str) -> list[str]:
     return out
 
 
-def features(text: str, prepared: Prepared | None = None) -> set[str]:
-    """The feature set a MinHash signature is computed over."""
+def features(text: str, prepared: Prepared | None = None,
+             common: frozenset[str] = frozenset()) -> set[str]:
+    """The feature set a MinHash signature is computed over.
+
+    ``common`` terms (the corpus's most widespread stems, see
+    :func:`common_terms`) are left out: a spinner rewrites common words, and
+    same-topic articles share them, so they only blur the signatures.
+    """
     p = prepared or prepare(text)
-    feats = set(p.tokens)
+    feats = {t for t in p.tokens if t not in common}
     for s in p.sentences:
         imm = immutables(text[s.start:s.end])
         feats.update("@" + w for w in imm)
@@ -117,38 +126,61 @@ def _hash32(b: bytes) -> int:
     return sha1_hash32(b)
 
 
-def _lean(row: np.ndarray):
-    from datasketch import LeanMinHash
-
-    return LeanMinHash(seed=1, hashvalues=row.astype(np.uint64), scheme=SCHEME)
-
-
-def lsh_index(ids: list[str], sigs: np.ndarray):
-    """A datasketch MinHashLSH holding ``ids`` with their signatures."""
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    with lsh.insertion_session() as session:
-        for id_, row in zip(ids, sigs, strict=True):
-            session.insert(id_, _lean(row))
-    return lsh
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per (article, band): the band's ``rows`` values mixed."""
+    n = sigs.shape[0]
+    parts = sigs[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
+    keys = np.zeros((n, bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for r in range(rows):
+            keys = (keys * np.uint64(0x100000001B3)) ^ parts[:, :, r]
+        keys ^= np.arange(bands, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return keys
 
 
-def candidates(lsh, ids: list[str], sigs: np.ndarray, new: set[str]) -> set[tuple[str, str]]:
-    """Pairs proposed by the LSH, involving at least one new article, whose
-    signatures estimate a Jaccard of at least ``MIN_ESTIMATE``."""
-    row_of = {id_: k for k, id_ in enumerate(ids)}
+def candidates(ids: list[str], sigs: np.ndarray, new: set[str]) -> set[tuple[str, str]]:
+    """LSH banding: pairs sharing a band key, involving at least one new article,
+    whose signatures estimate a Jaccard of at least ``MIN_ESTIMATE``.
+
+    The buckets are sorted arrays, not datasketch's in-memory MinHashLSH: its
+    dict of sets per band costs about 300 bytes per article and band (1.3 GB
+    for 100,000 articles at 42 bands); these cost 8.
+    """
+    n = len(ids)
+    if n < 2:
+        return set()
+    keys = band_keys(sigs, LSH_BANDS, LSH_ROWS)
+    is_new = np.array([i in new for i in ids])
+    found: list[np.ndarray] = []
+    for b in range(LSH_BANDS):
+        col = keys[:, b]
+        order = np.argsort(col, kind="stable")
+        sorted_keys = col[order]
+        q = np.nonzero(is_new)[0]
+        lo = np.searchsorted(sorted_keys, col[q], side="left")
+        hi = np.searchsorted(sorted_keys, col[q], side="right")
+        counts = hi - lo
+        keep = counts > 1
+        q, lo, counts = q[keep], lo[keep], counts[keep]
+        if not len(q):
+            continue
+        left = np.repeat(q, counts)
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        right = order[np.repeat(lo, counts) + offsets]
+        mask = left != right
+        a, c = np.minimum(left[mask], right[mask]), np.maximum(left[mask], right[mask])
+        found.append(a.astype(np.int64) * n + c)
+    if not found:
+        return set()
+    pairs = np.unique(np.concatenate(found))
+    a, c = pairs // n, pairs % n
     out: set[tuple[str, str]] = set()
-    for id_, row in zip(ids, sigs, strict=True):
-        if id_ not in new:
-            continue
-        others = [o for o in lsh.query(_lean(row)) if o != id_]
-        if not others:
-            continue
-        est = (sigs[[row_of[o] for o in others]] == row).mean(axis=1)
-        for other, e in zip(others, est, strict=True):
-            if e >= MIN_ESTIMATE:
-                out.add((id_, other) if id_ < other else (other, id_))
+    for k in range(0, len(pairs), 200_000):  # estimate in chunks: bounded memory
+        sa, sc = a[k:k + 200_000], c[k:k + 200_000]
+        est = (sigs[sa] == sigs[sc]).mean(axis=1)
+        for x, y in zip(sa[est >= MIN_ESTIMATE], sc[est >= MIN_ESTIMATE], strict=True):
+            i, j = ids[x], ids[y]
+            out.add((i, j) if i < j else (j, i))
     return out
 
 
@@ -201,7 +233,8 @@ PARALLEL_MIN = 2000  # articles (or candidate pairs) before worker processes pay
 _CHUNK = 500
 
 
-def _sig_chunk(store_path: str, ids: list[str]) -> list[tuple[str, bytes]]:
+def _sig_chunk(store_path: str, ids: list[str],
+               common: frozenset[str] = frozenset()) -> list[tuple[str, bytes]]:
     from .store import Store
 
     store = Store(Path(store_path), readonly=True)
@@ -210,7 +243,7 @@ def _sig_chunk(store_path: str, ids: list[str]) -> list[tuple[str, bytes]]:
     finally:
         store.close()
     done = [i for i in ids if i in bodies]
-    sigs = signatures(features(bodies[i]) for i in done)
+    sigs = signatures(features(bodies[i], common=common) for i in done)
     return [(i, row.tobytes()) for i, row in zip(done, sigs, strict=True)]
 
 
@@ -231,6 +264,43 @@ def _verify_chunk(store_path: str, pairs: list[tuple[str, str]]) -> list[Version
             if vp is not None:
                 out.append(vp)
     return out
+
+
+FREEZE_AT = 2000  # articles: from this size on, common terms are left out of signatures
+COMMON_SHARE = 0.01  # a stem in at least this share of the articles is common
+
+
+def common_terms(store, n_articles: int) -> frozenset[str]:
+    """The stems left out of signatures, frozen once the corpus is large enough.
+
+    Below ``FREEZE_AT`` articles nothing is left out (small corpora have no
+    candidate explosion to avoid, and too few articles to tell common words).
+    At that size the stems in at least ``COMMON_SHARE`` of the articles are
+    computed once and kept in the store: signatures are incremental, so the
+    feature set must not drift as the corpus grows.
+    """
+    import json
+
+    frozen = store.get_meta("common_terms")
+    if frozen is not None:
+        return frozenset(json.loads(frozen))
+    if n_articles < FREEZE_AT:
+        return frozenset()
+    words, dfs = store.vocab()
+    floor = COMMON_SHARE * n_articles
+    common: dict[str, int] = {}
+    for w, df in zip(words, dfs, strict=True):
+        if df >= floor:
+            t = stem(w)
+            common[t] = max(common.get(t, 0), df)
+    store.set_meta("common_terms", json.dumps(sorted(common)))
+    return frozenset(common)
+
+
+def _digest(terms: frozenset[str]) -> str:
+    import hashlib
+
+    return hashlib.blake2b("\n".join(sorted(terms)).encode(), digest_size=6).hexdigest()
 
 
 def _map(fn, store_path: str, items: list, procs: int, progress, cancel) -> list:
@@ -282,15 +352,17 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
     report = VersionsReport()
     procs = procs or os.cpu_count() or 1
     articles = store.article_hashes()
-    if store.get_meta("signature_scheme") != SIGNATURE_SCHEME:
-        store.clear_versions()  # made by another version of features(): redo all
-        store.set_meta("signature_scheme", SIGNATURE_SCHEME)
+    common = common_terms(store, len(articles))
+    scheme = f"{SIGNATURE_SCHEME}-common{_digest(common)}"
+    if store.get_meta("signature_scheme") != scheme:
+        store.clear_versions()  # made with other features: redo all
+        store.set_meta("signature_scheme", scheme)
     signed = store.sig_hashes()
     removed = {i for i, h in signed.items() if articles.get(i) != h}
     new = sorted(i for i, h in articles.items() if signed.get(i) != h)
     report.removed = len(removed - set(new))
     try:
-        fresh = _map(_sig_chunk, str(store_path), new, procs,
+        fresh = _map(partial(_sig_chunk, common=common), str(store_path), new, procs,
                      (lambda d, t: progress("signatures", d, t)) if progress else None, cancel)
         new_sigs = dict(fresh)
         report.signed = len(new_sigs)
@@ -302,8 +374,7 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
             all_ids = [i for i, _ in keep]
             matrix = np.frombuffer(b"".join(b for _, b in keep), dtype=np.uint32).reshape(
                 len(keep), NUM_PERM)
-            lsh = lsh_index(all_ids, matrix)
-            cands = sorted(candidates(lsh, all_ids, matrix, set(new_sigs)))
+            cands = sorted(candidates(all_ids, matrix, set(new_sigs)))
             report.candidates = len(cands)
             pairs = _map(_verify_chunk, str(store_path), cands, procs,
                          (lambda d, t: progress("verifying", d, t)) if progress else None,

@@ -380,3 +380,52 @@ def test_evalset_recall_and_precision(source, sample_dir, sample_files, tmp_path
     assert all(found[frozenset(p)][1] == 1.0 for p, t in positives.items() if t == "copy")
     assert set(kinds["near-copy"]) == {"near-copy"}
     assert set(kinds["spin-30"]) == set(kinds["spin-50"]) == {"rewrite"}
+
+
+def test_common_terms_are_frozen_once_and_left_out_of_signatures(tmp_path, sample_dir,
+                                                                 monkeypatch):
+    import json
+
+    from index import versions
+    from index.analysis import stem
+
+    monkeypatch.setattr(versions, "FREEZE_AT", 3)
+    monkeypatch.setattr(versions, "COMMON_SHARE", 0.8)  # in 4 of the 5 seeds
+    root = tmp_path / "corpus"
+    shutil.copytree(sample_dir, root)
+    c = Corpus(root, index_dir=tmp_path / "ix")
+    c.update()
+    common = set(json.loads(c.store.get_meta("common_terms")))
+    assert {stem("korea"), stem("china")} <= common  # every seed has them
+    assert stem("soler") not in common
+    assert "korea" not in features(read(sample_dir, "001_f563c122a25a09e3.txt"),
+                                   common=frozenset(common))
+    fams = c.families()
+    assert len(fams) == 1 and {m.path[:3] for m in fams[0].members} == {"001", "004"}
+    # frozen: more articles do not change the list, so nothing is re-signed
+    (root / "extra.txt").write_text("Korea and China held talks again.\n\nNothing else.\n")
+    r = c.update()
+    assert set(json.loads(c.store.get_meta("common_terms"))) == common
+    assert r.versions.signed == 1
+
+
+def test_banding_is_the_one_datasketch_chooses_for_the_threshold():
+    from datasketch.lsh import _optimal_param
+
+    from index import versions
+
+    chosen = _optimal_param(versions.LSH_THRESHOLD, versions.NUM_PERM, 0.5, 0.5)
+    assert chosen == (versions.LSH_BANDS, versions.LSH_ROWS)
+
+
+def test_band_candidates_find_similar_signatures_only():
+    from index import versions
+
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 2**32, size=(50, NUM_PERM), dtype=np.uint64).astype(np.uint32)
+    near = base[:5].copy()
+    near[:, :42] = rng.integers(0, 2**32, size=(5, 42), dtype=np.uint64)  # 67% of values kept
+    sigs = np.vstack([base, near])
+    ids = [f"d{k:03}" for k in range(len(sigs))]
+    found = versions.candidates(ids, sigs, set(ids[50:]))
+    assert found == {(f"d{k:03}", f"d{50 + k:03}") for k in range(5)}
