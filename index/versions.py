@@ -35,7 +35,7 @@ import numpy as np
 from .align import MOVED_SIM, Alignment, align
 from .analysis import STOPS, stem
 from .models import VersionPair, VersionsReport
-from .sentences import Sentence, sentences
+from .sentences import Sentence, content_tokens, sentences, split_spans
 
 NUM_PERM = 128
 SCHEME = "affine32"  # datasketch 2.x hash scheme; 32-bit values, stored as uint32
@@ -76,12 +76,14 @@ def prepare(text: str) -> Prepared:
     return Prepared(ss, tuple(t for s in ss for t in s.tokens))
 
 
-def immutables(sentence: str) -> list[str]:
-    """Numbers and capitalised words (not the first word of the sentence)."""
+def immutables(sentence: str, start: int = 0, end: int | None = None) -> list[str]:
+    """Numbers and capitalised words (not the first word of the sentence), of
+    ``sentence[start:end]`` (offsets, so callers need not slice)."""
+    end = len(sentence) if end is None else end
     out = []
-    first = _FIRST_WORD.match(sentence)
+    first = _FIRST_WORD.match(sentence, start, end)
     skip = first.end() if first else -1
-    for m in _IMMUTABLE.finditer(sentence):
+    for m in _IMMUTABLE.finditer(sentence, start, end):
         if m.end() == skip:
             continue
         w = m.group().lower()
@@ -98,10 +100,13 @@ def features(text: str, prepared: Prepared | None = None,
     :func:`common_terms`) are left out: a spinner rewrites common words, and
     same-topic articles share them, so they only blur the signatures.
     """
-    p = prepared or prepare(text)
-    feats = {t for t in p.tokens if t not in common}
-    for s in p.sentences:
-        imm = immutables(text[s.start:s.end])
+    if prepared is not None:
+        tokens, spans = prepared.tokens, [(s.start, s.end) for s in prepared.sentences]
+    else:  # the same tokens, without building per-sentence objects
+        tokens, spans = content_tokens(text), split_spans(text)
+    feats = set(tokens) - common
+    for start, end in spans:
+        imm = immutables(text, start, end)
         feats.update("@" + w for w in imm)
         feats.update(f"@{x}@{y}" for x, y in pairwise(imm))
     return feats
