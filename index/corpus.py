@@ -198,13 +198,15 @@ class Corpus:
             suggestion = self.suggest(qstring, total) if total < SUGGEST_BELOW else None
             return SearchResult(query=qstring, total=total, hits=hits, suggestion=suggestion)
 
-    def spans(self, ref: str, qstring: str) -> list[tuple[int, int]]:
-        """The hit spans of ``qstring`` in one article's body."""
+    def spans(self, ref: str | Article, qstring: str) -> list[tuple[int, int]]:
+        """The hit spans of ``qstring`` in one article's body (pass the Article
+        itself when it is already loaded, to save reading it again)."""
         with self._lock:
             searcher = self._s()
             q = qs.parse(qstring, self._ix.schema)
             terms, phrases = qs.match_sets(q, searcher.reader())
-            return qs.hit_spans(self.get(ref).text, terms, phrases)
+            text = ref.text if isinstance(ref, Article) else self.get(ref).text
+            return qs.hit_spans(text, terms, phrases)
 
     def suggest(self, qstring: str, total: int | None = None) -> str | None:
         """A corrected query that finds more, or None."""

@@ -347,7 +347,7 @@ class VariorumApp(App):
     def load_article(self, article_id: str, query: str | None) -> None:
         try:
             article = self.corpus.get(article_id)
-            spans = self.corpus.spans(article_id, query) if query else []
+            spans = self.corpus.spans(article, query) if query else []
         except Exception as e:
             self.post_message(self.Loaded(None, _say(e)))
             return

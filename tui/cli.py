@@ -247,7 +247,7 @@ def show_cmd(ref: str, corpus: str | None, index_dir: str | None, query: str | N
     """Print one article (by id, unique id prefix or path)."""
     c = open_corpus(corpus, index_dir)
     art = c.get(ref)
-    spans = c.spans(art.id, query) if query else []
+    spans = c.spans(art, query) if query else []
     if as_json:
         data = {"id": art.id, "path": art.path, "title": art.title, "source": art.source,
                 "date": art.date, "text": art.text}
