@@ -16,7 +16,7 @@ made of sentences drawn from real articles of one category (so topics
 cluster as in a news corpus), 5% of them given a spun version.
 
     python bench/bench_versions.py quality [--originals 300] [--corpus PATH]
-    python bench/bench_versions.py speed [--n 100000]
+    python bench/bench_versions.py speed [--n 100000] [--runs 5] [--signatures-only]
 
 Originals come from ../shared/corpora/bbc when it is there (2,225 real BBC
 articles), else from sample_corpus/ (five articles: a smoke test only).
@@ -173,8 +173,62 @@ def synth_articles(n: int, seed: int) -> list[str]:
     return out
 
 
-def speed(args) -> dict:
+SIG_SAMPLE = 3000  # articles per signature timing
+
+
+def _sigrate_child(path: str, mode: str) -> None:
+    """One timing in a fresh process (so caches start cold): features plus
+    signatures of the texts in ``path``, by variorum or by the baseline."""
+    from datasketch import MinHash
+
     from index import versions as V
+
+    texts = json.loads(Path(path).read_text(encoding="utf-8"))
+    warm, timed = texts["warm"], texts["timed"]
+    if mode == "steady":  # caches warmed by other articles first, as in a long run
+        V.signatures(V.features(t) for t in warm)
+    t0 = time.perf_counter()
+    if mode == "datasketch":  # the same features, hashed by datasketch per feature
+        feats = [V.features(t) for t in timed]
+        MinHash.bulk([[f.encode("utf-8") for f in fs] or [b""] for fs in feats],
+                     num_perm=V.NUM_PERM, seed=1)
+    else:
+        V.signatures(V.features(t) for t in timed)
+    print(json.dumps(len(timed) / (time.perf_counter() - t0)))
+
+
+def signature_rates(texts: list[str], runs: int) -> dict:
+    """Articles/s from raw text to signature on one core (one process), the
+    median of ``runs`` fresh processes each: cold caches, steady state (after
+    3,000 other articles), and the baseline datasketch ``MinHash.bulk`` over
+    the same features with its default per-feature hashing, in the same run."""
+    import statistics
+
+    n = min(SIG_SAMPLE, len(texts) // 2)
+    tmp = Path(tempfile.mkdtemp(prefix="variorum-sigrate-"))
+    try:
+        f = tmp / "texts.json"
+        f.write_text(json.dumps({"timed": texts[:n], "warm": texts[n:2 * n]}), encoding="utf-8")
+        rates: dict[str, list[float]] = defaultdict(list)
+        for _ in range(runs):
+            for mode in ("cold", "steady", "datasketch"):
+                out = subprocess.run([sys.executable, __file__, "_sigrate", str(f), mode],
+                                     capture_output=True, text=True, check=True)
+                rates[mode].append(json.loads(out.stdout))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    med = {k: round(statistics.median(v), 1) for k, v in rates.items()}
+    return {
+        "signature_articles_timed": n, "signature_runs": runs,
+        "signatures_per_s_one_core": med["cold"],
+        "signatures_per_s_one_core_steady": med["steady"],
+        "signatures_per_s_one_core_baseline_datasketch_bulk": med["datasketch"],
+        "signature_speedup_vs_baseline": round(med["cold"] / med["datasketch"], 2),
+        "signature_rates_all_runs": {k: [round(x) for x in v] for k, v in rates.items()},
+    }
+
+
+def speed(args) -> dict:
     from index.evalset import Spinner
 
     texts = synth_articles(args.n, args.seed)
@@ -183,10 +237,10 @@ def speed(args) -> dict:
     n_versions = args.n // 20
     for k in range(n_versions):  # 5% get a spun version (replacing another article)
         texts[-1 - k] = spinner.spin(texts[k], 0.3)
-    sample = texts[: min(3000, len(texts))]
-    t0 = time.perf_counter()
-    V.signatures(V.features(t) for t in sample)
-    sig_rate = len(sample) / (time.perf_counter() - t0)
+    sig = signature_rates(texts, args.runs)
+    if args.signatures_only:
+        return {"mode": "speed", "articles": args.n, **sig,
+                "targets": {"signatures_per_s_one_core": 1000}}
 
     work = Path(tempfile.mkdtemp(prefix="variorum-vspeed-"))
     try:
@@ -220,7 +274,7 @@ def speed(args) -> dict:
     found_versions = fam["pairs"]
     return {
         "mode": "speed", "articles": args.n, "spun_versions_planted": n_versions,
-        "signatures_per_s_one_core": round(sig_rate, 1),
+        **sig,
         "index_seconds_excluded": round(index_s, 1),
         "families_seconds": round(fam["seconds"], 1), "families_wall_seconds": round(wall, 1),
         "families": fam["families"], "pairs": found_versions, "candidates": fam["candidates"],
@@ -257,12 +311,18 @@ def show(result: dict) -> None:
 
 
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "_sigrate":
+        _sigrate_child(sys.argv[2], sys.argv[3])
+        return
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("mode", choices=("quality", "speed"))
     ap.add_argument("--originals", type=int, default=300)
     ap.add_argument("--corpus", type=Path)
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=5, help="signature timings (median)")
+    ap.add_argument("--signatures-only", action="store_true",
+                    help="speed: time signatures only, skip the family build")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     result = quality(args) if args.mode == "quality" else speed(args)

@@ -51,6 +51,23 @@ def stem(word: str) -> str:
         return s
 
 
+_term_cache: dict[str, str] = {}
+_TERM_CACHE_MAX = 500_000
+
+
+def term(word: str) -> str:
+    """The index term of one word as it appears in the text (folded and
+    stemmed), or "" if the word is not indexed (a stop word, one letter).
+    Cached by the raw word, so the common case is one dictionary lookup."""
+    t = _term_cache.get(word)
+    if t is None:
+        w = fold(word)
+        t = stem(w) if len(w) >= MIN_SIZE and w not in STOPS else ""
+        if len(_term_cache) < _TERM_CACHE_MAX:
+            _term_cache[word] = t
+    return t
+
+
 def fold(word: str) -> str:
     """A word as the index sees it: lower case, and without accents, so that
     İstanbul, istanbul, São and Sao match (offsets in the text are unchanged:

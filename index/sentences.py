@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .analysis import STOPS, TOKEN_RE, fold, stem
+from .analysis import TOKEN_RE, _term_cache, term
 
 # A boundary: sentence-final punctuation, optional closing quotes/brackets (group 1,
 # which end the sentence), white space, then something that can open a sentence.
@@ -17,6 +17,7 @@ _ABBREV = frozenset((
     "a.m", "p.m", "etc",
 ))
 _LAST_WORD = re.compile(r"([\w.]+)\.$")
+_ABBREV_SCAN = max(map(len, _ABBREV)) + 3  # longer runs are never abbreviations
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,10 @@ def split_spans(text: str) -> list[tuple[int, int]]:
         start = 0
         for m in _BOUNDARY.finditer(para):
             head = para[start:m.start()].rstrip("\"”’)] ")
-            w = _LAST_WORD.search(head)
+            # the run of word characters and dots ending the head; only its
+            # last few characters can make an abbreviation (searching the
+            # whole head would scan the sentence from its start)
+            w = _LAST_WORD.search(head, max(0, len(head) - _ABBREV_SCAN))
             if w and (w.group(1).lower() in _ABBREV or len(w.group(1)) == 1):
                 continue  # "Mr. Kim", "U.S. officials", "John F. Kennedy"
             spans.append(_trim(para, pstart, start, m.end(1)))  # closing quotes kept
@@ -57,11 +61,14 @@ def _trim(para: str, base: int, s: int, e: int) -> tuple[int, int]:
 
 def content_tokens(text: str) -> tuple[str, ...]:
     """Stemmed, lower-cased words that are not stop words (as the index sees them)."""
+    get = _term_cache.get
     out = []
     for w in TOKEN_RE.findall(text):
-        w = fold(w)
-        if len(w) > 1 and w not in STOPS:
-            out.append(stem(w))
+        t = get(w)
+        if t is None:
+            t = term(w)
+        if t:
+            out.append(t)
     return tuple(out)
 
 

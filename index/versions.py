@@ -24,10 +24,10 @@ Families are the connected groups of verified pairs.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -76,22 +76,6 @@ def prepare(text: str) -> Prepared:
     return Prepared(ss, tuple(t for s in ss for t in s.tokens))
 
 
-def immutables(sentence: str, start: int = 0, end: int | None = None) -> list[str]:
-    """Numbers and capitalised words (not the first word of the sentence), of
-    ``sentence[start:end]`` (offsets, so callers need not slice)."""
-    end = len(sentence) if end is None else end
-    out = []
-    first = _FIRST_WORD.match(sentence, start, end)
-    skip = first.end() if first else -1
-    for m in _IMMUTABLE.finditer(sentence, start, end):
-        if m.end() == skip:
-            continue
-        w = m.group().lower()
-        if w not in STOPS:
-            out.append(w)
-    return out
-
-
 def features(text: str, prepared: Prepared | None = None,
              common: frozenset[str] = frozenset()) -> set[str]:
     """The feature set a MinHash signature is computed over.
@@ -104,31 +88,123 @@ def features(text: str, prepared: Prepared | None = None,
         tokens, spans = prepared.tokens, [(s.start, s.end) for s in prepared.sentences]
     else:  # the same tokens, without building per-sentence objects
         tokens, spans = content_tokens(text), split_spans(text)
-    feats = set(tokens) - common
-    for start, end in spans:
-        imm = immutables(text, start, end)
-        feats.update("@" + w for w in imm)
-        feats.update(f"@{x}@{y}" for x, y in pairwise(imm))
+    feats = set(tokens)
+    if common:
+        feats -= common
+    # The immutables of each sentence, found in one pass over the whole text
+    # (sentences are separated by white space only, so no match straddles
+    # two): a match belongs to the sentence it starts in.
+    starts = [s for s, _ in spans]
+    k, end, skip, prev = -1, -1, -1, ""
+    add = feats.add
+    known = _immutable_feature.get
+    for m in _IMMUTABLE.finditer(text):
+        pos, stop = m.span()
+        if pos >= end:  # a new sentence
+            k = bisect_right(starts, pos, k + 1) - 1
+            start, end = spans[k]
+            first = _FIRST_WORD.match(text, start, end)
+            skip = first.end() if first else -1
+            prev = ""
+        if stop == skip:
+            continue
+        raw = m.group()
+        f = known(raw)
+        if f is None:
+            f = _immutable(raw)
+        if f:
+            add(f)
+            if prev:
+                add(prev + f)
+            prev = f
     return feats
 
 
+_immutable_feature: dict[str, str] = {}
+
+
+def _immutable(raw: str) -> str:
+    """``@word`` for an immutable as it appears in the text ("" if it is a
+    stop word: "The", "A"), cached."""
+    w = raw.lower()
+    f = "" if w in STOPS else "@" + w
+    if len(_immutable_feature) < _HASH_CACHE_MAX:
+        _immutable_feature[raw] = f
+    return f
+
+
 def signatures(feature_sets: Iterable[set[str]]) -> np.ndarray:
-    """MinHash signatures (rows of uint32) for many feature sets at once."""
-    from datasketch import MinHash
+    """MinHash signatures (rows of uint32) for many feature sets at once.
 
-    batches = [[f.encode("utf-8") for f in fs] or [b""] for fs in feature_sets]
-    if not batches:
+    The same values as datasketch's ``MinHash(num_perm=NUM_PERM, seed=1)``
+    (scheme affine32, features hashed with ``sha1_hash32`` of their UTF-8)
+    fed each set with ``update_batch`` (a test holds them equal); but the
+    permutations run over many articles in one numpy operation, and each
+    distinct feature is hashed once per process, where datasketch spends a
+    Python call per feature and per article.
+    """
+    rows: list[np.ndarray] = []
+    hashes: list[np.ndarray] = []
+    total = 0
+    for fs in feature_sets:
+        h = _feature_hashes(fs)
+        hashes.append(h)
+        total += len(h)
+        if total >= _SIG_BATCH:
+            rows.append(_minhash(hashes))
+            hashes, total = [], 0
+    if hashes:
+        rows.append(_minhash(hashes))
+    if not rows:
         return np.zeros((0, NUM_PERM), dtype=np.uint32)
-    hashes = MinHash.bulk(batches, num_perm=NUM_PERM, seed=1, hashfunc=_hash32)
-    return np.vstack([m.hashvalues.astype(np.uint32) for m in hashes])
+    return np.vstack(rows)
 
 
-@lru_cache(maxsize=1 << 20)
-def _hash32(b: bytes) -> int:
-    """datasketch's default feature hash, cached: vocabularies repeat."""
+_SIG_BATCH = 100_000  # features per numpy batch: (batch x NUM_PERM) uint32, ~50 MB
+_hash_cache: dict[str, int] = {}
+_HASH_CACHE_MAX = 500_000
+
+
+def _feature_hashes(fs: set[str]) -> np.ndarray:
+    """The 32-bit hashes of a feature set's members (an empty set hashes as
+    the empty string, as :func:`signatures` always did)."""
     from datasketch.hashfunc import sha1_hash32
 
-    return sha1_hash32(b)
+    if not fs:
+        fs = {""}
+    get = _hash_cache.get
+    out = [get(f) for f in fs]
+    if None in out:
+        cache = _hash_cache if len(_hash_cache) < _HASH_CACHE_MAX else {}
+        for i, f in enumerate(fs):
+            if out[i] is None:
+                out[i] = cache[f] = sha1_hash32(f.encode("utf-8"))
+    return np.fromiter(out, dtype=np.uint32, count=len(out))
+
+
+@lru_cache(maxsize=1)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    from datasketch import MinHash
+
+    m = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
+    a, b = m.permutations
+    return a.astype(np.uint32), b.astype(np.uint32)
+
+
+def _minhash(hashes: list[np.ndarray]) -> np.ndarray:
+    """One signature per hash array: the minimum over its members of each
+    affine permutation of the fmix32-premixed hash (datasketch's affine32)."""
+    a, b = _permutations()
+    hv = np.concatenate(hashes)
+    hv ^= hv >> np.uint32(16)  # the MurmurHash3 32-bit finaliser
+    hv *= np.uint32(0x85EBCA6B)
+    hv ^= hv >> np.uint32(13)
+    hv *= np.uint32(0xC2B2AE35)
+    hv ^= hv >> np.uint32(16)
+    phv = a[:, None] * hv  # (NUM_PERM, features): each article's columns contiguous
+    phv += b[:, None]
+    offsets = np.cumsum([0] + [len(h) for h in hashes[:-1]])
+    return np.minimum.reduceat(phv, offsets, axis=1).T
 
 
 def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:

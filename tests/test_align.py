@@ -63,6 +63,12 @@ def test_final_punctuation_and_lower_case_continuations():
     ]
 
 
+def test_long_dotted_runs_are_not_abbreviations():
+    assert spans_text("See www.example.co.uk. Then leave. Ask Mr. Lee.jr. Now go.") == [
+        "See www.example.co.uk.", "Then leave.", "Ask Mr. Lee.jr.", "Now go.",
+    ]
+
+
 def test_quote_closing_mid_sentence_stays_in_the_sentence():
     text = "“The alliance is not a betrayal,” Liu said. Beijing declined to comment."
     assert spans_text(text) == [

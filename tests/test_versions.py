@@ -316,6 +316,39 @@ def test_stored_signatures_round_trip(sample_dir, sample_files, corpus_dir, open
         assert abs(lean(s["001"]).jaccard(lean(other)) - true) < 0.15, other
 
 
+def test_batched_signatures_equal_datasketch_per_article(sample_dir, monkeypatch):
+    """Many articles in one numpy batch, across batch boundaries, with an
+    empty feature set among them: each row is what datasketch computes."""
+    import index.versions as V
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(sample_dir.iterdir())]
+    sets = [features(t) for t in texts]
+    sets += [set(), {"x"}, sets[0] - sets[1], {f"@w{k}" for k in range(3000)}]
+    monkeypatch.setattr(V, "_SIG_BATCH", 700)  # forces several batches
+    rows = V.signatures(iter(sets))
+    assert rows.shape == (len(sets), NUM_PERM) and rows.dtype == np.uint32
+    for fs, row in zip(sets, rows, strict=True):
+        m = MinHash(num_perm=NUM_PERM, seed=1)
+        m.update_batch([f.encode("utf-8") for f in fs] or [b""])
+        assert np.array_equal(row, m.hashvalues)
+    assert V.signatures([]).shape == (0, NUM_PERM)
+
+
+def test_immutable_features_per_sentence():
+    text = ("Officials in Seoul met Kim Jong Un on Tuesday. The talks in Geneva began at 9.\n"
+            "Washington said 2,000 troops would stay. Trump agreed.")
+    f = features(text)
+    imm = {x for x in f if x.startswith("@")}
+    # capitalised words and numbers, not the sentence's first word, no stop
+    # words; pairs of consecutive immutables within a sentence only
+    assert {"@seoul", "@kim", "@jong", "@un", "@tuesday", "@geneva", "@9", "@2", "@000",
+            "@seoul@kim", "@kim@jong", "@jong@un", "@un@tuesday", "@geneva@9",
+            "@2@000"} <= imm
+    assert not {"@officials", "@washington", "@trump", "@the"} & imm
+    assert not {"@9@2", "@tuesday@geneva", "@000@trump"} & imm  # not across sentences
+    assert {"seoul", "talk", "troop"} <= f  # the stemmed content words
+
+
 # ------------------------------------------------------------- evaluation set
 
 
