@@ -17,14 +17,20 @@ from pathlib import Path
 
 from whoosh import index as windex
 
+from . import annotate as ann
+from . import entities as ents_mod
 from . import indexer
 from . import search as qs
 from . import versions as vers
 from .errors import IndexMissingError, NotFoundError
 from .models import (
+    Annotations,
     Article,
     ArticleMeta,
+    EntitiesReport,
+    Entity,
     Family,
+    Quote,
     SearchHit,
     SearchResult,
     UpdateReport,
@@ -38,8 +44,13 @@ SUGGEST_BELOW = 3  # offer "did you mean" when a query finds fewer articles than
 
 
 class Corpus:
-    def __init__(self, root: str | Path, index_dir: str | Path | None = None):
+    def __init__(self, root: str | Path, index_dir: str | Path | None = None,
+                 ner: str | None = None):
+        """``ner``: the entity extractor, "auto" (default: spaCy if a model is
+        installed, else rules), "spacy" or "rules"."""
         self.root = Path(root).expanduser().resolve()
+        self.ner = ner
+        self._wstore: Store | None = None
         self.index_dir = Path(index_dir).expanduser() if index_dir else index_dir_for(self.root)
         self._lock = threading.RLock()
         self._ix: windex.Index | None = None
@@ -98,7 +109,9 @@ class Corpus:
                 self._searcher.close()
             if self._store is not None:
                 self._store.close()
-            self._searcher = self._store = self._ix = None
+            if self._wstore is not None:
+                self._wstore.close()
+            self._searcher = self._store = self._ix = self._wstore = None
 
     def __enter__(self) -> Corpus:
         return self
@@ -181,32 +194,134 @@ class Corpus:
             return Article(**meta.__dict__, text=text)
 
     # ---------------------------------------------------------------- search
+    def _query(self, qstring: str):
+        """Parse a query; entity clauses become the sets of articles they match."""
+        q = qs.parse(qstring, self._ix.schema)
+        eclauses = qs.entity_clauses(q)
+        if eclauses or any(f in qstring for f in qs.ENTITY_FIELDS):
+            key = ann.cache_key(self.extractor_choice)
+
+            def ids_for(field: str, words: list[str]) -> set[str]:
+                return self._store.ids_for_hashes(
+                    set(ann.matching_hashes(self._store, key, field, words)))
+
+            q = qs.rewrite_entities(q, ids_for)
+        return q, eclauses
+
     def search(self, qstring: str, limit: int | None = 10, spans: bool = True) -> SearchResult:
         """Run a query. With ``spans``, each hit carries a snippet and the
         character spans of all its hits; without, only ids/titles/scores
         (what a list needs, for many hits at once)."""
         with self._lock:
             searcher = self._s()
-            q = qs.parse(qstring, self._ix.schema)
+            q, eclauses = self._query(qstring)
             terms, phrases = qs.match_sets(q, searcher.reader())
             hits_found, total = qs.run(searcher, q, limit, terms | {w for p in phrases for w in p})
             hits = []
             for score, fields in hits_found:
                 text = self._store.body(fields["hash"]) if spans else None
                 sp = qs.hit_spans(text, terms, phrases) if text else []
+                if text and eclauses:
+                    sp = _merge_spans(sp + self._entity_spans(fields["hash"], eclauses))
                 hits.append(_hit(fields, score, text or "", sp))
             suggestion = self.suggest(qstring, total) if total < SUGGEST_BELOW else None
-            return SearchResult(query=qstring, total=total, hits=hits, suggestion=suggestion)
+            note = None
+            if eclauses:
+                done, all_ = self.entity_coverage()
+                if done < all_:
+                    note = (f"entity search covers {done} of {all_} articles so far "
+                            f"(the rest are not extracted yet)")
+            return SearchResult(query=qstring, total=total, hits=hits, suggestion=suggestion,
+                                note=note)
 
     def spans(self, ref: str | Article, qstring: str) -> list[tuple[int, int]]:
         """The hit spans of ``qstring`` in one article's body (pass the Article
         itself when it is already loaded, to save reading it again)."""
         with self._lock:
             searcher = self._s()
-            q = qs.parse(qstring, self._ix.schema)
+            q, eclauses = self._query(qstring)
             terms, phrases = qs.match_sets(q, searcher.reader())
-            text = ref.text if isinstance(ref, Article) else self.get(ref).text
-            return qs.hit_spans(text, terms, phrases)
+            art = ref if isinstance(ref, Article) else self.get(ref)
+            sp = qs.hit_spans(art.text, terms, phrases)
+            if eclauses:
+                meta = self._store.meta_by_id(art.id)
+                if meta:
+                    sp = _merge_spans(sp + self._entity_spans(meta[1], eclauses))
+            return sp
+
+    def _entity_spans(self, hash_: str, eclauses) -> list[tuple[int, int]]:
+        z = self._store.annotation(hash_, ann.cache_key(self.extractor_choice))
+        if z is None:
+            return []
+        ents, _ = ann.decode(z)
+        return [s for field, words in eclauses for s in ann.mention_spans(ents, field, words)]
+
+    # -------------------------------------------------------------- entities
+    @property
+    def extractor_choice(self) -> ents_mod.ExtractorChoice:
+        """The entity extractor this corpus uses (known without loading it)."""
+        return ents_mod.choose_extractor(self.ner)
+
+    def annotations(self, ref: str | Article) -> Annotations:
+        """An article's entities and quotes: from the cache, else extracted
+        now (in this thread: the TUI calls it from a worker) and cached."""
+        with self._lock:
+            art = ref if isinstance(ref, Article) else self.get(ref)
+            meta = self.store.meta_by_id(art.id)
+            h = meta[1] if meta else ""
+            choice = self.extractor_choice
+            z = self.store.annotation(h, ann.cache_key(choice)) if h else None
+        if z is not None:
+            e, q = ann.decode(z)
+            return Annotations(art.id, choice.name, tuple(e), tuple(q))
+        extractor = choice.load()  # outside the lock: loading a model takes a second
+        e, q = ann.annotate_texts([art.text], extractor)[0]
+        with self._lock:
+            w = self._writable()
+            if w is not None and h:
+                w.put_annotations([(h, ann.cache_key(choice), ann.encode(e, q),
+                                    ents_mod.name_keys(e))])
+        return Annotations(art.id, choice.name, tuple(e), tuple(q))
+
+    def entities(self, ref: str | Article) -> list[Entity]:
+        return list(self.annotations(ref).entities)
+
+    def quotes(self, ref: str | Article) -> list[Quote]:
+        return list(self.annotations(ref).quotes)
+
+    def update_entities(self, progress: Callable[[int, int], None] | None = None,
+                        cancel: Callable[[], bool] | None = None, procs: int | None = None,
+                        first: list[str] | None = None) -> EntitiesReport:
+        """Extract the entities and quotes of every article not done yet, in
+        worker processes (``first``: article ids to do before the others).
+        Each finished chunk is stored at once, so a cancelled run resumes."""
+        path = self.index_dir / indexer.STORE_FILE
+        with self._lock:
+            self._open()
+            first_hashes = [m[1] for i in (first or []) if (m := self._store.meta_by_id(i))]
+        choice = self.extractor_choice
+        store = Store(path)
+        try:
+            extractor = choice.load() if choice.kind == "rules" else _LazyExtractor(choice)
+            return ann.sync(store, path, extractor, self.ner, progress=progress,
+                            cancel=cancel, procs=procs, first=first_hashes)
+        finally:
+            store.close()
+
+    def entity_coverage(self) -> tuple[int, int]:
+        """(articles with entities extracted, articles)."""
+        with self._lock:
+            return self.store.annotation_coverage(ann.cache_key(self.extractor_choice))
+
+    def _writable(self) -> Store | None:
+        """A writable connection to the store, for caching annotations (None
+        where the index cannot be written: then nothing is cached)."""
+        if self._wstore is None:
+            try:
+                self._wstore = Store(self.index_dir / indexer.STORE_FILE)
+            except Exception:
+                return None
+        return self._wstore
 
     def suggest(self, qstring: str, total: int | None = None) -> str | None:
         """A corrected query that finds more, or None."""
@@ -231,9 +346,9 @@ class Corpus:
             if not fixed:
                 return None
             if total is None:
-                total = len(self._s().search(qs.parse(qstring, self._ix.schema), limit=1))
+                total = len(self._s().search(self._query(qstring)[0], limit=1))
             try:
-                found = len(self._s().search(qs.parse(fixed, self._ix.schema), limit=1))
+                found = len(self._s().search(self._query(fixed)[0], limit=1))
             except Exception:
                 return None
             return fixed if found > total else None
@@ -306,3 +421,26 @@ def _hit(r: dict, score: float, text: str, spans: list[tuple[int, int]]) -> Sear
         date=r["date"].date().isoformat() if r.get("date") else None,
         snippet_spans=snip_spans,
     )
+
+
+def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            if e > out[-1][1]:
+                out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
+class _LazyExtractor:
+    """Stands in for the spaCy extractor in the parent of the worker
+    processes: loaded only if the work turns out small enough to do here."""
+
+    def __init__(self, choice: ents_mod.ExtractorChoice):
+        self.choice = choice
+        self.key, self.name = choice.key, choice.name
+
+    def raw(self, texts: list[str]):
+        return self.choice.load().raw(texts)

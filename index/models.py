@@ -154,11 +154,71 @@ class SearchResult:
     total: int
     hits: list[SearchHit]
     suggestion: str | None = None
+    note: str | None = None  # e.g. entity search over a corpus not fully extracted yet
 
     def to_json(self) -> dict:
         return {
             "query": self.query,
             "total": self.total,
             "suggestion": self.suggestion,
+            "note": self.note,
             "hits": [h.to_json() for h in self.hits],
         }
+
+
+# ------------------------------------------------------- entities and quotes
+@dataclass(frozen=True)
+class Entity:
+    """One named entity of an article: every mention of it, aliases included
+    ("Liu" and "Liu Dongshu" are one PERSON, named by the fuller form)."""
+
+    name: str  # canonical: the fullest form the article uses
+    label: str  # spaCy's labels: PERSON, ORG, GPE, LOC, NORP, FAC, EVENT, DATE, ...
+    mentions: tuple[tuple[int, int], ...]  # character spans into the article body
+    aliases: tuple[str, ...] = ()  # the other forms the article uses
+
+    @property
+    def count(self) -> int:
+        return len(self.mentions)
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "label": self.label, "count": self.count,
+                "mentions": [list(m) for m in self.mentions]}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A direct quotation: its words (between the marks; the parts of a quote
+    that runs over paragraphs joined by a line break), who said it (``None``
+    when the article does not say) and its span in the body, marks included."""
+
+    text: str
+    speaker: str | None
+    start: int
+    end: int
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "speaker": self.speaker, "start": self.start,
+                "end": self.end}
+
+
+@dataclass(frozen=True)
+class Annotations:
+    """What the sidebar shows for one article, and which extractor made it."""
+
+    article_id: str
+    extractor: str  # e.g. "spaCy en_core_web_sm 3.8.0" or "rules (no spaCy model)"
+    entities: tuple[Entity, ...]
+    quotes: tuple[Quote, ...]
+
+
+@dataclass
+class EntitiesReport:
+    """One corpus-wide extraction run."""
+
+    extractor: str
+    done: int = 0  # articles extracted in this run
+    cached: int = 0  # articles whose entities were already stored
+    total: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-from whoosh import collectors, scoring
+from whoosh import collectors, fields, scoring
 from whoosh import query as wq
+from whoosh.analysis import SimpleAnalyzer
 from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, PlusMinusPlugin, QueryParser
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.searching import Searcher
@@ -24,7 +25,9 @@ from .errors import QueryError
 DEFAULT_FIELD = "body"  # it also holds each title (see indexer.body_for_index)
 TITLE_BONUS = 0.25  # re-ranking: score x (1 + bonus x share of query terms in the title)
 RERANK_DEPTH = 30  # how much of the top is re-ranked
-QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id")
+# Entity fields search the entities of articles (see index.annotate).
+ENTITY_FIELDS = ("person", "org", "place", "entity")
+QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id", *ENTITY_FIELDS)
 SNIPPET_WIDTH = 180
 
 
@@ -32,10 +35,18 @@ _parsers: dict[int, tuple[object, QueryParser]] = {}
 
 
 def _parser(schema) -> QueryParser:
-    """One parser per schema object (schemas are unhashable; key by identity)."""
+    """One parser per schema object (schemas are unhashable; key by identity).
+
+    The parser knows the entity fields (``person:``, ``org:``, ...) that the
+    index does not have: they parse like text (lower-cased, no stemming, no
+    stop words dropped) and :func:`rewrite_entities` turns them into id sets.
+    """
     got = _parsers.get(id(schema))
     if got is None or got[0] is not schema:
-        p = QueryParser(DEFAULT_FIELD, schema)
+        parse_schema = schema.copy()
+        for name in ENTITY_FIELDS:
+            parse_schema.add(name, fields.TEXT(analyzer=SimpleAnalyzer()))
+        p = QueryParser(DEFAULT_FIELD, parse_schema)
         p.add_plugin(FuzzyTermPlugin())
         p.add_plugin(GtLtPlugin())
         # putin -korea / +soler, but only at the start of a word: not in well-known.
@@ -120,6 +131,50 @@ def parse(qstring: str, schema) -> wq.Query:
             "nothing to search for: the query has only words too common to index"
         )
     return q
+
+
+def entity_clauses(q: wq.Query) -> list[tuple[str, list[str]]]:
+    """``(field, words)`` of every entity clause of ``q`` (not under NOT)."""
+    out: list[tuple[str, list[str]]] = []
+
+    def visit(node: wq.Query) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            visit(node.a)
+            return
+        if node.is_leaf():
+            if getattr(node, "fieldname", None) in ENTITY_FIELDS:
+                out.append((node.fieldname, _entity_words(node)))
+            return
+        for child in node.children():
+            visit(child)
+
+    visit(q)
+    return out
+
+
+def _entity_words(node: wq.Query) -> list[str]:
+    if isinstance(node, wq.Phrase):
+        return list(node.words)
+    if type(node) is wq.Term:
+        return [node.text]
+    raise QueryError(f"{node.fieldname}: takes a name or a \"quoted name\" "
+                     f"(no wildcards, fuzzy terms or ranges)")
+
+
+def rewrite_entities(q: wq.Query, ids_for) -> wq.Query:
+    """Replace each entity clause by the articles it matches:
+    ``ids_for(field, words)`` gives their ids."""
+    if q.is_leaf():
+        if getattr(q, "fieldname", None) in ENTITY_FIELDS:
+            ids = sorted(ids_for(q.fieldname, _entity_words(q)))
+            if not ids:
+                return wq.NullQuery
+            return wq.Or([wq.Term("id", i) for i in ids]) if len(ids) > 1 else wq.Term("id",
+                                                                                       ids[0])
+        return q
+    return q.apply(lambda child: rewrite_entities(child, ids_for))
 
 
 def match_sets(q: wq.Query, reader, fieldname: str = "body"):

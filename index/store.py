@@ -37,6 +37,14 @@ CREATE TABLE IF NOT EXISTS pairs (
     a TEXT NOT NULL, b TEXT NOT NULL, kind TEXT NOT NULL, similarity REAL NOT NULL,
     aligned REAL NOT NULL, PRIMARY KEY (a, b));
 CREATE INDEX IF NOT EXISTS pairs_b ON pairs(b);
+CREATE TABLE IF NOT EXISTS annotations (
+    hash TEXT NOT NULL, extractor TEXT NOT NULL, z BLOB NOT NULL,
+    PRIMARY KEY (hash, extractor));
+CREATE TABLE IF NOT EXISTS entity_tokens (
+    token TEXT NOT NULL, extractor TEXT NOT NULL, label TEXT NOT NULL, name TEXT NOT NULL,
+    hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS entity_tokens_token ON entity_tokens(token, extractor);
+CREATE INDEX IF NOT EXISTS entity_tokens_hash ON entity_tokens(hash);
 """
 
 _META_COLS = "id, path, title, source, date, author, url, line"
@@ -145,10 +153,11 @@ class Store:
                     vocab_delta.items(),
                 )
                 db.execute("DELETE FROM vocab WHERE df <= 0")
-            if removed_ids:  # bodies no article points at any more
-                db.execute(
-                    "DELETE FROM bodies WHERE hash NOT IN (SELECT hash FROM articles)"
-                )
+            if removed_ids:  # bodies (and their annotations) no article points at any more
+                for table in ("bodies", "annotations", "entity_tokens"):
+                    db.execute(
+                        f"DELETE FROM {table} WHERE hash NOT IN (SELECT hash FROM articles)"
+                    )
 
     def touch_files(self, rows: list[tuple[str, int, int]]) -> None:
         """Files whose mtime changed but whose bytes did not."""
@@ -247,3 +256,71 @@ class Store:
             "SELECT a, b, kind, similarity, aligned FROM pairs ORDER BY a, b"
         ).fetchall()
 
+    # ---------------------------------------------------- entities, quotes
+    # Keyed by body hash and extractor: the same text is extracted once, and
+    # a change of model (or of variorum's post-processing) redoes it.
+    def annotation(self, hash_: str, extractor: str) -> bytes | None:
+        try:
+            row = self.db.execute(
+                "SELECT z FROM annotations WHERE hash=? AND extractor=?", (hash_, extractor)
+            ).fetchone()
+        except sqlite3.OperationalError:  # an index made before entities existed
+            return None
+        return row[0] if row else None
+
+    def annotated_hashes(self, extractor: str) -> set[str]:
+        try:
+            return {r[0] for r in self.db.execute(
+                "SELECT hash FROM annotations WHERE extractor=?", (extractor,))}
+        except sqlite3.OperationalError:
+            return set()
+
+    def put_annotations(self, rows: list[tuple[str, str, bytes, list[tuple[str, str]]]]) -> None:
+        """``(hash, extractor, blob, [(label, folded name), ...])`` per article text."""
+        with self.db:
+            db = self.db
+            for hash_, ex, z, names in rows:
+                db.execute("INSERT OR REPLACE INTO annotations VALUES (?, ?, ?)", (hash_, ex, z))
+                db.execute("DELETE FROM entity_tokens WHERE hash=? AND extractor=?", (hash_, ex))
+                db.executemany(
+                    "INSERT INTO entity_tokens VALUES (?, ?, ?, ?, ?)",
+                    ((tok, ex, label, name, hash_) for label, name in names
+                     for tok in set(name.split())),
+                )
+
+    def entity_matches(self, extractor: str, token: str,
+                       labels: tuple[str, ...] | None) -> list[tuple[str, str, str]]:
+        """``(hash, label, name)`` of every entity name holding ``token``."""
+        sql = "SELECT hash, label, name FROM entity_tokens WHERE token=? AND extractor=?"
+        args: list = [token, extractor]
+        if labels:
+            sql += f" AND label IN ({','.join('?' * len(labels))})"
+            args += labels
+        try:
+            return self.db.execute(sql, args).fetchall()
+        except sqlite3.OperationalError:
+            return []
+
+    def ids_for_hashes(self, hashes: set[str]) -> set[str]:
+        out: set[str] = set()
+        hs = list(hashes)
+        for k in range(0, len(hs), 500):
+            chunk = hs[k:k + 500]
+            out.update(r[0] for r in self.db.execute(
+                f"SELECT id FROM articles WHERE hash IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def annotation_coverage(self, extractor: str) -> tuple[int, int]:
+        """(articles whose text is annotated, articles)."""
+        try:
+            done = self.db.execute(
+                "SELECT COUNT(*) FROM articles WHERE hash IN "
+                "(SELECT hash FROM annotations WHERE extractor=?)", (extractor,)
+            ).fetchone()[0]
+        except sqlite3.OperationalError:
+            done = 0
+        return done, self.count()
+
+    def article_hashes_list(self) -> list[tuple[str, str]]:
+        """(id, hash) of every article, in list order."""
+        return self.db.execute("SELECT id, hash FROM articles ORDER BY path, line").fetchall()

@@ -74,11 +74,12 @@ def default_corpus() -> Path:
     raise Failure("no corpus given: pass a folder (or --corpus PATH, or set VARIORUM_CORPUS)")
 
 
-def open_corpus(corpus: str | None, index_dir: str | None, build: bool = True) -> Corpus:
+def open_corpus(corpus: str | None, index_dir: str | None, build: bool = True,
+                ner: str | None = None) -> Corpus:
     root = Path(corpus) if corpus else default_corpus()
     if not root.is_dir():
         raise Failure(f"corpus folder not found: {root}")
-    c = Corpus(root, index_dir)
+    c = Corpus(root, index_dir, ner=ner)
     if build and not c.has_index:
         err().print(Text(f"indexing {root} (first use)…", style="dim"))
         run_update(c, quiet=not sys.stderr.isatty())
@@ -135,6 +136,11 @@ index_dir_option = click.option(
     help="Where the index lives (default: one per corpus, in the user data dir).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
+ner_option = click.option(
+    "--ner", type=click.Choice(["auto", "spacy", "rules"]), default=None,
+    help="Entity extractor (default: $VARIORUM_NER, else auto: spaCy if a model is "
+         "installed, else rules).",
+)
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -168,17 +174,27 @@ def open_cmd(path: str | None, index_dir: str | None) -> None:
 @click.argument("path", type=click.Path(file_okay=False))
 @index_dir_option
 @click.option("--procs", type=click.IntRange(1, 64), help="Worker processes (default: all cores).")
+@click.option("--entities", "with_entities", is_flag=True,
+              help="Also extract the entities and quotes of every article (for entity search).")
+@ner_option
 @json_option
-def index_cmd(path: str, index_dir: str | None, procs: int | None, as_json: bool) -> None:
+def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities: bool,
+              ner: str | None, as_json: bool) -> None:
     """Index (or re-index, incrementally) the corpus folder PATH."""
     root = Path(path)
     if not root.is_dir():
         raise Failure(f"corpus folder not found: {root}")
-    c = Corpus(root, index_dir)
+    c = Corpus(root, index_dir, ner=ner)
     quiet = as_json or not sys.stderr.isatty()
     report = _update_procs(c, quiet, procs)
+    ents = _update_entities(c, quiet, procs) if with_entities else None
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        data = report.to_dict()
+        if ents is not None:
+            data["entities"] = {"extractor": ents.extractor, "extracted": ents.done,
+                                "cached": ents.cached, "articles": ents.total,
+                                "seconds": round(ents.seconds, 3)}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     con = out()
     v = report.versions
@@ -191,6 +207,9 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, as_json: bool
     if v is not None:
         con.print(Text(f"versions: {v.signed} new signatures, {v.candidates} candidate pairs, "
                        f"{v.pairs} verified ({v.seconds:.2f} s)"), soft_wrap=True)
+    if ents is not None:
+        con.print(Text(f"entities: {ents.done} articles extracted, {ents.cached} already done "
+                       f"({ents.extractor}; {ents.seconds:.1f} s)"), soft_wrap=True)
     if report.skipped:
         con.print(Text(f"skipped {len(report.skipped)}:", style="yellow"))
         for s in report.skipped:
@@ -199,6 +218,16 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, as_json: bool
 
 def _update_procs(c: Corpus, quiet: bool, procs: int | None) -> UpdateReport:
     return c.update(procs=procs) if quiet else run_update(c, quiet, procs)
+
+
+def _update_entities(c: Corpus, quiet: bool, procs: int | None):
+    if quiet:
+        return c.update_entities(procs=procs)
+    with Progress(TextColumn("entities"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err(), transient=True) as bar:
+        task = bar.add_task("entities", total=None)
+        return c.update_entities(
+            progress=lambda d, t: bar.update(task, completed=d, total=t), procs=procs)
 
 
 @cli.command("search")
@@ -210,7 +239,13 @@ def _update_procs(c: Corpus, quiet: bool, procs: int | None) -> UpdateReport:
 def search_cmd(query: str, corpus: str | None, index_dir: str | None, limit: int,
                as_json: bool) -> None:
     """Search the corpus with the Whoosh query language (see README)."""
+    from index.search import ENTITY_FIELDS
+
     c = open_corpus(corpus, index_dir)
+    if any(f"{f}:" in query for f in ENTITY_FIELDS):
+        done, total = c.entity_coverage()
+        if done < total:  # entity search needs every article's entities: extract the rest
+            _update_entities(c, as_json or not sys.stderr.isatty(), None)
     res = c.search(query, limit=limit)
     if as_json:
         click.echo(json.dumps(res.to_json(), ensure_ascii=False, indent=2))
@@ -223,6 +258,8 @@ def search_cmd(query: str, corpus: str | None, index_dir: str | None, limit: int
         con.print(head)
         if res.suggestion:
             con.print(Text.assemble(("did you mean: ", "yellow"), (safe(res.suggestion), "bold")))
+        if res.note:
+            err().print(Text(f"note: {res.note}", style="yellow"))
         for i, h in enumerate(res.hits, 1):
             line = Text(f"{i:>3}. ")
             line.append(safe(h.title), style="bold")
@@ -298,6 +335,64 @@ def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
                 con.print(Text(f"    {p.a} ~ {p.b}  {p.kind:<9}  similarity {p.similarity:.2f}"
                                f"  aligned {p.aligned:.2f}", style="dim"))
     if not fams:
+        sys.exit(EXIT_NOT_FOUND)
+
+
+@cli.command("entities")
+@click.argument("ref", metavar="ID_OR_PATH")
+@corpus_option
+@index_dir_option
+@ner_option
+@json_option
+def entities_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | None,
+                 as_json: bool) -> None:
+    """The named entities of one article, grouped by label, with their mentions."""
+    from index.entities import LABEL_NAMES
+
+    c = open_corpus(corpus, index_dir, ner=ner)
+    ann = c.annotations(c.get(ref))
+    if as_json:
+        click.echo(json.dumps([e.to_json() for e in ann.entities], ensure_ascii=False,
+                              indent=2))
+    else:
+        con = out()
+        con.print(Text(f"{len(ann.entities)} entities · {ann.extractor}", style="dim"))
+        label = None
+        for e in ann.entities:
+            if e.label != label:
+                label = e.label
+                con.print(Text(f"{LABEL_NAMES.get(label, label)} ({label})", style="bold"))
+            line = Text(f"  {e.count:>3}  ")
+            line.append(safe(e.name), style="cyan")
+            if e.aliases:
+                line.append("  also: " + ", ".join(safe(a) for a in e.aliases), style="dim")
+            con.print(line, soft_wrap=True)
+    if not ann.entities:
+        sys.exit(EXIT_NOT_FOUND)
+
+
+@cli.command("quotes")
+@click.argument("ref", metavar="ID_OR_PATH")
+@corpus_option
+@index_dir_option
+@ner_option
+@json_option
+def quotes_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | None,
+               as_json: bool) -> None:
+    """The direct quotations of one article, with who said them."""
+    c = open_corpus(corpus, index_dir, ner=ner)
+    ann = c.annotations(c.get(ref))
+    if as_json:
+        click.echo(json.dumps([q.to_json() for q in ann.quotes], ensure_ascii=False, indent=2))
+    else:
+        con = out()
+        con.print(Text(f"{len(ann.quotes)} quotes · {ann.extractor}", style="dim"))
+        for q in ann.quotes:
+            who = safe(q.speaker) if q.speaker else "(speaker not named)"
+            con.print(Text.assemble((who, "bold" if q.speaker else "dim italic"),
+                                    (f"  [{q.start}–{q.end}]", "dim")))
+            con.print(Text("  “" + safe(q.text).replace("\n", " ¶ ") + "”"), soft_wrap=True)
+    if not ann.quotes:
         sys.exit(EXIT_NOT_FOUND)
 
 

