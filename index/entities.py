@@ -30,6 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from .gazetteer import (
     CITIES,
@@ -260,8 +261,10 @@ def _rule_label(text: str, s: int, e: int, name: str) -> str | None:
     if name in NATIONALITIES or (name.endswith("s") and name[:-1] in NATIONALITIES):
         return "NORP"
     last = toks[-1].rstrip(".")
-    if last in ORG_SUFFIXES or _ACRONYM.match(name):
-        return "ORG"
+    if last in ORG_SUFFIXES or _ACRONYM.match(name) or any(
+            t in ORG_SUFFIXES and nxt in ("of", "for", "on")
+            for t, nxt in pairwise(toks)):
+        return "ORG"  # "… Center", "CNN", "University of Hong Kong", "Ministry of Defense"
     if last in EVENT_SUFFIXES:
         return "EVENT"
     if last in LAW_SUFFIXES:

@@ -89,11 +89,11 @@ def write_files(corpus_dir: Path) -> Callable[[dict[str, str | bytes]], Path]:
 
 @pytest.fixture
 def open_corpus(tmp_path: Path) -> Iterator[Callable[..., Corpus]]:
-    """``open_corpus(root, name="ix")``: a Corpus whose index is ``tmp_path/name``."""
+    """``open_corpus(root, name="ix", ner=None)``: a Corpus whose index is ``tmp_path/name``."""
     opened: list[Corpus] = []
 
-    def open_(root: Path, name: str = "ix") -> Corpus:
-        c = Corpus(root, index_dir=tmp_path / name)
+    def open_(root: Path, name: str = "ix", ner: str | None = None) -> Corpus:
+        c = Corpus(root, index_dir=tmp_path / name, ner=ner)
         opened.append(c)
         return c
 

@@ -132,7 +132,7 @@ async def test_article_text_is_data_not_markup(tmp_path, monkeypatch):
         encoding="utf-8",
     )
     app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix"))
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(160, 30)) as pilot:
         await settle(app, pilot)
         lines = view_text(app)
         joined = "\n".join(lines)
@@ -162,7 +162,8 @@ async def test_resizing_rewraps_without_losing_text(corpus):
 def test_reader_snapshot_after_search(snap_compare, tmp_path, monkeypatch):
     monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(ROOT)
-    app = VariorumApp(Corpus(Path("sample_corpus"), index_dir=tmp_path / "ix"))
+    # the rule extractor: the same sidebar on every machine, whatever model it has
+    app = VariorumApp(Corpus(Path("sample_corpus"), index_dir=tmp_path / "ix", ner="rules"))
 
     async def run_before(pilot) -> None:
         await settle(app, pilot)
@@ -228,3 +229,120 @@ async def test_versions_dialog_clears_a_query_that_hides_the_version(corpus):
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.query is None and app.view.article.path == SPUN
+
+
+# ------------------------------------------------------ entities and quotes
+
+
+async def test_sidebar_lists_entities_and_quotes_and_highlights_mentions(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j")  # 001, the CNN original
+        await settle(app, pilot)
+        view, sidebar = app.view, app.sidebar
+        assert view.article.path == "001_f563c122a25a09e3.txt"
+        ann = sidebar.annotations
+        assert ann is not None and ann.article_id == view.article.id
+        names = [e.name for e in ann.entities]
+        assert "Liu Dongshu" in names and "Stimson Center" in names
+        # entities and quotes are tinted in the text
+        assert view.quote_spans == sorted((q.start, q.end) for q in ann.quotes)
+        assert view.entity_spans
+        # move the sidebar cursor onto Liu Dongshu: his mentions are marked
+        sidebar.options.focus()
+        await pilot.pause()
+        liu = next(e for e in ann.entities if e.name == "Liu Dongshu")
+        k = next(i for i in range(sidebar.options.option_count)
+                 if sidebar.item(sidebar.options.get_option_at_index(i).id) == liu)
+        sidebar.options.highlighted = k
+        await pilot.pause()
+        assert view.selected_spans == list(liu.mentions)
+        assert "s: search the corpus for person:\"Liu Dongshu\"" in str(
+            app.query_one("#status").render())
+        # enter goes to the next mention (scrolls it into view)
+        await pilot.press("enter", "enter")
+        line = view.line_of_offset(liu.mentions[1][0])
+        assert view.scroll_offset.y <= line < view.scroll_offset.y + view.size.height
+        # s searches the corpus for him
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert app.query_one("#search").value == 'person:"Liu Dongshu"'
+        assert {a.path for a in app.list.items} == {"001_f563c122a25a09e3.txt", SPUN}
+        assert {view.text[s:e] for s, e in view.spans} == {"Liu Dongshu", "Liu"}
+
+
+async def test_choosing_a_quote_scrolls_to_it(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j")
+        await settle(app, pilot)
+        sidebar, view = app.sidebar, app.view
+        last = sidebar.annotations.quotes[-1]
+        sidebar.options.focus()
+        k = next(i for i in range(sidebar.options.option_count)
+                 if sidebar.item(sidebar.options.get_option_at_index(i).id) == last)
+        sidebar.options.highlighted = k
+        await pilot.press("enter")
+        await pilot.pause()
+        assert view.selected_spans == [(last.start, last.end)]
+        line = view.line_of_offset(last.start)
+        assert view.scroll_offset.y <= line < view.scroll_offset.y + view.size.height
+        assert "quote by Liu Dongshu" in str(app.query_one("#status").render())
+
+
+async def test_sidebar_hides_and_tints_toggle(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        width_with = app.view.size.width
+        await pilot.press("e")
+        await pilot.pause()
+        assert not app.sidebar.display or app.sidebar.has_class("hidden")
+        assert app.view.size.width > width_with
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.sidebar.display
+        view = app.view
+        assert view.show_tints and view.entity_spans
+        s, _e = view.entity_spans[0]
+        line = view.line_of_offset(s) - view.scroll_offset.y
+        tinted = view.render_line(line)
+        await pilot.press("t")
+        assert not view.show_tints
+        assert "tints off" in str(app.query_one("#status").render())
+        assert view.render_line(line) != tinted  # the mention is drawn plain now
+        await pilot.press("t")
+        assert view.show_tints and view.render_line(line) == tinted
+
+
+async def test_narrow_screen_starts_without_the_sidebar(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(app, pilot)
+        assert not app.sidebar.display
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.sidebar.display
+
+
+async def test_sidebar_names_are_data_not_markup(tmp_path, monkeypatch):
+    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "Markup people\n"
+        "Officials met [bold]Anna Berg[/bold] in Geneva. \"We will appeal the ruling soon,\" "
+        "said Anna Berg.\n",
+        encoding="utf-8",
+    )
+    app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix", ner="rules"))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(app, pilot)
+        lines = [app.sidebar.options.render_line(y).text
+                 for y in range(app.sidebar.options.size.height)]
+        joined = "\n".join(lines)
+        assert "Anna Berg" in joined and "We will appeal" in joined
+        head = str(app.sidebar.query_one("#sidebar-head").render())
+        assert "rules" in head  # the UI says which extractor is in use

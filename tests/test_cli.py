@@ -62,7 +62,7 @@ def test_search_json_shape_and_spans(env, corpus):
     p = run(env, "search", '"Town College"', "--corpus", str(corpus), "--json")
     assert p.returncode == 0, p.stderr
     res = json.loads(p.stdout)
-    assert set(res) == {"query", "total", "suggestion", "hits"}
+    assert set(res) == {"query", "total", "suggestion", "note", "hits"}
     assert res["query"] == '"Town College"' and res["total"] == 1
     (hit,) = res["hits"]
     assert set(hit) == {"id", "path", "title", "score", "snippet", "spans"}
@@ -140,3 +140,47 @@ def test_reader_refuses_without_a_terminal(env, corpus):
 def test_no_corpus_given_is_a_clear_error(env, tmp_path):
     p = run(env, "search", "x", cwd=tmp_path)
     assert p.returncode == 2 and "no corpus given" in p.stderr
+
+
+def test_entities_json_shape(env, corpus):
+    r = run(env, "entities", "001_f563c122a25a09e3.txt", "--corpus", str(corpus), "--json")
+    assert r.returncode == 0, r.stderr
+    ents = json.loads(r.stdout)
+    assert all(set(e) == {"name", "label", "count", "mentions"} for e in ents)
+    liu = next(e for e in ents if e["name"] == "Liu Dongshu")
+    assert liu["label"] == "PERSON" and liu["count"] == len(liu["mentions"]) == 5
+    text = (corpus / "001_f563c122a25a09e3.txt").read_text(encoding="utf-8")
+    assert {text[s:e] for s, e in liu["mentions"]} == {"Liu Dongshu", "Liu"}
+
+
+def test_quotes_json_shape_and_no_quotes_exits_1(env, corpus):
+    r = run(env, "quotes", "001_f563c122a25a09e3.txt", "--corpus", str(corpus), "--json")
+    assert r.returncode == 0, r.stderr
+    quotes = json.loads(r.stdout)
+    assert all(set(q) == {"text", "speaker", "start", "end"} for q in quotes)
+    text = (corpus / "001_f563c122a25a09e3.txt").read_text(encoding="utf-8")
+    last = quotes[-1]
+    assert last["speaker"] == "Liu Dongshu"
+    assert text[last["start"]:last["end"]].startswith("“Neither country")
+    none = run(env, "quotes", "002_48ed843bf2c6f299.txt", "--corpus", str(corpus), "--json")
+    assert none.returncode == 1 and json.loads(none.stdout) == []
+
+
+def test_human_entities_and_quotes(env, corpus):
+    r = run(env, "entities", "003_1cc552ea7276300b.txt", "--corpus", str(corpus))
+    assert r.returncode == 0 and "People (PERSON)" in r.stdout and "John Delury" in r.stdout
+    assert "spaCy" in r.stdout
+    r = run(env, "quotes", "003_1cc552ea7276300b.txt", "--corpus", str(corpus), "--ner", "rules")
+    assert r.returncode == 0 and "John Delury" in r.stdout and "rules" in r.stdout
+
+
+def test_entity_search_extracts_what_is_missing_first(env, corpus):
+    r = run(env, "search", 'person:"Yun Sun"', "--corpus", str(corpus), "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert {h["path"] for h in res["hits"]} == {"001_f563c122a25a09e3.txt",
+                                                "003_1cc552ea7276300b.txt"}
+    assert res["note"] is None
+    bad = run(env, "search", "person:yu*", "--corpus", str(corpus))
+    assert bad.returncode == 2 and "person: takes a name" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -20,15 +20,25 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from index import Corpus, VariorumError
-from index.models import Article, ArticleMeta, SearchResult, UpdateReport
+from index.models import (
+    Annotations,
+    Article,
+    ArticleMeta,
+    EntitiesReport,
+    Entity,
+    SearchResult,
+    UpdateReport,
+)
 from index.textclean import strip_controls
 
 from .widgets.article_list import ArticleList
 from .widgets.article_view import ArticleView
+from .widgets.sidebar import Sidebar, search_query
 from .widgets.versions_screen import VersionsScreen
 
 SEARCH_DEBOUNCE = 0.3  # seconds after the last keystroke
 LIST_LIMIT = 2000  # most results shown in the list
+SIDEBAR_MIN_WIDTH = 100  # columns: on a narrower screen the sidebar starts hidden
 
 
 @dataclass
@@ -61,7 +71,7 @@ class VariorumApp(App):
     #topbar { height: 1; background: $primary-background; color: $text; padding: 0 1; }
     #search { height: 3; margin: 0 0; }
     #main { height: 1fr; }
-    #list { width: 40%; min-width: 24; border-right: vkey $panel-lighten-2; }
+    #list { width: 30%; min-width: 24; border-right: vkey $panel-lighten-2; }
     #article { width: 1fr; }
     #statusrow { height: 1; }
     #status { width: 1fr; height: 1; padding: 0 1; background: $panel; }
@@ -77,12 +87,18 @@ class VariorumApp(App):
     ArticleView > .article-view--hit { background: $warning 50%; text-style: underline; }
     ArticleView > .article-view--current-hit { background: $warning; color: $background;
         text-style: bold underline; }
+    ArticleView > .article-view--entity { color: $accent-lighten-2; }
+    ArticleView > .article-view--quote { text-style: italic; }
+    ArticleView > .article-view--selected { background: $success 45%; text-style: bold; }
+    #sidebar.hidden, #sidebar.auto-hidden { display: none; }
     """
     BINDINGS = [
         Binding("slash", "focus_search", "Search"),
         Binding("n", "next_hit", "Next hit"),
         Binding("N", "prev_hit", "Prev hit"),
         Binding("v", "versions", "Versions"),
+        Binding("e", "toggle_sidebar", "Sidebar"),
+        Binding("t", "toggle_tints", "Tints"),
         Binding("escape", "back", "Back", show=False),
         Binding("tab", "focus_next", "Pane", show=False),
         Binding("shift+tab", "focus_previous", "Pane", show=False),
@@ -129,6 +145,17 @@ class VariorumApp(App):
             self.loaded, self.error = loaded, error
             super().__init__()
 
+    class AnnotationsLoaded(Message):
+        def __init__(self, article_id: str, ann: Annotations | None,
+                     error: str | None = None) -> None:
+            self.article_id, self.ann, self.error = article_id, ann, error
+            super().__init__()
+
+    class EntitiesDone(Message):
+        def __init__(self, report: EntitiesReport) -> None:
+            self.report = report
+            super().__init__()
+
     def __init__(self, corpus: Corpus, **kwargs) -> None:
         super().__init__(**kwargs)
         self.corpus = corpus
@@ -139,6 +166,8 @@ class VariorumApp(App):
         self.message: str = ""
         self.index_summary: str = ""
         self._debounce: Timer | None = None
+        self._mention_index: dict[str, int] = {}  # entity name -> mention last shown
+        self._sidebar_wanted = False  # shown with e on a narrow screen
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -149,6 +178,7 @@ class VariorumApp(App):
         with Horizontal(id="main"):
             yield ArticleList(id="list")
             yield ArticleView(id="article")
+            yield Sidebar(id="sidebar")
         with Horizontal(id="statusrow"):
             yield Static(id="status")
             yield ProgressBar(id="progress", show_eta=False)
@@ -191,16 +221,33 @@ class VariorumApp(App):
             counts = self.corpus.version_counts()
         except VariorumError as e:
             self.post_message(self.Indexed(None, str(e)))
+            return
         except Exception as e:  # shown, not raised: the reader stays usable
             self.post_message(self.Indexed(None, f"indexing failed: {type(e).__name__}: {e}"))
-        else:
-            self.post_message(self.VersionsFound(counts))
+            return
+        self.post_message(self.VersionsFound(counts))
+        # Then every article's entities and quotes, in worker processes (for
+        # entity search); the article on screen is done on demand meanwhile.
+        if worker.is_cancelled:
+            return
+        try:
+            current = self.list.current
+            report = self.corpus.update_entities(
+                progress=lambda d, t: self.post_message(self.IndexProgress(d, t, "entities")),
+                cancel=cancel, first=[current.id] if current else None)
+        except Exception as e:  # shown, not raised: the reader stays usable
+            self.post_message(self.Failed(f"entity extraction failed: {_say(e)}"))
+            return
+        if not report.cancelled:
+            self.post_message(self.EntitiesDone(report))
 
     def on_variorum_app_index_progress(self, msg: IndexProgress) -> None:
         bar = self.query_one("#progress", ProgressBar)
         bar.add_class("active")
         bar.update(total=msg.total, progress=msg.done)
-        if msg.phase != "reading":
+        if msg.phase == "entities":
+            self.message = f"entities: {msg.done} of {msg.total} articles"
+        elif msg.phase != "reading":
             self.message = f"versions: {msg.phase} {msg.done} of {msg.total}"
         elif msg.done < msg.total:
             self.message = f"indexing: read {msg.done} of {msg.total} files"
@@ -234,6 +281,15 @@ class VariorumApp(App):
         if msg.counts:
             parts.append(f"{len(msg.counts)} articles have versions (v)")
         self.message = "; ".join(parts)
+        self.update_status()
+
+    def on_variorum_app_entities_done(self, msg: EntitiesDone) -> None:
+        self.query_one("#progress", ProgressBar).remove_class("active")
+        r = msg.report
+        if r.done:
+            parts = [self.index_summary] if self.index_summary else []
+            parts.append(f"entities of {r.total} articles ready for search ({r.extractor})")
+            self.message = "; ".join(parts)
         self.update_status()
 
     def reload_articles(self) -> None:
@@ -362,6 +418,98 @@ class VariorumApp(App):
         if current is None or current.id != msg.loaded.article.id:
             return  # the cursor has moved on
         self.view.show_article(msg.loaded.article, msg.loaded.spans)
+        self._mention_index.clear()
+        self.sidebar.show_message("Extracting entities and quotes…")
+        self.annotations_worker(msg.loaded.article)
+
+    # ----------------------------------------------------- entities, quotes
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.query_one("#sidebar", Sidebar)
+
+    @work(thread=True, exclusive=True, group="annotations")
+    def annotations_worker(self, article: Article) -> None:
+        try:
+            ann = self.corpus.annotations(article)
+        except Exception as e:
+            self.post_message(self.AnnotationsLoaded(article.id, None, _say(e)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.AnnotationsLoaded(article.id, ann))
+
+    def on_variorum_app_annotations_loaded(self, msg: AnnotationsLoaded) -> None:
+        if self.view.article is None or self.view.article.id != msg.article_id:
+            return  # another article is on screen now
+        if msg.error:
+            self.sidebar.show_message(f"No entities: {msg.error}")
+            return
+        self.sidebar.show(msg.ann)
+        self.view.set_tints([m for e in msg.ann.entities if e.label != "DATE"
+                             for m in e.mentions],
+                            [(q.start, q.end) for q in msg.ann.quotes])
+
+    @on(Sidebar.EntityHighlighted)
+    def entity_highlighted(self, event: Sidebar.EntityHighlighted) -> None:
+        e = event.entity
+        self.view.select_spans(e.mentions if e else [])
+        if e is not None:
+            self.message = (f"{e.name}: {e.count} mention{'s' if e.count != 1 else ''}"
+                            f" · enter: next mention · s: search the corpus for "
+                            f"{search_query(e)}")
+            self.update_status()
+
+    @on(Sidebar.EntityChosen)
+    def entity_chosen(self, event: Sidebar.EntityChosen) -> None:
+        e = event.entity
+        k = self._mention_index.get(e.name, -1) + 1
+        self._mention_index[e.name] = k
+        self.view.select_spans(e.mentions, scroll_to=k)
+        self.message = (f"{e.name}: mention {k % max(e.count, 1) + 1} of {e.count}"
+                        f" · s: search the corpus for {search_query(e)}")
+        self.update_status()
+
+    @on(Sidebar.QuoteChosen)
+    def quote_chosen(self, event: Sidebar.QuoteChosen) -> None:
+        q = event.quote
+        self.view.select_spans([(q.start, q.end)], scroll_to=0)
+        self.message = f"quote by {q.speaker}" if q.speaker else "quote (speaker not named)"
+        self.update_status()
+
+    @on(Sidebar.SearchEntity)
+    def search_entity(self, event: Sidebar.SearchEntity) -> None:
+        e = self.sidebar.highlighted
+        if not isinstance(e, Entity):
+            return
+        self.search_for(search_query(e))
+
+    def search_for(self, value: str) -> None:
+        box = self.query_one("#search", Input)
+        box.value = value
+        if self._debounce is not None:
+            self._debounce.stop()
+        self.run_search(value)
+        self.list.focus()
+
+    def action_toggle_sidebar(self) -> None:
+        sb = self.sidebar
+        if sb.has_class("hidden") or sb.has_class("auto-hidden"):
+            sb.remove_class("hidden", "auto-hidden")
+            self._sidebar_wanted = True
+        else:
+            sb.add_class("hidden")
+            self._sidebar_wanted = False
+        if not sb.display and sb.has_focus_within:
+            self.list.focus()
+
+    def on_resize(self, event) -> None:
+        # On a narrow screen the sidebar starts hidden (e shows it anyway).
+        narrow = event.size.width < SIDEBAR_MIN_WIDTH
+        self.sidebar.set_class(narrow and not self._sidebar_wanted, "auto-hidden")
+
+    def action_toggle_tints(self) -> None:
+        on_ = self.view.toggle_tints()
+        self.message = "entities and quotes tinted" if on_ else "tints off"
+        self.update_status()
 
     @on(ArticleView.HitChanged)
     def hit_changed(self, event: ArticleView.HitChanged) -> None:

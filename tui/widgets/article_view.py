@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import pairwise
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -75,6 +76,9 @@ class ArticleView(ScrollView, can_focus=True):
         "article-view--meta",
         "article-view--hit",
         "article-view--current-hit",
+        "article-view--entity",
+        "article-view--quote",
+        "article-view--selected",
     }
 
     current_hit: reactive[int] = reactive(-1, layout=False)
@@ -96,12 +100,46 @@ class ArticleView(ScrollView, can_focus=True):
         self._wrap_width = 0
         self._title_lines = 1
         self.placeholder = "No article selected."
+        # tint layers, each sorted and non-overlapping: entity mentions, quotes
+        # (shown when ``show_tints``), and the selected entity's mentions or quote
+        self.entity_spans: list[tuple[int, int]] = []
+        self.quote_spans: list[tuple[int, int]] = []
+        self.selected_spans: list[tuple[int, int]] = []
+        self.show_tints = True
 
     # ------------------------------------------------------------- content
     def show_article(self, article: Article | None, spans: list[tuple[int, int]] = ()) -> None:
         self.article = article
         self.text = article.text if article else ""
+        self.entity_spans, self.quote_spans, self.selected_spans = [], [], []
         self.set_spans(spans, reset_scroll=True)
+
+    def set_tints(self, entity_spans, quote_spans) -> None:
+        """Entity mentions and quotes of the article shown (tinted when
+        ``show_tints``)."""
+        self.entity_spans = _merged(entity_spans)
+        self.quote_spans = _merged(quote_spans)
+        self.refresh()
+
+    def toggle_tints(self) -> bool:
+        self.show_tints = not self.show_tints
+        self.refresh()
+        return self.show_tints
+
+    def select_spans(self, spans, scroll_to: int | None = None) -> None:
+        """Mark the selected entity's mentions (or a quote); with
+        ``scroll_to``, bring that one into view."""
+        self.selected_spans = _merged(spans)
+        if scroll_to is not None and self.selected_spans:
+            k = scroll_to % len(self.selected_spans)
+            self.scroll_to_offset(self.selected_spans[k][0])
+        self.refresh()
+
+    def scroll_to_offset(self, offset: int) -> None:
+        line = self.line_of_offset(offset)
+        height = self.scrollable_content_region.height or 1
+        if not (self.scroll_offset.y <= line < self.scroll_offset.y + height):
+            self.scroll_to(y=max(0, line - height // 3), animate=False)
 
     def set_spans(self, spans, reset_scroll: bool = False) -> None:
         self.spans = sorted(spans)
@@ -189,27 +227,64 @@ class ArticleView(ScrollView, can_focus=True):
         )
 
     def _segments(self, start: int, end: int, base: Style) -> list[Segment]:
+        """The line ``text[start:end]`` cut where any layer starts or ends;
+        each piece styled by the layers over it (hits on top)."""
         text = self.text
+        style_of = self.get_component_rich_style
+        layers: list[tuple[list[tuple[int, int]], Style]] = []
+        if self.show_tints:
+            layers.append((self.quote_spans, style_of("article-view--quote")))
+            layers.append((self.entity_spans, style_of("article-view--entity")))
+        layers.append((self.selected_spans, style_of("article-view--selected")))
+        hit, current = style_of("article-view--hit"), style_of("article-view--current-hit")
+        cuts = {start, end}
+        active: list[tuple[list[tuple[int, int]], Style]] = []
+        for spans, style in layers:
+            inside = _overlapping(spans, start, end)
+            if inside:
+                active.append((inside, style))
+                for s, e in inside:
+                    cuts.update((max(s, start), min(e, end)))
+        hits = _overlapping(self.spans, start, end)
+        first_hit = bisect.bisect_left(self.spans, hits[0]) if hits else 0
+        for s, e in hits:
+            cuts.update((max(s, start), min(e, end)))
+        if len(cuts) == 2:  # nothing on this line
+            return [Segment(text[start:end], base)] if end > start else []
+        edges = sorted(cuts)
         segs: list[Segment] = []
-        i = max(bisect.bisect_right(self._span_starts, start) - 1, 0)
-        pos = start
-        hit = base + self.get_component_rich_style("article-view--hit")
-        current = base + self.get_component_rich_style("article-view--current-hit")
-        while i < len(self.spans) and pos < end:
-            s, e = self.spans[i]
-            if e <= pos:
-                i += 1
-                continue
-            if s >= end:
-                break
-            if s > pos:
-                segs.append(Segment(text[pos:s], base))
-                pos = s
-            stop = min(e, end)
-            segs.append(Segment(text[pos:stop], current if i == self.current_hit else hit))
-            pos = stop
-            if e <= end:
-                i += 1
-        if pos < end:
-            segs.append(Segment(text[pos:end], base))
+        for a, b in pairwise(edges):
+            style = base
+            for spans, st in active:
+                if any(s <= a < e for s, e in spans):
+                    style = style + st
+            for k, (s, e) in enumerate(hits):
+                if s <= a < e:
+                    style = style + (current if first_hit + k == self.current_hit else hit)
+                    break
+            segs.append(Segment(text[a:b], style))
         return segs
+
+
+def _overlapping(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of a sorted, non-overlapping list that overlap [start, end)."""
+    if not spans:
+        return []
+    i = max(bisect.bisect_right(spans, (start, float("inf"))) - 1, 0)
+    out = []
+    while i < len(spans) and spans[i][0] < end:
+        if spans[i][1] > start:
+            out.append(spans[i])
+        i += 1
+    return out
+
+
+def _merged(spans) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            if e > out[-1][1]:
+                out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out

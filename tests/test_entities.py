@@ -1,0 +1,250 @@
+"""Entities: the spaCy extractor and the rule fallback on the real seeds, the
+clean-ups, aliases, caching, corpus-wide extraction and entity search."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from index import Corpus, QueryError
+from index import entities as E
+from index.entities import RawEntity, build_entities, clean, load_extractor
+
+
+def read(sample_dir, name: str) -> str:
+    return (sample_dir / name).read_text(encoding="utf-8")
+
+
+def by_name(ents) -> dict[str, E.Entity]:
+    return {e.name: e for e in ents}
+
+
+@pytest.fixture(scope="module")
+def spacy_ex():
+    return load_extractor("spacy")
+
+
+@pytest.fixture(params=["spacy", "rules"])
+def extractor(request):
+    return load_extractor(request.param)
+
+
+def test_auto_prefers_spacy_and_env_forces_rules(monkeypatch):
+    monkeypatch.delenv("VARIORUM_NER", raising=False)
+    E.choose_extractor.cache_clear()
+    assert E.choose_extractor().kind == "spacy"
+    monkeypatch.setenv("VARIORUM_NER", "rules")
+    E.choose_extractor.cache_clear()
+    assert E.choose_extractor().kind == "rules"
+    assert E.load_extractor().name.startswith("rules")
+    E.choose_extractor.cache_clear()
+
+
+def test_spacy_loads_only_what_ner_needs(spacy_ex):
+    assert spacy_ex.nlp.pipe_names == ["ner"]
+    assert spacy_ex.package in E.MODEL_PACKAGES
+
+
+def test_seed_people_and_organisations(sample_dir, sample_files, extractor):
+    ents = E.extract([read(sample_dir, sample_files["001"])], extractor)[0]
+    got = by_name(ents)
+    liu = got["Liu Dongshu"]
+    assert liu.label == "PERSON" and "Liu" in liu.aliases
+    text = read(sample_dir, sample_files["001"])
+    # every mention, the short form included: "Liu Dongshu" once, "Liu" four times
+    assert [text[s:e] for s, e in liu.mentions] == ["Liu Dongshu"] + ["Liu"] * 4
+    assert got["Kim Jong Un"].label == "PERSON" and "Kim" in got["Kim Jong Un"].aliases
+    assert got["Yun Sun"].label == "PERSON"
+    assert got["Stimson Center"].label == "ORG"  # "the Stimson Center": no "the"
+    assert got["City University of Hong Kong"].label == "ORG"
+    assert got["North Korea"].label == "GPE"
+    assert not [n for n in got if n.lower().startswith("the ")]
+    assert not [n for n in got if n.endswith(("’s", "'s"))]
+
+
+def test_spun_copy_keeps_the_changed_names(sample_dir, sample_files, spacy_ex):
+    got = by_name(E.extract([read(sample_dir, sample_files["004"])], spacy_ex)[0])
+    assert got["Yun Soler"].label == "PERSON"
+    assert got["Hong Kong Town College"].label == "ORG"
+
+
+def test_entities_are_grouped_by_label_most_mentioned_first(sample_dir, sample_files,
+                                                           spacy_ex):
+    ents = E.extract([read(sample_dir, sample_files["001"])], spacy_ex)[0]
+    order = [E.LABELS.index(e.label) for e in ents]
+    assert order == sorted(order)
+    people = [e.count for e in ents if e.label == "PERSON"]
+    assert people == sorted(people, reverse=True)
+    assert all(e.count == len(e.mentions) > 0 for e in ents)
+    assert all(s < e for ent in ents for s, e in ent.mentions)
+
+
+def test_clean_ups():
+    text = "the Stimson Center said. Putin’s visit took decades. Acme Institute met on May 5."
+    raw = [RawEntity(0, 18, "FAC"), RawEntity(25, 32, "PERSON"),
+           RawEntity(44, 51, "DATE"), RawEntity(53, 67, "PERSON"), RawEntity(75, 81, "DATE"),
+           RawEntity(0, 3, "CARDINAL")]
+    got = [(text[r.start:r.end], r.label) for r in clean(text, raw)]
+    assert got == [("Stimson Center", "ORG"), ("Putin", "PERSON"),
+                   ("Acme Institute", "ORG"), ("May 5", "DATE")]
+
+
+def raw_at(text: str, sub: str, label: str, nth: int = 0) -> RawEntity:
+    """A raw entity over the ``nth`` occurrence of ``sub``."""
+    pos = -1
+    for _ in range(nth + 1):
+        pos = text.index(sub, pos + 1)
+    return RawEntity(pos, pos + len(sub), label)
+
+
+def test_aliases_join_short_names_and_count_every_mention():
+    text = ("Liu Dongshu teaches. Liu said no. Kim Jong Un came; Kim left. "
+            "Liu again, and Kim.")
+    raw = [raw_at(text, "Liu Dongshu", "PERSON"), raw_at(text, "Liu", "PERSON", 1),
+           raw_at(text, "Kim Jong Un", "PERSON"), raw_at(text, "Kim", "ORG", 1)]
+    got = by_name(build_entities(text, raw))
+    assert set(got) == {"Liu Dongshu", "Kim Jong Un"}
+    assert got["Liu Dongshu"].count == 3 and got["Liu Dongshu"].aliases == ("Liu",)
+    assert got["Kim Jong Un"].count == 3 and got["Kim Jong Un"].label == "PERSON"
+
+
+def test_ambiguous_short_name_goes_to_the_most_mentioned_full_name():
+    text = "Kim Jong Un spoke. Kim Jong Un left. Kim Yo Jong stayed. Kim waved."
+    raw = [raw_at(text, "Kim Jong Un", "PERSON"), raw_at(text, "Kim Jong Un", "PERSON", 1),
+           raw_at(text, "Kim Yo Jong", "PERSON"), raw_at(text, "Kim", "PERSON", 3)]
+    got = by_name(build_entities(text, raw))
+    assert got["Kim Jong Un"].count == 3 and got["Kim Yo Jong"].count == 1
+
+
+def test_rule_fallback_finds_dates_places_and_organisations(sample_dir, sample_files):
+    ents = E.extract([read(sample_dir, sample_files["001"])], load_extractor("rules"))[0]
+    got = by_name(ents)
+    assert got["June 21, 2019"].label == "DATE"
+    assert got["China"].label == "GPE"
+    assert got["National Security Council"].label == "ORG"
+    assert got["Chinese"].label == "NORP"
+    assert "Beijing" in got and got["Beijing"].label == "GPE"
+
+
+def test_empty_and_huge_texts(spacy_ex):
+    assert E.extract([""], spacy_ex) == [[]]
+    para = "Angela Merkel met Emmanuel Macron in Berlin on Monday.\n"
+    big = para * 2000  # 110,000 characters: handed to spaCy in pieces
+    ents = by_name(E.extract([big], spacy_ex)[0])
+    assert ents["Angela Merkel"].count == 2000
+    assert ents["Berlin"].count == 2000
+
+
+# ------------------------------------------------------------ corpus level
+
+
+def test_annotations_are_cached_per_text(sample_dir, sample_files, corpus_dir, open_corpus):
+    shutil.copy(sample_dir / sample_files["001"], corpus_dir / "a.txt")
+    shutil.copy(sample_dir / sample_files["001"], corpus_dir / "copy.txt")
+    c = open_corpus(corpus_dir)
+    c.update(procs=1)
+    key = E.choose_extractor().key
+    assert c.entity_coverage() == (0, 2)
+    ann = c.annotations("a.txt")
+    assert ann.extractor.startswith("spaCy")
+    # the copy has the same text: its annotations are already there
+    assert c.entity_coverage() == (2, 2)
+    assert c.annotations("copy.txt").entities == ann.entities
+    row = c.store.annotation(c.store.meta_by_id(c.resolve("a.txt"))[1], key + "/"
+                             + E.ENTITY_SCHEME)
+    assert row is not None
+
+
+def test_update_entities_resumes_after_cancel_and_forgets_deleted(
+        sample_dir, sample_files, corpus_dir, open_corpus, monkeypatch):
+    import index.annotate as A
+
+    monkeypatch.setattr(A, "CHUNK", 2)
+    for k in ("000", "001", "002", "003", "004"):
+        shutil.copy(sample_dir / sample_files[k], corpus_dir / sample_files[k])
+    c = open_corpus(corpus_dir, ner="rules")
+    c.update(procs=1)
+    calls = []
+    # progress is called once at the start, then after each chunk: stop after the first
+    r = c.update_entities(procs=1, cancel=lambda: len(calls) > 1,
+                          progress=lambda d, t: calls.append((d, t)))
+    assert r.cancelled and calls == [(0, 5), (2, 5)]
+    assert c.entity_coverage() == (2, 5)  # what was finished is kept
+    r2 = c.update_entities(procs=1)
+    assert not r2.cancelled and c.entity_coverage() == (5, 5)
+    assert (r2.cached, r2.done) == (2, 3)
+    # deleting an article drops what was stored for it
+    (corpus_dir / sample_files["003"]).unlink()
+    c.update(procs=1)
+    assert c.entity_coverage() == (4, 4)
+    assert c.search('person:"John Delury"').total == 0
+
+
+def test_update_entities_in_worker_processes(sample_dir, sample_files, corpus_dir,
+                                             open_corpus, monkeypatch):
+    import index.annotate as A
+
+    monkeypatch.setattr(A, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(A, "CHUNK", 2)
+    for k in ("001", "003", "004"):
+        shutil.copy(sample_dir / sample_files[k], corpus_dir / sample_files[k])
+    c = open_corpus(corpus_dir)
+    c.update(procs=1)
+    r = c.update_entities(procs=2)
+    assert (r.done, r.total) == (3, 3) and c.entity_coverage() == (3, 3)
+    # the workers' results are the same as extracting here
+    ann = c.annotations(sample_files["003"])
+    assert "John Delury" in by_name(ann.entities)
+
+
+def test_entity_search(sample_corpus, sample_files):
+    c = sample_corpus
+    c.update_entities(procs=1)
+
+    def paths(q: str) -> set[str]:
+        return {h.path for h in c.search(q, limit=50).hits}
+
+    assert paths('person:"Liu Dongshu"') == {sample_files["001"], sample_files["004"]}
+    assert paths("person:liu") == {sample_files["001"], sample_files["004"]}
+    assert paths('entity:"Stimson Center"') == {sample_files["001"], sample_files["003"],
+                                               sample_files["004"]}
+    assert paths('org:"Hong Kong Town College"') == {sample_files["004"]}
+    assert paths('person:"Yun Soler"') == {sample_files["004"]}
+    # composes with the rest of the query language
+    assert paths('person:"Yun Sun" AND delury') == {sample_files["003"]}
+    assert sample_files["001"] not in paths("place:pyongyang -person:liu")
+    assert paths("person:nobody") == set()
+    with pytest.raises(QueryError, match="person: takes a name"):
+        c.search("person:li*")
+    # the hits of an entity clause are the entity's mentions, short forms too
+    hit = c.search('person:"Liu Dongshu"', limit=5).hits
+    art = next(h for h in hit if h.path == sample_files["001"])
+    text = c.get(art.id).text
+    assert {text[s:e] for s, e in art.spans} == {"Liu Dongshu", "Liu"}
+    assert len(art.spans) == 5
+    assert c.search('person:"Liu Dongshu"').note is None
+
+
+def test_entity_search_says_when_extraction_is_incomplete(sample_dir, sample_files,
+                                                          corpus_dir, open_corpus):
+    for k in ("001", "003"):
+        shutil.copy(sample_dir / sample_files[k], corpus_dir / sample_files[k])
+    c = open_corpus(corpus_dir, ner="rules")
+    c.update(procs=1)
+    c.annotations(sample_files["003"])
+    res = c.search('person:"Yun Sun"')
+    assert res.total == 1 and "1 of 2 articles" in res.note
+
+
+def test_extractor_change_redoes_annotations(sample_dir, sample_files, corpus_dir):
+    shutil.copy(sample_dir / sample_files["003"], corpus_dir / "a.txt")
+    ix = corpus_dir.parent / "ix"
+    rules = Corpus(corpus_dir, index_dir=ix, ner="rules")
+    rules.update(procs=1)
+    assert rules.annotations("a.txt").extractor.startswith("rules")
+    rules.close()
+    spacy = Corpus(corpus_dir, index_dir=ix, ner="spacy")
+    assert spacy.entity_coverage() == (0, 1)  # the rules' annotations are not spaCy's
+    assert spacy.annotations("a.txt").extractor.startswith("spaCy")
+    spacy.close()
