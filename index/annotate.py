@@ -76,6 +76,24 @@ def _init_worker(kind: str | None) -> None:
     _worker_extractor = load_extractor(kind)
 
 
+def annotate_one(text: str) -> bytes:
+    """One text's annotations, encoded (in a worker process set up by
+    :func:`start_worker`)."""
+    ents, quotes = annotate_texts([text], _worker_extractor or load_extractor())[0]
+    return encode(ents, quotes)
+
+
+def start_worker(kind: str | None):
+    """A one-process pool that loads the model once and annotates texts on
+    demand: the caller's process (the reader's) never runs NER itself, so its
+    UI thread never competes with it."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"),
+                               initializer=_init_worker, initargs=(kind,))
+
+
 def _chunk(store_path: str, hashes: list[str]) -> list[tuple[str, bytes, list]]:
     """Annotate the texts of ``hashes`` (in a worker process)."""
     from .store import Store

@@ -262,26 +262,42 @@ class Corpus:
         """The entity extractor this corpus uses (known without loading it)."""
         return ents_mod.choose_extractor(self.ner)
 
-    def annotations(self, ref: str | Article) -> Annotations:
+    def annotations(self, ref: str | Article, pool=None) -> Annotations:
         """An article's entities and quotes: from the cache, else extracted
-        now (in this thread: the TUI calls it from a worker) and cached."""
+        now and cached. Extraction runs in this thread, or in ``pool`` (see
+        :func:`index.annotate.start_worker`) when given: the reader passes
+        one so that its own process never runs NER."""
+        art = ref if isinstance(ref, Article) else self.get(ref)
+        got = self.cached_annotations(art)
+        if got is not None:
+            return got
+        choice = self.extractor_choice
+        if pool is not None:
+            e, q = ann.decode(pool.submit(ann.annotate_one, art.text).result())
+        else:  # outside the lock: loading a model takes a second
+            e, q = ann.annotate_texts([art.text], choice.load())[0]
+        self._save_annotations(art, e, q)
+        return Annotations(art.id, choice.name, tuple(e), tuple(q))
+
+    def cached_annotations(self, ref: str | Article) -> Annotations | None:
+        """An article's stored entities and quotes, or None if not extracted yet."""
         with self._lock:
             art = ref if isinstance(ref, Article) else self.get(ref)
             meta = self.store.meta_by_id(art.id)
-            h = meta[1] if meta else ""
             choice = self.extractor_choice
-            z = self.store.annotation(h, ann.cache_key(choice)) if h else None
-        if z is not None:
-            e, q = ann.decode(z)
-            return Annotations(art.id, choice.name, tuple(e), tuple(q))
-        extractor = choice.load()  # outside the lock: loading a model takes a second
-        e, q = ann.annotate_texts([art.text], extractor)[0]
-        with self._lock:
-            w = self._writable()
-            if w is not None and h:
-                w.put_annotations([(h, ann.cache_key(choice), ann.encode(e, q),
-                                    ents_mod.name_keys(e))])
+            z = self.store.annotation(meta[1], ann.cache_key(choice)) if meta else None
+        if z is None:
+            return None
+        e, q = ann.decode(z)
         return Annotations(art.id, choice.name, tuple(e), tuple(q))
+
+    def _save_annotations(self, art: Article, e: list[Entity], q: list[Quote]) -> None:
+        with self._lock:
+            meta = self.store.meta_by_id(art.id)
+            w = self._writable()
+            if w is not None and meta:
+                w.put_annotations([(meta[1], ann.cache_key(self.extractor_choice),
+                                    ann.encode(e, q), ents_mod.name_keys(e))])
 
     def entities(self, ref: str | Article) -> list[Entity]:
         return list(self.annotations(ref).entities)

@@ -6,6 +6,7 @@ article) and reports back with messages; the UI thread only renders.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,17 @@ class _Loaded:
 def _say(e: Exception) -> str:
     """An engine error as one line for the status bar."""
     return str(e) if isinstance(e, VariorumError) else f"{type(e).__name__}: {e}"
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker now, while ``sys.stderr`` is
+    the real one. Started later, from inside the running app (the first
+    worker process: indexing, versions, NER), it would be handed the file
+    descriptor of Textual's stderr capture, -1, and every worker process
+    would fail to start ("bad value(s) in fds_to_keep")."""
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
 
 
 def display_path(p: Path) -> str:
@@ -158,6 +170,7 @@ class VariorumApp(App):
 
     def __init__(self, corpus: Corpus, **kwargs) -> None:
         super().__init__(**kwargs)
+        _start_resource_tracker()
         self.corpus = corpus
         self.all_articles: list[ArticleMeta] = []
         self.query: str | None = None
@@ -168,6 +181,8 @@ class VariorumApp(App):
         self._debounce: Timer | None = None
         self._mention_index: dict[str, int] = {}  # entity name -> mention last shown
         self._sidebar_wanted = False  # shown with e on a narrow screen
+        self._pool = None  # the NER process for the article on screen, started on demand
+        self._pool_lock = threading.Lock()
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -430,12 +445,27 @@ class VariorumApp(App):
     @work(thread=True, exclusive=True, group="annotations")
     def annotations_worker(self, article: Article) -> None:
         try:
-            ann = self.corpus.annotations(article)
+            ann = self.corpus.cached_annotations(article)
+            if ann is None:
+                # NER runs in a process of its own, never in the reader's
+                ann = self.corpus.annotations(article, pool=self._ner_pool())
         except Exception as e:
             self.post_message(self.AnnotationsLoaded(article.id, None, _say(e)))
             return
         if not get_current_worker().is_cancelled:
             self.post_message(self.AnnotationsLoaded(article.id, ann))
+
+    def _ner_pool(self):
+        with self._pool_lock:
+            if self._pool is None:
+                from index.annotate import start_worker
+
+                self._pool = start_worker(self.corpus.ner)
+            return self._pool
+
+    def on_unmount(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
     def on_variorum_app_annotations_loaded(self, msg: AnnotationsLoaded) -> None:
         if self.view.article is None or self.view.article.id != msg.article_id:

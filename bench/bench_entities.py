@@ -1,0 +1,238 @@
+"""Entities and quotes: quality against the hand annotation, and speed.
+
+Quality: quote precision, recall and speaker accuracy on the seed articles
+annotated by hand in tests/data/quotes_gold.json, for the spaCy extractor
+and the rule fallback.
+
+Speed, each figure the median of ``--runs`` runs, with its baseline in the
+same run:
+
+- throughput, articles/s: the full en_core_web_sm pipeline (every
+  component, as ``spacy.load`` gives it) on one core, the baseline; the
+  NER-only pipeline on one core; and variorum's corpus-wide extraction
+  (``Corpus.update_entities``: NER-only, clean-ups, aliases, quotes, SQLite
+  cache) on both cores;
+- on-demand latency of the article on screen (``Corpus.annotations`` of an
+  article not extracted yet, model loaded): median and 95th percentile;
+  and the first one, which loads the model;
+- the UI thread while the whole corpus is being extracted in the
+  background: the time from a key press (``j``, next article) to the list
+  cursor moving, against the same with nothing running in the background.
+
+    python bench/bench_entities.py [--n 400] [--runs 3] [--corpus PATH]
+
+Articles come from ../shared/corpora/bbc when it is there, else the five
+seeds (a smoke test only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from index import Corpus  # noqa: E402
+from index import entities as E  # noqa: E402
+from index.quotes import find_quotes  # noqa: E402
+
+BBC = PROJECT.parent / "shared" / "corpora" / "bbc"
+GOLD = PROJECT / "tests" / "data" / "quotes_gold.json"
+
+
+def quality(kind: str) -> dict:
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))
+    ex = E.load_extractor(kind)
+    tp = fp = fn = right = 0
+    for name, quotes in gold.items():
+        if name.startswith("_"):
+            continue
+        text = (PROJECT / "sample_corpus" / name).read_text(encoding="utf-8")
+        want = {q["text"]: q["speaker"] for q in quotes}
+        got = find_quotes(text, E.extract([text], ex)[0])
+        for q in got:
+            if q.text in want:
+                tp += 1
+                right += q.speaker in want[q.text]
+            else:
+                fp += 1
+        fn += len(set(want) - {q.text for q in got})
+    return {"extractor": ex.name, "quotes_annotated": tp + fn,
+            "precision": round(tp / max(tp + fp, 1), 3), "recall": round(tp / max(tp + fn, 1), 3),
+            "speaker_accuracy": round(right / max(tp, 1), 3)}
+
+
+def sources(corpus: Path | None, n: int) -> list[Path]:
+    src = corpus or (BBC if BBC.is_dir() else PROJECT / "sample_corpus")
+    files = sorted(p for p in src.rglob("*.txt") if p.name.lower() != "readme.txt")
+    return files[:n]
+
+
+def copy_corpus(files: list[Path], dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    for k, f in enumerate(files):
+        shutil.copy(f, dest / f"{k:05}_{f.parent.name}_{f.name}")
+    return dest
+
+
+_CHILD = r"""
+import sys, time, json
+sys.path.insert(0, sys.argv[1])
+import spacy
+from index import entities as E
+mode, paths = sys.argv[2], sys.argv[3:]
+texts = [open(p, encoding="utf-8", errors="replace").read() for p in paths]
+choice = E.choose_extractor("spacy")
+if mode == "full":
+    nlp = spacy.load(choice.package)
+    t = time.perf_counter()
+    for doc in nlp.pipe(texts, batch_size=32):
+        doc.ents
+else:
+    ex = E.load_extractor("spacy")
+    t = time.perf_counter()
+    E.extract(texts, ex)
+print(json.dumps(len(texts) / (time.perf_counter() - t)))
+"""
+
+
+def one_core_rate(files: list[Path], mode: str) -> float:
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(PROJECT), mode, *map(str, files)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def corpus_rate(files: list[Path], work: Path, run: int) -> tuple[float, float]:
+    """variorum's corpus-wide extraction on both cores: articles/s, and the
+    same without the model loading of the two worker processes."""
+    folder = copy_corpus(files, work / f"c{run}")
+    c = Corpus(folder, index_dir=work / f"ix{run}", ner="spacy")
+    c.update(versions=False)
+    t = time.perf_counter()
+    r = c.update_entities(procs=2)
+    s = time.perf_counter() - t
+    c.close()
+    return r.done / s, s
+
+
+def on_demand(files: list[Path], work: Path) -> dict:
+    folder = copy_corpus(files, work / "od")
+    c = Corpus(folder, index_dir=work / "ix-od", ner="spacy")
+    c.update(versions=False)
+    arts = c.articles()
+    t = time.perf_counter()
+    c.annotations(arts[0].id)
+    first = time.perf_counter() - t
+    times = []
+    for a in arts[1:51]:
+        t = time.perf_counter()
+        c.annotations(a.id)
+        times.append(time.perf_counter() - t)
+    cached = []
+    for a in arts[1:51]:
+        t = time.perf_counter()
+        c.annotations(a.id)
+        cached.append(time.perf_counter() - t)
+    c.close()
+    times.sort()
+    return {"first_with_model_load_ms": round(first * 1000),
+            "median_ms": round(statistics.median(times) * 1000, 1),
+            "p95_ms": round(times[int(0.95 * (len(times) - 1))] * 1000, 1),
+            "articles": len(times),
+            "cached_median_ms": round(statistics.median(cached) * 1000, 2)}
+
+
+async def _ui_latency(folder: Path, ix: Path, background: bool) -> list[float]:
+    from tui.app import VariorumApp
+
+    c = Corpus(folder, index_dir=ix, ner="spacy")
+    app = VariorumApp(c)
+    lat: list[float] = []
+    async with app.run_test(size=(140, 40)) as pilot:
+        if background:  # wait until the corpus-wide extraction is under way
+            for _ in range(600):
+                await pilot.pause(0.05)
+                if app.message.startswith("entities:"):
+                    break
+        else:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        for _ in range(30):
+            before = app.list.cursor
+            t = time.perf_counter()
+            await pilot.press("j")
+            while app.list.cursor == before:
+                await asyncio.sleep(0)
+            lat.append(time.perf_counter() - t)
+            await pilot.pause(0.05)
+        still = app.message.startswith("entities:")
+        app.workers.cancel_all()
+    c.close()
+    if background and not still:
+        print("warning: the extraction ended during the key presses", file=sys.stderr)
+    return lat
+
+
+def ui_latency(files: list[Path], work: Path) -> dict:
+    folder = copy_corpus(files, work / "ui")
+    idle = asyncio.run(_ui_latency(folder, work / "ix-ui-idle", background=False))
+    busy = asyncio.run(_ui_latency(folder, work / "ix-ui-busy", background=True))
+
+    def ms(xs: list[float]) -> dict:
+        xs = sorted(xs)
+        return {"median_ms": round(statistics.median(xs) * 1000, 1),
+                "max_ms": round(xs[-1] * 1000, 1)}
+
+    return {"key_to_cursor_idle": ms(idle), "key_to_cursor_during_extraction": ms(busy),
+            "presses": len(idle)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=400, help="articles for the speed runs")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--corpus", type=Path)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    files = sources(args.corpus, args.n)
+    result: dict = {"articles": len(files), "source": str(files[0].parent.parent)}
+    result["quality"] = [quality("spacy"), quality("rules")]
+    print(json.dumps(result["quality"], indent=1))
+    work = Path(tempfile.mkdtemp(prefix="variorum-bench-ent-"))
+    try:
+        full = [one_core_rate(files, "full") for _ in range(args.runs)]
+        ner = [one_core_rate(files, "ner") for _ in range(args.runs)]
+        both = [corpus_rate(files, work, k) for k in range(args.runs)]
+        result["throughput_articles_per_s"] = {
+            "baseline_full_pipeline_one_core": round(statistics.median(full), 1),
+            "ner_only_one_core": round(statistics.median(ner), 1),
+            "variorum_corpus_both_cores": round(statistics.median(r for r, _ in both), 1),
+            "all_runs": {"full": [round(x, 1) for x in full], "ner": [round(x, 1) for x in ner],
+                         "variorum": [round(r, 1) for r, _ in both]},
+        }
+        print(json.dumps(result["throughput_articles_per_s"], indent=1))
+        result["on_demand"] = on_demand(files[:60], work)
+        print(json.dumps(result["on_demand"], indent=1))
+        result["ui"] = ui_latency(files, work)
+        print(json.dumps(result["ui"], indent=1))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result["command"] = " ".join([Path(sys.executable).name, *sys.argv])
+    result["machine"] = {"nproc": os.cpu_count(), "python": sys.version.split()[0]}
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
