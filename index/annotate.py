@@ -71,8 +71,17 @@ def annotations_for(store, wstore, article_id: str, hash_: str, text: str,
 _worker_extractor: Extractor | None = None
 
 
-def _init_worker(kind: str | None) -> None:
+BACKGROUND_NICE = 10  # corpus-wide extraction yields the CPU to the reader's own process
+
+
+def _init_worker(kind: str | None, nice: int = 0) -> None:
     global _worker_extractor
+    if nice:
+        import contextlib
+        import os
+
+        with contextlib.suppress(OSError, AttributeError):
+            os.nice(nice)
     _worker_extractor = load_extractor(kind)
 
 
@@ -157,7 +166,7 @@ def sync(store, store_path: Path, extractor: Extractor, kind: str | None = None,
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
         pool = ProcessPoolExecutor(procs, mp_context=mp.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(kind,))
+                                   initializer=_init_worker, initargs=(kind, BACKGROUND_NICE))
         try:
             pending = set()
             it = iter(chunks)

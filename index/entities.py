@@ -48,7 +48,7 @@ from .models import Entity
 
 # Bump when the post-processing changes: annotations cached under another
 # scheme are made again.
-ENTITY_SCHEME = "e1"
+ENTITY_SCHEME = "e2"
 
 # What the sidebar shows, in this order; numeric labels (CARDINAL, MONEY, ...)
 # are left out: they say little about who or what an article is about.
@@ -286,6 +286,7 @@ def _rule_label(text: str, s: int, e: int, name: str) -> str | None:
 
 # -------------------------------------------------------------- post-processing
 _LEADING_THE = re.compile(r"(?:the|The|THE)\s+")
+_HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+")
 _POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
 _TRIM = " \t\n\"“”‘’'()[],.;:!?—–-"
 _ORG_ENDINGS = ("Center", "Centre", "Institute", "University", "College", "Foundation",
@@ -316,6 +317,9 @@ def _trim(text: str, s: int, e: int, label: str) -> tuple[int, int]:
         m = _POSSESSIVE.search(text, s, e)
         if m and label != "DATE" and m.start() > s:
             e = m.start()
+        m = _HONORIFIC.match(text, s, e)
+        if m and label == "PERSON" and m.end() < e:
+            s = m.end()  # "Ms King" is King (and so the alias of "Oona King")
         if (s, e) == (s0, e0):
             return s, e
 

@@ -206,6 +206,9 @@ def find_quotes(text: str, entities: list[Entity]) -> list[Quote]:
             return True, resolve_pronoun(pos, current)
         m = _NAME_AT.match(text, pos, end)
         if m:
+            inner = persons_between(m.start(), m.end())
+            if inner:  # "Lord Falconer" where the model tagged "Falconer"
+                return True, inner[0].name
             return True, aliases.get(norm(m.group()), m.group())
         return False, None
 

@@ -109,6 +109,14 @@ def test_aliases_join_short_names_and_count_every_mention():
     assert got["Kim Jong Un"].count == 3 and got["Kim Jong Un"].label == "PERSON"
 
 
+def test_honorifics_are_not_part_of_a_name():
+    text = "Oona King won. Ms King said so. Mr. King agreed."
+    raw = [raw_at(text, "Oona King", "PERSON"), raw_at(text, "Ms King", "PERSON"),
+           raw_at(text, "Mr. King", "PERSON")]
+    got = by_name(build_entities(text, raw))
+    assert set(got) == {"Oona King"} and got["Oona King"].count == 3
+
+
 def test_ambiguous_short_name_goes_to_the_most_mentioned_full_name():
     text = "Kim Jong Un spoke. Kim Jong Un left. Kim Yo Jong stayed. Kim waved."
     raw = [raw_at(text, "Kim Jong Un", "PERSON"), raw_at(text, "Kim Jong Un", "PERSON", 1),
