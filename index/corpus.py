@@ -18,6 +18,7 @@ from pathlib import Path
 from whoosh import index as windex
 
 from . import annotate as ann
+from . import diff as diff_mod
 from . import entities as ents_mod
 from . import indexer
 from . import search as qs
@@ -27,6 +28,7 @@ from .models import (
     Annotations,
     Article,
     ArticleMeta,
+    DiffResult,
     EntitiesReport,
     Entity,
     Family,
@@ -255,6 +257,22 @@ class Corpus:
             return []
         ents, _ = ann.decode(z)
         return [s for field, words in eclauses for s in ann.mention_spans(ents, field, words)]
+
+    # ------------------------------------------------------------------ diff
+    def diff(self, ref_a: str | Article, ref_b: str | Article, entities: bool = True,
+             pool=None) -> DiffResult:
+        """What changed from one article to another (any two, not only
+        versions): aligned sentences, word-level changes, the spin report.
+        With ``entities``, the entity and quote changes too (their extraction
+        runs in this thread, or in ``pool``, unless cached)."""
+        a = ref_a if isinstance(ref_a, Article) else self.get(ref_a)
+        b = ref_b if isinstance(ref_b, Article) else self.get(ref_b)
+        kw = {}
+        if entities:
+            ann_a, ann_b = self.annotations(a, pool=pool), self.annotations(b, pool=pool)
+            kw = {"ents_a": list(ann_a.entities), "ents_b": list(ann_b.entities),
+                  "quotes_a": list(ann_a.quotes), "quotes_b": list(ann_b.quotes)}
+        return diff_mod.diff_texts(a.text, b.text, a_id=a.id, b_id=b.id, **kw)
 
     # -------------------------------------------------------------- entities
     @property

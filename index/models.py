@@ -222,3 +222,117 @@ class EntitiesReport:
     total: int = 0
     seconds: float = 0.0
     cancelled: bool = False
+
+
+# ------------------------------------------------------------------- diffs
+@dataclass(frozen=True)
+class DiffGroup:
+    """Sentences of the two texts that correspond: aligned (both sides),
+    dropped (``b`` empty) or added (``a`` empty); ``ops`` are the word-level
+    changes, each ``(kind, text in a, text in b)``."""
+
+    a: tuple[int, ...]  # sentence indices in the first text
+    b: tuple[int, ...]
+    moved: bool
+    ops: tuple[tuple[str, str, str], ...]
+
+    @property
+    def changed(self) -> bool:
+        return any(k != "equal" for k, _, _ in self.ops)
+
+    def to_json(self) -> dict:
+        return {"a": list(self.a), "b": list(self.b), "moved": self.moved,
+                "ops": [list(op) for op in self.ops]}
+
+
+@dataclass(frozen=True)
+class Substitution:
+    frm: str
+    to: str
+    count: int
+    groups: tuple[int, ...]  # where it occurs (indices into DiffResult.groups)
+
+    def to_json(self) -> dict:
+        return {"from": self.frm, "to": self.to, "count": self.count}
+
+
+@dataclass(frozen=True)
+class EntityChange:
+    label: str
+    frm: str
+    to: str
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "from": self.frm, "to": self.to}
+
+
+@dataclass(frozen=True)
+class QuoteChange:
+    """A quote of the first text whose words changed ("words"), that is gone
+    ("lost"), whose speaker changed ("speaker"); or one only the second has
+    ("added")."""
+
+    kind: str
+    speaker: str | None  # in the first text (the second's, for "added")
+    frm: str | None
+    to: str | None
+    to_speaker: str | None
+    gender: str | None  # e.g. "she → he", from the pronoun of the attribution
+    group: int | None
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "speaker": self.speaker, "from": self.frm, "to": self.to,
+                "to_speaker": self.to_speaker, "gender": self.gender}
+
+
+@dataclass(frozen=True)
+class NumberChange:
+    frm: str | None
+    to: str | None
+    group: int
+
+    def to_json(self) -> dict:
+        return {"from": self.frm, "to": self.to}
+
+
+@dataclass(frozen=True)
+class DiffStats:
+    words_a: int
+    words_b: int
+    words_changed: float  # share of the two texts' words not in an equal run
+    sentences_a: int
+    sentences_b: int
+    sentences_aligned: float  # share of both texts' sentences in an aligned group
+    moved: int
+    dropped: int  # sentences only in the first text
+    added: int  # sentences only in the second text
+    split_or_merged: int  # aligned groups of 1-2 or 2-1 sentences
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    a: str
+    b: str
+    similarity: float  # share of the two texts' words in equal runs
+    groups: tuple[DiffGroup, ...]
+    substitutions: tuple[Substitution, ...]
+    entity_changes: tuple[EntityChange, ...]
+    quote_changes: tuple[QuoteChange, ...]
+    number_changes: tuple[NumberChange, ...]
+    stats: DiffStats
+    sentences_a: tuple[tuple[int, int], ...] = ()  # character spans of each sentence
+    sentences_b: tuple[tuple[int, int], ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "a": self.a, "b": self.b, "similarity": self.similarity,
+            "groups": [g.to_json() for g in self.groups],
+            "substitutions": [s.to_json() for s in self.substitutions],
+            "entity_changes": [e.to_json() for e in self.entity_changes],
+            "quote_changes": [q.to_json() for q in self.quote_changes],
+            "number_changes": [n.to_json() for n in self.number_changes],
+            "stats": self.stats.to_json(),
+        }

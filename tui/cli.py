@@ -396,6 +396,63 @@ def quotes_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | N
         sys.exit(EXIT_NOT_FOUND)
 
 
+@cli.command("diff")
+@click.argument("ref_a", metavar="A")
+@click.argument("ref_b", metavar="B")
+@corpus_option
+@index_dir_option
+@click.option("--inline", "layout", flag_value="inline", help="One column, changes inline.")
+@click.option("--side-by-side", "layout", flag_value="side", help="Two aligned columns.")
+@click.option("--no-entities", is_flag=True,
+              help="Skip the entity and quote changes (no NER: faster on first use).")
+@click.option("--changes-only", is_flag=True, help="Leave out sentences that did not change.")
+@ner_option
+@json_option
+def diff_cmd(ref_a: str, ref_b: str, corpus: str | None, index_dir: str | None,
+             layout: str | None, no_entities: bool, changes_only: bool, ner: str | None,
+             as_json: bool) -> None:
+    """What changed from article A to article B (ids or paths): aligned
+    sentences, word changes, and the spin report."""
+    from rich.table import Table
+
+    from . import diffrender as dr
+
+    c = open_corpus(corpus, index_dir, ner=ner)
+    a, b = c.get(ref_a), c.get(ref_b)
+    r = c.diff(a, b, entities=not no_entities)
+    if as_json:
+        click.echo(json.dumps(r.to_json(), ensure_ascii=False, indent=2))
+        return
+    con = out()
+    con.print(Text.assemble(("− ", "bold red"), (safe(a.title), "bold"), f"  {a.path}  {a.id}"),
+              soft_wrap=True)
+    con.print(Text.assemble(("+ ", "bold green"), (safe(b.title), "bold"),
+                            f"  {b.path}  {b.id}"), soft_wrap=True)
+    con.print()
+    if layout is None:
+        layout = "side" if con.width >= 120 else "inline"
+    groups = [g for g in r.groups if g.changed or not changes_only]
+    if layout == "side":
+        table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
+        table.add_column(width=1, no_wrap=True)
+        table.add_column(ratio=1)
+        table.add_column(ratio=1)
+        for g in groups:
+            left, right = dr.sides(g)
+            m = dr.marker(g)
+            table.add_row(Text(m, dr.marker_style(m)), left, right)
+        con.print(table)
+    else:
+        for g in groups:
+            m = dr.marker(g)
+            line = Text(m + " ", dr.marker_style(m))
+            line.append_text(dr.inline(g))
+            con.print(line)
+    con.print()
+    for line in dr.report_lines(r):
+        con.print(line, soft_wrap=True)
+
+
 @cli.command("similar")
 @click.argument("ref", metavar="ID_OR_PATH")
 @corpus_option
