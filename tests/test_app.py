@@ -346,3 +346,114 @@ async def test_sidebar_names_are_data_not_markup(tmp_path, monkeypatch):
         assert "Anna Berg" in joined and "We will appeal" in joined
         head = str(app.sidebar.query_one("#sidebar-head").render())
         assert "rules" in head  # the UI says which extractor is in use
+
+
+# ------------------------------------------------------------------- diff
+
+
+async def open_seed_diff(app, pilot):
+    await settle(app, pilot)
+    await pilot.press("j")  # 001: it has one other version, 004
+    await settle(app, pilot)
+    await pilot.press("d")
+    await settle(app, pilot)
+    await settle(app, pilot)
+    from tui.widgets.diff_screen import DiffScreen
+
+    assert isinstance(app.screen, DiffScreen)
+    return app.screen
+
+
+async def test_d_on_an_article_with_one_version_opens_the_diff(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        assert (screen.a.path, screen.b.path) == ("001_f563c122a25a09e3.txt", SPUN)
+        r = screen.result
+        assert r is not None and any(s.frm == "new" and s.to == "ancient"
+                                     for s in r.substitutions)
+        view = screen.view
+        # both columns on one row: the left side has the deletion, the right the insertion
+        rows = [view.render_line(y).text for y in range(view.size.height)]
+        row = next(t for t in rows if "[-While-]" in t)
+        assert "{+As+}" in row and "│" in row
+        # ] goes from change to change, [ back
+        await pilot.press("right_square_bracket")
+        first = view.current_group
+        assert r.groups[first].changed
+        await pilot.press("right_square_bracket")
+        assert view.current_group > first
+        await pilot.press("left_square_bracket")
+        assert view.current_group == first
+        # i: one column, the first text's words struck out before their replacement
+        await pilot.press("i")
+        rows = [view.render_line(y).text for y in range(view.size.height)]
+        assert view.inline and not any("│" in t for t in rows)
+        assert any("[-While-] {+As+}" in t for t in rows)
+        # the reader's keys do nothing here
+        await pilot.press("v")
+        assert app.screen is screen
+        await pilot.press("escape")
+        assert app.screen is not screen
+
+
+async def test_marking_two_articles_diffs_any_two(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m")  # 000
+        await pilot.press("j", "j", "j")
+        await settle(app, pilot)
+        await pilot.press("m")  # 003
+        assert "2 articles marked" in str(app.query_one("#status").render())
+        assert app.list.render_line(0).text.startswith("1 ①")
+        await pilot.press("d")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        screen = app.screen
+        assert (screen.a.path, screen.b.path) == ("000_0e0738cec9c8d1ee.txt",
+                                                  "003_1cc552ea7276300b.txt")
+        # same story, different articles: little aligns
+        assert screen.result.stats.sentences_aligned < 0.2
+        assert app.list.marked == []
+
+
+async def test_choosing_a_substitution_jumps_to_its_occurrences(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        r = screen.result
+        k = next(i for i, s in enumerate(r.substitutions) if s.frm == "new")
+        panel = screen.query_one("#spin")
+        idx = next(i for i in range(panel.option_count)
+                   if panel.get_option_at_index(i).id == f"s{k}")
+        panel.focus()
+        panel.highlighted = idx
+        await pilot.press("enter")
+        assert screen.view.current_group == r.substitutions[k].groups[0]
+        await pilot.press("enter")
+        assert screen.view.current_group == r.substitutions[k].groups[1]
+        status = str(screen.query_one("#diff-status").render())
+        assert "occurrence 2 of 2" in status
+
+
+def _diff_snapshot(snap_compare, tmp_path, monkeypatch, keys: list[str]):
+    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(ROOT)
+    app = VariorumApp(Corpus(Path("sample_corpus"), index_dir=tmp_path / "ix", ner="rules"))
+
+    async def run_before(pilot) -> None:
+        await open_seed_diff(app, pilot)
+        await pilot.press(*keys)
+        await pilot.pause()
+
+    return snap_compare(app, terminal_size=(150, 40), run_before=run_before)
+
+
+def test_diff_snapshot_side_by_side(snap_compare, tmp_path, monkeypatch):
+    assert _diff_snapshot(snap_compare, tmp_path, monkeypatch,
+                          ["right_square_bracket", "right_square_bracket"])
+
+
+def test_diff_snapshot_inline(snap_compare, tmp_path, monkeypatch):
+    assert _diff_snapshot(snap_compare, tmp_path, monkeypatch, ["i", "right_square_bracket"])

@@ -184,3 +184,29 @@ def test_entity_search_extracts_what_is_missing_first(env, corpus):
     bad = run(env, "search", "person:yu*", "--corpus", str(corpus))
     assert bad.returncode == 2 and "person: takes a name" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_diff_json_shape(env, corpus):
+    r = run(env, "diff", "001_f563c122a25a09e3.txt", "004_f4557d851bb201a9.txt",
+            "--corpus", str(corpus), "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert set(d) >= {"a", "b", "similarity", "groups", "substitutions", "entity_changes",
+                      "quote_changes", "stats"}
+    assert all(set(g) == {"a", "b", "moved", "ops"} for g in d["groups"])
+    assert {"from": "new", "to": "ancient", "count": 2} in d["substitutions"]
+    assert {"label": "PERSON", "from": "Yun Sun", "to": "Yun Soler"} in d["entity_changes"]
+    assert any(q["speaker"] == "Yun Sun" and q["to_speaker"] == "Yun Soler"
+               for q in d["quote_changes"])
+
+
+def test_diff_human_inline_and_side_by_side(env, corpus):
+    args = ("diff", "001_f563c122a25a09e3.txt", "004_f4557d851bb201a9.txt", "--corpus",
+            str(corpus), "--no-entities")
+    inline = run(env, *args, "--inline")
+    assert inline.returncode == 0 and "[-While-] {+As+}" in inline.stdout
+    assert "Spin report" in inline.stdout and "new → ancient" in inline.stdout
+    side = run(env, *args, "--side-by-side", "--changes-only")
+    assert side.returncode == 0 and "[-While-]" in side.stdout and "{+As+}" in side.stdout
+    bad = run(env, "diff", "001_f563c122a25a09e3.txt", "nope.txt", "--corpus", str(corpus))
+    assert bad.returncode == 2 and "nope.txt" in bad.stderr

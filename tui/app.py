@@ -34,6 +34,7 @@ from index.textclean import strip_controls
 
 from .widgets.article_list import ArticleList
 from .widgets.article_view import ArticleView
+from .widgets.diff_screen import DiffScreen
 from .widgets.sidebar import Sidebar, search_query
 from .widgets.versions_screen import VersionsScreen
 
@@ -94,6 +95,7 @@ class VariorumApp(App):
     ArticleList:blur > .article-list--cursor { background: $panel-lighten-2; }
     ArticleList > .article-list--meta { color: $text-muted; }
     ArticleList > .article-list--badge { color: $success; text-style: bold; }
+    ArticleList > .article-list--mark { color: $warning; text-style: bold; }
     ArticleView > .article-view--title { text-style: bold; color: $text; }
     ArticleView > .article-view--meta { color: $text-muted; }
     ArticleView > .article-view--hit { background: $warning 50%; text-style: underline; }
@@ -109,6 +111,8 @@ class VariorumApp(App):
         Binding("n", "next_hit", "Next hit"),
         Binding("N", "prev_hit", "Prev hit"),
         Binding("v", "versions", "Versions"),
+        Binding("d", "diff", "Diff"),
+        Binding("m", "mark", "Mark", show=False),
         Binding("e", "toggle_sidebar", "Sidebar"),
         Binding("t", "toggle_tints", "Tints"),
         Binding("escape", "back", "Back", show=False),
@@ -128,8 +132,13 @@ class VariorumApp(App):
             super().__init__()
 
     class FamilyLoaded(Message):
-        def __init__(self, article_id: str, family) -> None:
-            self.article_id, self.family = article_id, family
+        def __init__(self, article_id: str, family, diff: bool = False) -> None:
+            self.article_id, self.family, self.diff = article_id, family, diff
+            super().__init__()
+
+    class OpenDiff(Message):
+        def __init__(self, a: Article, b: Article) -> None:
+            self.a, self.b = a, b
             super().__init__()
 
     class Failed(Message):
@@ -553,13 +562,13 @@ class VariorumApp(App):
             self.family_worker(current.id)
 
     @work(thread=True, exclusive=True, group="versions")
-    def family_worker(self, article_id: str) -> None:
+    def family_worker(self, article_id: str, diff: bool = False) -> None:
         try:
             family = self.corpus.family_of(article_id)
         except Exception as e:
             self.post_message(self.Failed(_say(e)))
             return
-        self.post_message(self.FamilyLoaded(article_id, family))
+        self.post_message(self.FamilyLoaded(article_id, family, diff))
 
     def on_variorum_app_family_loaded(self, msg: FamilyLoaded) -> None:
         current = self.list.current
@@ -569,13 +578,65 @@ class VariorumApp(App):
             self.message = "this article has no other versions"
             self.update_status()
             return
-        self.push_screen(VersionsScreen(msg.family, msg.article_id), self.open_version)
+        if msg.diff and len(msg.family.members) == 2:  # only one other version: diff it
+            other = next(m.id for m in msg.family.members if m.id != msg.article_id)
+            self.diff_worker(msg.article_id, other)
+            return
+        self.push_screen(VersionsScreen(msg.family, msg.article_id, diff=msg.diff),
+                         self.open_version)
 
     def on_variorum_app_failed(self, msg: Failed) -> None:
         self.set_error(msg.error)
 
+    _MAIN_ONLY = frozenset({"focus_search", "next_hit", "prev_hit", "versions", "diff", "mark",
+                            "toggle_sidebar", "toggle_tints", "back"})
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        # The reader's keys belong to the reader: not over the diff or a dialog.
+        return not (action in self._MAIN_ONLY and self.screen is not self.screen_stack[0])
+
+    # ------------------------------------------------------------------ diff
+    def action_mark(self) -> None:
+        marked = self.list.toggle_mark()
+        self.message = (f"{len(marked)} of 2 articles marked" if len(marked) < 2
+                        else "2 articles marked: d shows what changed from ① to ②")
+        self.update_status()
+
+    def action_diff(self) -> None:
+        marked = self.list.marked
+        if len(marked) == 2:
+            self.list.clear_marks()
+            self.diff_worker(marked[0], marked[1])
+            return
+        current = self.list.current
+        if current is None:
+            return
+        if self.list.badges.get(current.id):
+            self.family_worker(current.id, True)
+        else:
+            self.message = ("this article has no versions: mark two articles with m, "
+                            "then d shows what changed")
+            self.update_status()
+
+    @work(thread=True, exclusive=True, group="open-diff")
+    def diff_worker(self, id_a: str, id_b: str) -> None:
+        try:
+            a, b = self.corpus.get(id_a), self.corpus.get(id_b)
+        except Exception as e:
+            self.post_message(self.Failed(_say(e)))
+            return
+        self.post_message(self.OpenDiff(a, b))
+
+    def on_variorum_app_open_diff(self, msg: OpenDiff) -> None:
+        self.push_screen(DiffScreen(self.corpus, msg.a, msg.b, pool_factory=self._ner_pool))
+
     def open_version(self, article_id: str | None) -> None:
         if not article_id:
+            return
+        if article_id.startswith("diff:"):
+            current = self.list.current
+            if current is not None:
+                self.diff_worker(current.id, article_id[5:])
             return
         if not any(a.id == article_id for a in self.list.items):
             self.query_one("#search", Input).value = ""

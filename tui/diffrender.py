@@ -64,6 +64,8 @@ def inline(g: DiffGroup, delete_style: str = DELETE, insert_style: str = INSERT)
         if kind == "equal":
             out.append(y)
             continue
+        if out.plain and not out.plain[-1].isspace() and (x or y)[:1].isalnum():
+            out.append(" ")  # "Kim Jong Un [-in a luxury car-], the…"
         if x:
             _marked(out, x, "[-", "-]", delete_style)
         if y:

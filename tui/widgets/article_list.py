@@ -28,7 +28,8 @@ class ArticleList(ScrollView, can_focus=True):
         Binding("G,end", "last", "Last", show=False),
         Binding("enter", "choose", "Open", show=False),
     ]
-    COMPONENT_CLASSES = {"article-list--cursor", "article-list--meta", "article-list--badge"}
+    COMPONENT_CLASSES = {"article-list--cursor", "article-list--meta", "article-list--badge",
+                         "article-list--mark"}
 
     cursor: reactive[int] = reactive(0, always_update=True)
 
@@ -51,6 +52,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.items: list[ArticleMeta] = []
         self._rows: list[str] = []
         self.badges: dict[str, int] = {}  # article id -> number of other versions
+        self.marked: list[str] = []  # article ids marked for a diff, in marking order
 
     def set_items(self, items: list[ArticleMeta], keep: str | None = None) -> None:
         """Show ``items``; keep the cursor on article ``keep`` if it is there."""
@@ -64,6 +66,22 @@ class ArticleList(ScrollView, can_focus=True):
                     index = i
                     break
         self.cursor = index
+        self.refresh()
+
+    def toggle_mark(self) -> list[str]:
+        """Mark the current article for a diff, or unmark it (two at most: a
+        third mark replaces the oldest)."""
+        cur = self.current
+        if cur is not None:
+            if cur.id in self.marked:
+                self.marked.remove(cur.id)
+            else:
+                self.marked = [*self.marked, cur.id][-2:]
+            self.refresh()
+        return self.marked
+
+    def clear_marks(self) -> None:
+        self.marked = []
         self.refresh()
 
     def set_badges(self, counts: dict[str, int]) -> None:
@@ -121,6 +139,11 @@ class ArticleList(ScrollView, can_focus=True):
         number = f"{row + 1:>{len(str(len(self._rows)))}} "
         meta = base + self.get_component_rich_style("article-list--meta")
         segs = [Segment(number, meta if row != self.cursor else style)]
+        aid = self.items[row].id
+        if aid in self.marked:  # ①/②: marked for a diff, in order
+            mark = base + self.get_component_rich_style("article-list--mark")
+            segs.append(Segment("①② "[self.marked.index(aid)] + " ",
+                                mark if row != self.cursor else style + mark))
         n = self.badges.get(self.items[row].id)
         if n:  # "≈1": one other version of this article exists
             badge = base + self.get_component_rich_style("article-list--badge")

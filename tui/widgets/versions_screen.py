@@ -24,18 +24,25 @@ class VersionsScreen(ModalScreen[str | None]):
     VersionsScreen Label { width: 1fr; margin: 0 0 1 0; }
     VersionsScreen OptionList { height: auto; max-height: 20; }
     """
-    BINDINGS = [Binding("escape,v", "dismiss(None)", "Close")]
+    BINDINGS = [
+        Binding("escape,v", "dismiss(None)", "Close"),
+        Binding("d", "diff", "Diff against it"),
+    ]
 
-    def __init__(self, family: Family, current: str) -> None:
+    def __init__(self, family: Family, current: str, diff: bool = False) -> None:
+        """With ``diff``, Enter diffs the open article against the chosen
+        version (dismissing with ``"diff:ID"``); d does so in either mode."""
         super().__init__()
-        self.family, self.current = family, current
+        self.family, self.current, self.diff = family, current, diff
 
     def compose(self) -> ComposeResult:
         f = self.family
         order = "oldest first" if f.dated else "order unknown (no dates)"
         with Vertical():
+            what = ("Enter shows what changed against it" if self.diff
+                    else "Enter opens one, d shows what changed")
             yield Label(Text(f"{len(f.members)} versions of this article, {order}. "
-                             "Enter opens one; Esc closes.", style="bold"))
+                             f"{what}; Esc closes.", style="bold"))
             yield OptionList(*[self._option(m) for m in f.members], id="versions")
 
     def _option(self, m) -> Option:
@@ -64,4 +71,11 @@ class VersionsScreen(ModalScreen[str | None]):
         options.highlighted = others[0] if others else 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.dismiss(f"diff:{event.option.id}" if self.diff else event.option.id)
+
+    def action_diff(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            oid = options.get_option_at_index(options.highlighted).id
+            if oid != self.current:
+                self.dismiss(f"diff:{oid}")
