@@ -224,7 +224,7 @@ class Corpus:
                 text = self._store.body(fields["hash"]) if spans else None
                 sp = qs.hit_spans(text, terms, phrases) if text else []
                 if text and eclauses:
-                    sp = _merge_spans(sp + self._entity_spans(fields["hash"], eclauses))
+                    sp = qs.merge_spans(sp + self._entity_spans(fields["hash"], eclauses))
                 hits.append(_hit(fields, score, text or "", sp))
             suggestion = self.suggest(qstring, total) if total < SUGGEST_BELOW else None
             note = None
@@ -248,7 +248,7 @@ class Corpus:
             if eclauses:
                 meta = self._store.meta_by_id(art.id)
                 if meta:
-                    sp = _merge_spans(sp + self._entity_spans(meta[1], eclauses))
+                    sp = qs.merge_spans(sp + self._entity_spans(meta[1], eclauses))
             return sp
 
     def _entity_spans(self, hash_: str, eclauses) -> list[tuple[int, int]]:
@@ -455,17 +455,6 @@ def _hit(r: dict, score: float, text: str, spans: list[tuple[int, int]]) -> Sear
         date=r["date"].date().isoformat() if r.get("date") else None,
         snippet_spans=snip_spans,
     )
-
-
-def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(spans):
-        if out and s <= out[-1][1]:
-            if e > out[-1][1]:
-                out[-1] = (out[-1][0], e)
-        else:
-            out.append((s, e))
-    return out
 
 
 class _LazyExtractor:

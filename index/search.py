@@ -11,6 +11,7 @@ are never hits.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from whoosh import collectors, fields, scoring
 from whoosh import query as wq
@@ -133,25 +134,25 @@ def parse(qstring: str, schema) -> wq.Query:
     return q
 
 
+def positive_leaves(q: wq.Query) -> Iterator[wq.Query]:
+    """The leaves of ``q`` (a phrase counts as one) that are not under NOT:
+    what can be a hit."""
+    if isinstance(q, wq.Not):
+        return
+    if isinstance(q, wq.AndNot):
+        yield from positive_leaves(q.a)
+        return
+    if isinstance(q, wq.Phrase) or q.is_leaf():
+        yield q
+        return
+    for child in q.children():
+        yield from positive_leaves(child)
+
+
 def entity_clauses(q: wq.Query) -> list[tuple[str, list[str]]]:
     """``(field, words)`` of every entity clause of ``q`` (not under NOT)."""
-    out: list[tuple[str, list[str]]] = []
-
-    def visit(node: wq.Query) -> None:
-        if isinstance(node, wq.Not):
-            return
-        if isinstance(node, wq.AndNot):
-            visit(node.a)
-            return
-        if node.is_leaf():
-            if getattr(node, "fieldname", None) in ENTITY_FIELDS:
-                out.append((node.fieldname, _entity_words(node)))
-            return
-        for child in node.children():
-            visit(child)
-
-    visit(q)
-    return out
+    return [(n.fieldname, _entity_words(n)) for n in positive_leaves(q)
+            if getattr(n, "fieldname", None) in ENTITY_FIELDS]
 
 
 def _entity_words(node: wq.Query) -> list[str]:
@@ -181,28 +182,16 @@ def match_sets(q: wq.Query, reader, fieldname: str = "body"):
     """The terms (expanded) and phrases of ``q`` that can be hits in ``fieldname``."""
     terms: set[str] = set()
     phrases: list[list[str]] = []
-
-    def visit(node: wq.Query) -> None:
-        if isinstance(node, wq.Not):
-            return
-        if isinstance(node, wq.AndNot):
-            visit(node.a)
-            return
+    for node in positive_leaves(q):
+        if getattr(node, "fieldname", None) != fieldname:
+            continue
         if isinstance(node, wq.Phrase):
-            if node.fieldname == fieldname and node.words:
+            if node.words:
                 phrases.append(list(node.words))
-            return
-        if node.is_leaf():
-            if getattr(node, "fieldname", None) != fieldname:
-                return
-            for f, t in node.existing_terms(reader, expand=True):
-                if f == fieldname:
-                    terms.add(t.decode("utf-8") if isinstance(t, bytes) else t)
-            return
-        for child in node.children():
-            visit(child)
-
-    visit(q)
+            continue
+        for f, t in node.existing_terms(reader, expand=True):
+            if f == fieldname:
+                terms.add(t.decode("utf-8") if isinstance(t, bytes) else t)
     return terms, phrases
 
 
@@ -220,9 +209,13 @@ def hit_spans(text: str, terms: set[str], phrases: list[list[str]]) -> list[tupl
                 toks[i + k][0] == ph[k] for k in range(1, n)
             ):
                 spans.append((s, toks[i + n - 1][2]))
-    spans.sort()
+    return merge_spans(spans)
+
+
+def merge_spans(spans) -> list[tuple[int, int]]:
+    """Character spans sorted, overlapping or touching ones merged."""
     merged: list[tuple[int, int]] = []
-    for s, e in spans:
+    for s, e in sorted(spans):
         if merged and s <= merged[-1][1]:
             if e > merged[-1][1]:
                 merged[-1] = (merged[-1][0], e)

@@ -23,6 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from index.models import Article
+from index.search import merge_spans
 from index.textclean import strip_controls
 
 _WORD = re.compile(r"\S+\s*")
@@ -57,20 +58,24 @@ def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
     return lines
 
 
+# The keys of a scrolling text view (the article, the diff).
+SCROLL_BINDINGS = [
+    Binding("j,down", "scroll_down", "Down", show=False),
+    Binding("k,up", "scroll_up", "Up", show=False),
+    Binding("space,pagedown", "page_down", "Page down", show=False),
+    Binding("b,pageup", "page_up", "Page up", show=False),
+    Binding("g,home", "scroll_home", "Top", show=False),
+    Binding("G,end", "scroll_end", "Bottom", show=False),
+]
+
+
 class ArticleView(ScrollView, can_focus=True):
     """Shows an article; ``n``/``N`` (bound by the app) move between hits."""
 
     DEFAULT_CSS = """
     ArticleView { padding: 0 1; scrollbar-gutter: stable; }
     """
-    BINDINGS = [
-        Binding("j,down", "scroll_down", "Down", show=False),
-        Binding("k,up", "scroll_up", "Up", show=False),
-        Binding("space,pagedown", "page_down", "Page down", show=False),
-        Binding("b,pageup", "page_up", "Page up", show=False),
-        Binding("g,home", "scroll_home", "Top", show=False),
-        Binding("G,end", "scroll_end", "Bottom", show=False),
-    ]
+    BINDINGS = SCROLL_BINDINGS
     COMPONENT_CLASSES = {
         "article-view--title",
         "article-view--meta",
@@ -117,8 +122,8 @@ class ArticleView(ScrollView, can_focus=True):
     def set_tints(self, entity_spans, quote_spans) -> None:
         """Entity mentions and quotes of the article shown (tinted when
         ``show_tints``)."""
-        self.entity_spans = _merged(entity_spans)
-        self.quote_spans = _merged(quote_spans)
+        self.entity_spans = merge_spans(entity_spans)
+        self.quote_spans = merge_spans(quote_spans)
         self.refresh()
 
     def toggle_tints(self) -> bool:
@@ -129,7 +134,7 @@ class ArticleView(ScrollView, can_focus=True):
     def select_spans(self, spans, scroll_to: int | None = None) -> None:
         """Mark the selected entity's mentions (or a quote); with
         ``scroll_to``, bring that one into view."""
-        self.selected_spans = _merged(spans)
+        self.selected_spans = merge_spans(spans)
         if scroll_to is not None and self.selected_spans:
             k = scroll_to % len(self.selected_spans)
             self.scroll_to_offset(self.selected_spans[k][0])
@@ -276,15 +281,4 @@ def _overlapping(spans: list[tuple[int, int]], start: int, end: int) -> list[tup
         if spans[i][1] > start:
             out.append(spans[i])
         i += 1
-    return out
-
-
-def _merged(spans) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(spans):
-        if out and s <= out[-1][1]:
-            if e > out[-1][1]:
-                out[-1] = (out[-1][0], e)
-        else:
-            out.append((s, e))
     return out

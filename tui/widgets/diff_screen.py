@@ -30,6 +30,7 @@ from index.models import Article, DiffResult
 from index.textclean import strip_controls
 
 from .. import diffrender as dr
+from .article_view import SCROLL_BINDINGS
 
 GUTTER = 2  # marker column
 
@@ -38,14 +39,7 @@ class DiffView(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     DiffView { scrollbar-gutter: stable; }
     """
-    BINDINGS = [
-        Binding("j,down", "scroll_down", "Down", show=False),
-        Binding("k,up", "scroll_up", "Up", show=False),
-        Binding("space,pagedown", "page_down", "Page down", show=False),
-        Binding("b,pageup", "page_up", "Page up", show=False),
-        Binding("g,home", "scroll_home", "Top", show=False),
-        Binding("G,end", "scroll_end", "Bottom", show=False),
-    ]
+    BINDINGS = SCROLL_BINDINGS
     COMPONENT_CLASSES = {"diff-view--current", "diff-view--rule"}
 
     class ChangeChanged(Message):
