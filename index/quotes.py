@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from .entities import norm
 from .gazetteer import word_set
 from .models import Entity, Quote
-from .sentences import split_spans
+from .sentences import paragraphs, split_spans
 
 MIN_WORDS = 4
 _WORD = re.compile(r"\w+(?:['’.\-]\w+)*")
@@ -73,12 +73,7 @@ def find_quote_spans(text: str) -> list[tuple[list[tuple[int, int]], int, int]]:
     ``(start, end)`` of the words between the marks (one per paragraph)."""
     out = []
     pending: tuple[list[tuple[int, int]], int] | None = None  # an open multi-paragraph quote
-    pos = 0
-    for para in text.split("\n"):
-        base = pos
-        pos += len(para) + 1
-        if not para.strip():
-            continue
+    for base, para in paragraphs(text):
         i = 0
         if pending is not None:
             lead = len(para) - len(para.lstrip())
@@ -348,17 +343,9 @@ def _alias_map(entities: list[Entity]) -> dict[str, str]:
 
 def _paragraph_index(text: str):
     """pos -> paragraph number (counting only non-empty paragraphs)."""
-    starts, k, pos = [], 0, 0
-    numbers = []
-    for para in text.split("\n"):
-        if para.strip():
-            starts.append(pos)
-            numbers.append(k)
-            k += 1
-        pos += len(para) + 1
+    starts = [p for p, _ in paragraphs(text)]
 
     def index(p: int) -> int:
-        j = bisect_right(starts, p) - 1
-        return numbers[j] if j >= 0 else 0
+        return max(bisect_right(starts, p) - 1, 0)
 
     return index

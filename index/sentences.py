@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .analysis import TOKEN_RE, _term_cache, term
@@ -27,15 +28,19 @@ class Sentence:
     tokens: tuple[str, ...]  # stemmed content words, in order
 
 
+def paragraphs(text: str) -> Iterator[tuple[int, str]]:
+    """``(offset, paragraph)`` of each line of ``text`` that is not blank."""
+    pos = 0
+    for para in text.split("\n"):
+        if para.strip():
+            yield pos, para
+        pos += len(para) + 1
+
+
 def split_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each sentence; paragraphs always end a sentence."""
     spans: list[tuple[int, int]] = []
-    pos = 0
-    for para in text.split("\n"):
-        pstart = pos
-        pos += len(para) + 1
-        if not para.strip():
-            continue
+    for pstart, para in paragraphs(text):
         start = 0
         for m in _BOUNDARY.finditer(para):
             head = para[start:m.start()].rstrip("\"”’)] ")

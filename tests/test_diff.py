@@ -104,6 +104,9 @@ def test_seed_rewrite_substitutions(sample_dir, sample_files):
     assert ("replace", "important partners looked on", "estranged wives watched") in ops
     assert ("replace", "Sun", "Soler") in ops
     assert r.stats.sentences_aligned > 0.8 and 0.4 < r.similarity < 0.7
+    # the spinner split sentences ("… Its door, Liu noted."): 1-2 groups
+    splits = [g for g in r.groups if g.a and g.b and len(g.a) + len(g.b) > 2]
+    assert splits and r.stats.split_or_merged == len(splits)
     # every sentence of both texts is in exactly one group
     assert sorted(i for g in r.groups for i in g.a) == list(range(r.stats.sentences_a))
     assert sorted(j for g in r.groups for j in g.b) == list(range(r.stats.sentences_b))
