@@ -154,7 +154,6 @@ def _heaviest_chain(cells: list[tuple[int, int, float]], n_b: int) -> list[tuple
     tree_val = [0.0] * (size + 1)
     tree_arg = [-1] * (size + 1)
     parent = [-1] * len(cells)
-    best_end = [0.0] * len(cells)
 
     def query(pos: int) -> tuple[float, int]:  # max over positions 1..pos
         v, arg = 0.0, -1
@@ -175,7 +174,7 @@ def _heaviest_chain(cells: list[tuple[int, int, float]], n_b: int) -> list[tuple
         _i, j, w = cells[k]
         prev, arg = query(j)  # columns before j live at positions 1..j
         total = prev + w
-        best_end[k], parent[k] = total, arg
+        parent[k] = arg
         update(j + 1, total, k)
         if total > top:
             top, top_k = total, k

@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import time
 import zlib
+from itertools import islice
 from pathlib import Path
 
 from .entities import ENTITY_SCHEME, Extractor, extract, load_extractor, name_keys, norm
-from .models import Annotations, EntitiesReport, Entity, Quote
+from .models import EntitiesReport, Entity, Quote
 from .quotes import find_quotes
 
 CHUNK = 8  # articles per worker task: small, so cancelling is quick
@@ -52,21 +53,6 @@ def decode(z: bytes) -> tuple[list[Entity], list[Quote]]:
     return ents, quotes
 
 
-def annotations_for(store, wstore, article_id: str, hash_: str, text: str,
-                    extractor: Extractor) -> Annotations:
-    """An article's annotations: from the cache, else extracted now (and
-    cached when ``wstore``, a writable store, is given)."""
-    key = cache_key(extractor)
-    z = store.annotation(hash_, key)
-    if z is None:
-        ents, quotes = annotate_texts([text], extractor)[0]
-        if wstore is not None:
-            wstore.put_annotations([(hash_, key, encode(ents, quotes), name_keys(ents))])
-    else:
-        ents, quotes = decode(z)
-    return Annotations(article_id, extractor.name, tuple(ents), tuple(quotes))
-
-
 # ------------------------------------------------------------- corpus-wide
 _worker_extractor: Extractor | None = None
 
@@ -90,6 +76,45 @@ def annotate_one(text: str) -> bytes:
     :func:`start_worker`)."""
     ents, quotes = annotate_texts([text], _worker_extractor or load_extractor())[0]
     return encode(ents, quotes)
+
+
+def run_chunks(pool, fn, store_path: str, chunks: list, record, cancel, queued: int) -> bool:
+    """``record(fn(store_path, chunk))`` for every chunk, run in ``pool``
+    with at most ``queued`` chunks submitted at a time; False if cancelled
+    (chunks not started are dropped; the pool itself is left running)."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    it = iter(chunks)
+    pending = {pool.submit(fn, store_path, c) for c in islice(it, queued)}
+    while pending:
+        if cancel is not None and cancel():
+            for f in pending:
+                f.cancel()
+            return False
+        finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        for f in finished:
+            record(f.result())
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.add(pool.submit(fn, store_path, nxt))
+    return True
+
+
+def wait_for(future, cancel=None, step: float = 0.1):
+    """A future's result, giving up (and cancelling it) when ``cancel()``."""
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    while True:
+        try:
+            return future.result(timeout=step)
+        except FutureTimeout:
+            if cancel is not None and cancel():
+                future.cancel()
+                raise Cancelled from None
+
+
+class Cancelled(Exception):
+    """The caller gave up waiting."""
 
 
 def start_worker(kind: str | None):
@@ -122,9 +147,12 @@ def _annotate_hashes(store, hashes: list[str], ex: Extractor) -> list[tuple[str,
 
 def sync(store, store_path: Path, extractor: Extractor, kind: str | None = None, *,
          progress=None, cancel=None, procs: int | None = None,
-         first: list[str] | None = None) -> EntitiesReport:
+         first: list[str] | None = None, pool=None) -> EntitiesReport:
     """Annotate every article text not yet annotated by ``extractor``
-    (``first``: body hashes to do before the others)."""
+    (``first``: body hashes to do before the others). The work goes to
+    ``pool`` when one is given (a :func:`start_worker` pool: the caller's
+    process never runs NER), else to worker processes of its own when there
+    is enough of it, else it is done here."""
     import os
 
     t0 = time.perf_counter()
@@ -155,37 +183,27 @@ def sync(store, store_path: Path, extractor: Extractor, kind: str | None = None,
         if progress:
             progress(report.cached + report.done, report.total)
 
-    if procs <= 1 or len(todo) < PARALLEL_MIN:
+    own = None
+    if pool is None and procs > 1 and len(todo) >= PARALLEL_MIN:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = own = ProcessPoolExecutor(procs, mp_context=mp.get_context("spawn"),
+                                         initializer=_init_worker,
+                                         initargs=(kind, BACKGROUND_NICE))
+    if pool is None:  # here, in this process
         for c in chunks:
             if cancel is not None and cancel():
                 report.cancelled = True
                 break
             record(_annotate_hashes(store, c, extractor))
     else:
-        import multiprocessing as mp
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-        pool = ProcessPoolExecutor(procs, mp_context=mp.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(kind, BACKGROUND_NICE))
         try:
-            pending = set()
-            it = iter(chunks)
-            for c in it:  # keep a few tasks queued per worker, not all of them
-                pending.add(pool.submit(_chunk, str(store_path), c))
-                if len(pending) >= procs * 3:
-                    break
-            while pending:
-                if cancel is not None and cancel():
-                    report.cancelled = True
-                    break
-                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    record(f.result())
-                    nxt = next(it, None)
-                    if nxt is not None:
-                        pending.add(pool.submit(_chunk, str(store_path), nxt))
+            report.cancelled = not run_chunks(pool, _chunk, str(store_path), chunks, record,
+                                              cancel, queued=max(2, procs * 3))
         finally:
-            pool.shutdown(wait=not report.cancelled, cancel_futures=True)
+            if own is not None:
+                own.shutdown(wait=not report.cancelled, cancel_futures=True)
     report.seconds = time.perf_counter() - t0
     return report
 

@@ -11,6 +11,7 @@ worker threads.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -200,7 +201,7 @@ class Corpus:
         """Parse a query; entity clauses become the sets of articles they match."""
         q = qs.parse(qstring, self._ix.schema)
         eclauses = qs.entity_clauses(q)
-        if eclauses or any(f in qstring for f in qs.ENTITY_FIELDS):
+        if qs.has_entity_fields(q):
             key = ann.cache_key(self.extractor_choice)
 
             def ids_for(field: str, words: list[str]) -> set[str]:
@@ -260,16 +261,19 @@ class Corpus:
 
     # ------------------------------------------------------------------ diff
     def diff(self, ref_a: str | Article, ref_b: str | Article, entities: bool = True,
-             pool=None) -> DiffResult:
+             pool=None, annotations: tuple[Annotations, Annotations] | None = None
+             ) -> DiffResult:
         """What changed from one article to another (any two, not only
         versions): aligned sentences, word-level changes, the spin report.
-        With ``entities``, the entity and quote changes too (their extraction
-        runs in this thread, or in ``pool``, unless cached)."""
+        With ``entities``, the entity and quote changes too, from
+        ``annotations`` when the caller has them, else extracted (in this
+        thread, or in ``pool``) unless cached."""
         a = ref_a if isinstance(ref_a, Article) else self.get(ref_a)
         b = ref_b if isinstance(ref_b, Article) else self.get(ref_b)
         kw = {}
         if entities:
-            ann_a, ann_b = self.annotations(a, pool=pool), self.annotations(b, pool=pool)
+            ann_a, ann_b = annotations or (self.annotations(a, pool=pool),
+                                           self.annotations(b, pool=pool))
             kw = {"ents_a": list(ann_a.entities), "ents_b": list(ann_b.entities),
                   "quotes_a": list(ann_a.quotes), "quotes_b": list(ann_b.quotes)}
         return diff_mod.diff_texts(a.text, b.text, a_id=a.id, b_id=b.id, **kw)
@@ -280,18 +284,23 @@ class Corpus:
         """The entity extractor this corpus uses (known without loading it)."""
         return ents_mod.choose_extractor(self.ner)
 
-    def annotations(self, ref: str | Article, pool=None) -> Annotations:
+    def annotations(self, ref: str | Article, pool=None,
+                    cancel: Callable[[], bool] | None = None) -> Annotations:
         """An article's entities and quotes: from the cache, else extracted
         now and cached. Extraction runs in this thread, or in ``pool`` (see
         :func:`index.annotate.start_worker`) when given: the reader passes
-        one so that its own process never runs NER."""
+        one so that its own process never runs NER, and ``cancel`` to stop
+        waiting (:class:`index.annotate.Cancelled`)."""
         art = ref if isinstance(ref, Article) else self.get(ref)
         got = self.cached_annotations(art)
         if got is not None:
             return got
         choice = self.extractor_choice
         if pool is not None:
-            e, q = ann.decode(pool.submit(ann.annotate_one, art.text).result())
+            if cancel is not None and cancel():
+                raise ann.Cancelled
+            z = ann.wait_for(pool.submit(ann.annotate_one, art.text), cancel)
+            e, q = ann.decode(z)
         else:  # outside the lock: loading a model takes a second
             e, q = ann.annotate_texts([art.text], choice.load())[0]
         self._save_annotations(art, e, q)
@@ -310,25 +319,27 @@ class Corpus:
         return Annotations(art.id, choice.name, tuple(e), tuple(q))
 
     def _save_annotations(self, art: Article, e: list[Entity], q: list[Quote]) -> None:
+        """Cache what was extracted; best effort (a locked or read-only store
+        costs a later re-extraction, not this result)."""
         with self._lock:
             meta = self.store.meta_by_id(art.id)
             w = self._writable()
-            if w is not None and meta:
+            if w is None or not meta:
+                return
+            try:
                 w.put_annotations([(meta[1], ann.cache_key(self.extractor_choice),
                                     ann.encode(e, q), ents_mod.name_keys(e))])
-
-    def entities(self, ref: str | Article) -> list[Entity]:
-        return list(self.annotations(ref).entities)
-
-    def quotes(self, ref: str | Article) -> list[Quote]:
-        return list(self.annotations(ref).quotes)
+            except sqlite3.Error:
+                pass
 
     def update_entities(self, progress: Callable[[int, int], None] | None = None,
                         cancel: Callable[[], bool] | None = None, procs: int | None = None,
-                        first: list[str] | None = None) -> EntitiesReport:
+                        first: list[str] | None = None, pool=None) -> EntitiesReport:
         """Extract the entities and quotes of every article not done yet, in
-        worker processes (``first``: article ids to do before the others).
-        Each finished chunk is stored at once, so a cancelled run resumes."""
+        worker processes (``first``: article ids to do before the others;
+        ``pool``: a :func:`index.annotate.start_worker` pool for work too
+        small for a pool of its own). Each finished chunk is stored at once,
+        so a cancelled run resumes."""
         path = self.index_dir / indexer.STORE_FILE
         with self._lock:
             self._open()
@@ -338,9 +349,15 @@ class Corpus:
         try:
             extractor = choice.load() if choice.kind == "rules" else _LazyExtractor(choice)
             return ann.sync(store, path, extractor, self.ner, progress=progress,
-                            cancel=cancel, procs=procs, first=first_hashes)
+                            cancel=cancel, procs=procs, first=first_hashes, pool=pool)
         finally:
             store.close()
+
+    def needs_entities(self, qstring: str) -> bool:
+        """Whether a query searches entities (``person:``, ``org:``, …)."""
+        with self._lock:
+            self._open()
+            return qs.has_entity_fields(qs.parse(qstring, self._ix.schema))
 
     def entity_coverage(self) -> tuple[int, int]:
         """(articles with entities extracted, articles)."""

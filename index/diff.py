@@ -57,9 +57,11 @@ def diff_texts(a: str, b: str, *, ents_a: list[Entity] | None = None,
     subs: Counter[tuple[str, str]] = Counter()
     sub_surface: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
     sub_groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    texts: list[tuple[str, str]] = []
     for ga, gb, moved in pairs:
         ta = _span_text(a, sa, ga)
         tb = _span_text(b, sb, gb)
+        texts.append((ta, tb))
         ops = _word_ops(ta, tb)
         k = len(groups)
         for kind, x, y in ops:
@@ -100,7 +102,7 @@ def diff_texts(a: str, b: str, *, ents_a: list[Entity] | None = None,
         and ents_b is not None else []
     quote_changes = _quote_changes(a, b, groups, sa, sb, quotes_a, quotes_b) \
         if quotes_a is not None and quotes_b is not None else []
-    numbers = _number_changes(a, b, groups, sa, sb)
+    numbers = _number_changes(texts)
     return DiffResult(a_id, b_id, similarity, tuple(groups), tuple(substitutions),
                       tuple(ent_changes), tuple(quote_changes), tuple(numbers), stats,
                       tuple((s.start, s.end) for s in sa), tuple((s.start, s.end) for s in sb))
@@ -256,16 +258,15 @@ def _mentions_in(ents: list[Entity], start: int, end: int) -> dict[tuple[str, st
 
 
 def _entity_changes(groups: list[DiffGroup], sa, sb, ents_a, ents_b) -> list[EntityChange]:
-    seen: set[tuple[str, str, str]] = set()
-    out: list[EntityChange] = []
-    for g in groups:
+    found: dict[tuple[str, str, str], list[int]] = {}
+    for k, g in enumerate(groups):
         if not g.a or not g.b:
             continue
         ra = (sa[min(g.a)].start, sa[max(g.a)].end)
         rb = (sb[min(g.b)].start, sb[max(g.b)].end)
         ma, mb = _mentions_in(ents_a, *ra), _mentions_in(ents_b, *rb)
-        names_a = {k[1] for k in ma}
-        names_b = {k[1] for k in mb}
+        names_a = {k_[1] for k_ in ma}
+        names_b = {k_[1] for k_ in mb}
         gone = [(lab, n) for (lab, n), full in ma.items()
                 if n not in names_b and norm(full) not in names_b and n == norm(full)]
         new = [(lab, n) for (lab, n), full in mb.items()
@@ -275,11 +276,8 @@ def _entity_changes(groups: list[DiffGroup], sa, sb, ents_a, ents_b) -> list[Ent
             if match is None:
                 continue
             new.remove(match)
-            key = (lab, ma[(lab, n)], mb[match])
-            if key not in seen:
-                seen.add(key)
-                out.append(EntityChange(lab, ma[(lab, n)], mb[match]))
-    return out
+            found.setdefault((lab, ma[(lab, n)], mb[match]), []).append(k)
+    return [EntityChange(lab, a, b, tuple(ks)) for (lab, a, b), ks in found.items()]
 
 
 def _group_of(groups: list[DiffGroup], ss, pos: int, side: str) -> int | None:
@@ -342,16 +340,15 @@ def _gender_change(a: str, b: str, qa: Quote, qb: Quote) -> str | None:
     return None
 
 
-def _number_changes(a: str, b: str, groups: list[DiffGroup], sa, sb) -> list[NumberChange]:
+def _number_changes(texts: list[tuple[str, str]]) -> list[NumberChange]:
+    """Numbers of each group's first side that the second side does not have,
+    paired with the ones it has instead."""
     out: list[NumberChange] = []
-    for k, g in enumerate(groups):
-        ta = _span_text(a, sa, list(g.a))
-        tb = _span_text(b, sb, list(g.b))
-        na = [m.group() for m in _NUMBER.finditer(ta)]
-        nb = [m.group() for m in _NUMBER.finditer(tb)]
-        if Counter(na) == Counter(nb):
+    for k, (ta, tb) in enumerate(texts):
+        ca = Counter(m.group() for m in _NUMBER.finditer(ta))
+        cb = Counter(m.group() for m in _NUMBER.finditer(tb))
+        if ca == cb:
             continue
-        ca, cb = Counter(na), Counter(nb)
         gone = list((ca - cb).elements())
         new = list((cb - ca).elements())
         for x, y in zip(gone, new, strict=False):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -389,9 +390,7 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
                 best = max(longer, key=lambda p: (len(mentions[p]), len(p.split()), p))
                 target[f] = best
     def root(f: str) -> str:
-        seen = set()
-        while f in target and f not in seen:
-            seen.add(f)
+        while f in target:  # a target always has more words: no cycles
             f = target[f]
         return f
 
@@ -402,17 +401,17 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
         groups[root(f)].append(f)
     # 3. Complete the mentions: every whole-word occurrence of a name form
     #    (the small model often tags a name once and misses it later).
+    #    Longest names first, and each found span is claimed at once: "Korea"
+    #    inside "North Korea" is not a mention of Korea.
     claimed = sorted(m for f in form_label for m in mentions[f])
-    for forms in groups.values():
-        for f in forms:
-            if form_label.get(f) == "DATE":
-                continue
-            surface = form_text[f]
-            if len(surface) < 2:
-                continue
-            for m in re.finditer(rf"(?<![\w’'-]){re.escape(surface)}(?![\w-])", text):
-                if not _overlaps(claimed, m.start(), m.end()):
-                    mentions[f].add(m.span())
+    forms_all = [f for forms in groups.values() for f in forms
+                 if form_label.get(f) != "DATE" and len(form_text[f]) >= 2]
+    for f in sorted(forms_all, key=lambda f: -len(form_text[f])):
+        surface = form_text[f]
+        for m in re.finditer(rf"(?<![\w’'-]){re.escape(surface)}(?![\w-])", text):
+            if not _overlaps(claimed, m.start(), m.end()):
+                mentions[f].add(m.span())
+                insort(claimed, m.span())
     # 4. One Entity per group, named by its fullest form.
     out = []
     for head, forms in groups.items():
@@ -427,8 +426,6 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
 
 
 def _overlaps(sorted_spans: list[tuple[int, int]], s: int, e: int) -> bool:
-    from bisect import bisect_left
-
     k = bisect_left(sorted_spans, (s, s))
     for j in (k - 1, k):
         if 0 <= j < len(sorted_spans):

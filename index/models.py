@@ -238,7 +238,13 @@ class DiffGroup:
 
     @property
     def changed(self) -> bool:
+        """Words changed, or the sentence is only in one text."""
         return any(k != "equal" for k, _, _ in self.ops)
+
+    @property
+    def is_change(self) -> bool:
+        """Anything a reader should see: changed words, or a moved sentence."""
+        return self.changed or self.moved
 
     def to_json(self) -> dict:
         return {"a": list(self.a), "b": list(self.b), "moved": self.moved,
@@ -261,6 +267,7 @@ class EntityChange:
     label: str
     frm: str
     to: str
+    groups: tuple[int, ...] = ()  # where it occurs (indices into DiffResult.groups)
 
     def to_json(self) -> dict:
         return {"label": self.label, "from": self.frm, "to": self.to}

@@ -97,8 +97,11 @@ def find_quote_spans(text: str) -> list[tuple[list[tuple[int, int]], int, int]]:
                     continue
                 close = _closing(para, i + 1, ch)
                 if close is None:
-                    if ch != "‘":  # a double quote may run on into the next paragraph
-                        pending = ([(base + i + 1, base + len(para.rstrip()))], base + i)
+                    if ch == "‘":  # a stray ‘ (“the ‘90s”): not a quote, go on
+                        i += 1
+                        continue
+                    # a double quote may run on into the next paragraph
+                    pending = ([(base + i + 1, base + len(para.rstrip()))], base + i)
                     break
                 out.append(([(base + i + 1, base + close)], base + i, base + close + 1))
                 i = close + 1
@@ -156,7 +159,7 @@ def find_quotes(text: str, entities: list[Entity]) -> list[Quote]:
     starts = [m.start for m in mentions]
     sentences = split_spans(text)
     sent_starts = [s for s, _ in sentences]
-    paragraphs = _paragraph_index(text)
+    para_of = _paragraph_index(text)
     aliases = _alias_map(entities)
     quotes = []
     raw = find_quote_spans(text)
@@ -290,11 +293,11 @@ def find_quotes(text: str, entities: list[Entity]) -> list[Quote]:
     for parts, s, e in raw:
         words = [w for a, b in parts for w in _WORD.findall(text[a:b])]
         while ev_k < len(events) and events[ev_k][0] < s:
-            current, current_para = events[ev_k][1], paragraphs(events[ev_k][0])
+            current, current_para = events[ev_k][1], para_of(events[ev_k][0])
             ev_k += 1
         if len(words) < MIN_WORDS or _is_title(words):
             continue
-        para = paragraphs(s)
+        para = para_of(s)
         carried = current if para - current_para <= 1 else None
         found, who = after_cue(e, carried)
         if not found:
@@ -307,7 +310,7 @@ def find_quotes(text: str, entities: list[Entity]) -> list[Quote]:
             who = aliases.get(norm(who), who)
         quotes.append(Quote("\n".join(text[a:b].strip() for a, b in parts), who, s, e))
         if who is not None or found:
-            current, current_para = who, paragraphs(e)
+            current, current_para = who, para_of(e)
     return quotes
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from whoosh import collectors, fields, scoring
 from whoosh import query as wq
-from whoosh.analysis import SimpleAnalyzer
+from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, PlusMinusPlugin, QueryParser
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.searching import Searcher
@@ -39,14 +39,17 @@ def _parser(schema) -> QueryParser:
     """One parser per schema object (schemas are unhashable; key by identity).
 
     The parser knows the entity fields (``person:``, ``org:``, ...) that the
-    index does not have: they parse like text (lower-cased, no stemming, no
-    stop words dropped) and :func:`rewrite_entities` turns them into id sets.
+    index does not have: their words are split at white space only and
+    lower-cased (no stemming, no stop words dropped; "O'Neill" and "U.S." stay
+    whole, as entity names are stored) and :func:`rewrite_entities` turns them
+    into sets of articles.
     """
     got = _parsers.get(id(schema))
     if got is None or got[0] is not schema:
         parse_schema = schema.copy()
         for name in ENTITY_FIELDS:
-            parse_schema.add(name, fields.TEXT(analyzer=SimpleAnalyzer()))
+            parse_schema.add(name, fields.TEXT(
+                analyzer=RegexTokenizer(r"\S+") | LowercaseFilter()))
         p = QueryParser(DEFAULT_FIELD, parse_schema)
         p.add_plugin(FuzzyTermPlugin())
         p.add_plugin(GtLtPlugin())
@@ -147,6 +150,12 @@ def positive_leaves(q: wq.Query) -> Iterator[wq.Query]:
         return
     for child in q.children():
         yield from positive_leaves(child)
+
+
+def has_entity_fields(q: wq.Query) -> bool:
+    """Whether any clause of ``q``, negated or not, searches entities."""
+    return any(getattr(n, "fieldname", None) in ENTITY_FIELDS
+               for n in ([q] if q.is_leaf() else q.leaves()))
 
 
 def entity_clauses(q: wq.Query) -> list[tuple[str, list[str]]]:

@@ -401,17 +401,21 @@ def _map(fn, store_path: str, items: list, procs: int, progress, cancel) -> list
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(procs, mp_context=mp.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(procs, mp_context=mp.get_context("spawn"))
+    cancelled = False
+    try:
         futures = [pool.submit(fn, store_path, c) for c in chunks]
         for f, c in zip(futures, chunks, strict=True):
             if cancel is not None and cancel():
-                for g in futures:
-                    g.cancel()
+                cancelled = True
                 raise _Cancelled
             results += f.result()
             done += len(c)
             if progress:
                 progress(done, len(items))
+    finally:
+        # cancelled: drop the queued chunks and do not wait for the running ones
+        pool.shutdown(wait=not cancelled, cancel_futures=True)
     return results
 
 

@@ -256,3 +256,30 @@ def test_extractor_change_redoes_annotations(sample_dir, sample_files, corpus_di
     assert spacy.entity_coverage() == (0, 1)  # the rules' annotations are not spaCy's
     assert spacy.annotations("a.txt").extractor.startswith("spaCy")
     spacy.close()
+
+
+def test_a_shorter_name_inside_a_longer_one_is_not_its_mention():
+    text = "North Korea tested a missile. Korea was divided in 1945. North Korea denied it."
+    raw = [raw_at(text, "North Korea", "GPE"), raw_at(text, "Korea", "GPE", 1)]
+    got = by_name(build_entities(text, raw))
+    nk, k = got["North Korea"], got["Korea"]
+    assert [text[s:e] for s, e in nk.mentions] == ["North Korea", "North Korea"]
+    assert [text[s:e] for s, e in k.mentions] == ["Korea"]
+    assert not {(s, e) for s, e in k.mentions} & set(nk.mentions)
+    assert all(not (a < d and c < b) for a, b in k.mentions for c, d in nk.mentions)
+
+
+def test_entity_search_with_apostrophes_and_dots(write_files, open_corpus):
+    root = write_files({
+        "a.txt": "Council meeting\nPresident Conan O'Neill met U.S. officials in Dublin.\n"
+                 "O'Neill said the talks went well.\n",
+        "b.txt": "Weather\nRain is expected in Dublin all week.\n",
+    })
+    c = open_corpus(root, ner="rules")
+    c.update(procs=1)
+    c.update_entities(procs=1)
+    ents = {e.name for e in c.annotations("a.txt").entities}
+    assert "Conan O'Neill" in ents
+    assert [h.path for h in c.search("person:\"O'Neill\"").hits] == ["a.txt"]
+    assert [h.path for h in c.search("person:o'neill").hits] == ["a.txt"]
+    assert c.search("person:\"Conan O'Neill\"").total == 1

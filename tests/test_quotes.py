@@ -136,3 +136,9 @@ def test_short_scare_quotes_and_titles_are_not_quotes():
     text = ('The so-called “no limits” partnership and the memoir “Never Give an Inch” '
             'were discussed, along with the "Treaty of Friendship and Mutual Assistance".')
     assert quotes_of(text) == []
+
+
+def test_a_stray_opening_single_quote_does_not_hide_later_quotes():
+    text = "Back in the ‘90s, Kim said “this is a long quote indeed,” and then left."
+    got = quotes_of(text)
+    assert [q.text for q in got] == ["this is a long quote indeed,"]

@@ -191,6 +191,7 @@ class VariorumApp(App):
         self._mention_index: dict[str, int] = {}  # entity name -> mention last shown
         self._sidebar_wanted = False  # shown with e on a narrow screen
         self._pool = None  # the NER process for the article on screen, started on demand
+        self._current_id: str | None = None  # the list's current article, for workers
         self._pool_lock = threading.Lock()
 
     # ---------------------------------------------------------------- layout
@@ -255,10 +256,10 @@ class VariorumApp(App):
         if worker.is_cancelled:
             return
         try:
-            current = self.list.current
+            current = self._current_id  # set on the UI thread; a str read is atomic
             report = self.corpus.update_entities(
                 progress=lambda d, t: self.post_message(self.IndexProgress(d, t, "entities")),
-                cancel=cancel, first=[current.id] if current else None)
+                cancel=cancel, first=[current] if current else None, pool=self._ner_pool())
         except Exception as e:  # shown, not raised: the reader stays usable
             self.post_message(self.Failed(f"entity extraction failed: {_say(e)}"))
             return
@@ -415,6 +416,7 @@ class VariorumApp(App):
     # -------------------------------------------------------------- reading
     @on(ArticleList.Highlighted)
     def article_highlighted(self, event: ArticleList.Highlighted) -> None:
+        self._current_id = event.article.id if event.article is not None else None
         if event.article is not None:
             self.load_article(event.article.id, self.query)
         self.update_status()
@@ -453,11 +455,24 @@ class VariorumApp(App):
 
     @work(thread=True, exclusive=True, group="annotations")
     def annotations_worker(self, article: Article) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        from index.annotate import Cancelled
+
+        worker = get_current_worker()
         try:
             ann = self.corpus.cached_annotations(article)
             if ann is None:
-                # NER runs in a process of its own, never in the reader's
-                ann = self.corpus.annotations(article, pool=self._ner_pool())
+                # NER runs in a process of its own, never in the reader's; a
+                # cursor that moved on stops the wait (and the queued job)
+                ann = self.corpus.annotations(article, pool=self._ner_pool(),
+                                              cancel=lambda: worker.is_cancelled)
+        except Cancelled:
+            return
+        except BrokenProcessPool as e:
+            self._drop_pool()  # the next article starts a new NER process
+            self.post_message(self.AnnotationsLoaded(article.id, None, _say(e)))
+            return
         except Exception as e:
             self.post_message(self.AnnotationsLoaded(article.id, None, _say(e)))
             return
@@ -472,15 +487,20 @@ class VariorumApp(App):
                 self._pool = start_worker(self.corpus.ner)
             return self._pool
 
+    def _drop_pool(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
     def on_unmount(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._drop_pool()
 
     def on_variorum_app_annotations_loaded(self, msg: AnnotationsLoaded) -> None:
         if self.view.article is None or self.view.article.id != msg.article_id:
             return  # another article is on screen now
         if msg.error:
-            self.sidebar.show_message(f"No entities: {msg.error}")
+            self.sidebar.show_message(strip_controls(f"No entities: {msg.error}"))
             return
         self.sidebar.show(msg.ann)
         self.view.set_tints([m for e in msg.ann.entities if e.label != "DATE"

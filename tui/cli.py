@@ -30,6 +30,7 @@ from index.models import UpdateReport
 from index.textclean import strip_controls
 
 EXIT_NOT_FOUND = 1
+CLI_EXTRACT_MAX = 500  # articles an entity search extracts on the spot (about 10 s)
 EXIT_USAGE = 2
 HIT_STYLE = "bold black on yellow"
 
@@ -239,13 +240,18 @@ def _update_entities(c: Corpus, quiet: bool, procs: int | None):
 def search_cmd(query: str, corpus: str | None, index_dir: str | None, limit: int,
                as_json: bool) -> None:
     """Search the corpus with the Whoosh query language (see README)."""
-    from index.search import ENTITY_FIELDS
-
     c = open_corpus(corpus, index_dir)
-    if any(f"{f}:" in query for f in ENTITY_FIELDS):
+    if c.needs_entities(query):
         done, total = c.entity_coverage()
-        if done < total:  # entity search needs every article's entities: extract the rest
+        # entity search needs every article's entities: extract what is missing when
+        # that is quick; a big backlog is left to `variorum index --entities` (the
+        # result's note says how much the search covered)
+        if 0 < total - done <= CLI_EXTRACT_MAX:
             _update_entities(c, as_json or not sys.stderr.isatty(), None)
+        elif done < total and not as_json:
+            err().print(Text(f"{total - done} articles have no entities extracted yet: run "
+                             f"`variorum index --entities {safe(str(c.root))}` for all of "
+                             "them", style="yellow"), soft_wrap=True)
     res = c.search(query, limit=limit)
     if as_json:
         click.echo(json.dumps(res.to_json(), ensure_ascii=False, indent=2))
@@ -424,14 +430,14 @@ def diff_cmd(ref_a: str, ref_b: str, corpus: str | None, index_dir: str | None,
         click.echo(json.dumps(r.to_json(), ensure_ascii=False, indent=2))
         return
     con = out()
-    con.print(Text.assemble(("− ", "bold red"), (safe(a.title), "bold"), f"  {a.path}  {a.id}"),
-              soft_wrap=True)
+    con.print(Text.assemble(("− ", "bold red"), (safe(a.title), "bold"),
+                            f"  {safe(a.path)}  {a.id}"), soft_wrap=True)
     con.print(Text.assemble(("+ ", "bold green"), (safe(b.title), "bold"),
-                            f"  {b.path}  {b.id}"), soft_wrap=True)
+                            f"  {safe(b.path)}  {b.id}"), soft_wrap=True)
     con.print()
     if layout is None:
         layout = "side" if con.width >= 120 else "inline"
-    groups = [g for g in r.groups if g.changed or not changes_only]
+    groups = [g for g in r.groups if g.is_change or not changes_only]
     if layout == "side":
         table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
         table.add_column(width=1, no_wrap=True)

@@ -55,6 +55,7 @@ class DiffView(ScrollView, can_focus=True):
         self._rows: list[tuple[int, list[Segment], list[Segment]]] = []  # (group, left, right)
         self._group_first_row: list[int] = []
         self._width = 0
+        self._col = 0
         self.current_group = -1
 
     # ------------------------------------------------------------- content
@@ -78,7 +79,7 @@ class DiffView(ScrollView, can_focus=True):
         """Indices of the groups with a change (words, dropped, added, moved)."""
         if self.result is None:
             return []
-        return [k for k, g in enumerate(self.result.groups) if g.changed or g.moved]
+        return [k for k, g in enumerate(self.result.groups) if g.is_change]
 
     def _rebuild(self, force: bool = False) -> None:
         width = max(self.scrollable_content_region.width, 20)
@@ -253,20 +254,26 @@ class DiffScreen(Screen):
 
     @work(thread=True, exclusive=True, group="diff")
     def compute(self) -> None:
+        from index.annotate import Cancelled
+
         worker = get_current_worker()
         try:
             pool = self.pool_factory() if self.pool_factory else None
+            anns = []
             for art in (self.a, self.b):
-                if self.corpus.cached_annotations(art) is None:
+                got = self.corpus.cached_annotations(art)
+                if got is None:
                     self.post_message(self.Progress(
                         f"extracting entities and quotes of {art.path}…"))
-                    self.corpus.annotations(art, pool=pool)
-                if worker.is_cancelled:
-                    return
+                    got = self.corpus.annotations(art, pool=pool,
+                                                  cancel=lambda: worker.is_cancelled)
+                anns.append(got)
             self.post_message(self.Progress("aligning sentences…"))
-            result = self.corpus.diff(self.a, self.b, pool=pool)
+            result = self.corpus.diff(self.a, self.b, annotations=(anns[0], anns[1]))
+        except Cancelled:
+            return
         except Exception as e:  # shown, not raised
-            self.post_message(self.Computed(None, f"{type(e).__name__}: {e}"))
+            self.post_message(self.Computed(None, strip_controls(f"{type(e).__name__}: {e}")))
             return
         if not worker.is_cancelled:
             self.post_message(self.Computed(result))
@@ -370,9 +377,7 @@ class DiffScreen(Screen):
             groups, label = s.groups, f"“{s.frm}” → “{s.to}”"
         elif kind == "e":
             e = r.entity_changes[k]
-            groups = tuple(i for i, g in enumerate(r.groups)
-                           if any(e.frm in x for _, x, _ in g.ops))
-            label = f"{e.frm} → {e.to}"
+            groups, label = e.groups, f"{e.frm} → {e.to}"
         elif kind == "q" and r.quote_changes[k].group is not None:
             groups, label = (r.quote_changes[k].group,), "quote"
         elif kind == "n":

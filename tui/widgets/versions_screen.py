@@ -71,7 +71,11 @@ class VersionsScreen(ModalScreen[str | None]):
         options.highlighted = others[0] if others else 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(f"diff:{event.option.id}" if self.diff else event.option.id)
+        if self.diff:
+            if event.option.id != self.current:  # not against itself
+                self.dismiss(f"diff:{event.option.id}")
+            return
+        self.dismiss(event.option.id)
 
     def action_diff(self) -> None:
         options = self.query_one(OptionList)
