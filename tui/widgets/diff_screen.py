@@ -226,13 +226,12 @@ class DiffScreen(Screen):
         self._occurrence: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
-        head = Text()
-        head.append("− ", "bold red")
-        head.append(strip_controls(self.a.title), "bold")
-        head.append(f"  {strip_controls(self.a.path)}\n", "dim")
-        head.append("+ ", "bold green")
-        head.append(strip_controls(self.b.title), "bold")
-        head.append(f"  {strip_controls(self.b.path)}", "dim")
+        head = Text(no_wrap=True, overflow="ellipsis")  # one line per article
+        for sign, style, art, end in (("− ", "bold red", self.a, "\n"),
+                                      ("+ ", "bold green", self.b, "")):
+            head.append(sign, style)
+            head.append(strip_controls(art.path) + "  ", "cyan")
+            head.append(strip_controls(art.title) + end, "bold")
         yield Static(head, id="diff-head")
         with Horizontal(id="diff-main"):
             yield DiffView(id="diff-view")
