@@ -41,6 +41,10 @@ def sample_files() -> dict[str, str]:
 def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data = tmp_path / "variorum-data"
     monkeypatch.setenv("VARIORUM_DATA_DIR", str(data))
+    # and never the user's config
+    monkeypatch.setenv("VARIORUM_CONFIG_DIR", str(tmp_path / "variorum-config"))
+    for var in ("VARIORUM_CONFIG", "VARIORUM_THEME", "VARIORUM_SIDEBAR_WIDTH", "VARIORUM_NER"):
+        monkeypatch.delenv(var, raising=False)
     return data
 
 

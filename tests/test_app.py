@@ -457,3 +457,150 @@ def test_diff_snapshot_side_by_side(snap_compare, tmp_path, monkeypatch):
 
 def test_diff_snapshot_inline(snap_compare, tmp_path, monkeypatch):
     assert _diff_snapshot(snap_compare, tmp_path, monkeypatch, ["i", "right_square_bracket"])
+
+
+# ------------------------------------------------- commands, config, state
+
+
+async def test_help_lists_every_command_with_its_keys(corpus):
+    from tui.commands import COMMANDS
+    from tui.widgets.help_screen import HelpScreen
+
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert [r[3] for r in app.screen.rows] == [c.id for c in COMMANDS] or sorted(
+            r[3] for r in app.screen.rows) == sorted(c.id for c in COMMANDS)
+        shown = {r[3]: r[1] for r in app.screen.rows}
+        assert shown["reader.search"] == "/" and shown["reader.help"] == "? / F1"
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_keymap_from_config_rebinds_by_id(corpus):
+    from tui.config import Config
+
+    cfg = Config(keymap={"reader.next-hit": "ctrl+n", "reader.sidebar": "x"})
+    app = VariorumApp(corpus, config=cfg)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, '"Town College"')
+        assert app.view.current_hit == 0
+        await pilot.press("n")  # no longer bound
+        assert app.view.current_hit == 0
+        await pilot.press("ctrl+n")
+        assert app.view.current_hit == 1
+        await pilot.press("x")
+        await pilot.pause()
+        assert not app.sidebar.display
+
+
+async def test_palette_offers_the_reader_commands(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for t in ("Search", "Versions", "Diff", "Sidebar", "Help", "Quit"):
+            assert t in titles
+
+
+async def test_bad_config_is_said_and_defaults_stand(corpus):
+    from tui.config import Config
+
+    cfg = Config(theme="no-such-theme")
+    app = VariorumApp(corpus, config=cfg)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any("unknown theme 'no-such-theme'" in m for m in said)
+        assert app.theme != "no-such-theme"
+
+
+async def test_state_is_remembered_per_corpus(tmp_path, monkeypatch):
+    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
+    ix = tmp_path / "ix"
+    app = VariorumApp(Corpus(SAMPLE, index_dir=ix))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "m")
+        await search(app, pilot, "korea")
+        await pilot.press("j")
+        await settle(app, pilot)
+        where = app.list.current.id
+        await pilot.press("q")
+    again = VariorumApp(Corpus(SAMPLE, index_dir=ix))
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(again, pilot)
+        assert again.query_one("#search").value == "korea" and again.query == "korea"
+        assert again.list.current.id == where
+        assert len(again.list.marked) == 1
+
+
+async def test_sidebar_width_keys_and_copy(corpus):
+    app = VariorumApp(corpus)
+    copied = []
+    app.copy_to_clipboard = copied.append
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        before = app.sidebar.size.width
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert app.sidebar.size.width == before + 4
+        await pilot.press("ctrl+h", "ctrl+h")
+        await pilot.pause()
+        assert app.sidebar.size.width == before - 4
+        await pilot.press("y")
+        assert copied and copied[-1].endswith(app.view.article.path)
+
+
+async def test_open_external_says_why_when_it_cannot(corpus, monkeypatch):
+    monkeypatch.setenv("PAGER", "no-such-pager-xyz")
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("o")
+        assert "no-such-pager-xyz" in str(app.query_one("#status").render())
+
+
+async def test_small_and_resized_terminals_never_crash(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, "korea")
+        await pilot.press("n", "e", "tab", "question_mark", "escape")
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert app.view.spans and app.is_running
+
+
+async def test_hits_show_without_colour(corpus):
+    from rich.style import Style
+
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, '"Town College"')
+        view = app.view
+        s, _e = view.spans[0]
+        line = view.render_line(view.line_of_offset(s) - view.scroll_offset.y)
+        styles = [seg.style for seg in line if seg.text and "Town" in seg.text]
+        # the hit is underlined (and bold): visible on a terminal with no colour
+        assert styles and all(isinstance(st, Style) and st.underline for st in styles)
+
+
+def test_reader_snapshot_80x24(snap_compare, tmp_path, monkeypatch):
+    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(ROOT)
+    app = VariorumApp(Corpus(Path("sample_corpus"), index_dir=tmp_path / "ix", ner="rules"))
+
+    async def run_before(pilot) -> None:
+        await settle(app, pilot)
+        await search(app, pilot, "korea")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

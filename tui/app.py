@@ -6,6 +6,7 @@ article) and reports back with messages; the UI thread only renders.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,6 @@ from pathlib import Path
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
@@ -32,9 +32,12 @@ from index.models import (
 )
 from index.textclean import strip_controls
 
+from .commands import COMMANDS, bindings
+from .config import Config, load_state, save_state
 from .widgets.article_list import ArticleList
 from .widgets.article_view import ArticleView
 from .widgets.diff_screen import DiffScreen
+from .widgets.help_screen import HelpScreen
 from .widgets.sidebar import Sidebar, search_query
 from .widgets.versions_screen import VersionsScreen
 
@@ -106,20 +109,7 @@ class VariorumApp(App):
     ArticleView > .article-view--selected { background: $success 45%; text-style: bold; }
     #sidebar.hidden, #sidebar.auto-hidden { display: none; }
     """
-    BINDINGS = [
-        Binding("slash", "focus_search", "Search"),
-        Binding("n", "next_hit", "Next hit"),
-        Binding("N", "prev_hit", "Prev hit"),
-        Binding("v", "versions", "Versions"),
-        Binding("d", "diff", "Diff"),
-        Binding("m", "mark", "Mark", show=False),
-        Binding("e", "toggle_sidebar", "Sidebar"),
-        Binding("t", "toggle_tints", "Tints"),
-        Binding("escape", "back", "Back", show=False),
-        Binding("tab", "focus_next", "Pane", show=False),
-        Binding("shift+tab", "focus_previous", "Pane", show=False),
-        Binding("q", "quit", "Quit"),
-    ]
+    BINDINGS = bindings("reader")
 
     class Indexed(Message):
         def __init__(self, report: UpdateReport | None, error: str | None = None) -> None:
@@ -177,10 +167,19 @@ class VariorumApp(App):
             self.report = report
             super().__init__()
 
-    def __init__(self, corpus: Corpus, **kwargs) -> None:
+    def __init__(self, corpus: Corpus, config: Config | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         _start_resource_tracker()
         self.corpus = corpus
+        self.config = config or Config()
+        if self.config.theme in self.available_themes:
+            self.theme = self.config.theme
+        else:
+            self.config.problems.append(
+                f"config: unknown theme {self.config.theme!r} (themes: "
+                f"{', '.join(sorted(self.available_themes))})")
+        self.set_keymap(self.config.keymap)
+        self.state = load_state(corpus.index_dir)
         self.all_articles: list[ArticleMeta] = []
         self.query: str | None = None
         self.result: SearchResult | None = None
@@ -192,6 +191,8 @@ class VariorumApp(App):
         self._sidebar_wanted = False  # shown with e on a narrow screen
         self._pool = None  # the NER process for the article on screen, started on demand
         self._current_id: str | None = None  # the list's current article, for workers
+        self._restore: dict | None = None
+        self._keep: str | None = None  # article to put the cursor on when the list fills
         self._pool_lock = threading.Lock()
 
     # ---------------------------------------------------------------- layout
@@ -211,6 +212,11 @@ class VariorumApp(App):
 
     def on_mount(self) -> None:
         self.list.focus()
+        self.sidebar.styles.width = self.config.sidebar_width
+        self._restore = dict(self.state)  # applied when the list first fills
+        for problem in self.config.problems:  # a toast: the status line moves on
+            self.notify(strip_controls(problem), title="config", severity="warning",
+                        timeout=15)
         self.update_topbar()
         if self.corpus.has_index:
             self.reload_articles()
@@ -332,10 +338,20 @@ class VariorumApp(App):
     def on_variorum_app_articles_loaded(self, msg: ArticlesLoaded) -> None:
         self.all_articles = msg.articles
         self.update_topbar()
+        restore, self._restore = self._restore, None
+        if restore:  # where the reader was last time on this corpus
+            ids = {a.id for a in msg.articles}
+            self.list.marked = [i for i in restore.get("marks", []) if i in ids][:2]
+            self._keep = restore.get("article") if restore.get("article") in ids else None
+            if restore.get("query"):
+                self.query_one("#search", Input).value = restore["query"]
+                self.run_search(restore["query"])
+                return
         if self.query:
             self.run_search(self.query)
         else:
-            keep = self.list.current.id if self.list.current else None
+            keep = self._keep or (self.list.current.id if self.list.current else None)
+            self._keep = None
             self.list.set_items(self.all_articles, keep=keep)
             if not self.all_articles:
                 self.view.show_placeholder("This corpus has no readable articles.")
@@ -386,7 +402,8 @@ class VariorumApp(App):
         self.query, self.result = msg.query, msg.result
         by_id = {a.id: a for a in self.all_articles}
         items = [by_id.get(h.id) or ArticleMeta(h.id, h.path, h.title) for h in msg.result.hits]
-        self.list.set_items(items)
+        self.list.set_items(items, keep=self._keep)
+        self._keep = None
         total = msg.result.total
         self.message = f"{total} result{'s' if total != 1 else ''}"
         if total > len(items):
@@ -487,6 +504,92 @@ class VariorumApp(App):
                 self._pool = start_worker(self.corpus.ner)
             return self._pool
 
+    # ------------------------------------------------------ commands, state
+    def get_system_commands(self, screen):
+        """The palette: Textual's own commands, then variorum's (the ones
+        that apply to the screen shown)."""
+        yield from super().get_system_commands(screen)
+        from textual.app import SystemCommand
+
+        context = "reader" if screen is self.screen_stack[0] else (
+            "diff" if isinstance(screen, DiffScreen) else None)
+        for c in COMMANDS:
+            if c.palette and c.context == context:
+                target = self if context == "reader" else screen
+                yield SystemCommand(c.title, c.help,
+                                    lambda t=target, a=c.action: t.run_action(a))
+
+    def action_help(self) -> None:
+        focused = self.focused
+        ctx = ("diff" if isinstance(self.screen, DiffScreen) else
+               "list" if focused is self.list else
+               "article" if focused is self.view else
+               "sidebar" if focused is not None and focused.id == "sidebar-list" else "reader")
+        self.push_screen(HelpScreen(self.config.keymap, ctx))
+
+    def action_sidebar_width(self, delta: int) -> None:
+        from .config import SIDEBAR_MAX, SIDEBAR_MIN
+
+        sb = self.sidebar
+        sb.remove_class("hidden", "auto-hidden")
+        self._sidebar_wanted = True
+        width = max(SIDEBAR_MIN, min(SIDEBAR_MAX, self.config.sidebar_width + delta))
+        self.config.sidebar_width = width
+        sb.styles.width = width
+        self.message = f"sidebar: {width} columns"
+        self.update_status()
+
+    def action_copy(self) -> None:
+        """y: the quote selected in the sidebar, else the article's title and path
+        (through the terminal's clipboard, OSC 52)."""
+        from index.models import Quote
+
+        item = self.sidebar.highlighted if self.sidebar.display else None
+        art = self.view.article
+        if isinstance(item, Quote):
+            text = f"“{item.text}”" + (f" ({item.speaker})" if item.speaker else "")
+        elif art is not None:
+            text = f"{art.title}\n{art.path}"
+        else:
+            return
+        self.copy_to_clipboard(text)
+        self.message = f"copied: {strip_controls(text.splitlines()[0])[:60]}"
+        self.update_status()
+
+    def action_open_external(self) -> None:
+        """o: the article in $PAGER (else $EDITOR, else less), read-only: a
+        private copy of its text, never the corpus file."""
+        import shlex
+        import shutil
+        import subprocess
+        import tempfile
+
+        art = self.view.article
+        if art is None:
+            return
+        cmd = os.environ.get("PAGER") or os.environ.get("EDITOR") or "less"
+        argv = shlex.split(cmd)
+        if not argv or shutil.which(argv[0]) is None:
+            self.set_error(f"cannot open: {cmd!r} is not installed (set $PAGER or $EDITOR)")
+            return
+        with tempfile.TemporaryDirectory(prefix="variorum-") as d:
+            path = Path(d) / (Path(art.path).stem + ".txt")
+            path.write_text(f"{art.title}\n{art.path}\n\n{art.text}\n", encoding="utf-8")
+            path.chmod(0o444)
+            try:
+                with self.suspend():
+                    subprocess.run([*argv, str(path)], check=False)
+            except Exception as e:  # no terminal to hand over (headless, or a test)
+                self.set_error(f"cannot open {cmd}: {type(e).__name__}")
+                return
+        self.refresh()
+
+    def save_state(self) -> None:
+        current = self.list.current
+        save_state(self.corpus.index_dir, {
+            "query": self.query, "article": current.id if current else None,
+            "marks": list(self.list.marked)})
+
     def _drop_pool(self) -> None:
         with self._pool_lock:
             pool, self._pool = self._pool, None
@@ -495,6 +598,10 @@ class VariorumApp(App):
 
     def on_unmount(self) -> None:
         self._drop_pool()
+
+    async def action_quit(self) -> None:
+        self.save_state()
+        await super().action_quit()
 
     def on_variorum_app_annotations_loaded(self, msg: AnnotationsLoaded) -> None:
         if self.view.article is None or self.view.article.id != msg.article_id:
@@ -609,7 +716,8 @@ class VariorumApp(App):
         self.set_error(msg.error)
 
     _MAIN_ONLY = frozenset({"focus_search", "next_hit", "prev_hit", "versions", "diff", "mark",
-                            "toggle_sidebar", "toggle_tints", "back"})
+                            "toggle_sidebar", "toggle_tints", "back", "sidebar_width",
+                            "open_external", "copy"})
 
     def check_action(self, action: str, parameters) -> bool | None:
         # The reader's keys belong to the reader: not over the diff or a dialog.

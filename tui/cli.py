@@ -156,16 +156,25 @@ def cli() -> None:
 @cli.command("open")
 @click.argument("path", required=False, type=click.Path(file_okay=False))
 @index_dir_option
-def open_cmd(path: str | None, index_dir: str | None) -> None:
-    """Open the reader on PATH (default: ./sample_corpus)."""
-    root = Path(path) if path else default_corpus()
+@click.option("--config", "config_file", metavar="PATH",
+              help="Config file (default: $VARIORUM_CONFIG, else config.toml in the user "
+                   "config dir).")
+def open_cmd(path: str | None, index_dir: str | None, config_file: str | None) -> None:
+    """Open the reader on PATH (default: the config's corpus, else ./sample_corpus)."""
+    from tui.config import load_config
+
+    cfg = load_config(config_file)
+    for problem in cfg.problems:  # said here too: the reader shows only the last one
+        err().print(Text(f"variorum: {problem}", style="yellow"), soft_wrap=True)
+    root = Path(path) if path else (Path(cfg.corpus).expanduser() if cfg.corpus
+                                    else default_corpus())
     if not root.is_dir():
         raise Failure(f"corpus folder not found: {root}")
     if not sys.stdout.isatty() and not os.environ.get("VARIORUM_FORCE_TUI"):
         raise Failure("the reader needs a terminal; for scripts use `variorum search` or `show`")
     from tui.app import VariorumApp
 
-    app = VariorumApp(Corpus(root, index_dir))
+    app = VariorumApp(Corpus(root, index_dir, ner=cfg.ner), config=cfg)
     app.run()
     if app.return_code:
         sys.exit(app.return_code)

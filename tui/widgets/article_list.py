@@ -4,7 +4,6 @@ so 100k articles cost no more than 10."""
 from __future__ import annotations
 
 from rich.segment import Segment
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -14,20 +13,14 @@ from textual.strip import Strip
 from index.models import ArticleMeta
 from index.textclean import strip_controls
 
+from ..commands import bindings
+
 
 class ArticleList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ArticleList { scrollbar-gutter: stable; }
     """
-    BINDINGS = [
-        Binding("j,down", "cursor(1)", "Down", show=False),
-        Binding("k,up", "cursor(-1)", "Up", show=False),
-        Binding("pagedown,space", "page(1)", "Page down", show=False),
-        Binding("pageup,b", "page(-1)", "Page up", show=False),
-        Binding("g,home", "first", "First", show=False),
-        Binding("G,end", "last", "Last", show=False),
-        Binding("enter", "choose", "Open", show=False),
-    ]
+    BINDINGS = bindings("list")
     COMPONENT_CLASSES = {"article-list--cursor", "article-list--meta", "article-list--badge",
                          "article-list--mark"}
 

@@ -15,7 +15,6 @@ from itertools import pairwise
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -25,6 +24,8 @@ from textual.strip import Strip
 from index.models import Article
 from index.search import merge_spans
 from index.textclean import strip_controls
+
+from ..commands import bindings
 
 _WORD = re.compile(r"\S+\s*")
 
@@ -58,24 +59,13 @@ def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
     return lines
 
 
-# The keys of a scrolling text view (the article, the diff).
-SCROLL_BINDINGS = [
-    Binding("j,down", "scroll_down", "Down", show=False),
-    Binding("k,up", "scroll_up", "Up", show=False),
-    Binding("space,pagedown", "page_down", "Page down", show=False),
-    Binding("b,pageup", "page_up", "Page up", show=False),
-    Binding("g,home", "scroll_home", "Top", show=False),
-    Binding("G,end", "scroll_end", "Bottom", show=False),
-]
-
-
 class ArticleView(ScrollView, can_focus=True):
     """Shows an article; ``n``/``N`` (bound by the app) move between hits."""
 
     DEFAULT_CSS = """
     ArticleView { padding: 0 1; scrollbar-gutter: stable; }
     """
-    BINDINGS = SCROLL_BINDINGS
+    BINDINGS = bindings("article")
     COMPONENT_CLASSES = {
         "article-view--title",
         "article-view--meta",

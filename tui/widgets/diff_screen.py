@@ -15,7 +15,6 @@ from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.geometry import Size
 from textual.message import Message
@@ -30,7 +29,7 @@ from index.models import Article, DiffResult
 from index.textclean import strip_controls
 
 from .. import diffrender as dr
-from .article_view import SCROLL_BINDINGS
+from ..commands import bindings
 
 GUTTER = 2  # marker column
 
@@ -39,7 +38,7 @@ class DiffView(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     DiffView { scrollbar-gutter: stable; }
     """
-    BINDINGS = SCROLL_BINDINGS
+    BINDINGS = bindings("diff-text")
     COMPONENT_CLASSES = {"diff-view--current", "diff-view--rule"}
 
     class ChangeChanged(Message):
@@ -199,14 +198,7 @@ class DiffScreen(Screen):
     DiffView > .diff-view--current { background: $boost; }
     DiffView > .diff-view--rule { color: $panel-lighten-2; }
     """
-    BINDINGS = [
-        Binding("right_square_bracket", "next_change", "Next change"),
-        Binding("left_square_bracket", "prev_change", "Prev change"),
-        Binding("i", "toggle_inline", "Inline"),
-        Binding("r", "toggle_report", "Report"),
-        Binding("tab", "focus_next", "Pane", show=False),
-        Binding("escape,q", "close", "Close"),
-    ]
+    BINDINGS = bindings("diff")
 
     class Computed(Message):
         def __init__(self, result: DiffResult | None, error: str | None = None) -> None:
@@ -352,6 +344,9 @@ class DiffScreen(Screen):
 
     def action_toggle_report(self) -> None:
         self.query_one(SpinPanel).toggle_class("hidden")
+
+    def action_help(self) -> None:
+        self.app.action_help()
 
     def action_close(self) -> None:
         self.workers.cancel_group(self, "diff")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import OptionList, Static
@@ -18,6 +17,8 @@ from textual.widgets.option_list import Option
 from index.entities import LABEL_NAMES
 from index.models import Annotations, Entity, Quote
 from index.textclean import strip_controls
+
+from ..commands import bindings
 
 QUOTE_PREVIEW = 60  # characters of a quote shown in the list
 
@@ -33,9 +34,7 @@ def search_query(entity: Entity) -> str:
 
 
 class SidebarList(OptionList):
-    BINDINGS = [
-        Binding("s", "search_entity", "Search corpus"),
-    ]
+    BINDINGS = bindings("sidebar")
 
     def action_search_entity(self) -> None:
         self.post_message(Sidebar.SearchEntity(self))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
@@ -12,6 +11,8 @@ from textual.widgets.option_list import Option
 
 from index.models import Family
 from index.textclean import strip_controls
+
+from ..commands import bindings
 
 
 class VersionsScreen(ModalScreen[str | None]):
@@ -24,10 +25,7 @@ class VersionsScreen(ModalScreen[str | None]):
     VersionsScreen Label { width: 1fr; margin: 0 0 1 0; }
     VersionsScreen OptionList { height: auto; max-height: 20; }
     """
-    BINDINGS = [
-        Binding("escape,v", "dismiss(None)", "Close"),
-        Binding("d", "diff", "Diff against it"),
-    ]
+    BINDINGS = bindings("versions")
 
     def __init__(self, family: Family, current: str, diff: bool = False) -> None:
         """With ``diff``, Enter diffs the open article against the chosen

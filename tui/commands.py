@@ -1,0 +1,168 @@
+"""Every command of the reader, in one list.
+
+The key bindings of each screen and widget, the command palette (ctrl+p),
+the help screen (``?``, F1) and the README's key table are all made from
+this list, so they cannot disagree. Each command has an id; the user's
+keymap (``[keymap]`` in the config file) rebinds a command by its id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Command:
+    id: str  # the binding id, e.g. "reader.search"
+    keys: str  # default keys, Textual names, comma-separated
+    action: str  # the action run on the widget or screen that owns the binding
+    title: str  # short: the footer, the palette
+    help: str  # one line: the help screen, the palette
+    context: str  # where it applies: one of CONTEXTS
+    footer: bool = True  # shown in the footer
+    palette: bool = True  # offered in the command palette (needs a no-argument app action)
+
+
+CONTEXTS = {
+    "reader": "Everywhere in the reader",
+    "list": "Article list",
+    "article": "Article text",
+    "sidebar": "Sidebar (entities and quotes)",
+    "diff": "Diff screen",
+    "diff-text": "Diff text (both columns scroll together)",
+    "versions": "Versions dialog",
+}
+
+_SCROLL = [
+    ("down", "j,down", "scroll_down", "Down", "scroll down a line"),
+    ("up", "k,up", "scroll_up", "Up", "scroll up a line"),
+    ("page-down", "space,pagedown", "page_down", "Page down", "scroll down a page"),
+    ("page-up", "b,pageup", "page_up", "Page up", "scroll up a page"),
+    ("top", "g,home", "scroll_home", "Top", "go to the top"),
+    ("bottom", "G,end", "scroll_end", "Bottom", "go to the bottom"),
+]
+
+COMMANDS: list[Command] = [
+    # -------------------------------------------------------------- reader
+    Command("reader.search", "slash", "focus_search", "Search",
+            "search the corpus (as you type; Enter to go to the results)", "reader"),
+    Command("reader.next-hit", "n", "next_hit", "Next hit",
+            "next hit of the query in the article (wraps around)", "reader"),
+    Command("reader.prev-hit", "N", "prev_hit", "Prev hit",
+            "previous hit of the query in the article", "reader"),
+    Command("reader.versions", "v", "versions", "Versions",
+            "the article's other versions (copies, near-copies, rewrites)", "reader"),
+    Command("reader.diff", "d", "diff", "Diff",
+            "what changed against another version, or between the two marked articles",
+            "reader"),
+    Command("reader.mark", "m", "mark", "Mark",
+            "mark the article for a diff (mark two, then d)", "reader", footer=False),
+    Command("reader.sidebar", "e", "toggle_sidebar", "Sidebar",
+            "show or hide the sidebar of entities and quotes", "reader"),
+    Command("reader.sidebar-wider", "ctrl+l", "sidebar_width(4)", "Wider sidebar",
+            "make the sidebar wider", "reader", footer=False, palette=False),
+    Command("reader.sidebar-narrower", "ctrl+h", "sidebar_width(-4)", "Narrower sidebar",
+            "make the sidebar narrower", "reader", footer=False, palette=False),
+    Command("reader.tints", "t", "toggle_tints", "Tints",
+            "tint entities and quotes in the text, or not", "reader", footer=False),
+    Command("reader.open-external", "o", "open_external", "Open in $PAGER",
+            "open the article read-only in $PAGER (or $EDITOR)", "reader", footer=False),
+    Command("reader.copy", "y", "copy", "Copy",
+            "copy the selected quote, else the article's title and path (OSC 52)", "reader",
+            footer=False),
+    Command("reader.help", "question_mark,f1", "help", "Help",
+            "this help: every key, from the list the bindings are made of", "reader"),
+    Command("reader.back", "escape", "back", "Back",
+            "leave the search box; elsewhere, clear the query", "reader", footer=False,
+            palette=False),
+    Command("reader.next-pane", "tab", "focus_next", "Next pane",
+            "cycle the panes: list, article, sidebar", "reader", footer=False, palette=False),
+    Command("reader.prev-pane", "shift+tab", "focus_previous", "Previous pane",
+            "cycle the panes backwards", "reader", footer=False, palette=False),
+    Command("reader.quit", "q", "quit", "Quit", "quit variorum", "reader"),
+    # ---------------------------------------------------------------- list
+    Command("list.down", "j,down", "cursor(1)", "Down", "next article", "list",
+            footer=False, palette=False),
+    Command("list.up", "k,up", "cursor(-1)", "Up", "previous article", "list",
+            footer=False, palette=False),
+    Command("list.page-down", "pagedown,space", "page(1)", "Page down", "a page down", "list",
+            footer=False, palette=False),
+    Command("list.page-up", "pageup,b", "page(-1)", "Page up", "a page up", "list",
+            footer=False, palette=False),
+    Command("list.first", "g,home", "first", "First", "first article", "list", footer=False,
+            palette=False),
+    Command("list.last", "G,end", "last", "Last", "last article", "list", footer=False,
+            palette=False),
+    Command("list.open", "enter", "choose", "Open", "read the article (focus its text)",
+            "list", footer=False, palette=False),
+    # ------------------------------------------------------------- article
+    *[Command(f"article.{i}", k, a, t, h, "article", footer=False, palette=False)
+      for i, k, a, t, h in _SCROLL],
+    # ------------------------------------------------------------- sidebar
+    Command("sidebar.search", "s", "search_entity", "Search corpus",
+            "search the corpus for the highlighted entity (person:\"…\")", "sidebar",
+            palette=False),
+    # ---------------------------------------------------------------- diff
+    Command("diff.next-change", "right_square_bracket", "next_change", "Next change",
+            "next change", "diff"),
+    Command("diff.prev-change", "left_square_bracket", "prev_change", "Prev change",
+            "previous change", "diff"),
+    Command("diff.inline", "i", "toggle_inline", "Inline", "side by side ↔ inline", "diff"),
+    Command("diff.report", "r", "toggle_report", "Report",
+            "show or hide the spin report (Enter on an item jumps to it)", "diff"),
+    Command("diff.next-pane", "tab", "focus_next", "Pane", "diff ↔ spin report", "diff",
+            footer=False, palette=False),
+    Command("diff.help", "question_mark,f1", "help", "Help", "this help", "diff"),
+    Command("diff.close", "escape,q", "close", "Close", "back to the reader", "diff"),
+    *[Command(f"diff-text.{i}", k, a, t, h, "diff-text", footer=False, palette=False)
+      for i, k, a, t, h in _SCROLL],
+    # ------------------------------------------------------------ versions
+    Command("versions.close", "escape,v", "dismiss(None)", "Close", "close the dialog",
+            "versions", palette=False),
+    Command("versions.diff", "d", "diff", "Diff against it",
+            "what changed against the highlighted version", "versions", palette=False),
+]
+
+BY_ID = {c.id: c for c in COMMANDS}
+
+
+def bindings(context: str) -> list[Binding]:
+    """The bindings of one context (each with its command's id, so a keymap
+    can rebind it)."""
+    return [Binding(c.keys, c.action, c.title, show=c.footer, id=c.id)
+            for c in COMMANDS if c.context == context]
+
+
+def key_label(keys: str) -> str:
+    """Textual key names as a person reads them: ``question_mark,f1`` → ``? / F1``."""
+    names = {"slash": "/", "question_mark": "?", "right_square_bracket": "]",
+             "left_square_bracket": "[", "escape": "Esc", "enter": "Enter", "tab": "Tab",
+             "shift+tab": "shift+Tab", "space": "space", "pagedown": "PgDn", "pageup": "PgUp",
+             "home": "Home", "end": "End", "down": "↓", "up": "↑"}
+    out = []
+    for k in keys.split(","):
+        k = k.strip()
+        out.append(names.get(k, k.upper() if k.startswith("f") and k[1:].isdigit() else k))
+    return " / ".join(out)
+
+
+def keys_table(keymap: dict[str, str] | None = None) -> str:
+    """The key table in Markdown (README.md holds a copy; a test keeps it current)."""
+    keymap = keymap or {}
+    lines = []
+    for ctx, title in CONTEXTS.items():
+        cmds = [c for c in COMMANDS if c.context == ctx]
+        if not cmds:
+            continue
+        lines += [f"**{title}**", "", "| key | does | id |", "| --- | --- | --- |"]
+        for c in cmds:
+            keys = key_label(keymap.get(c.id, c.keys)).replace("|", "\\|")
+            lines.append(f"| `{keys}` | {c.help} | `{c.id}` |")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+if __name__ == "__main__":  # python -m tui.commands: the README's key table
+    print(keys_table(), end="")
