@@ -399,11 +399,13 @@ class VariorumApp(App):
         if msg.error:
             self.set_error(msg.error)
             return
+        same = msg.query == self.query  # the same query again (debounce, re-index): stay put
+        keep = self._keep or (self.list.current.id if same and self.list.current else None)
+        self._keep = None
         self.query, self.result = msg.query, msg.result
         by_id = {a.id: a for a in self.all_articles}
         items = [by_id.get(h.id) or ArticleMeta(h.id, h.path, h.title) for h in msg.result.hits]
-        self.list.set_items(items, keep=self._keep)
-        self._keep = None
+        self.list.set_items(items, keep=keep)
         total = msg.result.total
         self.message = f"{total} result{'s' if total != 1 else ''}"
         if total > len(items):
