@@ -15,15 +15,9 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from whoosh import index as windex
-
-from . import annotate as ann
-from . import diff as diff_mod
-from . import entities as ents_mod
-from . import indexer
-from . import search as qs
-from . import versions as vers
+from ._lazy import lazy
 from .errors import IndexMissingError, NotFoundError
 from .models import (
     Annotations,
@@ -42,6 +36,18 @@ from .models import (
 )
 from .paths import index_dir_for
 from .store import Store
+
+if TYPE_CHECKING:
+    from whoosh import index as windex
+
+# Loaded on first use: opening a corpus and listing its articles need none of
+# them (the reader paints its list before Whoosh is even imported).
+ann = lazy("index.annotate")
+diff_mod = lazy("index.diff")
+ents_mod = lazy("index.entities")
+indexer = lazy("index.indexer")
+qs = lazy("index.search")
+vers = lazy("index.versions")
 
 SUGGEST_BELOW = 3  # offer "did you mean" when a query finds fewer articles than this
 

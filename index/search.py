@@ -22,6 +22,7 @@ from whoosh.searching import Searcher
 
 from .analysis import STOPS, TOKEN_RE, term_positions, term_spans
 from .errors import QueryError
+from .spans import merge_spans
 
 DEFAULT_FIELD = "body"  # it also holds each title (see indexer.body_for_index)
 TITLE_BONUS = 0.25  # re-ranking: score x (1 + bonus x share of query terms in the title)
@@ -219,18 +220,6 @@ def hit_spans(text: str, terms: set[str], phrases: list[list[str]]) -> list[tupl
             ):
                 spans.append((s, toks[i + n - 1][2]))
     return merge_spans(spans)
-
-
-def merge_spans(spans) -> list[tuple[int, int]]:
-    """Character spans sorted, overlapping or touching ones merged."""
-    merged: list[tuple[int, int]] = []
-    for s, e in sorted(spans):
-        if merged and s <= merged[-1][1]:
-            if e > merged[-1][1]:
-                merged[-1] = (merged[-1][0], e)
-        else:
-            merged.append((s, e))
-    return merged
 
 
 def snippet_with_spans(

@@ -29,8 +29,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from .align import MOVED_SIM, Alignment, align
 from .analysis import STOPS, stem
@@ -143,6 +145,8 @@ def signatures(feature_sets: Iterable[set[str]]) -> np.ndarray:
     distinct feature is hashed once per process, where datasketch spends a
     Python call per feature and per article.
     """
+    import numpy as np
+
     rows: list[np.ndarray] = []
     hashes: list[np.ndarray] = []
     total = 0
@@ -168,6 +172,7 @@ _HASH_CACHE_MAX = 500_000
 def _feature_hashes(fs: set[str]) -> np.ndarray:
     """The 32-bit hashes of a feature set's members (an empty set hashes as
     the empty string, as :func:`signatures` always did)."""
+    import numpy as np
     from datasketch.hashfunc import sha1_hash32
 
     if not fs:
@@ -184,6 +189,7 @@ def _feature_hashes(fs: set[str]) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
     from datasketch import MinHash
 
     m = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
@@ -194,6 +200,8 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 def _minhash(hashes: list[np.ndarray]) -> np.ndarray:
     """One signature per hash array: the minimum over its members of each
     affine permutation of the fmix32-premixed hash (datasketch's affine32)."""
+    import numpy as np
+
     a, b = _permutations()
     hv = np.concatenate(hashes)
     hv ^= hv >> np.uint32(16)  # the MurmurHash3 32-bit finaliser
@@ -209,6 +217,8 @@ def _minhash(hashes: list[np.ndarray]) -> np.ndarray:
 
 def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit key per (article, band): the band's ``rows`` values mixed."""
+    import numpy as np
+
     n = sigs.shape[0]
     parts = sigs[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
     keys = np.zeros((n, bands), dtype=np.uint64)
@@ -227,6 +237,8 @@ def candidates(ids: list[str], sigs: np.ndarray, new: set[str]) -> set[tuple[str
     dict of sets per band costs about 300 bytes per article and band (1.3 GB
     for 100,000 articles at 42 bands); these cost 8.
     """
+    import numpy as np
+
     n = len(ids)
     if n < 2:
         return set()
@@ -432,6 +444,8 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
     """
     import os
     import time
+
+    import numpy as np
 
     t0 = time.perf_counter()
     report = VersionsReport()

@@ -36,10 +36,7 @@ from .commands import COMMANDS, bindings
 from .config import Config, load_state, save_state
 from .widgets.article_list import ArticleList
 from .widgets.article_view import ArticleView
-from .widgets.diff_screen import DiffScreen
-from .widgets.help_screen import HelpScreen
 from .widgets.sidebar import Sidebar, search_query
-from .widgets.versions_screen import VersionsScreen
 
 SEARCH_DEBOUNCE = 0.3  # seconds after the last keystroke
 LIST_LIMIT = 2000  # most results shown in the list
@@ -156,6 +153,11 @@ class VariorumApp(App):
             self.loaded, self.error = loaded, error
             super().__init__()
 
+    class Placeholder(Message):
+        def __init__(self, text: str) -> None:
+            self.text = text
+            super().__init__()
+
     class AnnotationsLoaded(Message):
         def __init__(self, article_id: str, ann: Annotations | None,
                      error: str | None = None) -> None:
@@ -218,10 +220,9 @@ class VariorumApp(App):
             self.notify(strip_controls(problem), title="config", severity="warning",
                         timeout=15)
         self.update_topbar()
-        if self.corpus.has_index:
-            self.reload_articles()
-        else:
-            self.view.show_placeholder("Indexing… the list fills in when it is done.")
+        # Nothing here touches the index: the list loads in a worker (it says
+        # "Indexing…" when there is no index yet), and the update runs in another.
+        self.reload_articles()
         self.index_corpus()
 
     @property
@@ -328,12 +329,21 @@ class VariorumApp(App):
 
     @work(thread=True, exclusive=True, group="articles")
     def articles_worker(self) -> None:
+        from index import IndexMissingError
+
         try:
             articles = self.corpus.articles()
+        except IndexMissingError:  # the first run: the index worker is building it
+            self.post_message(self.Placeholder("Indexing… the list fills in when it is done."))
+            return
         except Exception as e:  # shown, not raised: the reader stays usable
             self.post_message(self.Failed(_say(e)))
             return
         self.post_message(self.ArticlesLoaded(articles))
+
+    def on_variorum_app_placeholder(self, msg: Placeholder) -> None:
+        if not self.all_articles:
+            self.view.show_placeholder(msg.text)
 
     def on_variorum_app_articles_loaded(self, msg: ArticlesLoaded) -> None:
         self.all_articles = msg.articles
@@ -513,6 +523,8 @@ class VariorumApp(App):
         yield from super().get_system_commands(screen)
         from textual.app import SystemCommand
 
+        from .widgets.diff_screen import DiffScreen
+
         context = "reader" if screen is self.screen_stack[0] else (
             "diff" if isinstance(screen, DiffScreen) else None)
         for c in COMMANDS:
@@ -522,6 +534,9 @@ class VariorumApp(App):
                                     lambda t=target, a=c.action: t.run_action(a))
 
     def action_help(self) -> None:
+        from .widgets.diff_screen import DiffScreen
+        from .widgets.help_screen import HelpScreen
+
         focused = self.focused
         ctx = ("diff" if isinstance(self.screen, DiffScreen) else
                "list" if focused is self.list else
@@ -711,6 +726,8 @@ class VariorumApp(App):
             other = next(m.id for m in msg.family.members if m.id != msg.article_id)
             self.diff_worker(msg.article_id, other)
             return
+        from .widgets.versions_screen import VersionsScreen
+
         self.push_screen(VersionsScreen(msg.family, msg.article_id, diff=msg.diff),
                          self.open_version)
 
@@ -758,6 +775,8 @@ class VariorumApp(App):
         self.post_message(self.OpenDiff(a, b))
 
     def on_variorum_app_open_diff(self, msg: OpenDiff) -> None:
+        from .widgets.diff_screen import DiffScreen
+
         self.push_screen(DiffScreen(self.corpus, msg.a, msg.b, pool_factory=self._ner_pool))
 
     def open_version(self, article_id: str | None) -> None:

@@ -43,14 +43,14 @@ class ArticleList(ScrollView, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.items: list[ArticleMeta] = []
-        self._rows: list[str] = []
+        self._rows: dict[int, str] = {}  # row -> its text, made when first drawn
         self.badges: dict[str, int] = {}  # article id -> number of other versions
         self.marked: list[str] = []  # article ids marked for a diff, in marking order
 
     def set_items(self, items: list[ArticleMeta], keep: str | None = None) -> None:
         """Show ``items``; keep the cursor on article ``keep`` if it is there."""
         self.items = items
-        self._rows = [strip_controls(a.title or a.path) for a in items]
+        self._rows = {}  # rows are cleaned as they are drawn: 100k titles cost nothing here
         self.virtual_size = Size(self.size.width, len(items))
         index = 0
         if keep is not None:
@@ -124,12 +124,12 @@ class ArticleList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         base = self.rich_style
         row = self.scroll_offset.y + y
-        if row >= len(self._rows):
+        if row >= len(self.items):
             return Strip.blank(width, base)
         style = base
         if row == self.cursor:
             style = base + self.get_component_rich_style("article-list--cursor")
-        number = f"{row + 1:>{len(str(len(self._rows)))}} "
+        number = f"{row + 1:>{len(str(len(self.items)))}} "
         meta = base + self.get_component_rich_style("article-list--meta")
         segs = [Segment(number, meta if row != self.cursor else style)]
         aid = self.items[row].id
@@ -142,5 +142,9 @@ class ArticleList(ScrollView, can_focus=True):
             badge = base + self.get_component_rich_style("article-list--badge")
             segs.append(Segment(f"≈{n}", badge if row != self.cursor else style + badge))
             segs.append(Segment(" ", style))
-        segs.append(Segment(self._rows[row], style))
+        text = self._rows.get(row)
+        if text is None:
+            a = self.items[row]
+            text = self._rows[row] = strip_controls(a.title or a.path)
+        segs.append(Segment(text, style))
         return Strip(segs).crop(0, width).adjust_cell_length(width, style)

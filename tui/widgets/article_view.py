@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from index.models import Article
-from index.search import merge_spans
+from index.spans import merge_spans
 from index.textclean import strip_controls
 
 from ..commands import bindings

@@ -14,7 +14,6 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from index.entities import LABEL_NAMES
 from index.models import Annotations, Entity, Quote
 from index.textclean import strip_controls
 
@@ -90,6 +89,8 @@ class Sidebar(Vertical):
         self.options.clear_options()
 
     def show(self, ann: Annotations) -> None:
+        from index.entities import LABEL_NAMES
+
         self.annotations = ann
         self._entities = list(ann.entities)
         self._quotes = list(ann.quotes)

@@ -1,0 +1,125 @@
+"""First paint of the reader on a big corpus, against the floor of importing
+Textual, in the same run.
+
+The corpus: N synthetic news-size articles made of real BBC sentences (as in
+bench_versions.py), indexed once and kept under bench/out/ (delete it to
+rebuild). Each timing is a fresh process, from its start to the moment its
+article list holds all N articles and has been rendered (the app runs
+headless, 120×40, exactly as a user starts it: the index is opened, the list
+loaded, the background update check started):
+
+- floor: ``python -c "import textual"``;
+- variorum: ``VariorumApp`` on the N-article index.
+
+Medians of ``--runs`` runs each.
+
+    python bench/bench_first_paint.py [--n 100000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+_CHILD = r"""
+import time
+T0 = time.perf_counter()
+import asyncio, os, sys
+sys.path.insert(0, sys.argv[1])
+from index import Corpus
+from tui.app import VariorumApp
+
+async def main():
+    n = int(sys.argv[4])
+    app = VariorumApp(Corpus(sys.argv[2], index_dir=sys.argv[3]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        while len(app.list.items) < n:
+            await asyncio.sleep(0.005)
+        await pilot.pause()  # the frame drawn with the list filled
+        row = app.list.render_line(0).text
+        print("READY", time.perf_counter() - T0, len(app.list.items), row[:40], flush=True)
+        import multiprocessing
+        for child in multiprocessing.active_children():  # the background workers
+            child.kill()
+        os._exit(0)
+
+asyncio.run(main())
+"""
+
+
+def timed(argv: list[str], env: dict) -> float:
+    t = time.perf_counter()
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+    for line in p.stdout:
+        if line.startswith("READY"):
+            wall = time.perf_counter() - t
+            p.wait(timeout=30)
+            return wall
+    p.wait()
+    raise RuntimeError(f"{argv[:3]} ended without READY (exit {p.returncode})")
+
+
+def ensure_index(n: int, seed: int) -> tuple[Path, Path]:
+    from bench.bench_versions import synth_articles
+    from index import Corpus
+
+    base = PROJECT / "bench" / "out" / f"first-paint-{n}"
+    folder, ix = base / "corpus", base / "index"
+    c = Corpus(folder, index_dir=ix)
+    if folder.is_dir() and c.has_index and c.count() == n:
+        c.close()
+        return folder, ix
+    print(f"building a {n}-article corpus and index under {base} (once)…", file=sys.stderr)
+    texts = synth_articles(n, seed)
+    for k, t in enumerate(texts):
+        d = folder / f"{k // 1000:03}"
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"{k:06}.txt").write_text(t, encoding="utf-8")
+    c = Corpus(folder, index_dir=ix)
+    c.update(versions=False)
+    c.close()
+    return folder, ix
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    folder, ix = ensure_index(args.n, args.seed)
+    env = dict(os.environ, VARIORUM_DATA_DIR=tempfile.mkdtemp(prefix="variorum-fp-"))
+    floor, app = [], []
+    for _ in range(args.runs):  # interleaved, so drift hits both alike
+        floor.append(timed([sys.executable, "-c", "import textual; print('READY')"], env))
+        app.append(timed([sys.executable, "-c", _CHILD, str(PROJECT), str(folder), str(ix),
+                          str(args.n)], env))
+    result = {
+        "articles": args.n, "runs": args.runs,
+        "floor_import_textual_s": round(statistics.median(floor), 3),
+        "variorum_first_paint_s": round(statistics.median(app), 3),
+        "difference_s": round(statistics.median(app) - statistics.median(floor), 3),
+        "target_s": 0.8,
+        "all_runs_s": {"floor": [round(x, 3) for x in floor],
+                       "variorum": [round(x, 3) for x in app]},
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+    }
+    print(json.dumps(result, indent=1))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
