@@ -1,0 +1,92 @@
+"""End to end: the real `variorum` in a real terminal (tmux), as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TMUX = shutil.which("tmux")
+VARIORUM = Path(sys.executable).parent / "variorum"
+
+pytestmark = pytest.mark.skipif(
+    TMUX is None, reason="tmux is not installed: the end-to-end terminal test needs it")
+
+
+class Term:
+    def __init__(self, socket: str):
+        self.socket = socket
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run([TMUX, "-L", self.socket, *args], capture_output=True,
+                              text=True, timeout=10).stdout
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "e2e")
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "e2e", *keys)
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen()}")
+
+
+@pytest.fixture
+def term(tmp_path):
+    t = Term(f"variorum-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    yield t
+    t.tmux("kill-server")
+
+
+def test_search_next_hit_help_and_quit_in_a_real_terminal(term, tmp_path):
+    if not VARIORUM.exists():
+        pytest.skip(f"{VARIORUM} is not installed (run through `make test`)")
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "sample_corpus", corpus)
+    status = tmp_path / "exit-status"
+    env = (f"VARIORUM_DATA_DIR={tmp_path / 'data'} VARIORUM_CONFIG_DIR={tmp_path / 'cfg'} "
+           f"TERM=xterm-256color")
+    # COLUMNS/LINES from the test runner would fix the app at their size
+    cmd = f"unset COLUMNS LINES; {env} {VARIORUM} {corpus}; echo $? > {status}; sleep 30"
+    term.tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", "e2e", cmd)
+    # a detached session may still get tmux's 80x24 default: set the size outright
+    term.tmux("set-option", "-t", "e2e", "window-size", "manual")
+    term.tmux("resize-window", "-t", "e2e", "-x", "120", "-y", "40")
+    term.wait_for("article 1 of 5")
+    term.wait_for("5 new, 0 changed")  # the first indexing is done: the app is settled
+    time.sleep(0.5)
+    term.keys("/")
+    time.sleep(0.5)  # keys typed before the box has focus would go to the list
+    term.keys('"Town College"', "Enter")
+    term.wait_for("1 result")
+    screen = term.wait_for("hit 1 of 2")  # the article loads after the list
+    assert "Town College" in screen.split("\n", 4)[-1]  # the hit, in the text
+    term.keys("n")
+    term.wait_for("hit 2 of 2")
+    term.keys("?")
+    screen = term.wait_for("variorum keys")
+    assert "reader.next-hit" in screen
+    term.keys("Escape")
+    end = time.monotonic() + 20  # a lone Esc is told from a key sequence after a pause
+    while "variorum keys" in term.screen() and time.monotonic() < end:
+        time.sleep(0.2)
+    assert "variorum keys" not in term.screen(), "Esc did not close the help"
+    term.keys("q")
+    end = time.monotonic() + 20
+    while not status.exists() and time.monotonic() < end:
+        time.sleep(0.2)
+    assert status.exists(), f"variorum did not quit; the screen:\n{term.screen()}"
+    assert status.read_text().strip() == "0"
