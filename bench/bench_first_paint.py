@@ -4,7 +4,7 @@ Textual, in the same run.
 The corpus: N synthetic news-size articles made of real BBC sentences (as in
 bench_versions.py), indexed once and kept under bench/out/ (delete it to
 rebuild). Each timing is a fresh process, from its start to the moment its
-article list holds all N articles and has been rendered (the app runs
+article list holds all N articles and the next frame has been drawn (the app runs
 headless, 120×40, exactly as a user starts it: the index is opened, the list
 loaded, the background update check started):
 
@@ -45,7 +45,9 @@ async def main():
     async with app.run_test(size=(120, 40)) as pilot:
         while len(app.list.items) < n:
             await asyncio.sleep(0.005)
-        await pilot.pause()  # the frame drawn with the list filled
+        painted = asyncio.Event()  # set once the frame with the list filled is drawn
+        app.call_after_refresh(painted.set)
+        await painted.wait()
         row = app.list.render_line(0).text
         print("READY", time.perf_counter() - T0, len(app.list.items), row[:40], flush=True)
         import multiprocessing

@@ -27,6 +27,7 @@ from .models import (
     EntitiesReport,
     Entity,
     Family,
+    ListEntry,
     Quote,
     SearchHit,
     SearchResult,
@@ -35,7 +36,7 @@ from .models import (
     VersionsReport,
 )
 from .paths import index_dir_for
-from .store import Store
+from .store import STORE_FILE, Store
 
 if TYPE_CHECKING:
     from whoosh import index as windex
@@ -104,7 +105,7 @@ class Corpus:
 
     def update_versions(self, progress=None, cancel=None, procs=None) -> VersionsReport:
         """Compare new articles with all others and record verified version pairs."""
-        path = self.index_dir / indexer.STORE_FILE
+        path = self.index_dir / STORE_FILE
         with indexer.update_lock(self.index_dir):
             store = Store(path)
             try:
@@ -129,14 +130,32 @@ class Corpus:
         self.close()
 
     def _open(self) -> None:
-        if self._store is not None:
+        if self._store is not None and self._ix is not None:
             return
         if not self.has_index:
             raise IndexMissingError(
                 f"{self.root} is not indexed yet: run `variorum index {self.root}`"
             )
         self._ix = indexer.open_index(self.index_dir)
-        self._store = Store(self.index_dir / indexer.STORE_FILE, readonly=True)
+        if self._store is None:
+            self._store = Store(self.index_dir / STORE_FILE, readonly=True)
+
+    def _open_store(self) -> Store:
+        """The store alone, without Whoosh (what listing articles needs)."""
+        if self._store is None:
+            path = self.index_dir / STORE_FILE
+            store = Store(path, readonly=True) if path.exists() else None
+            try:
+                complete = store is not None and store.get_meta("complete") == "1"
+            except Exception:  # an old or damaged store: not an index
+                complete = False
+            if not complete:
+                if store is not None:
+                    store.close()
+                raise IndexMissingError(
+                    f"{self.root} is not indexed yet: run `variorum index {self.root}`")
+            self._store = store
+        return self._store
 
     def _s(self):
         self._open()
@@ -157,6 +176,12 @@ class Corpus:
     def articles(self) -> list[ArticleMeta]:
         with self._lock:
             return self.store.list_articles()
+
+    def article_list(self) -> list[ListEntry]:
+        """(id, path, title) of every article, in list order: what the
+        reader's list needs, read without opening Whoosh."""
+        with self._lock:
+            return self._open_store().list_entries()
 
     def count(self) -> int:
         with self._lock:
@@ -346,7 +371,7 @@ class Corpus:
         ``pool``: a :func:`index.annotate.start_worker` pool for work too
         small for a pool of its own). Each finished chunk is stored at once,
         so a cancelled run resumes."""
-        path = self.index_dir / indexer.STORE_FILE
+        path = self.index_dir / STORE_FILE
         with self._lock:
             self._open()
             first_hashes = [m[1] for i in (first or []) if (m := self._store.meta_by_id(i))]
@@ -375,7 +400,7 @@ class Corpus:
         where the index cannot be written: then nothing is cached)."""
         if self._wstore is None:
             try:
-                self._wstore = Store(self.index_dir / indexer.STORE_FILE)
+                self._wstore = Store(self.index_dir / STORE_FILE)
             except Exception:
                 return None
         return self._wstore

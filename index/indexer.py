@@ -38,10 +38,9 @@ from .errors import CorpusError, IndexBusyError
 from .fastwrite import BulkSegmentWriter
 from .ingest import FileEntry, content_hash, read_file, scan
 from .models import Article, ArticleMeta, Skipped, UpdateReport
-from .store import Store, compress
+from .store import STORE_FILE, Store, compress
 
 WHOOSH_DIR = "whoosh"
-STORE_FILE = "store.sqlite"
 LOCK_FILE = "update.lock"
 PARALLEL_MIN_FILES = 400  # below this, spawning workers costs more than it saves
 WORKER_LIMIT_MB = 512  # Whoosh posting pool per worker: large, so runs rarely spill

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,14 @@ class ArticleMeta:
     author: str | None = None
     url: str | None = None
     line: int | None = None  # 1-based line for articles from a .jsonl file
+
+
+class ListEntry(NamedTuple):
+    """An article as the list shows it (a tuple: 100k of them load in a blink)."""
+
+    id: str
+    path: str
+    title: str
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from .models import ArticleMeta, Skipped
+from .models import ArticleMeta, ListEntry, Skipped
 
 SCHEMA_VERSION = 1
+STORE_FILE = "store.sqlite"  # in the index directory
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -176,6 +177,12 @@ class Store:
             f"SELECT {_META_COLS} FROM articles ORDER BY path, line"
         ).fetchall()
         return [ArticleMeta(*r) for r in rows]
+
+    def list_entries(self) -> list[ListEntry]:
+        """What the article list shows (id, path, title), in list order: three
+        columns into tuples, the fastest way to 100k rows."""
+        cur = self.db.execute("SELECT id, path, title FROM articles ORDER BY path, line")
+        return list(map(ListEntry._make, cur))
 
     def meta_by_id(self, id_: str) -> tuple[ArticleMeta, str] | None:
         row = self.db.execute(

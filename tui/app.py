@@ -24,9 +24,9 @@ from index import Corpus, VariorumError
 from index.models import (
     Annotations,
     Article,
-    ArticleMeta,
     EntitiesReport,
     Entity,
+    ListEntry,
     SearchResult,
     UpdateReport,
 )
@@ -114,7 +114,7 @@ class VariorumApp(App):
             super().__init__()
 
     class ArticlesLoaded(Message):
-        def __init__(self, articles: list[ArticleMeta]) -> None:
+        def __init__(self, articles: list[ListEntry]) -> None:
             self.articles = articles
             super().__init__()
 
@@ -182,7 +182,7 @@ class VariorumApp(App):
                 f"{', '.join(sorted(self.available_themes))})")
         self.set_keymap(self.config.keymap)
         self.state = load_state(corpus.index_dir)
-        self.all_articles: list[ArticleMeta] = []
+        self.all_articles: list[ListEntry] = []
         self.query: str | None = None
         self.result: SearchResult | None = None
         self.hit_index, self.hit_total = -1, 0
@@ -194,6 +194,7 @@ class VariorumApp(App):
         self._pool = None  # the NER process for the article on screen, started on demand
         self._current_id: str | None = None  # the list's current article, for workers
         self._restore: dict | None = None
+        self._by_id_cache: dict | None = None
         self._keep: str | None = None  # article to put the cursor on when the list fills
         self._pool_lock = threading.Lock()
 
@@ -220,10 +221,12 @@ class VariorumApp(App):
             self.notify(strip_controls(problem), title="config", severity="warning",
                         timeout=15)
         self.update_topbar()
-        # Nothing here touches the index: the list loads in a worker (it says
-        # "Indexing…" when there is no index yet), and the update runs in another.
+        # Nothing here touches the index: the list loads in a worker. The update
+        # (scan, versions, entities) starts once the list is painted, so that on a
+        # big corpus it does not compete with the first paint; at once when there
+        # is no index yet.
+        self._update_started = False
         self.reload_articles()
-        self.index_corpus()
 
     @property
     def list(self) -> ArticleList:
@@ -332,22 +335,36 @@ class VariorumApp(App):
         from index import IndexMissingError
 
         try:
-            articles = self.corpus.articles()
-        except IndexMissingError:  # the first run: the index worker is building it
+            articles = self.corpus.article_list()
+        except IndexMissingError:  # the first run: the update builds the index
             self.post_message(self.Placeholder("Indexing… the list fills in when it is done."))
             return
-        except Exception as e:  # shown, not raised: the reader stays usable
+        except Exception as e:  # shown, not raised: the reader stays usable (and re-indexes)
             self.post_message(self.Failed(_say(e)))
+            self.post_message(self.Placeholder(f"The article list could not be read: {_say(e)}"))
             return
         self.post_message(self.ArticlesLoaded(articles))
 
     def on_variorum_app_placeholder(self, msg: Placeholder) -> None:
         if not self.all_articles:
             self.view.show_placeholder(msg.text)
+        self.start_update()
+
+    def start_update(self) -> None:
+        if not self._update_started:
+            self._update_started = True
+            self.index_corpus()
+
+    def _by_id(self) -> dict:
+        if self._by_id_cache is None:
+            self._by_id_cache = {a.id: a for a in self.all_articles}
+        return self._by_id_cache
 
     def on_variorum_app_articles_loaded(self, msg: ArticlesLoaded) -> None:
         self.all_articles = msg.articles
+        self._by_id_cache = None
         self.update_topbar()
+        self.call_after_refresh(self.start_update)  # after the list is on screen
         restore, self._restore = self._restore, None
         if restore:  # where the reader was last time on this corpus
             ids = {a.id for a in msg.articles}
@@ -413,8 +430,8 @@ class VariorumApp(App):
         keep = self._keep or (self.list.current.id if same and self.list.current else None)
         self._keep = None
         self.query, self.result = msg.query, msg.result
-        by_id = {a.id: a for a in self.all_articles}
-        items = [by_id.get(h.id) or ArticleMeta(h.id, h.path, h.title) for h in msg.result.hits]
+        by_id = self._by_id()
+        items = [by_id.get(h.id) or ListEntry(h.id, h.path, h.title) for h in msg.result.hits]
         self.list.set_items(items, keep=keep)
         total = msg.result.total
         self.message = f"{total} result{'s' if total != 1 else ''}"

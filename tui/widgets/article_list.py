@@ -10,7 +10,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from index.models import ArticleMeta
+from index.models import ListEntry
 from index.textclean import strip_controls
 
 from ..commands import bindings
@@ -29,25 +29,25 @@ class ArticleList(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to an article."""
 
-        def __init__(self, article: ArticleMeta | None, index: int, count: int) -> None:
+        def __init__(self, article: ListEntry | None, index: int, count: int) -> None:
             self.article, self.index, self.count = article, index, count
             super().__init__()
 
     class Chosen(Message):
         """Enter was pressed on an article."""
 
-        def __init__(self, article: ArticleMeta) -> None:
+        def __init__(self, article: ListEntry) -> None:
             self.article = article
             super().__init__()
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.items: list[ArticleMeta] = []
+        self.items: list[ListEntry] = []
         self._rows: dict[int, str] = {}  # row -> its text, made when first drawn
         self.badges: dict[str, int] = {}  # article id -> number of other versions
         self.marked: list[str] = []  # article ids marked for a diff, in marking order
 
-    def set_items(self, items: list[ArticleMeta], keep: str | None = None) -> None:
+    def set_items(self, items: list[ListEntry], keep: str | None = None) -> None:
         """Show ``items``; keep the cursor on article ``keep`` if it is there."""
         self.items = items
         self._rows = {}  # rows are cleaned as they are drawn: 100k titles cost nothing here
@@ -82,7 +82,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.refresh()
 
     @property
-    def current(self) -> ArticleMeta | None:
+    def current(self) -> ListEntry | None:
         return self.items[self.cursor] if 0 <= self.cursor < len(self.items) else None
 
     def validate_cursor(self, value: int) -> int:
