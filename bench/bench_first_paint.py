@@ -13,6 +13,10 @@ loaded, the background update check started):
 
 Medians of ``--runs`` runs each.
 
+Also timed (in one app, medians of ``--runs``): opening a 50,000-word
+article, from the key that moves the list cursor onto it to the frame that
+shows it, against opening a 500-word article the same way.
+
     python bench/bench_first_paint.py [--n 100000] [--runs 5]
 """
 
@@ -93,6 +97,75 @@ def ensure_index(n: int, seed: int) -> tuple[Path, Path]:
     return folder, ix
 
 
+_OPEN_CHILD = r"""
+import asyncio, json, os, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+from index import Corpus
+from tui.app import VariorumApp
+
+async def main():
+    runs = int(sys.argv[4])
+    app = VariorumApp(Corpus(sys.argv[2], index_dir=sys.argv[3]))
+    out = {"big": [], "small": []}
+    async with app.run_test(size=(120, 40)) as pilot:
+        while len(app.list.items) < 3:
+            await asyncio.sleep(0.01)
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        for _ in range(runs):  # the list: 0-start.txt, a.txt (50k words), b.txt (500)
+            for target, key in (("big", "j"), ("small", "j"), (None, "g")):
+                if target is None:
+                    await pilot.press(key)
+                    await pilot.pause(0.2)
+                    continue
+                want = app.list.items[app.list.cursor + 1].id
+                t = time.perf_counter()
+                await pilot.press(key)
+                while app.view.article is None or app.view.article.id != want:
+                    await asyncio.sleep(0.001)
+                painted = asyncio.Event()
+                app.call_after_refresh(painted.set)
+                await painted.wait()
+                out[target].append(time.perf_counter() - t)
+                await pilot.pause(0.2)
+    print("RESULT", json.dumps({k: statistics.median(v) for k, v in out.items()}), flush=True)
+    import multiprocessing
+    for child in multiprocessing.active_children():
+        child.kill()
+    os._exit(0)
+
+asyncio.run(main())
+"""
+
+
+def open_big_article(words: int, runs: int, env: dict) -> dict:
+    from bench.bench_versions import synth_articles
+    from index import Corpus
+
+    base = Path(tempfile.mkdtemp(prefix="variorum-open-"))
+    folder = base / "corpus"
+    folder.mkdir()
+    sents = " ".join(synth_articles(200, 3)).split()
+    (folder / "0-start.txt").write_text("Start\nA short first article.\n", encoding="utf-8")
+    big = "\n".join(" ".join(sents[i:i + 60]) for i in range(0, min(words, len(sents)), 60))
+    (folder / "a.txt").write_text("A very long article\n" + big, encoding="utf-8")
+    (folder / "b.txt").write_text("A news-size article\n" + " ".join(sents[:500]),
+                                  encoding="utf-8")
+    c = Corpus(folder, index_dir=base / "ix")
+    c.update()
+    c.close()
+    out = subprocess.run([sys.executable, "-c", _OPEN_CHILD, str(PROJECT), str(folder),
+                          str(base / "ix"), str(runs)], capture_output=True, text=True,
+                         env=env, timeout=600)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT")), None)
+    if line is None:
+        raise RuntimeError(out.stderr[-2000:])
+    r = json.loads(line.split(" ", 1)[1])
+    return {"words": len(big.split()), "open_50k_words_ms": round(r["big"] * 1000, 1),
+            "open_500_words_ms": round(r["small"] * 1000, 1)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=100_000)
@@ -107,8 +180,9 @@ def main() -> None:
         floor.append(timed([sys.executable, "-c", "import textual; print('READY')"], env))
         app.append(timed([sys.executable, "-c", _CHILD, str(PROJECT), str(folder), str(ix),
                           str(args.n)], env))
+    opening = open_big_article(50_000, args.runs, env)
     result = {
-        "articles": args.n, "runs": args.runs,
+        "articles": args.n, "runs": args.runs, "open_article": opening,
         "floor_import_textual_s": round(statistics.median(floor), 3),
         "variorum_first_paint_s": round(statistics.median(app), 3),
         "difference_s": round(statistics.median(app) - statistics.median(floor), 3),
