@@ -41,11 +41,13 @@ T0 = time.perf_counter()
 import asyncio, os, sys
 sys.path.insert(0, sys.argv[1])
 from index import Corpus
+corpus = Corpus(sys.argv[2], index_dir=sys.argv[3])
+corpus.prefetch_list()  # as `variorum PATH` does, before importing the app
 from tui.app import VariorumApp
 
 async def main():
     n = int(sys.argv[4])
-    app = VariorumApp(Corpus(sys.argv[2], index_dir=sys.argv[3]))
+    app = VariorumApp(corpus)
     async with app.run_test(size=(120, 40)) as pilot:
         while len(app.list.items) < n:
             await asyncio.sleep(0.005)

@@ -61,6 +61,7 @@ class Corpus:
         self.root = Path(root).expanduser().resolve()
         self.ner = ner
         self._wstore: Store | None = None
+        self._prefetch = None  # a Future of the article list, from prefetch_list()
         self.index_dir = Path(index_dir).expanduser() if index_dir else index_dir_for(self.root)
         self._lock = threading.RLock()
         self._ix: windex.Index | None = None
@@ -180,8 +181,28 @@ class Corpus:
     def article_list(self) -> list[ListEntry]:
         """(id, path, title) of every article, in list order: what the
         reader's list needs, read without opening Whoosh."""
+        pending, self._prefetch = self._prefetch, None
+        if pending is not None:  # read ahead by prefetch_list(): take it once
+            return pending.result()
         with self._lock:
             return self._open_store().list_entries()
+
+    def prefetch_list(self) -> None:
+        """Start reading the article list in a thread now (the reader calls it
+        before it imports Textual; SQLite reads while Python imports)."""
+        from concurrent.futures import Future
+
+        fut: Future = Future()
+
+        def run() -> None:
+            try:
+                with self._lock:
+                    fut.set_result(self._open_store().list_entries())
+            except BaseException as e:  # handed to whoever takes the result
+                fut.set_exception(e)
+
+        self._prefetch = fut
+        threading.Thread(target=run, name="variorum-prefetch", daemon=True).start()
 
     def count(self) -> int:
         with self._lock:

@@ -441,3 +441,19 @@ def test_vocabulary_counts_every_word_and_forgets_removed_ones(tmp_path):
     v = vocab()
     assert "okapi" not in v and "leaders" not in v
     assert v["sign"] == 1 and v["signing"] == 1
+
+
+def test_prefetched_article_list_is_the_list(sample_dir, tmp_path):
+    from index import Corpus, IndexMissingError
+
+    c = Corpus(sample_dir, index_dir=tmp_path / "ix")
+    c.prefetch_list()
+    with pytest.raises(IndexMissingError):  # not indexed yet: the error comes through
+        c.article_list()
+    c.update(procs=1)
+    direct = c.article_list()
+    c.prefetch_list()
+    assert c.article_list() == direct and [e.path for e in direct] == sorted(
+        p.name for p in sample_dir.iterdir())
+    assert c.article_list() == direct  # taken once; then read again
+    c.close()

@@ -172,9 +172,11 @@ def open_cmd(path: str | None, index_dir: str | None, config_file: str | None) -
         raise Failure(f"corpus folder not found: {root}")
     if not sys.stdout.isatty() and not os.environ.get("VARIORUM_FORCE_TUI"):
         raise Failure("the reader needs a terminal; for scripts use `variorum search` or `show`")
+    corpus = Corpus(root, index_dir, ner=cfg.ner)
+    corpus.prefetch_list()  # the list is read while Textual is imported
     from tui.app import VariorumApp
 
-    app = VariorumApp(Corpus(root, index_dir, ner=cfg.ner), config=cfg)
+    app = VariorumApp(corpus, config=cfg)
     app.run()
     if app.return_code:
         sys.exit(app.return_code)
