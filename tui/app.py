@@ -492,7 +492,9 @@ class VariorumApp(App):
         self.view.show_article(msg.loaded.article, msg.loaded.spans)
         self._mention_index.clear()
         self.sidebar.show_message("Extracting entities and quotes…")
-        self.annotations_worker(msg.loaded.article)
+        # after the text is on screen: decoding a long article's entities in a
+        # worker would otherwise hold the GIL while the first frame is drawn
+        self.call_after_refresh(self.annotations_worker, msg.loaded.article)
 
     # ----------------------------------------------------- entities, quotes
     @property
