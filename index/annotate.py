@@ -128,15 +128,18 @@ def start_worker(kind: str | None):
                                initializer=_init_worker, initargs=(kind,))
 
 
+_worker_stores: dict = {}  # store path -> a read-only Store, one per worker process
+
+
 def _chunk(store_path: str, hashes: list[str]) -> list[tuple[str, bytes, list]]:
-    """Annotate the texts of ``hashes`` (in a worker process)."""
+    """Annotate the texts of ``hashes`` (in a worker process; its read-only
+    connection to the store is opened once, not once per chunk)."""
     from .store import Store
 
-    store = Store(Path(store_path), readonly=True)
-    try:
-        return _annotate_hashes(store, hashes, _worker_extractor or load_extractor())
-    finally:
-        store.close()
+    store = _worker_stores.get(store_path)
+    if store is None:
+        store = _worker_stores[store_path] = Store(Path(store_path), readonly=True)
+    return _annotate_hashes(store, hashes, _worker_extractor or load_extractor())
 
 
 def _annotate_hashes(store, hashes: list[str], ex: Extractor) -> list[tuple[str, bytes, list]]:

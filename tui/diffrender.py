@@ -82,6 +82,15 @@ def _marked(t: Text, s: str, open_: str, close: str, style: str) -> None:
     t.append(s[len(core):])
 
 
+def arrow(t: Text, frm: str | None, to: str | None) -> Text:
+    """Append ``frm → to`` to ``t`` (deleted and inserted styles; a side that
+    is missing reads "(none)")."""
+    t.append(strip_controls(frm) if frm else "(none)", DELETE if frm else "dim")
+    t.append(" → ")
+    t.append(strip_controls(to) if to else "(none)", INSERT if to else "dim")
+    return t
+
+
 def report_lines(r: DiffResult, limit: int = 20) -> list[Text]:
     """The spin report as lines of text."""
     st = r.stats
@@ -93,21 +102,13 @@ def report_lines(r: DiffResult, limit: int = 20) -> list[Text]:
     if r.substitutions:
         out.append(Text(f"Substitutions ({len(r.substitutions)})", style="bold"))
         for s in r.substitutions[:limit]:
-            line = Text(f"  {s.count:>3}× ")
-            line.append(strip_controls(s.frm), DELETE)
-            line.append(" → ")
-            line.append(strip_controls(s.to), INSERT)
-            out.append(line)
+            out.append(arrow(Text(f"  {s.count:>3}× "), s.frm, s.to))
         if len(r.substitutions) > limit:
             out.append(Text(f"  … {len(r.substitutions) - limit} more", style="dim"))
     if r.entity_changes:
         out.append(Text("Entities", style="bold"))
         for e in r.entity_changes:
-            line = Text(f"  {e.label:<7} ")
-            line.append(strip_controls(e.frm), DELETE)
-            line.append(" → ")
-            line.append(strip_controls(e.to), INSERT)
-            out.append(line)
+            out.append(arrow(Text(f"  {e.label:<7} "), e.frm, e.to))
     if r.quote_changes:
         out.append(Text("Quotes", style="bold"))
         for q in r.quote_changes:
@@ -115,11 +116,7 @@ def report_lines(r: DiffResult, limit: int = 20) -> list[Text]:
     if r.number_changes:
         out.append(Text("Numbers and dates", style="bold"))
         for n in r.number_changes:
-            line = Text("  ")
-            line.append(n.frm or "(none)", DELETE if n.frm else "dim")
-            line.append(" → ")
-            line.append(n.to or "(none)", INSERT if n.to else "dim")
-            out.append(line)
+            out.append(arrow(Text("  "), n.frm, n.to))
     return out
 
 

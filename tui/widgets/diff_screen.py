@@ -303,18 +303,12 @@ class DiffScreen(Screen):
             head(f"Substitutions ({len(r.substitutions)})")
             for k, s in enumerate(r.substitutions):
                 t = Text(f"{s.count:>3}× ", no_wrap=True, overflow="ellipsis")
-                t.append(strip_controls(s.frm), dr.DELETE)
-                t.append(" → ")
-                t.append(strip_controls(s.to), dr.INSERT)
-                opts.append(Option(t, id=f"s{k}"))
+                opts.append(Option(dr.arrow(t, s.frm, s.to), id=f"s{k}"))
         if r.entity_changes:
             head("Entities")
             for k, e in enumerate(r.entity_changes):
                 t = Text(f"{e.label} ", style="dim", no_wrap=True, overflow="ellipsis")
-                t.append(strip_controls(e.frm), dr.DELETE)
-                t.append(" → ")
-                t.append(strip_controls(e.to), dr.INSERT)
-                opts.append(Option(t, id=f"e{k}"))
+                opts.append(Option(dr.arrow(t, e.frm, e.to), id=f"e{k}"))
         if r.quote_changes:
             head("Quotes")
             for k, q in enumerate(r.quote_changes):
@@ -322,11 +316,7 @@ class DiffScreen(Screen):
         if r.number_changes:
             head("Numbers and dates")
             for k, n in enumerate(r.number_changes):
-                t = Text("  ")
-                t.append(n.frm or "(none)", dr.DELETE if n.frm else "dim")
-                t.append(" → ")
-                t.append(n.to or "(none)", dr.INSERT if n.to else "dim")
-                opts.append(Option(t, id=f"n{k}"))
+                opts.append(Option(dr.arrow(Text("  "), n.frm, n.to), id=f"n{k}"))
         panel.clear_options()
         panel.add_options(opts)
 
