@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from index import Corpus
-from tui.app import VariorumApp
+from tui.app import SEARCH_DEBOUNCE, VariorumApp
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_corpus"
@@ -533,11 +533,16 @@ async def test_state_is_remembered_per_corpus(tmp_path, monkeypatch):
         where = app.list.current.id
         await pilot.press("q")
     again = VariorumApp(Corpus(SAMPLE, index_dir=ix))
+    searched = []
+    real = again.run_search
+    again.run_search = lambda v: (searched.append(v), real(v))
     async with again.run_test(size=(120, 40)) as pilot:
         await settle(again, pilot)
         assert again.query_one("#search").value == "korea" and again.query == "korea"
         assert again.list.current.id == where
         assert len(again.list.marked) == 1
+        await pilot.pause(SEARCH_DEBOUNCE * 3)
+        assert searched == ["korea"]  # restored once, not searched again on a timer
 
 
 async def test_sidebar_width_keys_and_copy(corpus):

@@ -371,7 +371,8 @@ class VariorumApp(App):
             self.list.marked = [i for i in restore.get("marks", []) if i in ids][:2]
             self._keep = restore.get("article") if restore.get("article") in ids else None
             if restore.get("query"):
-                self.query_one("#search", Input).value = restore["query"]
+                with self.prevent(Input.Changed):  # searched just below, not again on a timer
+                    self.query_one("#search", Input).value = restore["query"]
                 self.run_search(restore["query"])
                 return
         if self.query:
@@ -392,7 +393,13 @@ class VariorumApp(App):
         if self._debounce is not None:
             self._debounce.stop()
         value = event.value
-        self._debounce = self.set_timer(SEARCH_DEBOUNCE, lambda: self.run_search(value))
+        self._debounce = self.set_timer(SEARCH_DEBOUNCE, lambda: self._debounced(value))
+
+    def _debounced(self, value: str) -> None:
+        # the timer may fire while the app is closing (its widgets already gone)
+        if self._exit or self._closing:
+            return
+        self.run_search(value)
 
     @on(Input.Submitted, "#search")
     def search_submitted(self, event: Input.Submitted) -> None:
