@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -178,9 +178,10 @@ class Corpus:
         with self._lock:
             return self.store.list_articles()
 
-    def article_list(self) -> list[ListEntry]:
+    def article_list(self) -> Sequence[ListEntry]:
         """(id, path, title) of every article, in list order: what the
-        reader's list needs, read without opening Whoosh."""
+        reader's list needs, read without opening Whoosh (a ``Listing``:
+        entries are made as they are read)."""
         pending, self._prefetch = self._prefetch, None
         if pending is not None:  # read ahead by prefetch_list(): take it once
             return pending.result()

@@ -377,6 +377,7 @@ def _update(root, index_dir, store, progress, cancel, procs, t0) -> UpdateReport
     report.files_unchanged = len(entries) - len(to_read)
 
     if not to_read and not deleted:
+        store.ensure_listing()
         report.articles_total = store.count()
         report.skipped = scan_skips + store.skipped()
         report.seconds = time.perf_counter() - t0

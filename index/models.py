@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import repeat
 from typing import NamedTuple
 
 
@@ -26,6 +28,70 @@ class ListEntry(NamedTuple):
     id: str
     path: str
     title: str
+
+
+US, RS = "\x1f", "\x1e"  # the field and record separators of a Listing's text
+
+
+class Listing(Sequence):
+    """The article list as one text (fields split by US, records by RS),
+    made into ``ListEntry`` tuples only as they are read.
+
+    100k articles load as one string split once, in C; the list pane reads the
+    few rows it draws. ``index_of`` finds an id without making an entry.
+    """
+
+    __slots__ = ("_recs", "_text")
+
+    def __init__(self, text: str):
+        self._text = text
+        self._recs = text.split(RS) if text else []
+
+    @classmethod
+    def of(cls, entries: Sequence[ListEntry]) -> Listing | list[ListEntry]:
+        """A Listing of ``entries``, or the entries themselves when a field
+        holds a separator (a file name may hold any byte but / and NUL)."""
+        if any(US in f or RS in f for e in entries for f in e):
+            return list(entries)
+        return cls(RS.join(map(US.join, entries)))
+
+    def __len__(self) -> int:
+        return len(self._recs)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [ListEntry._make(r.split(US)) for r in self._recs[i]]
+        return ListEntry._make(self._recs[i].split(US))
+
+    def __iter__(self) -> Iterator[ListEntry]:
+        return map(ListEntry._make, map(str.split, self._recs, repeat(US)))
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Listing):
+            return self._text == other._text
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Listing of {len(self)} articles>"
+
+    def index_of(self, article_id: str) -> int | None:
+        """The position of article ``article_id``, or None (a search of the
+        text, then a count of the records before it: no entries are made)."""
+        text, key, start = self._text, article_id + US, 0
+        while (pos := text.find(key, start)) >= 0:
+            if pos == 0 or text[pos - 1] == RS:  # an id field, not the end of a path
+                return text.count(RS, 0, pos)
+            start = pos + 1
+        return None
+
+
+def index_of(entries: Sequence[ListEntry], article_id: str) -> int | None:
+    """The position of ``article_id`` in a Listing or a list of entries."""
+    if isinstance(entries, Listing):
+        return entries.index_of(article_id)
+    return next((i for i, e in enumerate(entries) if e.id == article_id), None)
 
 
 @dataclass(frozen=True)

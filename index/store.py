@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from .models import ArticleMeta, ListEntry, Skipped
+from .models import RS, US, ArticleMeta, ListEntry, Listing, Skipped
 
 SCHEMA_VERSION = 1
 STORE_FILE = "store.sqlite"  # in the index directory
@@ -46,9 +46,17 @@ CREATE TABLE IF NOT EXISTS entity_tokens (
     hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS entity_tokens_token ON entity_tokens(token, extractor);
 CREATE INDEX IF NOT EXISTS entity_tokens_hash ON entity_tokens(hash);
+CREATE TABLE IF NOT EXISTS listing (
+    one INTEGER PRIMARY KEY CHECK (one = 0), stamp TEXT NOT NULL, n INTEGER NOT NULL,
+    z BLOB NOT NULL);
 """
 
 _META_COLS = "id, path, title, source, date, author, url, line"
+_LIST_SQL = "SELECT id, path, title FROM articles ORDER BY path, line"
+# The listing blob: the article list as the UTF-8 text of a Listing, written
+# with every change to the articles. Read in one step, it loads 100k entries
+# in a fraction of the time of 100k rows (and, read while the app imports, it
+# does not hand the GIL back and forth once a row).
 
 
 def compress(text: str) -> bytes:
@@ -154,6 +162,8 @@ class Store:
                     vocab_delta.items(),
                 )
                 db.execute("DELETE FROM vocab WHERE df <= 0")
+            if removed_ids or articles or not self._has_listing():
+                self._write_listing()
             if removed_ids:  # bodies (and their annotations) no article points at any more
                 for table in ("bodies", "annotations", "entity_tokens"):
                     db.execute(
@@ -178,11 +188,43 @@ class Store:
         ).fetchall()
         return [ArticleMeta(*r) for r in rows]
 
-    def list_entries(self) -> list[ListEntry]:
-        """What the article list shows (id, path, title), in list order: three
-        columns into tuples, the fastest way to 100k rows."""
-        cur = self.db.execute("SELECT id, path, title FROM articles ORDER BY path, line")
-        return list(map(ListEntry._make, cur))
+    def list_entries(self) -> Listing | list[ListEntry]:
+        """What the article list shows (id, path, title), in list order: from
+        the listing blob when it is current, else from the articles table."""
+        try:
+            row = self.db.execute("SELECT stamp, n, z FROM listing").fetchone()
+        except sqlite3.OperationalError:  # an index made before the listing existed
+            row = None
+        if row is not None and row[0] == self._stamp():
+            listing = Listing(row[2].decode("utf-8"))
+            if len(listing) == row[1]:
+                return listing
+        return Listing.of(list(map(ListEntry._make, self.db.execute(_LIST_SQL))))
+
+    def _stamp(self) -> str:
+        """Changes whenever the articles table does (a row replaced gets a new
+        rowid), so a listing written by anything but _write_listing is not used."""
+        n, top = self.db.execute("SELECT COUNT(*), MAX(rowid) FROM articles").fetchone()
+        return f"{n}:{top}"
+
+    def _has_listing(self) -> bool:
+        return self.db.execute("SELECT 1 FROM listing").fetchone() is not None
+
+    def ensure_listing(self) -> None:
+        """Write the listing blob if there is none (an index from before it)."""
+        if not self._has_listing():
+            with self.db:
+                self._write_listing()
+
+    def _write_listing(self) -> None:
+        """Rewrite the listing blob (inside the caller's transaction). Not
+        written when a field holds a separator: the table is read instead."""
+        rows = self.db.execute(_LIST_SQL).fetchall()
+        self.db.execute("DELETE FROM listing")
+        if any(US in f or RS in f for r in rows for f in r):
+            return
+        z = RS.join(map(US.join, rows)).encode("utf-8")
+        self.db.execute("INSERT INTO listing VALUES (0, ?, ?, ?)", (self._stamp(), len(rows), z))
 
     def meta_by_id(self, id_: str) -> tuple[ArticleMeta, str] | None:
         row = self.db.execute(

@@ -457,3 +457,67 @@ def test_prefetched_article_list_is_the_list(sample_dir, tmp_path):
         p.name for p in sample_dir.iterdir())
     assert c.article_list() == direct  # taken once; then read again
     c.close()
+
+
+# ------------------------------------------------------------ the listing
+
+
+def _table_list(c: Corpus) -> list:
+    return [tuple(r) for r in c.store.db.execute(store._LIST_SQL)]
+
+
+def test_listing_blob_follows_every_change_to_the_articles(stories, write_files):
+    from index.models import Listing
+
+    root, c = stories
+    listing = c.article_list()
+    assert isinstance(listing, Listing)  # read from the blob written with the index
+    assert [tuple(e) for e in listing] == _table_list(c)
+    write_files({"d.txt": "Delta Story\n\nThe numbat dug by the harbour.\n"})
+    (root / "a.txt").unlink()
+    (root / "b.txt").write_text("Beta Retitled\n\nThe quokka left.\n", encoding="utf-8")
+    c.update()
+    listing = c.article_list()
+    assert isinstance(listing, Listing)
+    assert [(e.path, e.title) for e in listing] == [
+        ("b.txt", "Beta Retitled"), ("c.md", "Gamma Story"), ("d.txt", "Delta Story")]
+    assert [tuple(e) for e in listing] == _table_list(c)
+
+
+def test_a_listing_not_written_with_the_articles_is_not_used(stories):
+    import sqlite3
+
+    from index.models import Listing
+
+    _root, c = stories
+    db = sqlite3.connect(c.index_dir / store.STORE_FILE)
+    with db:  # as an older variorum (no listing) would change the table
+        db.execute("UPDATE articles SET title='Changed Behind Its Back' WHERE path='a.txt'")
+        db.execute("INSERT OR REPLACE INTO articles SELECT * FROM articles WHERE path='a.txt'")
+    assert "Changed Behind Its Back" in [e.title for e in c.article_list()]
+    with db:
+        db.execute("DROP TABLE listing")  # an index from before the listing
+    db.close()
+    assert [tuple(e) for e in c.article_list()] == _table_list(c)
+    c.update()  # nothing changed: the update writes the listing all the same
+    assert isinstance(c.article_list(), Listing)
+    assert [tuple(e) for e in c.article_list()] == _table_list(c)
+
+
+def test_listing_entries_and_lookups():
+    from index.models import ListEntry, Listing, index_of
+
+    ids = ["aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"]
+    entries = [ListEntry(ids[0], "x/one.txt", "One"),
+               ListEntry(ids[1], f"x/{ids[2]}", "A path that ends like an id"),
+               ListEntry(ids[2], "x/three.txt", "Three, “quoted”")]
+    listing = Listing.of(entries)
+    assert isinstance(listing, Listing) and len(listing) == 3
+    assert listing == entries and list(listing) == entries and listing[-1] == entries[2]
+    assert listing[1:] == entries[1:]
+    assert [index_of(listing, i) for i in ids] == [0, 1, 2]  # not fooled by the path
+    assert index_of(listing, "dddddddddddd") is None and index_of(listing, "aaaa") is None
+    assert len(Listing("")) == 0 and index_of(Listing(""), ids[0]) is None
+    odd = [*entries, ListEntry("dddddddddddd", "x/a\x1fb.txt", "A file name with a US")]
+    kept = Listing.of(odd)
+    assert kept == odd and index_of(kept, "dddddddddddd") == 3

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from index.models import (
     ListEntry,
     SearchResult,
     UpdateReport,
+    index_of,
 )
 from index.textclean import strip_controls
 
@@ -114,7 +116,7 @@ class VariorumApp(App):
             super().__init__()
 
     class ArticlesLoaded(Message):
-        def __init__(self, articles: list[ListEntry]) -> None:
+        def __init__(self, articles: Sequence[ListEntry]) -> None:
             self.articles = articles
             super().__init__()
 
@@ -182,7 +184,7 @@ class VariorumApp(App):
                 f"{', '.join(sorted(self.available_themes))})")
         self.set_keymap(self.config.keymap)
         self.state = load_state(corpus.index_dir)
-        self.all_articles: list[ListEntry] = []
+        self.all_articles: Sequence[ListEntry] = []
         self.query: str | None = None
         self.result: SearchResult | None = None
         self.hit_index, self.hit_total = -1, 0
@@ -194,7 +196,6 @@ class VariorumApp(App):
         self._pool = None  # the NER process for the article on screen, started on demand
         self._current_id: str | None = None  # the list's current article, for workers
         self._restore: dict | None = None
-        self._by_id_cache: dict | None = None
         self._keep: str | None = None  # article to put the cursor on when the list fills
         self._pool_lock = threading.Lock()
 
@@ -355,21 +356,17 @@ class VariorumApp(App):
             self._update_started = True
             self.index_corpus()
 
-    def _by_id(self) -> dict:
-        if self._by_id_cache is None:
-            self._by_id_cache = {a.id: a for a in self.all_articles}
-        return self._by_id_cache
-
     def on_variorum_app_articles_loaded(self, msg: ArticlesLoaded) -> None:
         self.all_articles = msg.articles
-        self._by_id_cache = None
         self.update_topbar()
         self.call_after_refresh(self.start_update)  # after the list is on screen
         restore, self._restore = self._restore, None
         if restore:  # where the reader was last time on this corpus
-            ids = {a.id for a in msg.articles}
-            self.list.marked = [i for i in restore.get("marks", []) if i in ids][:2]
-            self._keep = restore.get("article") if restore.get("article") in ids else None
+            def known(i) -> bool:
+                return isinstance(i, str) and index_of(msg.articles, i) is not None
+
+            self.list.marked = [i for i in restore.get("marks", []) if known(i)][:2]
+            self._keep = restore.get("article") if known(restore.get("article")) else None
             if restore.get("query"):
                 with self.prevent(Input.Changed):  # searched just below, not again on a timer
                     self.query_one("#search", Input).value = restore["query"]
@@ -437,8 +434,7 @@ class VariorumApp(App):
         keep = self._keep or (self.list.current.id if same and self.list.current else None)
         self._keep = None
         self.query, self.result = msg.query, msg.result
-        by_id = self._by_id()
-        items = [by_id.get(h.id) or ListEntry(h.id, h.path, h.title) for h in msg.result.hits]
+        items = [ListEntry(h.id, h.path, h.title) for h in msg.result.hits]
         self.list.set_items(items, keep=keep)
         total = msg.result.total
         self.message = f"{total} result{'s' if total != 1 else ''}"
@@ -813,13 +809,12 @@ class VariorumApp(App):
             if current is not None:
                 self.diff_worker(current.id, article_id[5:])
             return
-        if not any(a.id == article_id for a in self.list.items):
+        if index_of(self.list.items, article_id) is None:
             self.query_one("#search", Input).value = ""
             self.clear_search()
-        for k, a in enumerate(self.list.items):
-            if a.id == article_id:
-                self.list.cursor = k
-                break
+        k = index_of(self.list.items, article_id)
+        if k is not None:
+            self.list.cursor = k
         self.list.focus()
 
     def action_next_hit(self) -> None:

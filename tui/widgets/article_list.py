@@ -3,6 +3,8 @@ so 100k articles cost no more than 10."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.segment import Segment
 from textual.geometry import Size
 from textual.message import Message
@@ -10,7 +12,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from index.models import ListEntry
+from index.models import ListEntry, index_of
 from index.textclean import strip_controls
 
 from ..commands import bindings
@@ -42,23 +44,18 @@ class ArticleList(ScrollView, can_focus=True):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.items: list[ListEntry] = []
+        self.items: Sequence[ListEntry] = []
         self._rows: dict[int, str] = {}  # row -> its text, made when first drawn
         self.badges: dict[str, int] = {}  # article id -> number of other versions
         self.marked: list[str] = []  # article ids marked for a diff, in marking order
 
-    def set_items(self, items: list[ListEntry], keep: str | None = None) -> None:
+    def set_items(self, items: Sequence[ListEntry], keep: str | None = None) -> None:
         """Show ``items``; keep the cursor on article ``keep`` if it is there."""
         self.items = items
         self._rows = {}  # rows are cleaned as they are drawn: 100k titles cost nothing here
         self.virtual_size = Size(self.size.width, len(items))
-        index = 0
-        if keep is not None:
-            for i, a in enumerate(items):
-                if a.id == keep:
-                    index = i
-                    break
-        self.cursor = index
+        found = index_of(items, keep) if keep is not None else None
+        self.cursor = found or 0
         self.refresh()
 
     def toggle_mark(self) -> list[str]:
