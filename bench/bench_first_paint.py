@@ -13,11 +13,16 @@ loaded, the background update check started):
 
 Medians of ``--runs`` runs each.
 
-Also timed (in one app, medians of ``--runs``): opening a 50,000-word
-article, from the key that moves the list cursor onto it to the frame that
-shows it, against opening a 500-word article the same way.
+Also timed (in one app, medians of ``--runs`` after a warm-up round):
+opening a 50,000-word article against opening a 500-word one the same way,
+from the key that moves the list cursor onto it
 
-    python bench/bench_first_paint.py [--n 100000] [--runs 5]
+- to the frame that shows its text;
+- to the sidebar holding all its entities and quotes (cached by then);
+- and the longest stall of the event loop meanwhile (how long a key pressed
+  during the opening would wait).
+
+    python bench/bench_first_paint.py [--n 100000] [--runs 5] [--open-only]
 """
 
 from __future__ import annotations
@@ -85,6 +90,7 @@ def ensure_index(n: int, seed: int) -> tuple[Path, Path]:
     folder, ix = base / "corpus", base / "index"
     c = Corpus(folder, index_dir=ix)
     if folder.is_dir() and c.has_index and c.count() == n:
+        c.update(versions=False)  # nothing to do, but an older index gets its listing blob
         c.close()
         return folder, ix
     print(f"building a {n}-article corpus and index under {base} (once)…", file=sys.stderr)
@@ -105,32 +111,59 @@ sys.path.insert(0, sys.argv[1])
 from index import Corpus
 from tui.app import VariorumApp
 
+async def ticker(lags, stop):
+    # the event loop's stalls: how long a key pressed meanwhile would wait
+    last = time.perf_counter()
+    while not stop.is_set():
+        await asyncio.sleep(0.001)
+        now = time.perf_counter()
+        lags.append(now - last - 0.001)
+        last = now
+
 async def main():
     runs = int(sys.argv[4])
     app = VariorumApp(Corpus(sys.argv[2], index_dir=sys.argv[3]))
-    out = {"big": [], "small": []}
+    out = {f"{t}_{m}": [] for t in ("big", "small") for m in ("text", "sidebar", "lag")}
     async with app.run_test(size=(120, 40)) as pilot:
         while len(app.list.items) < 3:
             await asyncio.sleep(0.01)
         for _ in range(3):
             await app.workers.wait_for_complete()
             await pilot.pause()
-        for _ in range(runs):  # the list: 0-start.txt, a.txt (50k words), b.txt (500)
+        for k in range(runs + 1):  # the list: 0-start.txt, a.txt (50k words), b.txt (500)
             for target, key in (("big", "j"), ("small", "j"), (None, "g")):
                 if target is None:
                     await pilot.press(key)
-                    await pilot.pause(0.2)
+                    await pilot.pause(0.3)
                     continue
                 want = app.list.items[app.list.cursor + 1].id
+                lags, stop = [], asyncio.Event()
+                tick = asyncio.create_task(ticker(lags, stop))
+                await asyncio.sleep(0.01)
                 t = time.perf_counter()
-                await pilot.press(key)
+                press = asyncio.create_task(pilot.press(key))
                 while app.view.article is None or app.view.article.id != want:
                     await asyncio.sleep(0.001)
                 painted = asyncio.Event()
                 app.call_after_refresh(painted.set)
                 await painted.wait()
-                out[target].append(time.perf_counter() - t)
-                await pilot.pause(0.2)
+                text = time.perf_counter() - t
+                while (app.sidebar.annotations is None
+                       or app.sidebar.annotations.article_id != want):
+                    await asyncio.sleep(0.001)
+                painted = asyncio.Event()
+                app.call_after_refresh(painted.set)
+                await painted.wait()
+                sidebar = time.perf_counter() - t
+                await press
+                stop.set()
+                await tick
+                if k == 0:
+                    continue  # a warm-up round: the entities of each are cached by now
+                out[f"{target}_text"].append(text)
+                out[f"{target}_sidebar"].append(sidebar)
+                out[f"{target}_lag"].append(max(lags))
+                await pilot.pause(0.3)
     print("RESULT", json.dumps({k: statistics.median(v) for k, v in out.items()}), flush=True)
     import multiprocessing
     for child in multiprocessing.active_children():
@@ -164,8 +197,11 @@ def open_big_article(words: int, runs: int, env: dict) -> dict:
     if line is None:
         raise RuntimeError(out.stderr[-2000:])
     r = json.loads(line.split(" ", 1)[1])
-    return {"words": len(big.split()), "open_50k_words_ms": round(r["big"] * 1000, 1),
-            "open_500_words_ms": round(r["small"] * 1000, 1)}
+    ms = {k: round(v * 1000, 1) for k, v in r.items()}
+    return {"words": len(big.split()),
+            "text_50k_words_ms": ms["big_text"], "text_500_words_ms": ms["small_text"],
+            "sidebar_50k_words_ms": ms["big_sidebar"], "sidebar_500_words_ms": ms["small_sidebar"],
+            "max_stall_50k_words_ms": ms["big_lag"], "max_stall_500_words_ms": ms["small_lag"]}
 
 
 def main() -> None:
@@ -174,9 +210,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--open-only", action="store_true", help="only the opening of an article")
     args = ap.parse_args()
-    folder, ix = ensure_index(args.n, args.seed)
     env = dict(os.environ, VARIORUM_DATA_DIR=tempfile.mkdtemp(prefix="variorum-fp-"))
+    if args.open_only:
+        print(json.dumps(open_big_article(50_000, args.runs, env), indent=1))
+        return
+    folder, ix = ensure_index(args.n, args.seed)
     floor, app = [], []
     for _ in range(args.runs):  # interleaved, so drift hits both alike
         floor.append(timed([sys.executable, "-c", "import textual; print('READY')"], env))

@@ -253,9 +253,7 @@ async def test_sidebar_lists_entities_and_quotes_and_highlights_mentions(corpus)
         sidebar.options.focus()
         await pilot.pause()
         liu = next(e for e in ann.entities if e.name == "Liu Dongshu")
-        k = next(i for i in range(sidebar.options.option_count)
-                 if sidebar.item(sidebar.options.get_option_at_index(i).id) == liu)
-        sidebar.options.highlighted = k
+        sidebar.options.cursor = sidebar.options.items.index(liu)
         await pilot.pause()
         assert view.selected_spans == list(liu.mentions)
         assert "s: search the corpus for person:\"Liu Dongshu\"" in str(
@@ -281,9 +279,7 @@ async def test_choosing_a_quote_scrolls_to_it(corpus):
         sidebar, view = app.sidebar, app.view
         last = sidebar.annotations.quotes[-1]
         sidebar.options.focus()
-        k = next(i for i in range(sidebar.options.option_count)
-                 if sidebar.item(sidebar.options.get_option_at_index(i).id) == last)
-        sidebar.options.highlighted = k
+        sidebar.options.cursor = sidebar.options.items.index(last)
         await pilot.press("enter")
         await pilot.pause()
         assert view.selected_spans == [(last.start, last.end)]
@@ -609,3 +605,39 @@ def test_reader_snapshot_80x24(snap_compare, tmp_path, monkeypatch):
         await search(app, pilot, "korea")
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_sidebar_with_thousands_of_entities_moves_and_draws(corpus):
+    from index.models import Annotations, Entity, Quote
+
+    ents = tuple(Entity(f"Person Number {k} " + "x" * (k % 40), "PERSON", ((k, k + 1),))
+                 for k in range(3000))
+    quotes = tuple(Quote(f"Quote {k} says something long enough to be cut short", None,
+                         k, k + 10) for k in range(300))
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(app, pilot)
+        app.sidebar.show(Annotations("x", "test", ents, quotes))
+        lst = app.sidebar.options
+        lst.focus()
+        await pilot.pause()
+        assert lst.virtual_size.height == 1 + 3000 + 1 + 2 * 300  # headings, 2 rows a quote
+        assert not lst.show_horizontal_scrollbar
+        assert lst.current == ents[0]
+        rows = [lst.render_line(y).text for y in range(lst.size.height)]
+        assert rows[0].startswith("People") and "Person Number 0" in rows[1]
+        assert all(len(r) == lst.scrollable_content_region.width for r in rows)
+        assert any(r.rstrip().endswith("…") for r in rows)  # a name too long for the column
+        await pilot.press("G")
+        assert lst.current == quotes[-1]
+        rows = [lst.render_line(y).text for y in range(lst.size.height)]
+        assert "Quote 299" in rows[-1] and "(not named)" in rows[-2]
+        await pilot.press("k", "k")
+        assert lst.current == quotes[-3]
+        await pilot.press("g", "j", "pagedown")
+        assert lst.items.index(lst.current) > 1 + lst.size.height // 2
+        await pilot.press("end", "down")  # stays on the last item
+        assert lst.current == quotes[-1]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "quote (speaker not named)" in str(app.query_one("#status").render())

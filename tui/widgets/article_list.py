@@ -20,7 +20,7 @@ from ..commands import bindings
 
 class ArticleList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
-    ArticleList { scrollbar-gutter: stable; }
+    ArticleList { scrollbar-gutter: stable; overflow-x: hidden; }
     """
     BINDINGS = bindings("list")
     COMPONENT_CLASSES = {"article-list--cursor", "article-list--meta", "article-list--badge",
@@ -53,7 +53,7 @@ class ArticleList(ScrollView, can_focus=True):
         """Show ``items``; keep the cursor on article ``keep`` if it is there."""
         self.items = items
         self._rows = {}  # rows are cleaned as they are drawn: 100k titles cost nothing here
-        self.virtual_size = Size(self.size.width, len(items))
+        self.virtual_size = Size(0, len(items))  # rows are cut to the width: no sideways scroll
         found = index_of(items, keep) if keep is not None else None
         self.cursor = found or 0
         self.refresh()
