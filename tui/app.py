@@ -567,15 +567,25 @@ class VariorumApp(App):
         self.push_screen(HelpScreen(self.config.keymap, ctx))
 
     def action_sidebar_width(self, delta: int) -> None:
+        """Wider or narrower by ``delta`` columns: narrower than the least
+        width hides the sidebar, wider shows a hidden one."""
         from .config import SIDEBAR_MAX, SIDEBAR_MIN
 
         sb = self.sidebar
-        sb.remove_class("hidden", "auto-hidden")
-        self._sidebar_wanted = True
-        width = max(SIDEBAR_MIN, min(SIDEBAR_MAX, self.config.sidebar_width + delta))
-        self.config.sidebar_width = width
-        sb.styles.width = width
-        self.message = f"sidebar: {width} columns"
+        hidden = sb.has_class("hidden") or sb.has_class("auto-hidden")
+        width = self.config.sidebar_width
+        if delta < 0 and (hidden or width <= SIDEBAR_MIN):
+            if not hidden:
+                self.action_toggle_sidebar()
+            self.message = "sidebar hidden (ctrl+l or e shows it)"
+        elif delta > 0 and hidden:
+            self.action_toggle_sidebar()
+            self.message = f"sidebar: {width} columns"
+        else:
+            width = max(SIDEBAR_MIN, min(SIDEBAR_MAX, width + delta))
+            self.config.sidebar_width = width
+            sb.styles.width = width
+            self.message = f"sidebar: {width} columns"
         self.update_status()
 
     def action_copy(self) -> None:

@@ -1,0 +1,475 @@
+"""Every command of the command list, through every one of its keys, in the
+real app (Pilot) on the real sample corpus; and every palette entry through
+the real palette (ctrl+p, its title, Enter).
+
+Each context has a list of steps ``(command id, key, check)``: the key is
+pressed and ``check(app, before)`` must hold, ``before`` being what
+``state(app)`` was just before the key. A test fails if a command or one
+of its keys has no step, so a new command cannot go untested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from index import Corpus
+from tui.app import VariorumApp
+from tui.commands import COMMANDS
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_corpus"
+ORIGINAL, SPUN = "001_f563c122a25a09e3.txt", "004_f4557d851bb201a9.txt"
+
+
+@dataclass
+class Step:
+    command: str  # its id
+    key: str  # one of its keys, as Pilot names it
+    check: Callable  # (app, state before the key) -> bool
+    setup: Callable | None = None  # async (app, pilot): the state the key needs
+
+
+@pytest.fixture
+def corpus(tmp_path, monkeypatch) -> Corpus:
+    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
+    return Corpus(SAMPLE, index_dir=tmp_path / "ix")
+
+
+async def settle(app, pilot) -> None:
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def status(app) -> str:
+    return str(app.query_one("#status").render())
+
+
+async def run_steps(app, pilot, steps: list[Step], state: Callable) -> None:
+    for step in steps:
+        if step.setup is not None:
+            await step.setup(app, pilot)
+            await settle(app, pilot)
+        before = state(app)
+        await pilot.press(step.key)
+        await settle(app, pilot)
+        assert step.check(app, before), (
+            f"{step.command} ({step.key!r}): before {before!r}, after {state(app)!r}")
+
+
+async def goto(app, pilot, path: str) -> None:
+    """Put the list cursor on the article at ``path`` (focus on the list; a
+    query that hides it is cleared)."""
+    if not any(a.path == path for a in app.list.items):
+        app.query_one("#search").value = ""
+        app.clear_search()
+        await settle(app, pilot)
+    app.list.focus()
+    app.list.cursor = next(i for i, a in enumerate(app.list.items) if a.path == path)
+    await settle(app, pilot)
+
+
+async def search(app, pilot, text: str) -> None:
+    box = app.query_one("#search")
+    box.focus()
+    box.value = text
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+def screen_name(app) -> str:
+    return type(app.screen).__name__
+
+
+# ------------------------------------------------------------------ the list
+def _list_state(app):
+    return app.list.cursor
+
+
+async def _top(app, pilot):
+    app.list.focus()
+    app.list.cursor = 0
+
+
+async def _bottom(app, pilot):
+    app.list.focus()
+    app.list.cursor = len(app.list.items) - 1
+
+
+LIST_STEPS = [
+    Step("list.down", "j", lambda app, b: app.list.cursor == b + 1, _top),
+    Step("list.down", "down", lambda app, b: app.list.cursor == b + 1),
+    Step("list.up", "k", lambda app, b: app.list.cursor == b - 1),
+    Step("list.up", "up", lambda app, b: app.list.cursor == b - 1),
+    Step("list.last", "G", lambda app, b: app.list.cursor == 4),
+    Step("list.first", "g", lambda app, b: app.list.cursor == 0),
+    Step("list.last", "end", lambda app, b: app.list.cursor == 4),
+    Step("list.first", "home", lambda app, b: app.list.cursor == 0),
+    Step("list.page-down", "pagedown", lambda app, b: app.list.cursor == 4, _top),
+    Step("list.page-down", "space", lambda app, b: app.list.cursor == 4, _top),
+    Step("list.page-up", "pageup", lambda app, b: app.list.cursor == 0, _bottom),
+    Step("list.page-up", "b", lambda app, b: app.list.cursor == 0, _bottom),
+    Step("list.open", "enter", lambda app, b: app.focused is app.view),
+]
+
+
+async def test_list_keys(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await settle(app, pilot)
+        assert len(app.list.items) == 5
+        await run_steps(app, pilot, LIST_STEPS, _list_state)
+
+
+# -------------------------------------------------------------- the article
+async def _read_original(app, pilot):
+    await goto(app, pilot, ORIGINAL)
+    app.view.focus()
+    app.view.scroll_to(y=10, animate=False)
+
+
+def _scroll_steps(prefix: str, view_of: Callable, setup: Callable) -> list[Step]:
+    """The six scroll commands of a text view; ``before`` is its scroll offset."""
+    def y(app):
+        return view_of(app).scroll_offset.y
+
+    def bottom(app, b):
+        return y(app) == view_of(app).max_scroll_y > 0
+
+    return [
+        Step(f"{prefix}.down", "j", lambda app, b: y(app) == b + 1, setup),
+        Step(f"{prefix}.down", "down", lambda app, b: y(app) == b + 1),
+        Step(f"{prefix}.up", "k", lambda app, b: y(app) == b - 1),
+        Step(f"{prefix}.up", "up", lambda app, b: y(app) == b - 1),
+        Step(f"{prefix}.page-down", "space", lambda app, b: y(app) > b + 5),
+        Step(f"{prefix}.page-down", "pagedown", lambda app, b: y(app) > b + 5),
+        Step(f"{prefix}.page-up", "b", lambda app, b: y(app) < b - 5),
+        Step(f"{prefix}.page-up", "pageup", lambda app, b: y(app) < b - 5),
+        Step(f"{prefix}.bottom", "G", bottom),
+        Step(f"{prefix}.top", "g", lambda app, b: y(app) == 0),
+        Step(f"{prefix}.bottom", "end", bottom),
+        Step(f"{prefix}.top", "home", lambda app, b: y(app) == 0),
+    ]
+
+
+ARTICLE_STEPS = _scroll_steps("article", lambda app: app.view, _read_original)
+
+
+async def test_article_keys(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await settle(app, pilot)
+        await run_steps(app, pilot, ARTICLE_STEPS, lambda app: app.view.scroll_offset.y)
+
+
+# -------------------------------------------------------------- the sidebar
+def _side_state(app):
+    lst = app.sidebar.options
+    return lst.items.index(lst.current) if lst.current is not None else None
+
+
+def _side_last(app):
+    return len(app.sidebar.options.items) - 1
+
+
+async def _sidebar_first(app, pilot):
+    await goto(app, pilot, ORIGINAL)
+    lst = app.sidebar.options
+    lst.focus()
+    lst.cursor = 0
+
+
+async def _sidebar_last(app, pilot):
+    lst = app.sidebar.options
+    lst.cursor = len(lst.items) - 1
+
+
+async def _on_liu(app, pilot):
+    lst = app.sidebar.options
+    lst.cursor = next(i for i, e in enumerate(lst.items) if getattr(e, "name", "") == "Liu Dongshu")
+
+
+SIDEBAR_STEPS = [
+    Step("sidebar.down", "j", lambda app, b: _side_state(app) == b + 1, _sidebar_first),
+    Step("sidebar.down", "down", lambda app, b: _side_state(app) == b + 1),
+    Step("sidebar.up", "k", lambda app, b: _side_state(app) == b - 1),
+    Step("sidebar.up", "up", lambda app, b: _side_state(app) == b - 1),
+    Step("sidebar.last", "G", lambda app, b: _side_state(app) == _side_last(app)),
+    Step("sidebar.first", "g", lambda app, b: _side_state(app) == 0),
+    Step("sidebar.last", "end", lambda app, b: _side_state(app) == _side_last(app)),
+    Step("sidebar.first", "home", lambda app, b: _side_state(app) == 0),
+    Step("sidebar.page-down", "pagedown", lambda app, b: _side_state(app) > b + 5),
+    Step("sidebar.page-down", "space", lambda app, b: _side_state(app) > b + 5),
+    Step("sidebar.page-up", "pageup", lambda app, b: _side_state(app) < b, _sidebar_last),
+    Step("sidebar.page-up", "b", lambda app, b: _side_state(app) < b),
+    Step("sidebar.choose", "enter",
+         lambda app, b: "Liu Dongshu: mention 1 of" in status(app)
+         and app.view.selected_spans != [], _on_liu),
+    Step("sidebar.search", "s",
+         lambda app, b: app.query == 'person:"Liu Dongshu"' and len(app.list.items) == 2),
+]
+
+
+async def test_sidebar_keys(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(app, pilot)
+        await run_steps(app, pilot, SIDEBAR_STEPS, _side_state)
+
+
+# --------------------------------------------------------------- the reader
+def _reader_state(app):
+    sb = app.sidebar
+    return {"focus": app.focused.id if app.focused else None, "query": app.query,
+            "hit": app.view.current_hit, "screen": screen_name(app),
+            "sidebar": bool(sb.display), "width": sb.size.width,
+            "tints": app.view.show_tints, "marked": list(app.list.marked)}
+
+
+async def _with_hits(app, pilot):
+    await search(app, pilot, '"Town College"')
+    app.list.focus()
+
+
+async def _close_screen(app, pilot):
+    while len(app.screen_stack) > 1:
+        app.pop_screen()
+        await settle(app, pilot)
+    app.list.focus()
+
+
+async def _on_spun(app, pilot):
+    await _close_screen(app, pilot)
+    await goto(app, pilot, SPUN)
+
+
+async def _on_original(app, pilot):
+    await _close_screen(app, pilot)
+    await goto(app, pilot, ORIGINAL)
+
+
+async def _list_focused(app, pilot):
+    await _close_screen(app, pilot)
+
+
+async def _narrowest(app, pilot):
+    from tui.config import SIDEBAR_MIN
+
+    app.config.sidebar_width = SIDEBAR_MIN
+    app.sidebar.styles.width = SIDEBAR_MIN
+
+
+def _shown(name: str):
+    return lambda app, b: screen_name(app) == name
+
+
+READER_STEPS = [
+    Step("reader.search", "slash", lambda app, b: app.focused.id == "search"),
+    Step("reader.back", "escape", lambda app, b: app.focused is app.list),
+    Step("reader.next-hit", "n", lambda app, b: app.view.current_hit == b["hit"] + 1,
+         _with_hits),
+    Step("reader.prev-hit", "N", lambda app, b: app.view.current_hit == b["hit"] - 1),
+    Step("reader.back", "escape", lambda app, b: app.query is None and len(app.list.items) == 5),
+    Step("reader.mark", "m", lambda app, b: app.list.marked == [app.list.current.id]),
+    Step("reader.sidebar", "e", lambda app, b: app.sidebar.display != b["sidebar"]),
+    Step("reader.sidebar", "e", lambda app, b: app.sidebar.display != b["sidebar"]),
+    Step("reader.sidebar-wider", "ctrl+l", lambda app, b: app.sidebar.size.width == b["width"] + 4),
+    Step("reader.sidebar-narrower", "ctrl+h",
+         lambda app, b: app.sidebar.size.width == b["width"] - 4),
+    Step("reader.sidebar-wider", "right_square_bracket",
+         lambda app, b: app.sidebar.size.width == b["width"] + 4),
+    Step("reader.sidebar-narrower", "left_square_bracket",
+         lambda app, b: not app.sidebar.display and "hidden" in status(app), _narrowest),
+    Step("reader.sidebar-wider", "right_square_bracket", lambda app, b: app.sidebar.display),
+    Step("reader.tints", "t", lambda app, b: app.view.show_tints != b["tints"]),
+    Step("reader.copy", "y", lambda app, b: app.copied[-1].endswith(app.view.article.path)),
+    Step("reader.open-external", "o", lambda app, b: "cannot open true" in status(app)),
+    Step("reader.next-pane", "tab", lambda app, b: app.focused is app.view, _list_focused),
+    Step("reader.next-pane", "tab", lambda app, b: app.focused is app.sidebar.options),
+    Step("reader.prev-pane", "shift+tab", lambda app, b: app.focused is app.view),
+    Step("reader.help", "question_mark", _shown("HelpScreen"), _list_focused),
+    Step("reader.help", "f1", _shown("HelpScreen"), _list_focused),
+    Step("reader.versions", "v", _shown("VersionsScreen"), _on_original),
+    Step("reader.diff", "d", _shown("DiffScreen"), _on_spun),
+    Step("reader.quit", "q", lambda app, b: app._exit, _list_focused),
+]
+
+
+async def test_reader_keys(corpus, monkeypatch):
+    monkeypatch.setenv("PAGER", "true")  # headless: there is no terminal to hand over
+    app = VariorumApp(corpus)
+    app.copied = []
+    app.copy_to_clipboard = app.copied.append
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(app, pilot)
+        app.list.focus()
+        await run_steps(app, pilot, READER_STEPS, _reader_state)
+
+
+# ------------------------------------------------- the diff and the versions
+def _diff_state(app):
+    s = app.screen
+    if screen_name(app) != "DiffScreen":
+        return {"screen": screen_name(app)}
+    return {"screen": "DiffScreen", "group": s.view.current_group, "inline": s.view.inline,
+            "report": s.query_one("#spin").has_class("hidden"),
+            "focus": app.focused.id if app.focused else None,
+            "y": s.view.scroll_offset.y}
+
+
+async def _back_to_diff(app, pilot):
+    while screen_name(app) != "DiffScreen":
+        app.pop_screen()
+        await settle(app, pilot)
+
+
+async def _diff_open(app, pilot):
+    if any(type(s).__name__ == "DiffScreen" for s in app.screen_stack):
+        await _back_to_diff(app, pilot)
+    else:
+        await _close_screen(app, pilot)
+        await goto(app, pilot, SPUN)
+        await pilot.press("d")
+        await settle(app, pilot)
+    app.screen.view.focus()
+
+
+async def _diff_scrolled(app, pilot):
+    await _diff_open(app, pilot)
+    app.screen.view.scroll_to(y=10, animate=False)
+
+
+async def _diff_second_change(app, pilot):
+    await _diff_open(app, pilot)
+    await pilot.press("right_square_bracket", "right_square_bracket")
+
+
+DIFF_TEXT_STEPS = _scroll_steps("diff-text", lambda app: app.screen.view, _diff_scrolled)
+
+DIFF_STEPS = [
+    Step("diff.next-change", "right_square_bracket",
+         lambda app, b: app.screen.view.current_group != b["group"], _diff_open),
+    Step("diff.next-change", "right_square_bracket",
+         lambda app, b: app.screen.view.current_group > b["group"]),
+    Step("diff.prev-change", "left_square_bracket",
+         lambda app, b: app.screen.view.current_group < b["group"]),
+    Step("diff.inline", "i", lambda app, b: app.screen.view.inline != b["inline"]),
+    Step("diff.report", "r", lambda app, b: app.screen.query_one("#spin").has_class("hidden")),
+    Step("diff.report", "r",
+         lambda app, b: not app.screen.query_one("#spin").has_class("hidden")),
+    Step("diff.next-pane", "tab", lambda app, b: app.focused.id == "spin"),
+    Step("diff.next-pane", "tab", lambda app, b: app.focused.id == "diff-view"),
+    Step("diff.help", "question_mark", _shown("HelpScreen")),
+    Step("diff.help", "f1", _shown("HelpScreen"), _diff_open),
+    Step("diff.close", "escape", _shown("Screen"), _diff_open),
+    Step("diff.close", "q", _shown("Screen"), _diff_open),
+]
+
+
+async def _versions_open(app, pilot):
+    await _close_screen(app, pilot)
+    await goto(app, pilot, ORIGINAL)
+    await pilot.press("v")
+    await settle(app, pilot)
+    assert screen_name(app) == "VersionsScreen"
+
+
+VERSIONS_STEPS = [
+    Step("versions.close", "escape", _shown("Screen"), _versions_open),
+    Step("versions.close", "v", _shown("Screen"), _versions_open),
+    Step("versions.diff", "d",
+         lambda app, b: screen_name(app) == "DiffScreen" and {app.screen.a.path,
+                                                             app.screen.b.path} == {ORIGINAL,
+                                                                                   SPUN},
+         _versions_open),
+]
+
+
+async def test_diff_and_versions_keys(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(150, 30)) as pilot:
+        await settle(app, pilot)
+        await run_steps(app, pilot, DIFF_STEPS, _diff_state)
+        await run_steps(app, pilot, DIFF_TEXT_STEPS, lambda app: app.screen.view.scroll_offset.y)
+        await run_steps(app, pilot, VERSIONS_STEPS, _diff_state)
+
+
+# ------------------------------------------------------------- the palette
+async def _with_second_hit(app, pilot):
+    await _with_hits(app, pilot)
+    await pilot.press("n")
+
+
+async def _unmarked(app, pilot):
+    await _list_focused(app, pilot)
+    app.list.clear_marks()
+
+
+# palette entry -> (setup, check): the checks of the key steps
+PALETTE = {
+    "reader.search": (_list_focused, READER_STEPS[0].check),
+    "reader.next-hit": (_with_hits, lambda app, b: app.view.current_hit == b["hit"] + 1),
+    "reader.prev-hit": (_with_second_hit, lambda app, b: app.view.current_hit == b["hit"] - 1),
+    "reader.versions": (_on_original, _shown("VersionsScreen")),
+    "reader.diff": (_on_spun, _shown("DiffScreen")),
+    "reader.mark": (_unmarked, lambda app, b: app.list.marked == [app.list.current.id]),
+    "reader.sidebar": (_list_focused, lambda app, b: app.sidebar.display != b["sidebar"]),
+    "reader.tints": (_list_focused, lambda app, b: app.view.show_tints != b["tints"]),
+    "reader.open-external": (_list_focused, lambda app, b: "cannot open true" in status(app)),
+    "reader.copy": (_list_focused, lambda app, b: app.copied),
+    "reader.help": (_list_focused, _shown("HelpScreen")),
+    "diff.next-change": (_diff_open, lambda app, b: app.screen.view.current_group > b["group"]),
+    "diff.prev-change": (_diff_second_change,
+                         lambda app, b: app.screen.view.current_group < b["group"]),
+    "diff.inline": (_diff_open, lambda app, b: app.screen.view.inline != b["inline"]),
+    "diff.report": (_diff_open, lambda app, b: app.screen.query_one("#spin").has_class(
+        "hidden") != b["report"]),
+    "diff.help": (_diff_open, _shown("HelpScreen")),
+    "diff.close": (_diff_open, _shown("Screen")),
+    "reader.quit": (_list_focused, lambda app, b: app._exit),  # last: it ends the app
+}
+
+
+def _typed(title: str) -> list[str]:
+    """Pilot keys that type a title into the palette (letters, digits, spaces)."""
+    return ["space" if ch == " " else ch for ch in title if ch.isalnum() or ch == " "]
+
+
+async def test_every_palette_entry_through_the_palette(corpus, monkeypatch):
+    """ctrl+p, the command's title, Enter: each entry does what its key does."""
+    monkeypatch.setenv("PAGER", "true")
+    in_palette = {c.id for c in COMMANDS if c.palette}
+    assert in_palette == set(PALETTE), "palette entries without a test, or tests of none"
+    by_id = {c.id: c for c in COMMANDS}
+    app = VariorumApp(corpus)
+    app.copied = []
+    app.copy_to_clipboard = app.copied.append
+    async with app.run_test(size=(150, 30)) as pilot:
+        await settle(app, pilot)
+        for cid, (setup, check) in PALETTE.items():
+            c = by_id[cid]
+            await setup(app, pilot)
+            await settle(app, pilot)
+            state = _diff_state if c.context == "diff" else _reader_state
+            before = state(app)
+            await pilot.press("ctrl+p")
+            await settle(app, pilot)
+            await pilot.press(*_typed(c.title))
+            await settle(app, pilot)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert check(app, before), f"palette {c.title!r} ({cid}): {state(app)!r}"
+
+
+# ---------------------------------------------------------------- coverage
+def test_every_command_and_key_has_a_step():
+    steps = (LIST_STEPS + ARTICLE_STEPS + SIDEBAR_STEPS + READER_STEPS + DIFF_STEPS
+             + DIFF_TEXT_STEPS + VERSIONS_STEPS)
+    pressed = {(s.command, s.key) for s in steps}
+    wanted = {(c.id, k.strip()) for c in COMMANDS for k in c.keys.split(",")}
+    assert wanted - pressed == set(), "commands or keys without a step"
+    assert pressed - wanted == set(), "steps for keys the command list does not have"
