@@ -57,8 +57,12 @@ def test_search_next_hit_help_and_quit_in_a_real_terminal(term, tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "sample_corpus", corpus)
     status = tmp_path / "exit-status"
+    paged = tmp_path / "paged"
+    pager = tmp_path / "pager.sh"  # a $PAGER that notes what it was given, then returns
+    pager.write_text(f'#!/bin/sh\n{{ head -n 1 "$1"; stat -c %a "$1"; }} > {paged}\n')
+    pager.chmod(0o755)
     env = (f"VARIORUM_DATA_DIR={tmp_path / 'data'} VARIORUM_CONFIG_DIR={tmp_path / 'cfg'} "
-           f"TERM=xterm-256color")
+           f"TERM=xterm-256color PAGER={pager}")
     # COLUMNS/LINES from the test runner would fix the app at their size
     cmd = f"unset COLUMNS LINES; {env} {VARIORUM} {corpus}; echo $? > {status}; sleep 30"
     term.tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", "e2e", cmd)
@@ -84,6 +88,16 @@ def test_search_next_hit_help_and_quit_in_a_real_terminal(term, tmp_path):
     while "variorum keys" in term.screen() and time.monotonic() < end:
         time.sleep(0.2)
     assert "variorum keys" not in term.screen(), "Esc did not close the help"
+    # o: the article goes to $PAGER as a read-only copy; the reader comes back
+    term.keys("o")
+    end = time.monotonic() + 20
+    while not (paged.exists() and paged.read_text().count("\n") == 2) and time.monotonic() < end:
+        time.sleep(0.2)
+    assert paged.exists(), f"o did not run $PAGER; the screen:\n{term.screen()}"
+    title, mode = paged.read_text().splitlines()
+    assert title.startswith("Essayist’s Information"), title  # 004, the article open
+    assert mode == "444"  # a read-only copy
+    term.wait_for("hit 2 of 2")  # the screen is drawn again
     term.keys("q")
     end = time.monotonic() + 20
     while not status.exists() and time.monotonic() < end:
