@@ -22,7 +22,15 @@ from the key that moves the list cursor onto it
 - and the longest stall of the event loop meanwhile (how long a key pressed
   during the opening would wait).
 
+And, on the N-article index with its background update running as it does
+for a user: the event loop's stalls when idle (the baseline), while the list
+cursor moves with j held down (150 keys at 30 a second: each key's time to
+the frame that shows the move), and while a query is typed at a key each
+80 ms; the time from the last key to the results on screen, against the
+engine's own time for that search in the same run (plus the debounce).
+
     python bench/bench_first_paint.py [--n 100000] [--runs 5] [--open-only]
+        [--responsive-only] [--query "government minister"]
 """
 
 from __future__ import annotations
@@ -204,6 +212,114 @@ def open_big_article(words: int, runs: int, env: dict) -> dict:
             "max_stall_50k_words_ms": ms["big_lag"], "max_stall_500_words_ms": ms["small_lag"]}
 
 
+_RESPONSIVE_CHILD = r"""
+import asyncio, json, os, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+from index import Corpus
+from tui.app import SEARCH_DEBOUNCE, VariorumApp
+
+QUERY = sys.argv[5]
+
+async def stalls(seconds=None, stop=None):
+    # the event loop's stalls (ms): how long a key pressed at that moment would wait
+    out, last = [], time.perf_counter()
+    end = last + seconds if seconds else None
+    while (stop is None or not stop.is_set()) and (end is None or time.perf_counter() < end):
+        await asyncio.sleep(0.001)
+        now = time.perf_counter()
+        out.append((now - last - 0.001) * 1000)
+        last = now
+    return out
+
+def send(app, key, char):
+    # a key as the terminal driver hands it over (Pilot's press would wait for idle)
+    from textual import events
+    ev = events.Key(key, char)
+    ev.set_sender(app)
+    app._driver.send_message(ev)
+
+def summary(xs):
+    xs = sorted(xs)
+    return {"median": round(statistics.median(xs), 2), "p99": round(xs[int(len(xs) * 0.99)], 2),
+            "max": round(xs[-1], 2)}
+
+async def main():
+    n = int(sys.argv[4])
+    corpus = Corpus(sys.argv[2], index_dir=sys.argv[3])
+    t = time.perf_counter()
+    engine = corpus.search(QUERY, limit=1000, spans=False)  # the baseline: the engine alone
+    engine_ms = [(time.perf_counter() - t) * 1000]
+    for _ in range(4):
+        t = time.perf_counter()
+        corpus.search(QUERY, limit=1000, spans=False)
+        engine_ms.append((time.perf_counter() - t) * 1000)
+    app = VariorumApp(Corpus(sys.argv[2], index_dir=sys.argv[3]))
+    out = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        while len(app.list.items) < n:
+            await asyncio.sleep(0.01)
+        await pilot.pause(2.0)  # the background update has started (as for a user)
+        out["idle_stall_ms"] = summary(await stalls(2.0))
+        # holding j down: key repeat at 30 a second, as a terminal sends it
+        stop = asyncio.Event()
+        tick = asyncio.create_task(stalls(stop=stop))
+        per = []
+        start = time.perf_counter()
+        for k in range(150):
+            want = app.list.cursor + 1
+            t = time.perf_counter()
+            send(app, "j", "j")
+            while app.list.cursor != want:
+                await asyncio.sleep(0.0005)
+            painted = asyncio.Event()
+            app.call_after_refresh(painted.set)
+            await painted.wait()
+            per.append((time.perf_counter() - t) * 1000)
+            await asyncio.sleep(max(0.0, start + (k + 1) / 30 - time.perf_counter()))
+        stop.set()
+        out["list_key_to_frame_ms"] = summary(per)
+        out["list_stall_ms"] = summary(await tick)
+        # search as you type: a fast typist (a key each 80 ms), then the results
+        await pilot.press("slash")
+        await pilot.pause(0.5)
+        stop = asyncio.Event()
+        tick = asyncio.create_task(stalls(stop=stop))
+        for ch in QUERY:
+            send(app, "space" if ch == " " else ch, ch)
+            t_last = time.perf_counter()
+            await asyncio.sleep(0.08)
+        while app.query != QUERY:
+            await asyncio.sleep(0.001)
+        painted = asyncio.Event()
+        app.call_after_refresh(painted.set)
+        await painted.wait()
+        shown = (time.perf_counter() - t_last) * 1000
+        stop.set()
+        out["typing_stall_ms"] = summary(await tick)
+        out["last_key_to_results_ms"] = round(shown, 1)
+        out["debounce_ms"] = SEARCH_DEBOUNCE * 1000
+        out["engine_search_ms"] = round(statistics.median(engine_ms), 1)
+        out["results"] = engine.total
+    print("RESULT", json.dumps(out), flush=True)
+    import multiprocessing
+    for child in multiprocessing.active_children():
+        child.kill()
+    os._exit(0)
+
+asyncio.run(main())
+"""
+
+
+def responsiveness(folder: Path, ix: Path, n: int, env: dict, query: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", _RESPONSIVE_CHILD, str(PROJECT), str(folder),
+                          str(ix), str(n), query], capture_output=True, text=True, env=env,
+                         timeout=900)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT")), None)
+    if line is None:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(line.split(" ", 1)[1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=100_000)
@@ -211,20 +327,28 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--open-only", action="store_true", help="only the opening of an article")
+    ap.add_argument("--responsive-only", action="store_true",
+                    help="only the list keys and search-as-you-type on the big index")
+    ap.add_argument("--query", default="government minister")
     args = ap.parse_args()
     env = dict(os.environ, VARIORUM_DATA_DIR=tempfile.mkdtemp(prefix="variorum-fp-"))
     if args.open_only:
         print(json.dumps(open_big_article(50_000, args.runs, env), indent=1))
         return
     folder, ix = ensure_index(args.n, args.seed)
+    if args.responsive_only:
+        print(json.dumps(responsiveness(folder, ix, args.n, env, args.query), indent=1))
+        return
     floor, app = [], []
     for _ in range(args.runs):  # interleaved, so drift hits both alike
         floor.append(timed([sys.executable, "-c", "import textual; print('READY')"], env))
         app.append(timed([sys.executable, "-c", _CHILD, str(PROJECT), str(folder), str(ix),
                           str(args.n)], env))
     opening = open_big_article(50_000, args.runs, env)
+    responsive = responsiveness(folder, ix, args.n, env, args.query)
     result = {
         "articles": args.n, "runs": args.runs, "open_article": opening,
+        "responsiveness": responsive,
         "floor_import_textual_s": round(statistics.median(floor), 3),
         "variorum_first_paint_s": round(statistics.median(app), 3),
         "difference_s": round(statistics.median(app) - statistics.median(floor), 3),

@@ -142,13 +142,21 @@ def _doc_fields(a: Article, h: str, body) -> dict:
     return doc
 
 
+# Segments are written as separate files, not one compound file: a compound
+# segment is read through an mmap, and Whoosh copies each of its files whole
+# into a BytesIO on opening, holding the GIL (at 100k articles the postings
+# are ~150 MB a segment: a search froze the reader for 0.1-0.3 s while its
+# searcher opened). Separate files are read as needed, and reads release it.
+_COMPOUND = False
+
+
 def _index_part(
     index_dir: str, root: str, entries: list[FileEntry], known_sha: dict[str, str]
 ) -> _Part:
     """Read ``entries`` and write them into a new Whoosh segment (no lock taken:
     the parent holds the index's write lock)."""
     ix = index.open_dir(Path(index_dir, WHOOSH_DIR))
-    writer = BulkSegmentWriter(ix, _lk=False, limitmb=WORKER_LIMIT_MB)
+    writer = BulkSegmentWriter(ix, _lk=False, limitmb=WORKER_LIMIT_MB, compound=_COMPOUND)
     # Millions of posting tuples make the cyclic GC rescan the pool again and
     # again; nothing built here is cyclic, so pause it for the bulk work.
     gc_was_enabled = gc.isenabled()
@@ -384,7 +392,7 @@ def _update(root, index_dir, store, progress, cancel, procs, t0) -> UpdateReport
         return report
 
     try:
-        writer = SegmentWriter(ix, timeout=0.0)
+        writer = SegmentWriter(ix, timeout=0.0, compound=_COMPOUND)
     except index.LockError:
         raise IndexBusyError(
             f"another indexer is writing {index_dir}; try again when it has finished"

@@ -521,3 +521,28 @@ def test_listing_entries_and_lookups():
     odd = [*entries, ListEntry("dddddddddddd", "x/a\x1fb.txt", "A file name with a US")]
     kept = Listing.of(odd)
     assert kept == odd and index_of(kept, "dddddddddddd") == 3
+
+
+def test_segments_are_separate_files_and_compound_ones_still_read(stories, write_files):
+    """A compound segment is copied whole into memory (GIL held) each time a
+    searcher opens it, so the indexer writes separate files, in new segments
+    and in merged ones; a compound segment from an older index still reads."""
+    _root, c = stories
+    wdir = c.index_dir / indexer.WHOOSH_DIR
+    # an older index's compound segment, next to the indexer's own
+    ix = windex.open_dir(wdir)
+    w = ix.writer()
+    assert w.compound
+    w.add_document(id="old0000compd", path="old.txt", title="Old", hash="x",
+                   body=term_positions("The okapi grazed by the harbour."))
+    w.commit(merge=False)
+    assert any(s.is_compound() for s in windex.open_dir(wdir)._segments())
+    assert hits(c, "okapi") == ["old.txt"]
+    for k in range(12):  # enough new segments for Whoosh to merge some
+        write_files({f"n{k}.txt": f"Story {k}\n\nThe numbat number {k} dug by the harbour.\n"})
+        c.update(versions=False)
+    segments = windex.open_dir(wdir)._segments()
+    assert len(segments) < 14  # merged
+    assert not any(s.is_compound() for s in segments)
+    assert not list(wdir.glob("*.seg"))
+    assert len(hits(c, "numbat")) == 12 and len(hits(c, "harbour")) == 3 + 12 + 1
