@@ -462,7 +462,7 @@ class Corpus:
         """Every version family, largest first."""
         with self._lock:
             rows = self.store.version_pairs()
-            meta = {a.id: a for a in self.store.list_articles()}
+            meta = {a.id: a for a in self.store.paired_articles()}
         live = (VersionPair(*r) for r in rows if r[0] in meta and r[1] in meta)
         fams = [f for g in vers.families(live) if (f := _family(g, meta)) is not None]
         fams.sort(key=lambda f: (-len(f.members), f.members[0].path))

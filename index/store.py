@@ -261,6 +261,15 @@ class Store:
     def sig_hashes(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT id, hash FROM sigs"))
 
+    def paired_articles(self) -> list[ArticleMeta]:
+        """The metadata of every article in a version pair (not all of them:
+        at 100k articles, families need a few thousand)."""
+        rows = self.db.execute(
+            f"SELECT {_META_COLS} FROM articles "
+            f"WHERE id IN (SELECT a FROM pairs UNION SELECT b FROM pairs)"
+        ).fetchall()
+        return [ArticleMeta(*r) for r in rows]
+
     def bodies_for(self, ids: list[str]) -> dict[str, str]:
         """Article id -> body text, for many ids at once."""
         out: dict[str, str] = {}
