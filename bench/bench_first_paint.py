@@ -27,7 +27,9 @@ for a user: the event loop's stalls when idle (the baseline), while the list
 cursor moves with j held down (150 keys at 30 a second: each key's time to
 the frame that shows the move), and while a query is typed at a key each
 80 ms; the time from the last key to the results on screen, against the
-engine's own time for that search in the same run (plus the debounce).
+engine's own time for that search in the same run (plus the debounce). Run
+twice: with the garbage collector as `variorum PATH` tunes it ("quiet") and
+with Python's defaults ("default").
 
     python bench/bench_first_paint.py [--n 100000] [--runs 5] [--open-only]
         [--responsive-only] [--query "government minister"]
@@ -60,7 +62,7 @@ from tui.app import VariorumApp
 
 async def main():
     n = int(sys.argv[4])
-    app = VariorumApp(corpus)
+    app = VariorumApp(corpus, quiet_gc=True)  # as `variorum PATH` makes it
     async with app.run_test(size=(120, 40)) as pilot:
         while len(app.list.items) < n:
             await asyncio.sleep(0.005)
@@ -118,6 +120,7 @@ import asyncio, json, os, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
 from index import Corpus
 from tui.app import VariorumApp
+QUIET_GC = True  # as `variorum PATH` makes it
 
 async def ticker(lags, stop):
     # the event loop's stalls: how long a key pressed meanwhile would wait
@@ -130,7 +133,7 @@ async def ticker(lags, stop):
 
 async def main():
     runs = int(sys.argv[4])
-    app = VariorumApp(Corpus(sys.argv[2], index_dir=sys.argv[3]))
+    app = VariorumApp(Corpus(sys.argv[2], index_dir=sys.argv[3]), quiet_gc=QUIET_GC)
     out = {f"{t}_{m}": [] for t in ("big", "small") for m in ("text", "sidebar", "lag")}
     async with app.run_test(size=(120, 40)) as pilot:
         while len(app.list.items) < 3:
@@ -216,7 +219,8 @@ _RESPONSIVE_CHILD = r"""
 import asyncio, json, os, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
 from index import Corpus
-from tui.app import SEARCH_DEBOUNCE, VariorumApp
+from tui.app import LIST_LIMIT, SEARCH_DEBOUNCE, VariorumApp
+QUIET_GC = sys.argv[6] == "quiet"  # as `variorum PATH` makes it; or Python's defaults
 
 QUERY = sys.argv[5]
 
@@ -247,13 +251,24 @@ async def main():
     n = int(sys.argv[4])
     corpus = Corpus(sys.argv[2], index_dir=sys.argv[3])
     t = time.perf_counter()
-    engine = corpus.search(QUERY, limit=1000, spans=False)  # the baseline: the engine alone
-    engine_ms = [(time.perf_counter() - t) * 1000]
-    for _ in range(4):
+    # the baseline: the engine alone, the app's search (warm, as the app warms it)
+    engine = corpus.search(QUERY, limit=LIST_LIMIT, spans=False)
+    engine_ms = []
+    for _ in range(5):
         t = time.perf_counter()
-        corpus.search(QUERY, limit=1000, spans=False)
+        corpus.search(QUERY, limit=LIST_LIMIT, spans=False)
         engine_ms.append((time.perf_counter() - t) * 1000)
-    app = VariorumApp(Corpus(sys.argv[2], index_dir=sys.argv[3]))
+    app = VariorumApp(Corpus(sys.argv[2], index_dir=sys.argv[3]), quiet_gc=QUIET_GC)
+    in_app = []  # the same search inside the app, with the background update running
+    real_search = app.corpus.search
+    def timed_search(q, *a, **k):
+        t = time.perf_counter()
+        try:
+            return real_search(q, *a, **k)
+        finally:
+            if q == QUERY:
+                in_app.append((time.perf_counter() - t) * 1000)
+    app.corpus.search = timed_search
     out = {}
     async with app.run_test(size=(120, 40)) as pilot:
         while len(app.list.items) < n:
@@ -299,6 +314,7 @@ async def main():
         out["last_key_to_results_ms"] = round(shown, 1)
         out["debounce_ms"] = SEARCH_DEBOUNCE * 1000
         out["engine_search_ms"] = round(statistics.median(engine_ms), 1)
+        out["in_app_search_ms"] = round(in_app[-1], 1)
         out["results"] = engine.total
     print("RESULT", json.dumps(out), flush=True)
     import multiprocessing
@@ -310,10 +326,11 @@ asyncio.run(main())
 """
 
 
-def responsiveness(folder: Path, ix: Path, n: int, env: dict, query: str) -> dict:
+def responsiveness(folder: Path, ix: Path, n: int, env: dict, query: str,
+                   gc_mode: str = "quiet") -> dict:
     out = subprocess.run([sys.executable, "-c", _RESPONSIVE_CHILD, str(PROJECT), str(folder),
-                          str(ix), str(n), query], capture_output=True, text=True, env=env,
-                         timeout=900)
+                          str(ix), str(n), query, gc_mode], capture_output=True, text=True,
+                         env=env, timeout=900)
     line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT")), None)
     if line is None:
         raise RuntimeError(out.stderr[-2000:])
@@ -337,7 +354,8 @@ def main() -> None:
         return
     folder, ix = ensure_index(args.n, args.seed)
     if args.responsive_only:
-        print(json.dumps(responsiveness(folder, ix, args.n, env, args.query), indent=1))
+        print(json.dumps({m: responsiveness(folder, ix, args.n, env, args.query, m)
+                          for m in ("default", "quiet")}, indent=1))
         return
     floor, app = [], []
     for _ in range(args.runs):  # interleaved, so drift hits both alike
@@ -345,7 +363,8 @@ def main() -> None:
         app.append(timed([sys.executable, "-c", _CHILD, str(PROJECT), str(folder), str(ix),
                           str(args.n)], env))
     opening = open_big_article(50_000, args.runs, env)
-    responsive = responsiveness(folder, ix, args.n, env, args.query)
+    responsive = {m: responsiveness(folder, ix, args.n, env, args.query, m)
+                  for m in ("default", "quiet")}
     result = {
         "articles": args.n, "runs": args.runs, "open_article": opening,
         "responsiveness": responsive,

@@ -90,10 +90,20 @@ class Corpus:
         )
         if versions and not report.cancelled:
             report.versions = self.update_versions(versions_progress, cancel, procs)
-        with self._lock:
-            self._vocab = None
-            self._drop_searcher()  # the next query opens the new generation
+        if report.changed_anything:
+            with self._lock:
+                self._vocab = None
+                self._drop_searcher()  # the next query opens the new generation
         return report
+
+    def warm(self) -> None:
+        """Open the searcher now (the reader does it in a worker once its list
+        is up), so the first query does not pay for opening the index."""
+        with self._lock:
+            try:
+                self._s()
+            except IndexMissingError:
+                pass
 
     def _drop_searcher(self) -> None:
         # Not ``Searcher.refresh()``: it reuses the open reader of every segment

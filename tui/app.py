@@ -41,6 +41,7 @@ from .widgets.article_view import ArticleView
 from .widgets.sidebar import Sidebar, search_query
 
 SEARCH_DEBOUNCE = 0.3  # seconds after the last keystroke
+GC_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)
 LIST_LIMIT = 2000  # most results shown in the list
 SIDEBAR_MIN_WIDTH = 100  # columns: on a narrower screen the sidebar starts hidden
 
@@ -77,6 +78,17 @@ def display_path(p: Path) -> str:
             continue
         return prefix + (rel.as_posix() if rel.parts else ".")
     return str(p)
+
+
+def _quiet_gc() -> None:
+    """Keep the cyclic GC's full collections short: they stop every thread,
+    the reader's too, and on a big corpus the background update makes them
+    frequent. What exists once the reader is up (Textual's widgets, the
+    modules) is frozen out of them, and young collections run less often."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, 10, 10)
 
 
 class VariorumApp(App):
@@ -171,10 +183,14 @@ class VariorumApp(App):
             self.report = report
             super().__init__()
 
-    def __init__(self, corpus: Corpus, config: Config | None = None, **kwargs) -> None:
+    def __init__(self, corpus: Corpus, config: Config | None = None, *,
+                 quiet_gc: bool = False, **kwargs) -> None:
+        """``quiet_gc``: tune the process's garbage collector for the reader
+        (the CLI does; it is the process's own app there, not in a test run)."""
         super().__init__(**kwargs)
         _start_resource_tracker()
         self.corpus = corpus
+        self._quiet_gc = quiet_gc
         self.config = config or Config()
         if self.config.theme in self.available_themes:
             self.theme = self.config.theme
@@ -243,6 +259,8 @@ class VariorumApp(App):
         worker = get_current_worker()
         cancel = lambda: worker.is_cancelled  # noqa: E731
         try:
+            if self.all_articles:  # an index exists: open its searcher before the update
+                self.corpus.warm()  # runs, so that the first query does not wait for it
             # The list is refreshed as soon as the text index is up to date;
             # version families follow, and then the badges.
             report = self.corpus.update(
@@ -357,6 +375,8 @@ class VariorumApp(App):
             self.index_corpus()
 
     def on_variorum_app_articles_loaded(self, msg: ArticlesLoaded) -> None:
+        if not self.all_articles and self._quiet_gc:
+            self.call_after_refresh(_quiet_gc)  # once the first list is on screen
         self.all_articles = msg.articles
         self.update_topbar()
         self.call_after_refresh(self.start_update)  # after the list is on screen

@@ -176,7 +176,7 @@ def open_cmd(path: str | None, index_dir: str | None, config_file: str | None) -
     corpus.prefetch_list()  # the list is read while Textual is imported
     from tui.app import VariorumApp
 
-    app = VariorumApp(corpus, config=cfg)
+    app = VariorumApp(corpus, config=cfg, quiet_gc=True)
     app.run()
     if app.return_code:
         sys.exit(app.return_code)
