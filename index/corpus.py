@@ -174,7 +174,9 @@ class Corpus:
             self._drop_searcher()
             self._vocab = None
         if self._searcher is None:
-            self._searcher = self._ix.searcher(weighting=qs.FastBM25F())
+            searcher = self._ix.searcher(weighting=qs.FastBM25F())
+            _open_columns(searcher)
+            self._searcher = searcher
         return self._searcher
 
     @property
@@ -190,8 +192,9 @@ class Corpus:
 
     def article_list(self) -> Sequence[ListEntry]:
         """(id, path, title) of every article, in list order: what the
-        reader's list needs, read without opening Whoosh (a ``Listing``:
-        entries are made as they are read)."""
+        reader's list needs, read without opening Whoosh (a ``Listing``, whose
+        entries are made as they are read; a plain list in the rare index
+        where a path or title holds a separator character)."""
         pending, self._prefetch = self._prefetch, None
         if pending is not None:  # read ahead by prefetch_list(): take it once
             return pending.result()
@@ -504,6 +507,20 @@ class Corpus:
             for r in results:
                 out.append(_hit(r.fields(), r.score, self._store.body(r["hash"]) or "", []))
             return out
+
+
+def _open_columns(searcher) -> None:
+    """Open every segment's per-document files now. Whoosh opens a segment's
+    stored fields and field lengths on first use; an update that merges
+    segments deletes their files, so a searcher that first reads them after
+    such a commit (a query that runs while the reader's update commits) fails.
+    Open, they stay readable until the searcher closes."""
+    lengths = list(searcher.schema.scorable_names())
+    for leaf, _offset in searcher.reader().leaf_readers():
+        if leaf.doc_count_all():
+            leaf.stored_fields(0)
+            for name in lengths:
+                leaf.doc_field_length(0, name)
 
 
 def _family(group: list[VersionPair], meta: dict[str, ArticleMeta]) -> Family | None:

@@ -49,6 +49,9 @@ CREATE INDEX IF NOT EXISTS entity_tokens_hash ON entity_tokens(hash);
 CREATE TABLE IF NOT EXISTS listing (
     one INTEGER PRIMARY KEY CHECK (one = 0), stamp TEXT NOT NULL, n INTEGER NOT NULL,
     z BLOB NOT NULL);
+CREATE TRIGGER IF NOT EXISTS listing_ins AFTER INSERT ON articles BEGIN DELETE FROM listing; END;
+CREATE TRIGGER IF NOT EXISTS listing_upd AFTER UPDATE ON articles BEGIN DELETE FROM listing; END;
+CREATE TRIGGER IF NOT EXISTS listing_del AFTER DELETE ON articles BEGIN DELETE FROM listing; END;
 """
 
 _META_COLS = "id, path, title, source, date, author, url, line"
@@ -202,8 +205,9 @@ class Store:
         return Listing.of(list(map(ListEntry._make, self.db.execute(_LIST_SQL))))
 
     def _stamp(self) -> str:
-        """Changes whenever the articles table does (a row replaced gets a new
-        rowid), so a listing written by anything but _write_listing is not used."""
+        """The article count and top rowid when the listing was written: a second
+        check (the triggers on ``articles`` drop the listing on any change, even
+        one made by a variorum that knows nothing of it)."""
         n, top = self.db.execute("SELECT COUNT(*), MAX(rowid) FROM articles").fetchone()
         return f"{n}:{top}"
 
@@ -211,8 +215,10 @@ class Store:
         return self.db.execute("SELECT 1 FROM listing").fetchone() is not None
 
     def ensure_listing(self) -> None:
-        """Write the listing blob if there is none (an index from before it)."""
-        if not self._has_listing():
+        """Write the listing blob if there is none (an index from before it, or
+        one changed since) or it does not match the articles."""
+        row = self.db.execute("SELECT stamp FROM listing").fetchone()
+        if row is None or row[0] != self._stamp():
             with self.db:
                 self._write_listing()
 

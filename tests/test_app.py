@@ -641,3 +641,12 @@ async def test_sidebar_with_thousands_of_entities_moves_and_draws(corpus):
         await pilot.press("enter")
         await pilot.pause()
         assert "quote (speaker not named)" in str(app.query_one("#status").render())
+        # entities that arrive while the sidebar has focus: the cursor is on the first
+        app.sidebar.show(Annotations("y", "test", ents[:3], ()))
+        await pilot.pause()
+        assert lst.current == ents[0]
+        app.list.focus()
+        await pilot.pause()
+        app.sidebar.show(Annotations("z", "test", ents[:3], ()))
+        await pilot.pause()
+        assert lst.current is None and app.view.selected_spans == []

@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 from whoosh import index as windex
+from whoosh.writing import SegmentWriter
 
 from index import (
     Corpus,
@@ -485,21 +486,32 @@ def test_listing_blob_follows_every_change_to_the_articles(stories, write_files)
 
 
 def test_a_listing_not_written_with_the_articles_is_not_used(stories):
+    """Changes made to the articles by anything but the indexer (an older
+    variorum, say) drop the listing: the list is read from the table."""
     import sqlite3
 
     from index.models import Listing
 
     _root, c = stories
     db = sqlite3.connect(c.index_dir / store.STORE_FILE)
-    with db:  # as an older variorum (no listing) would change the table
+    with db:  # an in-place edit: same count, same rowids
         db.execute("UPDATE articles SET title='Changed Behind Its Back' WHERE path='a.txt'")
-        db.execute("INSERT OR REPLACE INTO articles SELECT * FROM articles WHERE path='a.txt'")
     assert "Changed Behind Its Back" in [e.title for e in c.article_list()]
+    c.update()  # nothing changed on disk: the update writes the listing all the same
+    assert isinstance(c.article_list(), Listing)
+    with db:  # the last row replaced by another with the same rowid: same count and top rowid
+        top = db.execute("SELECT MAX(rowid) FROM articles").fetchone()[0]
+        row = db.execute("SELECT * FROM articles WHERE rowid=?", (top,)).fetchone()
+        db.execute("DELETE FROM articles WHERE rowid=?", (top,))
+        db.execute("INSERT INTO articles (rowid, id, path, line, title, source, date, author, "
+                   "url, hash) VALUES (?, 'ffffffffffff', 'zz.txt', NULL, 'Slipped In', NULL, "
+                   "NULL, NULL, NULL, ?)", (top, row[-1]))
+    assert [e.title for e in c.article_list()][-1] == "Slipped In"
     with db:
         db.execute("DROP TABLE listing")  # an index from before the listing
     db.close()
     assert [tuple(e) for e in c.article_list()] == _table_list(c)
-    c.update()  # nothing changed: the update writes the listing all the same
+    c.update()
     assert isinstance(c.article_list(), Listing)
     assert [tuple(e) for e in c.article_list()] == _table_list(c)
 
@@ -546,3 +558,27 @@ def test_segments_are_separate_files_and_compound_ones_still_read(stories, write
     assert not any(s.is_compound() for s in segments)
     assert not list(wdir.glob("*.seg"))
     assert len(hits(c, "numbat")) == 12 and len(hits(c, "harbour")) == 3 + 12 + 1
+
+
+def test_a_searcher_open_before_a_merge_still_reads(stories, write_files):
+    """Separate segment files are deleted when a commit merges their segment
+    away; a query already running on the older searcher must still read its
+    stored fields and field lengths (they are opened with the searcher)."""
+    root, first = stories
+    c = Corpus(root, index_dir=first.index_dir)
+    c.warm()  # a searcher opened, nothing read through it yet (as the reader warms it)
+    searcher = c._s()  # as a query in the reader holds it while the update commits
+    other = Corpus(root, index_dir=c.index_dir)
+    write_files({"d.txt": "Delta Story\n\nThe numbat dug by the harbour.\n"})
+    other.update(versions=False)
+    ix = windex.open_dir(c.index_dir / indexer.WHOOSH_DIR)
+    w = SegmentWriter(ix, compound=False)
+    w.commit(optimize=True)  # every segment merged into one; the old files deleted
+    other.close()
+    assert not searcher.up_to_date()
+    docs = [searcher.stored_fields(d)["path"] for d in range(searcher.doc_count_all())]
+    assert sorted(docs) == ["a.txt", "b.txt", "c.md"]
+    reader = searcher.reader()
+    assert all(reader.doc_field_length(d, "body") > 0 for d in range(searcher.doc_count_all()))
+    assert hits(c, "numbat") == ["d.txt"]  # and the next query opens the new generation
+    c.close()

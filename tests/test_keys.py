@@ -204,8 +204,8 @@ SIDEBAR_STEPS = [
     Step("sidebar.first", "home", lambda app, b: _side_state(app) == 0),
     Step("sidebar.page-down", "pagedown", lambda app, b: _side_state(app) > b + 5),
     Step("sidebar.page-down", "space", lambda app, b: _side_state(app) > b + 5),
-    Step("sidebar.page-up", "pageup", lambda app, b: _side_state(app) < b, _sidebar_last),
-    Step("sidebar.page-up", "b", lambda app, b: _side_state(app) < b),
+    Step("sidebar.page-up", "pageup", lambda app, b: _side_state(app) < b - 5, _sidebar_last),
+    Step("sidebar.page-up", "b", lambda app, b: _side_state(app) < b - 5),
     Step("sidebar.choose", "enter",
          lambda app, b: "Liu Dongshu: mention 1 of" in status(app)
          and app.view.selected_spans != [], _on_liu),

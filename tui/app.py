@@ -87,6 +87,7 @@ def _quiet_gc() -> None:
     modules) is frozen out of them, and young collections run less often."""
     import gc
 
+    gc.collect()  # what is garbage now is not frozen with the rest
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, 10, 10)
 
@@ -375,8 +376,9 @@ class VariorumApp(App):
             self.index_corpus()
 
     def on_variorum_app_articles_loaded(self, msg: ArticlesLoaded) -> None:
-        if not self.all_articles and self._quiet_gc:
-            self.call_after_refresh(_quiet_gc)  # once the first list is on screen
+        if self._quiet_gc:
+            self._quiet_gc = False  # once, when the first list is on screen
+            self.call_after_refresh(_quiet_gc)
         self.all_articles = msg.articles
         self.update_topbar()
         self.call_after_refresh(self.start_update)  # after the list is on screen
@@ -597,7 +599,7 @@ class VariorumApp(App):
         if delta < 0 and (hidden or width <= SIDEBAR_MIN):
             if not hidden:
                 self.action_toggle_sidebar()
-            self.message = "sidebar hidden (ctrl+l or e shows it)"
+            self.message = "sidebar hidden"
         elif delta > 0 and hidden:
             self.action_toggle_sidebar()
             self.message = f"sidebar: {width} columns"

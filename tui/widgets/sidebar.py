@@ -112,14 +112,16 @@ class SidebarList(ScrollView, can_focus=True):
             rows.append(_Row(len(items), "quote", f"  “{words}”"))
             items.append(q)
         self.items, self._rows, self._first_row = items, rows, first
-        self.set_reactive(SidebarList.cursor, None)
         self.virtual_size = Size(0, len(rows))  # rows are cut to the width: no sideways scroll
         self.scroll_to(0, 0, animate=False)
+        # focused (the user tabbed in while it was loading): on the first item;
+        # else none; either way the app hears that the old one is gone
+        self.cursor = 0 if self.has_focus and items else None
         self.refresh()
 
     def clear(self) -> None:
         self.items, self._rows, self._first_row = [], [], []
-        self.set_reactive(SidebarList.cursor, None)
+        self.cursor = None
         self.virtual_size = Size(0, 0)
         self.refresh()
 
