@@ -65,6 +65,13 @@ def sample_corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
 
 
 @pytest.fixture
+def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Corpus:
+    """The sample corpus with a fresh index of its own (for the app's tests)."""
+    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
+    return Corpus(SAMPLE_DIR, index_dir=tmp_path / "ix")
+
+
+@pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
     root = tmp_path / "corpus"
     root.mkdir()

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from index import Corpus
 from tui.app import SEARCH_DEBOUNCE, VariorumApp
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_corpus"
 SPUN = "004_f4557d851bb201a9.txt"
-
-
-@pytest.fixture
-def corpus(tmp_path, monkeypatch) -> Corpus:
-    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
-    return Corpus(SAMPLE, index_dir=tmp_path / "ix")
 
 
 async def settle(app, pilot) -> None:

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-import pytest
+from test_app import SPUN, settle
 
-from index import Corpus
 from tui.app import VariorumApp
 from tui.commands import COMMANDS
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "sample_corpus"
-ORIGINAL, SPUN = "001_f563c122a25a09e3.txt", "004_f4557d851bb201a9.txt"
+ORIGINAL = "001_f563c122a25a09e3.txt"
 
 
 @dataclass
@@ -31,18 +27,6 @@ class Step:
     key: str  # one of its keys, as Pilot names it
     check: Callable  # (app, state before the key) -> bool
     setup: Callable | None = None  # async (app, pilot): the state the key needs
-
-
-@pytest.fixture
-def corpus(tmp_path, monkeypatch) -> Corpus:
-    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
-    return Corpus(SAMPLE, index_dir=tmp_path / "ix")
-
-
-async def settle(app, pilot) -> None:
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def status(app) -> str:
