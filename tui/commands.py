@@ -44,6 +44,18 @@ _SCROLL = [
     ("bottom", "G,end", "scroll_end", "Bottom", "go to the bottom"),
 ]
 
+def _cursor(context: str, down: str, up: str, first: str, last: str) -> list[Command]:
+    """The six cursor commands of a list (the article list, the sidebar)."""
+    rows = [("down", "j,down", "cursor(1)", "Down", down),
+            ("up", "k,up", "cursor(-1)", "Up", up),
+            ("page-down", "pagedown,space", "page(1)", "Page down", "a page down"),
+            ("page-up", "pageup,b", "page(-1)", "Page up", "a page up"),
+            ("first", "g,home", "first", "First", first),
+            ("last", "G,end", "last", "Last", last)]
+    return [Command(f"{context}.{i}", k, a, t, h, context, footer=False, palette=False)
+            for i, k, a, t, h in rows]
+
+
 COMMANDS: list[Command] = [
     # -------------------------------------------------------------- reader
     Command("reader.search", "slash", "focus_search", "Search",
@@ -85,36 +97,15 @@ COMMANDS: list[Command] = [
             "cycle the panes backwards", "reader", footer=False, palette=False),
     Command("reader.quit", "q", "quit", "Quit", "quit variorum", "reader"),
     # ---------------------------------------------------------------- list
-    Command("list.down", "j,down", "cursor(1)", "Down", "next article", "list",
-            footer=False, palette=False),
-    Command("list.up", "k,up", "cursor(-1)", "Up", "previous article", "list",
-            footer=False, palette=False),
-    Command("list.page-down", "pagedown,space", "page(1)", "Page down", "a page down", "list",
-            footer=False, palette=False),
-    Command("list.page-up", "pageup,b", "page(-1)", "Page up", "a page up", "list",
-            footer=False, palette=False),
-    Command("list.first", "g,home", "first", "First", "first article", "list", footer=False,
-            palette=False),
-    Command("list.last", "G,end", "last", "Last", "last article", "list", footer=False,
-            palette=False),
+    *_cursor("list", "next article", "previous article", "first article", "last article"),
     Command("list.open", "enter", "choose", "Open", "read the article (focus its text)",
             "list", footer=False, palette=False),
     # ------------------------------------------------------------- article
     *[Command(f"article.{i}", k, a, t, h, "article", footer=False, palette=False)
       for i, k, a, t, h in _SCROLL],
     # ------------------------------------------------------------- sidebar
-    Command("sidebar.down", "j,down", "cursor(1)", "Down", "next entity or quote", "sidebar",
-            footer=False, palette=False),
-    Command("sidebar.up", "k,up", "cursor(-1)", "Up", "previous entity or quote", "sidebar",
-            footer=False, palette=False),
-    Command("sidebar.page-down", "pagedown,space", "page(1)", "Page down", "a page down",
-            "sidebar", footer=False, palette=False),
-    Command("sidebar.page-up", "pageup,b", "page(-1)", "Page up", "a page up", "sidebar",
-            footer=False, palette=False),
-    Command("sidebar.first", "g,home", "first", "First", "the first item", "sidebar",
-            footer=False, palette=False),
-    Command("sidebar.last", "G,end", "last", "Last", "the last item", "sidebar",
-            footer=False, palette=False),
+    *_cursor("sidebar", "next entity or quote", "previous entity or quote", "the first item",
+             "the last item"),
     Command("sidebar.choose", "enter", "choose", "Go to",
             "an entity: mark its next mention in the text; a quote: scroll to it", "sidebar",
             footer=False, palette=False),
