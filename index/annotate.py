@@ -20,27 +20,27 @@ from pathlib import Path
 
 from .entities import ENTITY_SCHEME, Extractor, extract, load_extractor, name_keys, norm
 from .models import EntitiesReport, Entity, Quote
-from .quotes import find_quotes
+from .quotes import QUOTE_SCHEME, find_quoted
 
 CHUNK = 8  # articles per worker task: small, so cancelling is quick
 PARALLEL_MIN = 24  # articles before worker processes (each loads the model) pay off
 
 
 def cache_key(extractor: Extractor) -> str:
-    return f"{extractor.key}/{ENTITY_SCHEME}"
+    return f"{extractor.key}/{ENTITY_SCHEME}/{QUOTE_SCHEME}"
 
 
 def annotate_texts(texts: list[str], extractor: Extractor
                    ) -> list[tuple[list[Entity], list[Quote]]]:
     ents = extract(texts, extractor)
-    return [(e, find_quotes(t, e)) for t, e in zip(texts, ents, strict=True)]
+    return [(e, find_quoted(t, e)) for t, e in zip(texts, ents, strict=True)]
 
 
 def encode(entities: list[Entity], quotes: list[Quote]) -> bytes:
     data = {
         "entities": [[e.name, e.label, [list(m) for m in e.mentions], list(e.aliases)]
                      for e in entities],
-        "quotes": [[q.text, q.speaker, q.start, q.end] for q in quotes],
+        "quotes": [[q.text, q.speaker, q.start, q.end, q.kind] for q in quotes],
     }
     return zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 1)
 
@@ -49,7 +49,7 @@ def decode(z: bytes) -> tuple[list[Entity], list[Quote]]:
     data = json.loads(zlib.decompress(z).decode("utf-8"))
     ents = [Entity(n, lab, tuple(tuple(m) for m in ms), tuple(al))
             for n, lab, ms, al in data["entities"]]
-    quotes = [Quote(t, sp, s, e) for t, sp, s, e in data["quotes"]]
+    quotes = [Quote(*q) for q in data["quotes"]]
     return ents, quotes
 
 

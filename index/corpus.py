@@ -341,7 +341,7 @@ class Corpus:
             ann_a, ann_b = annotations or (self.annotations(a, pool=pool),
                                            self.annotations(b, pool=pool))
             kw = {"ents_a": list(ann_a.entities), "ents_b": list(ann_b.entities),
-                  "quotes_a": list(ann_a.quotes), "quotes_b": list(ann_b.quotes)}
+                  "quotes_a": ann_a.quoted, "quotes_b": ann_b.quoted}
         return diff_mod.diff_texts(a.text, b.text, a_id=a.id, b_id=b.id, **kw)
 
     # -------------------------------------------------------------- entities
@@ -370,7 +370,7 @@ class Corpus:
         else:  # outside the lock: loading a model takes a second
             e, q = ann.annotate_texts([art.text], choice.load())[0]
         self._save_annotations(art, e, q)
-        return Annotations(art.id, choice.name, tuple(e), tuple(q))
+        return Annotations.of(art.id, choice.name, e, q)
 
     def cached_annotations(self, ref: str | Article) -> Annotations | None:
         """An article's stored entities and quotes, or None if not extracted yet."""
@@ -382,7 +382,7 @@ class Corpus:
         if z is None:
             return None
         e, q = ann.decode(z)
-        return Annotations(art.id, choice.name, tuple(e), tuple(q))
+        return Annotations.of(art.id, choice.name, e, q)
 
     def _save_annotations(self, art: Article, e: list[Entity], q: list[Quote]) -> None:
         """Cache what was extracted; best effort (a locked or read-only store

@@ -265,16 +265,21 @@ class Entity:
 class Quote:
     """A direct quotation: its words (between the marks; the parts of a quote
     that runs over paragraphs joined by a line break), who said it (``None``
-    when the article does not say) and its span in the body, marks included."""
+    when the article does not say) and its span in the body, marks included.
+
+    ``kind`` is ``"quote"`` for speech (four words or more) or ``"phrase"`` for
+    a short quoted term ("a “turning point”"), whose ``speaker`` is who the
+    sentence says used it (``None`` for the writer's own scare quotes)."""
 
     text: str
     speaker: str | None
     start: int
     end: int
+    kind: str = "quote"
 
     def to_json(self) -> dict:
         return {"text": self.text, "speaker": self.speaker, "start": self.start,
-                "end": self.end}
+                "end": self.end, "kind": self.kind}
 
 
 @dataclass(frozen=True)
@@ -284,7 +289,21 @@ class Annotations:
     article_id: str
     extractor: str  # e.g. "spaCy en_core_web_sm 3.8.0" or "rules (no spaCy model)"
     entities: tuple[Entity, ...]
-    quotes: tuple[Quote, ...]
+    quotes: tuple[Quote, ...]  # speech (kind "quote")
+    phrases: tuple[Quote, ...] = ()  # short quoted terms (kind "phrase")
+
+    @classmethod
+    def of(cls, article_id: str, extractor: str, entities, quoted) -> Annotations:
+        """Annotations from everything quoted, split into quotes and phrases."""
+        quoted = tuple(quoted)
+        return cls(article_id, extractor, tuple(entities),
+                   tuple(q for q in quoted if q.kind == "quote"),
+                   tuple(q for q in quoted if q.kind == "phrase"))
+
+    @property
+    def quoted(self) -> list[Quote]:
+        """Quotes and phrases together, in text order."""
+        return sorted(self.quotes + self.phrases, key=lambda q: q.start)
 
 
 @dataclass

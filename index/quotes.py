@@ -9,9 +9,12 @@ and the closing one ends a quote (after punctuation, or not after an "s"):
 ‘’’ is mostly an apostrophe (Workers’, dictators’, don’t) and never opens or
 closes anything by itself. Straight single quotes are apostrophes.
 
-What counts: four words or more. Shorter quoted fragments are scare quotes
-or terms (“new level”, “axis of evil”), and a quoted Title In Capitals is a
-title or a name (“Never Give an Inch”), not speech.
+What counts: four words or more is a quote. Shorter quoted fragments are
+phrases (kind ``"phrase"``): scare quotes or terms (“new level”, “axis of
+evil”), kept with who the sentence says used them ("Kim called the new
+“alliance” a “turning point”": Kim), ``None`` when no cue names anyone (the
+writer's own). A quoted Title In Capitals is a title or a name (“Never Give
+an Inch”), neither speech nor a phrase.
 
 Speakers, in order of preference:
 
@@ -40,7 +43,9 @@ from .gazetteer import word_set
 from .models import Entity, Quote
 from .sentences import paragraphs, split_spans
 
-MIN_WORDS = 4
+# Bump when what is found changes: cached annotations are made again.
+QUOTE_SCHEME = "q2"
+MIN_WORDS = 4  # fewer words: a phrase, not a quote
 _WORD = re.compile(r"\w+(?:['’.\-]\w+)*")
 _SMALL = word_set("a an and as at but by for from in into of on or the to with between "
                   "about over under via vs versus")
@@ -155,6 +160,12 @@ def _is_title(words: list[str]) -> bool:
 
 
 def find_quotes(text: str, entities: list[Entity]) -> list[Quote]:
+    """The quotes of ``text`` (speech, kind "quote") with their speakers."""
+    return [q for q in find_quoted(text, entities) if q.kind == "quote"]
+
+
+def find_quoted(text: str, entities: list[Entity]) -> list[Quote]:
+    """Quotes and phrases (kind "phrase": short quoted terms), in text order."""
     mentions = _mentions(entities)
     starts = [m.start for m in mentions]
     sentences = split_spans(text)
@@ -295,7 +306,16 @@ def find_quotes(text: str, entities: list[Entity]) -> list[Quote]:
         while ev_k < len(events) and events[ev_k][0] < s:
             current, current_para = events[ev_k][1], para_of(events[ev_k][0])
             ev_k += 1
-        if len(words) < MIN_WORDS or _is_title(words):
+        if not words or _is_title(words):
+            continue
+        if len(words) < MIN_WORDS:  # a phrase: its user is named by a cue, never carried
+            found, who = after_cue(e, None)
+            if not found:
+                found, who = before_cue(s, None)
+            if who is not None:
+                who = aliases.get(norm(who), who)
+            phrase = text[parts[0][0]:parts[-1][1]].strip().rstrip(".,;:!?…")
+            quotes.append(Quote(phrase, who, s, e, "phrase"))
             continue
         para = para_of(s)
         carried = current if para - current_para <= 1 else None

@@ -156,8 +156,11 @@ def test_entities_json_shape(env, corpus):
 def test_quotes_json_shape_and_no_quotes_exits_1(env, corpus):
     r = run(env, "quotes", "001_f563c122a25a09e3.txt", "--corpus", str(corpus), "--json")
     assert r.returncode == 0, r.stderr
-    quotes = json.loads(r.stdout)
-    assert all(set(q) == {"text", "speaker", "start", "end"} for q in quotes)
+    quoted = json.loads(r.stdout)
+    assert all(set(q) == {"text", "speaker", "start", "end", "kind"} for q in quoted)
+    quotes = [q for q in quoted if q["kind"] == "quote"]
+    phrases = {q["text"]: q["speaker"] for q in quoted if q["kind"] == "phrase"}
+    assert phrases["turning point"] == "Kim Jong Un" and phrases["old friends"] is None
     text = (corpus / "001_f563c122a25a09e3.txt").read_text(encoding="utf-8")
     last = quotes[-1]
     assert last["speaker"] == "Liu Dongshu"

@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from index import Corpus, QueryError
+from index import annotate as A
 from index import entities as E
 from index.entities import RawEntity, build_entities, clean, load_extractor
 
@@ -152,15 +153,14 @@ def test_annotations_are_cached_per_text(sample_dir, sample_files, corpus_dir, o
     shutil.copy(sample_dir / sample_files["001"], corpus_dir / "copy.txt")
     c = open_corpus(corpus_dir)
     c.update(procs=1)
-    key = E.choose_extractor().key
+    key = A.cache_key(E.choose_extractor())
     assert c.entity_coverage() == (0, 2)
     ann = c.annotations("a.txt")
     assert ann.extractor.startswith("spaCy")
     # the copy has the same text: its annotations are already there
     assert c.entity_coverage() == (2, 2)
     assert c.annotations("copy.txt").entities == ann.entities
-    row = c.store.annotation(c.store.meta_by_id(c.resolve("a.txt"))[1], key + "/"
-                             + E.ENTITY_SCHEME)
+    row = c.store.annotation(c.store.meta_by_id(c.resolve("a.txt"))[1], key)
     assert row is not None
 
 

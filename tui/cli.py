@@ -396,20 +396,29 @@ def entities_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str |
 @json_option
 def quotes_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | None,
                as_json: bool) -> None:
-    """The direct quotations of one article, with who said them."""
+    """The direct quotations of one article, with who said them, then its
+    quoted phrases (short quoted terms) with who used them."""
     c = open_corpus(corpus, index_dir, ner=ner)
     ann = c.annotations(c.get(ref))
     if as_json:
-        click.echo(json.dumps([q.to_json() for q in ann.quotes], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([q.to_json() for q in ann.quoted], ensure_ascii=False, indent=2))
     else:
         con = out()
-        con.print(Text(f"{len(ann.quotes)} quotes · {ann.extractor}", style="dim"))
+        con.print(Text(f"{len(ann.quotes)} quotes · {len(ann.phrases)} quoted phrases · "
+                       f"{ann.extractor}", style="dim"))
         for q in ann.quotes:
             who = safe(q.speaker) if q.speaker else "(speaker not named)"
             con.print(Text.assemble((who, "bold" if q.speaker else "dim italic"),
                                     (f"  [{q.start}–{q.end}]", "dim")))
             con.print(Text("  “" + safe(q.text).replace("\n", " ¶ ") + "”"), soft_wrap=True)
-    if not ann.quotes:
+        if ann.phrases:
+            con.print(Text("Quoted phrases", style="bold underline"))
+        for q in ann.phrases:
+            con.print(Text.assemble(("  “" + safe(q.text) + "”", ""),
+                                    ("  " + (safe(q.speaker) if q.speaker else "(the writer's)"),
+                                     "bold" if q.speaker else "dim italic"),
+                                    (f"  [{q.start}–{q.end}]", "dim")), soft_wrap=True)
+    if not ann.quoted:
         sys.exit(EXIT_NOT_FOUND)
 
 
