@@ -280,6 +280,35 @@ async def test_choosing_a_quote_scrolls_to_it(corpus):
         assert "quote by Liu Dongshu" in str(app.query_one("#status").render())
 
 
+async def test_quoted_phrases_are_listed_apart_with_who_used_them(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(140, 100)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j")  # 001: Kim called the alliance a “turning point”
+        await settle(app, pilot)
+        sidebar, view = app.sidebar, app.view
+        opts = sidebar.options
+        phrase = next(q for q in sidebar.annotations.phrases if q.text == "turning point")
+        assert phrase.speaker == "Kim Jong Un"
+        assert all(q.kind == "quote" for q in sidebar.annotations.quotes)
+        opts.focus()
+        await pilot.press("G")  # the last item: a phrase, under the "Quoted phrases" heading
+        await pilot.pause()
+        assert opts.current.kind == "phrase"
+        opts.cursor = opts.items.index(phrase)
+        await pilot.pause()
+        drawn = ["".join(seg.text for seg in opts.render_line(y))
+                 for y in range(opts.scrollable_content_region.height)]
+        assert opts.scroll_offset.y == 0  # tall enough: every row is drawn
+        heading = next(k for k, line in enumerate(drawn) if line.strip() == "Quoted phrases")
+        assert any(line.strip() == "Quotes" for line in drawn[:heading])
+        assert any("“turning point”  Kim Jong Un" in line for line in drawn[heading:])
+        await pilot.press("enter")
+        await pilot.pause()
+        assert view.selected_spans == [(phrase.start, phrase.end)]
+        assert "quoted phrase by Kim Jong Un" in str(app.query_one("#status").render())
+
+
 async def test_sidebar_hides_and_tints_toggle(corpus):
     app = VariorumApp(corpus)
     async with app.run_test(size=(120, 40)) as pilot:

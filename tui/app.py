@@ -709,7 +709,10 @@ class VariorumApp(App):
     def quote_chosen(self, event: Sidebar.QuoteChosen) -> None:
         q = event.quote
         self.view.select_spans([(q.start, q.end)], scroll_to=0)
-        self.message = f"quote by {q.speaker}" if q.speaker else "quote (speaker not named)"
+        what = "quoted phrase" if q.kind == "phrase" else "quote"
+        self.message = (f"{what} by {q.speaker}" if q.speaker
+                        else "quoted phrase (the writer's)" if q.kind == "phrase"
+                        else "quote (speaker not named)")
         self.update_status()
 
     @on(Sidebar.SearchEntity)

@@ -1,4 +1,5 @@
-"""The sidebar: the open article's entities, grouped by label, and its quotes.
+"""The sidebar: the open article's entities, grouped by label, its quotes,
+and its quoted phrases (short quoted terms, with who used them).
 
 One Line-API list holds everything (group headings are rows the cursor
 skips), so it draws only the rows on screen. Names and quotes come from
@@ -43,9 +44,10 @@ def search_query(entity: Entity) -> str:
 
 class _Row(NamedTuple):
     item: int  # the index of its entity or quote in SidebarList.items, -1 for none
-    kind: str  # "heading", "entity", "speaker", "quote", "note"
+    kind: str  # "heading", "entity", "speaker", "quote", "phrase", "note"
     text: str  # cleaned: no control characters
-    extra: str = ""  # an entity's count; "dim" on the speaker row of an unnamed speaker
+    extra: str = ""  # an entity's count; "dim" on the speaker row of an unnamed speaker;
+    #                  who used a phrase
 
 
 class SidebarList(ScrollView, can_focus=True):
@@ -85,7 +87,8 @@ class SidebarList(ScrollView, can_focus=True):
         self._rows: list[_Row] = []
         self._first_row: list[int] = []  # item -> its first row
 
-    def set_items(self, entities: list[Entity], quotes: list[Quote]) -> None:
+    def set_items(self, entities: list[Entity], quotes: list[Quote],
+                  phrases: list[Quote] = ()) -> None:
         from index.entities import LABEL_NAMES
 
         items: list[Entity | Quote] = []
@@ -110,6 +113,14 @@ class SidebarList(ScrollView, can_focus=True):
             who = strip_controls(q.speaker) if q.speaker else ""
             rows.append(_Row(len(items), "speaker", who or "(not named)", "" if who else "dim"))
             rows.append(_Row(len(items), "quote", f"  “{words}”"))
+            items.append(q)
+        if phrases:
+            rows.append(_Row(-1, "heading", "Quoted phrases"))
+        for q in phrases:
+            words = strip_controls(q.text.replace("\n", " "))
+            first.append(len(rows))
+            who = strip_controls(q.speaker) if q.speaker else ""
+            rows.append(_Row(len(items), "phrase", f"“{words}”", f"  {who}" if who else ""))
             items.append(q)
         self.items, self._rows, self._first_row = items, rows, first
         self.virtual_size = Size(0, len(rows))  # rows are cut to the width: no sideways scroll
@@ -138,7 +149,7 @@ class SidebarList(ScrollView, can_focus=True):
     def watch_cursor(self, new: int | None) -> None:
         if new is not None:
             top = self._first_row[new]
-            bottom = top + (1 if isinstance(self.items[new], Quote) else 0)
+            bottom = top + (1 if self._rows[top].kind == "speaker" else 0)
             if new == 0:
                 top = 0  # the first item: show its heading too
             height = self.scrollable_content_region.height or 1
@@ -203,7 +214,7 @@ class SidebarList(ScrollView, can_focus=True):
             style = base + self.get_component_rich_style("sidebar-list--cursor")
         part = {"heading": "sidebar-list--heading", "note": "sidebar-list--dim",
                 "speaker": "sidebar-list--dim" if row.extra else "sidebar-list--speaker",
-                "quote": "sidebar-list--quote"}.get(row.kind)
+                "quote": "sidebar-list--quote", "phrase": "sidebar-list--quote"}.get(row.kind)
         text_style = style + self.get_component_rich_style(part) if part else style
         segs = []
         if row.kind == "entity":  # the count, dim unless under the cursor
@@ -214,6 +225,9 @@ class SidebarList(ScrollView, can_focus=True):
         if cell_len(text) > room > 0:  # too long for the sidebar: an ellipsis
             text = set_cell_size(text, room - 1) + "…"
         segs.append(Segment(text, text_style))
+        if row.kind == "phrase" and row.extra:  # who used it, in the room left
+            segs.append(Segment(row.extra, style + self.get_component_rich_style(
+                "sidebar-list--speaker")))
         return Strip(segs).crop(0, width).adjust_cell_length(width, style)
 
 
@@ -268,7 +282,7 @@ class Sidebar(Vertical):
         head = Text(f"{len(ann.entities)} entities · {len(ann.quotes)} quotes\n", style="bold")
         head.append(ann.extractor, style="dim")
         self.query_one("#sidebar-head", Static).update(head)
-        self.options.set_items(list(ann.entities), list(ann.quotes))
+        self.options.set_items(list(ann.entities), list(ann.quotes), list(ann.phrases))
 
     @property
     def highlighted(self) -> Entity | Quote | None:
