@@ -671,3 +671,13 @@ async def test_sidebar_with_thousands_of_entities_moves_and_draws(corpus):
         app.sidebar.show(Annotations("z", "test", ents[:3], ()))
         await pilot.pause()
         assert lst.current is None and app.view.selected_spans == []
+
+
+async def test_worker_messages_that_arrive_while_the_app_closes_are_dropped(corpus):
+    """Progress a worker posted just before the app closes is handled while
+    Textual removes the screen (the CI failure: '#progress' gone)."""
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for k in range(500):  # still queued when the context starts the shutdown
+            app.post_message(VariorumApp.IndexProgress(k, 500, "reading"))

@@ -6,6 +6,7 @@ article) and reports back with messages; the UI thread only renders.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Sequence
@@ -51,6 +52,20 @@ class _Loaded:
     article: Article
     spans: list[tuple[int, int]]
     query: str | None
+
+
+def _while_open(handler):
+    """A handler of what a worker posted: skipped once the app is exiting (its
+    widgets may be gone already: a worker's progress that arrives as the app
+    closes must not raise)."""
+
+    @functools.wraps(handler)
+    def handle(self, msg):
+        if self._exit or not self.is_running:
+            return None
+        return handler(self, msg)
+
+    return handle
 
 
 def _say(e: Exception) -> str:
@@ -296,6 +311,7 @@ class VariorumApp(App):
         if not report.cancelled:
             self.post_message(self.EntitiesDone(report))
 
+    @_while_open
     def on_variorum_app_index_progress(self, msg: IndexProgress) -> None:
         bar = self.query_one("#progress", ProgressBar)
         bar.add_class("active")
@@ -310,6 +326,7 @@ class VariorumApp(App):
             self.message = "indexing: writing the index"
         self.update_status()
 
+    @_while_open
     def on_variorum_app_indexed(self, msg: Indexed) -> None:
         self.query_one("#progress", ProgressBar).remove_class("active")
         if msg.error:
@@ -329,6 +346,7 @@ class VariorumApp(App):
             self.reload_articles()
         self.update_status()
 
+    @_while_open
     def on_variorum_app_versions_found(self, msg: VersionsFound) -> None:
         self.query_one("#progress", ProgressBar).remove_class("active")
         self.list.set_badges(msg.counts)
@@ -338,6 +356,7 @@ class VariorumApp(App):
         self.message = "; ".join(parts)
         self.update_status()
 
+    @_while_open
     def on_variorum_app_entities_done(self, msg: EntitiesDone) -> None:
         self.query_one("#progress", ProgressBar).remove_class("active")
         r = msg.report
@@ -365,6 +384,7 @@ class VariorumApp(App):
             return
         self.post_message(self.ArticlesLoaded(articles))
 
+    @_while_open
     def on_variorum_app_placeholder(self, msg: Placeholder) -> None:
         if not self.all_articles:
             self.view.show_placeholder(msg.text)
@@ -375,6 +395,7 @@ class VariorumApp(App):
             self._update_started = True
             self.index_corpus()
 
+    @_while_open
     def on_variorum_app_articles_loaded(self, msg: ArticlesLoaded) -> None:
         if self._quiet_gc:
             self._quiet_gc = False  # once, when the first list is on screen
@@ -446,6 +467,7 @@ class VariorumApp(App):
         if not get_current_worker().is_cancelled:
             self.post_message(self.Searched(value, result, None))
 
+    @_while_open
     def on_variorum_app_searched(self, msg: Searched) -> None:
         if msg.query != self.query_one("#search", Input).value.strip():
             return  # the box has changed since: a newer search (or none) applies
@@ -507,6 +529,7 @@ class VariorumApp(App):
         if not get_current_worker().is_cancelled:
             self.post_message(self.Loaded(_Loaded(article, spans, query)))
 
+    @_while_open
     def on_variorum_app_loaded(self, msg: Loaded) -> None:
         if msg.error:
             self.set_error(msg.error)
@@ -674,6 +697,7 @@ class VariorumApp(App):
         self.save_state()
         await super().action_quit()
 
+    @_while_open
     def on_variorum_app_annotations_loaded(self, msg: AnnotationsLoaded) -> None:
         if self.view.article is None or self.view.article.id != msg.article_id:
             return  # another article is on screen now
@@ -771,6 +795,7 @@ class VariorumApp(App):
             return
         self.post_message(self.FamilyLoaded(article_id, family, diff))
 
+    @_while_open
     def on_variorum_app_family_loaded(self, msg: FamilyLoaded) -> None:
         current = self.list.current
         if current is None or current.id != msg.article_id:
@@ -788,6 +813,7 @@ class VariorumApp(App):
         self.push_screen(VersionsScreen(msg.family, msg.article_id, diff=msg.diff),
                          self.open_version)
 
+    @_while_open
     def on_variorum_app_failed(self, msg: Failed) -> None:
         self.set_error(msg.error)
 
@@ -831,6 +857,7 @@ class VariorumApp(App):
             return
         self.post_message(self.OpenDiff(a, b))
 
+    @_while_open
     def on_variorum_app_open_diff(self, msg: OpenDiff) -> None:
         from .widgets.diff_screen import DiffScreen
 
