@@ -109,12 +109,10 @@ def diff_texts(a: str, b: str, *, ents_a: list[Entity] | None = None,
             if kind == "equal":
                 equal_words += nx
         if ga and gb:
-            for n, op in enumerate(raw):
-                if op[0] != "replace":
+            for tag, xm, ym in raw:
+                if tag != "replace":
                     continue
-                got = _substitution(raw, n, ta, tb)
-                if got is not None:
-                    what, fx, fy = got
+                for what, fx, fy in _substitutions(xm, ym, ta, tb):
                     {"sub": subs, "case": case, "punct": punct}[what].add(fx, fy, k)
         groups.append(DiffGroup(tuple(ga), tuple(gb), moved, tuple(ops)))
     aligned_a = sum(len(g.a) for g in groups if g.a and g.b)
@@ -328,12 +326,29 @@ def _fold(w: str) -> str:
     return w[:-2] if w.endswith("'s") else w
 
 
-def _substitution(raw: list, n: int, ta: str, tb: str) -> tuple[str, str, str] | None:
-    """What the replace op ``raw[n]`` of an aligned group is: a sure
-    substitution ``("sub", from, to)``, a case-only (``"case"``) or
-    punctuation/spelling-only (``"punct"``) change, or ``None`` (an alignment
-    artefact, a rewrite, an insertion, or a number change)."""
-    _tag, xm, ym = raw[n]
+def _substitutions(xm: list[re.Match], ym: list[re.Match], ta: str, tb: str
+                   ) -> list[tuple[str, str, str]]:
+    """The substitutions in a replaced run of an aligned group (``xm`` in
+    ``ta`` replaced by ``ym`` in ``tb``): the run as a whole when sure, else,
+    when both sides have as many words and no punctuation, each word pair that
+    is sure on its own, content words both ("a weak" → "Norway’s fragile":
+    "weak" → "fragile")."""
+    got = _substitution(xm, ym, ta, tb)
+    if got is not None:
+        return [got]
+    if len(xm) == len(ym) > 1 and all(_is_word(m.group()) for m in (*xm, *ym)):
+        pairs = (_substitution([x], [y], ta, tb) for x, y in zip(xm, ym, strict=True)
+                 if not _is_function(x.group()) and not _is_function(y.group()))
+        return [p for p in pairs if p is not None and p[0] == "sub"]
+    return []
+
+
+def _substitution(xm: list[re.Match], ym: list[re.Match], ta: str, tb: str
+                  ) -> tuple[str, str, str] | None:
+    """What a replaced run of an aligned group is: a sure substitution
+    ``("sub", from, to)``, a case-only (``"case"``) or punctuation/spelling-only
+    (``"punct"``) change, or ``None`` (an alignment artefact, a rewrite, an
+    insertion, or a number change)."""
     xs, ys = [m.group() for m in xm], [m.group() for m in ym]
     wx, wy = [t for t in xs if _is_word(t)], [t for t in ys if _is_word(t)]
 
