@@ -426,8 +426,12 @@ _NUMBER_WORDS.update({"dozen": 12.0, "hundred": 100.0, "thousand": 1e3, "million
 _WEEKDAYS = _wordlist("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9,
           "tn": 1e12, "trillion": 1e12}
+_MONTH_NAMES = ("January|February|March|April|May|June|July|August|September|October"
+                "|November|December")
 _NUM = re.compile(
-    r"(?P<amount>(?<![\w.,])[£$€¥]?\d+(?:,\d{3})*(?:\.\d+)?"
+    r"(?P<date>\b(?:" + _MONTH_NAMES + r")\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s\d{4})?\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s(?:" + _MONTH_NAMES + r")(?:,?\s\d{4})?\b)"
+    r"|(?P<amount>(?<![\w.,])[£$€¥]?\d+(?:,\d{3})*(?:\.\d+)?"
     r"(?:\s?(?:%|per ?cent\b|percent\b)|(?:bn|tn|m|k)\b|\s(?:million|billion|trillion|thousand)\b"
     r")?(?![\w£$€¥]))"
     r"|(?P<word>\b(?i:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b)"
@@ -451,6 +455,8 @@ def _number_key(s: str) -> tuple | None:
 
 def _match_key(m: re.Match) -> tuple:
     s = m.group()
+    if m.group("date"):
+        return ("date", " ".join(re.sub(r"(?<=\d)(?:st|nd|rd|th)|,", "", s).lower().split()))
     if m.group("day"):
         return ("day", s.rstrip("s").lower())
     if m.group("month"):
@@ -472,9 +478,11 @@ def _match_key(m: re.Match) -> tuple:
 
 
 def _kind(key: tuple, surface: str) -> str:
-    if key[0] in ("day", "month", "year"):
+    if key[0] in ("day", "month", "year", "date"):
         return {"day": "weekday"}.get(key[0], key[0])
-    return "number" if surface[:1].isalpha() else "amount"
+    if key[1] or key[3] or not (surface[:1].isalpha() or surface[-1:].isdigit()):
+        return "amount"  # a currency, a unit or a scale: "£1,400", "15%", "3.5m"
+    return "number"
 
 
 def _numbers_in(text: str, base: int) -> list[tuple[tuple, str, int]]:
