@@ -76,7 +76,7 @@ and or but nor so yet if as than then because while whether though although
 of in on at by for with from to into onto upon over under about after before between through
 during against among without within across toward towards around up down out off
 is are was were be been being am has have had having do does did will would shall should can
-could may might must not no
+could may might must not no don't doesn't didn't isn't aren't wasn't weren't won't can't
 """))
 
 
@@ -317,7 +317,8 @@ def _is_word(t: str) -> bool:
 
 
 def _is_function(w: str) -> bool:
-    return w.lower() in _FUNCTION and not (len(w) > 1 and w.isupper())  # "US" is a name
+    return (w.lower().replace("’", "'") in _FUNCTION
+            and not (len(w) > 1 and w.isupper()))  # "US" is a name
 
 
 def _fold(w: str) -> str:
@@ -400,18 +401,19 @@ def _substitution(xm: list[re.Match], ym: list[re.Match], ta: str, tb: str
     fx, fy = all(map(_is_function, wx)), all(map(_is_function, wy))
     if fx != fy and not lx == ly == 1:
         return None  # "a" → "North Korea’s"
-    # a content word of one run that the other sentence has elsewhere: moved
-    # words, not a substitution ("been elevated" → "taken relations")
-    for words, other, run in ((wy, ta, xm), (wx, tb, ym)):
+    # a content word of one run that the other sentence has more often than
+    # this one has outside the run: moved words, not a substitution ("been
+    # elevated" → "taken relations", "relations" being earlier in the first)
+    for words, run, text, other in ((wy, ym, tb, ta), (wx, xm, ta, tb)):
         content = {_fold(w) for w in words if not _is_function(w)}
         if not content:
             continue
         lo, hi = run[0].start(), run[-1].end()
-        for m in _TOKEN.finditer(other):
-            if lo <= m.start() < hi:
-                continue
-            if _fold(m.group()) in content:
-                return None
+        here = Counter(f for m in _TOKEN.finditer(text)
+                       if not lo <= m.start() < hi and (f := _fold(m.group())) in content)
+        there = Counter(f for m in _TOKEN.finditer(other) if (f := _fold(m.group())) in content)
+        if any(there[w] > here[w] for w in content):
+            return None
     return "sub", surface(ta, xm), surface(tb, ym)
 
 
@@ -445,6 +447,7 @@ def _number_key(s: str) -> tuple | None:
     """What a number, amount, number word, weekday or month means, as compared
     ("four" = "4", "15 per cent" = "15%", "3.5m" = "3.5 million"); ``None``
     for anything else."""
+    s = re.sub(r"['’]s$", "", s)  # "Wednesday’s"
     if s in ("March", "May"):  # a month only next to a day's number, in running text
         return ("month", s.lower())
     m = _NUM.fullmatch(s)
@@ -514,13 +517,17 @@ def _number_changes(a: str, b: str, groups: list[DiffGroup], sa, sb,
             continue
         more_a, more_b = ca - cb, cb - ca
         gone, new = [], []
-        for items, more, budget, dest in ((xa, more_a, budget_gone, gone),
-                                          (xb, more_b, budget_new, new)):
-            for it in items:
+        for items, more, budget, dest, other in ((xa, more_a, budget_gone, gone, xb),
+                                                 (xb, more_b, budget_new, new, xa)):
+            # of equal values, the spelling the other side lacks is the one that
+            # changed ("two" → "three" beside an unchanged "Two")
+            spelled = {x[1] for x in other}
+            for it in sorted(items, key=lambda it: (it[1] in spelled, it[2])):
                 if more[it[0]] > 0 and budget[it[0]] > 0:
                     more[it[0]] -= 1
                     budget[it[0]] -= 1
                     dest.append(it)
+            dest.sort(key=lambda it: it[2])
         ctx_a = " ".join(ta.split()) if g.a else None
         ctx_b = " ".join(tb.split()) if g.b else None
         for key, surf, pos in gone:

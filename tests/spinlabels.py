@@ -48,7 +48,13 @@ def quotes(text: str, spec: list) -> list[Quote]:
 
 
 def words(s: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(s)]
+    """Lower-case words, possessives dropped, hyphenated words in parts."""
+    out = []
+    for w in _WORD.findall(s):
+        w = w.lower().replace("’", "'")
+        w = w[:-2] if w.endswith("'s") else w
+        out.extend(p for p in w.split("-") if p)
+    return out
 
 
 def _inside(small: list[str], big: list[str]) -> bool:
@@ -73,7 +79,7 @@ def score(listed: list[tuple[str, str]], gold: list[tuple[str, str]]) -> dict:
             "found": len(found),
             "precision": round((len(listed) - len(wrong)) / len(listed), 3) if listed else 1.0,
             "recall": round(len(found) / len(gold), 3) if gold else 1.0,
-            "wrong": wrong}
+            "wrong": wrong, "missed": [g for g in gold if g not in found]}
 
 
 def exact(listed: list[tuple], gold: list[tuple]) -> dict:
