@@ -48,12 +48,13 @@ def quotes(text: str, spec: list) -> list[Quote]:
 
 
 def words(s: str) -> list[str]:
-    """Lower-case words, possessives dropped, hyphenated words in parts."""
+    """Lower-case words, possessives dropped, hyphenated words and
+    contractions in parts."""
     out = []
     for w in _WORD.findall(s):
         w = w.lower().replace("’", "'")
         w = w[:-2] if w.endswith("'s") else w
-        out.extend(p for p in w.split("-") if p)
+        out.extend(p for p in re.split(r"[-']", w) if p)
     return out
 
 
