@@ -35,8 +35,10 @@ with a spin report.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from .align import align
 from .entities import norm
@@ -58,6 +60,7 @@ from .sentences import Sentence, sentences
 # decimals, and a short unit ("£1,400", "$280bn", "15%", "3.5m").
 _AMOUNT_TOKEN = r"[£$€¥]?\d+(?:[.,]\d+)*(?:bn|tn|m|k|%)?(?!\w)"
 _TOKEN = re.compile(_AMOUNT_TOKEN + r"|\w+(?:['’.\-]\w+)*|[^\w\s]")
+_WORD_TOKEN = re.compile(_AMOUNT_TOKEN + r"|\w+(?:['’.\-]\w+)*")  # _TOKEN's words only
 
 
 def _wordlist(s: str) -> tuple[str, ...]:
@@ -108,11 +111,12 @@ def diff_texts(a: str, b: str, *, ents_a: list[Entity] | None = None,
             words_b += ny
             if kind == "equal":
                 equal_words += nx
-        if ga and gb:
+        if ga and gb and any(op[0] == "replace" for op in raw):
+            folds = _Folds(raw, ta, tb)
             for tag, xm, ym in raw:
                 if tag != "replace":
                     continue
-                for what, fx, fy in _substitutions(xm, ym, ta, tb):
+                for what, fx, fy in _substitutions(xm, ym, ta, tb, folds):
                     {"sub": subs, "case": case, "punct": punct}[what].add(fx, fy, k)
         groups.append(DiffGroup(tuple(ga), tuple(gb), moved, tuple(ops)))
     aligned_a = sum(len(g.a) for g in groups if g.a and g.b)
@@ -254,7 +258,7 @@ def _span_text(text: str, ss: list[Sentence], idx: list[int]) -> str:
 
 
 def _words(s: str) -> list[str]:
-    return [t for t in _TOKEN.findall(s) if _is_word(t)]
+    return _WORD_TOKEN.findall(s)
 
 
 def _word_ops(ta: str, tb: str) -> tuple[list[tuple[str, str, str]], list]:
@@ -321,35 +325,69 @@ def _is_function(w: str) -> bool:
             and not (len(w) > 1 and w.isupper()))  # "US" is a name
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=1 << 16)
 def _fold(w: str) -> str:
     """A word as the moved-word check compares it: lower case, no possessive."""
     w = w.lower().replace("’", "'")
     return w[:-2] if w.endswith("'s") else w
 
 
-def _substitutions(xm: list[re.Match], ym: list[re.Match], ta: str, tb: str
-                   ) -> list[tuple[str, str, str]]:
+class _Folds:
+    """How often each folded token occurs in the two sides of a group,
+    counted on first use; and the two sides lower-cased, to see at once that
+    a word is not there at all (the usual case)."""
+
+    def __init__(self, raw: list, ta: str, tb: str) -> None:
+        self.raw = raw
+        self.sides: list[Counter] | None = None
+        self.texts = (ta, tb)
+        self.lowered: list[str | None] = [None, None]
+
+    def has(self, side: int, folded: str) -> bool:
+        low = self.lowered[side]
+        if low is None:
+            low = self.lowered[side] = self.texts[side].lower().replace("’", "'")
+        return folded in low
+
+    def __getitem__(self, side: int) -> Counter:
+        if self.sides is None:
+            self.sides = [Counter(map(_fold, (m.group() for _t, xm, _y in self.raw
+                                               for m in xm))),
+                          Counter(map(_fold, (m.group() for _t, _x, ym in self.raw
+                                               for m in ym)))]
+        return self.sides[side]
+
+
+def _substitutions(xm: list[re.Match], ym: list[re.Match], ta: str, tb: str,
+                   folds: _Folds) -> list[tuple[str, str, str]]:
     """The substitutions in a replaced run of an aligned group (``xm`` in
     ``ta`` replaced by ``ym`` in ``tb``): the run as a whole when sure, else,
     when both sides have as many words and no punctuation, each word pair that
     is sure on its own, content words both ("a weak" → "Norway’s fragile":
     "weak" → "fragile")."""
-    got = _substitution(xm, ym, ta, tb)
+    got = _substitution(xm, ym, ta, tb, folds)
     if got is not None:
         return [got]
     if len(xm) == len(ym) > 1 and all(_is_word(m.group()) for m in (*xm, *ym)):
-        pairs = (_substitution([x], [y], ta, tb) for x, y in zip(xm, ym, strict=True)
+        pairs = (_substitution([x], [y], ta, tb, folds) for x, y in zip(xm, ym, strict=True)
                  if not _is_function(x.group()) and not _is_function(y.group()))
         return [p for p in pairs if p is not None and p[0] == "sub"]
     return []
 
 
-def _substitution(xm: list[re.Match], ym: list[re.Match], ta: str, tb: str
-                  ) -> tuple[str, str, str] | None:
+def _substitution(xm: list[re.Match], ym: list[re.Match], ta: str, tb: str,
+                  folds: _Folds) -> tuple[str, str, str] | None:
     """What a replaced run of an aligned group is: a sure substitution
     ``("sub", from, to)``, a case-only (``"case"``) or punctuation/spelling-only
     (``"punct"``) change, or ``None`` (an alignment artefact, a rewrite, an
-    insertion, or a number change)."""
+    insertion, or a number change). ``folds`` counts the group's words."""
+    if len(xm) == len(ym) == 1:
+        x, y = xm[0].group(), ym[0].group()
+        if _is_word(x) and _is_word(y) and "’" not in x + y and "'" not in x + y:
+            return _one_word(x, y, folds)  # the usual case, made quick
     xs, ys = [m.group() for m in xm], [m.group() for m in ym]
     wx, wy = [t for t in xs if _is_word(t)], [t for t in ys if _is_word(t)]
 
@@ -364,8 +402,7 @@ def _substitution(xm: list[re.Match], ym: list[re.Match], ta: str, tb: str
         return None  # across paragraphs
     if [w.lower() for w in wx] == [w.lower() for w in wy]:
         return ("punct" if wx == wy else "case"), surface(ta, xm), surface(tb, ym)
-    if "".join(c for w in wx for c in w if c.isalnum()).lower() == \
-            "".join(c for w in wy for c in w if c.isalnum()).lower():
+    if _NOT_ALNUM.sub("", "".join(wx)).lower() == _NOT_ALNUM.sub("", "".join(wy)).lower():
         return "punct", surface(ta, xm), surface(tb, ym)  # "U.S." → "US"
     # difflib is case-sensitive: "The" / "Meanwhile, the" is an insertion (and
     # "Kong" / "Kong’s Town College" one after a possessive)
@@ -391,9 +428,7 @@ def _substitution(xm: list[re.Match], ym: list[re.Match], ta: str, tb: str
     if px != py:
         return None
     # numbers and dates are number changes; a number on one side only is a rewrite
-    nx = [_number_key(w) for w in wx]
-    ny = [_number_key(w) for w in wy]
-    if any(k is not None for k in nx) or any(k is not None for k in ny):
+    if any(_maybe_number(w) and _number_key(w) is not None for w in (*wx, *wy)):
         return None
     lx, ly = len(wx), len(wy)
     if max(lx, ly) > SUBSTITUTION_MAX_WORDS or max(lx, ly) > 2 * min(lx, ly) + 1:
@@ -404,17 +439,34 @@ def _substitution(xm: list[re.Match], ym: list[re.Match], ta: str, tb: str
     # a content word of one run that the other sentence has more often than
     # this one has outside the run: moved words, not a substitution ("been
     # elevated" → "taken relations", "relations" being earlier in the first)
-    for words, run, text, other in ((wy, ym, tb, ta), (wx, xm, ta, tb)):
+    for words, run, side in ((wy, ym, 1), (wx, xm, 0)):
         content = {_fold(w) for w in words if not _is_function(w)}
         if not content:
             continue
-        lo, hi = run[0].start(), run[-1].end()
-        here = Counter(f for m in _TOKEN.finditer(text)
-                       if not lo <= m.start() < hi and (f := _fold(m.group())) in content)
-        there = Counter(f for m in _TOKEN.finditer(other) if (f := _fold(m.group())) in content)
-        if any(there[w] > here[w] for w in content):
-            return None
+        for w in content:
+            if not folds.has(1 - side, w):
+                continue
+            inside = sum(1 for m in run if _fold(m.group()) == w)
+            if folds[1 - side][w] > folds[side][w] - inside:
+                return None
     return "sub", surface(ta, xm), surface(tb, ym)
+
+
+def _one_word(x: str, y: str, folds: _Folds) -> tuple[str, str, str] | None:
+    """_substitution for one word replaced by one word (no apostrophes)."""
+    if x.lower() == y.lower():
+        return "case", x.strip(_SUB_TRIM), y.strip(_SUB_TRIM)
+    if _NOT_ALNUM.sub("", x).lower() == _NOT_ALNUM.sub("", y).lower():
+        return "punct", x.strip(_SUB_TRIM), y.strip(_SUB_TRIM)
+    if (_maybe_number(x) and _number_key(x) is not None) or (
+            _maybe_number(y) and _number_key(y) is not None):
+        return None
+    for w, side in ((y.lower(), 1), (x.lower(), 0)):
+        if w in _FUNCTION or not folds.has(1 - side, w):
+            continue
+        if folds[1 - side][w] > folds[side][w] - 1:
+            return None
+    return "sub", x.strip(_SUB_TRIM), y.strip(_SUB_TRIM)
 
 
 # ------------------------------------------------------------------ numbers
@@ -441,6 +493,14 @@ _NUM = re.compile(
     r"|(?P<month>\b(?:January|February|April|June|July|August|September|October|November"
     r"|December)\b|\b(?:March|May)(?=\s\d)|(?<=\d\s)(?:March|May)\b)")
 _AMOUNT = re.compile(r"([£$€¥]?)(\d+(?:,\d{3})*(?:\.\d+)?)\s?(.*)")
+
+
+def _maybe_number(w: str) -> bool:
+    """Whether a word can be a number, amount or date at all (cheap)."""
+    if w[-1].isdigit() or w[0] in "£$€¥":
+        return True
+    w = w.lower()
+    return w in _CANDIDATE_WORDS or (w.endswith("s") and w[:-2] in _CANDIDATE_WORDS)
 
 
 def _number_key(s: str) -> tuple | None:
@@ -488,11 +548,47 @@ def _kind(key: tuple, surface: str) -> str:
     return "number"
 
 
-def _numbers_in(text: str, base: int) -> list[tuple[tuple, str, int]]:
-    """(key, surface, position) of each number, amount or date of ``text``."""
+_ALPHA = re.compile(r"[A-Za-z]+")
+_CANDIDATE_WORDS = frozenset((*_NUMBER_WORDS, *(w.lower() for w in _WEEKDAYS),
+                              *(w.lower() + "s" for w in _WEEKDAYS),
+                              *_MONTH_NAMES.lower().split("|")))
+
+
+_DIGITS = re.compile(r"[£$€¥]?\d+")
+
+
+@lru_cache(maxsize=256)
+def _word_at(word: str) -> re.Pattern:
+    return re.compile(word + r"\b")
+
+
+def _numbers_in(text: str) -> list[tuple[tuple, str, int]]:
+    """(key, surface, position) of each number, amount or date of ``text``,
+    in order. The number pattern is tried only where a number can start: at
+    a run of digits, or at one of the few number words, weekdays and months
+    the text has (searched as plain words, which the regex engine finds
+    fast; the whole pattern searched everywhere is several times slower)."""
+    starts = []
+    for m in _DIGITS.finditer(text):
+        s = m.start()
+        if not s or not (text[s - 1].isalnum() or text[s - 1] in "_.,"):
+            starts.append(s)
+    for w in {w for w in set(_ALPHA.findall(text)) if w.lower() in _CANDIDATE_WORDS}:
+        for m in _word_at(w).finditer(text):
+            s = m.start()
+            if not s or not (text[s - 1].isalnum() or text[s - 1] == "_"):
+                starts.append(s)
+    starts.sort()
     out = []
-    for m in _NUM.finditer(text):
-        out.append((_match_key(m), m.group(), base + m.start()))
+    end = 0
+    match = _NUM.match
+    for s in starts:
+        if s < end:
+            continue  # inside the number just found ("May 16, 2024")
+        d = match(text, s)
+        if d is not None:
+            out.append((_match_key(d), d.group(), s))
+            end = d.end()
     return out
 
 
@@ -503,15 +599,25 @@ def _number_changes(a: str, b: str, groups: list[DiffGroup], sa, sb,
     order), each with its sentence. A value the other text has as often
     overall is never reported (an unchanged amount in a sentence that moved
     or did not align), and a lone number word ("one") only in a pair."""
-    budget_gone = Counter(k for k, _, _ in _numbers_in(a, 0))
-    budget_new = Counter(k for k, _, _ in _numbers_in(b, 0))
+    all_a, all_b = _numbers_in(a), _numbers_in(b)
+    pos_a, pos_b = [x[2] for x in all_a], [x[2] for x in all_b]
+    budget_gone = Counter(k for k, _, _ in all_a)
+    budget_new = Counter(k for k, _, _ in all_b)
     budget_gone, budget_new = budget_gone - budget_new, budget_new - budget_gone
+
+    def within(items, pos, ss, idx):
+        if not idx:
+            return []
+        lo, hi = ss[min(idx)].start, ss[max(idx)].end
+        return items[bisect_left(pos, lo):bisect_left(pos, hi)]
+
     out: list[NumberChange] = []
     for k, (g, (ta, tb)) in enumerate(zip(groups, texts, strict=True)):
         if not budget_gone and not budget_new:
             break
-        xa = _numbers_in(ta, sa[min(g.a)].start) if g.a else []
-        xb = _numbers_in(tb, sb[min(g.b)].start) if g.b else []
+        if not g.changed:
+            continue
+        xa, xb = within(all_a, pos_a, sa, g.a), within(all_b, pos_b, sb, g.b)
         ca, cb = Counter(x[0] for x in xa), Counter(x[0] for x in xb)
         if ca == cb:
             continue
