@@ -16,8 +16,11 @@ split in two. Timed, each as the median of ``--runs`` runs:
   autojunk=False).get_opcodes()``, the raw word sequences;
 - variorum: ``index.diff.diff_texts(a, b)`` (sentence split, alignment,
   word-level ops, substitutions, numbers, stats);
-- variorum with entities: the same with both texts' entities and quotes
-  given (cached in the reader; their extraction is not timed here).
+- variorum with entities: the same with both texts' entities, quotes and
+  quoted phrases given (cached in the reader; their extraction is not timed
+  here);
+- the engine at ``--baseline`` (its diff.py), by turns with variorum's own
+  runs, so that a busy machine slows both alike.
 
 Quality: precision and recall of the report's listed substitution pairs,
 number, entity and phrase changes against hand labels
@@ -49,7 +52,7 @@ sys.path.insert(0, str(PROJECT))
 from index import entities as E  # noqa: E402
 from index.diff import diff_texts  # noqa: E402
 from index.evalset import Spinner  # noqa: E402
-from index.quotes import find_quoted, find_quotes  # noqa: E402
+from index.quotes import find_quoted  # noqa: E402
 
 sys.path.insert(0, str(PROJECT / "tests"))
 import spinlabels as L  # noqa: E402
@@ -92,6 +95,18 @@ def timed(fn, runs: int) -> tuple[float, list[float]]:
     return statistics.median(xs), xs
 
 
+def timed_by_turns(f, g, runs: int) -> tuple[tuple[float, list[float]],
+                                              tuple[float, list[float]]]:
+    xs: list[float] = []
+    ys: list[float] = []
+    for _ in range(runs):
+        for fn, out in ((f, xs), (g, ys)):
+            t = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - t) * 1000)
+    return (statistics.median(xs), xs), (statistics.median(ys), ys)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("mode", nargs="?", default="speed", choices=("speed", "quality"))
@@ -108,10 +123,13 @@ def main() -> None:
     a, b = make_pair(args.words, args.seed)
     ex = E.load_extractor()
     ea, eb = E.extract([a, b], ex)
-    qa, qb = find_quotes(a, ea), find_quotes(b, eb)
+    qa, qb = find_quoted(a, ea), find_quoted(b, eb)  # quotes and phrases, as Corpus.diff
+    prev_fn = baseline_diff(args.baseline)
     base, base_all = timed(lambda: SequenceMatcher(None, a.split(), b.split(),
                                                    autojunk=False).get_opcodes(), args.runs)
-    ours, ours_all = timed(lambda: diff_texts(a, b), args.runs)
+    # the engine now and at --baseline, run by turns (a busy machine slows both alike)
+    (ours, ours_all), (prev, prev_all) = timed_by_turns(
+        lambda: diff_texts(a, b), lambda: prev_fn(a, b), args.runs)
     full, full_all = timed(lambda: diff_texts(a, b, ents_a=ea, ents_b=eb, quotes_a=qa,
                                               quotes_b=qb), args.runs)
     r = diff_texts(a, b, ents_a=ea, ents_b=eb, quotes_a=qa, quotes_b=qb)
@@ -121,9 +139,12 @@ def main() -> None:
         "variorum_diff_ms": round(ours, 1),
         "variorum_diff_with_entities_ms": round(full, 1),
         "ratio_variorum_to_baseline": round(ours / base, 2),
+        f"variorum_diff_at_{args.baseline}_ms": round(prev, 1),
+        f"ratio_variorum_to_{args.baseline}": round(ours / prev, 2),
         "target_ms": 150,
         "all_runs_ms": {"baseline": [round(x, 1) for x in base_all],
                         "variorum": [round(x, 1) for x in ours_all],
+                        f"variorum_at_{args.baseline}": [round(x, 1) for x in prev_all],
                         "with_entities": [round(x, 1) for x in full_all]},
         "diff": {"similarity": r.similarity, "groups": len(r.groups),
                  "substitutions": len(r.substitutions), "moved": r.stats.moved,

@@ -35,7 +35,7 @@ with a spin report.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -689,6 +689,7 @@ _ALIAS = {name: k for k, group in enumerate(_ALIAS_GROUPS) for name in group}
 _ACRONYM_SKIP = frozenset(("of", "the", "and", "for", "&"))
 
 
+@lru_cache(maxsize=4096)
 def _canon(name: str) -> str:
     n = norm(name).replace(".", "")
     n = re.sub(r"'s$", "", n)
@@ -701,6 +702,7 @@ def _acronym(name: str) -> str:
     return "".join(w[0] for w in words) if len(words) >= 2 else ""
 
 
+@lru_cache(maxsize=1 << 14)
 def same_referent(x: str, y: str, label: str = "") -> bool:
     """Whether two names of one label can name the same person, place or
     organisation: spelling, a curated alias ("Britain" = "UK"), an acronym of
@@ -742,6 +744,7 @@ def _entity_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, ents_a, ent
                  for s, e_ in ent.mentions), key=lambda m: m[0])
     mb = sorted(((s, e_, ent) for ent in ents_b if ent.label in _NAME_LABELS
                  for s, e_ in ent.mentions), key=lambda m: m[0])
+    starts_a, starts_b = [m[0] for m in ma], [m[0] for m in mb]
     found: dict[tuple[str, str, str], list[int]] = {}
 
     def changed(e: Entity, others) -> bool:
@@ -760,8 +763,8 @@ def _entity_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, ents_a, ent
             continue
         a0, a1 = sa[min(g.a)].start, sa[max(g.a)].end
         b0, b1 = sb[min(g.b)].start, sb[max(g.b)].end
-        in_a = [m for m in ma if a0 <= m[0] < a1]
-        in_b = [m for m in mb if b0 <= m[0] < b1]
+        in_a = ma[bisect_left(starts_a, a0):bisect_left(starts_a, a1)]
+        in_b = mb[bisect_left(starts_b, b0):bisect_left(starts_b, b1)]
         if not in_a or not in_b:
             continue
         pa, pb = a0, b0
@@ -798,20 +801,29 @@ def _entity_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, ents_a, ent
 
 
 # ------------------------------------------------------------------- quotes
-def _group_of(groups: list[DiffGroup], ss, pos: int, side: str) -> int | None:
-    for k, g in enumerate(groups):
-        idx = g.a if side == "a" else g.b
-        if idx and ss[min(idx)].start <= pos < ss[max(idx)].end:
-            return k
-    return None
+class _Locator:
+    """Which group holds a character of either text (by bisection)."""
+
+    def __init__(self, groups: list[DiffGroup], sa, sb) -> None:
+        self.spans = {}
+        for side, ss in (("a", sa), ("b", sb)):
+            rows = sorted((ss[min(idx)].start, ss[max(idx)].end, k)
+                          for k, g in enumerate(groups) if (idx := g.a if side == "a" else g.b))
+            self.spans[side] = ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+
+    def of(self, pos: int, side: str) -> int | None:
+        starts, ends, ks = self.spans[side]
+        i = bisect_right(starts, pos) - 1
+        return ks[i] if i >= 0 and pos < ends[i] else None
 
 
 def _quote_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, quotes_a, quotes_b
                    ) -> list[QuoteChange]:
     out: list[QuoteChange] = []
     used_b: set[int] = set()
+    loc = _Locator(groups, sa, sb)
     for q in quotes_a:
-        k = _group_of(groups, sa, q.start, "a")
+        k = loc.of(q.start, "a")
         g = groups[k] if k is not None else None
         match = None
         if g is not None and g.b:
@@ -838,7 +850,7 @@ def _quote_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, quotes_a, qu
             out.append(QuoteChange("speaker", q.speaker, q.text, qb.text, qb.speaker, gender, k))
     for n, qb in enumerate(quotes_b):
         if n not in used_b:
-            k = _group_of(groups, sb, qb.start, "b")
+            k = loc.of(qb.start, "b")
             out.append(QuoteChange("added", qb.speaker, None, qb.text, qb.speaker, None, k))
     return out
 
@@ -906,8 +918,9 @@ def _phrase_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, phrases_a, 
     no change; what is left is paired by position in the group (where the
     first text's phrase maps to through the word ops), not by shared words:
     "turning point" → "watershed moment"; the rest are lost or added."""
-    where_a = [_group_of(groups, sa, q.start, "a") for q in phrases_a]
-    where_b = [_group_of(groups, sb, q.start, "b") for q in phrases_b]
+    loc = _Locator(groups, sa, sb)
+    where_a = [loc.of(q.start, "a") for q in phrases_a]
+    where_b = [loc.of(q.start, "b") for q in phrases_b]
     used_a: set[int] = set()
     used_b: set[int] = set()
     pairs: list[tuple[int, int]] = []
