@@ -307,7 +307,7 @@ def quality(args) -> None:
                 cases = [(s.frm, s.to) for s in r.substitutions]
                 t = sets[name][engine].setdefault("case-only listed as substitutions",
                                                   {"n": 0, "of": 0})
-                t["n"] += sum(1 for c in gold["case"] if c in cases)
+                t["n"] += sum(1 for c in gold["case"] if tuple(c) in cases)
                 t["of"] += len(gold["case"])
 
     d = L.load("spin_001_004.json")
