@@ -422,7 +422,7 @@ async def test_choosing_a_substitution_jumps_to_its_occurrences(corpus):
         await pilot.press("enter")
         assert screen.view.current_group == r.substitutions[k].groups[1]
         status = str(screen.query_one("#diff-status").render())
-        assert "occurrence 2 of 2" in status
+        assert "occurrence 2 of 3" in status
 
 
 async def test_the_report_panel_lists_phrase_changes_and_jumps_to_them(corpus):

@@ -197,7 +197,7 @@ def test_diff_json_shape(env, corpus):
     assert set(d) >= {"a", "b", "similarity", "groups", "substitutions", "entity_changes",
                       "quote_changes", "stats"}
     assert all(set(g) == {"a", "b", "moved", "ops"} for g in d["groups"])
-    assert {"from": "new", "to": "ancient", "count": 2} in d["substitutions"]
+    assert {"from": "new", "to": "ancient", "count": 3} in d["substitutions"]
     assert {"label": "PERSON", "from": "Yun Sun", "to": "Yun Soler"} in d["entity_changes"]
     assert any(q["speaker"] == "Yun Sun" and q["to_speaker"] == "Yun Soler"
                for q in d["quote_changes"])
