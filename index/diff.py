@@ -485,6 +485,7 @@ _MONTH_NAMES = ("January|February|March|April|May|June|July|August|September|Oct
 _NUM = re.compile(
     r"(?P<date>\b(?:" + _MONTH_NAMES + r")\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s\d{4})?\b"
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s(?:" + _MONTH_NAMES + r")(?:,?\s\d{4})?\b)"
+    r"|(?P<ordinal>(?<![\w.,])\d{1,4}(?:st|nd|rd|th)\b)"
     r"|(?P<amount>(?<![\w.,])[£$€¥]?\d+(?:,\d{3})*(?:\.\d+)?"
     r"(?:\s?(?:%|per ?cent\b|percent\b)|(?:bn|tn|m|k)\b|\s(?:million|billion|trillion|thousand)\b"
     r")?(?![\w£$€¥]))"
@@ -497,7 +498,7 @@ _AMOUNT = re.compile(r"([£$€¥]?)(\d+(?:,\d{3})*(?:\.\d+)?)\s?(.*)")
 
 def _maybe_number(w: str) -> bool:
     """Whether a word can be a number, amount or date at all (cheap)."""
-    if w[-1].isdigit() or w[0] in "£$€¥":
+    if w[0].isdigit() or w[-1].isdigit() or w[0] in "£$€¥":
         return True
     w = w.lower()
     return w in _CANDIDATE_WORDS or (w.endswith("s") and w[:-2] in _CANDIDATE_WORDS)
@@ -520,6 +521,8 @@ def _match_key(m: re.Match) -> tuple:
     s = m.group()
     if m.group("date"):
         return ("date", " ".join(re.sub(r"(?<=\d)(?:st|nd|rd|th)|,", "", s).lower().split()))
+    if m.group("ordinal"):
+        return ("num", "", float(s[:-2]), "th")  # "the 19th"
     if m.group("day"):
         return ("day", s.rstrip("s").lower())
     if m.group("month"):
@@ -543,6 +546,8 @@ def _match_key(m: re.Match) -> tuple:
 def _kind(key: tuple, surface: str) -> str:
     if key[0] in ("day", "month", "year", "date"):
         return {"day": "weekday"}.get(key[0], key[0])
+    if key[3] == "th":
+        return "number"
     if key[1] or key[3] or not (surface[:1].isalpha() or surface[-1:].isdigit()):
         return "amount"  # a currency, a unit or a scale: "£1,400", "15%", "3.5m"
     return "number"

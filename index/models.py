@@ -440,7 +440,7 @@ class NumberChange:
     """A number, amount, date or number word of an aligned sentence that
     differs (``frm`` → ``to``), or is only in one text (the other ``None``);
     ``kind`` is "amount" (with a currency or unit: "£1,400", "15%", "3.5m"),
-    "number" (digits or a number word), "year", "date" ("May 16, 2024"),
+    "number" (digits, an ordinal or a number word), "year", "date" ("May 16, 2024"),
     "weekday" or "month"."""
 
     frm: str | None

@@ -210,6 +210,14 @@ def test_weekdays_and_number_words_are_number_changes():
     assert r.substitutions == ()
 
 
+def test_an_ordinal_is_a_whole_number_change():
+    a = "The vote was held on the 19th in the main hall of the council."
+    b = "The vote was held on the 21st in the main hall of the council."
+    r = diff_texts(a, b)
+    assert [(n.frm, n.to, n.kind) for n in r.number_changes] == [("19th", "21st", "number")]
+    assert r.substitutions == ()
+
+
 def test_the_same_value_written_otherwise_is_no_change():
     a = "Three ministers and 15 per cent of the delegates left the hall early."
     b = "3 ministers and 15% of the delegates left the hall early."
