@@ -8,19 +8,37 @@ with a spin report.
    a sentence with no content words ("CNN", "—") pairs with the same
    sentence in the other text when there is one.
 2. Inside each aligned group, a word-level diff (difflib, ``autojunk=False``,
-   over words and punctuation marks): ``equal``, ``replace`` (a deletion next
-   to an insertion is a substitution), ``delete``, ``insert``.
-3. The spin report: the substitution pairs with their counts, entities of one
-   text replaced by another in the aligned sentence of the other ("Yun Sun"
-   → "Yun Soler"), quotes whose words or speaker changed or that were lost,
-   numbers and dates that differ, and the overall figures.
+   over words, whole numbers and amounts ("£1,400", "$280bn", "15%") and
+   punctuation marks): ``equal``, ``replace`` (a deletion next to an
+   insertion is a substitution), ``delete``, ``insert``.
+3. The spin report, built to be read without filtering:
+
+   - substitutions: only replaced runs the alignment is sure of (between
+     equal anchors or a sentence edge, of comparable length, the same
+     punctuation on both sides, not function words on one side against
+     content words on the other, no word of one run found elsewhere in the
+     other sentence, no number on one side only). Runs that differ only in
+     case ("CNN" → "cnn") or only in punctuation and spelling ("U.S." →
+     "US") are counted apart;
+   - number changes: numbers and amounts as whole tokens, number words,
+     years, weekdays and months, compared by value ("four" = "4"), each with
+     its sentence; a value the other text has as often is never reported;
+   - entity changes: a name replaced at the same place by a name of the same
+     label that is not another name of the same referent (curated aliases,
+     acronyms, a name inside the other: "US" = "United States", "Putin" =
+     "Vladimir Putin");
+   - quote changes (``Quote.kind == "quote"``): the changed words in an
+     excerpt centred on the first change; phrase changes (``"phrase"``):
+     a quoted term replaced at the same place, lost or added.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from .align import align
 from .entities import norm
@@ -31,17 +49,38 @@ from .models import (
     Entity,
     EntityChange,
     NumberChange,
+    PhraseChange,
     Quote,
     QuoteChange,
     Substitution,
 )
 from .sentences import Sentence, sentences
 
-_TOKEN = re.compile(r"\w+(?:['’.\-]\w+)*|[^\w\s]")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:\s?(?:%|percent|per cent))?")
+# An amount is one token: currency, digits with their thousands separators and
+# decimals, and a short unit ("£1,400", "$280bn", "15%", "3.5m").
+_AMOUNT_TOKEN = r"[£$€¥]?\d+(?:[.,]\d+)*(?:bn|tn|m|k|%)?(?!\w)"
+_TOKEN = re.compile(_AMOUNT_TOKEN + r"|\w+(?:['’.\-]\w+)*|[^\w\s]")
+_WORD_TOKEN = re.compile(_AMOUNT_TOKEN + r"|\w+(?:['’.\-]\w+)*")  # _TOKEN's words only
+
+
+def _wordlist(s: str) -> tuple[str, ...]:
+    return tuple(s.split())
+
+
 _PRONOUNS = {"he": "he", "she": "she", "him": "he", "her": "she", "his": "he", "hers": "she"}
 SUBSTITUTION_MAX_WORDS = 4  # longer replaced runs are rewrites, not word substitutions
 _SUB_TRIM = " \t\n,.;:!?\"“”‘’'()[]—–-"
+# function words: a run of them against content words is an alignment artefact
+# ("a" → "North Korea’s"), not a substitution
+_FUNCTION = frozenset(_wordlist("""
+a an the this that these those it its it's they them their theirs we us our you your i me my
+he him his she her hers who whom whose which what there here
+and or but nor so yet if as than then because while whether though although
+of in on at by for with from to into onto upon over under about after before between through
+during against among without within across toward towards around up down out off
+is are was were be been being am has have had having do does did will would shall should can
+could may might must not no don't doesn't didn't isn't aren't wasn't weren't won't can't
+"""))
 
 
 def diff_texts(a: str, b: str, *, ents_a: list[Entity] | None = None,
@@ -49,20 +88,22 @@ def diff_texts(a: str, b: str, *, ents_a: list[Entity] | None = None,
                quotes_b: list[Quote] | None = None, a_id: str = "", b_id: str = ""
                ) -> DiffResult:
     """Diff two article bodies; entities and quotes (when given) feed the
-    entity and quote changes of the spin report."""
+    entity, quote and phrase changes of the spin report. ``quotes_a`` and
+    ``quotes_b`` may hold both kinds of :class:`Quote`: speech goes to the
+    quote changes, phrases to the phrase changes."""
     sa, sb = sentences(a), sentences(b)
     pairs = _align(a, b, sa, sb)
     groups: list[DiffGroup] = []
     words_a = words_b = equal_words = 0
-    subs: Counter[tuple[str, str]] = Counter()
-    sub_surface: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
-    sub_groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    subs = _Tally()
+    case = _Tally()
+    punct = _Tally()
     texts: list[tuple[str, str]] = []
     for ga, gb, moved in pairs:
         ta = _span_text(a, sa, ga)
         tb = _span_text(b, sb, gb)
         texts.append((ta, tb))
-        ops = _word_ops(ta, tb)
+        ops, raw = _word_ops(ta, tb)
         k = len(groups)
         for kind, x, y in ops:
             nx, ny = len(_words(x)), len(_words(y))
@@ -70,19 +111,14 @@ def diff_texts(a: str, b: str, *, ents_a: list[Entity] | None = None,
             words_b += ny
             if kind == "equal":
                 equal_words += nx
-            elif kind == "replace" and ga and gb:
-                fx, fy = x.strip(_SUB_TRIM), y.strip(_SUB_TRIM)
-                if (fx and fy and len(fx.split()) <= SUBSTITUTION_MAX_WORDS
-                        and len(fy.split()) <= SUBSTITUTION_MAX_WORDS):
-                    key = (fx.lower(), fy.lower())
-                    subs[key] += 1
-                    sub_surface[key][(fx, fy)] += 1
-                    sub_groups[key].append(k)
+        if ga and gb and any(op[0] == "replace" for op in raw):
+            folds = _Folds(raw, ta, tb)
+            for tag, xm, ym in raw:
+                if tag != "replace":
+                    continue
+                for what, fx, fy in _substitutions(xm, ym, ta, tb, folds):
+                    {"sub": subs, "case": case, "punct": punct}[what].add(fx, fy, k)
         groups.append(DiffGroup(tuple(ga), tuple(gb), moved, tuple(ops)))
-    substitutions = []
-    for key, n in sorted(subs.items(), key=lambda kv: (-kv[1], kv[0])):
-        fx, fy = sub_surface[key].most_common(1)[0][0]
-        substitutions.append(Substitution(fx, fy, n, tuple(sub_groups[key])))
     aligned_a = sum(len(g.a) for g in groups if g.a and g.b)
     aligned_b = sum(len(g.b) for g in groups if g.a and g.b)
     total_words = words_a + words_b
@@ -98,14 +134,45 @@ def diff_texts(a: str, b: str, *, ents_a: list[Entity] | None = None,
         split_or_merged=sum(1 for g in groups if g.a and g.b and len(g.a) + len(g.b) > 2),
     )
     similarity = round(2 * equal_words / total_words, 4) if total_words else 1.0
-    ent_changes = _entity_changes(groups, sa, sb, ents_a, ents_b) if ents_a is not None \
-        and ents_b is not None else []
-    quote_changes = _quote_changes(a, b, groups, sa, sb, quotes_a, quotes_b) \
-        if quotes_a is not None and quotes_b is not None else []
-    numbers = _number_changes(texts)
-    return DiffResult(a_id, b_id, similarity, tuple(groups), tuple(substitutions),
+    ent_changes = _entity_changes(a, b, groups, sa, sb, ents_a, ents_b) \
+        if ents_a is not None and ents_b is not None else []
+    quote_changes: list[QuoteChange] = []
+    phrase_changes: list[PhraseChange] = []
+    if quotes_a is not None and quotes_b is not None:
+        quote_changes = _quote_changes(
+            a, b, groups, sa, sb, [q for q in quotes_a if q.kind != "phrase"],
+            [q for q in quotes_b if q.kind != "phrase"])
+        phrase_changes = _phrase_changes(
+            a, b, groups, sa, sb, [q for q in quotes_a if q.kind == "phrase"],
+            [q for q in quotes_b if q.kind == "phrase"])
+    numbers = _number_changes(a, b, groups, sa, sb, texts)
+    return DiffResult(a_id, b_id, similarity, tuple(groups), subs.result(),
                       tuple(ent_changes), tuple(quote_changes), tuple(numbers), stats,
-                      tuple((s.start, s.end) for s in sa), tuple((s.start, s.end) for s in sb))
+                      tuple((s.start, s.end) for s in sa), tuple((s.start, s.end) for s in sb),
+                      phrase_changes=tuple(phrase_changes), case_changes=case.result(),
+                      punctuation_changes=punct.result())
+
+
+class _Tally:
+    """Pairs counted case-insensitively, shown in their most common spelling."""
+
+    def __init__(self) -> None:
+        self.n: Counter[tuple[str, str]] = Counter()
+        self.surface: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
+        self.groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+
+    def add(self, fx: str, fy: str, k: int) -> None:
+        key = (fx.lower(), fy.lower())
+        self.n[key] += 1
+        self.surface[key][(fx, fy)] += 1
+        self.groups[key].append(k)
+
+    def result(self) -> tuple[Substitution, ...]:
+        out = []
+        for key, n in sorted(self.n.items(), key=lambda kv: (-kv[1], kv[0])):
+            fx, fy = self.surface[key].most_common(1)[0][0]
+            out.append(Substitution(fx, fy, n, tuple(self.groups[key])))
+        return tuple(out)
 
 
 # ------------------------------------------------------------------ alignment
@@ -191,16 +258,18 @@ def _span_text(text: str, ss: list[Sentence], idx: list[int]) -> str:
 
 
 def _words(s: str) -> list[str]:
-    return [t for t in _TOKEN.findall(s) if t[0].isalnum() or t[0] == "_"]
+    return _WORD_TOKEN.findall(s)
 
 
-def _word_ops(ta: str, tb: str) -> list[tuple[str, str, str]]:
+def _word_ops(ta: str, tb: str) -> tuple[list[tuple[str, str, str]], list]:
     """Word-level opcodes over words and punctuation; each op carries the
-    original text of both sides (spacing kept)."""
+    original text of both sides (spacing kept). Also difflib's own opcodes,
+    before the clean-up, as ``(tag, matches in ta, matches in tb)``: the
+    substitutions are read from those."""
     if not tb:
-        return [("delete", ta, "")] if ta else []
+        return ([("delete", ta, "")] if ta else []), []
     if not ta:
-        return [("insert", "", tb)]
+        return [("insert", "", tb)], []
     ma, mb = list(_TOKEN.finditer(ta)), list(_TOKEN.finditer(tb))
     xa, xb = [m.group() for m in ma], [m.group() for m in mb]
     sm = SequenceMatcher(None, xa, xb, autojunk=False)
@@ -213,9 +282,11 @@ def _word_ops(ta: str, tb: str) -> list[tuple[str, str, str]]:
         end = ms[nxt].start() if nxt < len(ms) else len(text)
         return text[start:end]
 
+    raw = []
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         ops.append((tag, piece(ma, ta, i1, i2, i2), piece(mb, tb, j1, j2, j2)))
-    return _merge_small_equals(ops)
+        raw.append((tag, ma[i1:i2], mb[j1:j2]))
+    return _merge_small_equals(ops), raw
 
 
 def _merge_small_equals(ops: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
@@ -244,56 +315,520 @@ def _merge_small_equals(ops: list[tuple[str, str, str]]) -> list[tuple[str, str,
             else (t, x, y) for t, x, y in out]
 
 
-# ------------------------------------------------------------- spin report
-def _mentions_in(ents: list[Entity], start: int, end: int) -> dict[tuple[str, str], str]:
-    out = {}
-    for e in ents:
-        if e.label == "DATE":
+# ------------------------------------------------------------ substitutions
+def _is_word(t: str) -> bool:
+    return t[0].isalnum() or t[0] == "_" or (len(t) > 1 and t[0] in "£$€¥")
+
+
+def _is_function(w: str) -> bool:
+    return (w.lower().replace("’", "'") in _FUNCTION
+            and not (len(w) > 1 and w.isupper()))  # "US" is a name
+
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold(w: str) -> str:
+    """A word as the moved-word check compares it: lower case, no possessive."""
+    w = w.lower().replace("’", "'")
+    return w[:-2] if w.endswith("'s") else w
+
+
+class _Folds:
+    """How often each folded token occurs in the two sides of a group,
+    counted on first use; and the two sides lower-cased, to see at once that
+    a word is not there at all (the usual case)."""
+
+    def __init__(self, raw: list, ta: str, tb: str) -> None:
+        self.raw = raw
+        self.sides: list[Counter] | None = None
+        self.texts = (ta, tb)
+        self.lowered: list[str | None] = [None, None]
+
+    def has(self, side: int, folded: str) -> bool:
+        low = self.lowered[side]
+        if low is None:
+            low = self.lowered[side] = self.texts[side].lower().replace("’", "'")
+        return folded in low
+
+    def __getitem__(self, side: int) -> Counter:
+        if self.sides is None:
+            self.sides = [Counter(map(_fold, (m.group() for _t, xm, _y in self.raw
+                                               for m in xm))),
+                          Counter(map(_fold, (m.group() for _t, _x, ym in self.raw
+                                               for m in ym)))]
+        return self.sides[side]
+
+
+def _substitutions(xm: list[re.Match], ym: list[re.Match], ta: str, tb: str,
+                   folds: _Folds) -> list[tuple[str, str, str]]:
+    """The substitutions in a replaced run of an aligned group (``xm`` in
+    ``ta`` replaced by ``ym`` in ``tb``): the run as a whole when sure, else,
+    when both sides have as many words and no punctuation, each word pair that
+    is sure on its own, content words both ("a weak" → "Norway’s fragile":
+    "weak" → "fragile")."""
+    got = _substitution(xm, ym, ta, tb, folds)
+    if got is not None:
+        return [got]
+    if len(xm) == len(ym) > 1 and all(_is_word(m.group()) for m in (*xm, *ym)):
+        pairs = (_substitution([x], [y], ta, tb, folds) for x, y in zip(xm, ym, strict=True)
+                 if not _is_function(x.group()) and not _is_function(y.group()))
+        return [p for p in pairs if p is not None and p[0] == "sub"]
+    return []
+
+
+def _substitution(xm: list[re.Match], ym: list[re.Match], ta: str, tb: str,
+                  folds: _Folds) -> tuple[str, str, str] | None:
+    """What a replaced run of an aligned group is: a sure substitution
+    ``("sub", from, to)``, a case-only (``"case"``) or punctuation/spelling-only
+    (``"punct"``) change, or ``None`` (an alignment artefact, a rewrite, an
+    insertion, or a number change). ``folds`` counts the group's words."""
+    if len(xm) == len(ym) == 1:
+        x, y = xm[0].group(), ym[0].group()
+        if _is_word(x) and _is_word(y) and "’" not in x + y and "'" not in x + y:
+            return _one_word(x, y, folds)  # the usual case, made quick
+    xs, ys = [m.group() for m in xm], [m.group() for m in ym]
+    wx, wy = [t for t in xs if _is_word(t)], [t for t in ys if _is_word(t)]
+
+    def surface(text, ms) -> str:
+        return text[ms[0].start():ms[-1].end()].strip(_SUB_TRIM) if ms else ""
+
+    if not wx or not wy:
+        if not wx and not wy:  # ", " → " – "
+            return "punct", "".join(xs), "".join(ys)
+        return None
+    if "\n" in surface(ta, xm) or "\n" in surface(tb, ym):
+        return None  # across paragraphs
+    if [w.lower() for w in wx] == [w.lower() for w in wy]:
+        return ("punct" if wx == wy else "case"), surface(ta, xm), surface(tb, ym)
+    if _NOT_ALNUM.sub("", "".join(wx)).lower() == _NOT_ALNUM.sub("", "".join(wy)).lower():
+        return "punct", surface(ta, xm), surface(tb, ym)  # "U.S." → "US"
+    # difflib is case-sensitive: "The" / "Meanwhile, the" is an insertion (and
+    # "Kong" / "Kong’s Town College" one after a possessive)
+    i, j = 0, 0
+    while i < len(xm) and i < len(ym) and _fold(xs[i]) == _fold(ys[i]):
+        i += 1
+    while j < len(xm) - i and j < len(ym) - i and _fold(xs[-1 - j]) == _fold(ys[-1 - j]):
+        j += 1
+    xm, ym = xm[i:len(xm) - j], ym[i:len(ym) - j]
+    xs, ys = xs[i:len(xs) - j], ys[i:len(ys) - j]
+    wx, wy = [t for t in xs if _is_word(t)], [t for t in ys if _is_word(t)]
+    if not wx or not wy:
+        return None
+    # the same punctuation on both sides (a trailing comma aside: "But" →
+    # "However,"): ", saying" → "on" or "whether" → "it. Whether" are not
+    # substitutions but a sentence restructured around them
+    px = [t for t in xs if not _is_word(t)]
+    py = [t for t in ys if not _is_word(t)]
+    if xs and xs[-1] == ",":
+        px.pop()
+    if ys and ys[-1] == ",":
+        py.pop()
+    if px != py:
+        return None
+    # numbers and dates are number changes; a number on one side only is a rewrite
+    if any(_maybe_number(w) and _number_key(w) is not None for w in (*wx, *wy)):
+        return None
+    lx, ly = len(wx), len(wy)
+    if max(lx, ly) > SUBSTITUTION_MAX_WORDS or max(lx, ly) > 2 * min(lx, ly) + 1:
+        return None
+    fx, fy = all(map(_is_function, wx)), all(map(_is_function, wy))
+    if fx != fy and not lx == ly == 1:
+        return None  # "a" → "North Korea’s"
+    # a content word of one run that the other sentence has more often than
+    # this one has outside the run: moved words, not a substitution ("been
+    # elevated" → "taken relations", "relations" being earlier in the first)
+    for words, run, side in ((wy, ym, 1), (wx, xm, 0)):
+        content = {_fold(w) for w in words if not _is_function(w)}
+        if not content:
             continue
-        if any(start <= s < end for s, _ in e.mentions):
-            out[(e.label, norm(e.name))] = e.name
-            for al in e.aliases:
-                out.setdefault((e.label, norm(al)), e.name)
+        for w in content:
+            if not folds.has(1 - side, w):
+                continue
+            inside = sum(1 for m in run if _fold(m.group()) == w)
+            if folds[1 - side][w] > folds[side][w] - inside:
+                return None
+    return "sub", surface(ta, xm), surface(tb, ym)
+
+
+def _one_word(x: str, y: str, folds: _Folds) -> tuple[str, str, str] | None:
+    """_substitution for one word replaced by one word (no apostrophes)."""
+    if x.lower() == y.lower():
+        return "case", x.strip(_SUB_TRIM), y.strip(_SUB_TRIM)
+    if _NOT_ALNUM.sub("", x).lower() == _NOT_ALNUM.sub("", y).lower():
+        return "punct", x.strip(_SUB_TRIM), y.strip(_SUB_TRIM)
+    if (_maybe_number(x) and _number_key(x) is not None) or (
+            _maybe_number(y) and _number_key(y) is not None):
+        return None
+    for w, side in ((y.lower(), 1), (x.lower(), 0)):
+        if w in _FUNCTION or not folds.has(1 - side, w):
+            continue
+        if folds[1 - side][w] > folds[side][w] - 1:
+            return None
+    return "sub", x.strip(_SUB_TRIM), y.strip(_SUB_TRIM)
+
+
+# ------------------------------------------------------------------ numbers
+_UNITS = _wordlist("zero one two three four five six seven eight nine ten eleven twelve "
+                   "thirteen fourteen fifteen sixteen seventeen eighteen nineteen")
+_TENS = _wordlist("twenty thirty forty fifty sixty seventy eighty ninety")
+_NUMBER_WORDS: dict[str, float] = {w: float(i) for i, w in enumerate(_UNITS)}
+_NUMBER_WORDS.update({w: float(20 + 10 * i) for i, w in enumerate(_TENS)})
+_NUMBER_WORDS.update({"dozen": 12.0, "hundred": 100.0, "thousand": 1e3, "million": 1e6,
+                      "billion": 1e9})
+_WEEKDAYS = _wordlist("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
+_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9,
+          "tn": 1e12, "trillion": 1e12}
+_MONTH_NAMES = ("January|February|March|April|May|June|July|August|September|October"
+                "|November|December")
+_NUM = re.compile(
+    r"(?P<date>\b(?:" + _MONTH_NAMES + r")\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s\d{4})?\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s(?:" + _MONTH_NAMES + r")(?:,?\s\d{4})?\b)"
+    r"|(?P<ordinal>(?<![\w.,])\d{1,4}(?:st|nd|rd|th)\b)"
+    r"|(?P<amount>(?<![\w.,])[£$€¥]?\d+(?:,\d{3})*(?:\.\d+)?"
+    r"(?:\s?(?:%|per ?cent\b|percent\b)|(?:bn|tn|m|k)\b|\s(?:million|billion|trillion|thousand)\b"
+    r")?(?![\w£$€¥]))"
+    r"|(?P<word>\b(?i:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b)"
+    r"|(?P<day>\b(?:" + "|".join(_WEEKDAYS) + r")s?\b)"
+    r"|(?P<month>\b(?:January|February|April|June|July|August|September|October|November"
+    r"|December)\b|\b(?:March|May)(?=\s\d)|(?<=\d\s)(?:March|May)\b)")
+_AMOUNT = re.compile(r"([£$€¥]?)(\d+(?:,\d{3})*(?:\.\d+)?)\s?(.*)")
+
+
+def _maybe_number(w: str) -> bool:
+    """Whether a word can be a number, amount or date at all (cheap)."""
+    if w[0].isdigit() or w[-1].isdigit() or w[0] in "£$€¥":
+        return True
+    w = w.lower()
+    return w in _CANDIDATE_WORDS or (w.endswith("s") and w[:-2] in _CANDIDATE_WORDS)
+
+
+def _number_key(s: str) -> tuple | None:
+    """What a number, amount, number word, weekday or month means, as compared
+    ("four" = "4", "15 per cent" = "15%", "3.5m" = "3.5 million"); ``None``
+    for anything else."""
+    s = re.sub(r"['’]s$", "", s)  # "Wednesday’s"
+    if s in ("March", "May"):  # a month only next to a day's number, in running text
+        return ("month", s.lower())
+    m = _NUM.fullmatch(s)
+    if m is None:
+        return None
+    return _match_key(m)
+
+
+def _match_key(m: re.Match) -> tuple:
+    s = m.group()
+    if m.group("date"):
+        return ("date", " ".join(re.sub(r"(?<=\d)(?:st|nd|rd|th)|,", "", s).lower().split()))
+    if m.group("ordinal"):
+        return ("num", "", float(s[:-2]), "th")  # "the 19th"
+    if m.group("day"):
+        return ("day", s.rstrip("s").lower())
+    if m.group("month"):
+        return ("month", s.lower())
+    if m.group("word"):
+        return ("num", "", _NUMBER_WORDS[s.lower()], "")
+    cur, digits, unit = _AMOUNT.fullmatch(s).groups()
+    unit = unit.strip().lower()
+    value = float(digits.replace(",", ""))
+    if unit in _SCALE:
+        value *= _SCALE[unit]
+        unit = ""
+    elif unit:
+        unit = "%"
+    if not cur and not unit and "," not in digits and "." not in digits and \
+            1000 <= value <= 2100:
+        return ("year", "", value, "")
+    return ("num", cur, value, unit)
+
+
+def _kind(key: tuple, surface: str) -> str:
+    if key[0] in ("day", "month", "year", "date"):
+        return {"day": "weekday"}.get(key[0], key[0])
+    if key[3] == "th":
+        return "number"
+    if key[1] or key[3] or not (surface[:1].isalpha() or surface[-1:].isdigit()):
+        return "amount"  # a currency, a unit or a scale: "£1,400", "15%", "3.5m"
+    return "number"
+
+
+_ALPHA = re.compile(r"[A-Za-z]+")
+_CANDIDATE_WORDS = frozenset((*_NUMBER_WORDS, *(w.lower() for w in _WEEKDAYS),
+                              *(w.lower() + "s" for w in _WEEKDAYS),
+                              *_MONTH_NAMES.lower().split("|")))
+
+
+_DIGITS = re.compile(r"[£$€¥]?\d+")
+
+
+@lru_cache(maxsize=256)
+def _word_at(word: str) -> re.Pattern:
+    return re.compile(word + r"\b")
+
+
+def _numbers_in(text: str) -> list[tuple[tuple, str, int]]:
+    """(key, surface, position) of each number, amount or date of ``text``,
+    in order. The number pattern is tried only where a number can start: at
+    a run of digits, or at one of the few number words, weekdays and months
+    the text has (searched as plain words, which the regex engine finds
+    fast; the whole pattern searched everywhere is several times slower)."""
+    starts = []
+    for m in _DIGITS.finditer(text):
+        s = m.start()
+        if not s or not (text[s - 1].isalnum() or text[s - 1] in "_.,"):
+            starts.append(s)
+    for w in {w for w in set(_ALPHA.findall(text)) if w.lower() in _CANDIDATE_WORDS}:
+        for m in _word_at(w).finditer(text):
+            s = m.start()
+            if not s or not (text[s - 1].isalnum() or text[s - 1] == "_"):
+                starts.append(s)
+    starts.sort()
+    out = []
+    end = 0
+    match = _NUM.match
+    for s in starts:
+        if s < end:
+            continue  # inside the number just found ("May 16, 2024")
+        d = match(text, s)
+        if d is not None:
+            out.append((_match_key(d), d.group(), s))
+            end = d.end()
     return out
 
 
-def _entity_changes(groups: list[DiffGroup], sa, sb, ents_a, ents_b) -> list[EntityChange]:
-    found: dict[tuple[str, str, str], list[int]] = {}
-    for k, g in enumerate(groups):
-        if not g.a or not g.b:
+def _number_changes(a: str, b: str, groups: list[DiffGroup], sa, sb,
+                    texts: list[tuple[str, str]]) -> list[NumberChange]:
+    """Numbers, amounts and dates of a group's first side that its second
+    side does not have, paired with the ones it has instead (by kind, in
+    order), each with its sentence. A value the other text has as often
+    overall is never reported (an unchanged amount in a sentence that moved
+    or did not align), and a lone number word ("one") only in a pair."""
+    all_a, all_b = _numbers_in(a), _numbers_in(b)
+    pos_a, pos_b = [x[2] for x in all_a], [x[2] for x in all_b]
+    budget_gone = Counter(k for k, _, _ in all_a)
+    budget_new = Counter(k for k, _, _ in all_b)
+    budget_gone, budget_new = budget_gone - budget_new, budget_new - budget_gone
+
+    def within(items, pos, ss, idx):
+        if not idx:
+            return []
+        lo, hi = ss[min(idx)].start, ss[max(idx)].end
+        return items[bisect_left(pos, lo):bisect_left(pos, hi)]
+
+    out: list[NumberChange] = []
+    for k, (g, (ta, tb)) in enumerate(zip(groups, texts, strict=True)):
+        if not budget_gone and not budget_new:
+            break
+        if not g.changed:
             continue
-        ra = (sa[min(g.a)].start, sa[max(g.a)].end)
-        rb = (sb[min(g.b)].start, sb[max(g.b)].end)
-        ma, mb = _mentions_in(ents_a, *ra), _mentions_in(ents_b, *rb)
-        names_a = {k_[1] for k_ in ma}
-        names_b = {k_[1] for k_ in mb}
-        gone = [(lab, n) for (lab, n), full in ma.items()
-                if n not in names_b and norm(full) not in names_b and n == norm(full)]
-        new = [(lab, n) for (lab, n), full in mb.items()
-               if n not in names_a and norm(full) not in names_a and n == norm(full)]
-        for lab, n in gone:
-            match = next((m for m in new if m[0] == lab), None)
-            if match is None:
-                continue
-            new.remove(match)
-            found.setdefault((lab, ma[(lab, n)], mb[match]), []).append(k)
-    return [EntityChange(lab, a, b, tuple(ks)) for (lab, a, b), ks in found.items()]
+        xa, xb = within(all_a, pos_a, sa, g.a), within(all_b, pos_b, sb, g.b)
+        ca, cb = Counter(x[0] for x in xa), Counter(x[0] for x in xb)
+        if ca == cb:
+            continue
+        more_a, more_b = ca - cb, cb - ca
+        gone, new = [], []
+        for items, more, budget, dest, other in ((xa, more_a, budget_gone, gone, xb),
+                                                 (xb, more_b, budget_new, new, xa)):
+            # of equal values, the spelling the other side lacks is the one that
+            # changed ("two" → "three" beside an unchanged "Two")
+            spelled = {x[1] for x in other}
+            for it in sorted(items, key=lambda it: (it[1] in spelled, it[2])):
+                if more[it[0]] > 0 and budget[it[0]] > 0:
+                    more[it[0]] -= 1
+                    budget[it[0]] -= 1
+                    dest.append(it)
+            dest.sort(key=lambda it: it[2])
+        ctx_a = " ".join(ta.split()) if g.a else None
+        ctx_b = " ".join(tb.split()) if g.b else None
+        for key, surf, pos in gone:
+            match = next((it for it in new if it[0][0] == key[0]), None)
+            if match is not None:
+                new.remove(match)
+                out.append(NumberChange(surf, match[1], k, _kind(key, surf),
+                                        _sentence_at(a, sa, pos), _sentence_at(b, sb, match[2])))
+            elif key[0] != "num" or surf[:1].isdigit() or surf[:1] in "£$€¥":
+                out.append(NumberChange(surf, None, k, _kind(key, surf),
+                                        _sentence_at(a, sa, pos), ctx_b))
+        for key, surf, pos in new:
+            if key[0] != "num" or surf[:1].isdigit() or surf[:1] in "£$€¥":
+                out.append(NumberChange(None, surf, k, _kind(key, surf), ctx_a,
+                                        _sentence_at(b, sb, pos)))
+    return out
 
 
-def _group_of(groups: list[DiffGroup], ss, pos: int, side: str) -> int | None:
-    for k, g in enumerate(groups):
-        idx = g.a if side == "a" else g.b
-        if idx and ss[min(idx)].start <= pos < ss[max(idx)].end:
-            return k
+def _sentence_at(text: str, ss: list[Sentence], pos: int) -> str | None:
+    for s in ss:
+        if s.start <= pos < s.end:
+            return " ".join(text[s.start:s.end].split())
     return None
+
+
+# ----------------------------------------------------------------- entities
+_NAME_LABELS = frozenset(("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
+                          "WORK_OF_ART", "LAW"))
+_NAME = re.compile(r"[^\W\d_][^\W\d_’'.\-&]*(?:[\s\-][^\W\d_’'.\-&]+)*[.]?")
+# Other names of one place or organisation (general knowledge, not from any
+# corpus), capitals as their governments included ("Pyongyang said").
+_ALIAS_GROUPS = (
+    ("united states", "united states of america", "us", "usa", "america", "washington"),
+    ("united kingdom", "uk", "britain", "great britain", "london"),
+    ("european union", "eu"), ("united nations", "un"),
+    ("russia", "russian federation", "moscow", "kremlin"),
+    ("china", "people's republic of china", "prc", "mainland china", "beijing"),
+    ("north korea", "dprk", "democratic people's republic of korea", "pyongyang"),
+    ("south korea", "republic of korea", "rok", "seoul"),
+    ("soviet union", "ussr"), ("japan", "tokyo"), ("ukraine", "kyiv", "kiev"),
+    ("france", "paris"), ("germany", "berlin"), ("iran", "tehran", "islamic republic of iran"),
+    ("india", "new delhi"), ("canada", "ottawa"), ("australia", "canberra"),
+    ("italy", "rome"), ("spain", "madrid"), ("turkey", "turkiye", "ankara"),
+    ("netherlands", "holland"), ("czech republic", "czechia"), ("myanmar", "burma"),
+    ("ivory coast", "cote d'ivoire"), ("united arab emirates", "uae"),
+    ("nato", "north atlantic treaty organization", "north atlantic treaty organisation"),
+    ("world health organization", "world health organisation", "who"),
+    ("international monetary fund", "imf"), ("world trade organization", "wto"),
+    ("federal bureau of investigation", "fbi"), ("central intelligence agency", "cia"),
+    ("british broadcasting corporation", "bbc"),
+)
+_ALIAS = {name: k for k, group in enumerate(_ALIAS_GROUPS) for name in group}
+_ACRONYM_SKIP = frozenset(("of", "the", "and", "for", "&"))
+
+
+@lru_cache(maxsize=4096)
+def _canon(name: str) -> str:
+    n = norm(name).replace(".", "")
+    n = re.sub(r"'s$", "", n)
+    n = re.sub(r"^the ", "", n)
+    return " ".join(n.split())
+
+
+def _acronym(name: str) -> str:
+    words = [w for w in _canon(name).split() if w not in _ACRONYM_SKIP]
+    return "".join(w[0] for w in words) if len(words) >= 2 else ""
+
+
+@lru_cache(maxsize=1 << 14)
+def same_referent(x: str, y: str, label: str = "") -> bool:
+    """Whether two names of one label can name the same person, place or
+    organisation: spelling, a curated alias ("Britain" = "UK"), an acronym of
+    the other ("NSC" = "National Security Council"), or one name inside the
+    other where what is left over is not a name ("Cold War" = "a Cold War";
+    for people any part: "Putin" = "Vladimir Putin")."""
+    cx, cy = _canon(x), _canon(y)
+    if cx == cy:
+        return True
+    gx, gy = _ALIAS.get(cx), _ALIAS.get(cy)
+    if gx is not None and gx == gy:
+        return True
+    if cx.replace(" ", "") == _acronym(y) or cy.replace(" ", "") == _acronym(x):
+        return True
+    wx, wy = x.replace("’", "'").split(), y.replace("’", "'").split()
+    short, long_ = (wx, wy) if len(wx) <= len(wy) else (wy, wx)
+    fs = [_canon(w) for w in short]
+    fl = [_canon(w) for w in long_]
+    if label == "PERSON":
+        return set(fs) <= set(fl)
+    for i in range(len(fl) - len(fs) + 1):
+        if fl[i:i + len(fs)] == fs:
+            rest = long_[:i] + long_[i + len(fs):]
+            return all(not w[:1].isupper() for w in rest)
+    return False
+
+
+def _forms(e: Entity) -> tuple[str, ...]:
+    return (e.name, *e.aliases)
+
+
+def _entity_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, ents_a, ents_b
+                    ) -> list[EntityChange]:
+    """Names replaced at the same place of an aligned group (a mention of the
+    first text inside a replaced run, a mention of the second inside what
+    replaced it) by a name of the same label that is not another name of the
+    same referent."""
+    ma = sorted(((s, e_, ent) for ent in ents_a if ent.label in _NAME_LABELS
+                 for s, e_ in ent.mentions), key=lambda m: m[0])
+    mb = sorted(((s, e_, ent) for ent in ents_b if ent.label in _NAME_LABELS
+                 for s, e_ in ent.mentions), key=lambda m: m[0])
+    starts_a, starts_b = [m[0] for m in ma], [m[0] for m in mb]
+    found: dict[tuple[str, str, str], list[int]] = {}
+
+    def changed(e: Entity, others) -> bool:
+        """A name, not another name of one the other side's group has."""
+        return bool(_NAME.fullmatch(e.name)) and not any(
+            same_referent(f, h, e.label) for m in others for f in _forms(e)
+            for h in _forms(m[2]))
+
+    def pair(ea: Entity, eb: Entity, k: int) -> None:
+        ks = found.setdefault((ea.label, ea.name, eb.name), [])
+        if k not in ks:
+            ks.append(k)
+
+    for k, g in enumerate(groups):
+        if not g.a or not g.b or not g.changed:
+            continue
+        a0, a1 = sa[min(g.a)].start, sa[max(g.a)].end
+        b0, b1 = sb[min(g.b)].start, sb[max(g.b)].end
+        in_a = ma[bisect_left(starts_a, a0):bisect_left(starts_a, a1)]
+        in_b = mb[bisect_left(starts_b, b0):bisect_left(starts_b, b1)]
+        if not in_a or not in_b:
+            continue
+        pa, pb = a0, b0
+        gone_all: list[Entity] = []
+        new_all: list[Entity] = []
+        paired: set[int] = set()
+        for kind, x, y in g.ops:
+            if kind != "equal":
+                gone = [m[2] for m in in_a if m[0] < pa + len(x.rstrip()) and m[1] > pa]
+                new = [m[2] for m in in_b if m[0] < pb + len(y.rstrip()) and m[1] > pb]
+                gone = [e for e in gone if changed(e, in_b)]
+                new = [e for e in new if changed(e, in_a)]
+                gone_all += gone
+                new_all += new
+                for ea in gone:
+                    eb = next((e for e in new if e.label == ea.label), None)
+                    if eb is not None:
+                        new.remove(eb)
+                        paired.update((id(ea), id(eb)))
+                        pair(ea, eb, k)
+            pa += len(x)
+            pb += len(y)
+        # a name moved within the sentence as it changed ("Liu, of City
+        # University, said …" → "…, said Liu at Town College"): the one name of
+        # its label gone and the one new, when both are alone
+        left_a = {id(e): e for e in gone_all if id(e) not in paired}
+        left_b = {id(e): e for e in new_all if id(e) not in paired}
+        for label in {e.label for e in left_a.values()}:
+            ga_ = [e for e in left_a.values() if e.label == label]
+            gb_ = [e for e in left_b.values() if e.label == label]
+            if len(ga_) == 1 and len(gb_) == 1:
+                pair(ga_[0], gb_[0], k)
+    return [EntityChange(lab, x, y, tuple(ks)) for (lab, x, y), ks in found.items()]
+
+
+# ------------------------------------------------------------------- quotes
+class _Locator:
+    """Which group holds a character of either text (by bisection)."""
+
+    def __init__(self, groups: list[DiffGroup], sa, sb) -> None:
+        self.spans = {}
+        for side, ss in (("a", sa), ("b", sb)):
+            rows = sorted((ss[min(idx)].start, ss[max(idx)].end, k)
+                          for k, g in enumerate(groups) if (idx := g.a if side == "a" else g.b))
+            self.spans[side] = ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+
+    def of(self, pos: int, side: str) -> int | None:
+        starts, ends, ks = self.spans[side]
+        i = bisect_right(starts, pos) - 1
+        return ks[i] if i >= 0 and pos < ends[i] else None
 
 
 def _quote_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, quotes_a, quotes_b
                    ) -> list[QuoteChange]:
     out: list[QuoteChange] = []
     used_b: set[int] = set()
+    loc = _Locator(groups, sa, sb)
     for q in quotes_a:
-        k = _group_of(groups, sa, q.start, "a")
+        k = loc.of(q.start, "a")
         g = groups[k] if k is not None else None
         match = None
         if g is not None and g.b:
@@ -313,14 +848,55 @@ def _quote_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, quotes_a, qu
         qb = quotes_b[match]
         gender = _gender_change(a, b, q, qb)
         if _words(q.text) != _words(qb.text):
-            out.append(QuoteChange("words", q.speaker, q.text, qb.text, qb.speaker, gender, k))
+            excerpt, changes = _excerpt(q.text, qb.text)
+            out.append(QuoteChange("words", q.speaker, q.text, qb.text, qb.speaker, gender, k,
+                                   excerpt, changes))
         elif (q.speaker or "") != (qb.speaker or "") or gender:
             out.append(QuoteChange("speaker", q.speaker, q.text, qb.text, qb.speaker, gender, k))
     for n, qb in enumerate(quotes_b):
         if n not in used_b:
-            k = _group_of(groups, sb, qb.start, "b")
+            k = loc.of(qb.start, "b")
             out.append(QuoteChange("added", qb.speaker, None, qb.text, qb.speaker, None, k))
     return out
+
+
+EXCERPT_BEFORE = 40  # characters of context before a quote's first change
+EXCERPT_WIDTH = 150  # characters an excerpt runs to, at most (its first change whole)
+
+
+def _excerpt(x: str, y: str) -> tuple[tuple[tuple[str, str, str], ...],
+                                      tuple[tuple[str, str], ...]]:
+    """A quote's word-level diff around its first change (cut with "…"), and
+    all its changed words."""
+    x, y = " ".join(x.split()), " ".join(y.split())
+    ops, _raw = _word_ops(x, y)
+    changes = tuple((p.strip(), q.strip()) for kind, p, q in ops if kind != "equal")
+    first = next((i for i, op in enumerate(ops) if op[0] != "equal"), None)
+    if first is None:
+        return (), changes
+    out: list[tuple[str, str, str]] = []
+    if first:
+        _k, p, q = ops[first - 1]
+        if len(p) > EXCERPT_BEFORE:
+            p = p[p.find(" ", len(p) - EXCERPT_BEFORE) + 1:]
+            q = q[q.find(" ", len(q) - EXCERPT_BEFORE) + 1:]
+            out.append(("equal", "…", "…"))
+        out.append(("equal", p, q))
+    used = sum(max(len(p), len(q)) for _k, p, q in out)
+    for n in range(first, len(ops)):
+        kind, p, q = ops[n]
+        size = max(len(p), len(q))
+        if n > first and used + size > EXCERPT_WIDTH:
+            if kind == "equal" and EXCERPT_WIDTH - used > 12:
+                cut = EXCERPT_WIDTH - used
+                p = p[:max(p.rfind(" ", 0, cut), 1)]
+                q = q[:max(q.rfind(" ", 0, cut), 1)]
+                out.append(("equal", p + " ", q + " "))
+            out.append(("equal", "…", "…"))
+            break
+        out.append((kind, p, q))
+        used += size
+    return tuple(out), changes
 
 
 def _cue_pronoun(text: str, q: Quote) -> str | None:
@@ -340,21 +916,65 @@ def _gender_change(a: str, b: str, qa: Quote, qb: Quote) -> str | None:
     return None
 
 
-def _number_changes(texts: list[tuple[str, str]]) -> list[NumberChange]:
-    """Numbers of each group's first side that the second side does not have,
-    paired with the ones it has instead."""
-    out: list[NumberChange] = []
-    for k, (ta, tb) in enumerate(texts):
-        ca = Counter(m.group() for m in _NUMBER.finditer(ta))
-        cb = Counter(m.group() for m in _NUMBER.finditer(tb))
-        if ca == cb:
+# ------------------------------------------------------------------ phrases
+def _phrase_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, phrases_a, phrases_b
+                    ) -> list[PhraseChange]:
+    """Quoted phrases of aligned sentences: the same phrase on both sides is
+    no change; what is left is paired by position in the group (where the
+    first text's phrase maps to through the word ops), not by shared words:
+    "turning point" → "watershed moment"; the rest are lost or added."""
+    loc = _Locator(groups, sa, sb)
+    where_a = [loc.of(q.start, "a") for q in phrases_a]
+    where_b = [loc.of(q.start, "b") for q in phrases_b]
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    key = [" ".join(_words(q.text.lower())) for q in phrases_a]
+    key_b = [" ".join(_words(q.text.lower())) for q in phrases_b]
+    for i, ka in enumerate(where_a):
+        for j, kb in enumerate(where_b):
+            if j not in used_b and ka is not None and ka == kb and key[i] == key_b[j]:
+                used_a.add(i)
+                used_b.add(j)
+                break
+    for i, q in enumerate(phrases_a):
+        k = where_a[i]
+        if i in used_a or k is None or not groups[k].b:
             continue
-        gone = list((ca - cb).elements())
-        new = list((cb - ca).elements())
-        for x, y in zip(gone, new, strict=False):
-            out.append(NumberChange(x, y, k))
-        for x in gone[len(new):]:
-            out.append(NumberChange(x, None, k))
-        for y in new[len(gone):]:
-            out.append(NumberChange(None, y, k))
+        g = groups[k]
+        cands = [j for j, kb in enumerate(where_b) if kb == k and j not in used_b]
+        if not cands:
+            continue
+        target = _map_offset(g, q.start - sa[min(g.a)].start) + sb[min(g.b)].start
+        j = min(cands, key=lambda j: abs(phrases_b[j].start - target))
+        used_a.add(i)
+        used_b.add(j)
+        pairs.append((i, j))
+    out: list[PhraseChange] = []
+    for i, q in enumerate(phrases_a):
+        j = next((jj for ii, jj in pairs if ii == i), None)
+        if j is not None:
+            qb = phrases_b[j]
+            out.append(PhraseChange("changed", q.text, qb.text, q.speaker, qb.speaker,
+                                    where_a[i], _sentence_at(a, sa, q.start),
+                                    _sentence_at(b, sb, qb.start)))
+        elif i not in used_a:
+            out.append(PhraseChange("lost", q.text, None, q.speaker, None, where_a[i],
+                                    _sentence_at(a, sa, q.start), None))
+    for j, qb in enumerate(phrases_b):
+        if j not in used_b:
+            out.append(PhraseChange("added", None, qb.text, None, qb.speaker, where_b[j],
+                                    None, _sentence_at(b, sb, qb.start)))
+    out.sort(key=lambda p: (p.group if p.group is not None else 1 << 30))
     return out
+
+
+def _map_offset(g: DiffGroup, pos: int) -> int:
+    """Where a character offset of the group's first side falls in its second."""
+    pa = pb = 0
+    for kind, x, y in g.ops:
+        if pos < pa + len(x):
+            return pb + (min(pos - pa, len(y)) if kind == "equal" else 0)
+        pa += len(x)
+        pb += len(y)
+    return pb

@@ -347,6 +347,9 @@ class DiffGroup:
 
 @dataclass(frozen=True)
 class Substitution:
+    """Words of the first text replaced by other words in the second, at a
+    place the alignment is sure of (see :mod:`index.diff`)."""
+
     frm: str
     to: str
     count: int
@@ -358,6 +361,9 @@ class Substitution:
 
 @dataclass(frozen=True)
 class EntityChange:
+    """A name replaced, at the same place of an aligned sentence, by a name of
+    the same label that is not another name of the same referent."""
+
     label: str
     frm: str
     to: str
@@ -371,7 +377,9 @@ class EntityChange:
 class QuoteChange:
     """A quote of the first text whose words changed ("words"), that is gone
     ("lost"), whose speaker changed ("speaker"); or one only the second has
-    ("added")."""
+    ("added"). ``excerpt`` is the quote's word-level diff around its first
+    change (``(kind, text in a, text in b)`` like a group's ops; a leading or
+    trailing ``("equal", "…", "…")`` where it was cut)."""
 
     kind: str
     speaker: str | None  # in the first text (the second's, for "added")
@@ -380,20 +388,71 @@ class QuoteChange:
     to_speaker: str | None
     gender: str | None  # e.g. "she → he", from the pronoun of the attribution
     group: int | None
+    excerpt: tuple[tuple[str, str, str], ...] = ()
+    changes: tuple[tuple[str, str], ...] = ()  # the changed words: (in a, in b)
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "speaker": self.speaker, "from": self.frm, "to": self.to,
-                "to_speaker": self.to_speaker, "gender": self.gender}
+                "to_speaker": self.to_speaker, "gender": self.gender,
+                "excerpt_from": marked(self.excerpt, "a") if self.excerpt else None,
+                "excerpt_to": marked(self.excerpt, "b") if self.excerpt else None,
+                "changes": [list(c) for c in self.changes]}
+
+
+def marked(ops, side: str) -> str:
+    """One side of word-level ops as text, changes marked as wdiff does
+    (``[-deleted-]`` in the first text's side, ``{+inserted+}`` in the
+    second's)."""
+    out = []
+    for kind, x, y in ops:
+        t = x if side == "a" else y
+        if kind == "equal" or not t:
+            out.append(t)
+            continue
+        core = t.rstrip()
+        out.append(("[-" + core + "-]" if side == "a" else "{+" + core + "+}") + t[len(core):])
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class PhraseChange:
+    """A quoted phrase (``Quote.kind == "phrase"``, a “turning point”) of an
+    aligned sentence replaced by another at the same place ("changed"), gone
+    ("lost") or new ("added"), with the sentence it is in."""
+
+    kind: str  # "changed" | "lost" | "added"
+    frm: str | None
+    to: str | None
+    speaker: str | None  # who uses it in the first text (None: the writer's)
+    to_speaker: str | None
+    group: int | None
+    context_a: str | None = None  # the sentence of the first text
+    context_b: str | None = None
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "from": self.frm, "to": self.to, "speaker": self.speaker,
+                "to_speaker": self.to_speaker, "context_from": self.context_a,
+                "context_to": self.context_b}
 
 
 @dataclass(frozen=True)
 class NumberChange:
+    """A number, amount, date or number word of an aligned sentence that
+    differs (``frm`` → ``to``), or is only in one text (the other ``None``);
+    ``kind`` is "amount" (with a currency or unit: "£1,400", "15%", "3.5m"),
+    "number" (digits, an ordinal or a number word), "year", "date" ("May 16, 2024"),
+    "weekday" or "month"."""
+
     frm: str | None
     to: str | None
     group: int
+    kind: str = "amount"
+    context_a: str | None = None  # the sentence it is in, in the first text
+    context_b: str | None = None
 
     def to_json(self) -> dict:
-        return {"from": self.frm, "to": self.to}
+        return {"from": self.frm, "to": self.to, "kind": self.kind,
+                "context_from": self.context_a, "context_to": self.context_b}
 
 
 @dataclass(frozen=True)
@@ -426,6 +485,11 @@ class DiffResult:
     stats: DiffStats
     sentences_a: tuple[tuple[int, int], ...] = ()  # character spans of each sentence
     sentences_b: tuple[tuple[int, int], ...] = ()
+    phrase_changes: tuple[PhraseChange, ...] = ()
+    # replaced runs whose words differ only in case ("CNN" → "cnn"), or only
+    # in punctuation and spelling ("U.S." → "US"): counted apart, not substitutions
+    case_changes: tuple[Substitution, ...] = ()
+    punctuation_changes: tuple[Substitution, ...] = ()
 
     def to_json(self) -> dict:
         return {
@@ -435,5 +499,8 @@ class DiffResult:
             "entity_changes": [e.to_json() for e in self.entity_changes],
             "quote_changes": [q.to_json() for q in self.quote_changes],
             "number_changes": [n.to_json() for n in self.number_changes],
+            "phrase_changes": [p.to_json() for p in self.phrase_changes],
+            "case_changes": [c.to_json() for c in self.case_changes],
+            "punctuation_changes": [c.to_json() for c in self.punctuation_changes],
             "stats": self.stats.to_json(),
         }

@@ -451,7 +451,23 @@ async def test_choosing_a_substitution_jumps_to_its_occurrences(corpus):
         await pilot.press("enter")
         assert screen.view.current_group == r.substitutions[k].groups[1]
         status = str(screen.query_one("#diff-status").render())
-        assert "occurrence 2 of 2" in status
+        assert "occurrence 2 of 3" in status
+
+
+async def test_the_report_panel_lists_phrase_changes_and_jumps_to_them(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        r = screen.result
+        k = next(i for i, p in enumerate(r.phrase_changes) if p.frm == "turning point")
+        assert r.phrase_changes[k].to == "watershed moment"
+        panel = screen.query_one("#spin")
+        ids = [panel.get_option_at_index(i).id for i in range(panel.option_count)]
+        panel.focus()
+        panel.highlighted = ids.index(f"p{k}")
+        await pilot.press("enter")
+        assert screen.view.current_group == r.phrase_changes[k].group
+        assert "quoted phrase" in str(screen.query_one("#diff-status").render())
 
 
 def _diff_snapshot(snap_compare, tmp_path, monkeypatch, keys: list[str]):

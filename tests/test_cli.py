@@ -197,10 +197,20 @@ def test_diff_json_shape(env, corpus):
     assert set(d) >= {"a", "b", "similarity", "groups", "substitutions", "entity_changes",
                       "quote_changes", "stats"}
     assert all(set(g) == {"a", "b", "moved", "ops"} for g in d["groups"])
-    assert {"from": "new", "to": "ancient", "count": 2} in d["substitutions"]
+    assert {"from": "new", "to": "ancient", "count": 3} in d["substitutions"]
     assert {"label": "PERSON", "from": "Yun Sun", "to": "Yun Soler"} in d["entity_changes"]
     assert any(q["speaker"] == "Yun Sun" and q["to_speaker"] == "Yun Soler"
                for q in d["quote_changes"])
+    # issue 10: phrases apart from quotes, case-only changes apart, numbers in context
+    assert {(p["kind"], p["from"], p["to"]) for p in d["phrase_changes"]} >= {
+        ("changed", "turning point", "watershed moment")}
+    assert not any(q["from"] == "turning point" for q in d["quote_changes"])
+    assert {"from": "CNN", "to": "cnn", "count": 1} in d["case_changes"]
+    assert not any(s["from"] == "CNN" for s in d["substitutions"])
+    assert d["number_changes"] and all(n["context_from"] or n["context_to"]
+                                       for n in d["number_changes"])
+    yun = next(q for q in d["quote_changes"] if q["speaker"] == "Yun Sun")
+    assert "[-invaluable-]" in yun["excerpt_from"] and "{+irreplaceable+}" in yun["excerpt_to"]
 
 
 def test_diff_human_inline_and_side_by_side(env, corpus):
@@ -209,6 +219,8 @@ def test_diff_human_inline_and_side_by_side(env, corpus):
     inline = run(env, *args, "--inline")
     assert inline.returncode == 0 and "[-While-] {+As+}" in inline.stdout
     assert "Spin report" in inline.stdout and "new → ancient" in inline.stdout
+    assert "not listed: 2 case-only" in inline.stdout
+    assert "date     June 21, 2019 → (none)" in inline.stdout
     side = run(env, *args, "--side-by-side", "--changes-only")
     assert side.returncode == 0 and "[-While-]" in side.stdout and "{+As+}" in side.stdout
     bad = run(env, "diff", "001_f563c122a25a09e3.txt", "nope.txt", "--corpus", str(corpus))

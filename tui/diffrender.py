@@ -105,6 +105,9 @@ def report_lines(r: DiffResult, limit: int = 20) -> list[Text]:
             out.append(arrow(Text(f"  {s.count:>3}× "), s.frm, s.to))
         if len(r.substitutions) > limit:
             out.append(Text(f"  … {len(r.substitutions) - limit} more", style="dim"))
+    minor = minor_line(r)
+    if minor:
+        out.append(Text("  " + minor, style="dim"))
     if r.entity_changes:
         out.append(Text("Entities", style="bold"))
         for e in r.entity_changes:
@@ -113,14 +116,31 @@ def report_lines(r: DiffResult, limit: int = 20) -> list[Text]:
         out.append(Text("Quotes", style="bold"))
         for q in r.quote_changes:
             out.append(quote_line(q))
+    if r.phrase_changes:
+        out.append(Text("Quoted phrases", style="bold"))
+        for p in r.phrase_changes:
+            out.append(phrase_line(p))
     if r.number_changes:
         out.append(Text("Numbers and dates", style="bold"))
         for n in r.number_changes:
-            out.append(arrow(Text("  "), n.frm, n.to))
+            out.append(number_line(n))
     return out
 
 
-def quote_line(q) -> Text:
+def minor_line(r: DiffResult) -> str:
+    """How many changes were only of case or only of punctuation and
+    spelling (counted, not listed among the substitutions)."""
+    nc = sum(c.count for c in r.case_changes)
+    npu = sum(c.count for c in r.punctuation_changes)
+    if not nc and not npu:
+        return ""
+    return f"not listed: {nc} case-only, {npu} punctuation/spelling-only changes"
+
+
+def quote_line(q, width: int = 150) -> Text:
+    """A quote change: who said it, and the changed words in context
+    (``[-deleted-]{+inserted+}`` within an excerpt centred on the first
+    change); a lost or added quote, shortened."""
     who = strip_controls(q.speaker) if q.speaker else "(not named)"
     line = Text(f"  {q.kind:<7} ", style="bold")
     line.append(who)
@@ -129,13 +149,86 @@ def quote_line(q) -> Text:
     if q.gender:
         line.append(f" ({q.gender})", style="yellow")
     line.append(": ")
+    if q.kind == "words" and q.excerpt:
+        line.append("“")
+        for kind, x, y in q.excerpt:
+            x, y = strip_controls(x), strip_controls(y)
+            if kind == "equal":
+                line.append(y)
+                continue
+            if line.plain[-1:].isalnum() and (x or y)[:1].isalnum():
+                line.append(" ")
+            if x:
+                _marked(line, x, "[-", "-]", DELETE)
+            if y:
+                _marked(line, y, "{+", "+}", INSERT)
+        line.append("”")
+        return line
     if q.frm:
-        line.append("“" + _short(q.frm) + "”", DELETE if q.kind in ("words", "lost") else "")
+        line.append("“" + _short(q.frm, width) + "”",
+                    DELETE if q.kind in ("words", "lost") else "")
     if q.frm and q.to and q.kind == "words":
         line.append(" → ")
     if q.to and q.kind in ("words", "added"):
-        line.append("“" + _short(q.to) + "”", INSERT)
+        line.append("“" + _short(q.to, width) + "”", INSERT)
     return line
+
+
+def phrase_line(p) -> Text:
+    """A quoted phrase changed, lost or added, with who uses it."""
+    line = Text(f"  {p.kind:<7} ", style="bold")
+    line.append("“" + strip_controls(p.frm) + "”" if p.frm else "(none)",
+                DELETE if p.frm else "dim")
+    line.append(" → ")
+    line.append("“" + strip_controls(p.to) + "”" if p.to else "(none)",
+                INSERT if p.to else "dim")
+    who = p.speaker or p.to_speaker
+    line.append(f"  ({strip_controls(who)})" if who else "  (the writer's)", "dim")
+    return line
+
+
+def number_line(n, width: int = 100) -> Text:
+    """A number change and the sentence it is in (each side's, when they
+    differ), cut around the number."""
+    line = arrow(Text(f"  {n.kind:<8} "), n.frm, n.to)
+    if n.context_a and n.frm:
+        line.append("\n      − ", "red")
+        line.append_text(context(n.context_a, n.frm, width, DELETE))
+    if n.context_b and n.to:
+        line.append("\n      + ", "green")
+        line.append_text(context(n.context_b, n.to, width, INSERT))
+    if not n.frm and n.context_a:
+        line.append("\n      − ", "red")
+        line.append(_short(n.context_a, width), "dim")
+    if not n.to and n.context_b:
+        line.append("\n      + ", "green")
+        line.append(_short(n.context_b, width), "dim")
+    return line
+
+
+def context(sentence: str, word: str, width: int, style: str) -> Text:
+    """``sentence`` cut to about ``width`` characters around ``word``, which
+    is marked."""
+    sentence = strip_controls(sentence.replace("\n", " "))
+    word = strip_controls(word)
+    i = sentence.find(word)
+    if i < 0:
+        return Text(_short(sentence, width), "dim")
+    lo = max(0, i - (width - len(word)) // 2)
+    hi = min(len(sentence), lo + width)
+    lo = max(0, min(lo, hi - width))
+    if lo:
+        lo = sentence.find(" ", lo) + 1 or lo
+    if hi < len(sentence):
+        hi = sentence.rfind(" ", i + len(word), hi) if sentence.rfind(
+            " ", i + len(word), hi) > 0 else hi
+    t = Text("…" if lo else "", "dim")
+    t.append(sentence[lo:i], "dim")
+    t.append(word, style)
+    t.append(sentence[i + len(word):hi], "dim")
+    if hi < len(sentence):
+        t.append("…", "dim")
+    return t
 
 
 def _short(s: str, n: int = 70) -> str:

@@ -304,6 +304,9 @@ class DiffScreen(Screen):
             for k, s in enumerate(r.substitutions):
                 t = Text(f"{s.count:>3}× ", no_wrap=True, overflow="ellipsis")
                 opts.append(Option(dr.arrow(t, s.frm, s.to), id=f"s{k}"))
+        minor = dr.minor_line(r)
+        if minor:
+            opts.append(Option(Text(minor, style="dim"), disabled=True))
         if r.entity_changes:
             head("Entities")
             for k, e in enumerate(r.entity_changes):
@@ -312,11 +315,15 @@ class DiffScreen(Screen):
         if r.quote_changes:
             head("Quotes")
             for k, q in enumerate(r.quote_changes):
-                opts.append(Option(dr.quote_line(q), id=f"q{k}"))
+                opts.append(Option(dr.quote_line(q, width=80), id=f"q{k}"))
+        if r.phrase_changes:
+            head("Quoted phrases")
+            for k, p in enumerate(r.phrase_changes):
+                opts.append(Option(dr.phrase_line(p), id=f"p{k}"))
         if r.number_changes:
             head("Numbers and dates")
             for k, n in enumerate(r.number_changes):
-                opts.append(Option(dr.arrow(Text("  "), n.frm, n.to), id=f"n{k}"))
+                opts.append(Option(dr.number_line(n, width=70), id=f"n{k}"))
         panel.clear_options()
         panel.add_options(opts)
 
@@ -364,6 +371,8 @@ class DiffScreen(Screen):
             groups, label = e.groups, f"{e.frm} → {e.to}"
         elif kind == "q" and r.quote_changes[k].group is not None:
             groups, label = (r.quote_changes[k].group,), "quote"
+        elif kind == "p" and r.phrase_changes[k].group is not None:
+            groups, label = (r.phrase_changes[k].group,), "quoted phrase"
         elif kind == "n":
             groups, label = (r.number_changes[k].group,), "number"
         if not groups:
