@@ -42,6 +42,8 @@ from .gazetteer import (
     NATIONALITIES,
     ORG_SUFFIXES,
     PERSON_TITLES,
+    SURNAME_TITLES,
+    TITLE_WORDS,
     WEEKDAYS,
     word_set,
 )
@@ -49,7 +51,7 @@ from .models import Entity
 
 # Bump when the post-processing changes: annotations cached under another
 # scheme are made again.
-ENTITY_SCHEME = "e2"
+ENTITY_SCHEME = "e3"
 
 # What the sidebar shows, in this order; numeric labels (CARDINAL, MONEY, ...)
 # are left out: they say little about who or what an article is about.
@@ -332,6 +334,55 @@ def norm(name: str) -> str:
     return _HYPHEN_SPACE.sub(" ", s.replace("’", "'")).strip()
 
 
+# A number, an amount, a share or a rank: "280bn", "£1,400", "15%", "3-1",
+# "46th", "20:36". Lower-case units only: "3M" is a company.
+_NUMBERISH = re.compile(r"[£$€¥#]?\d[\d,.:/\-–]*(?:bn|mn|tn|m|k|st|nd|rd|th|s|%|pc|p)?%?"
+                        r"|[£$€¥]|US\$|%")
+_SCORE_TOKEN = re.compile(r"\d{1,3}[-–]\d{1,3}|\d+(?:st|nd|rd|th)|[12]\d{3}-\d\d-\d\d")
+_SPACED_DASH = re.compile(r"\s+[-–—]+\s+")
+_CONNECTORS = frozenset({"of", "for", "the", "and", "&", "on"})
+# Labels for which a trailing bare number is never part of the name ("Leeds 3",
+# "J. Smith 63"); for the others ("Channel 4", "Apollo 11") only a score,
+# a rank or a date is cut ("Chelsea 2-1", "Kent 108-3").
+_NO_NUMBER_LABELS = frozenset({"PERSON", "GPE", "LOC", "NORP"})
+
+
+def _title_word(tok: str) -> bool:
+    return tok.rstrip(".") in TITLE_WORDS
+
+
+def _words(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    return [(s + m.start(), s + m.end()) for m in re.finditer(r"\S+", text[s:e])]
+
+
+def _numbers_and_titles(text: str, s: int, e: int, label: str) -> tuple[int, int] | None:
+    """The name without what the small model often glues to it: a section
+    label before a spaced dash ("SOCCER - Smith"), trailing numbers
+    ("Leeds 3", "Chelsea 2-1"), titles before a person's name ("Shadow
+    Secretary", "Rep."); None for a span that is only a number, an amount or
+    a title ("280bn", "Sen", "State")."""
+    parts = list(_SPACED_DASH.finditer(text, s, e))
+    if parts:
+        s = parts[-1].end()
+    words = _words(text, s, e)
+    if all(_NUMBERISH.fullmatch(text[a:b].rstrip(".,;:")) for a, b in words):
+        return None  # "280bn", "£1,400", "15%"
+    while len(words) > 1:
+        last = text[words[-1][0]:words[-1][1]]
+        if not (_SCORE_TOKEN.fullmatch(last)
+                or (label in _NO_NUMBER_LABELS and _NUMBERISH.fullmatch(last))):
+            break
+        words.pop()
+    toks = [text[a:b] for a, b in words]
+    if all(_title_word(t) or t in _CONNECTORS for t in toks) and not (
+            len(toks) == 1 and toks[0].rstrip(".") in SURNAME_TITLES):
+        return None  # "Shadow", "State", "Sen", "Secretary of State"
+    if label == "PERSON":
+        while len(words) > 1 and _title_word(text[words[0][0]:words[0][1]]):
+            words.pop(0)  # "Rep. Paul Ryan", "Shadow Secretary Jane Doe"
+    return words[0][0], words[-1][1]
+
+
 def clean(text: str, raw: Iterable[RawEntity]) -> list[RawEntity]:
     """Trim, relabel and filter raw spans (the small model's usual slips)."""
     out = []
@@ -340,6 +391,11 @@ def clean(text: str, raw: Iterable[RawEntity]) -> list[RawEntity]:
         if label not in LABELS and label != "MISC":
             continue
         s, e = _trim(text, r.start, r.end, label)
+        if label != "DATE" and s < e:
+            se = _numbers_and_titles(text, s, e, label)
+            if se is None:
+                continue
+            s, e = _trim(text, *se, label)
         name = text[s:e]
         if not name or not any(c.isalnum() for c in name):
             continue

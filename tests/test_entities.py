@@ -283,3 +283,46 @@ def test_entity_search_with_apostrophes_and_dots(write_files, open_corpus):
     assert [h.path for h in c.search("person:\"O'Neill\"").hits] == ["a.txt"]
     assert [h.path for h in c.search("person:o'neill").hits] == ["a.txt"]
     assert c.search("person:\"Conan O'Neill\"").total == 1
+
+
+# ------------------------------------------------- the small model's slips
+
+
+def test_numbers_and_amounts_are_never_names():
+    text = ("Spending reached 280bn last year, Bill Clinton said; a ticket costs £1,400, "
+            "up 15%, and 3M paid $2m.")
+    raw = [raw_at(text, "280bn", "PERSON"), raw_at(text, "Bill Clinton", "PERSON"),
+           raw_at(text, "£1,400", "ORG"), raw_at(text, "15%", "GPE"),
+           raw_at(text, "3M", "ORG"), raw_at(text, "$2m", "PERSON")]
+    got = [(text[r.start:r.end], r.label) for r in clean(text, raw)]
+    assert got == [("Bill Clinton", "PERSON"), ("3M", "ORG")]
+
+
+def test_trailing_scores_and_numbers_are_not_part_of_a_name():
+    text = ("Marsh Rovers 2-1 at home. Dunmore 3 Kilbride 0. T. Okafor 63 not out. "
+            "Channel 4 aired it.")
+    raw = [raw_at(text, "Marsh Rovers 2-1", "ORG"), raw_at(text, "Dunmore 3", "PERSON"),
+           raw_at(text, "T. Okafor 63", "PERSON"), raw_at(text, "Channel 4", "ORG")]
+    got = [text[r.start:r.end] for r in clean(text, raw)]
+    assert got == ["Marsh Rovers", "Dunmore", "T. Okafor", "Channel 4"]
+
+
+def test_titles_alone_are_not_names_and_do_not_start_a_persons_name():
+    text = ("The Shadow Secretary of State for Housing, Jane Ostrowska, spoke. Rep. Tom "
+            "Halvorsen and Sen. Ada Pike agreed; Sen said no. Mr King, Carole King's son, "
+            "laughed.")
+    raw = [raw_at(text, "Shadow", "ORG"), raw_at(text, "State", "ORG"),
+           raw_at(text, "Secretary of State", "ORG"),
+           raw_at(text, "Rep. Tom Halvorsen", "PERSON"), raw_at(text, "Sen. Ada Pike", "PERSON"),
+           raw_at(text, "Sen", "PERSON", 1), raw_at(text, "Mr King", "PERSON"),
+           raw_at(text, "Carole King", "PERSON")]
+    got = [(text[r.start:r.end], r.label) for r in clean(text, raw)]
+    assert got == [("Tom Halvorsen", "PERSON"), ("Ada Pike", "PERSON"), ("King", "PERSON"),
+                   ("Carole King", "PERSON")]
+
+
+def test_a_section_label_before_a_spaced_dash_is_not_part_of_a_name():
+    text = "TENNIS - Halvorsen wins in Leeds.\nNorth Hill - a suburb - grew."
+    raw = [raw_at(text, "TENNIS - Halvorsen", "PERSON")]
+    got = [text[r.start:r.end] for r in clean(text, raw)]
+    assert got == ["Halvorsen"]
