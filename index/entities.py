@@ -412,9 +412,73 @@ def clean(text: str, raw: Iterable[RawEntity]) -> list[RawEntity]:
     return out
 
 
+# ---------------------------------------------------------------- sports sides
+# The small model tags clubs and teams as places ("Leeds beat Bolton") or
+# people ("Everton were unlucky"). Sports writing shows a side by cues that
+# hold for any club: a results line ("Leeds 3 Bolton 1"), a score after the
+# name ("Leeds 2-1", "Leeds won 3-1"), a result verb between two places
+# ("Leeds beat Bolton"), a fixture ("Leeds v Bolton") or a player role
+# ("Leeds' striker"). A name shown as a side anywhere in the article is an
+# ORG everywhere in it; a country stays a place (national sides are tagged by
+# their country, as OntoNotes and CoNLL do).
+_SIDE = r"[A-Z][\w.'’&-]*(?:[ \t]+[A-Z][\w.'’&-]*){0,3}"
+_RESULT_LINE = re.compile(
+    rf"^[ \t]*(?P<a>{_SIDE})[ \t]+\d{{1,3}}[ \t]*,?[ \t]+(?P<b>{_SIDE})[ \t]+\d{{1,3}}"
+    r"(?=[ \t]*(?:\(|$|[.;,]))", re.M)
+_RESULT_VERB = (r"(?:beat|beats|defeated|defeats|thrashed|edged|routed|hammered|overcame"
+                r"|drew with|draw with|lost to|lose to|held|v|vs\.?)")
+_SCORE_AFTER = re.compile(
+    r"[ \t]+(?:(?:won|win|wins|lost|lose|loses|drew|draw|draws|led|lead|leads|trail|trailed)"
+    r"[ \t]+)?\d{1,2}[-–]\d{1,2}\b")
+_VERB_AFTER = re.compile(rf"[ \t]+{_RESULT_VERB}[ \t]+[A-Z]")
+_VERB_BEFORE = re.compile(rf"\b{_RESULT_VERB}[ \t]+$")
+_ROLE = (r"striker|midfielder|defender|goalkeeper|keeper|winger|full-back|centre-back"
+         r"|squad|players|stadium|strikers|defenders|midfielders")
+_PLACE_ROLE = _ROLE + r"|coach|manager|captain|fans|supporters|side|team|goal|lead|victory|win"
+_ROLE_AFTER = re.compile(rf"['’]s?[ \t]+(?:{_ROLE})\b")
+_PLACE_ROLE_AFTER = re.compile(rf"['’]s?[ \t]+(?:{_PLACE_ROLE})\b")
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+_SIDE_LABELS = _PLACE_LABELS | {"PERSON", "NORP", "MISC"}
+_NOT_A_SIDE = frozenset(MONTHS.split("|")) | frozenset(WEEKDAYS.split("|"))
+
+
+def _is_country(name: str) -> bool:
+    return name in COUNTRIES or name.title() in COUNTRIES
+
+
+def _side_cue(text: str, r: RawEntity) -> bool:
+    """Whether the text around a span shows it is a side in a game."""
+    if r.label in _PLACE_LABELS:
+        return bool(_SCORE_AFTER.match(text, r.end) or _VERB_AFTER.match(text, r.end)
+                    or _PLACE_ROLE_AFTER.match(text, r.end)
+                    or _VERB_BEFORE.search(text, max(0, r.start - 20), r.start))
+    return bool(_ROLE_AFTER.match(text, r.end))
+
+
+def sports_sides(text: str, spans: list[RawEntity]) -> list[RawEntity]:
+    """Spans relabelled ORG where the text shows the name is a side in a
+    game, and the sides of results lines the model did not tag."""
+    sides: list[RawEntity] = []
+    for m in _RESULT_LINE.finditer(text):
+        for g in ("a", "b"):
+            name = m.group(g)
+            if name.split()[0] not in _NOT_A_SIDE:
+                sides.append(RawEntity(m.start(g), m.end(g),
+                                       "GPE" if _is_country(name) else "ORG"))
+    if sides:
+        taken = sorted((r.start, r.end) for r in sides)
+        spans = [r for r in spans if not _overlaps(taken, r.start, r.end)] + sides
+    teams = {norm(text[r.start:r.end]) for r in spans
+             if (r in sides or (r.label in _SIDE_LABELS and _side_cue(text, r)))
+             and not _is_country(text[r.start:r.end])}
+    return sorted((RawEntity(r.start, r.end, "ORG")
+                   if r.label in _SIDE_LABELS and norm(text[r.start:r.end]) in teams else r
+                   for r in spans), key=lambda r: (r.start, r.end))
+
+
 def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
     """Entities with aliases merged and mentions completed, largest groups first."""
-    spans = clean(text, raw)
+    spans = sports_sides(text, clean(text, raw))
     # 1. One label per surface form: the one it gets most often.
     by_form: dict[str, list[RawEntity]] = defaultdict(list)
     for r in spans:
@@ -456,7 +520,8 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
             continue  # an unlabelled capitalised word, nobody's alias
         groups[root(f)].append(f)
     # 3. Complete the mentions: every whole-word occurrence of a name form
-    #    (the small model often tags a name once and misses it later).
+    #    (the small model often tags a name once and misses it later), in
+    #    capitals too (a headline, a dateline, a table).
     #    Longest names first, and each found span is claimed at once: "Korea"
     #    inside "North Korea" is not a mention of Korea.
     claimed = sorted(m for f in form_label for m in mentions[f])
@@ -464,7 +529,8 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
                  if form_label.get(f) != "DATE" and len(form_text[f]) >= 2]
     for f in sorted(forms_all, key=lambda f: -len(form_text[f])):
         surface = form_text[f]
-        for m in re.finditer(rf"(?<![\w’'-]){re.escape(surface)}(?![\w-])", text):
+        forms_re = "|".join(dict.fromkeys(map(re.escape, (surface, surface.upper()))))
+        for m in re.finditer(rf"(?<![\w’'-])(?:{forms_re})(?![\w-])", text):
             if not _overlaps(claimed, m.start(), m.end()):
                 mentions[f].add(m.span())
                 insort(claimed, m.span())

@@ -326,3 +326,36 @@ def test_a_section_label_before_a_spaced_dash_is_not_part_of_a_name():
     raw = [raw_at(text, "TENNIS - Halvorsen", "PERSON")]
     got = [text[r.start:r.end] for r in clean(text, raw)]
     assert got == ["Halvorsen"]
+
+
+def test_a_side_in_a_game_is_an_organisation_in_the_whole_article():
+    text = ("Kilbride beat Ashford on Saturday. Kilbride's striker Tom Reyes scored twice, "
+            "and Ashford won 3-1 at Dunmore last week. Everton's goalkeeper was hurt.\n"
+            "Dunmore 2 Marsh Rovers 0\nNorway beat Iceland 2-0.\n")
+    raw = [raw_at(text, "Kilbride", "GPE"), raw_at(text, "Ashford", "GPE"),
+           raw_at(text, "Kilbride", "PERSON", 1), raw_at(text, "Tom Reyes", "PERSON"),
+           raw_at(text, "Ashford", "PERSON", 1), raw_at(text, "Dunmore", "GPE"),
+           raw_at(text, "Everton", "PERSON"), raw_at(text, "Dunmore 2", "PERSON"),
+           raw_at(text, "Norway", "GPE"), raw_at(text, "Iceland", "GPE")]
+    got = {e.name: (e.label, e.count) for e in build_entities(text, raw)}
+    assert got == {"Kilbride": ("ORG", 2), "Ashford": ("ORG", 2), "Dunmore": ("ORG", 2),
+                   "Marsh Rovers": ("ORG", 1), "Everton": ("ORG", 1),
+                   "Tom Reyes": ("PERSON", 1), "Norway": ("GPE", 1), "Iceland": ("GPE", 1)}
+
+
+def test_places_and_people_without_a_game_stay_what_they_are():
+    text = ("Flooding hit Ashford and Dunmore on Monday. Wenger's side lost, and "
+            "Ada Pike's coach said Dunmore 2 was the bus route.")
+    raw = [raw_at(text, "Ashford", "GPE"), raw_at(text, "Dunmore", "GPE"),
+           raw_at(text, "Wenger", "PERSON"), raw_at(text, "Ada Pike", "PERSON")]
+    got = {e.name: e.label for e in build_entities(text, raw)}
+    assert got == {"Ashford": "GPE", "Dunmore": "GPE", "Wenger": "PERSON",
+                   "Ada Pike": "PERSON"}
+
+
+def test_a_name_in_capitals_is_a_mention_too():
+    text = "KILBRIDE MAYOR RESIGNS\n\nKILBRIDE 2024-05-01\n\nThe mayor of Kilbride resigned."
+    raw = [raw_at(text, "Kilbride", "GPE")]
+    got = by_name(build_entities(text, raw))
+    assert [text[s:e] for s, e in got["Kilbride"].mentions] == ["KILBRIDE", "KILBRIDE",
+                                                                "Kilbride"]
