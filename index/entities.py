@@ -476,20 +476,65 @@ def sports_sides(text: str, spans: list[RawEntity]) -> list[RawEntity]:
                    for r in spans), key=lambda r: (r.start, r.end))
 
 
+# ------------------------------------------------------- headlines in capitals
+_LINE = re.compile(r"[^\n]+")
+_CAPS_WORD = re.compile(r"\b[A-Z]{2,}")
+
+
+def _caps_lines(text: str) -> list[tuple[int, int]]:
+    """Lines in capitals with two words or more: headlines, table headers."""
+    return [m.span() for m in _LINE.finditer(text)
+            if not any(c.islower() for c in m.group())
+            and len(_CAPS_WORD.findall(m.group())) >= 2]
+
+
+def _in_lines(lines: list[tuple[int, int]], s: int) -> bool:
+    k = bisect_left(lines, (s + 1,)) - 1
+    return k >= 0 and lines[k][0] <= s < lines[k][1]
+
+
+def drop_caps_headlines(text: str, spans: list[RawEntity]) -> list[RawEntity]:
+    """In a line in capitals the model takes runs of words for names ("OBAMA
+    FOCUSED"): a span there stays only if the article names it outside such
+    lines too, or it is one short word (an acronym) or a known country."""
+    lines = _caps_lines(text)
+    if not lines:
+        return spans
+    plain = "\n".join(text[a:b] for a, b in zip([0] + [e for _, e in lines],
+                                                  [s for s, _ in lines] + [len(text)],
+                                                  strict=True))
+    plain_folded = norm(plain)
+    out = []
+    for r in spans:
+        name = text[r.start:r.end]
+        if _in_lines(lines, r.start) and r.label != "DATE" and not (
+                (" " not in name and len(name) <= 5) or _is_country(name)
+                or re.search(rf"(?<!\w){re.escape(norm(name))}(?!\w)", plain_folded)):
+            continue
+        out.append(r)
+    return out
+
+
 def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
     """Entities with aliases merged and mentions completed, largest groups first."""
-    spans = sports_sides(text, clean(text, raw))
-    # 1. One label per surface form: the one it gets most often.
+    spans = sports_sides(text, drop_caps_headlines(text, clean(text, raw)))
+    # 1. One label per surface form: the one it gets most often, outside
+    #    headlines in capitals when it occurs outside them; named as it is
+    #    written most often, not in capitals when it can be.
     by_form: dict[str, list[RawEntity]] = defaultdict(list)
     for r in spans:
         by_form[norm(text[r.start:r.end])].append(r)
+    caps = _caps_lines(text)
     form_label: dict[str, str] = {}
     form_text: dict[str, str] = {}
     for f, rs in by_form.items():
-        votes = Counter(r.label for r in rs if r.label != "MISC")
+        voters = [r for r in rs if not _in_lines(caps, r.start)] or rs
+        votes = Counter(r.label for r in voters if r.label != "MISC")
         form_label[f] = (max(votes, key=lambda lab: (votes[lab], -LABELS.index(lab)))
                          if votes else "MISC")
-        form_text[f] = Counter(text[r.start:r.end] for r in rs).most_common(1)[0][0]
+        surfaces = Counter(text[r.start:r.end] for r in rs)
+        form_text[f] = max(surfaces, key=lambda t: (not t.isupper() or len(t) <= 5,
+                                                    surfaces[t]))
     mentions: dict[str, set[tuple[int, int]]] = {f: {(r.start, r.end) for r in rs}
                                                  for f, rs in by_form.items()}
     # 2. Aliases: a shorter PERSON name that begins or ends a longer one

@@ -359,3 +359,14 @@ def test_a_name_in_capitals_is_a_mention_too():
     got = by_name(build_entities(text, raw))
     assert [text[s:e] for s, e in got["Kilbride"].mentions] == ["KILBRIDE", "KILBRIDE",
                                                                 "Kilbride"]
+
+
+def test_runs_of_words_in_a_headline_in_capitals_are_not_names():
+    text = ("OBAMA FOCUSED ON JOBS AS NATO MEETS IN KILBRIDE\n\n"
+            "Barack Obama spoke in Kilbride on Monday. Kilbride is small.")
+    raw = [raw_at(text, "OBAMA FOCUSED", "PERSON"), raw_at(text, "NATO", "ORG"),
+           raw_at(text, "KILBRIDE", "ORG"), raw_at(text, "Barack Obama", "PERSON"),
+           raw_at(text, "Kilbride", "GPE"), raw_at(text, "Kilbride", "GPE", 1)]
+    got = {e.name: (e.label, e.count) for e in build_entities(text, raw)}
+    assert got == {"Barack Obama": ("PERSON", 1), "NATO": ("ORG", 1),
+                   "Kilbride": ("GPE", 3)}
