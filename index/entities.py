@@ -39,6 +39,7 @@ from .gazetteer import (
     EVENT_SUFFIXES,
     LAW_SUFFIXES,
     MONTHS,
+    NAME_LIKE_COUNTRIES,
     NATIONALITIES,
     ORG_SUFFIXES,
     PERSON_TITLES,
@@ -515,9 +516,54 @@ def drop_caps_headlines(text: str, spans: list[RawEntity]) -> list[RawEntity]:
     return out
 
 
+# ------------------------------------------------------------------ countries
+# The small model misses or mislabels countries it saw little of in training
+# ("Moldova" as a person, "Belarus" as nothing). The rules' gazetteer knows
+# them: a country named on its own is a place; the model's own place labels
+# (GPE or LOC) are kept.
+_REGIONS = word_set("""Europe|Africa|Asia|Antarctica|Middle East|Latin America|Korean Peninsula
+Northeast Asia|Southeast Asia|Gaza|West Bank|Crimea|Siberia|Kashmir|Tibet|Xinjiang|Balkans
+Caribbean|Scandinavia""")
+_COUNTRY_RE = re.compile(r"(?<![\w’'-])(?:" + "|".join(
+    re.escape(c) for c in sorted(COUNTRIES - NAME_LIKE_COUNTRIES, key=len, reverse=True))
+    + r")(?![\w-])", re.I)
+_CAP_WORD = re.compile(r"[A-Z][\w.'’-]*")
+
+
+def _country_label(name: str) -> str:
+    return "LOC" if name.title() in _REGIONS or name in _REGIONS else "GPE"
+
+
+def countries(text: str, spans: list[RawEntity]) -> list[RawEntity]:
+    """Countries labelled as places, and those the model did not tag added
+    (written as in the gazetteer or in capitals, not inside a longer name:
+    no capitalised word right before or after it, "Northern Ireland")."""
+    out = []
+    for r in spans:
+        name = text[r.start:r.end]
+        if (r.label not in ("GPE", "LOC", "DATE") and _is_country(name)
+                and name not in NAME_LIKE_COUNTRIES):
+            r = RawEntity(r.start, r.end, _country_label(name))
+        out.append(r)
+    taken = sorted((r.start, r.end) for r in out)
+    for m in _COUNTRY_RE.finditer(text):
+        name = m.group()
+        if not (name in COUNTRIES or name.isupper()) or _overlaps(taken, *m.span()):
+            continue
+        before = text[max(0, m.start() - 30):m.start()]
+        prev = re.search(r"(\S+)[ \t]+$", before)
+        nxt = _CAP_WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] in (" ", "\t") \
+            else None
+        if (prev and prev.group(1)[0].isupper() and prev.group(1) not in _LEAD_WORDS
+                and not prev.group(1).endswith((",", ".", ":", ";"))) or nxt:
+            continue
+        out.append(RawEntity(m.start(), m.end(), _country_label(name)))
+    return sorted(out, key=lambda r: (r.start, r.end))
+
+
 def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
     """Entities with aliases merged and mentions completed, largest groups first."""
-    spans = sports_sides(text, drop_caps_headlines(text, clean(text, raw)))
+    spans = sports_sides(text, countries(text, drop_caps_headlines(text, clean(text, raw))))
     # 1. One label per surface form: the one it gets most often, outside
     #    headlines in capitals when it occurs outside them; named as it is
     #    written most often, not in capitals when it can be.
