@@ -441,6 +441,7 @@ _PLACE_ROLE_AFTER = re.compile(rf"['’]s?[ \t]+(?:{_PLACE_ROLE})\b")
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _SIDE_LABELS = _PLACE_LABELS | {"PERSON", "NORP", "MISC"}
 _NOT_A_SIDE = frozenset(MONTHS.split("|")) | frozenset(WEEKDAYS.split("|"))
+_NAME_SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "IV"})
 
 
 def _is_country(name: str) -> bool:
@@ -610,6 +611,27 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
         if form_label[f] == "MISC" and f not in target:
             continue  # an unlabelled capitalised word, nobody's alias
         groups[root(f)].append(f)
+    # 2b. A person named in full is named by the surname alone later in
+    #     news copy ("Ada Pike ... Pike said"): the surname is a form of the
+    #     person (the most mentioned one if two share it), unless the article
+    #     also writes it in lower case (a word: "May", "Brown" as "brown").
+    surnames: dict[str, str] = {}
+    for head in groups:
+        toks = form_text[head].split()
+        if form_label[head] != "PERSON" or len(toks) < 2:
+            continue
+        last = toks[-1]
+        f = norm(last)
+        if (f in form_label or len(last) < 3 or not last[0].isupper()
+                or last.rstrip(".") in _NAME_SUFFIXES or last.rstrip(".") in TITLE_WORDS
+                or last in _NOT_A_SIDE
+                or re.search(rf"(?<![\w-]){re.escape(last.lower())}(?![\w-])", text)):
+            continue
+        if f not in surnames or len(mentions[head]) > len(mentions[surnames[f]]):
+            surnames[f] = head
+    for f, head in surnames.items():
+        form_label[f], form_text[f], mentions[f] = "PERSON", form_text[head].split()[-1], set()
+        groups[head].append(f)
     # 3. Complete the mentions: every whole-word occurrence of a name form
     #    (the small model often tags a name once and misses it later), in
     #    capitals too (a headline, a dateline, a table).
@@ -628,6 +650,7 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
     # 4. One Entity per group, named by its fullest form.
     out = []
     for head, forms in groups.items():
+        forms = [f for f in forms if f not in surnames or mentions[f]]
         label = form_label[head] if form_label[head] != "MISC" else "PERSON"
         spans_all = sorted({m for f in forms for m in mentions[f]})
         spans_all = _drop_nested(spans_all)

@@ -367,9 +367,13 @@ def test_runs_of_words_in_a_headline_in_capitals_are_not_names():
     raw = [raw_at(text, "OBAMA FOCUSED", "PERSON"), raw_at(text, "NATO", "ORG"),
            raw_at(text, "KILBRIDE", "ORG"), raw_at(text, "Barack Obama", "PERSON"),
            raw_at(text, "Kilbride", "GPE"), raw_at(text, "Kilbride", "GPE", 1)]
-    got = {e.name: (e.label, e.count) for e in build_entities(text, raw)}
-    assert got == {"Barack Obama": ("PERSON", 1), "NATO": ("ORG", 1),
+    ents = build_entities(text, raw)
+    got = {e.name: (e.label, e.count) for e in ents}
+    assert got == {"Barack Obama": ("PERSON", 2), "NATO": ("ORG", 1),
                    "Kilbride": ("GPE", 3)}
+    # the headline's OBAMA is a mention of him (his surname, in capitals)
+    obama = by_name(ents)["Barack Obama"]
+    assert [text[s:e] for s, e in obama.mentions] == ["OBAMA", "Barack Obama"]
 
 
 def test_countries_are_places_even_where_the_model_missed_them():
@@ -380,3 +384,14 @@ def test_countries_are_places_even_where_the_model_missed_them():
     got = {e.name: (e.label, e.count) for e in build_entities(text, raw)}
     assert got == {"Moldova": ("GPE", 1), "Belarus": ("GPE", 2), "Europe": ("LOC", 1),
                    "Peru": ("GPE", 1), "Jordan Henderson": ("PERSON", 1)}
+
+
+def test_a_surname_alone_is_a_mention_of_the_person_named_in_full():
+    text = ("Ada Pike met Tom Reyes and Sam Reyes Jr. Pike said no; Reyes left. Tom Reyes "
+            "came back. Ruth Brown paints, brown is her colour. Brown smiled.")
+    raw = [raw_at(text, "Ada Pike", "PERSON"), raw_at(text, "Tom Reyes", "PERSON"),
+           raw_at(text, "Tom Reyes", "PERSON", 1), raw_at(text, "Sam Reyes Jr.", "PERSON"),
+           raw_at(text, "Ruth Brown", "PERSON")]
+    got = {e.name: (e.count, e.aliases) for e in build_entities(text, raw)}
+    assert got == {"Ada Pike": (2, ("Pike",)), "Tom Reyes": (3, ("Reyes",)),
+                   "Sam Reyes Jr.": (1, ()), "Ruth Brown": (1, ())}
