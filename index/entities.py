@@ -562,9 +562,64 @@ def countries(text: str, spans: list[RawEntity]) -> list[RawEntity]:
     return sorted(out, key=lambda r: (r.start, r.end))
 
 
+# ---------------------------------------------------- people the model missed
+# A name the small model misses whole, often because a word of it is also a
+# month or a common word ("Theresa May"): two or three capitalised words that
+# the text shows are a person, set off after a title ("The Shadow Secretary
+# of State for the Family, Jane Doe, said") or right before a speech verb
+# ("Jane Doe said").
+_PERSON_NAME = re.compile(r"(?<![\w’'.-])[A-Z][a-z’'-]+(?:[ \t]+[A-Z][a-z’'-]+){1,2}(?![\w’'-])")
+_APPOSITION_AFTER = re.compile(r",[ \t]*(?:said|says|told|added|who|has|had|is|was)\b")
+_CLAUSE_START = re.compile(r"[.;:!?\n,(]")
+_SAID_AFTER = re.compile(r"[ \t]+(?:said|says|told)\b")
+_PLACE_SUFFIXES = word_set("""Street Road Avenue Lane Square House Hall Palace Park Bridge
+Airport Station Island Islands River Lake Mountains Valley Bay Beach County City Town Village""")
+_NOT_IN_NAME = (COUNTRIES | CITIES | NATIONALITIES | ORG_SUFFIXES | TITLE_WORDS | _LEAD_WORDS
+                | _PLACE_SUFFIXES | frozenset(WEEKDAYS.split("|")))
+_MONTH_WORDS = frozenset(MONTHS.split("|"))
+_DATE_PREPOSITIONS = word_set("in on by since until till from of during before after early late "
+                              "mid last next this")
+
+
+def _after_a_title(text: str, s: int) -> bool:
+    """Whether the name at s is set off by a comma after a phrase with a
+    title in it ("The Shadow Secretary of State for the Family, ")."""
+    before = text[max(0, s - 120):s].rstrip(" \t")
+    if not before.endswith(","):
+        return False
+    clause = before[:-1]
+    starts = list(_CLAUSE_START.finditer(clause))
+    clause = clause[starts[-1].end():] if starts else clause
+    return any(w.rstrip(".") in TITLE_WORDS for w in clause.split())
+
+
+def missed_people(text: str, spans: list[RawEntity]) -> list[RawEntity]:
+    """People the model did not tag, where the text shows a person (a month
+    or date the model took inside the name gives way)."""
+    taken = sorted((r.start, r.end) for r in spans if r.label != "DATE")
+    added = []
+    for m in _PERSON_NAME.finditer(text):
+        toks = m.group().split()
+        if any(t in _NOT_IN_NAME for t in toks) or _overlaps(taken, *m.span()):
+            continue
+        prev = re.search(r"(\w+)[ \t]+$", text[max(0, m.start() - 20):m.start()])
+        if toks[0] in _MONTH_WORDS and prev and prev.group(1).lower() in _DATE_PREPOSITIONS:
+            continue  # "In March May said"; not "Home Secretary June Pike said"
+        if ((_APPOSITION_AFTER.match(text, m.end()) and _after_a_title(text, m.start()))
+                or _SAID_AFTER.match(text, m.end())):
+            added.append(RawEntity(m.start(), m.end(), "PERSON"))
+    if not added:
+        return spans
+    new = sorted((r.start, r.end) for r in added)
+    return sorted([r for r in spans if not _overlaps(new, r.start, r.end)] + added,
+                  key=lambda r: (r.start, r.end))
+
+
 def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
     """Entities with aliases merged and mentions completed, largest groups first."""
-    spans = sports_sides(text, countries(text, drop_caps_headlines(text, clean(text, raw))))
+    spans = clean(text, raw)
+    spans = missed_people(text, drop_caps_headlines(text, spans))
+    spans = sports_sides(text, countries(text, spans))
     # 1. One label per surface form: the one it gets most often, outside
     #    headlines in capitals when it occurs outside them; named as it is
     #    written most often, not in capitals when it can be.

@@ -395,3 +395,12 @@ def test_a_surname_alone_is_a_mention_of_the_person_named_in_full():
     got = {e.name: (e.count, e.aliases) for e in build_entities(text, raw)}
     assert got == {"Ada Pike": (2, ("Pike",)), "Tom Reyes": (3, ("Reyes",)),
                    "Sam Reyes Jr.": (1, ()), "Ruth Brown": (1, ())}
+
+
+def test_a_person_set_off_after_a_title_or_before_said_is_found_when_the_model_missed_it():
+    text = ("The Shadow Minister for Rural Affairs, June Halloway, said: \"We will act.\" "
+            "Tom Reyes said no. Downing Street said yes. In March May said nothing.")
+    raw = [raw_at(text, "Shadow", "ORG"), raw_at(text, "June", "DATE"),
+           raw_at(text, "March May", "DATE")]
+    got = {e.name: e.label for e in build_entities(text, raw)}
+    assert got == {"June Halloway": "PERSON", "Tom Reyes": "PERSON", "March May": "DATE"}
