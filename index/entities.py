@@ -615,10 +615,50 @@ def missed_people(text: str, spans: list[RawEntity]) -> list[RawEntity]:
                   key=lambda r: (r.start, r.end))
 
 
+# ------------------------------------------------------- datelines and labels
+# Wire copy opens with a dateline, the place in capitals before the date or
+# the agency: "LONDON 2024-05-01", "WASHINGTON (Reuters) - ", "PARIS, May 1 -".
+_DATELINE = re.compile(
+    r"^[ \t]*(?P<place>[A-Z][A-Z.'’-]+(?:[ \t][A-Z][A-Z.'’-]+){0,3})"
+    r"(?:,[ \t]+[A-Z][\w.]*(?:[ \t][A-Z][\w.]*)?)?"
+    rf"(?:[ \t]+[12]\d{{3}}-\d\d-\d\d|,?[ \t]+(?:{MONTHS})\.?[ \t]+\d{{1,2}}\b"
+    rf"|,?[ \t]+\d{{1,2}}[ \t]+(?:{MONTHS})\b|[ \t]+\([A-Z][\w ]{{1,30}}\)[ \t]*[-–—])", re.M)
+# A heading or a field of a table, not a name: "Attendance: 20,000",
+# "Scorers:"; and words for groups of people the model takes for a team.
+_FIELD = re.compile(r"[ \t]*:[ \t]*(?:[\d(]|$)", re.M)
+_NOT_NAMES = word_set("Men Women Boys Girls Ladies Gentlemen Juniors Seniors Veterans")
+
+
+def datelines(text: str, spans: list[RawEntity]) -> list[RawEntity]:
+    """The place of a dateline is a place."""
+    places = [RawEntity(m.start("place"), m.end("place"), "GPE")
+              for m in _DATELINE.finditer(text)]
+    if not places:
+        return spans
+    taken = sorted((r.start, r.end) for r in places)
+    return sorted([r for r in spans if not _overlaps(taken, r.start, r.end)] + places,
+                  key=lambda r: (r.start, r.end))
+
+
+def drop_labels(text: str, spans: list[RawEntity]) -> list[RawEntity]:
+    """Without one-word spans that head a line as a field label, and
+    generic words for groups of people."""
+    out = []
+    for r in spans:
+        name = text[r.start:r.end]
+        if r.label != "DATE" and " " not in name and (
+                name in _NOT_NAMES or (text[max(0, r.start - 1):r.start] in ("", "\n")
+                                       and _FIELD.match(text, r.end))):
+            continue
+        out.append(r)
+    return out
+
+
 def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
     """Entities with aliases merged and mentions completed, largest groups first."""
     spans = clean(text, raw)
-    spans = missed_people(text, drop_caps_headlines(text, spans))
+    spans = datelines(text, drop_caps_headlines(text, drop_labels(text, spans)))
+    spans = missed_people(text, spans)
     spans = sports_sides(text, countries(text, spans))
     # 1. One label per surface form: the one it gets most often, outside
     #    headlines in capitals when it occurs outside them; named as it is

@@ -404,3 +404,22 @@ def test_a_person_set_off_after_a_title_or_before_said_is_found_when_the_model_m
            raw_at(text, "March May", "DATE")]
     got = {e.name: e.label for e in build_entities(text, raw)}
     assert got == {"June Halloway": "PERSON", "Tom Reyes": "PERSON", "March May": "DATE"}
+
+
+def test_the_place_of_a_dateline_is_a_place():
+    for text, places in [("Harbour talks\n\nPORT ELLIS 2024-05-01\n\nTalks began.",
+                           {"PORT ELLIS"}),
+                          ("KILBRIDE (Reuters) - Talks began.", {"KILBRIDE"}),
+                          ("DUNMORE, Ireland, May 1 - Talks began.", {"DUNMORE", "Ireland"}),
+                          ("HARBOUR TALKS BEGIN\n\nTalks began.", set())]:
+        got = {(text[s:e], ent.label) for ent in build_entities(text, [])
+               for s, e in ent.mentions}
+        assert got == {(p, "GPE") for p in places}
+
+
+def test_field_labels_and_words_for_groups_are_not_names():
+    text = "Men's singles, second round\nAttendance: 20,000\nScorers:\nBlair: no deal\n"
+    raw = [raw_at(text, "Men", "ORG"), raw_at(text, "Attendance", "PERSON"),
+           raw_at(text, "Scorers", "PERSON"), raw_at(text, "Blair", "PERSON")]
+    got = [(text[r.start:r.end], r.label) for r in E.drop_labels(text, clean(text, raw))]
+    assert got == [("Blair", "PERSON")]
