@@ -439,17 +439,33 @@ _PLACE_ROLE = _ROLE + r"|coach|manager|captain|fans|supporters|side|team|goal|le
 _ROLE_AFTER = re.compile(rf"['’]s?[ \t]+(?:{_ROLE})\b")
 _PLACE_ROLE_AFTER = re.compile(rf"['’]s?[ \t]+(?:{_PLACE_ROLE})\b")
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
-_SIDE_LABELS = _PLACE_LABELS | {"PERSON", "NORP", "MISC"}
+_SIDE_LABELS = _PLACE_LABELS | {"PERSON", "MISC"}
 _NOT_A_SIDE = frozenset(MONTHS.split("|")) | frozenset(WEEKDAYS.split("|"))
 _NAME_SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "IV"})
+_COMPANY_SUFFIXES = word_set("Inc Corp Co Ltd Plc PLC plc SpA SA AG NV GmbH Group Holdings LLC "
+                             "Bhd Berhad AB ASA Oyj KK Limited Corporation Company")
 
 
 def _is_country(name: str) -> bool:
     return name in COUNTRIES or name.title() in COUNTRIES
 
 
+# Before a person's name, a role in a club or a company names the club or
+# company ("Leeds captain Ann Cole", "Acme chairman Tom Reyes"); so do shares,
+# a chief executive or a board after a name: people have none of them.
+_ROLE_BEFORE_NAME = re.compile(
+    r"[ \t]+(?:captain|skipper|coach|manager|striker|midfielder|defender|goalkeeper|winger"
+    r"|chairman|chairwoman|CEO|chief executive)[ \t]+[A-Z]")
+_COMPANY_AFTER = re.compile(
+    r"(?:['’]s?)?[ \t]+(?:shares|stock|CEO|chief executive|chairman|chairwoman|board"
+    r"|subsidiary|shareholders)\b")
+
+
 def _side_cue(text: str, r: RawEntity) -> bool:
-    """Whether the text around a span shows it is a side in a game."""
+    """Whether the text around a span shows it is a side in a game or a
+    company."""
+    if _ROLE_BEFORE_NAME.match(text, r.end) or _COMPANY_AFTER.match(text, r.end):
+        return True
     if r.label in _PLACE_LABELS:
         return bool(_SCORE_AFTER.match(text, r.end) or _VERB_AFTER.match(text, r.end)
                     or _PLACE_ROLE_AFTER.match(text, r.end)
@@ -547,10 +563,13 @@ def countries(text: str, spans: list[RawEntity]) -> list[RawEntity]:
             r = RawEntity(r.start, r.end, _country_label(name))
         out.append(r)
     taken = sorted((r.start, r.end) for r in out)
+    caps = _caps_lines(text)
     for m in _COUNTRY_RE.finditer(text):
         name = m.group()
         if not (name in COUNTRIES or name.isupper()) or _overlaps(taken, *m.span()):
             continue
+        if len(name) <= 2 and _in_lines(caps, m.start()):
+            continue  # "US" in "WHAT IT MEANS FOR US"
         before = text[max(0, m.start() - 30):m.start()]
         prev = re.search(r"(\S+)[ \t]+$", before)
         nxt = _CAP_WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] in (" ", "\t") \
@@ -696,6 +715,17 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
             if longer:
                 best = max(longer, key=lambda p: (len(mentions[p]), len(p.split()), p))
                 target[f] = best
+    #    A company named in full is named by its first word later ("Acme
+    #    Holdings Inc" ... "Acme said"), whatever the model labelled it.
+    companies = [f for f, lab in form_label.items() if lab == "ORG" and len(f.split()) > 1
+                 and form_text[f].split()[-1].rstrip(".").replace(".", "") in _COMPANY_SUFFIXES]
+    for f in form_label:
+        if (f in target or len(f.split()) != 1 or form_label[f] == "DATE"
+                or _is_country(form_text[f])):
+            continue
+        longer = [c for c in companies if c.split()[0] == f]
+        if longer:
+            target[f] = max(longer, key=lambda c: (len(mentions[c]), c))
     def root(f: str) -> str:
         while f in target:  # a target always has more words: no cycles
             f = target[f]

@@ -33,7 +33,7 @@ Tonga|Trinidad|Tunisia|Turkey|Türkiye|Turkmenistan|Tuvalu|Uganda|Ukraine|United
 United Kingdom|United States|America|Britain|Great Britain|Uruguay|Uzbekistan|Vanuatu
 Vatican|Venezuela|Vietnam|Wales|Yemen|Zambia|Zimbabwe|Europe|Africa|Asia|Antarctica
 Middle East|Latin America|Korean Peninsula|Northeast Asia|Southeast Asia|Gaza|West Bank
-Crimea|Siberia|Kashmir|Tibet|Xinjiang|Balkans|Caribbean|Scandinavia
+Crimea|Siberia|Kashmir|Tibet|Xinjiang|Balkans|Caribbean|Scandinavia|U.S.|US|USA|U.S.A.|U.K.|UK
 """)
 
 NATIONALITIES = word_set("""

@@ -423,3 +423,24 @@ def test_field_labels_and_words_for_groups_are_not_names():
            raw_at(text, "Scorers", "PERSON"), raw_at(text, "Blair", "PERSON")]
     got = [(text[r.start:r.end], r.label) for r in E.drop_labels(text, clean(text, raw))]
     assert got == [("Blair", "PERSON")]
+
+
+def test_a_role_in_a_club_or_company_and_shares_name_an_organisation():
+    text = ("At the ground, Kilbride captain Ann Cole scored. Tarrow chairman Tom Reyes "
+            "resigned and Tarrow shares fell. Mr Reyes's chairman is nobody. The Russian "
+            "coach Ivan Petrov and U.S. officials watched.")
+    raw = [raw_at(text, "Kilbride", "GPE"), raw_at(text, "Ann Cole", "PERSON"),
+           raw_at(text, "Tarrow", "PERSON"), raw_at(text, "Tom Reyes", "PERSON"),
+           raw_at(text, "Tarrow", "PERSON", 1), raw_at(text, "Russian", "NORP"),
+           raw_at(text, "Ivan Petrov", "PERSON"), raw_at(text, "U.S.", "ORG")]
+    got = {e.name: e.label for e in build_entities(text, raw)}
+    assert got == {"Kilbride": "ORG", "Ann Cole": "PERSON", "Tarrow": "ORG",
+                   "Tom Reyes": "PERSON", "Russian": "NORP", "Ivan Petrov": "PERSON",
+                   "U.S.": "GPE"}
+
+
+def test_a_company_named_in_full_is_named_by_its_first_word_later():
+    text = "Tarrow Holdings Inc bought a mill. Tarrow said the price was fair."
+    raw = [raw_at(text, "Tarrow Holdings Inc", "ORG"), raw_at(text, "Tarrow", "PERSON", 1)]
+    got = {e.name: (e.label, e.count, e.aliases) for e in build_entities(text, raw)}
+    assert got == {"Tarrow Holdings Inc": ("ORG", 2, ("Tarrow",))}
