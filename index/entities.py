@@ -40,6 +40,7 @@ from .gazetteer import (
     LAW_SUFFIXES,
     MONTHS,
     NAME_LIKE_COUNTRIES,
+    NAME_TITLES,
     NATIONALITIES,
     ORG_SUFFIXES,
     PERSON_TITLES,
@@ -362,9 +363,14 @@ def _numbers_and_titles(text: str, s: int, e: int, label: str) -> tuple[int, int
     ("Leeds 3", "Chelsea 2-1"), titles before a person's name ("Shadow
     Secretary", "Rep."); None for a span that is only a number, an amount or
     a title ("280bn", "Sen", "State")."""
-    parts = list(_SPACED_DASH.finditer(text, s, e))
-    if parts:
-        s = parts[-1].end()
+    cuts = [s, *(m.end() for m in _SPACED_DASH.finditer(text, s, e))]
+    if len(cuts) > 1:  # the last part with a capital: "European Union - the"
+        ends = [m.start() for m in _SPACED_DASH.finditer(text, s, e)] + [e]
+        named = [(a, b) for a, b in zip(cuts, ends, strict=True)
+                 if any(c.isupper() for c in text[a:b])]
+        if not named:
+            return None
+        s, e = named[-1]
     words = _words(text, s, e)
     if all(_NUMBERISH.fullmatch(text[a:b].rstrip(".,;:")) for a, b in words):
         return None  # "280bn", "£1,400", "15%"
@@ -379,7 +385,8 @@ def _numbers_and_titles(text: str, s: int, e: int, label: str) -> tuple[int, int
             len(toks) == 1 and toks[0].rstrip(".") in SURNAME_TITLES):
         return None  # "Shadow", "State", "Sen", "Secretary of State"
     if label == "PERSON":
-        while len(words) > 1 and _title_word(text[words[0][0]:words[0][1]]):
+        while (len(words) > 1 and _title_word(first := text[words[0][0]:words[0][1]])
+               and first.rstrip(".") not in NAME_TITLES):
             words.pop(0)  # "Rep. Paul Ryan", "Shadow Secretary Jane Doe"
     return words[0][0], words[-1][1]
 
@@ -430,7 +437,7 @@ _RESULT_VERB = (r"(?:beat|beats|defeated|defeats|thrashed|edged|routed|hammered|
                 r"|drew with|draw with|lost to|lose to|held|v|vs\.?)")
 _SCORE_AFTER = re.compile(
     r"[ \t]+(?:(?:won|win|wins|lost|lose|loses|drew|draw|draws|led|lead|leads|trail|trailed)"
-    r"[ \t]+)?\d{1,2}[-–]\d{1,2}\b")
+    r"[ \t]+)?\d{1,2}[-–]\d{1,2}\b(?![ \t,]*\(?\d{1,2}[-–]\d)")  # not sets: "6-7 7-5"
 _VERB_AFTER = re.compile(rf"[ \t]+{_RESULT_VERB}[ \t]+[A-Z]")
 _VERB_BEFORE = re.compile(rf"\b{_RESULT_VERB}[ \t]+$")
 _ROLE = (r"striker|midfielder|defender|goalkeeper|keeper|winger|full-back|centre-back"
@@ -464,13 +471,14 @@ _COMPANY_AFTER = re.compile(
 def _side_cue(text: str, r: RawEntity) -> bool:
     """Whether the text around a span shows it is a side in a game or a
     company."""
-    if _ROLE_BEFORE_NAME.match(text, r.end) or _COMPANY_AFTER.match(text, r.end):
+    if _ROLE_BEFORE_NAME.match(text, r.end):
         return True
     if r.label in _PLACE_LABELS:
         return bool(_SCORE_AFTER.match(text, r.end) or _VERB_AFTER.match(text, r.end)
                     or _PLACE_ROLE_AFTER.match(text, r.end)
                     or _VERB_BEFORE.search(text, max(0, r.start - 20), r.start))
-    return bool(_ROLE_AFTER.match(text, r.end))
+    # not for places: "London shares fell" is the London market
+    return bool(_ROLE_AFTER.match(text, r.end) or _COMPANY_AFTER.match(text, r.end))
 
 
 def sports_sides(text: str, spans: list[RawEntity]) -> list[RawEntity]:

@@ -115,3 +115,11 @@ King|Lord|Lady|Bishop|Judge|Prince|Queen|Pope|Earl|Duke|Baron|Father|Brother|Sis
 Dean|Marshal|Major|Cardinal|Chancellor|Sheikh|Emir|Justice|Coach|Manager|Captain|Leader
 Constable|Chair|Chairman|Officer|Inspector|Mayor|General|Governor|Director|Editor
 """)
+
+# Titles that go with a given name ("Prince Charles", "Pope Francis", "Lord
+# Falconer" is how he is named): kept at the front of a person's name, where
+# other titles are stripped ("Senator Ada Pike" is Ada Pike).
+NAME_TITLES = word_set("""
+Prince|Princess|King|Queen|Pope|Lord|Lady|Sir|Dame|Duke|Duchess|Earl|Baron|Baroness|Viscount
+Emperor|Empress|Sheikh|Emir|Saint|Father|Brother|Sister|Cardinal|Ayatollah|Imam
+""")

@@ -444,3 +444,15 @@ def test_a_company_named_in_full_is_named_by_its_first_word_later():
     raw = [raw_at(text, "Tarrow Holdings Inc", "ORG"), raw_at(text, "Tarrow", "PERSON", 1)]
     got = {e.name: (e.label, e.count, e.aliases) for e in build_entities(text, raw)}
     assert got == {"Tarrow Holdings Inc": ("ORG", 2, ("Tarrow",))}
+
+
+def test_a_royal_title_stays_and_markets_and_tennis_sets_do_not_make_an_organisation():
+    text = ("Prince Charles met Charles Dunmore. Kilbride shares fell. Ada Pike beat Jo Reyes "
+            "of Port Ellis 6-7 7-5 6-3. The row - the worst yet - went on.")
+    raw = [raw_at(text, "Prince Charles", "PERSON"), raw_at(text, "Charles Dunmore", "PERSON"),
+           raw_at(text, "Kilbride", "GPE"), raw_at(text, "Ada Pike", "PERSON"),
+           raw_at(text, "Jo Reyes", "PERSON"), raw_at(text, "Port Ellis 6-7", "GPE"),
+           raw_at(text, "row - the worst", "ORG")]
+    got = {e.name: e.label for e in build_entities(text, raw)}
+    assert got == {"Prince Charles": "PERSON", "Charles Dunmore": "PERSON", "Kilbride": "GPE",
+                   "Ada Pike": "PERSON", "Jo Reyes": "PERSON", "Port Ellis": "GPE"}
