@@ -363,19 +363,22 @@ def _numbers_and_titles(text: str, s: int, e: int, label: str) -> tuple[int, int
     ("Leeds 3", "Chelsea 2-1"), titles before a person's name ("Shadow
     Secretary", "Rep."); None for a span that is only a number, an amount or
     a title ("280bn", "Sen", "State")."""
-    cuts = [s, *(m.end() for m in _SPACED_DASH.finditer(text, s, e))]
-    if len(cuts) > 1:  # the last part with a capital: "European Union - the"
-        ends = [m.start() for m in _SPACED_DASH.finditer(text, s, e)] + [e]
-        named = [(a, b) for a, b in zip(cuts, ends, strict=True)
-                 if any(c.isupper() for c in text[a:b])]
-        if not named:
-            return None
-        s, e = named[-1]
+    dashes = list(_SPACED_DASH.finditer(text, s, e))
+    if dashes:
+        parts = list(zip([s, *(m.end() for m in dashes)], [m.start() for m in dashes] + [e],
+                         strict=True))
+        a, b = parts[0]
+        if text[max(0, a - 1):a] in ("", "\n") and text[a:b].isupper() and " " not in text[a:b]:
+            parts.pop(0)  # a wire slug heading the line: "SOCCER - Jo Reyes"
+        named = [(a, b) for a, b in parts if any(c.isupper() for c in text[a:b])]
+        if len(named) != 1:
+            return None  # two names ("Band - Song Title"), or none
+        s, e = named[0]
     words = _words(text, s, e)
     if all(_NUMBERISH.fullmatch(text[a:b].rstrip(".,;:")) for a, b in words):
         return None  # "280bn", "£1,400", "15%"
-    while len(words) > 1:
-        last = text[words[-1][0]:words[-1][1]]
+    while len(words) > 1 and text[words[-2][0]:words[-2][1]] not in _CONNECTORS:
+        last = text[words[-1][0]:words[-1][1]]  # ("Sound of 2004" keeps its year)
         if not (_SCORE_TOKEN.fullmatch(last)
                 or (label in _NO_NUMBER_LABELS and _NUMBERISH.fullmatch(last))):
             break

@@ -322,10 +322,13 @@ def test_titles_alone_are_not_names_and_do_not_start_a_persons_name():
 
 
 def test_a_section_label_before_a_spaced_dash_is_not_part_of_a_name():
-    text = "TENNIS - Halvorsen wins in Leeds.\nNorth Hill - a suburb - grew."
-    raw = [raw_at(text, "TENNIS - Halvorsen", "PERSON")]
+    text = ("TENNIS - Halvorsen wins in Leeds.\nThe Tarrow Union - the largest - grew. "
+            "Top picks: The Larks - Ever Onward. Band of 2004 tops it.")
+    raw = [raw_at(text, "TENNIS - Halvorsen", "PERSON"),
+           raw_at(text, "Tarrow Union - the", "ORG"), raw_at(text, "Larks - Ever Onward", "ORG"),
+           raw_at(text, "Band of 2004", "ORG")]
     got = [text[r.start:r.end] for r in clean(text, raw)]
-    assert got == ["Halvorsen"]
+    assert got == ["Halvorsen", "Tarrow Union", "Band of 2004"]
 
 
 def test_a_side_in_a_game_is_an_organisation_in_the_whole_article():
