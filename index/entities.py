@@ -552,9 +552,43 @@ def drop_caps_headlines(text: str, spans: list[RawEntity]) -> list[RawEntity]:
 _REGIONS = word_set("""Europe|Africa|Asia|Antarctica|Middle East|Latin America|Korean Peninsula
 Northeast Asia|Southeast Asia|Gaza|West Bank|Crimea|Siberia|Kashmir|Tibet|Xinjiang|Balkans
 Caribbean|Scandinavia""")
-_COUNTRY_RE = re.compile(r"(?<![\w’'-])(?:" + "|".join(
-    re.escape(c) for c in sorted(COUNTRIES - NAME_LIKE_COUNTRIES, key=len, reverse=True))
-    + r")(?![\w-])", re.I)
+_COUNTRY_FORMS = {v: c for c in COUNTRIES - NAME_LIKE_COUNTRIES for v in (c, c.upper())}
+_COUNTRY_WORDS = max(len(c.split()) for c in COUNTRIES)
+_GAZ_WORD = re.compile(r"[A-Z][\w’'-]*(?:\.[A-Z])*\.?")
+
+
+def _country_mentions(text: str) -> list[tuple[int, int, str]]:
+    """Countries written as in the gazetteer or in capitals, longest first at
+    each place: (start, end, name)."""
+    words = [m.span() for m in _GAZ_WORD.finditer(text)]
+    out = []
+    i = 0
+    while i < len(words):
+        hit = None
+        for k in range(min(_COUNTRY_WORDS, len(words) - i), 0, -1):
+            if any(text[words[j][1]:words[j + 1][0]] != " " for j in range(i, i + k - 1)):
+                continue
+            s, e = words[i][0], words[i + k - 1][1]
+            ends = [e]
+            if text[s:e].endswith((".", "’", "'")):
+                ends.append(e - 1)  # "in Peru.", "Belarus’"
+            if text[s:e].endswith(("’s", "'s")):
+                ends.append(e - 2)  # "Belarus’s"
+            for end in ends:
+                if text[s:end] in _COUNTRY_FORMS and (end == len(text) or not (
+                        text[end].isalnum() or text[end] in "_-")):
+                    hit = (s, end, text[s:end])
+                    break
+            if hit:
+                break
+        if hit and (hit[0] == 0 or not (text[hit[0] - 1].isalnum() or text[hit[0] - 1] in "_-’'")):
+            out.append(hit)
+            i += len(text[hit[0]:hit[1]].split())
+        else:
+            i += 1
+    return out
+
+
 _CAP_WORD = re.compile(r"[A-Z][\w.'’-]*")
 
 
@@ -575,20 +609,18 @@ def countries(text: str, spans: list[RawEntity]) -> list[RawEntity]:
         out.append(r)
     taken = sorted((r.start, r.end) for r in out)
     caps = _caps_lines(text)
-    for m in _COUNTRY_RE.finditer(text):
-        name = m.group()
-        if not (name in COUNTRIES or name.isupper()) or _overlaps(taken, *m.span()):
+    for s, e, name in _country_mentions(text):
+        if _overlaps(taken, s, e):
             continue
-        if len(name) <= 2 and _in_lines(caps, m.start()):
+        if len(name) <= 2 and _in_lines(caps, s):
             continue  # "US" in "WHAT IT MEANS FOR US"
-        before = text[max(0, m.start() - 30):m.start()]
+        before = text[max(0, s - 30):s]
         prev = re.search(r"(\S+)[ \t]+$", before)
-        nxt = _CAP_WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] in (" ", "\t") \
-            else None
+        nxt = _CAP_WORD.match(text, e + 1) if text[e:e + 1] in (" ", "\t") else None
         if (prev and prev.group(1)[0].isupper() and prev.group(1) not in _LEAD_WORDS
                 and not prev.group(1).endswith((",", ".", ":", ";"))) or nxt:
             continue
-        out.append(RawEntity(m.start(), m.end(), _country_label(name)))
+        out.append(RawEntity(s, e, _country_label(name)))
     return sorted(out, key=lambda r: (r.start, r.end))
 
 
@@ -761,7 +793,7 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
         if (f in form_label or len(last) < 3 or not last[0].isupper()
                 or last.rstrip(".") in _NAME_SUFFIXES or last.rstrip(".") in TITLE_WORDS
                 or last in _NOT_A_SIDE
-                or re.search(rf"(?<![\w-]){re.escape(last.lower())}(?![\w-])", text)):
+                or _occurrences(text, last.lower())):
             continue
         if f not in surnames or len(mentions[head]) > len(mentions[surnames[f]]):
             surnames[f] = head
@@ -778,11 +810,10 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
                  if form_label.get(f) != "DATE" and len(form_text[f]) >= 2]
     for f in sorted(forms_all, key=lambda f: -len(form_text[f])):
         surface = form_text[f]
-        forms_re = "|".join(dict.fromkeys(map(re.escape, (surface, surface.upper()))))
-        for m in re.finditer(rf"(?<![\w’'-])(?:{forms_re})(?![\w-])", text):
-            if not _overlaps(claimed, m.start(), m.end()):
-                mentions[f].add(m.span())
-                insort(claimed, m.span())
+        for span in sorted({*_occurrences(text, surface), *_occurrences(text, surface.upper())}):
+            if not _overlaps(claimed, *span):
+                mentions[f].add(span)
+                insort(claimed, span)
     # 4. One Entity per group, named by its fullest form.
     out = []
     for head, forms in groups.items():
@@ -795,6 +826,25 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
         out.append(Entity(name, label, tuple(spans_all), aliases))
     out.sort(key=lambda e: (LABELS.index(e.label), -e.count, e.name))
     return _merge_same_name(out)
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _occurrences(text: str, word: str) -> list[tuple[int, int]]:
+    """Where ``word`` occurs as a whole word: not inside a longer word, a
+    hyphenated one or after an apostrophe ("Liu" not in "Liuzhou")."""
+    out = []
+    n = len(word)
+    i = text.find(word)
+    while i != -1:
+        j = i + n
+        if (i == 0 or not (_word_char(text[i - 1]) or text[i - 1] in "’'-")) and (
+                j == len(text) or not (_word_char(text[j]) or text[j] == "-")):
+            out.append((i, j))
+        i = text.find(word, i + 1)
+    return out
 
 
 def _overlaps(sorted_spans: list[tuple[int, int]], s: int, e: int) -> bool:

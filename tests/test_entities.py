@@ -382,11 +382,12 @@ def test_runs_of_words_in_a_headline_in_capitals_are_not_names():
 def test_countries_are_places_even_where_the_model_missed_them():
     text = ("MINSK TALKS\n\nEnvoys from Moldova met in Belarus, as BELARUS had asked; "
             "Northern Ireland sent nobody. Jordan Henderson flew to Europe. "
-            "In Peru, turkey is a dish.")
+            "In Peru, turkey is a dish; Chile’s envoy came to Peru.")
     raw = [raw_at(text, "Moldova", "PERSON"), raw_at(text, "Jordan Henderson", "PERSON")]
     got = {e.name: (e.label, e.count) for e in build_entities(text, raw)}
     assert got == {"Moldova": ("GPE", 1), "Belarus": ("GPE", 2), "Europe": ("LOC", 1),
-                   "Peru": ("GPE", 1), "Jordan Henderson": ("PERSON", 1)}
+                   "Peru": ("GPE", 2), "Chile": ("GPE", 1),
+                   "Jordan Henderson": ("PERSON", 1)}
 
 
 def test_a_surname_alone_is_a_mention_of_the_person_named_in_full():
