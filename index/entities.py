@@ -337,15 +337,15 @@ def norm(name: str) -> str:
 
 
 # A number, an amount, a share or a rank: "280bn", "£1,400", "15%", "3-1",
-# "46th", "20:36". Lower-case units only: "3M" is a company.
+# "46th", "20:36". Lower-case units only: "9X" may be a name.
 _NUMBERISH = re.compile(r"[£$€¥#]?\d[\d,.:/\-–]*(?:bn|mn|tn|m|k|st|nd|rd|th|s|%|pc|p)?%?"
                         r"|[£$€¥]|US\$|%")
 _SCORE_TOKEN = re.compile(r"\d{1,3}[-–]\d{1,3}|\d+(?:st|nd|rd|th)|[12]\d{3}-\d\d-\d\d")
 _SPACED_DASH = re.compile(r"\s+[-–—]+\s+")
 _CONNECTORS = frozenset({"of", "for", "the", "and", "&", "on"})
-# Labels for which a trailing bare number is never part of the name ("Leeds 3",
-# "J. Smith 63"); for the others ("Channel 4", "Apollo 11") only a score,
-# a rank or a date is cut ("Chelsea 2-1", "Kent 108-3").
+# Labels for which a trailing bare number is never part of the name ("Kilbride 3",
+# "J. Okafor 63"); for the others ("Studio 9", "Route 12") only a score,
+# a rank or a date is cut ("Kilbride 2-1", "Ashford 108-3").
 _NO_NUMBER_LABELS = frozenset({"PERSON", "GPE", "LOC", "NORP"})
 
 
@@ -360,7 +360,7 @@ def _words(text: str, s: int, e: int) -> list[tuple[int, int]]:
 def _numbers_and_titles(text: str, s: int, e: int, label: str) -> tuple[int, int] | None:
     """The name without what the small model often glues to it: a section
     label before a spaced dash ("SOCCER - Smith"), trailing numbers
-    ("Leeds 3", "Chelsea 2-1"), titles before a person's name ("Shadow
+    ("Kilbride 3", "Kilbride 2-1"), titles before a person's name ("Shadow
     Secretary", "Rep."); None for a span that is only a number, an amount or
     a title ("280bn", "Sen", "State")."""
     dashes = list(_SPACED_DASH.finditer(text, s, e))
@@ -424,12 +424,12 @@ def clean(text: str, raw: Iterable[RawEntity]) -> list[RawEntity]:
 
 
 # ---------------------------------------------------------------- sports sides
-# The small model tags clubs and teams as places ("Leeds beat Bolton") or
-# people ("Everton were unlucky"). Sports writing shows a side by cues that
-# hold for any club: a results line ("Leeds 3 Bolton 1"), a score after the
-# name ("Leeds 2-1", "Leeds won 3-1"), a result verb between two places
-# ("Leeds beat Bolton"), a fixture ("Leeds v Bolton") or a player role
-# ("Leeds' striker"). A name shown as a side anywhere in the article is an
+# The small model tags clubs and teams as places ("Kilbride beat Ashford") or
+# people ("Ashford were unlucky"). Sports writing shows a side by cues that
+# hold for any club: a results line ("Kilbride 3 Ashford 1"), a score after the
+# name ("Kilbride 2-1", "Kilbride won 3-1"), a result verb between two places
+# ("Kilbride beat Ashford"), a fixture ("Kilbride v Ashford") or a player role
+# ("Kilbride's striker"). A name shown as a side anywhere in the article is an
 # ORG everywhere in it; a country stays a place (national sides are tagged by
 # their country, as OntoNotes and CoNLL do).
 _SIDE = r"[A-Z][\w.'’&-]*(?:[ \t]+[A-Z][\w.'’&-]*){0,3}"
@@ -461,7 +461,7 @@ def _is_country(name: str) -> bool:
 
 
 # Before a person's name, a role in a club or a company names the club or
-# company ("Leeds captain Ann Cole", "Acme chairman Tom Reyes"); so do shares,
+# company ("Kilbride captain Ann Cole", "Acme chairman Tom Reyes"); so do shares,
 # a chief executive or a board after a name: people have none of them.
 _ROLE_BEFORE_NAME = re.compile(
     r"[ \t]+(?:captain|skipper|coach|manager|striker|midfielder|defender|goalkeeper|winger"
@@ -523,7 +523,7 @@ def _in_lines(lines: list[tuple[int, int]], s: int) -> bool:
 
 
 def drop_caps_headlines(text: str, spans: list[RawEntity]) -> list[RawEntity]:
-    """In a line in capitals the model takes runs of words for names ("OBAMA
+    """In a line in capitals the model takes runs of words for names ("VARGA
     FOCUSED"): a span there stays only if the article names it outside such
     lines too, or it is one short word (an acronym) or a known country."""
     lines = _caps_lines(text)
@@ -626,7 +626,7 @@ def countries(text: str, spans: list[RawEntity]) -> list[RawEntity]:
 
 # ---------------------------------------------------- people the model missed
 # A name the small model misses whole, often because a word of it is also a
-# month or a common word ("Theresa May"): two or three capitalised words that
+# month or a common word ("Ada May"): two or three capitalised words that
 # the text shows are a person, set off after a title ("The Shadow Secretary
 # of State for the Family, Jane Doe, said") or right before a speech verb
 # ("Jane Doe said").
@@ -679,7 +679,7 @@ def missed_people(text: str, spans: list[RawEntity]) -> list[RawEntity]:
 
 # ------------------------------------------------------- datelines and labels
 # Wire copy opens with a dateline, the place in capitals before the date or
-# the agency: "LONDON 2024-05-01", "WASHINGTON (Reuters) - ", "PARIS, May 1 -".
+# the agency: "PORT ELLIS 2024-05-01", "KILBRIDE (Agency) - ", "DUNMORE, May 1 -".
 _DATELINE = re.compile(
     r"^[ \t]*(?P<place>[A-Z][A-Z.'’-]+(?:[ \t][A-Z][A-Z.'’-]+){0,3})"
     r"(?:,[ \t]+[A-Z][\w.]*(?:[ \t][A-Z][\w.]*)?)?"
@@ -782,7 +782,7 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
     # 2b. A person named in full is named by the surname alone later in
     #     news copy ("Ada Pike ... Pike said"): the surname is a form of the
     #     person (the most mentioned one if two share it), unless the article
-    #     also writes it in lower case (a word: "May", "Brown" as "brown").
+    #     also writes it in lower case (a word: "May", "Green" as "green").
     surnames: dict[str, str] = {}
     for head in groups:
         toks = form_text[head].split()

@@ -108,7 +108,7 @@ Sheikh|Emir|Ayatollah|Cardinal|Archbishop|Father|Sister|Brother|Rabbi|Imam|Saint
 # place on its own.
 NAME_LIKE_COUNTRIES = word_set("Chad|Jordan|Georgia|Israel|America|Trinidad")
 
-# Title words that are also surnames ("Ms King", "Carole King"): one alone may
+# Title words that are also surnames ("Ms King", "Mara King"): one alone may
 # be a person's name, so it is not dropped as a bare title.
 SURNAME_TITLES = word_set("""
 King|Lord|Lady|Bishop|Judge|Prince|Queen|Pope|Earl|Duke|Baron|Father|Brother|Sister|Saint
@@ -116,8 +116,8 @@ Dean|Marshal|Major|Cardinal|Chancellor|Sheikh|Emir|Justice|Coach|Manager|Captain
 Constable|Chair|Chairman|Officer|Inspector|Mayor|General|Governor|Director|Editor
 """)
 
-# Titles that go with a given name ("Prince Charles", "Pope Francis", "Lord
-# Falconer" is how he is named): kept at the front of a person's name, where
+# Titles that go with a given name ("Prince Aldric", "Pope Linus", "Lord
+# Halvard" is how each is named): kept at the front of a person's name, where
 # other titles are stripped ("Senator Ada Pike" is Ada Pike).
 NAME_TITLES = word_set("""
 Prince|Princess|King|Queen|Pope|Lord|Lady|Sir|Dame|Duke|Duchess|Earl|Baron|Baroness|Viscount

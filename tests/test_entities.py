@@ -289,40 +289,40 @@ def test_entity_search_with_apostrophes_and_dots(write_files, open_corpus):
 
 
 def test_numbers_and_amounts_are_never_names():
-    text = ("Spending reached 280bn last year, Bill Clinton said; a ticket costs £1,400, "
-            "up 15%, and 3M paid $2m.")
-    raw = [raw_at(text, "280bn", "PERSON"), raw_at(text, "Bill Clinton", "PERSON"),
+    text = ("Spending reached 280bn last year, Ada Pike said; a ticket costs £1,400, "
+            "up 15%, and 9X paid $2m.")
+    raw = [raw_at(text, "280bn", "PERSON"), raw_at(text, "Ada Pike", "PERSON"),
            raw_at(text, "£1,400", "ORG"), raw_at(text, "15%", "GPE"),
-           raw_at(text, "3M", "ORG"), raw_at(text, "$2m", "PERSON")]
+           raw_at(text, "9X", "ORG"), raw_at(text, "$2m", "PERSON")]
     got = [(text[r.start:r.end], r.label) for r in clean(text, raw)]
-    assert got == [("Bill Clinton", "PERSON"), ("3M", "ORG")]
+    assert got == [("Ada Pike", "PERSON"), ("9X", "ORG")]
 
 
 def test_trailing_scores_and_numbers_are_not_part_of_a_name():
     text = ("Marsh Rovers 2-1 at home. Dunmore 3 Kilbride 0. T. Okafor 63 not out. "
-            "Channel 4 aired it.")
+            "Studio 9 aired it.")
     raw = [raw_at(text, "Marsh Rovers 2-1", "ORG"), raw_at(text, "Dunmore 3", "PERSON"),
-           raw_at(text, "T. Okafor 63", "PERSON"), raw_at(text, "Channel 4", "ORG")]
+           raw_at(text, "T. Okafor 63", "PERSON"), raw_at(text, "Studio 9", "ORG")]
     got = [text[r.start:r.end] for r in clean(text, raw)]
-    assert got == ["Marsh Rovers", "Dunmore", "T. Okafor", "Channel 4"]
+    assert got == ["Marsh Rovers", "Dunmore", "T. Okafor", "Studio 9"]
 
 
 def test_titles_alone_are_not_names_and_do_not_start_a_persons_name():
     text = ("The Shadow Secretary of State for Housing, Jane Ostrowska, spoke. Rep. Tom "
-            "Halvorsen and Sen. Ada Pike agreed; Sen said no. Mr King, Carole King's son, "
+            "Halvorsen and Sen. Ada Pike agreed; Sen said no. Mr King, Mara King's son, "
             "laughed.")
     raw = [raw_at(text, "Shadow", "ORG"), raw_at(text, "State", "ORG"),
            raw_at(text, "Secretary of State", "ORG"),
            raw_at(text, "Rep. Tom Halvorsen", "PERSON"), raw_at(text, "Sen. Ada Pike", "PERSON"),
            raw_at(text, "Sen", "PERSON", 1), raw_at(text, "Mr King", "PERSON"),
-           raw_at(text, "Carole King", "PERSON")]
+           raw_at(text, "Mara King", "PERSON")]
     got = [(text[r.start:r.end], r.label) for r in clean(text, raw)]
     assert got == [("Tom Halvorsen", "PERSON"), ("Ada Pike", "PERSON"), ("King", "PERSON"),
-                   ("Carole King", "PERSON")]
+                   ("Mara King", "PERSON")]
 
 
 def test_a_section_label_before_a_spaced_dash_is_not_part_of_a_name():
-    text = ("TENNIS - Halvorsen wins in Leeds.\nThe Tarrow Union - the largest - grew. "
+    text = ("TENNIS - Halvorsen wins in Ashford.\nThe Tarrow Union - the largest - grew. "
             "Top picks: The Larks - Ever Onward. Band of 2004 tops it.")
     raw = [raw_at(text, "TENNIS - Halvorsen", "PERSON"),
            raw_at(text, "Tarrow Union - the", "ORG"), raw_at(text, "Larks - Ever Onward", "ORG"),
@@ -333,26 +333,26 @@ def test_a_section_label_before_a_spaced_dash_is_not_part_of_a_name():
 
 def test_a_side_in_a_game_is_an_organisation_in_the_whole_article():
     text = ("Kilbride beat Ashford on Saturday. Kilbride's striker Tom Reyes scored twice, "
-            "and Ashford won 3-1 at Dunmore last week. Everton's goalkeeper was hurt.\n"
+            "and Ashford won 3-1 at Dunmore last week. Ellisford's goalkeeper was hurt.\n"
             "Dunmore 2 Marsh Rovers 0\nNorway beat Iceland 2-0.\n")
     raw = [raw_at(text, "Kilbride", "GPE"), raw_at(text, "Ashford", "GPE"),
            raw_at(text, "Kilbride", "PERSON", 1), raw_at(text, "Tom Reyes", "PERSON"),
            raw_at(text, "Ashford", "PERSON", 1), raw_at(text, "Dunmore", "GPE"),
-           raw_at(text, "Everton", "PERSON"), raw_at(text, "Dunmore 2", "PERSON"),
+           raw_at(text, "Ellisford", "PERSON"), raw_at(text, "Dunmore 2", "PERSON"),
            raw_at(text, "Norway", "GPE"), raw_at(text, "Iceland", "GPE")]
     got = {e.name: (e.label, e.count) for e in build_entities(text, raw)}
     assert got == {"Kilbride": ("ORG", 2), "Ashford": ("ORG", 2), "Dunmore": ("ORG", 2),
-                   "Marsh Rovers": ("ORG", 1), "Everton": ("ORG", 1),
+                   "Marsh Rovers": ("ORG", 1), "Ellisford": ("ORG", 1),
                    "Tom Reyes": ("PERSON", 1), "Norway": ("GPE", 1), "Iceland": ("GPE", 1)}
 
 
 def test_places_and_people_without_a_game_stay_what_they_are():
-    text = ("Flooding hit Ashford and Dunmore on Monday. Wenger's side lost, and "
+    text = ("Flooding hit Ashford and Dunmore on Monday. Halvard's side lost, and "
             "Ada Pike's coach said Dunmore 2 was the bus route.")
     raw = [raw_at(text, "Ashford", "GPE"), raw_at(text, "Dunmore", "GPE"),
-           raw_at(text, "Wenger", "PERSON"), raw_at(text, "Ada Pike", "PERSON")]
+           raw_at(text, "Halvard", "PERSON"), raw_at(text, "Ada Pike", "PERSON")]
     got = {e.name: e.label for e in build_entities(text, raw)}
-    assert got == {"Ashford": "GPE", "Dunmore": "GPE", "Wenger": "PERSON",
+    assert got == {"Ashford": "GPE", "Dunmore": "GPE", "Halvard": "PERSON",
                    "Ada Pike": "PERSON"}
 
 
@@ -365,45 +365,45 @@ def test_a_name_in_capitals_is_a_mention_too():
 
 
 def test_runs_of_words_in_a_headline_in_capitals_are_not_names():
-    text = ("OBAMA FOCUSED ON JOBS AS NATO MEETS IN KILBRIDE\n\n"
-            "Barack Obama spoke in Kilbride on Monday. Kilbride is small.")
-    raw = [raw_at(text, "OBAMA FOCUSED", "PERSON"), raw_at(text, "NATO", "ORG"),
-           raw_at(text, "KILBRIDE", "ORG"), raw_at(text, "Barack Obama", "PERSON"),
+    text = ("VARGA FOCUSED ON JOBS AS UNAF MEETS IN KILBRIDE\n\n"
+            "Tom Varga spoke in Kilbride on Monday. Kilbride is small.")
+    raw = [raw_at(text, "VARGA FOCUSED", "PERSON"), raw_at(text, "UNAF", "ORG"),
+           raw_at(text, "KILBRIDE", "ORG"), raw_at(text, "Tom Varga", "PERSON"),
            raw_at(text, "Kilbride", "GPE"), raw_at(text, "Kilbride", "GPE", 1)]
     ents = build_entities(text, raw)
     got = {e.name: (e.label, e.count) for e in ents}
-    assert got == {"Barack Obama": ("PERSON", 2), "NATO": ("ORG", 1),
+    assert got == {"Tom Varga": ("PERSON", 2), "UNAF": ("ORG", 1),
                    "Kilbride": ("GPE", 3)}
-    # the headline's OBAMA is a mention of him (his surname, in capitals)
-    obama = by_name(ents)["Barack Obama"]
-    assert [text[s:e] for s, e in obama.mentions] == ["OBAMA", "Barack Obama"]
+    # the headline's VARGA is a mention of him (his surname, in capitals)
+    varga = by_name(ents)["Tom Varga"]
+    assert [text[s:e] for s, e in varga.mentions] == ["VARGA", "Tom Varga"]
 
 
 def test_countries_are_places_even_where_the_model_missed_them():
     text = ("MINSK TALKS\n\nEnvoys from Moldova met in Belarus, as BELARUS had asked; "
-            "Northern Ireland sent nobody. Jordan Henderson flew to Europe. "
+            "Northern Ireland sent nobody. Jordan Whitlock flew to Europe. "
             "In Peru, turkey is a dish; Chile’s envoy came to Peru.")
-    raw = [raw_at(text, "Moldova", "PERSON"), raw_at(text, "Jordan Henderson", "PERSON")]
+    raw = [raw_at(text, "Moldova", "PERSON"), raw_at(text, "Jordan Whitlock", "PERSON")]
     got = {e.name: (e.label, e.count) for e in build_entities(text, raw)}
     assert got == {"Moldova": ("GPE", 1), "Belarus": ("GPE", 2), "Europe": ("LOC", 1),
                    "Peru": ("GPE", 2), "Chile": ("GPE", 1),
-                   "Jordan Henderson": ("PERSON", 1)}
+                   "Jordan Whitlock": ("PERSON", 1)}
 
 
 def test_a_surname_alone_is_a_mention_of_the_person_named_in_full():
     text = ("Ada Pike met Tom Reyes and Sam Reyes Jr. Pike said no; Reyes left. Tom Reyes "
-            "came back. Ruth Brown paints, brown is her colour. Brown smiled.")
+            "came back. Ruth Green paints, green is her colour. Green smiled.")
     raw = [raw_at(text, "Ada Pike", "PERSON"), raw_at(text, "Tom Reyes", "PERSON"),
            raw_at(text, "Tom Reyes", "PERSON", 1), raw_at(text, "Sam Reyes Jr.", "PERSON"),
-           raw_at(text, "Ruth Brown", "PERSON")]
+           raw_at(text, "Ruth Green", "PERSON")]
     got = {e.name: (e.count, e.aliases) for e in build_entities(text, raw)}
     assert got == {"Ada Pike": (2, ("Pike",)), "Tom Reyes": (3, ("Reyes",)),
-                   "Sam Reyes Jr.": (1, ()), "Ruth Brown": (1, ())}
+                   "Sam Reyes Jr.": (1, ()), "Ruth Green": (1, ())}
 
 
 def test_a_person_set_off_after_a_title_or_before_said_is_found_when_the_model_missed_it():
     text = ("The Shadow Minister for Rural Affairs, June Halloway, said: \"We will act.\" "
-            "Tom Reyes said no. Downing Street said yes. In March May said nothing.")
+            "Tom Reyes said no. Harbour Street said yes. In March May said nothing.")
     raw = [raw_at(text, "Shadow", "ORG"), raw_at(text, "June", "DATE"),
            raw_at(text, "March May", "DATE")]
     got = {e.name: e.label for e in build_entities(text, raw)}
@@ -413,7 +413,7 @@ def test_a_person_set_off_after_a_title_or_before_said_is_found_when_the_model_m
 def test_the_place_of_a_dateline_is_a_place():
     for text, places in [("Harbour talks\n\nPORT ELLIS 2024-05-01\n\nTalks began.",
                            {"PORT ELLIS"}),
-                          ("KILBRIDE (Reuters) - Talks began.", {"KILBRIDE"}),
+                          ("KILBRIDE (Wire) - Talks began.", {"KILBRIDE"}),
                           ("DUNMORE, Ireland, May 1 - Talks began.", {"DUNMORE", "Ireland"}),
                           ("HARBOUR TALKS BEGIN\n\nTalks began.", set())]:
         got = {(text[s:e], ent.label) for ent in build_entities(text, [])
@@ -422,24 +422,24 @@ def test_the_place_of_a_dateline_is_a_place():
 
 
 def test_field_labels_and_words_for_groups_are_not_names():
-    text = "Men's singles, second round\nAttendance: 20,000\nScorers:\nBlair: no deal\n"
+    text = "Men's singles, second round\nAttendance: 20,000\nScorers:\nVarga: no deal\n"
     raw = [raw_at(text, "Men", "ORG"), raw_at(text, "Attendance", "PERSON"),
-           raw_at(text, "Scorers", "PERSON"), raw_at(text, "Blair", "PERSON")]
+           raw_at(text, "Scorers", "PERSON"), raw_at(text, "Varga", "PERSON")]
     got = [(text[r.start:r.end], r.label) for r in E.drop_labels(text, clean(text, raw))]
-    assert got == [("Blair", "PERSON")]
+    assert got == [("Varga", "PERSON")]
 
 
 def test_a_role_in_a_club_or_company_and_shares_name_an_organisation():
     text = ("At the ground, Kilbride captain Ann Cole scored. Tarrow chairman Tom Reyes "
             "resigned and Tarrow shares fell. Mr Reyes's chairman is nobody. The Russian "
-            "coach Ivan Petrov and U.S. officials watched.")
+            "coach Ivan Dorokhov and U.S. officials watched.")
     raw = [raw_at(text, "Kilbride", "GPE"), raw_at(text, "Ann Cole", "PERSON"),
            raw_at(text, "Tarrow", "PERSON"), raw_at(text, "Tom Reyes", "PERSON"),
            raw_at(text, "Tarrow", "PERSON", 1), raw_at(text, "Russian", "NORP"),
-           raw_at(text, "Ivan Petrov", "PERSON"), raw_at(text, "U.S.", "ORG")]
+           raw_at(text, "Ivan Dorokhov", "PERSON"), raw_at(text, "U.S.", "ORG")]
     got = {e.name: e.label for e in build_entities(text, raw)}
     assert got == {"Kilbride": "ORG", "Ann Cole": "PERSON", "Tarrow": "ORG",
-                   "Tom Reyes": "PERSON", "Russian": "NORP", "Ivan Petrov": "PERSON",
+                   "Tom Reyes": "PERSON", "Russian": "NORP", "Ivan Dorokhov": "PERSON",
                    "U.S.": "GPE"}
 
 
@@ -451,12 +451,12 @@ def test_a_company_named_in_full_is_named_by_its_first_word_later():
 
 
 def test_a_royal_title_stays_and_markets_and_tennis_sets_do_not_make_an_organisation():
-    text = ("Prince Charles met Charles Dunmore. Kilbride shares fell. Ada Pike beat Jo Reyes "
+    text = ("Prince Aldric met Aldric Dunmore. Kilbride shares fell. Ada Pike beat Jo Reyes "
             "of Port Ellis 6-7 7-5 6-3. The row - the worst yet - went on.")
-    raw = [raw_at(text, "Prince Charles", "PERSON"), raw_at(text, "Charles Dunmore", "PERSON"),
+    raw = [raw_at(text, "Prince Aldric", "PERSON"), raw_at(text, "Aldric Dunmore", "PERSON"),
            raw_at(text, "Kilbride", "GPE"), raw_at(text, "Ada Pike", "PERSON"),
            raw_at(text, "Jo Reyes", "PERSON"), raw_at(text, "Port Ellis 6-7", "GPE"),
            raw_at(text, "row - the worst", "ORG")]
     got = {e.name: e.label for e in build_entities(text, raw)}
-    assert got == {"Prince Charles": "PERSON", "Charles Dunmore": "PERSON", "Kilbride": "GPE",
+    assert got == {"Prince Aldric": "PERSON", "Aldric Dunmore": "PERSON", "Kilbride": "GPE",
                    "Ada Pike": "PERSON", "Jo Reyes": "PERSON", "Port Ellis": "GPE"}
