@@ -467,8 +467,10 @@ _ROLE_BEFORE_NAME = re.compile(
     r"[ \t]+(?:captain|skipper|coach|manager|striker|midfielder|defender|goalkeeper|winger"
     r"|chairman|chairwoman|CEO|chief executive)[ \t]+[A-Z]")
 _COMPANY_AFTER = re.compile(
-    r"(?:['’]s?)?[ \t]+(?:shares|stock|CEO|chief executive|chairman|chairwoman|board"
-    r"|subsidiary|shareholders)\b")
+    r"(?:['’]s?)?[ \t]+(?:shares[ \t]+(?:rose|fell|closed|jumped|dropped|slipped|gained|lost"
+    r"|climbed|plunged|soared|tumbled|surged|slid|opened|ended|traded|were)"
+    r"|chief executive|subsidiary|shareholders)\b"
+    r"|['’]s?[ \t]+board\b")  # not "Ada Pike's stock answer", "Ada Pike shares a view"
 
 
 def _side_cue(text: str, r: RawEntity) -> bool:

@@ -431,15 +431,17 @@ def test_field_labels_and_words_for_groups_are_not_names():
 
 def test_a_role_in_a_club_or_company_and_shares_name_an_organisation():
     text = ("At the ground, Kilbride captain Ann Cole scored. Tarrow chairman Tom Reyes "
-            "resigned and Tarrow shares fell. Mr Reyes's chairman is nobody. The Russian "
-            "coach Ivan Dorokhov and U.S. officials watched.")
+            "resigned and Tarrow shares fell. Ada Pike shares a view; Ada Pike's stock answer "
+            "came. The Russian coach Ivan Dorokhov and U.S. officials watched.")
     raw = [raw_at(text, "Kilbride", "GPE"), raw_at(text, "Ann Cole", "PERSON"),
            raw_at(text, "Tarrow", "PERSON"), raw_at(text, "Tom Reyes", "PERSON"),
            raw_at(text, "Tarrow", "PERSON", 1), raw_at(text, "Russian", "NORP"),
-           raw_at(text, "Ivan Dorokhov", "PERSON"), raw_at(text, "U.S.", "ORG")]
+           raw_at(text, "Ivan Dorokhov", "PERSON"), raw_at(text, "U.S.", "ORG"),
+           raw_at(text, "Ada Pike", "PERSON"), raw_at(text, "Ada Pike", "PERSON", 1)]
     got = {e.name: e.label for e in build_entities(text, raw)}
     assert got == {"Kilbride": "ORG", "Ann Cole": "PERSON", "Tarrow": "ORG",
                    "Tom Reyes": "PERSON", "Russian": "NORP", "Ivan Dorokhov": "PERSON",
+                   "Ada Pike": "PERSON",
                    "U.S.": "GPE"}
 
 
