@@ -309,12 +309,13 @@ def test_trailing_scores_and_numbers_are_not_part_of_a_name():
 
 def test_titles_alone_are_not_names_and_do_not_start_a_persons_name():
     text = ("The Shadow Secretary of State for Housing, Jane Ostrowska, spoke. Rep. Tom "
-            "Halvorsen and Sen. Ada Pike agreed; Sen said no. Mr King, Mara King's son, "
-            "laughed.")
+            "Halvorsen and Sen. Ada Pike agreed; Sen said no, Rep nodded, Mr. waved. Mr King, "
+            "Mara King's son, laughed.")
     raw = [raw_at(text, "Shadow", "ORG"), raw_at(text, "State", "ORG"),
            raw_at(text, "Secretary of State", "ORG"),
            raw_at(text, "Rep. Tom Halvorsen", "PERSON"), raw_at(text, "Sen. Ada Pike", "PERSON"),
-           raw_at(text, "Sen", "PERSON", 1), raw_at(text, "Mr King", "PERSON"),
+           raw_at(text, "Sen", "PERSON", 1), raw_at(text, "Rep", "PERSON", 1),
+           raw_at(text, "Mr.", "PERSON"), raw_at(text, "Mr King", "PERSON"),
            raw_at(text, "Mara King", "PERSON")]
     got = [(text[r.start:r.end], r.label) for r in clean(text, raw)]
     assert got == [("Tom Halvorsen", "PERSON"), ("Ada Pike", "PERSON"), ("King", "PERSON"),
@@ -462,3 +463,14 @@ def test_a_royal_title_stays_and_markets_and_tennis_sets_do_not_make_an_organisa
     got = {e.name: e.label for e in build_entities(text, raw)}
     assert got == {"Prince Aldric": "PERSON", "Aldric Dunmore": "PERSON", "Kilbride": "GPE",
                    "Ada Pike": "PERSON", "Jo Reyes": "PERSON", "Port Ellis": "GPE"}
+
+
+def test_a_spin_report_pairs_no_amount_with_a_person():
+    from index.diff import diff_texts
+
+    a = "The plan costs 280bn over ten years, officials said.\n\nIt began in Kilbride."
+    b = "The plan costs Ada Pike over ten years, officials said.\n\nIt began in Kilbride."
+    ents_a = build_entities(a, [raw_at(a, "280bn", "PERSON"), raw_at(a, "Kilbride", "GPE")])
+    ents_b = build_entities(b, [raw_at(b, "Ada Pike", "PERSON"), raw_at(b, "Kilbride", "GPE")])
+    changes = diff_texts(a, b, ents_a=ents_a, ents_b=ents_b).entity_changes
+    assert [(c.label, c.frm, c.to) for c in changes] == []
