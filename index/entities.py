@@ -15,10 +15,18 @@ Two extractors give raw ``(start, end, label)`` spans:
   useful where spaCy or its model cannot be installed.
 
 :func:`build_entities` then cleans the spans (a leading "the", a trailing
-possessive, vague dates), fixes labels the small model gets wrong
-(``Stimson Center`` is an ORG), merges aliases within the article ("Liu"
-is "Liu Dongshu", "Kim" is "Kim Jong Un") and completes the mentions (every
-occurrence of a name the model found once is a mention).
+possessive, vague dates, amounts and numbers, titles alone or before a
+person's name, runs of words in a headline in capitals, field labels),
+fixes labels the small model gets wrong from cues in the text that hold for
+any news (``Stimson Center`` is an ORG; a side in a game or a company shown
+by a results line, a score, a role or its shares is an ORG; a country of the
+gazetteer and the place of a dateline are places), adds the people and
+countries it missed where the text shows them, merges aliases within the
+article ("Liu" is "Liu Dongshu", "Kim" is "Kim Jong Un", "Acme" is "Acme
+Holdings Inc") and completes the mentions (every occurrence of a name the
+model found once is a mention, in capitals too, and a person's surname
+alone). ``bench/bench_entities.py conll`` measures all this on a news NER
+development set.
 """
 
 from __future__ import annotations
