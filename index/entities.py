@@ -449,6 +449,7 @@ _RESULT_VERB = (r"(?:beat|beats|defeated|defeats|thrashed|edged|routed|hammered|
 _SCORE_AFTER = re.compile(
     r"[ \t]+(?:(?:won|win|wins|lost|lose|loses|drew|draw|draws|led|lead|leads|trail|trailed)"
     r"[ \t]+)?\d{1,2}[-–]\d{1,2}\b(?![ \t,]*\(?\d{1,2}[-–]\d)")  # not sets: "6-7 7-5"
+_BETWEEN_SIDES = re.compile(rf"[ \t]+{_RESULT_VERB}[ \t]+")
 _VERB_AFTER = re.compile(rf"[ \t]+{_RESULT_VERB}[ \t]+[A-Z]")
 _VERB_BEFORE = re.compile(rf"\b{_RESULT_VERB}[ \t]+$")
 _ROLE = (r"striker|midfielder|defender|goalkeeper|keeper|winger|full-back|centre-back"
@@ -510,6 +511,18 @@ def sports_sides(text: str, spans: list[RawEntity]) -> list[RawEntity]:
     teams = {norm(text[r.start:r.end]) for r in spans
              if (r in sides or (r.label in _SIDE_LABELS and _side_cue(text, r)))
              and not _is_country(text[r.start:r.end])}
+    # the other side of a result with a team is a team too ("Kilbride beat
+    # Ashford" once Kilbride is known as a side, whatever Ashford was tagged)
+    ordered = sorted(spans, key=lambda r: (r.start, r.end))
+    for _ in range(2):
+        for p, q in pairwise(ordered):
+            if not _BETWEEN_SIDES.fullmatch(text, p.end, q.start):
+                continue
+            fp, fq = norm(text[p.start:p.end]), norm(text[q.start:q.end])
+            for a, b, r in ((fp, fq, q), (fq, fp, p)):
+                if (a in teams and r.label in _SIDE_LABELS
+                        and not _is_country(text[r.start:r.end])):
+                    teams.add(b)
     return sorted((RawEntity(r.start, r.end, "ORG")
                    if r.label in _SIDE_LABELS and norm(text[r.start:r.end]) in teams else r
                    for r in spans), key=lambda r: (r.start, r.end))

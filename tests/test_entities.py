@@ -474,3 +474,14 @@ def test_a_spin_report_pairs_no_amount_with_a_person():
     ents_b = build_entities(b, [raw_at(b, "Ada Pike", "PERSON"), raw_at(b, "Kilbride", "GPE")])
     changes = diff_texts(a, b, ents_a=ents_a, ents_b=ents_b).entity_changes
     assert [(c.label, c.frm, c.to) for c in changes] == []
+
+
+def test_the_other_side_of_a_result_with_a_team_is_a_team():
+    text = ("Kilbride's striker Tom Reyes scored as Kilbride beat Ashford. "
+            "Ada Pike beat Jo Reyes in the final.")
+    raw = [raw_at(text, "Kilbride", "PERSON"), raw_at(text, "Tom Reyes", "PERSON"),
+           raw_at(text, "Kilbride", "PERSON", 1), raw_at(text, "Ashford", "PERSON"),
+           raw_at(text, "Ada Pike", "PERSON"), raw_at(text, "Jo Reyes", "PERSON")]
+    got = {e.name: e.label for e in build_entities(text, raw)}
+    assert got == {"Kilbride": "ORG", "Ashford": "ORG", "Tom Reyes": "PERSON",
+                   "Ada Pike": "PERSON", "Jo Reyes": "PERSON"}
