@@ -449,6 +449,11 @@ _RESULT_VERB = (r"(?:beat|beats|defeated|defeats|thrashed|edged|routed|hammered|
 _SCORE_AFTER = re.compile(
     r"[ \t]+(?:(?:won|win|wins|lost|lose|loses|drew|draw|draws|led|lead|leads|trail|trailed)"
     r"[ \t]+)?\d{1,2}[-–]\d{1,2}\b(?![ \t,]*\(?\d{1,2}[-–]\d)")  # not sets: "6-7 7-5"
+# A table of standings: a header of won/drawn/lost columns ("W L PCT GB",
+# "P W D L F A Pts"), and rows of a name and three numbers or more.
+_STANDINGS_HEADER = re.compile(r"^[ \t]*(?:P[ \t]+)?W[ \t]+(?:D[ \t]+)?L\b", re.M)
+_TABLE_ROW = re.compile(
+    rf"^[ \t]*(?P<name>{_SIDE})(?:[ \t]+(?:\d+(?:[./]\d+)?|\.\d+|-)){{3,}}[ \t]*$", re.M)
 _BETWEEN_SIDES = re.compile(rf"[ \t]+{_RESULT_VERB}[ \t]+")
 _VERB_AFTER = re.compile(rf"[ \t]+{_RESULT_VERB}[ \t]+[A-Z]")
 _VERB_BEFORE = re.compile(rf"\b{_RESULT_VERB}[ \t]+$")
@@ -499,12 +504,13 @@ def sports_sides(text: str, spans: list[RawEntity]) -> list[RawEntity]:
     """Spans relabelled ORG where the text shows the name is a side in a
     game, and the sides of results lines the model did not tag."""
     sides: list[RawEntity] = []
-    for m in _RESULT_LINE.finditer(text):
-        for g in ("a", "b"):
-            name = m.group(g)
-            if name.split()[0] not in _NOT_A_SIDE:
-                sides.append(RawEntity(m.start(g), m.end(g),
-                                       "GPE" if _is_country(name) else "ORG"))
+    named = [(m, g) for m in _RESULT_LINE.finditer(text) for g in ("a", "b")]
+    if _STANDINGS_HEADER.search(text):
+        named += [(m, "name") for m in _TABLE_ROW.finditer(text)]
+    for m, g in named:
+        name = m.group(g)
+        if name.split()[0] not in _NOT_A_SIDE:
+            sides.append(RawEntity(m.start(g), m.end(g), "GPE" if _is_country(name) else "ORG"))
     if sides:
         taken = sorted((r.start, r.end) for r in sides)
         spans = [r for r in spans if not _overlaps(taken, r.start, r.end)] + sides

@@ -485,3 +485,14 @@ def test_the_other_side_of_a_result_with_a_team_is_a_team():
     got = {e.name: e.label for e in build_entities(text, raw)}
     assert got == {"Kilbride": "ORG", "Ashford": "ORG", "Tom Reyes": "PERSON",
                    "Ada Pike": "PERSON", "Jo Reyes": "PERSON"}
+
+
+def test_the_rows_of_a_table_of_standings_are_sides():
+    text = ("NORTHERN GROUP\n\nW L PCT GB\n\nPORT ELLIS 74 59 .556 -\n\nKilbride 70 63 .526 4\n\n"
+            "Peru 69 65 .515 5 1/2\n")
+    got = {e.name: e.label for e in build_entities(text, [raw_at(text, "Kilbride", "GPE")])}
+    assert got == {"PORT ELLIS": "ORG", "Kilbride": "ORG", "Peru": "GPE"}
+    # the same rows without the won/lost header: a table of places (votes, say)
+    votes = "Kilbride 70 63 12\n\nAshford 52 48 9\n"
+    got = {e.name: e.label for e in build_entities(votes, [raw_at(votes, "Kilbride", "GPE")])}
+    assert got == {"Kilbride": "GPE"}
