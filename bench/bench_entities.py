@@ -23,6 +23,17 @@ same run:
 
 Articles come from ../shared/corpora/bbc when it is there, else the five
 seeds (a smoke test only).
+
+Entity quality on a development set (CoNLL-2003 English validation, 216
+Reuters articles with gold PER/ORG/LOC/MISC spans, in
+../shared/corpora/conll2003-valid; skipped with a message when absent):
+per-label and micro precision, recall and F1, exact span and label, micro
+over PER/ORG/LOC, for variorum's extractor (every mention of every entity
+after the clean-ups), the plain spaCy pipeline (``spacy.load`` of the same
+model, every component, its ``doc.ents``) and the rule fallback, all with
+the labels mapped as the set's README says:
+
+    python bench/bench_entities.py conll [--json PATH]
 """
 
 from __future__ import annotations
@@ -46,7 +57,18 @@ from index import Corpus  # noqa: E402
 from index import entities as E  # noqa: E402
 from index.quotes import find_quotes  # noqa: E402
 
-BBC = PROJECT.parent / "shared" / "corpora" / "bbc"
+
+def _shared() -> Path:
+    """The shared/ folder beside the project (or beside a folder above it, for
+    a git worktree nested one level deeper)."""
+    for up in PROJECT.parents:
+        if (up / "shared" / "corpora").is_dir():
+            return up / "shared"
+    return PROJECT.parent / "shared"
+
+
+BBC = _shared() / "corpora" / "bbc"
+CONLL = _shared() / "corpora" / "conll2003-valid"
 GOLD = PROJECT / "tests" / "data" / "quotes_gold.json"
 
 
@@ -70,6 +92,89 @@ def quality(kind: str) -> dict:
     return {"extractor": ex.name, "quotes_annotated": tp + fn,
             "precision": round(tp / max(tp + fp, 1), 3), "recall": round(tp / max(tp + fn, 1), 3),
             "speaker_accuracy": round(right / max(tp, 1), 3)}
+
+
+# The development set's label mapping (its README): everything else is dropped.
+CONLL_LABELS = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC",
+                "NORP": "MISC", "EVENT": "MISC", "PRODUCT": "MISC", "LAW": "MISC",
+                "WORK_OF_ART": "MISC", "LANGUAGE": "MISC"}
+SCORED = ("PER", "ORG", "LOC")
+
+
+def conll_docs(root: Path) -> tuple[dict[str, str], set[tuple[str, int, int, str]]]:
+    gold_rows = json.loads((root / "gold.json").read_text(encoding="utf-8"))
+    names = sorted({g["file"] for g in gold_rows}
+                   | {p.name for p in (root / "corpus").glob("*.txt")})
+    texts = {n: (root / "corpus" / n).read_text(encoding="utf-8") for n in names}
+    gold = {(g["file"], g["start"], g["end"], g["label"]) for g in gold_rows
+            if g["label"] in SCORED}
+    return texts, gold
+
+
+def score(gold: set, pred: set) -> dict:
+    """Per-label and micro precision, recall, F1 over PER/ORG/LOC: a
+    prediction counts when its span and label are exactly a gold one's."""
+    pred = {p for p in pred if p[3] in SCORED}
+    out = {}
+    for lab in (*SCORED, "micro"):
+        g = {x for x in gold if lab == "micro" or x[3] == lab}
+        p = {x for x in pred if lab == "micro" or x[3] == lab}
+        tp = len(g & p)
+        pr, rc = tp / max(len(p), 1), tp / max(len(g), 1)
+        out[lab] = {"p": round(pr, 3), "r": round(rc, 3),
+                    "f1": round(2 * pr * rc / max(pr + rc, 1e-9), 3),
+                    "gold": len(g), "pred": len(p), "tp": tp}
+    return out
+
+
+def conll_variorum(texts: dict[str, str], kind: str) -> set:
+    ex = E.load_extractor(kind)
+    names = list(texts)
+    pred = set()
+    for n, ents in zip(names, E.extract([texts[n] for n in names], ex), strict=True):
+        for ent in ents:
+            lab = CONLL_LABELS.get(ent.label)
+            if lab:
+                pred.update((n, s, e, lab) for s, e in ent.mentions)
+    return pred
+
+
+def conll_plain_spacy(texts: dict[str, str]) -> set:
+    import spacy
+
+    nlp = spacy.load(E.choose_extractor("spacy").package)
+    names = list(texts)
+    pred = set()
+    for n, doc in zip(names, nlp.pipe([texts[n] for n in names], batch_size=32),
+                      strict=True):
+        for e in doc.ents:
+            lab = CONLL_LABELS.get(e.label_)
+            if lab:
+                pred.add((n, e.start_char, e.end_char, lab))
+    return pred
+
+
+def conll(root: Path = CONLL) -> dict | None:
+    if not (root / "gold.json").is_file():
+        print(f"skipped: no development set at {root}", file=sys.stderr)
+        return None
+    texts, gold = conll_docs(root)
+    choice = E.choose_extractor("spacy")
+    runs = {
+        f"variorum ({choice.name}, NER only + clean-ups)": conll_variorum(texts, "spacy"),
+        f"plain spaCy ({choice.package} {choice.version}, every component)":
+            conll_plain_spacy(texts),
+        "variorum rules (no model)": conll_variorum(texts, "rules"),
+    }
+    result = {"articles": len(texts), "gold_entities": len(gold),
+              "scores": {name: score(gold, pred) for name, pred in runs.items()}}
+    print(f"{len(texts)} articles, {len(gold)} gold PER/ORG/LOC entities; "
+          "exact span and label")
+    print(f"{'extractor':60} {'label':6} {'P':>6} {'R':>6} {'F1':>6}")
+    for name, sc in result["scores"].items():
+        for lab, v in sc.items():
+            print(f"{name:60} {lab:6} {v['p']:6.3f} {v['r']:6.3f} {v['f1']:6.3f}")
+    return result
 
 
 def sources(corpus: Path | None, n: int) -> list[Path]:
@@ -226,6 +331,17 @@ def ui_latency(files: list[Path], work: Path) -> dict:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["conll"]:
+        ap = argparse.ArgumentParser(prog="bench_entities.py conll")
+        ap.add_argument("--json", type=Path)
+        ap.add_argument("--data", type=Path, default=CONLL, help="the development set's folder")
+        args = ap.parse_args(sys.argv[2:])
+        result = conll(args.data)
+        if result and args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            result["command"] = " ".join([Path(sys.executable).name, *sys.argv])
+            args.json.write_text(json.dumps(result, indent=2))
+        return
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=400, help="articles for the speed runs")
     ap.add_argument("--runs", type=int, default=3)

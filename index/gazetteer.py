@@ -33,7 +33,7 @@ Tonga|Trinidad|Tunisia|Turkey|Türkiye|Turkmenistan|Tuvalu|Uganda|Ukraine|United
 United Kingdom|United States|America|Britain|Great Britain|Uruguay|Uzbekistan|Vanuatu
 Vatican|Venezuela|Vietnam|Wales|Yemen|Zambia|Zimbabwe|Europe|Africa|Asia|Antarctica
 Middle East|Latin America|Korean Peninsula|Northeast Asia|Southeast Asia|Gaza|West Bank
-Crimea|Siberia|Kashmir|Tibet|Xinjiang|Balkans|Caribbean|Scandinavia
+Crimea|Siberia|Kashmir|Tibet|Xinjiang|Balkans|Caribbean|Scandinavia|U.S.|US|USA|U.S.A.|U.K.|UK
 """)
 
 NATIONALITIES = word_set("""
@@ -90,3 +90,36 @@ Montreal|Westminster|Whitehall|Brussels|Strasbourg|Davos|Hollywood|Silicon Valle
 EVENT_SUFFIXES = word_set("War Wars Summit Games Olympics Cup Championship Championships "
                           "Revolution Crisis Festival Awards Election Elections Conference")
 LAW_SUFFIXES = word_set("Treaty Act Accord Accords Agreement Pact Convention Bill Charter")
+
+# Words of a title or an office: never a name on their own ("Shadow", "State",
+# "Sen"), and not part of a person's name before it ("Rep. Paul Ryan" is Paul
+# Ryan). The person titles and the words that build offices out of them.
+TITLE_WORDS = PERSON_TITLES | word_set("""
+Mx|Madam|Sen|Rep|Reps|Sens|Assemblyman|Assemblywoman|Congressman|Congresswoman|Councillor
+Councilman|Councilwoman|Alderman|MP|MEP|MSP|Baroness|Baron|Earl|Duke|Duchess|Viscount
+Shadow|State|Deputy|Vice|Acting|Interim|Former|Prime|Foreign|Home|Attorney|Solicitor
+Attorney-General|Attorney-in-Chief|Chief|Executive|Minister|Ministers|Secretary-General
+Undersecretary|Under-Secretary|Commissioner|Inspector|Superintendent|Constable|Detective
+Coach|Manager|Striker|Captain|Skipper|Defender|Midfielder|Goalkeeper|Chief-Executive
+Sheikh|Emir|Ayatollah|Cardinal|Archbishop|Father|Sister|Brother|Rabbi|Imam|Saint
+""")
+
+# A country that is also a common first name or surname: not relabelled a
+# place on its own.
+NAME_LIKE_COUNTRIES = word_set("Chad|Jordan|Georgia|Israel|America|Trinidad")
+
+# Title words that are also surnames ("Ms King", "Mara King"): one alone may
+# be a person's name, so it is not dropped as a bare title.
+SURNAME_TITLES = word_set("""
+King|Lord|Lady|Bishop|Judge|Prince|Queen|Pope|Earl|Duke|Baron|Father|Brother|Sister|Saint
+Dean|Marshal|Major|Cardinal|Chancellor|Sheikh|Emir|Justice|Coach|Manager|Captain|Leader
+Constable|Chair|Chairman|Officer|Inspector|Mayor|General|Governor|Director|Editor
+""")
+
+# Titles that go with a given name ("Prince Aldric", "Pope Linus", "Lord
+# Halvard" is how each is named): kept at the front of a person's name, where
+# other titles are stripped ("Senator Ada Pike" is Ada Pike).
+NAME_TITLES = word_set("""
+Prince|Princess|King|Queen|Pope|Lord|Lady|Sir|Dame|Duke|Duchess|Earl|Baron|Baroness|Viscount
+Emperor|Empress|Sheikh|Emir|Saint|Father|Brother|Sister|Cardinal|Ayatollah|Imam
+""")
