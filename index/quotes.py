@@ -161,9 +161,9 @@ def _is_title(words: list[str]) -> bool:
     return all(w[0].isupper() or w.lower() in _SMALL for w in words) and words[0][0].isupper()
 
 
-def find_quotes(text: str, entities: list[Entity]) -> list[Quote]:
+def find_quotes(text: str, entities: list[Entity], parser=None) -> list[Quote]:
     """The quotes of ``text`` (speech, kind "quote") with their speakers."""
-    return [q for q in find_quoted(text, entities) if q.kind == "quote"]
+    return [q for q in find_quoted(text, entities, parser) if q.kind == "quote"]
 
 
 def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
@@ -209,20 +209,26 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
         def fits(name: str | None) -> bool:
             return name is not None and gender.get(name, sex) == sex
 
+        def pick(people: list[_Mention]) -> str | None:
+            # a person known to agree beats one of unknown gender in the same sentence
+            known = [m for m in people if gender.get(m.name) == sex]
+            if known:
+                return known[0].name
+            return next((m.name for m in people if fits(m.name)), None)
+
         s, _ = sentence_of(pos)
         people = [m for m in persons_between(s, pos) if m.label == "PERSON"]
-        for m in reversed(people):
-            if fits(m.name):
-                return m.name
+        who = pick(people[::-1])
+        if who is not None:
+            return who
         k = bisect_right(sent_starts, pos) - 2
         for back in range(3):
             if k - back < 0:
                 break
             ps, pe = sentences[k - back]
-            people = [m for m in persons_between(ps, pe) if m.label == "PERSON"]
-            for m in people:
-                if fits(m.name):
-                    return m.name
+            who = pick([m for m in persons_between(ps, pe) if m.label == "PERSON"])
+            if who is not None:
+                return who
         return current if fits(current) else None
 
     def subject_at(pos: int, end: int, current: str | None) -> tuple[bool, str | None]:
@@ -338,10 +344,13 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
             return mentions[k]
         return None
 
-    def token_name(tok, frame, current: str | None) -> str | None:
-        """The speaker a subject token names (None: a description)."""
+    def token_name(tok, frame, current: str | None, me: str | None = None) -> str | None:
+        """The speaker a subject token names (None: a description); ``me``:
+        who "I" is (a transcript line's speaker)."""
         from .speakers import PRONOUNS, name_tokens
 
+        if tok.lower_ in ("i", "we"):
+            return me
         if tok.lower_ in PRONOUNS:
             pos = frame.to_text(tok.idx)
             return None if pos is None else resolve_pronoun(pos, current,
@@ -373,7 +382,8 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
                 return aliases.get(norm(name), name)
         return None
 
-    def parse_cue(k: int, phrase: bool, current: str | None) -> tuple[bool, str | None]:
+    def parse_cue(k: int, phrase: bool, current: str | None,
+                  me: str | None = None) -> tuple[bool, str | None]:
         from .speakers import candidate_verbs, colon_clause, subject
 
         doc, frame, idoc, iframe = parsed[k]
@@ -382,7 +392,7 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
             if sub is None or frame.to_text(sub.idx) is None:
                 who = None
             else:
-                who = token_name(sub, frame, current)
+                who = token_name(sub, frame, current, me)
             if who is not None or certain:
                 return True, who
         if phrase:
@@ -439,7 +449,8 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
         if label is not None and label[1] == s:  # "KIM: “…”": the line's speaker
             found, who = True, _label_name(label[0], aliases)
         if not found and k in parsed:
-            found, who = parse_cue(k, False, carried)
+            found, who = parse_cue(k, False, carried,
+                                   _label_name(label[0], aliases) if label else None)
         if not found:
             found, who = after_cue(e, carried)
         if not found:
@@ -638,7 +649,7 @@ def _genders(text: str, mentions: list[_Mention], sentences) -> dict[str, str]:
             continue
         for g in _GENDER_WORD.finditer(text, first.end, b):
             v = votes.setdefault(first.name, [0, 0])
-            v[0 if g.group().lower().startswith(("he", "him", "his")) else 1] += 1
+            v[0 if g.group().lower() in ("he", "him", "his", "himself") else 1] += 1
     out = {}
     for name, (m, f) in votes.items():
         if m > 2 * f:
