@@ -388,7 +388,7 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
 
         doc, frame, idoc, iframe = parsed[k]
         for v, certain in candidate_verbs(doc, frame, k, phrase):
-            sub = subject(v)
+            sub = subject(v, frame)
             if sub is None or frame.to_text(sub.idx) is None:
                 who = None
             else:
@@ -402,7 +402,7 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
             roots = [t for t in clause if t.head.i == t.i or t.head.i < clause[0].i
                      or t.head.i > clause[-1].i]
             for r in roots:
-                sub = subject(r) if r.pos_ in ("VERB", "AUX") else None
+                sub = subject(r, frame) if r.pos_ in ("VERB", "AUX") else None
                 if sub is not None and frame.to_text(sub.idx) is not None:
                     who = token_name(sub, frame, current)
                     if who is not None:
@@ -414,7 +414,7 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
         if idoc is not None:  # "Kim was blunt:" / "Kim explained." then the quote alone
             roots = [t for t in idoc if t.dep_ == "ROOT"]
             if roots:
-                sub = subject(roots[-1])
+                sub = subject(roots[-1], iframe)
                 if sub is not None and iframe.to_text(sub.idx) is not None:
                     who = token_name(sub, iframe, current)
                     if who is not None:

@@ -183,25 +183,27 @@ def has_subject(v) -> bool:
     return any(c.dep_ in ("nsubj", "agent") for c in v.children)
 
 
-def subject(v):
-    """The token that names who speaks through verb ``v``."""
+def subject(v, frame: Frame | None = None):
+    """The token that names who speaks through verb ``v`` (never a token of
+    a quote's stand-in: "“this,” added Kim" may parse "this" as a subject)."""
+    def outside(t) -> bool:
+        return frame is None or frame.quote_at(t.idx) is None
+
     if v.lower_ == "according":
         for c in v.children:
             if c.lower_ == "to":
                 return next((g for g in c.children if g.dep_ == "pobj"), None)
         return None
-    seen = 0
-    while seen < 6:
-        seen += 1
+    for _ in range(6):
         for c in v.children:
-            if c.dep_ == "nsubj":
+            if c.dep_ == "nsubj" and outside(c):
                 return c
         for c in v.children:
             if c.dep_ == "agent":
                 return next((g for g in c.children if g.dep_ == "pobj"), None)
         for c in v.children:  # "according to Kim" hanging on the verb
             if c.lower_ == "according":
-                return subject(c)
+                return subject(c, frame)
         if v.dep_ in ("conj", "xcomp", "advcl") and v.head.i != v.i:
             v = v.head
             continue
