@@ -178,7 +178,8 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
     sentences = split_spans(text)
     sent_starts = [s for s, _ in sentences]
     para_of = _paragraph_index(text)
-    aliases = _alias_map(entities)
+    renamed = _body_names(entities, text)  # a name only the headline gives: the body's
+    aliases = {a: renamed.get(full, full) for a, full in _alias_map(entities).items()}
     gender = _genders(text, mentions, sentences)
     quotes = []
     raw = find_quote_spans(text)
@@ -590,11 +591,46 @@ def _mentions(entities: list[Entity], text: str = "") -> list[_Mention]:
     """Mentions of people and organisations that can speak: not a bare title
     or honorific ("Rep", "Mr"), not all-capitals text (a headline, a
     dateline: "OBAMA FOCUSED", "NASHUA"; an acronym such as "CNN" is kept)."""
-    out = [_Mention(s, e, ent.name, ent.label) for ent in entities
-           if ent.label in ("PERSON", "ORG") and not _is_bare_title(ent.name)
-           for s, e in ent.mentions if not _is_caps(text[s:e])]
+    head = _headline_end(text)
+    renamed = _body_names(entities, text)
+    out = []
+    for ent in entities:
+        if ent.label not in ("PERSON", "ORG") or _is_bare_title(ent.name):
+            continue
+        name = renamed.get(ent.name, ent.name)
+        out.extend(_Mention(s, e, name, ent.label) for s, e in ent.mentions
+                   if s >= head and not _is_caps(text[s:e]))
     out.sort(key=lambda m: m.start)
     return out
+
+
+def _body_names(entities: list[Entity], text: str) -> dict[str, str]:
+    """Entity name -> the fullest form the body uses, for a name only the
+    headline gives ("Lee Says He", from a headline in Title Case)."""
+    head = _headline_end(text)
+    out = {}
+    if not head:
+        return out
+    for ent in entities:
+        forms = [text[s:e] for s, e in ent.mentions if s >= head]
+        if forms and norm(ent.name) not in {norm(f) for f in forms}:
+            out[ent.name] = max(forms, key=lambda f: (len(f.split()), f))
+    return out
+
+
+def _headline_end(text: str) -> int:
+    """Where the body starts when the first line is a headline (short, no
+    final full stop, its words mostly capitalised): no speaker is taken
+    from a headline."""
+    nl = text.find("\n")
+    if nl == -1:
+        return 0
+    line = text[:nl].strip()
+    words = [w for w in line.split() if w[:1].isalpha()]
+    if not words or len(words) > 25 or line.endswith((".", "”", '"')):
+        return 0
+    caps = sum(1 for w in words if w[0].isupper() or w.lower() in _SMALL)
+    return nl + 1 if caps >= 0.8 * len(words) else 0
 
 
 def _is_bare_title(name: str) -> bool:
