@@ -370,17 +370,19 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
                 later.append(m)
             if head and proper is None and t.pos_ == "PROPN":
                 proper = t
-        for label in ("PERSON", "ORG"):
-            for m in later:
-                if m.label == label:
-                    return m.name
-        if proper is not None:  # a name the model missed: its proper nouns
+        if proper is not None and proper.text.rstrip(".") not in PERSON_TITLES:
+            # a name the model missed, on the subject's head: its proper nouns
+            # ("Deborah Lee, the chairwoman of the county GOP": Lee, not GOP)
             words = [c for c in proper.children
                      if c.pos_ == "PROPN" and c.dep_ in ("compound", "flat")] + [proper]
             name = " ".join(w.text for w in sorted(words, key=lambda w: w.i)
                             if w.text.rstrip(".") not in PERSON_TITLES)
             if name and not _is_caps(name) and name[0].isupper():
                 return aliases.get(norm(name), name)
+        for label in ("PERSON", "ORG"):
+            for m in later:
+                if m.label == label:
+                    return m.name
         return None
 
     def parse_cue(k: int, phrase: bool, current: str | None,
@@ -391,9 +393,8 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
         for v, certain in candidate_verbs(doc, frame, k, phrase):
             sub = subject(v, frame)
             if sub is None or frame.to_text(sub.idx) is None:
-                who = None
-            else:
-                who = token_name(sub, frame, current, me)
+                continue  # no subject ("… to think that “…”"): a verb further up
+            who = token_name(sub, frame, current, me)
             if who is not None or certain:
                 return True, who
         if phrase:
