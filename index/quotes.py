@@ -16,7 +16,13 @@ evil”), kept with who the sentence says used them ("Kim called the new
 writer's own). A quoted Title In Capitals is a title or a name (“Never Give
 an Inch”), neither speech nor a phrase.
 
-Speakers, in order of preference:
+Speakers. With a parser (``find_quoted(..., parser=load_parser())``, what
+:mod:`index.annotate` does with the spaCy extractor), they are read from the
+parse of the sentences around each quote (:mod:`index.speakers`): the
+subject of the verb the quote belongs to, its head word's name, an
+apposition, a person inside it, an organisation. A transcript line
+("KIM: …") is spoken by its label. Where the parse names no one, and
+without a parser, the regex cues, in order of preference:
 
 1. a cue right after the quote: ``,” Liu said``, ``,” said Yun Sun, director
    of …``, ``,” she said`` (pronouns are resolved, below);
@@ -26,9 +32,14 @@ Speakers, in order of preference:
 3. no cue: the current speaker, carried from a quote or a "X said" in the
    same or the previous paragraph.
 
-Pronouns (he, she) are the nearest person earlier in the same sentence, else
-the first person of the previous sentence, else the current speaker. Short
-names resolve to the full name through the entity aliases ("Liu" is "Liu
+Never a speaker: a bare title or honorific ("Rep", "Mr"), all-capitals text
+(a headline, a dateline), anything in the headline, anyone named inside the
+quote. Pronouns (he, she) are the nearest person earlier in the same
+sentence, else the first person of one of the three sentences before, else
+the current speaker, never someone of the other gender where the text tells
+it (an honorific or gendered title before the name, the pronouns of the
+sentences that name only that person). Short names resolve to the full
+name through the entity aliases ("Liu" is "Liu
 Dongshu"). Anyone the text does not name is ``None``: never guessed.
 """
 
@@ -392,8 +403,9 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
         doc, frame, idoc, iframe = parsed[k]
         for v, certain in candidate_verbs(doc, frame, k, phrase):
             sub = subject(v, frame)
-            if sub is None or frame.to_text(sub.idx) is None:
-                continue  # no subject ("… to think that “…”"): a verb further up
+            if (sub is None or frame.to_text(sub.idx) is None
+                    or sub.lower_ in ("it", "there", "this", "that", "what", "which")):
+                continue  # no subject ("it was foolish to think that “…”"): a verb further up
             who = token_name(sub, frame, current, me)
             if who is not None or certain:
                 return True, who

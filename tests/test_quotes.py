@@ -257,3 +257,16 @@ def test_without_a_parser_the_regex_cues_still_work():
     ents = E.extract([text], load_extractor("rules"))[0]
     got = find_quoted(text, ents, parser=None)
     assert [(q.text, q.speaker) for q in got] == [("We will win this election easily,", "Jones")]
+
+
+def test_a_name_only_the_headline_gives_is_not_the_speakers_name():
+    text = ("Marta Quill Says She Will Stay In Race\n"
+            "Marta Quill spoke to supporters in Ames on Monday.\n"
+            "“I am not going anywhere before the vote in March,” Quill said.")
+    assert speakers_of(text) == ["Marta Quill"]
+
+
+def test_a_verb_with_no_subject_defers_to_the_verb_above():
+    text = ("Dana Whitlow said it was foolish to think that “the money will simply appear "
+            "out of nowhere next year.”")
+    assert speakers_of(text) == ["Dana Whitlow"]
