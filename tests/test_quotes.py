@@ -270,3 +270,15 @@ def test_a_verb_with_no_subject_defers_to_the_verb_above():
     text = ("Dana Whitlow said it was foolish to think that “the money will simply appear "
             "out of nowhere next year.”")
     assert speakers_of(text) == ["Dana Whitlow"]
+
+
+def test_annotate_reads_speakers_from_the_parse_with_the_spacy_extractor():
+    from index.annotate import annotate_texts
+
+    text = ("Tom Becker, who joined Ava Lindqvist on the ticket in July, told reporters: "
+            "“We will bring these jobs back home to this state.”")
+    ex = load_extractor("spacy")
+    if not ex.key.startswith("spacy-"):
+        pytest.skip("spaCy's model is not installed")
+    (_, quotes), = annotate_texts([text], ex)
+    assert [q.speaker for q in quotes] == ["Tom Becker"]
