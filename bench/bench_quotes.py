@@ -221,8 +221,11 @@ def run_polnear(n: int, examples: int, corpus: Path) -> dict | None:
         "cost_seconds": {k: round(v, 2) for k, v in cost.items()},
         "articles_per_s": {
             "ner + quotes, regex cues": round(art / (t_ner + cost["quotes_regex"]), 1),
+            "quotes and speakers alone, regex cues": round(art / cost["quotes_regex"], 1),
             **({"ner + quotes, parse pass": round(art / (t_ner + cost["quotes_parsed"]), 1),
-                "parse pass alone": round(art / cost["quotes_parsed"], 1)}
+                "quotes and speakers alone, parse pass": round(art / cost["quotes_parsed"], 1),
+                "extra seconds of the parse pass per article": round(
+                    (cost["quotes_parsed"] - cost["quotes_regex"]) / art, 4)}
                if "quotes_parsed" in cost else {})},
         "examples": {k: dict(v.examples) for k, v in rows.items()},
     }
