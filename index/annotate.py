@@ -30,10 +30,22 @@ def cache_key(extractor: Extractor) -> str:
     return f"{extractor.key}/{ENTITY_SCHEME}/{QUOTE_SCHEME}"
 
 
+def quote_parser(extractor: Extractor):
+    """The dependency parser speakers are read with: with the spaCy
+    extractor only (loaded once per process); the rules extractor keeps to
+    the regex cues."""
+    if extractor.key.startswith("spacy-"):
+        from .speakers import load_parser
+
+        return load_parser()
+    return None
+
+
 def annotate_texts(texts: list[str], extractor: Extractor
                    ) -> list[tuple[list[Entity], list[Quote]]]:
     ents = extract(texts, extractor)
-    return [(e, find_quoted(t, e)) for t, e in zip(texts, ents, strict=True)]
+    parser = quote_parser(extractor)
+    return [(e, find_quoted(t, e, parser=parser)) for t, e in zip(texts, ents, strict=True)]
 
 
 def encode(entities: list[Entity], quotes: list[Quote]) -> bytes:
@@ -69,6 +81,7 @@ def _init_worker(kind: str | None, nice: int = 0) -> None:
         with contextlib.suppress(OSError, AttributeError):
             os.nice(nice)
     _worker_extractor = load_extractor(kind)
+    quote_parser(_worker_extractor)  # the parse pass's pipeline, loaded once here too
 
 
 def annotate_one(text: str) -> bytes:

@@ -16,7 +16,13 @@ evil”), kept with who the sentence says used them ("Kim called the new
 writer's own). A quoted Title In Capitals is a title or a name (“Never Give
 an Inch”), neither speech nor a phrase.
 
-Speakers, in order of preference:
+Speakers. With a parser (``find_quoted(..., parser=load_parser())``, what
+:mod:`index.annotate` does with the spaCy extractor), they are read from the
+parse of the sentences around each quote (:mod:`index.speakers`): the
+subject of the verb the quote belongs to, its head word's name, an
+apposition, a person inside it, an organisation. A transcript line
+("KIM: …") is spoken by its label. Where the parse names no one, and
+without a parser, the regex cues, in order of preference:
 
 1. a cue right after the quote: ``,” Liu said``, ``,” said Yun Sun, director
    of …``, ``,” she said`` (pronouns are resolved, below);
@@ -26,9 +32,14 @@ Speakers, in order of preference:
 3. no cue: the current speaker, carried from a quote or a "X said" in the
    same or the previous paragraph.
 
-Pronouns (he, she) are the nearest person earlier in the same sentence, else
-the first person of the previous sentence, else the current speaker. Short
-names resolve to the full name through the entity aliases ("Liu" is "Liu
+Never a speaker: a bare title or honorific ("Rep", "Mr"), all-capitals text
+(a headline, a dateline), anything in the headline, anyone named inside the
+quote. Pronouns (he, she) are the nearest person earlier in the same
+sentence, else the first person of one of the three sentences before, else
+the current speaker, never someone of the other gender where the text tells
+it (an honorific or gendered title before the name, the pronouns of the
+sentences that name only that person). Short names resolve to the full
+name through the entity aliases ("Liu" is "Liu
 Dongshu"). Anyone the text does not name is ``None``: never guessed.
 """
 
@@ -39,12 +50,12 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from .entities import norm
-from .gazetteer import word_set
+from .gazetteer import PERSON_TITLES, word_set
 from .models import Entity, Quote
 from .sentences import paragraphs, split_spans
 
 # Bump when what is found changes: cached annotations are made again.
-QUOTE_SCHEME = "q2"
+QUOTE_SCHEME = "q3"
 MIN_WORDS = 4  # fewer words: a phrase, not a quote
 _WORD = re.compile(r"\w+(?:['’.\-]\w+)*")
 _SMALL = word_set("a an and as at but by for from in into of on or the to with between "
@@ -61,6 +72,8 @@ _PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
 _PRONOUN_AT = re.compile(r"(?:he|she|He|She)\b")
 _NAME_AT = re.compile(r"(?:[A-Z][\w’'\-]*\w|[A-Z]\.)(?:\s+(?:[A-Z][\w’'\-]*\w|[A-Z]\.))*")
 _LEAD = re.compile(r"[\s,]*")
+_TITLE_AT = re.compile(r"(?:(?:" + "|".join(sorted(PERSON_TITLES, key=len, reverse=True))
+                       + r")\.?\s+)+(?=[A-Z])")
 _TRAILING = re.compile(
     rf"[,;–—-]\s*(?P<subj>(?:[A-Z][\w’'\-]*\w\s*){{1,3}}|he|she)\s+(?:{_VERBS})\.?\s*$")
 
@@ -159,19 +172,26 @@ def _is_title(words: list[str]) -> bool:
     return all(w[0].isupper() or w.lower() in _SMALL for w in words) and words[0][0].isupper()
 
 
-def find_quotes(text: str, entities: list[Entity]) -> list[Quote]:
+def find_quotes(text: str, entities: list[Entity], parser=None) -> list[Quote]:
     """The quotes of ``text`` (speech, kind "quote") with their speakers."""
-    return [q for q in find_quoted(text, entities) if q.kind == "quote"]
+    return [q for q in find_quoted(text, entities, parser) if q.kind == "quote"]
 
 
-def find_quoted(text: str, entities: list[Entity]) -> list[Quote]:
-    """Quotes and phrases (kind "phrase": short quoted terms), in text order."""
-    mentions = _mentions(entities)
+def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
+    """Quotes and phrases (kind "phrase": short quoted terms), in text order.
+
+    ``parser``: a spaCy pipeline with a dependency parser
+    (:func:`index.speakers.load_parser`): speakers are then read from the
+    parse of the sentences around each quote; without one, from the regex
+    cues only."""
+    mentions = _mentions(entities, text)
     starts = [m.start for m in mentions]
     sentences = split_spans(text)
     sent_starts = [s for s, _ in sentences]
     para_of = _paragraph_index(text)
-    aliases = _alias_map(entities)
+    renamed = _body_names(entities, text)  # a name only the headline gives: the body's
+    aliases = {a: renamed.get(full, full) for a, full in _alias_map(entities).items()}
+    gender = _genders(text, mentions, sentences)
     quotes = []
     raw = find_quote_spans(text)
     inside = [(s, e) for _, s, e in raw]
@@ -190,22 +210,45 @@ def find_quoted(text: str, entities: list[Entity]) -> list[Quote]:
             k += 1
         return out
 
-    def resolve_pronoun(pos: int, current: str | None) -> str | None:
+    def resolve_pronoun(pos: int, current: str | None, sex: str | None = None) -> str | None:
+        """He/she at ``pos``: the nearest person before it in its sentence,
+        else the first person of an earlier sentence (up to three back),
+        else the current speaker; never a person of the other gender."""
+        if sex is None:
+            w = text[pos:pos + 3].lower()
+            sex = "f" if w.startswith("she") or w.startswith("her") else "m"
+
+        def fits(name: str | None) -> bool:
+            return name is not None and gender.get(name, sex) == sex
+
+        def pick(people: list[_Mention]) -> str | None:
+            # a person known to agree beats one of unknown gender in the same sentence
+            known = [m for m in people if gender.get(m.name) == sex]
+            if known:
+                return known[0].name
+            return next((m.name for m in people if fits(m.name)), None)
+
         s, _ = sentence_of(pos)
         people = [m for m in persons_between(s, pos) if m.label == "PERSON"]
-        if people:
-            return people[-1].name
+        who = pick(people[::-1])
+        if who is not None:
+            return who
         k = bisect_right(sent_starts, pos) - 2
-        if k >= 0:
-            ps, pe = sentences[k]
-            people = [m for m in persons_between(ps, pe) if m.label == "PERSON"]
-            if people:
-                return people[0].name
-        return current
+        for back in range(3):
+            if k - back < 0:
+                break
+            ps, pe = sentences[k - back]
+            who = pick([m for m in persons_between(ps, pe) if m.label == "PERSON"])
+            if who is not None:
+                return who
+        return current if fits(current) else None
 
     def subject_at(pos: int, end: int, current: str | None) -> tuple[bool, str | None]:
         """A speaker named at ``pos`` (an entity, a pronoun or a capitalised
         name): (found a subject, who)."""
+        t = _TITLE_AT.match(text, pos, end)
+        if t:  # "said Rep. Bobby Scott": the name after the title
+            pos = t.end()
         k = bisect_right(starts, pos) - 1
         if 0 <= k < len(mentions) and mentions[k].start <= pos < mentions[k].end:
             return True, mentions[k].name
@@ -214,7 +257,7 @@ def find_quoted(text: str, entities: list[Entity]) -> list[Quote]:
         if _PRONOUN_AT.match(text, pos, end):
             return True, resolve_pronoun(pos, current)
         m = _NAME_AT.match(text, pos, end)
-        if m:
+        if m and not _is_caps(m.group()):
             inner = persons_between(m.start(), m.end())
             if inner:  # "Lord Falconer" where the model tagged "Falconer"
                 return True, inner[0].name
@@ -297,21 +340,117 @@ def find_quoted(text: str, entities: list[Entity]) -> list[Quote]:
                 out.append((v.start(), people[-1].name))
         return out
 
+    # ---- the parse pass: frames around the quotes, parsed in one batch
+    kept = []  # (raw index, parts, s, e, words)
+    for k, (parts, s, e) in enumerate(raw):
+        words = [w for a, b in parts for w in _WORD.findall(text[a:b])]
+        if words and not _is_title(words):
+            kept.append((k, parts, s, e, words))
+    parsed: dict[int, tuple] = {}  # raw index -> (doc, frame, intro doc, intro frame)
+    if parser is not None and kept:
+        parsed = _parse_frames(parser, text, raw, kept, sentences)
+
+    def mention_at(pos: int) -> _Mention | None:
+        k = bisect_right(starts, pos) - 1
+        if 0 <= k < len(mentions) and mentions[k].start <= pos < mentions[k].end:
+            return mentions[k]
+        return None
+
+    def token_name(tok, frame, current: str | None, me: str | None = None) -> str | None:
+        """The speaker a subject token names (None: a description); ``me``:
+        who "I" is (a transcript line's speaker)."""
+        from .speakers import PRONOUNS, name_tokens
+
+        if tok.lower_ in ("i", "we"):
+            return me
+        if tok.lower_ in PRONOUNS:
+            pos = frame.to_text(tok.idx)
+            return None if pos is None else resolve_pronoun(pos, current,
+                                                            PRONOUNS[tok.lower_])
+        later: list[_Mention] = []
+        proper = None
+        for n, t in enumerate(name_tokens(tok)):
+            pos = frame.to_text(t.idx)
+            if pos is None:
+                continue
+            m = mention_at(pos)
+            head = n == 0 or t.dep_ == "appos"
+            if m is not None and head:
+                return m.name
+            if m is not None:
+                later.append(m)
+            if head and proper is None and t.pos_ == "PROPN":
+                proper = t
+        if proper is not None and proper.text.rstrip(".") not in PERSON_TITLES:
+            # a name the model missed, on the subject's head: its proper nouns
+            # ("Deborah Lee, the chairwoman of the county GOP": Lee, not GOP)
+            words = [c for c in proper.children
+                     if c.pos_ == "PROPN" and c.dep_ in ("compound", "flat")] + [proper]
+            name = " ".join(w.text for w in sorted(words, key=lambda w: w.i)
+                            if w.text.rstrip(".") not in PERSON_TITLES)
+            if name and not _is_caps(name) and name[0].isupper():
+                return aliases.get(norm(name), name)
+        for label in ("PERSON", "ORG"):
+            for m in later:
+                if m.label == label:
+                    return m.name
+        return None
+
+    def parse_cue(k: int, phrase: bool, current: str | None,
+                  me: str | None = None) -> tuple[bool, str | None]:
+        from .speakers import candidate_verbs, colon_clause, subject
+
+        doc, frame, idoc, iframe = parsed[k]
+        for v, certain in candidate_verbs(doc, frame, k, phrase):
+            sub = subject(v, frame)
+            if (sub is None or frame.to_text(sub.idx) is None
+                    or sub.lower_ in ("it", "there", "this", "that", "what", "which")):
+                continue  # no subject ("it was foolish to think that “…”"): a verb further up
+            who = token_name(sub, frame, current, me)
+            if who is not None or certain:
+                return True, who
+        if phrase:
+            return False, None
+        clause = colon_clause(doc, frame, k)
+        if clause:  # "Lee had a message: “…”" / "… doesn't surprise pollster Lee: “…”"
+            roots = [t for t in clause if t.head.i == t.i or t.head.i < clause[0].i
+                     or t.head.i > clause[-1].i]
+            for r in roots:
+                sub = subject(r, frame) if r.pos_ in ("VERB", "AUX") else None
+                if sub is not None and frame.to_text(sub.idx) is not None:
+                    who = token_name(sub, frame, current)
+                    if who is not None:
+                        return True, who
+            people = [m for t in clause if (pos := frame.to_text(t.idx)) is not None
+                      and (m := mention_at(pos)) is not None and m.label == "PERSON"]
+            if people:
+                return True, people[-1].name
+        if idoc is not None:  # "Kim was blunt:" / "Kim explained." then the quote alone
+            roots = [t for t in idoc if t.dep_ == "ROOT"]
+            if roots:
+                sub = subject(roots[-1], iframe)
+                if sub is not None and iframe.to_text(sub.idx) is not None:
+                    who = token_name(sub, iframe, current)
+                    if who is not None:
+                        return True, who
+        return False, None
+
     current: str | None = None
     current_para = -10
     events = speech_events()
     ev_k = 0
-    for parts, s, e in raw:
-        words = [w for a, b in parts for w in _WORD.findall(text[a:b])]
+    for k, parts, s, e, words in kept:
         while ev_k < len(events) and events[ev_k][0] < s:
             current, current_para = events[ev_k][1], para_of(events[ev_k][0])
             ev_k += 1
-        if not words or _is_title(words):
-            continue
+        label = _transcript_label(text, s)
         if len(words) < MIN_WORDS:  # a phrase: its user is named by a cue, never carried
-            found, who = after_cue(e, None)
-            if not found:
-                found, who = before_cue(s, None)
+            if k in parsed:
+                found, who = parse_cue(k, True, None)
+            else:
+                found, who = after_cue(e, None)
+                if not found:
+                    found, who = before_cue(s, None)
             if who is not None:
                 who = aliases.get(norm(who), who)
             phrase = text[parts[0][0]:parts[-1][1]].strip().rstrip(".,;:!?…")
@@ -319,11 +458,21 @@ def find_quoted(text: str, entities: list[Entity]) -> list[Quote]:
             continue
         para = para_of(s)
         carried = current if para - current_para <= 1 else None
-        found, who = after_cue(e, carried)
+        found = False
+        who = None
+        if label is not None and label[1] == s:  # "KIM: “…”": the line's speaker
+            found, who = True, _label_name(label[0], aliases)
+        if not found and k in parsed:
+            found, who = parse_cue(k, False, carried,
+                                   _label_name(label[0], aliases) if label else None)
+        if not found:
+            found, who = after_cue(e, carried)
         if not found:
             found, who = before_cue(s, carried)
         if not found:
             found, who = trailing_cue(e, carried)
+        if not found and label is not None:
+            found, who = True, _label_name(label[0], aliases)
         if not found:
             who = carried
         if who is not None:
@@ -332,6 +481,110 @@ def find_quoted(text: str, entities: list[Entity]) -> list[Quote]:
         if who is not None or found:
             current, current_para = who, para_of(e)
     return quotes
+
+
+def _parse_frames(parser, text: str, raw, kept, sentences) -> dict[int, tuple]:
+    """Parse, in one batch, the sentence of every quote (its quotes replaced
+    by stand-ins) and, for a quote standing alone, the sentence before it."""
+    from .speakers import Frame
+
+    spans = [(s, e) for _, s, e in raw]
+    bounds = [a for a, _ in sentences if not any(s < a < e for s, e in _near(spans, a))]
+    bounds = [b for b in bounds if not _cue_sentence(text, spans, b)]
+    para_starts = [p for p, _ in paragraphs(text)]
+    kept_idx = {k for k, *_ in kept}
+
+    def region(pos: int) -> tuple[int, int]:
+        j = bisect_right(bounds, pos) - 1
+        a = bounds[j] if j >= 0 else 0
+        b = bounds[j + 1] if j + 1 < len(bounds) else len(text)
+        return a, b
+
+    def frame_of(a: int, b: int) -> Frame:
+        f = Frame()
+        p = a
+        for k, (parts, s, e) in enumerate(raw):
+            if e <= a or s >= b or s < a:
+                continue
+            f.add_text(text, p, s)
+            inner = text[parts[0][0]:parts[-1][1]]
+            f.add_quote(inner, k, k not in kept_idx or len(_WORD.findall(inner)) < MIN_WORDS)
+            p = e
+        end = b
+        while end > p and text[end - 1].isspace():
+            end -= 1
+        f.add_text(text, p, end)
+        return f
+
+    jobs: list[tuple[int, Frame, Frame | None]] = []
+    for k, _parts, s, e, _words in kept:
+        a, b = region(s)
+        b = max(b, region(e - 1)[1])
+        f = frame_of(a, b)
+        intro = None
+        outside = "".join(text[ts:ts + ln] for _, ts, ln in f.map)
+        if not any(c.isalpha() for c in outside) and a > 0:
+            pa, pb = region(a - 1)
+            prev_para = bisect_right(para_starts, pa) != bisect_right(para_starts, a)
+            if not prev_para or text[pa:pb].rstrip().endswith(":"):
+                intro = frame_of(pa, pb)
+        jobs.append((k, f, intro))
+    texts = []
+    for _, f, intro in jobs:
+        texts.append(f.text[:_MAX_FRAME])
+        if intro is not None:
+            texts.append(intro.text[:_MAX_FRAME])
+    docs = iter(parser.pipe(texts, batch_size=64))
+    out = {}
+    for k, f, intro in jobs:
+        d = next(docs)
+        out[k] = (d, f, next(docs) if intro is not None else None, intro)
+    return out
+
+
+_MAX_FRAME = 2000  # characters: a frame longer than this is a sentence-splitting failure
+
+
+def _near(spans: list[tuple[int, int]], pos: int) -> list[tuple[int, int]]:
+    k = bisect_right(spans, (pos, float("inf"))) - 1
+    return spans[max(k, 0):k + 1]
+
+
+def _cue_sentence(text: str, spans, b: int) -> bool:
+    """A sentence that only says who spoke the quote just before it ("“Why?”
+    Kim asked."): part of the quote's sentence."""
+    before = text[:b].rstrip()
+    if not before or before[-1] not in "”\"" or not any(e == len(before) for _, e in
+                                                       _near(spans, len(before) - 1)):
+        return False
+    if text[b:b + 1] in "“\"" or "\n" in text[len(before):b]:
+        return False
+    nl = text.find("\n", b)
+    end = len(text) if nl == -1 else nl
+    dot = text.find(". ", b, end)
+    seg = text[b:end if dot == -1 else dot + 1]
+    return (len(seg.split()) <= 10 and not seg.rstrip().endswith(":")
+            and bool(_VERB_RE.search(seg)))
+
+
+_TRANSCRIPT = re.compile(r"[ \t]*((?:(?:MR|MRS|MS|DR)\.\s+)?[A-Z][A-Z’'\-]+"
+                         r"(?:\s+[A-Z][A-Z’'\-]+){0,3}):\s*")
+
+
+def _transcript_label(text: str, s: int) -> tuple[str, int] | None:
+    """The speaker label of a transcript line ("KIM: …", "MR. LEE: …") the
+    position ``s`` is in, and where the line's speech starts."""
+    ps = text.rfind("\n", 0, s) + 1
+    m = _TRANSCRIPT.match(text, ps)
+    if not m or m.end() > s:
+        return None
+    return m.group(1), m.end()
+
+
+def _label_name(label: str, aliases: dict[str, str]) -> str:
+    words = [w for w in label.split() if w.rstrip(".").title() not in PERSON_TITLES]
+    name = " ".join(words) or label
+    return aliases.get(norm(name), name.title())
 
 
 def _subject_end(mentions, starts, text: str, p: int) -> int:
@@ -347,10 +600,111 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
     return k >= 0 and spans[k][0] <= pos < spans[k][1]
 
 
-def _mentions(entities: list[Entity]) -> list[_Mention]:
-    out = [_Mention(s, e, ent.name, ent.label) for ent in entities
-           if ent.label in ("PERSON", "ORG") for s, e in ent.mentions]
+def _mentions(entities: list[Entity], text: str = "") -> list[_Mention]:
+    """Mentions of people and organisations that can speak: not a bare title
+    or honorific ("Rep", "Mr"), not all-capitals text (a headline, a
+    dateline: "OBAMA FOCUSED", "NASHUA"; an acronym such as "CNN" is kept)."""
+    head = _headline_end(text)
+    renamed = _body_names(entities, text)
+    out = []
+    for ent in entities:
+        if ent.label not in ("PERSON", "ORG") or _is_bare_title(ent.name):
+            continue
+        name = renamed.get(ent.name, ent.name)
+        out.extend(_Mention(s, e, name, ent.label) for s, e in ent.mentions
+                   if s >= head and not _is_caps(text[s:e]))
     out.sort(key=lambda m: m.start)
+    return out
+
+
+def _body_names(entities: list[Entity], text: str) -> dict[str, str]:
+    """Entity name -> the fullest form the body uses, for a name only the
+    headline gives ("Lee Says He", from a headline in Title Case)."""
+    head = _headline_end(text)
+    out = {}
+    if not head:
+        return out
+    for ent in entities:
+        forms = [text[s:e] for s, e in ent.mentions if s >= head]
+        if forms and norm(ent.name) not in {norm(f) for f in forms}:
+            out[ent.name] = max(forms, key=lambda f: (len(f.split()), f))
+    return out
+
+
+def _headline_end(text: str) -> int:
+    """Where the body starts when the first line is a headline (short, no
+    final full stop, its words mostly capitalised): no speaker is taken
+    from a headline."""
+    nl = text.find("\n")
+    if nl == -1:
+        return 0
+    line = text[:nl].strip()
+    words = [w for w in line.split() if w[:1].isalpha()]
+    if not words or len(words) > 25 or line.endswith((".", "”", '"')):
+        return 0
+    caps = sum(1 for w in words if w[0].isupper() or w.lower() in _SMALL)
+    return nl + 1 if caps >= 0.8 * len(words) else 0
+
+
+def _is_bare_title(name: str) -> bool:
+    words = name.replace(".", " ").split()
+    return bool(words) and all(w.title() in PERSON_TITLES or w in PERSON_TITLES
+                               or w.lower() in _SMALL for w in words)
+
+
+def _is_caps(s: str) -> bool:
+    """All-capitals text that is not an acronym: two words or more, or one
+    of more than five letters."""
+    letters = [c for c in s if c.isalpha()]
+    return (bool(letters) and all(c.isupper() for c in letters)
+            and (len(s.split()) > 1 or len(letters) > 5))
+
+
+_GENDERED = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f",
+             "lord": "m", "lady": "f", "king": "m", "queen": "f", "congressman": "m",
+             "congresswoman": "f", "spokesman": "m", "spokeswoman": "f", "chairman": "m",
+             "chairwoman": "f", "businessman": "m", "businesswoman": "f", "wife": "f",
+             "husband": "m", "mother": "f", "father": "m", "son": "m", "daughter": "f",
+             "brother": "m", "sister": "f", "uncle": "m", "aunt": "f", "grandmother": "f",
+             "grandfather": "m", "widow": "f", "actress": "f", "councilwoman": "f",
+             "councilman": "m", "assemblywoman": "f", "assemblyman": "m"}
+_GENDER_WORD = re.compile(r"\b(?:he|him|his|himself)\b|\b(?:she|her|hers|herself)\b",
+                          re.IGNORECASE)
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?,?\s*$")
+
+
+def _genders(text: str, mentions: list[_Mention], sentences) -> dict[str, str]:
+    """Person -> "m"/"f" where the text says: an honorific or a gendered
+    title right before a mention ("Mrs.", "Congresswoman"), else the
+    pronouns of the sentences that name only that person (he/his/him or
+    she/her after the name)."""
+    votes: dict[str, list[int]] = {}
+    persons = [m for m in mentions if m.label == "PERSON"]
+    for m in persons:
+        w = _WORD_BEFORE.search(text, max(0, m.start - 20), m.start)
+        if w and w.group(1).lower() in _GENDERED:
+            v = votes.setdefault(m.name, [0, 0])
+            v[0 if _GENDERED[w.group(1).lower()] == "m" else 1] += 5
+    starts = [m.start for m in persons]
+    for a, b in sentences:
+        k = bisect_right(starts, a - 1)
+        names = set()
+        first = None
+        while k < len(persons) and persons[k].start < b:
+            names.add(persons[k].name)
+            first = persons[k] if first is None else first
+            k += 1
+        if len(names) != 1:
+            continue
+        for g in _GENDER_WORD.finditer(text, first.end, b):
+            v = votes.setdefault(first.name, [0, 0])
+            v[0 if g.group().lower() in ("he", "him", "his", "himself") else 1] += 1
+    out = {}
+    for name, (m, f) in votes.items():
+        if m > 2 * f:
+            out[name] = "m"
+        elif f > 2 * m:
+            out[name] = "f"
     return out
 
 

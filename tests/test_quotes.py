@@ -9,14 +9,17 @@ import pytest
 
 from index import entities as E
 from index.entities import load_extractor
-from index.quotes import find_quote_spans, find_quotes
+from index.quotes import find_quote_spans, find_quoted, find_quotes
 
 GOLD = Path(__file__).resolve().parent / "data" / "quotes_gold.json"
 
 
 def quotes_of(text: str, kind: str = "rules"):
+    """As variorum annotates: with the spaCy extractor, speakers from the parse."""
+    from index.speakers import load_parser
+
     ents = E.extract([text], load_extractor(kind))[0]
-    return find_quotes(text, ents)
+    return find_quotes(text, ents, load_parser() if kind == "spacy" else None)
 
 
 def score(kind: str, sample_dir: Path) -> tuple[float, float, float, list[str]]:
@@ -142,3 +145,140 @@ def test_a_stray_opening_single_quote_does_not_hide_later_quotes():
     text = "Back in the ‘90s, Kim said “this is a long quote indeed,” and then left."
     got = quotes_of(text)
     assert [q.text for q in got] == ["this is a long quote indeed,"]
+
+
+# ------------------------------------------------- speakers read from the parse
+# Every sentence below is made up (invented people); each case is a class of
+# speaker errors the regex cues made on real campaign coverage.
+def parsed(text: str):
+    """Quotes and phrases with speakers read from the parse (spaCy NER and
+    parser)."""
+    from index.speakers import load_parser
+
+    parser = load_parser()
+    if parser is None:
+        pytest.skip("spaCy's model is not installed")
+    ents = E.extract([text], load_extractor("spacy"))[0]
+    return find_quoted(text, ents, parser=parser)
+
+
+def speakers_of(text: str) -> list[str | None]:
+    return [q.speaker for q in parsed(text) if q.kind == "quote"]
+
+
+def test_a_title_is_never_the_speaker():
+    text = ("The committee met on Tuesday to debate the bill.\n"
+            "“We will fight this bill until the very last vote,” said Rep. Dana Whitlow "
+            "(D-Ore.), who has opposed it from the start.")
+    assert speakers_of(text) == ["Dana Whitlow"]
+
+
+def test_the_name_in_an_apposition_or_after_a_title():
+    text = ("Campaign chairman Elias Tormund said the polls were wrong. "
+            "Later, the Shadow Minister for Rural Affairs, Petra Hallgrim, said: "
+            "“We will not accept these cuts to farming at all.”")
+    assert speakers_of(text) == ["Petra Hallgrim"]
+    text = ("“The numbers simply do not add up for our side,” campaign chairman Elias "
+            "Tormund said in a statement.")
+    assert speakers_of(text) == ["Elias Tormund"]
+
+
+def test_a_speaker_of_a_relative_clause_is_not_the_subject():
+    # the regex cue took the last person before the speech verb (Lindqvist)
+    text = ("Tom Becker, who joined Ava Lindqvist on the ticket in July, told reporters: "
+            "“We will bring these jobs back home to this state.”")
+    assert speakers_of(text) == ["Tom Becker"]
+
+
+def test_the_subject_of_the_verb_not_the_nearest_name():
+    text = ("Tom Becker responded to Senator Ava Lindqvist on Monday: “That is simply "
+            "not what happened on that night in March.”")
+    assert speakers_of(text) == ["Tom Becker"]
+
+
+def test_a_quote_about_someone_is_not_theirs():
+    text = ("Ava Lindqvist said on Monday that she would stay in the race.\n"
+            "“Ava Lindqvist is a danger to this country and to its people,” her critics "
+            "said in a letter.")
+    assert speakers_of(text) == [None]
+
+
+def test_a_speech_verb_the_cues_did_not_know():
+    # "responded" was not a cue: the speaker was null with the name right there
+    text = ("The debate turned to taxes.\n"
+            "Marta Quill responded: “Nobody in this room believes that plan will work.”")
+    assert speakers_of(text) == ["Marta Quill"]
+
+
+def test_an_organisation_speaks():
+    text = ("“We are reviewing the report carefully and will respond in due course,” "
+            "the Foreign Office said in a statement on Friday.")
+    got = speakers_of(text)
+    assert got == ["Foreign Office"]
+
+
+def test_a_pronoun_agrees_in_gender():
+    text = ("Ava Lindqvist launched her campaign in May.\n"
+            "Tom Becker met Ava Lindqvist in Ames on Monday.\n"
+            "“We agreed on nothing at all, frankly, and that is fine,” she said.")
+    assert speakers_of(text) == ["Ava Lindqvist"]
+
+
+def test_headline_capitals_are_never_a_speaker():
+    text = ("DONNA HALVORSEN VOWS TO FIGHT ON\n"
+            "“This race is far from over for anyone in it,” he said.")
+    assert speakers_of(text) == [None]
+
+
+def test_transcript_lines():
+    text = ("BECKER: I have said this many times before, and I will say it again.\n"
+            "LINDQVIST: As I told the voters, “We will win this state in November.”\n"
+            "BECKER: Thank you.")
+    got = parsed(text)
+    assert [(q.text, q.speaker) for q in got] == [
+        ("We will win this state in November.", "Lindqvist")]
+
+
+def test_a_question_then_its_cue():
+    text = ("“Why would anyone vote for a plan like this one?” Marta Quill asked the "
+            "crowd in Ames.")
+    assert speakers_of(text) == ["Marta Quill"]
+
+
+def test_phrases_get_their_user_through_verbs_of_expression():
+    text = ("Marta Quill expressed “serious concerns” about the plan, which her rival "
+            "Tom Becker had called “a bold step” only a week earlier.")
+    got = [(q.text, q.speaker) for q in parsed(text) if q.kind == "phrase"]
+    assert got == [("serious concerns", "Marta Quill"), ("a bold step", "Tom Becker")]
+
+
+def test_without_a_parser_the_regex_cues_still_work():
+    text = "“We will win this election easily,” Jones said."
+    ents = E.extract([text], load_extractor("rules"))[0]
+    got = find_quoted(text, ents, parser=None)
+    assert [(q.text, q.speaker) for q in got] == [("We will win this election easily,", "Jones")]
+
+
+def test_a_name_only_the_headline_gives_is_not_the_speakers_name():
+    text = ("Marta Quill Says She Will Stay In Race\n"
+            "Marta Quill spoke to supporters in Ames on Monday.\n"
+            "“I am not going anywhere before the vote in March,” Quill said.")
+    assert speakers_of(text) == ["Marta Quill"]
+
+
+def test_a_verb_with_no_subject_defers_to_the_verb_above():
+    text = ("Dana Whitlow said it was foolish to think that “the money will simply appear "
+            "out of nowhere next year.”")
+    assert speakers_of(text) == ["Dana Whitlow"]
+
+
+def test_annotate_reads_speakers_from_the_parse_with_the_spacy_extractor():
+    from index.annotate import annotate_texts
+
+    text = ("Tom Becker, who joined Ava Lindqvist on the ticket in July, told reporters: "
+            "“We will bring these jobs back home to this state.”")
+    ex = load_extractor("spacy")
+    if not ex.key.startswith("spacy-"):
+        pytest.skip("spaCy's model is not installed")
+    (_, quotes), = annotate_texts([text], ex)
+    assert [q.speaker for q in quotes] == ["Tom Becker"]
