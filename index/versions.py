@@ -459,6 +459,34 @@ def verify(a_id: str, a: Prepared, b_id: str, b: Prepared,
     return VersionPair(a_id, b_id, kind, al.similarity, al.aligned)
 
 
+MAX_CLOSE = 50  # families up to this size are closed (every member pair verified)
+
+
+def family_candidates(stored: list[tuple], found: list[VersionPair], new: set[str],
+                      done: set[tuple[str, str]], ids: list[str], sigs: np.ndarray,
+                      removed: set[str] = frozenset()) -> list[tuple[str, str]]:
+    """Pairs within the families of new articles (stored and ``found``
+    pairs), with a new article, not yet verified (``done``), whose signatures
+    estimate a Jaccard of at least MIN_ESTIMATE; families larger than
+    MAX_CLOSE are left as they are."""
+    known = [VersionPair(a, b, k, s, al) for a, b, k, s, al in stored
+             if a not in removed and b not in removed]
+    row = {i: k for k, i in enumerate(ids)}
+    out = []
+    for fam in families(known + found):
+        members = sorted({x for p in fam for x in (p.a, p.b)})
+        if len(members) > MAX_CLOSE or not new.intersection(members):
+            continue
+        have = {(p.a, p.b) for p in fam} | {(p.b, p.a) for p in fam}
+        for x in members:
+            for y in members:
+                if (x < y and (x in new or y in new) and (x, y) not in have
+                        and (x, y) not in done and x in row and y in row
+                        and (sigs[row[x]] == sigs[row[y]]).mean() >= MIN_ESTIMATE):
+                    out.append((x, y))
+    return out
+
+
 def families(pairs: Iterable[VersionPair]) -> list[list[VersionPair]]:
     """Connected groups of pairs (union-find), each group's pairs in a list."""
     parent: dict[str, str] = {}
@@ -650,15 +678,26 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
             matrix = np.frombuffer(b"".join(b for _, b in keep), dtype=np.uint32).reshape(
                 len(keep), NUM_PERM)
             cands = sorted(candidates(all_ids, matrix, set(new_sigs)))
-            report.candidates = len(cands)
-            keys = store.sentence_keys({x for p in cands for x in p} - set(new_keys))
-            keys.update(new_keys)
-            items = [(a, b, pair_boilerplate(keys[a], keys[b], counts))
-                     if a in keys and b in keys else (a, b, frozenset())
-                     for a, b in cands]
-            pairs = _map(_verify_chunk, str(store_path), items, procs,
-                         (lambda d, t: progress("verifying", d, t)) if progress else None,
-                         cancel)
+            keys = dict(new_keys)
+
+            def verify_all(cands: list[tuple[str, str]]) -> list[VersionPair]:
+                report.candidates += len(cands)
+                keys.update(store.sentence_keys({x for p in cands for x in p} - set(keys)))
+                items = [(a, b, pair_boilerplate(keys[a], keys[b], counts))
+                         if a in keys and b in keys else (a, b, frozenset())
+                         for a, b in cands]
+                return _map(_verify_chunk, str(store_path), items, procs,
+                            (lambda d, t: progress("verifying", d, t)) if progress else None,
+                            cancel)
+
+            pairs = verify_all(cands)
+            # LSH banding finds a pair at the threshold's Jaccard only half
+            # the time; a new article's other versions are likely versions of
+            # each other too: the rest of its family is verified as well
+            more = family_candidates(store.version_pairs(), pairs, set(new_sigs),
+                                     set(cands), all_ids, matrix, removed)
+            if more:
+                pairs += verify_all(more)
     except _Cancelled:
         report.cancelled = True
         report.seconds = time.perf_counter() - t0
