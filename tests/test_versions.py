@@ -609,6 +609,21 @@ PARAPHRASE = (
     "roadworks would scare off shoppers.\n"
     "Trams should start running over the span in 2031.\n"
 )
+# Heavier, by hand: only four sentences keep enough words to match on their
+# own (the vote, the cost, the mayor, the first trams); the six others share
+# a word or two with the sentence they render, in the source's order.
+PARAPHRASE_HEAVY = (
+    "Green light at last for a harbour crossing\n"
+    "On Tuesday the city council voted 31 to 17 for a new bridge over the harbour.\n"
+    "Only trams, bikes and people on foot will use the new link, not cars.\n"
+    "Construction will cost 240 million euros and start in spring 2027.\n"
+    "Backers expect far quicker rides between the old quarter and the docks.\n"
+    "Critics wanted the money used to fix the city's ageing classrooms.\n"
+    "Mayor Ingrid Vasser called it a historic day and thanked residents for waiting.\n"
+    "Traders on the quay may go to court, fearing lost business.\n"
+    "Firms hit by the disruption will share a 12 million fund.\n"
+    "The first trams should cross the bridge in 2031.\n"
+)
 # The first two sentences copied word for word, the rest reworded by hand.
 LEAD_COPY = "\n".join(SOURCE.split("\n")[:3]) + "\n" + (
     "Trams, bicycles and walkers will share it, with cars barred.\n"
@@ -738,3 +753,16 @@ def test_boilerplate_counts_are_kept_incrementally(sample_dir, write_files, open
     files["live-4.txt"] = live_blog(3).replace("fire", "blaze")
     assert stored() == recount(files)
     assert len(c.store.sentence_keys([a.id for a in c.articles()])) == len(files)
+
+
+def test_heavy_hand_paraphrase_is_found_by_its_sentences_order():
+    from index.align import align
+
+    src, para = prepare(SOURCE), prepare(PARAPHRASE_HEAVY)
+    plain = align(src.sentence_tokens, para.sentence_tokens)
+    assert plain.coverage == (0.4, 0.4)  # on overlap alone: four of ten sentences
+    vp = verify("src", src, "para", para)
+    assert vp is not None and vp.kind == "rewrite"
+    assert vp.aligned == 0.9  # the six between them matched by their place; not the title
+    for other in (*STORIES, FACT_SHEET.format(**FACT_FILLS[0]), live_blog(0)):
+        assert verify("o", prepare(other), "para", para) is None
