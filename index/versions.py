@@ -28,6 +28,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from hashlib import blake2b
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,23 +115,21 @@ _NO_KEY = 0
 
 
 def _key(s: str) -> int:
-    import hashlib
-
-    k = int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little")
+    k = int.from_bytes(blake2b(s.encode("utf-8"), digest_size=8).digest(), "little")
     return k or 1
 
 
 # a run of names and numbers: words starting with a capital or a digit, with
 # the spaces and punctuation between them ("Sadu Galri Katen", "9:05", "1.1bn")
 _NAME_RUN = re.compile(r"\b[A-Z0-9À-Ý]\w*(?:[^\w\n]+[A-Z0-9À-Ý]\w*)*")
-_SHAPE_WORD = re.compile(r"#|[^\W\d_]+")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _shape(raw: str) -> str:
-    """The words of a sentence, lower-cased, with each run of names and
-    numbers made one "#" ("" when nothing else is left)."""
-    words = _SHAPE_WORD.findall(_NAME_RUN.sub("#", raw).lower())
-    return " ".join(words) if len(words) > words.count("#") else ""
+    """A sentence lower-cased, with each run of names and numbers made one "#"
+    and white space collapsed ("" when no letter is left)."""
+    shape = _NAME_RUN.sub("#", raw).lower()
+    return " ".join(shape.split()) if _LETTER.search(shape) else ""
 
 
 def sentence_keys(text: str, prepared: Prepared | None = None) -> list[tuple[int, int]]:
