@@ -2,7 +2,10 @@
 
 Quality (``quality`` mode): real articles are turned into versions by
 ``index.evalset`` (copies, near-copies, 10/30/50% spin, reordering,
-split/merge, paragraph edits, boilerplate); everything is indexed with the
+split/merge, paragraph edits, boilerplate, heavy human-style paraphrase, the
+same keeping the first two sentences), other real articles into hard
+negatives (template pages, articles sharing only a list of related links,
+one outlet's different live blogs); everything is indexed with the
 real engine and the families it finds are scored per transformation, side by
 side with the standard near-duplicate baseline (datasketch MinHash over word
 5-grams, LSH threshold 0.5, pairs kept at estimated Jaccard >= 0.5), in the
@@ -15,7 +18,7 @@ peak memory of building families for N news-size articles (default 100,000)
 made of sentences drawn from real articles of one category (so topics
 cluster as in a news corpus), 5% of them given a spun version.
 
-    python bench/bench_versions.py quality [--originals 300] [--corpus PATH]
+    python bench/bench_versions.py quality [--originals 300] [--negatives 30] [--corpus PATH]
     python bench/bench_versions.py speed [--n 100000] [--runs 5] [--signatures-only]
 
 Originals come from ../shared/corpora/bbc when it is there (2,225 real BBC
@@ -42,14 +45,19 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from index import Corpus  # noqa: E402
-from index.evalset import TRANSFORMS, make_evalset  # noqa: E402
+from index.evalset import NEGATIVES, TRANSFORMS, make_evalset, make_negatives  # noqa: E402
 from index.ingest import decode  # noqa: E402
 
-BBC = PROJECT.parent / "shared" / "corpora" / "bbc"
+# next to the checkout (../shared) or, from a git worktree in /work/wt/NAME, two up
+BBC = next((p for p in (PROJECT.parent / "shared" / "corpora" / "bbc",
+                        PROJECT.parent.parent / "shared" / "corpora" / "bbc") if p.is_dir()),
+           PROJECT.parent / "shared" / "corpora" / "bbc")
 WORDS = re.compile(r"\w+")
 
 
-def load_originals(corpus: Path | None, n: int, seed: int) -> tuple[list[tuple[str, str]], str]:
+def load_originals(corpus: Path | None, n: int, seed: int,
+                   extra: int = 0) -> tuple[list[tuple[str, str]], str, list[str]]:
+    """``n`` originals, and ``extra`` other articles (for hard negatives)."""
     if corpus is None:
         corpus = BBC if BBC.is_dir() else PROJECT / "sample_corpus"
     files = sorted(p for p in corpus.rglob("*.txt") if p.name.lower() != "readme.txt")
@@ -60,16 +68,16 @@ def load_originals(corpus: Path | None, n: int, seed: int) -> tuple[list[tuple[s
         text, _ = decode(p.read_bytes())
         if not text or text in seen_text:
             continue
-        name = f"{p.parent.name}_{p.stem}" if corpus == BBC else p.stem
+        name = f"{p.parent.name}_{p.stem}" if p.parent != corpus else p.stem
         seen_text.add(text)
         out.append((name, text))
-        if len(out) >= n * 1.2 + 10:
+        if len(out) >= n * 1.2 + 10 + extra * 1.2:
             break
     # drop natural near-duplicates (the baseline's own definition) among originals
     pairs = baseline_pairs({name: text for name, text in out})
     drop = {b for _, b in pairs}
-    out = [o for o in out if o[0] not in drop][:n]
-    return out, str(corpus)
+    out = [o for o in out if o[0] not in drop]
+    return out[:n], str(corpus), [t for _, t in out[n:n + extra]]
 
 
 def shingles(text: str, n: int = 5) -> set[bytes]:
@@ -96,8 +104,11 @@ def baseline_pairs(docs: dict[str, str], threshold: float = 0.5) -> set[tuple[st
 
 
 def quality(args) -> dict:
-    originals, source = load_originals(args.corpus, args.originals, args.seed)
+    originals, source, extras = load_originals(args.corpus, args.originals, args.seed,
+                                               extra=5 * args.negatives)
     ev = make_evalset(originals, seed=args.seed)
+    ev.docs += make_negatives(extras, seed=args.seed, per_class=args.negatives)
+    negative = ev.negative_of()
     docs = {d.name: d for d in ev.docs}
     origin = ev.origin_of()
     positives = ev.positives()
@@ -138,12 +149,17 @@ def quality(args) -> dict:
     def precision(found: set) -> dict:
         wrong = [p for p in found if origin[p[0]] != origin[p[1]]]
         same_subject = [p for p in wrong if subject(origin[p[0]]) == subject(origin[p[1]])]
+        per_negative = {c: sum(1 for p in wrong if c in (negative.get(p[0]), negative.get(p[1])))
+                        for c in NEGATIVES}
         return {"found": len(found), "wrong": len(wrong), "wrong_same_subject": len(same_subject),
+                "wrong_by_negative_class": per_negative,
                 "precision": 1 - len(wrong) / len(found) if found else None,
-                "examples": sorted(wrong)[:5]}
+                "examples": sorted(wrong)[:8]}
 
     return {
-        "mode": "quality", "source": source, "originals": len(ev.docs) // (len(TRANSFORMS) + 1),
+        "mode": "quality", "source": source,
+        "originals": sum(1 for d in ev.docs if d.transform == "original"),
+        "negatives": {c: sum(1 for v in negative.values() if v == c) for c in NEGATIVES},
         "documents": len(ev.docs), "seed": args.seed,
         "index_and_families_seconds": round(build_s, 2),
         "versions_report": vars(report.versions) if report.versions else None,
@@ -291,6 +307,7 @@ def speed(args) -> dict:
 def show(result: dict) -> None:
     if result["mode"] == "quality":
         print(f"originals: {result['originals']} from {result['source']}; "
+              f"hard negatives {result['negatives']}; "
               f"{result['documents']} documents; seed {result['seed']}")
         print(f"{'transform':<13}{'pairs':>6}{'variorum':>10}{'baseline':>10}")
         for r in result["per_transform"]:
@@ -300,7 +317,8 @@ def show(result: dict) -> None:
             p = result[who]
             prec = "n/a" if p["precision"] is None else f"{p['precision']:.4f}"
             print(f"{who}: {p['found']} pairs found, {p['wrong']} wrong "
-                  f"({p['wrong_same_subject']} same subject), precision {prec}")
+                  f"({p['wrong_same_subject']} same subject; by negative class "
+                  f"{p['wrong_by_negative_class']}), precision {prec}")
             for ex in p["examples"]:
                 print(f"    wrong: {ex[0]} ~ {ex[1]}")
         print(f"variorum index+families {result['index_and_families_seconds']} s; "
@@ -317,6 +335,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("mode", choices=("quality", "speed"))
     ap.add_argument("--originals", type=int, default=300)
+    ap.add_argument("--negatives", type=int, default=30, help="hard negatives per class")
     ap.add_argument("--corpus", type=Path)
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)

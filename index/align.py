@@ -10,7 +10,12 @@ not sentences. The aligner:
    longest-increasing-subsequence, O(k log k) in the number of scored pairs);
 3. grows a pair into 1-2 or 2-1 when a neighbouring unmatched sentence makes
    the match better (a sentence split in two, or two merged into one);
-4. matches what is left, out of order, when the match is strong: moved
+4. optionally (``gap_sim``), fills the gaps between two aligned pairs: a
+   sentence left between two anchors in one text and one left between the
+   same anchors in the other are matched at a lower overlap, since their
+   place already says they are likely versions of each other (a heavy
+   paraphrase keeps the order of a source but few of its words);
+5. matches what is left, out of order, when the match is strong: moved
    sentences.
 """
 
@@ -18,9 +23,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 
 MIN_SIM = 0.3  # Dice overlap for two sentences to count as versions of each other
 MOVED_SIM = 0.5  # stronger evidence needed for a match out of order
+MAX_GAP = 3  # sentences between two anchors, on each side, for gap filling
 
 
 @dataclass(frozen=True)
@@ -29,11 +36,12 @@ class Group:
     b: tuple[int, ...]  # sentence indices in the second text
     score: float  # Dice overlap of the two sides' content words
     moved: bool = False
+    gap: bool = False  # matched between two anchors at a lower overlap
 
 
 @dataclass(frozen=True)
 class Alignment:
-    groups: tuple[Group, ...]
+    groups: tuple[Group, ...]  # gap-filled groups have ``gap=True``
     n_a: int  # sentences with content words in the first text
     n_b: int
     shared: int  # content words the groups share (set overlap, summed)
@@ -76,8 +84,12 @@ def _dice(a: set, b: set) -> float:
 
 
 def align(sa: list[tuple[str, ...]], sb: list[tuple[str, ...]],
-          min_sim: float = MIN_SIM) -> Alignment:
-    """Align two texts given as lists of sentences' content tokens."""
+          min_sim: float = MIN_SIM, gap_sim: float = 0.0) -> Alignment:
+    """Align two texts given as lists of sentences' content tokens.
+
+    ``gap_sim`` > 0 fills the gaps between anchors (see the module doc):
+    sentences at most MAX_GAP apart from both neighbouring anchors, sharing
+    at least one word and with a Dice overlap of at least ``gap_sim``."""
     A = [set(t) for t in sa]
     B = [set(t) for t in sb]
     postings: dict[str, list[int]] = defaultdict(list)
@@ -85,6 +97,7 @@ def align(sa: list[tuple[str, ...]], sb: list[tuple[str, ...]],
         for t in s:
             postings[t].append(j)
     cells: list[tuple[int, int, float]] = []
+    weak: dict[tuple[int, int], float] = {}
     for i, s in enumerate(A):
         if not s:
             continue
@@ -96,6 +109,8 @@ def align(sa: list[tuple[str, ...]], sb: list[tuple[str, ...]],
             d = 2 * c / (len(s) + len(B[j]))
             if d >= min_sim and c >= min(2, len(s), len(B[j])):
                 cells.append((i, j, d))
+            elif gap_sim and d >= gap_sim:
+                weak[i, j] = d
 
     chain = _heaviest_chain(cells, len(B))
     used_a = {i for i, _, _ in chain}
@@ -119,6 +134,21 @@ def align(sa: list[tuple[str, ...]], sb: list[tuple[str, ...]],
         sa_words = set().union(*(A[x] for x in ga))
         sb_words = set().union(*(B[x] for x in gb))
         groups.append(Group(tuple(sorted(ga)), tuple(sorted(gb)), _dice(sa_words, sb_words)))
+
+    if gap_sim and weak and chain:
+        # between consecutive anchors (i0, j0) < (i1, j1): the heaviest chain of
+        # weak cells inside the box, when the box is small on both sides
+        bounds = [(i, j) for i, j, _ in chain]
+        for (i0, j0), (i1, j1) in pairwise(bounds):
+            if not (0 < i1 - i0 - 1 <= MAX_GAP and 0 < j1 - j0 - 1 <= MAX_GAP):
+                continue
+            box = [(i, j, d) for (i, j), d in weak.items()
+                   if i0 < i < i1 and j0 < j < j1 and i not in used_a and j not in used_b]
+            for i, j, d in _heaviest_chain([(i, j - j0 - 1, d) for i, j, d in box], j1 - j0 - 1):
+                j += j0 + 1
+                used_a.add(i)
+                used_b.add(j)
+                groups.append(Group((i,), (j,), d, gap=True))
 
     # moved sentences: strong matches left over, out of order
     for i, j, d in sorted(cells, key=lambda c: -c[2]):

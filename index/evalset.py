@@ -13,7 +13,42 @@ republishers make them, and records which pairs are true versions:
   plus 10% spin;
 - ``paragraphs``: a paragraph deleted and one from another article inserted,
   plus 10% spin;
-- ``boilerplate``: "Editor's note" and newsletter lines around 30% spin.
+- ``boilerplate``: "Editor's note" and newsletter lines around 30% spin;
+- ``paraphrase``: a model of a heavy human rewrite: 30% of the sentences
+  after the first dropped, clauses of the rest turned around ("A, B." ->
+  "B, A.") in half of them, neighbouring sentences swapped now and then, long
+  sentences split and short neighbours merged, then 70% of the content words
+  replaced (2% of the names);
+- ``paraphrase-lead``: the same, but the first two sentences kept word for
+  word (a rewrite that copies the source's opening).
+
+What the paraphrase classes model, and their limits: the sentence-level
+moves of a person rewriting a source (dropping, splitting, merging,
+reordering clauses, rewording most words), made mechanically from real text.
+Replacement words are drawn as the spinner draws them (same frequency band,
+no shared stem), not true synonyms: a detector gets no credit for knowing
+that two words mean the same, so the class measures what survives on the
+surface (names, numbers, the few words kept, sentence order). A person also
+adds material of their own and rewrites sentence structure more freely than
+this; the class is a lower bound on the overlap of a real paraphrase, not a
+sample of real ones.
+
+Hard negatives (:func:`make_negatives`), built from other real articles (not
+originals of the set, so none is a version of anything): each negative
+document is its own origin, and any pair found among them, or between them
+and the set, is wrong:
+
+- ``template``: reference pages made from one template: the opening
+  sentences of one real article with every name and number replaced by
+  made-up ones per page (a fact sheet about another country, club, company),
+  plus two sentences of facts of the page's own;
+- ``related``: different short posts (a real article's title and first three
+  sentences) ending in the same "Related:" list of six headlines (one of them
+  varies);
+- ``liveblog``: one outlet's different live blogs: the same header and
+  footer, entries of one sentence each time-stamped on the quarter hour (so
+  blogs share many time stamps) and separated by the same line, each blog's
+  entries from a different real article.
 
 The originals' same-subject neighbours (other real articles) are the hard
 negatives: related, but not versions of each other.
@@ -34,8 +69,10 @@ from .analysis import STOPS
 
 TRANSFORMS = (
     "copy", "near-copy", "spin-10", "spin-30", "spin-50", "reorder", "split-merge",
-    "paragraphs", "boilerplate",
+    "paragraphs", "boilerplate", "paraphrase", "paraphrase-lead",
 )
+NEGATIVES = ("template", "related", "liveblog")
+PARAPHRASE_RATE = 0.7  # share of the content words a paraphrase replaces
 _WORD = re.compile(r"[A-Za-z][a-z]+")
 _SENT = re.compile(r"(?<=[.!?])[\"”’]?\s+(?=[\"“A-Z])")
 BOILER_TOP = (
@@ -52,8 +89,9 @@ BOILER_BOTTOM = (
 class EvalDoc:
     name: str  # file name to write
     text: str
-    origin: str  # the original's name (its own name for originals)
-    transform: str  # "original" or one of TRANSFORMS
+    origin: str  # the original's name (its own name for originals and negatives)
+    transform: str  # "original", one of TRANSFORMS, or "negative"
+    negative: str = ""  # for hard negatives: one of NEGATIVES
 
 
 @dataclass
@@ -67,7 +105,9 @@ class EvalSet:
             by_origin.setdefault(d.origin, []).append(d)
         out = {}
         for group in by_origin.values():
-            orig = next(d for d in group if d.transform == "original")
+            orig = next((d for d in group if d.transform == "original"), None)
+            if orig is None:
+                continue
             for d in group:
                 if d is not orig:
                     out[tuple(sorted((orig.name, d.name)))] = d.transform
@@ -75,6 +115,10 @@ class EvalSet:
 
     def origin_of(self) -> dict[str, str]:
         return {d.name: d.origin for d in self.docs}
+
+    def negative_of(self) -> dict[str, str]:
+        """Hard negative documents -> their class."""
+        return {d.name: d.negative for d in self.docs if d.negative}
 
 
 class Spinner:
@@ -165,6 +209,48 @@ def _paragraphs(text: str, other: str, rng: random.Random) -> str:
     return "\n".join(pars)
 
 
+def _turn_clauses(s: str) -> str:
+    """ "A, B." -> "B, A." at the comma nearest the middle (both parts 4+ words)."""
+    body, end = (s[:-1], s[-1]) if s[-1:] in ".!?" else (s, ".")
+    best, gap = -1, len(body)
+    for m in re.finditer(r", ", body):
+        a, b = body[:m.start()], body[m.end():]
+        if len(a.split()) >= 4 and len(b.split()) >= 4 and abs(len(a) - len(b)) < gap:
+            best, gap = m.start(), abs(len(a) - len(b))
+    if best < 0:
+        return s
+    a, b = body[:best], body[best + 2:]
+    if a.split()[0].lower() in STOPS:  # "The ..." inside a sentence: "the ..."
+        a = a[:1].lower() + a[1:]
+    return f"{b[:1].upper()}{b[1:]}, {a}{end}"
+
+
+def _paraphrase(text: str, rng: random.Random, spinner: Spinner, keep_lead: int = 0) -> str:
+    """A heavy human-style rewrite (see the module doc): the first ``keep_lead``
+    sentences kept word for word; of the rest, 30% dropped, clauses turned
+    around in half, neighbours swapped now and then, long ones split and short
+    neighbours merged, and most of their words replaced."""
+    out_pars, seen = [], 0
+    for par in text.split("\n"):
+        lead: list[str] = []
+        rest: list[str] = []
+        for s in _sentences(par):
+            seen += 1
+            if seen <= keep_lead:
+                lead.append(s)
+            elif seen == 1 or rng.random() >= 0.3:
+                rest.append(_turn_clauses(s) if rng.random() < 0.5 else s)
+        for i in range(len(rest) - 1):  # neighbours swapped now and then
+            if rng.random() < 0.2:
+                rest[i], rest[i + 1] = rest[i + 1], rest[i]
+        parts = lead[:]
+        if rest:
+            parts.append(spinner.spin(_split_merge(" ".join(rest), rng), PARAPHRASE_RATE))
+        if parts:
+            out_pars.append(" ".join(parts))
+    return "\n".join(out_pars)
+
+
 def _near_copy(text: str, rng: random.Random, spinner: Spinner) -> str:
     return spinner.spin(text, 0.02, name_rate=0.0) + "\nUpdated: this article has been updated."
 
@@ -187,6 +273,10 @@ def make_evalset(
         donors = [t for k, (_, t) in enumerate(originals) if k % 10 == 9] or [""]
         originals = [o for k, o in enumerate(originals) if k % 10 != 9]
     spinner = Spinner([t for _, t in originals], rng)
+    # the paraphrase classes draw from their own generator, so that adding
+    # them left every other class's documents as they were
+    prng = random.Random(f"{seed}-paraphrase")
+    pspinner = Spinner([t for _, t in originals], prng)
     out = EvalSet()
     stems = [n.rsplit(".", 1)[0] for n, _ in originals]
     for i, (_name, text) in enumerate(originals):
@@ -209,7 +299,114 @@ def make_evalset(
             elif t == "boilerplate":
                 v = "\n".join([rng.choice(BOILER_TOP), spinner.spin(text, 0.3),
                                rng.choice(BOILER_BOTTOM)])
+            elif t == "paraphrase":
+                v = _paraphrase(text, prng, pspinner)
+            elif t == "paraphrase-lead":
+                v = _paraphrase(text, prng, pspinner, keep_lead=2)
             else:
                 raise ValueError(f"unknown transform {t!r}")
             out.docs.append(EvalDoc(f"{stem}~{t}.txt", v, stem, t))
     return out
+
+
+# ------------------------------------------------------------ hard negatives
+
+_IMMUTABLE_WORD = re.compile(r"\b(?:[A-Z][\w'’-]*|\d[\d,.]*\d|\d)\b")
+_SYLLABLES = ("ka", "lo", "mir", "ten", "sa", "vor", "bel", "du", "ran", "ost", "ge", "li",
+              "tam", "be", "no", "wen", "cha", "ri", "gal", "e")
+LIVE_HEADER = ("Live updates: the latest on the story as it develops, with reports from our "
+               "correspondents (all times are local).")
+LIVE_FOOTER = ("This live page is no longer being updated. Follow our live coverage for the "
+               "latest developments throughout the day.")
+LIVE_SEPARATOR = "___"
+
+
+def _made_up_name(rng: random.Random) -> str:
+    return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randrange(2, 4))).capitalize()
+
+
+def _fill_template(template: list[str], rng: random.Random) -> list[str]:
+    """Every name and number of ``template`` (not a sentence's first word)
+    replaced by a made-up one, the same one for the same word within a page."""
+    names: dict[str, str] = {}
+
+    def sub(m: re.Match) -> str:
+        w = m.group()
+        if m.start() == 0 or w.lower() in STOPS:
+            return w
+        if w not in names:
+            names[w] = (str(rng.randrange(2, 999)) if w[0].isdigit() else _made_up_name(rng))
+        return names[w]
+
+    return [_IMMUTABLE_WORD.sub(sub, s) for s in template]
+
+
+def _title(text: str) -> str:
+    return next((p.strip() for p in text.split("\n") if p.strip()), "")
+
+
+def _body_sentences(text: str) -> list[str]:
+    pars = [p for p in text.split("\n") if p.strip()][1:]  # the title line left out
+    return [s for p in pars for s in _sentences(p)]
+
+
+def make_negatives(extras: list[str], seed: int = 0, per_class: int = 30) -> list[EvalDoc]:
+    """Hard negatives from ``extras`` (real articles that are no original of
+    the set), ``per_class`` documents of each class in NEGATIVES (fewer if
+    ``extras`` runs out). See the module doc."""
+    rng = random.Random(seed)
+    pool = [t for t in extras if len(_body_sentences(t)) >= 6]
+    rng.shuffle(pool)
+    docs: list[EvalDoc] = []
+
+    def take() -> str | None:
+        return pool.pop() if pool else None
+
+    def add(cls: str, k: int, text: str) -> None:
+        name = f"neg-{cls}-{k:03}"
+        docs.append(EvalDoc(f"{name}.txt", text, name, "negative", cls))
+
+    # one template per six pages; each page its own names, numbers and two facts
+    k = 0
+    while k < per_class:
+        src = take()
+        if src is None:
+            break
+        template = _body_sentences(src)[:8]
+        for _ in range(min(6, per_class - k)):
+            facts = _body_sentences(rng.choice(extras))
+            page = [_made_up_name(rng), *_fill_template(template, rng)]
+            page += rng.sample(facts, 2)
+            add("template", k, "\n".join(page))
+            k += 1
+    # different articles ending in one list of related headlines, five a list
+    k = 0
+    while k < per_class:
+        heads = [_title(t) for t in (take(), take(), take(), take(), take(), take(), take())
+                 if t is not None]
+        if len(heads) < 7:
+            break
+        for _ in range(min(5, per_class - k)):
+            src = take()
+            if src is None:
+                break
+            links = heads[:6]
+            links[rng.randrange(6)] = heads[6] if rng.random() < 0.5 else links[0]
+            short = [_title(src), *_body_sentences(src)[:3]]  # a short post
+            add("related", k, "\n".join([*short, "Related:", *links]))
+            k += 1
+    # different live blogs of one outlet
+    for k in range(per_class):
+        src = take()
+        if src is None:
+            break
+        body = _body_sentences(src)
+        minutes = 22 * 60  # entries on the quarter hour, back from 10 p.m.
+        parts = [f"The latest: {_title(src)}", LIVE_HEADER]
+        for entry in body[:8]:
+            minutes -= 15 * rng.choice((1, 1, 2))
+            h, m = divmod(minutes, 60)
+            parts += [f"{h - 12}:{m:02} p.m.", entry, LIVE_SEPARATOR]
+        parts.append(LIVE_FOOTER)
+        add("liveblog", k, "\n".join(parts))
+    return docs

@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS pairs (
     a TEXT NOT NULL, b TEXT NOT NULL, kind TEXT NOT NULL, similarity REAL NOT NULL,
     aligned REAL NOT NULL, PRIMARY KEY (a, b));
 CREATE INDEX IF NOT EXISTS pairs_b ON pairs(b);
+CREATE TABLE IF NOT EXISTS sentkeys (id TEXT PRIMARY KEY, keys BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS sentcounts (
+    one INTEGER PRIMARY KEY CHECK (one = 0), keys BLOB NOT NULL, counts BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS annotations (
     hash TEXT NOT NULL, extractor TEXT NOT NULL, z BLOB NOT NULL,
     PRIMARY KEY (hash, extractor));
@@ -293,6 +296,8 @@ class Store:
         with self.db:
             self.db.execute("DELETE FROM sigs")
             self.db.execute("DELETE FROM pairs")
+            self.db.execute("DELETE FROM sentkeys")
+            self.db.execute("DELETE FROM sentcounts")
 
     def load_sigs(self) -> tuple[list[str], list[bytes]]:
         ids, sigs = [], []
@@ -301,12 +306,33 @@ class Store:
             sigs.append(sig)
         return ids, sigs
 
+    def sentence_keys(self, ids: Iterable[str]) -> dict[str, bytes]:
+        """Article id -> its stored sentence keys (see versions.sentence_keys)."""
+        ids = list(ids)
+        out: dict[str, bytes] = {}
+        for k in range(0, len(ids), 500):
+            chunk = ids[k:k + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.db.execute(
+                f"SELECT id, keys FROM sentkeys WHERE id IN ({marks})", chunk))
+        return out
+
+    def sentence_counts(self) -> tuple[bytes, bytes] | None:
+        """The corpus's sentence-key counts: (keys, counts) blobs, or None."""
+        return self.db.execute("SELECT keys, counts FROM sentcounts").fetchone()
+
     def apply_versions(self, removed: set[str], sigs: list[tuple[str, str, bytes]],
-                       pairs: list) -> None:
-        """Drop what ``removed`` had, then add new signatures and verified pairs."""
+                       pairs: list, sentkeys: list[tuple[str, bytes]] = (),
+                       counts: tuple[bytes, bytes] | None = None) -> None:
+        """Drop what ``removed`` had, then add new signatures, sentence keys and
+        counts, and verified pairs."""
         with self.db:
             db = self.db
             db.executemany("DELETE FROM sigs WHERE id=?", ((i,) for i in removed))
+            db.executemany("DELETE FROM sentkeys WHERE id=?", ((i,) for i in removed))
+            db.executemany("INSERT OR REPLACE INTO sentkeys VALUES (?, ?)", sentkeys)
+            if counts is not None:
+                db.execute("INSERT OR REPLACE INTO sentcounts VALUES (0, ?, ?)", counts)
             db.executemany("DELETE FROM pairs WHERE a=? OR b=?", ((i, i) for i in removed))
             db.executemany("INSERT OR REPLACE INTO sigs VALUES (?, ?, ?)", sigs)
             db.executemany(

@@ -28,6 +28,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from hashlib import blake2b
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,7 @@ NUM_PERM = 128
 SCHEME = "affine32"  # datasketch 2.x hash scheme; 32-bit values, stored as uint32
 # Bump when features() or the signature parameters change: stored signatures
 # made under another scheme are recomputed at the next sync.
-SIGNATURE_SCHEME = f"v3-{NUM_PERM}-{SCHEME}-folded-immutables"
+SIGNATURE_SCHEME = f"v3-{NUM_PERM}-{SCHEME}-folded-immutables-sentkeys1"
 LSH_THRESHOLD = 0.25  # feature-set Jaccard at which LSH proposes a pair
 # LSH banding also proposes pairs well below its threshold; a pair is verified
 # only if its signatures estimate at least this Jaccard. (On BBC-based test
@@ -56,6 +57,10 @@ LSH_BANDS, LSH_ROWS = 42, 3
 MIN_COVERAGE = 0.5  # share of the better-covered text's sentences that must align
 MIN_GROUPS = 3  # aligned sentence groups needed (fewer if a text is that short)
 NEAR_COPY_IDENTICAL = 0.5  # share of aligned groups with unchanged words
+# Dice overlap at which two sentences between the same two aligned pairs are
+# matched (align's gap filling): a heavy paraphrase keeps a source's order and
+# names but few of its words
+GAP_SIM = 0.15
 # a word with a digit, or a capitalised word (apostrophes, dots, hyphens inside)
 _IMMUTABLE = re.compile(r"\b(?:\w*\d[\w’'.-]*\w|\d|[A-Z][\w’'.-]*\w|[A-Z])\b")
 _FIRST_WORD = re.compile(r"\W*\w+(?:[’'.-]\w+)*")
@@ -67,6 +72,7 @@ class Prepared:
 
     sentences: list[Sentence]
     tokens: tuple[str, ...]  # all content tokens in order (for exact copies)
+    text: str = ""
 
     @property
     def sentence_tokens(self) -> list[tuple[str, ...]]:
@@ -75,7 +81,151 @@ class Prepared:
 
 def prepare(text: str) -> Prepared:
     ss = sentences(text)
-    return Prepared(ss, tuple(t for s in ss for t in s.tokens))
+    return Prepared(ss, tuple(t for s in ss for t in s.tokens), text)
+
+
+# ------------------------------------------------------------- boilerplate
+#
+# Text that recurs across many articles of a corpus (link lists, newsletter
+# promos, bylines, live-blog headers and time stamps, the sentences of a
+# template filled with other names and numbers) is no evidence that two
+# articles are versions. Each sentence gets two 64-bit keys: its *exact* key
+# (its content words) and its *shape* key (its words with every name and
+# number replaced by one placeholder: template sentences share it). The index
+# keeps, per article, its sentences' keys, and for the corpus, in how many
+# articles each key occurs (added and subtracted as articles come and go).
+#
+# A line in many articles is ambiguous on its own: a template line, or one
+# sentence of a story reprinted that many times. What tells them apart is
+# whether the rest of the articles agree. So the threshold is per pair: a
+# shared sentence is left out of a pair's verification when its key occurs
+# in at least BOILER_MIN articles and in at least BOILER_RATIO times as many
+# articles as the pair's own sentences typically do (the lower quartile of
+# the counts of an article's exact keys, the larger of the two articles': 1
+# for an article whose text is its own, about N for one of N reprints; a
+# quartile, not the median, as an article can be half boilerplate). A
+# sentence shared by a copy and its original only (2 articles) is never
+# left out; a story reprinted 20 times keeps its
+# sentences (their count is the pair's typical count); a template line in
+# six pages whose other sentences are their own is left out.
+
+BOILER_MIN = 3  # articles a sentence key must occur in to be boilerplate at all
+BOILER_RATIO = 3  # ... and times the pair's typical count of its sentences
+_NO_KEY = 0
+
+
+def _key(s: str) -> int:
+    k = int.from_bytes(blake2b(s.encode("utf-8"), digest_size=8).digest(), "little")
+    return k or 1
+
+
+# a run of names and numbers: words starting with a capital or a digit, with
+# the spaces and punctuation between them ("Sadu Galri Katen", "9:05", "1.1bn")
+_NAME_RUN = re.compile(r"\b[A-Z0-9À-Ý]\w*(?:[^\w\n]+[A-Z0-9À-Ý]\w*)*")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _shape(raw: str) -> str:
+    """A sentence lower-cased, with each run of names and numbers made one "#"
+    and white space collapsed ("" when no letter is left)."""
+    shape = _NAME_RUN.sub("#", raw).lower()
+    return " ".join(shape.split()) if _LETTER.search(shape) else ""
+
+
+def sentence_keys(text: str, prepared: Prepared | None = None) -> list[tuple[int, int]]:
+    """(exact key, shape key) of each sentence, 0 for none (no content words;
+    nothing but names and numbers)."""
+    p = prepared or prepare(text)
+    out = []
+    for s in p.sentences:
+        shape = _shape(p.text[s.start:s.end])
+        out.append((_key("e " + " ".join(s.tokens)) if s.tokens else _NO_KEY,
+                    _key("s " + shape) if shape else _NO_KEY))
+    return out
+
+
+def _pack_keys(keys: list[tuple[int, int]]) -> bytes:
+    import numpy as np
+
+    return np.array(keys, dtype=np.uint64).reshape(-1, 2).tobytes()
+
+
+def _unpack_keys(blob: bytes):
+    import numpy as np
+
+    return np.frombuffer(blob, dtype=np.uint64).reshape(-1, 2)
+
+
+def _distinct(blob: bytes):
+    """An article's distinct keys (exact and shape together), as counted."""
+    import numpy as np
+
+    k = _unpack_keys(blob).ravel()
+    return np.unique(k[k != _NO_KEY])
+
+
+def update_counts(counts: tuple[np.ndarray, np.ndarray] | None, added: Iterable[bytes],
+                  subtracted: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """The corpus's key counts (sorted keys, counts) with the articles
+    ``added`` counted in and ``subtracted`` counted out (each article counts
+    a key once)."""
+    import numpy as np
+
+    keys, vals = counts if counts is not None else (
+        np.zeros(0, np.uint64), np.zeros(0, np.int64))
+    add = [_distinct(b) for b in added]
+    sub = [_distinct(b) for b in subtracted]
+    parts = [keys, *add, *sub]
+    weights = [vals.astype(np.int64)] + [np.ones(len(a), np.int64) for a in add] + [
+        -np.ones(len(x), np.int64) for x in sub]
+    allk = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+    if not len(allk):
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    u, inv = np.unique(allk, return_inverse=True)
+    c = np.zeros(len(u), np.int64)
+    np.add.at(c, inv, np.concatenate(weights))
+    keep = c > 0
+    return u[keep], c[keep]
+
+
+def _lookup(counts: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarray:
+    """Counts of ``keys`` (0 for unknown ones)."""
+    import numpy as np
+
+    ck, cv = counts
+    if not len(ck):
+        return np.zeros(len(keys), np.int64)
+    pos = np.minimum(np.searchsorted(ck, keys), len(ck) - 1)
+    return np.where(ck[pos] == keys, cv[pos], 0)
+
+
+def pair_boilerplate(blob_a: bytes, blob_b: bytes,
+                     counts: tuple[np.ndarray, np.ndarray]) -> frozenset[int]:
+    """The keys shared by two articles that are boilerplate for the pair (see
+    above): sentences with one of them are left out of its verification."""
+    import numpy as np
+
+    a, b = _unpack_keys(blob_a), _unpack_keys(blob_b)
+    shared = np.intersect1d(_distinct(blob_a), _distinct(blob_b))
+    if not len(shared):
+        return frozenset()
+    typical = 1
+    for k in (a, b):
+        ex = k[:, 0][k[:, 0] != _NO_KEY]
+        if len(ex):  # the lower quartile: an article can be half boilerplate
+            typical = max(typical, int(np.percentile(_lookup(counts, ex), 25)))
+    floor = max(BOILER_MIN, BOILER_RATIO * typical)
+    n = _lookup(counts, shared)
+    return frozenset(int(x) for x in shared[n >= floor])
+
+
+def without(p: Prepared, drop: frozenset[int]) -> Prepared:
+    """``p`` without the sentences whose exact or shape key is in ``drop``."""
+    if not drop:
+        return p
+    keep = [s for s, (e, sh) in zip(p.sentences, sentence_keys(p.text, p), strict=True)
+            if e not in drop and sh not in drop]
+    return Prepared(keep, tuple(t for s in keep for t in s.tokens), p.text)
 
 
 def features(text: str, prepared: Prepared | None = None,
@@ -277,14 +427,25 @@ def candidates(ids: list[str], sigs: np.ndarray, new: set[str]) -> set[tuple[str
     return out
 
 
-def verify(a_id: str, a: Prepared, b_id: str, b: Prepared) -> VersionPair | None:
-    """A labelled pair if ``a`` and ``b`` are versions of one article, else None."""
+def verify(a_id: str, a: Prepared, b_id: str, b: Prepared,
+           boilerplate: frozenset[int] = frozenset()) -> VersionPair | None:
+    """A labelled pair if ``a`` and ``b`` are versions of one article, else None.
+
+    Sentences with a ``boilerplate`` key (see :func:`pair_boilerplate`) are
+    left out: the two must share content beyond them (word-for-word copies
+    are copies all the same)."""
     if not a.tokens or not b.tokens:
         return None
     if a.tokens == b.tokens:
         return VersionPair(a_id, b_id, "copy", 1.0, 1.0)
-    al: Alignment = align(a.sentence_tokens, b.sentence_tokens)
-    need = min(MIN_GROUPS, al.n_a, al.n_b)
+    # a text is short by its own sentences, not by those left out: a page of a
+    # template keeps one or two sentences of its own, which prove nothing
+    n_a, n_b = (sum(1 for s in p.sentences if s.tokens) for p in (a, b))
+    a, b = without(a, boilerplate), without(b, boilerplate)
+    if not a.tokens or not b.tokens:
+        return None
+    al: Alignment = align(a.sentence_tokens, b.sentence_tokens, gap_sim=GAP_SIM)
+    need = min(MIN_GROUPS, n_a, n_b)
     if len(al.groups) < need or max(al.coverage) < MIN_COVERAGE:
         return None
     if len(al.groups) < MIN_GROUPS and (min(al.coverage) < MIN_COVERAGE
@@ -295,6 +456,34 @@ def verify(a_id: str, a: Prepared, b_id: str, b: Prepared) -> VersionPair | None
         return None
     kind = "near-copy" if al.identical >= NEAR_COPY_IDENTICAL * len(al.groups) else "rewrite"
     return VersionPair(a_id, b_id, kind, al.similarity, al.aligned)
+
+
+MAX_CLOSE = 50  # families up to this size are closed (every member pair verified)
+
+
+def family_candidates(stored: list[tuple], found: list[VersionPair], new: set[str],
+                      done: set[tuple[str, str]], ids: list[str], sigs: np.ndarray,
+                      removed: set[str] = frozenset()) -> list[tuple[str, str]]:
+    """Pairs within the families of new articles (stored and ``found``
+    pairs), with a new article, not yet verified (``done``), whose signatures
+    estimate a Jaccard of at least MIN_ESTIMATE; families larger than
+    MAX_CLOSE are left as they are."""
+    known = [VersionPair(a, b, k, s, al) for a, b, k, s, al in stored
+             if a not in removed and b not in removed]
+    row = {i: k for k, i in enumerate(ids)}
+    out = []
+    for fam in families(known + found):
+        members = sorted({x for p in fam for x in (p.a, p.b)})
+        if len(members) > MAX_CLOSE or not new.intersection(members):
+            continue
+        have = {(p.a, p.b) for p in fam} | {(p.b, p.a) for p in fam}
+        for x in members:
+            for y in members:
+                if (x < y and (x in new or y in new) and (x, y) not in have
+                        and (x, y) not in done and x in row and y in row
+                        and (sigs[row[x]] == sigs[row[y]]).mean() >= MIN_ESTIMATE):
+                    out.append((x, y))
+    return out
 
 
 def families(pairs: Iterable[VersionPair]) -> list[list[VersionPair]]:
@@ -327,7 +516,8 @@ _CHUNK = 500
 
 
 def _sig_chunk(store_path: str, ids: list[str],
-               common: frozenset[str] = frozenset()) -> list[tuple[str, bytes]]:
+               common: frozenset[str] = frozenset()) -> list[tuple[str, bytes, bytes]]:
+    """(id, signature, sentence keys) of each article."""
     from .store import Store
 
     store = Store(Path(store_path), readonly=True)
@@ -336,14 +526,18 @@ def _sig_chunk(store_path: str, ids: list[str],
     finally:
         store.close()
     done = [i for i in ids if i in bodies]
-    sigs = signatures(features(bodies[i], common=common) for i in done)
-    return [(i, row.tobytes()) for i, row in zip(done, sigs, strict=True)]
+    prepared = [prepare(bodies[i]) for i in done]
+    sigs = signatures(features(bodies[i], p, common=common)
+                      for i, p in zip(done, prepared, strict=True))
+    return [(i, row.tobytes(), _pack_keys(sentence_keys(p.text, p)))
+            for i, row, p in zip(done, sigs, prepared, strict=True)]
 
 
-def _verify_chunk(store_path: str, pairs: list[tuple[str, str]]) -> list[VersionPair]:
+def _verify_chunk(store_path: str,
+                  pairs: list[tuple[str, str, frozenset[int]]]) -> list[VersionPair]:
     from .store import Store
 
-    need = sorted({x for p in pairs for x in p})
+    need = sorted({x for p in pairs for x in p[:2]})
     store = Store(Path(store_path), readonly=True)
     try:
         bodies = store.bodies_for(need)
@@ -351,9 +545,9 @@ def _verify_chunk(store_path: str, pairs: list[tuple[str, str]]) -> list[Version
         store.close()
     prepared = {i: prepare(t) for i, t in bodies.items()}
     out = []
-    for a, b in pairs:
+    for a, b, drop in pairs:
         if a in prepared and b in prepared:
-            vp = verify(a, prepared[a], b, prepared[b])
+            vp = verify(a, prepared[a], b, prepared[b], drop)
             if vp is not None:
                 out.append(vp)
     return out
@@ -463,8 +657,17 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
     try:
         fresh = _map(partial(_sig_chunk, common=common), str(store_path), new, procs,
                      (lambda d, t: progress("signatures", d, t)) if progress else None, cancel)
-        new_sigs = dict(fresh)
+        new_sigs = {i: sig for i, sig, _ in fresh}
+        new_keys = {i: k for i, _, k in fresh}
         report.signed = len(new_sigs)
+        # the corpus's sentence-key counts: the removed (and changed) articles'
+        # keys counted out, the new ones' in
+        old_keys = store.sentence_keys(removed)
+        stored = store.sentence_counts()
+        counts = update_counts(
+            None if stored is None else (np.frombuffer(stored[0], dtype=np.uint64),
+                                         np.frombuffer(stored[1], dtype=np.int64)),
+            new_keys.values(), old_keys.values())
         ids, blobs = store.load_sigs()
         keep = [(i, b) for i, b in zip(ids, blobs, strict=True) if i not in removed]
         keep += sorted(new_sigs.items())
@@ -474,16 +677,35 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
             matrix = np.frombuffer(b"".join(b for _, b in keep), dtype=np.uint32).reshape(
                 len(keep), NUM_PERM)
             cands = sorted(candidates(all_ids, matrix, set(new_sigs)))
-            report.candidates = len(cands)
-            pairs = _map(_verify_chunk, str(store_path), cands, procs,
-                         (lambda d, t: progress("verifying", d, t)) if progress else None,
-                         cancel)
+            keys = dict(new_keys)
+
+            def verify_all(cands: list[tuple[str, str]]) -> list[VersionPair]:
+                report.candidates += len(cands)
+                keys.update(store.sentence_keys({x for p in cands for x in p} - set(keys)))
+                items = [(a, b, pair_boilerplate(keys[a], keys[b], counts))
+                         if a in keys and b in keys else (a, b, frozenset())
+                         for a, b in cands]
+                return _map(_verify_chunk, str(store_path), items, procs,
+                            (lambda d, t: progress("verifying", d, t)) if progress else None,
+                            cancel)
+
+            pairs = verify_all(cands)
+            # LSH banding finds a pair at the threshold's Jaccard only half
+            # the time; a new article's other versions are likely versions of
+            # each other too: the rest of its family is verified as well
+            more = family_candidates(store.version_pairs(), pairs, set(new_sigs),
+                                     set(cands), all_ids, matrix, removed)
+            if more:
+                pairs += verify_all(more)
     except _Cancelled:
         report.cancelled = True
         report.seconds = time.perf_counter() - t0
         return report
+    changed = bool(new_keys or old_keys)
     store.apply_versions(
-        removed | set(new), [(i, articles[i], b) for i, b in new_sigs.items()], pairs
+        removed | set(new), [(i, articles[i], b) for i, b in new_sigs.items()], pairs,
+        sorted(new_keys.items()),
+        (counts[0].tobytes(), counts[1].astype(np.int64).tobytes()) if changed else None,
     )
     report.pairs = len(pairs)
     report.seconds = time.perf_counter() - t0

@@ -223,3 +223,18 @@ def test_in_order_groups_never_cross():
     assert len(used_a) == len(set(used_a)) and len(used_b) == len(set(used_b))
     # every sentence has an identical twin on the other side: all of them align
     assert al.aligned == 1.0
+
+
+def test_gap_filling_matches_weak_pairs_between_anchors_only():
+    a = [("kim", "jong", "treati", "sign"), ("rain", "fell", "citi", "hard", "night"),
+         ("putin", "moscow", "flew", "back"), ("market", "rose", "trader", "cheer")]
+    b = [("kim", "jong", "treati", "sign"), ("night", "storm", "flood", "street", "river"),
+         ("putin", "moscow", "flew", "back"), ("zebra", "ran", "trader", "field", "wide")]
+    plain = align(a, b)
+    assert [(g.a, g.b) for g in plain.groups] == [((0,), (0,)), ((2,), (2,))]
+    filled = align(a, b, gap_sim=0.15)
+    # 1~1 lies between two anchors and shares a word (Dice 0.2): matched;
+    # 3~3 shares one too but has no anchor after it: not matched
+    assert [(g.a, g.b, g.gap) for g in filled.groups] == [
+        ((0,), (0,), False), ((1,), (1,), True), ((2,), (2,), False)]
+    assert filled.coverage == (0.75, 0.75)

@@ -462,3 +462,307 @@ def test_band_candidates_find_similar_signatures_only():
     ids = [f"d{k:03}" for k in range(len(sigs))]
     found = versions.candidates(ids, sigs, set(ids[50:]))
     assert found == {(f"d{k:03}", f"d{50 + k:03}") for k in range(5)}
+
+
+# ------------------------------------------------ boilerplate and paraphrase
+# Hand-written texts (no corpus text): template pages, articles sharing only a
+# list of related links, one outlet's live blogs; a source article, a heavy
+# paraphrase of it and a rewrite that copies its first two sentences.
+
+FACT_SHEET = (
+    "{c} is a country of {p} million people on the coast of the {sea} Sea.\n"
+    "Its capital, {cap}, lies on the {river} river and is home to {cp} million residents.\n"
+    "The official languages are {l1} and {l2}, and the currency is the {cur}.\n"
+    "The country declared independence in {y1} and adopted its current constitution in {y2}.\n"
+    "Its economy rests on farming, fishing and a growing services sector, with a gross "
+    "domestic product of {gdp} billion dollars.\n"
+    "Life expectancy at birth is {le} years, and {lit} per cent of adults can read and write.\n"
+    "The head of state is President {pres}, elected in {y3} for a term of five years.\n"
+    "{c} is a member of the United Nations and of the {bloc} trade bloc.\n"
+)
+FACT_FILLS = [
+    dict(c="Norland", p=5, sea="Grey", cap="Ostby", river="Vell", cp=1.2, l1="Norlandic",
+         l2="Swedish", cur="krona", y1=1905, y2=1992, gdp=310, le=81, lit=99, pres="Anna Holm",
+         y3=2019, bloc="Northern"),
+    dict(c="Pelaria", p=12, sea="Amber", cap="Sanport", river="Oru", cp=3.4, l1="Pelarian",
+         l2="French", cur="franc", y1=1960, y2=2001, gdp=45, le=66, lit=71, pres="Jean Ossu",
+         y3=2021, bloc="Coastal"),
+    dict(c="Kestova", p=9, sea="Black", cap="Dravik", river="Lesk", cp=2.1, l1="Kestovan",
+         l2="Russian", cur="lev", y1=1991, y2=1994, gdp=62, le=74, lit=98, pres="Milan Voss",
+         y3=2018, bloc="Eastern"),
+    dict(c="Tamura", p=30, sea="Coral", cap="Hanai", river="Mekai", cp=6.8, l1="Tamuran",
+         l2="English", cur="dollar", y1=1947, y2=1987, gdp=480, le=77, lit=95,
+         pres="Keiko Arai", y3=2020, bloc="Pacific"),
+    dict(c="Oradia", p=3, sea="Inner", cap="Velar", river="Tusk", cp=0.6, l1="Oradian",
+         l2="Greek", cur="drachma", y1=1830, y2=1975, gdp=28, le=79, lit=97, pres="Eleni Dros",
+         y3=2022, bloc="Southern"),
+]
+
+RELATED = (
+    "Related:\n"
+    "Council approves budget for new library.\n"
+    "Storm closes schools across the region for a second day.\n"
+    "Local bakery wins national award for its sourdough.\n"
+    "Rail strike called off after late-night talks.\n"
+    "Five things to do in the city this weekend.\n"
+)
+STORIES = [
+    "Hospital waiting times fall for the first time in three years\n"
+    "Patients at the county's hospitals waited an average of 41 days for planned surgery "
+    "in the spring, down from 52 days a year earlier.\n"
+    "The health board said extra evening clinics and two new operating theatres had made "
+    "the difference.\n"
+    "Nurses' representatives welcomed the figures but warned that staff were exhausted.\n"
+    "Emergency departments still missed their four-hour target on most days in May.\n"
+    "The board will publish its plan for the winter in September.\n",
+    "Farmers count the cost of the driest summer on record\n"
+    "Barley yields on the eastern plains are down by a third after ten weeks without rain.\n"
+    "Several growers have sold cattle early because they cannot afford to buy in hay.\n"
+    "The farmers' union asked the government to delay this year's land tax payments.\n"
+    "Water companies have banned the use of garden hoses in four districts.\n"
+    "Forecasters expect showers next week, too late to save the harvest.\n",
+    "Chess prodigy, 11, beats a grandmaster in a blitz game\n"
+    "An eleven-year-old from the harbour district has beaten a grandmaster in a five-minute "
+    "game at the open tournament.\n"
+    "She sacrificed her queen on the twentieth move and mated three moves later.\n"
+    "Her coach said she studies endgames for two hours every evening after school.\n"
+    "The grandmaster shook her hand and called the sacrifice brilliant.\n"
+    "She plays in the junior world championship in October.\n",
+    "Bus fares to rise by ten pence in January\n"
+    "Single bus fares in the metropolitan area will go up by ten pence from the new year.\n"
+    "The transport authority blamed the price of diesel and a fall in passenger numbers.\n"
+    "Weekly passes for students and pensioners will stay at their current price.\n"
+    "Campaigners said the rise would push more people into their cars.\n"
+    "Three new electric routes are due to open in the spring.\n",
+]
+
+LIVE_HEAD = ("Live: follow the latest updates on this story through the day, with reports "
+             "from our correspondents (all times local).")
+LIVE_FOOT = ("This live page has now closed. Our coverage continues on the home page, "
+             "where you can also sign up for breaking news alerts.")
+LIVE_ENTRIES = [
+    ["The flood barrier on the east bank has been raised for the first time this year.",
+     "Residents of the riverside streets have been told to move their cars to higher ground.",
+     "The river is expected to peak at 4.2 metres shortly after midnight.",
+     "Volunteers are filling sandbags at the sports centre on Mill Road."],
+    ["Counting has begun in the mayoral election after polls closed at ten.",
+     "Turnout appears higher than four years ago in the northern wards.",
+     "The first result, from the harbour ward, is expected around two in the morning.",
+     "Both leading candidates have said they will speak once the final count is in."],
+    ["The marathon's elite women have passed the halfway mark in a group of six.",
+     "Temperatures have climbed to 24 degrees and runners are being urged to drink.",
+     "The course record of 2 hours 18 minutes looks safe in this heat.",
+     "More than 40,000 amateur runners are still starting in waves at the park."],
+    ["Firefighters are tackling a blaze at a warehouse on the industrial estate.",
+     "Thick smoke can be seen across the city and people are asked to keep windows shut.",
+     "Police have closed the ring road between junctions 3 and 5.",
+     "No injuries have been reported and the cause of the fire is not yet known."],
+]
+
+
+LIVE_TOPICS = ("river flood warning", "mayoral election count", "city marathon",
+               "warehouse fire")
+
+
+def live_blog(k: int) -> str:
+    """A live blog of the outlet: its header, time-stamped entries, its footer."""
+    lines = [f"Live updates: {LIVE_TOPICS[k]}", LIVE_HEAD]
+    minutes = 21 * 60 + 7 * k + 3
+    for entry in LIVE_ENTRIES[k]:
+        lines += [f"{minutes // 60 - 12}:{minutes % 60:02} p.m.", entry, "___"]
+        minutes -= 13 + 5 * k
+    return "\n".join([*lines, LIVE_FOOT]) + "\n"
+
+
+SOURCE = (
+    "Harbour bridge approved after six years of argument\n"
+    "The city council voted 31 to 17 on Tuesday to build a new bridge across the harbour, "
+    "ending six years of debate over the project.\n"
+    "The bridge will carry a tram line, two cycle lanes and a footpath, but no cars.\n"
+    "Construction is expected to cost 240 million euros and to start in the spring of 2027.\n"
+    "Supporters say the link will cut the journey from the old town to the eastern docks "
+    "from forty minutes to ten.\n"
+    "Opponents argued that the money would be better spent on repairing the city's "
+    "crumbling schools.\n"
+    "Mayor Ingrid Vasser called the vote a historic day for the city and thanked residents "
+    "for their patience.\n"
+    "A group of shop owners on the eastern quay has threatened to challenge the decision in "
+    "court, saying the works will drive away customers.\n"
+    "The council said it had set aside 12 million euros to compensate businesses affected by "
+    "the building work.\n"
+    "The first trams are due to cross the bridge in 2031.\n"
+)
+# By hand: most words replaced, clauses turned around, sentences merged, one
+# dropped; names and numbers kept, the order of the source kept.
+PARAPHRASE = (
+    "Councillors back harbour crossing after a six-year row\n"
+    "After six years of wrangling, councillors on Tuesday backed plans for a fresh harbour "
+    "crossing by 31 votes to 17.\n"
+    "Trams, bicycles and pedestrians will share the span, while motorists will be kept off "
+    "it.\n"
+    "Work should begin in spring 2027, with a price tag of 240 million euros.\n"
+    "Backers claim a trip between the old town and the eastern docks will shrink to ten "
+    "minutes instead of forty.\n"
+    "Critics had said the funds ought to go towards fixing decaying classrooms.\n"
+    "Ingrid Vasser, the mayor, hailed a historic moment and praised locals for waiting so "
+    "long, while traders on the eastern quay vowed to fight the plan in the courts because "
+    "roadworks would scare off shoppers.\n"
+    "Trams should start running over the span in 2031.\n"
+)
+# Heavier, by hand: only four sentences keep enough words to match on their
+# own (the vote, the cost, the mayor, the first trams); the six others share
+# a word or two with the sentence they render, in the source's order.
+PARAPHRASE_HEAVY = (
+    "Green light at last for a harbour crossing\n"
+    "On Tuesday the city council voted 31 to 17 for a new bridge over the harbour.\n"
+    "Only trams, bikes and people on foot will use the new link, not cars.\n"
+    "Construction will cost 240 million euros and start in spring 2027.\n"
+    "Backers expect far quicker rides between the old quarter and the docks.\n"
+    "Critics wanted the money used to fix the city's ageing classrooms.\n"
+    "Mayor Ingrid Vasser called it a historic day and thanked residents for waiting.\n"
+    "Traders on the quay may go to court, fearing lost business.\n"
+    "Firms hit by the disruption will share a 12 million fund.\n"
+    "The first trams should cross the bridge in 2031.\n"
+)
+# The first two sentences copied word for word, the rest reworded by hand.
+LEAD_COPY = "\n".join(SOURCE.split("\n")[:3]) + "\n" + (
+    "Trams, bicycles and walkers will share it, with cars barred.\n"
+    "Building should begin in spring 2027 at a price of 240 million euros.\n"
+    "Backers claim a trip from the old town to the eastern docks will drop to ten minutes.\n"
+    "Ingrid Vasser, the mayor, hailed a historic moment.\n"
+    "Traders on the eastern quay vowed to fight the plan in court, and officials have put "
+    "aside 12 million euros for firms hit by the works.\n"
+    "Trams should start running over the span in 2031.\n"
+)
+
+
+def _boilerplate_corpus(write_files, sample_dir) -> dict[str, str]:
+    files = {f"fact-{f['c'].lower()}.txt": FACT_SHEET.format(**f) for f in FACT_FILLS}
+    files.update({f"story-{k}.txt": s + RELATED for k, s in enumerate(STORIES)})
+    files.update({f"live-{k}.txt": live_blog(k) for k in range(len(LIVE_ENTRIES))})
+    files.update({"bridge.txt": SOURCE, "bridge-paraphrase.txt": PARAPHRASE,
+                  "bridge-lead-copy.txt": LEAD_COPY})
+    return files
+
+
+def test_without_boilerplate_the_negatives_would_be_versions():
+    """The negatives are hard: on their words alone, they align (so the tests
+    below can fail)."""
+    a, b = (prepare(FACT_SHEET.format(**f)) for f in FACT_FILLS[:2])
+    assert verify("a", a, "b", b) is not None
+    assert verify("a", prepare(STORIES[0] + RELATED), "b",
+                  prepare(STORIES[3] + RELATED)) is not None
+    assert verify("a", prepare(live_blog(0)), "b", prepare(live_blog(1))) is not None
+
+
+def test_template_links_and_live_blogs_are_not_versions(sample_dir, sample_files, write_files,
+                                                        open_corpus):
+    s = sample_files
+    root = write_files(_boilerplate_corpus(write_files, sample_dir))
+    copy_seeds(sample_dir, root)
+    c = open_corpus(root)
+    c.update(procs=1)
+    fams = sorted(sorted(f) for f in family_paths(c))
+    assert fams == sorted([
+        sorted([s["001"], s["004"]]),
+        ["bridge-lead-copy.txt", "bridge-paraphrase.txt", "bridge.txt"],
+    ])
+    pairs = pair_map(c)
+    assert frozenset(("bridge.txt", "bridge-paraphrase.txt")) in pairs
+    assert frozenset(("bridge.txt", "bridge-lead-copy.txt")) in pairs
+    for name in c.store.db.execute("SELECT path FROM articles"):
+        if name[0].startswith(("fact-", "story-", "live-")):
+            assert c.family_of(name[0]) is None, name[0]
+
+
+def test_hand_paraphrase_and_lead_copy_are_versions():
+    src = prepare(SOURCE)
+    para = verify("src", src, "para", prepare(PARAPHRASE))
+    assert para is not None and para.kind == "rewrite"
+    assert para.similarity < 0.4  # few words in common: found by its sentences' order
+    lead = verify("src", src, "lead", prepare(LEAD_COPY))
+    assert lead is not None and lead.kind == "rewrite"
+    # the paraphrase is no version of the other hand-written articles
+    for other in (*STORIES, FACT_SHEET.format(**FACT_FILLS[0]), live_blog(0)):
+        assert verify("src", prepare(other), "para", prepare(PARAPHRASE)) is None
+
+
+def _keys_of(texts: dict[str, str]) -> dict[str, bytes]:
+    from index.versions import _pack_keys, sentence_keys
+
+    return {n: _pack_keys(sentence_keys(t)) for n, t in texts.items()}
+
+
+def test_a_sentence_shared_by_a_copy_and_its_original_is_not_boilerplate():
+    from index.versions import pair_boilerplate, update_counts
+
+    texts = {"src": SOURCE, "update": SOURCE + "This story has been updated.\n",
+             **{f"story-{k}": s for k, s in enumerate(STORIES)}}
+    keys = _keys_of(texts)
+    counts = update_counts(None, keys.values(), [])
+    assert pair_boilerplate(keys["src"], keys["update"], counts) == frozenset()
+    # and a story reprinted six times, each reprint with a line of its own,
+    # keeps its sentences: they are in as many articles as the pair's own
+    reprints = {f"r{k}": f"Reprinted by outlet number {k} of six.\n" + SOURCE for k in range(6)}
+    keys = _keys_of({**texts, **reprints})
+    counts = update_counts(None, keys.values(), [])
+    assert pair_boilerplate(keys["r0"], keys["r1"], counts) == frozenset()
+    # but the related list in four stories is boilerplate for any two of them
+    keys = _keys_of({f"s{k}": s + RELATED for k, s in enumerate(STORIES)})
+    counts = update_counts(None, keys.values(), [])
+    drop = pair_boilerplate(keys["s0"], keys["s1"], counts)
+    assert drop
+    assert verify("a", prepare(STORIES[0] + RELATED), "b", prepare(STORIES[1] + RELATED),
+                  drop) is None
+
+
+def test_a_story_reprinted_many_times_is_one_family(write_files, open_corpus):
+    files = {f"reprint-{k}.txt": f"Reprinted by outlet number {k} of eight.\n" + SOURCE
+             for k in range(8)}
+    files["paraphrase.txt"] = PARAPHRASE
+    c = open_corpus(write_files(files))
+    c.update(procs=1)
+    assert family_paths(c) == [set(files)]
+
+
+def test_boilerplate_counts_are_kept_incrementally(sample_dir, write_files, open_corpus):
+    from index.versions import update_counts
+
+    files = _boilerplate_corpus(write_files, sample_dir)
+    root = write_files(files)
+    c = open_corpus(root)
+    c.update(procs=1)
+
+    def stored() -> dict[int, int]:
+        keys, counts = c.store.sentence_counts()
+        return dict(zip(np.frombuffer(keys, dtype=np.uint64).tolist(),
+                        np.frombuffer(counts, dtype=np.int64).tolist(), strict=True))
+
+    def recount(texts: dict[str, str]) -> dict[int, int]:
+        k, n = update_counts(None, _keys_of(texts).values(), [])
+        return dict(zip(k.tolist(), n.tolist(), strict=True))
+
+    assert stored() == recount(files)
+    (root / "fact-norland.txt").unlink()
+    (root / "story-0.txt").write_text(STORIES[0], encoding="utf-8")  # the list removed
+    (root / "live-4.txt").write_text(live_blog(3).replace("fire", "blaze"), encoding="utf-8")
+    r = c.update(procs=1).versions
+    assert r.signed == 2  # only the changed and the new article are read
+    files = {n: t for n, t in files.items() if n != "fact-norland.txt"}
+    files["story-0.txt"] = STORIES[0]
+    files["live-4.txt"] = live_blog(3).replace("fire", "blaze")
+    assert stored() == recount(files)
+    assert len(c.store.sentence_keys([a.id for a in c.articles()])) == len(files)
+
+
+def test_heavy_hand_paraphrase_is_found_by_its_sentences_order():
+    from index.align import align
+
+    src, para = prepare(SOURCE), prepare(PARAPHRASE_HEAVY)
+    plain = align(src.sentence_tokens, para.sentence_tokens)
+    assert plain.coverage == (0.4, 0.4)  # on overlap alone: four of ten sentences
+    vp = verify("src", src, "para", para)
+    assert vp is not None and vp.kind == "rewrite"
+    assert vp.aligned == 0.9  # the six between them matched by their place; not the title
+    for other in (*STORIES, FACT_SHEET.format(**FACT_FILLS[0]), live_blog(0)):
+        assert verify("o", prepare(other), "para", para) is None
