@@ -61,7 +61,7 @@ from .models import Entity
 
 # Bump when the post-processing changes: annotations cached under another
 # scheme are made again.
-ENTITY_SCHEME = "e3"
+ENTITY_SCHEME = "e4"
 
 # What the sidebar shows, in this order; numeric labels (CARDINAL, MONEY, ...)
 # are left out: they say little about who or what an article is about.
@@ -437,8 +437,11 @@ def clean(text: str, raw: Iterable[RawEntity]) -> list[RawEntity]:
 # hold for any club: a results line ("Kilbride 3 Ashford 1"), a score after the
 # name ("Kilbride 2-1", "Kilbride won 3-1"), a result verb between two places
 # ("Kilbride beat Ashford"), a fixture ("Kilbride v Ashford") or a player role
-# ("Kilbride's striker"). A name shown as a side anywhere in the article is an
-# ORG everywhere in it; a country stays a place (national sides are tagged by
+# ("Kilbride's striker"). For a name the model took for a place, a result verb
+# or a club's role counts only in sports writing (a score, a results line, a
+# sports word in the article or the sentence): "Washington held Beijing
+# responsible" and "London's lead over Frankfurt" are no games. A name shown
+# as a side anywhere in the article is an ORG everywhere in it; a country stays a place (national sides are tagged by
 # their country, as OntoNotes and CoNLL do).
 _SIDE = r"[A-Z][\w.'’&-]*(?:[ \t]+[A-Z][\w.'’&-]*){0,3}"
 _RESULT_LINE = re.compile(
@@ -459,9 +462,33 @@ _VERB_AFTER = re.compile(rf"[ \t]+{_RESULT_VERB}[ \t]+[A-Z]")
 _VERB_BEFORE = re.compile(rf"\b{_RESULT_VERB}[ \t]+$")
 _ROLE = (r"striker|midfielder|defender|goalkeeper|keeper|winger|full-back|centre-back"
          r"|squad|players|stadium|strikers|defenders|midfielders")
-_PLACE_ROLE = _ROLE + r"|coach|manager|captain|fans|supporters|side|team|goal|lead|victory|win"
+# A player's position after a place's possessive is a side whatever the text
+# ("Kilbride's striker"); a club's staff, fans or a result ("Ohio's coach",
+# "London's lead", "Quebec's side of the border") only in sports writing.
+_PLACE_ROLE = r"coach|manager|captain|fans|supporters|side|team|goal|lead|victory|win|" + _ROLE
 _ROLE_AFTER = re.compile(rf"['’]s?[ \t]+(?:{_ROLE})\b")
 _PLACE_ROLE_AFTER = re.compile(rf"['’]s?[ \t]+(?:{_PLACE_ROLE})\b")
+_PLAYER_AFTER = re.compile(r"['’]s?[ \t]+(?:striker|midfielder|defender|goalkeeper|keeper"
+                           r"|winger|full-back|centre-back|strikers|defenders|midfielders)\b")
+# Sports writing: a score ("2-1", not a vote of 51-49, a 5-4 ruling, an age
+# range or a date), or its words. Words that are sport wherever they stand
+# make the article a sports one; words that are also common elsewhere ("match",
+# "goal", "season") only the sentence they are in.
+_SCORE = re.compile(r"(?<![\w.,/:–-])\d{1,3}[-–]\d{1,3}(?![\w%/–-]|[.,:]\d)")
+_NOT_A_SCORE_BEFORE = re.compile(r"\b(?:vot\w*|ruled|ruling|aged|ages|split|margin of)[ \t]+$",
+                                 re.I)
+_NOT_A_SCORE_AFTER = re.compile(r"[ \t]*(?:per|percent|votes?|ruling|decision|majority|margin"
+                                r"|split|years?|months?|days?|weeks?|hours?)\b", re.I)
+_SPORTS_WORDS = (r"football|soccer|cricket|rugby|tennis|golf|hockey|baseball|basketball"
+                 r"|strikers?|midfielders?|goalkeepers?|(?<!-)wingers?|full-backs?|centre-backs?"
+                 r"|innings|wickets?|batsm[ae]n|quarterbacks?|touchdowns?|half-time|kick-off"
+                 r"|semi-finals?|quarter-finals?|play-offs?|playoffs?|umpires?|goalless")
+_SPORTS_ARTICLE = re.compile(rf"\b(?:{_SPORTS_WORDS})\b", re.I)
+_SPORTS_SENTENCE = re.compile(
+    rf"\b(?:{_SPORTS_WORDS}|match|matches|game|games|season|league(?![ \t]+tables?\b)|cup"
+    r"|goals?|coach|scored|scorer|tournament|championship|derby|fixture|stadium|squad"
+    r"|referee)\b", re.I)
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s|\n")
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _SIDE_LABELS = _PLACE_LABELS | {"PERSON", "MISC"}
 _NOT_A_SIDE = frozenset(MONTHS.split("|")) | frozenset(WEEKDAYS.split("|"))
@@ -487,15 +514,58 @@ _COMPANY_AFTER = re.compile(
     r"|['’]s?[ \t]+board\b")  # not "Ada Pike's stock answer", "Ada Pike shares a view"
 
 
-def _side_cue(text: str, r: RawEntity) -> bool:
+def _scores(text: str, a: int = 0, b: int | None = None) -> bool:
+    """Whether text[a:b] has a score in it."""
+    b = len(text) if b is None else b
+    for m in _SCORE.finditer(text, a, b):
+        if not (_NOT_A_SCORE_BEFORE.search(text, max(0, m.start() - 20), m.start())
+                or _NOT_A_SCORE_AFTER.match(text, m.end())):
+            return True
+    return False
+
+
+def _sports_article(text: str) -> bool:
+    """Whether the article is sports writing: a results line, a table of
+    standings, a score, or a word that is sport wherever it stands."""
+    return bool(_RESULT_LINE.search(text) or _STANDINGS_HEADER.search(text)
+                or _SPORTS_ARTICLE.search(text) or _scores(text))
+
+
+def _sentence(text: str, s: int, e: int) -> tuple[int, int]:
+    """The sentence around text[s:e] (roughly: from the end of the one before
+    to the next full stop or line break)."""
+    a = 0
+    for m in _SENTENCE_END.finditer(text, max(0, s - 400), s):
+        a = m.end()
+    m = _SENTENCE_END.search(text, e)
+    return a, (m.start() + 1 if m else len(text))
+
+
+def _sports_sentence(text: str, s: int, e: int, skip: tuple[int, int] = (0, 0)) -> bool:
+    """Whether the sentence around text[s:e] has a score or a sports word
+    in it (outside ``skip``: the cue itself, "Ohio's coach", is no context
+    for itself)."""
+    a, b = _sentence(text, s, e)
+    parts = [(a, b)] if skip[0] >= skip[1] else [(a, max(a, skip[0])), (min(b, skip[1]), b)]
+    return any(_SPORTS_SENTENCE.search(text, x, y) or _scores(text, x, y) for x, y in parts)
+
+
+def _side_cue(text: str, r: RawEntity, sports: bool) -> bool:
     """Whether the text around a span shows it is a side in a game or a
-    company."""
+    company. For a place, a result verb or a club's role counts only in
+    sports writing (``sports``: the article is) or in a sentence about
+    sport: "Washington held Beijing responsible" is no game."""
     if _ROLE_BEFORE_NAME.match(text, r.end):
         return True
     if r.label in _PLACE_LABELS:
-        return bool(_SCORE_AFTER.match(text, r.end) or _VERB_AFTER.match(text, r.end)
-                    or _PLACE_ROLE_AFTER.match(text, r.end)
-                    or _VERB_BEFORE.search(text, max(0, r.start - 20), r.start))
+        if _SCORE_AFTER.match(text, r.end) or _PLAYER_AFTER.match(text, r.end):
+            return True
+        role = _PLACE_ROLE_AFTER.match(text, r.end)
+        if not (role or _VERB_AFTER.match(text, r.end)
+                or _VERB_BEFORE.search(text, max(0, r.start - 20), r.start)):
+            return False
+        return sports or _sports_sentence(text, r.start, r.end,
+                                          role.span() if role else (0, 0))
     # not for places: "London shares fell" is the London market
     return bool(_ROLE_AFTER.match(text, r.end) or _COMPANY_AFTER.match(text, r.end))
 
@@ -514,15 +584,17 @@ def sports_sides(text: str, spans: list[RawEntity]) -> list[RawEntity]:
     if sides:
         taken = sorted((r.start, r.end) for r in sides)
         spans = [r for r in spans if not _overlaps(taken, r.start, r.end)] + sides
+    sports = _sports_article(text)
     teams = {norm(text[r.start:r.end]) for r in spans
-             if (r in sides or (r.label in _SIDE_LABELS and _side_cue(text, r)))
+             if (r in sides or (r.label in _SIDE_LABELS and _side_cue(text, r, sports)))
              and not _is_country(text[r.start:r.end])}
     # the other side of a result with a team is a team too ("Kilbride beat
     # Ashford" once Kilbride is known as a side, whatever Ashford was tagged)
     ordered = sorted(spans, key=lambda r: (r.start, r.end))
     for _ in range(2):
         for p, q in pairwise(ordered):
-            if not _BETWEEN_SIDES.fullmatch(text, p.end, q.start):
+            if not _BETWEEN_SIDES.fullmatch(text, p.end, q.start) or not (
+                    sports or _sports_sentence(text, p.start, q.end)):
                 continue
             fp, fq = norm(text[p.start:p.end]), norm(text[q.start:q.end])
             for a, b, r in ((fp, fq, q), (fq, fp, p)):
