@@ -52,6 +52,7 @@ from .gazetteer import (
     NATIONALITIES,
     ORG_SUFFIXES,
     PERSON_TITLES,
+    REGIONS,
     SURNAME_TITLES,
     TITLE_WORDS,
     WEEKDAYS,
@@ -441,8 +442,9 @@ def clean(text: str, raw: Iterable[RawEntity]) -> list[RawEntity]:
 # or a club's role counts only in sports writing (a score, a results line, a
 # sports word in the article or the sentence): "Washington held Beijing
 # responsible" and "London's lead over Frankfurt" are no games. A name shown
-# as a side anywhere in the article is an ORG everywhere in it; a country stays a place (national sides are tagged by
-# their country, as OntoNotes and CoNLL do).
+# as a side anywhere in the article is an ORG everywhere in it; a country
+# stays a place (national sides are tagged by their country, as OntoNotes and
+# CoNLL do).
 _SIDE = r"[A-Z][\w.'’&-]*(?:[ \t]+[A-Z][\w.'’&-]*){0,3}"
 _RESULT_LINE = re.compile(
     rf"^[ \t]*(?P<a>{_SIDE})[ \t]+\d{{1,3}}[ \t]*,?[ \t]+(?P<b>{_SIDE})[ \t]+\d{{1,3}}"
@@ -650,9 +652,6 @@ def drop_caps_headlines(text: str, spans: list[RawEntity]) -> list[RawEntity]:
 # ("Moldova" as a person, "Belarus" as nothing). The rules' gazetteer knows
 # them: a country named on its own is a place; the model's own place labels
 # (GPE or LOC) are kept.
-_REGIONS = word_set("""Europe|Africa|Asia|Antarctica|Middle East|Latin America|Korean Peninsula
-Northeast Asia|Southeast Asia|Gaza|West Bank|Crimea|Siberia|Kashmir|Tibet|Xinjiang|Balkans
-Caribbean|Scandinavia""")
 _COUNTRY_FORMS = {v: c for c in COUNTRIES - NAME_LIKE_COUNTRIES for v in (c, c.upper())}
 _COUNTRY_WORDS = max(len(c.split()) for c in COUNTRIES)
 _GAZ_WORD = re.compile(r"[A-Z][\w’'-]*(?:\.[A-Z])*\.?")
@@ -694,7 +693,7 @@ _CAP_WORD = re.compile(r"[A-Z][\w.'’-]*")
 
 
 def _country_label(name: str) -> str:
-    return "LOC" if name.title() in _REGIONS or name in _REGIONS else "GPE"
+    return "LOC" if name.title() in REGIONS or name in REGIONS else "GPE"
 
 
 def countries(text: str, spans: list[RawEntity]) -> list[RawEntity]:

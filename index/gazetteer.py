@@ -12,6 +12,14 @@ def word_set(block: str) -> frozenset[str]:
     return frozenset(w.strip() for w in block.replace("\n", sep or " ").split(sep) if w.strip())
 
 
+# Continents and regions: places, labelled LOC rather than GPE.
+REGIONS = word_set("""
+Europe|Africa|Asia|Antarctica|Middle East|Latin America|Korean Peninsula|Northeast Asia
+Southeast Asia|Gaza|West Bank|Crimea|Siberia|Kashmir|Tibet|Xinjiang|Balkans|Caribbean
+Scandinavia
+""")
+
+# Countries, and the regions named like them.
 COUNTRIES = word_set("""
 Afghanistan|Albania|Algeria|Andorra|Angola|Argentina|Armenia|Australia|Austria|Azerbaijan
 Bahamas|Bahrain|Bangladesh|Barbados|Belarus|Belgium|Belize|Benin|Bhutan|Bolivia|Bosnia
@@ -31,10 +39,8 @@ Sierra Leone|Singapore|Slovakia|Slovenia|Somalia|South Africa|South Korea|South 
 Sri Lanka|Sudan|Suriname|Sweden|Switzerland|Syria|Taiwan|Tajikistan|Tanzania|Thailand|Togo
 Tonga|Trinidad|Tunisia|Turkey|Türkiye|Turkmenistan|Tuvalu|Uganda|Ukraine|United Arab Emirates
 United Kingdom|United States|America|Britain|Great Britain|Uruguay|Uzbekistan|Vanuatu
-Vatican|Venezuela|Vietnam|Wales|Yemen|Zambia|Zimbabwe|Europe|Africa|Asia|Antarctica
-Middle East|Latin America|Korean Peninsula|Northeast Asia|Southeast Asia|Gaza|West Bank
-Crimea|Siberia|Kashmir|Tibet|Xinjiang|Balkans|Caribbean|Scandinavia|U.S.|US|USA|U.S.A.|U.K.|UK
-""")
+Vatican|Venezuela|Vietnam|Wales|Yemen|Zambia|Zimbabwe|U.S.|US|USA|U.S.A.|U.K.|UK
+""") | REGIONS
 
 NATIONALITIES = word_set("""
 Afghan|Albanian|Algerian|American|Argentine|Argentinian|Armenian|Australian|Austrian
