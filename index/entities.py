@@ -43,6 +43,7 @@ from itertools import pairwise
 
 from .gazetteer import (
     CITIES,
+    CLUB_STAFF,
     COUNTRIES,
     EVENT_SUFFIXES,
     LAW_SUFFIXES,
@@ -52,7 +53,9 @@ from .gazetteer import (
     NATIONALITIES,
     ORG_SUFFIXES,
     PERSON_TITLES,
+    PLAYER_ROLES,
     REGIONS,
+    SPORTS_ROLES,
     SURNAME_TITLES,
     TITLE_WORDS,
     WEEKDAYS,
@@ -462,16 +465,24 @@ _TABLE_ROW = re.compile(
 _BETWEEN_SIDES = re.compile(rf"[ \t]+{_RESULT_VERB}[ \t]+")
 _VERB_AFTER = re.compile(rf"[ \t]+{_RESULT_VERB}[ \t]+[A-Z]")
 _VERB_BEFORE = re.compile(rf"\b{_RESULT_VERB}[ \t]+$")
-_ROLE = (r"striker|midfielder|defender|goalkeeper|keeper|winger|full-back|centre-back"
-         r"|squad|players|stadium|strikers|defenders|midfielders")
+
+
+def _alternatives(words: Iterable[str], plurals: bool = False) -> str:
+    """Words as regex alternatives, longest first (with their plurals)."""
+    words = set(words) | ({w + "s" for w in words} if plurals else set())
+    return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+
+
+_PLAYERS = _alternatives(PLAYER_ROLES, plurals=True)
+_ROLE = _PLAYERS + "|squad|players|stadium"
 # A player's position after a place's possessive is a side whatever the text
 # ("Kilbride's striker"); a club's staff, fans or a result ("Ohio's coach",
 # "London's lead", "Quebec's side of the border") only in sports writing.
-_PLACE_ROLE = r"coach|manager|captain|fans|supporters|side|team|goal|lead|victory|win|" + _ROLE
+_PLACE_ROLE = (_alternatives(CLUB_STAFF) + "|fans|supporters|side|team|goal|lead|victory|win|"
+               + _ROLE)
 _ROLE_AFTER = re.compile(rf"['’]s?[ \t]+(?:{_ROLE})\b")
 _PLACE_ROLE_AFTER = re.compile(rf"['’]s?[ \t]+(?:{_PLACE_ROLE})\b")
-_PLAYER_AFTER = re.compile(r"['’]s?[ \t]+(?:striker|midfielder|defender|goalkeeper|keeper"
-                           r"|winger|full-back|centre-back|strikers|defenders|midfielders)\b")
+_PLAYER_AFTER = re.compile(rf"['’]s?[ \t]+(?:{_PLAYERS})\b")
 # Sports writing: a score ("2-1", not a vote of 51-49, a 5-4 ruling, an age
 # range or a date), or its words. Words that are sport wherever they stand
 # make the article a sports one; words that are also common elsewhere ("match",
@@ -481,15 +492,17 @@ _NOT_A_SCORE_BEFORE = re.compile(r"\b(?:vot\w*|ruled|ruling|aged|ages|split|marg
                                  re.I)
 _NOT_A_SCORE_AFTER = re.compile(r"[ \t]*(?:per|percent|votes?|ruling|decision|majority|margin"
                                 r"|split|years?|months?|days?|weeks?|hours?)\b", re.I)
-_SPORTS_WORDS = (r"football|soccer|cricket|rugby|tennis|golf|hockey|baseball|basketball"
-                 r"|strikers?|midfielders?|goalkeepers?|(?<!-)wingers?|full-backs?|centre-backs?"
-                 r"|innings|wickets?|batsm[ae]n|quarterbacks?|touchdowns?|half-time|kick-off"
+# (player positions but "defenders" of a cause and the "keeper" of a record;
+# not "right-wingers")
+_SPORTS_WORDS = (r"football|soccer|cricket|rugby|tennis|golf|hockey|baseball|basketball|(?<!-)(?:"
+                 + _alternatives(PLAYER_ROLES - {"defender", "keeper"}, plurals=True)
+                 + r")|innings|wickets?|batsm[ae]n|quarterbacks?|touchdowns?|half-time|kick-off"
                  r"|semi-finals?|quarter-finals?|play-offs?|playoffs?|umpires?|goalless")
 _SPORTS_ARTICLE = re.compile(rf"\b(?:{_SPORTS_WORDS})\b", re.I)
 _SPORTS_SENTENCE = re.compile(
-    rf"\b(?:{_SPORTS_WORDS}|match|matches|game|games|season|league(?![ \t]+tables?\b)|cup"
-    r"|goals?|coach|scored|scorer|tournament|championship|derby|fixture|stadium|squad"
-    r"|referee)\b", re.I)
+    rf"\b(?:{_SPORTS_WORDS}|{_PLAYERS}|match|matches|game|games|season"
+    r"|league(?![ \t]+tables?\b)|cup|goals?|coach|skipper|scored|scorer|tournament"
+    r"|championship|derby|fixture|stadium|squad|referee)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s|\n")
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _SIDE_LABELS = _PLACE_LABELS | {"PERSON", "MISC"}
@@ -507,8 +520,7 @@ def _is_country(name: str) -> bool:
 # company ("Kilbride captain Ann Cole", "Acme chairman Tom Reyes"); so do shares,
 # a chief executive or a board after a name: people have none of them.
 _ROLE_BEFORE_NAME = re.compile(
-    r"[ \t]+(?:captain|skipper|coach|manager|striker|midfielder|defender|goalkeeper|winger"
-    r"|chairman|chairwoman|CEO|chief executive)[ \t]+[A-Z]")
+    rf"[ \t]+(?:{_alternatives(SPORTS_ROLES)}|chairman|chairwoman|CEO|chief executive)[ \t]+[A-Z]")
 _COMPANY_AFTER = re.compile(
     r"(?:['’]s?)?[ \t]+(?:shares[ \t]+(?:rose|fell|closed|jumped|dropped|slipped|gained|lost"
     r"|climbed|plunged|soared|tumbled|surged|slid|opened|ended|traded|were)"

@@ -97,6 +97,14 @@ EVENT_SUFFIXES = word_set("War Wars Summit Games Olympics Cup Championship Champ
                           "Revolution Crisis Festival Awards Election Elections Conference")
 LAW_SUFFIXES = word_set("Treaty Act Accord Accords Agreement Pact Convention Bill Charter")
 
+# Roles in a sports club, in lower case: the players' positions and the
+# staff. One list: the entity cues derive theirs from it ("Kilbride's striker",
+# "Kilbride coach Ann Cole"), and TITLE_WORDS its title words ("Coach").
+PLAYER_ROLES = word_set("striker midfielder defender goalkeeper keeper winger full-back "
+                        "centre-back")
+CLUB_STAFF = word_set("captain skipper coach manager")
+SPORTS_ROLES = PLAYER_ROLES | CLUB_STAFF
+
 # Words of a title or an office: never a name on their own ("Shadow", "State",
 # "Sen"), and not part of a person's name before it ("Rep. Paul Ryan" is Paul
 # Ryan). The person titles and the words that build offices out of them.
@@ -106,9 +114,9 @@ Councilman|Councilwoman|Alderman|MP|MEP|MSP|Baroness|Baron|Earl|Duke|Duchess|Vis
 Shadow|State|Deputy|Vice|Acting|Interim|Former|Prime|Foreign|Home|Attorney|Solicitor
 Attorney-General|Attorney-in-Chief|Chief|Executive|Minister|Ministers|Secretary-General
 Undersecretary|Under-Secretary|Commissioner|Inspector|Superintendent|Constable|Detective
-Coach|Manager|Striker|Captain|Skipper|Defender|Midfielder|Goalkeeper|Chief-Executive
+Chief-Executive
 Sheikh|Emir|Ayatollah|Cardinal|Archbishop|Father|Sister|Brother|Rabbi|Imam|Saint
-""")
+""") | {w.capitalize() for w in SPORTS_ROLES}
 
 # A country that is also a common first name or surname: not relabelled a
 # place on its own.
