@@ -44,6 +44,7 @@ from itertools import pairwise
 from .gazetteer import (
     CITIES,
     CLUB_STAFF,
+    COMPANY_SUFFIXES,
     COUNTRIES,
     EVENT_SUFFIXES,
     LAW_SUFFIXES,
@@ -508,8 +509,6 @@ _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _SIDE_LABELS = _PLACE_LABELS | {"PERSON", "MISC"}
 _NOT_A_SIDE = frozenset(MONTHS.split("|")) | frozenset(WEEKDAYS.split("|"))
 _NAME_SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "IV"})
-_COMPANY_SUFFIXES = word_set("Inc Corp Co Ltd Plc PLC plc SpA SA AG NV GmbH Group Holdings LLC "
-                             "Bhd Berhad AB ASA Oyj KK Limited Corporation Company")
 
 
 def _is_country(name: str) -> bool:
@@ -873,7 +872,7 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
     #    A company named in full is named by its first word later ("Acme
     #    Holdings Inc" ... "Acme said"), whatever the model labelled it.
     companies = [f for f, lab in form_label.items() if lab == "ORG" and len(f.split()) > 1
-                 and form_text[f].split()[-1].rstrip(".").replace(".", "") in _COMPANY_SUFFIXES]
+                 and form_text[f].split()[-1].rstrip(".").replace(".", "") in COMPANY_SUFFIXES]
     for f in form_label:
         if (f in target or len(f.split()) != 1 or form_label[f] == "DATE"
                 or _is_country(form_text[f])):

@@ -60,15 +60,19 @@ MONTHS = ("January|February|March|April|May|June|July|August|September|October|N
           "|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
 WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 
+# The last word of a company's name ("Acme Holdings Inc", "Tarrow SpA").
+COMPANY_SUFFIXES = word_set("Inc Corp Co Ltd Plc PLC plc SpA SA AG NV GmbH Group Holdings LLC "
+                            "Bhd Berhad AB ASA Oyj KK Limited Corporation Company")
+
 # A capitalised name ending in one of these names an organisation.
 ORG_SUFFIXES = word_set("""
 University|College|Institute|Institution|Center|Centre|School|Academy|Foundation|Fund
 Association|Society|Council|Committee|Commission|Ministry|Department|Agency|Bureau|Office
 Administration|Authority|Service|Services|Party|Parliament|Congress|Senate|Assembly|Court
-Bank|Group|Company|Corporation|Corp|Inc|Ltd|LLC|PLC|Holdings|Partners|Union|Federation
-League|Organization|Organisation|Army|Navy|Force|Forces|Police|Guard|Times|News|Post
-Journal|Herald|Tribune|Gazette|Press|Agency|Network|Television|Radio|Club|Team|Church
-""")
+Bank|Partners|Union|Federation|League|Organization|Organisation|Army|Navy|Force|Forces
+Police|Guard|Times|News|Post|Journal|Herald|Tribune|Gazette|Press|Network|Television|Radio
+Club|Team|Church
+""") | COMPANY_SUFFIXES
 
 # Words before a name that say the name is a person's.
 PERSON_TITLES = word_set("""
