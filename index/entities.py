@@ -56,6 +56,7 @@ from .gazetteer import (
     PERSON_TITLES,
     PLAYER_ROLES,
     REGIONS,
+    SAID_VERBS,
     SPORTS_ROLES,
     SURNAME_TITLES,
     TITLE_WORDS,
@@ -230,8 +231,10 @@ _DATE_RE = re.compile(
     rf"|\d{{1,2}}\s+(?:{MONTHS})(?:\s+\d{{4}})?"
     rf"|(?:{MONTHS})\s+\d{{4}}|(?:{WEEKDAYS})|(?:{MONTHS})|(?:1[89]|20)\d{{2}}s?)\b")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:\"“”]\s+|\n\s*)$")
-_SAID = re.compile(r"^\s*,?\s*(?:said|says|told|added|explained|wrote|asked)\b")
-_SAID_BEFORE = re.compile(r"\b(?:said|says|told|according to)\s*$")
+# after a name, the verbs of speech that say it is a person's (a few more
+# than SAID_VERBS, all of SPEECH_VERBS; not "called", "noted": "Amnesty called")
+_SAID = re.compile(rf"^\s*,?\s*(?:{SAID_VERBS}|added|explained|wrote|asked)\b")
+_SAID_BEFORE = re.compile(rf"\b(?:{SAID_VERBS}|according to)\s*$")
 _LEAD_WORDS = word_set("""The A An In On At But And Or If When While After Before As For From
 This That These Those It Its He She They We I His Her Their Our Despite Although Though
 Since Until With Without Under Over During Last Next Both Each Every Some Many Most More
@@ -742,9 +745,9 @@ def countries(text: str, spans: list[RawEntity]) -> list[RawEntity]:
 # of State for the Family, Jane Doe, said") or right before a speech verb
 # ("Jane Doe said").
 _PERSON_NAME = re.compile(r"(?<![\w’'.-])[A-Z][a-z’'-]+(?:[ \t]+[A-Z][a-z’'-]+){1,2}(?![\w’'-])")
-_APPOSITION_AFTER = re.compile(r",[ \t]*(?:said|says|told|added|who|has|had|is|was)\b")
+_APPOSITION_AFTER = re.compile(rf",[ \t]*(?:{SAID_VERBS}|added|who|has|had|is|was)\b")
 _CLAUSE_START = re.compile(r"[.;:!?\n,(]")
-_SAID_AFTER = re.compile(r"[ \t]+(?:said|says|told)\b")
+_SAID_AFTER = re.compile(rf"[ \t]+(?:{SAID_VERBS})\b")
 _PLACE_SUFFIXES = word_set("""Street Road Avenue Lane Square House Hall Palace Park Bridge
 Airport Station Island Islands River Lake Mountains Valley Bay Beach County City Town Village""")
 _NOT_IN_NAME = (COUNTRIES | CITIES | NATIONALITIES | ORG_SUFFIXES | TITLE_WORDS | _LEAD_WORDS

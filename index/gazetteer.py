@@ -141,3 +141,16 @@ NAME_TITLES = word_set("""
 Prince|Princess|King|Queen|Pope|Lord|Lady|Sir|Dame|Duke|Duchess|Earl|Baron|Baroness|Viscount
 Emperor|Empress|Sheikh|Emir|Saint|Father|Brother|Sister|Cardinal|Ayatollah|Imam
 """)
+
+# Verbs of speech, as regex alternatives. SPEECH_VERBS: every verb that
+# attributes a quote (the list index/quotes.py attributes quotes with; it lives
+# here so that entities can use it without importing quotes, which imports
+# entities). SAID_VERBS: the ones that most surely follow or precede a
+# person's name in news copy ("Ada Pike said", "told Ada Pike").
+SAID_VERBS = "said|says|told"
+SPEECH_VERBS = (r"said|says|say|saying|told|tells|telling|added|adds|adding|asked|asks|explained"
+                r"|explains|stated|states|wrote|writes|noted|notes|argued|argues|insisted|insists"
+                r"|warned|warns|continued|recalled|replied|answered|acknowledged|admitted|claimed"
+                r"|claims|declared|emphasized|emphasised|stressed|suggested|observed|remarked"
+                r"|commented|posted|tweeted|pointed out|called|calls|calling|referred to"
+                r"|according to")

@@ -3,6 +3,7 @@ clean-ups, aliases, caching, corpus-wide extraction and entity search."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -399,6 +400,20 @@ def test_spacy_keeps_places_of_political_and_business_text_places(spacy_ex):
             "rankings.")
     got = {e.name: e.label for e in E.extract([text], spacy_ex)[0]}
     assert "ORG" not in got.values(), got
+
+
+def test_the_verbs_of_speech_are_one_list():
+    from index import gazetteer as G
+    from index import quotes
+
+    speech = set(G.SPEECH_VERBS.split("|"))
+    assert set(G.SAID_VERBS.split("|")) <= speech
+    for pattern in (E._SAID, E._SAID_BEFORE, E._APPOSITION_AFTER, E._SAID_AFTER):
+        words = set(re.findall(r"(?<![\\\w])[a-z]{2,}(?: to\b)?", pattern.pattern))
+        assert "said" in words
+        assert words <= speech | {"who", "has", "had", "is", "was"}
+    # until quotes.py takes its list from the gazetteer, the two must agree
+    assert set(quotes._VERBS.split("|")) == speech
 
 
 def test_a_name_in_capitals_is_a_mention_too():
