@@ -43,6 +43,8 @@ from itertools import pairwise
 
 from .gazetteer import (
     CITIES,
+    CLUB_STAFF,
+    COMPANY_SUFFIXES,
     COUNTRIES,
     EVENT_SUFFIXES,
     LAW_SUFFIXES,
@@ -52,6 +54,10 @@ from .gazetteer import (
     NATIONALITIES,
     ORG_SUFFIXES,
     PERSON_TITLES,
+    PLAYER_ROLES,
+    REGIONS,
+    SAID_VERBS,
+    SPORTS_ROLES,
     SURNAME_TITLES,
     TITLE_WORDS,
     WEEKDAYS,
@@ -61,7 +67,7 @@ from .models import Entity
 
 # Bump when the post-processing changes: annotations cached under another
 # scheme are made again.
-ENTITY_SCHEME = "e3"
+ENTITY_SCHEME = "e4"
 
 # What the sidebar shows, in this order; numeric labels (CARDINAL, MONEY, ...)
 # are left out: they say little about who or what an article is about.
@@ -225,8 +231,10 @@ _DATE_RE = re.compile(
     rf"|\d{{1,2}}\s+(?:{MONTHS})(?:\s+\d{{4}})?"
     rf"|(?:{MONTHS})\s+\d{{4}}|(?:{WEEKDAYS})|(?:{MONTHS})|(?:1[89]|20)\d{{2}}s?)\b")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:\"“”]\s+|\n\s*)$")
-_SAID = re.compile(r"^\s*,?\s*(?:said|says|told|added|explained|wrote|asked)\b")
-_SAID_BEFORE = re.compile(r"\b(?:said|says|told|according to)\s*$")
+# after a name, the verbs of speech that say it is a person's (a few more
+# than SAID_VERBS, all of SPEECH_VERBS; not "called", "noted": "Amnesty called")
+_SAID = re.compile(rf"^\s*,?\s*(?:{SAID_VERBS}|added|explained|wrote|asked)\b")
+_SAID_BEFORE = re.compile(rf"\b(?:{SAID_VERBS}|according to)\s*$")
 _LEAD_WORDS = word_set("""The A An In On At But And Or If When While After Before As For From
 This That These Those It Its He She They We I His Her Their Our Despite Although Though
 Since Until With Without Under Over During Last Next Both Each Every Some Many Most More
@@ -437,9 +445,13 @@ def clean(text: str, raw: Iterable[RawEntity]) -> list[RawEntity]:
 # hold for any club: a results line ("Kilbride 3 Ashford 1"), a score after the
 # name ("Kilbride 2-1", "Kilbride won 3-1"), a result verb between two places
 # ("Kilbride beat Ashford"), a fixture ("Kilbride v Ashford") or a player role
-# ("Kilbride's striker"). A name shown as a side anywhere in the article is an
-# ORG everywhere in it; a country stays a place (national sides are tagged by
-# their country, as OntoNotes and CoNLL do).
+# ("Kilbride's striker"). For a name the model took for a place, a result verb
+# or a club's role counts only in sports writing (a score, a results line, a
+# sports word in the article or the sentence): "Washington held Beijing
+# responsible" and "London's lead over Frankfurt" are no games. A name shown
+# as a side anywhere in the article is an ORG everywhere in it; a country
+# stays a place (national sides are tagged by their country, as OntoNotes and
+# CoNLL do).
 _SIDE = r"[A-Z][\w.'’&-]*(?:[ \t]+[A-Z][\w.'’&-]*){0,3}"
 _RESULT_LINE = re.compile(
     rf"^[ \t]*(?P<a>{_SIDE})[ \t]+\d{{1,3}}[ \t]*,?[ \t]+(?P<b>{_SIDE})[ \t]+\d{{1,3}}"
@@ -457,17 +469,49 @@ _TABLE_ROW = re.compile(
 _BETWEEN_SIDES = re.compile(rf"[ \t]+{_RESULT_VERB}[ \t]+")
 _VERB_AFTER = re.compile(rf"[ \t]+{_RESULT_VERB}[ \t]+[A-Z]")
 _VERB_BEFORE = re.compile(rf"\b{_RESULT_VERB}[ \t]+$")
-_ROLE = (r"striker|midfielder|defender|goalkeeper|keeper|winger|full-back|centre-back"
-         r"|squad|players|stadium|strikers|defenders|midfielders")
-_PLACE_ROLE = _ROLE + r"|coach|manager|captain|fans|supporters|side|team|goal|lead|victory|win"
+
+
+def _alternatives(words: Iterable[str], plurals: bool = False) -> str:
+    """Words as regex alternatives, longest first (with their plurals)."""
+    words = set(words) | ({w + "s" for w in words} if plurals else set())
+    return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+
+
+_PLAYERS = _alternatives(PLAYER_ROLES, plurals=True)
+_ROLE = _PLAYERS + "|squad|players|stadium"
+# A player's position after a place's possessive is a side whatever the text
+# ("Kilbride's striker"); a club's staff, fans or a result ("Ohio's coach",
+# "London's lead", "Quebec's side of the border") only in sports writing.
+_PLACE_ROLE = (_alternatives(CLUB_STAFF) + "|fans|supporters|side|team|goal|lead|victory|win|"
+               + _ROLE)
 _ROLE_AFTER = re.compile(rf"['’]s?[ \t]+(?:{_ROLE})\b")
 _PLACE_ROLE_AFTER = re.compile(rf"['’]s?[ \t]+(?:{_PLACE_ROLE})\b")
+_PLAYER_AFTER = re.compile(rf"['’]s?[ \t]+(?:{_PLAYERS})\b")
+# Sports writing: a score ("2-1", not a vote of 51-49, a 5-4 ruling, an age
+# range or a date), or its words. Words that are sport wherever they stand
+# make the article a sports one; words that are also common elsewhere ("match",
+# "goal", "season") only the sentence they are in.
+_SCORE = re.compile(r"(?<![\w.,/:–-])\d{1,3}[-–]\d{1,3}(?![\w%/–-]|[.,:]\d)")
+_NOT_A_SCORE_BEFORE = re.compile(r"\b(?:vot\w*|ruled|ruling|aged|ages|split|margin of)[ \t]+$",
+                                 re.I)
+_NOT_A_SCORE_AFTER = re.compile(r"[ \t]*(?:per|percent|votes?|ruling|decision|majority|margin"
+                                r"|split|years?|months?|days?|weeks?|hours?)\b", re.I)
+# (player positions but "defenders" of a cause and the "keeper" of a record;
+# not "right-wingers")
+_SPORTS_WORDS = (r"football|soccer|cricket|rugby|tennis|golf|hockey|baseball|basketball|(?<!-)(?:"
+                 + _alternatives(PLAYER_ROLES - {"defender", "keeper"}, plurals=True)
+                 + r")|innings|wickets?|batsm[ae]n|quarterbacks?|touchdowns?|half-time|kick-off"
+                 r"|semi-finals?|quarter-finals?|play-offs?|playoffs?|umpires?|goalless")
+_SPORTS_ARTICLE = re.compile(rf"\b(?:{_SPORTS_WORDS})\b", re.I)
+_SPORTS_SENTENCE = re.compile(
+    rf"\b(?:{_SPORTS_WORDS}|{_PLAYERS}|match|matches|game|games|season"
+    r"|league(?![ \t]+tables?\b)|cup|goals?|coach|skipper|scored|scorer|tournament"
+    r"|championship|derby|fixture|stadium|squad|referee)\b", re.I)
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s|\n")
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _SIDE_LABELS = _PLACE_LABELS | {"PERSON", "MISC"}
 _NOT_A_SIDE = frozenset(MONTHS.split("|")) | frozenset(WEEKDAYS.split("|"))
 _NAME_SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "IV"})
-_COMPANY_SUFFIXES = word_set("Inc Corp Co Ltd Plc PLC plc SpA SA AG NV GmbH Group Holdings LLC "
-                             "Bhd Berhad AB ASA Oyj KK Limited Corporation Company")
 
 
 def _is_country(name: str) -> bool:
@@ -478,8 +522,7 @@ def _is_country(name: str) -> bool:
 # company ("Kilbride captain Ann Cole", "Acme chairman Tom Reyes"); so do shares,
 # a chief executive or a board after a name: people have none of them.
 _ROLE_BEFORE_NAME = re.compile(
-    r"[ \t]+(?:captain|skipper|coach|manager|striker|midfielder|defender|goalkeeper|winger"
-    r"|chairman|chairwoman|CEO|chief executive)[ \t]+[A-Z]")
+    rf"[ \t]+(?:{_alternatives(SPORTS_ROLES)}|chairman|chairwoman|CEO|chief executive)[ \t]+[A-Z]")
 _COMPANY_AFTER = re.compile(
     r"(?:['’]s?)?[ \t]+(?:shares[ \t]+(?:rose|fell|closed|jumped|dropped|slipped|gained|lost"
     r"|climbed|plunged|soared|tumbled|surged|slid|opened|ended|traded|were)"
@@ -487,15 +530,58 @@ _COMPANY_AFTER = re.compile(
     r"|['’]s?[ \t]+board\b")  # not "Ada Pike's stock answer", "Ada Pike shares a view"
 
 
-def _side_cue(text: str, r: RawEntity) -> bool:
+def _scores(text: str, a: int = 0, b: int | None = None) -> bool:
+    """Whether text[a:b] has a score in it."""
+    b = len(text) if b is None else b
+    for m in _SCORE.finditer(text, a, b):
+        if not (_NOT_A_SCORE_BEFORE.search(text, max(0, m.start() - 20), m.start())
+                or _NOT_A_SCORE_AFTER.match(text, m.end())):
+            return True
+    return False
+
+
+def _sports_article(text: str) -> bool:
+    """Whether the article is sports writing: a results line, a table of
+    standings, a score, or a word that is sport wherever it stands."""
+    return bool(_RESULT_LINE.search(text) or _STANDINGS_HEADER.search(text)
+                or _SPORTS_ARTICLE.search(text) or _scores(text))
+
+
+def _sentence(text: str, s: int, e: int) -> tuple[int, int]:
+    """The sentence around text[s:e] (roughly: from the end of the one before
+    to the next full stop or line break)."""
+    a = 0
+    for m in _SENTENCE_END.finditer(text, max(0, s - 400), s):
+        a = m.end()
+    m = _SENTENCE_END.search(text, e)
+    return a, (m.start() + 1 if m else len(text))
+
+
+def _sports_sentence(text: str, s: int, e: int, skip: tuple[int, int] = (0, 0)) -> bool:
+    """Whether the sentence around text[s:e] has a score or a sports word
+    in it (outside ``skip``: the cue itself, "Ohio's coach", is no context
+    for itself)."""
+    a, b = _sentence(text, s, e)
+    parts = [(a, b)] if skip[0] >= skip[1] else [(a, max(a, skip[0])), (min(b, skip[1]), b)]
+    return any(_SPORTS_SENTENCE.search(text, x, y) or _scores(text, x, y) for x, y in parts)
+
+
+def _side_cue(text: str, r: RawEntity, sports: bool) -> bool:
     """Whether the text around a span shows it is a side in a game or a
-    company."""
+    company. For a place, a result verb or a club's role counts only in
+    sports writing (``sports``: the article is) or in a sentence about
+    sport: "Washington held Beijing responsible" is no game."""
     if _ROLE_BEFORE_NAME.match(text, r.end):
         return True
     if r.label in _PLACE_LABELS:
-        return bool(_SCORE_AFTER.match(text, r.end) or _VERB_AFTER.match(text, r.end)
-                    or _PLACE_ROLE_AFTER.match(text, r.end)
-                    or _VERB_BEFORE.search(text, max(0, r.start - 20), r.start))
+        if _SCORE_AFTER.match(text, r.end) or _PLAYER_AFTER.match(text, r.end):
+            return True
+        role = _PLACE_ROLE_AFTER.match(text, r.end)
+        if not (role or _VERB_AFTER.match(text, r.end)
+                or _VERB_BEFORE.search(text, max(0, r.start - 20), r.start)):
+            return False
+        return sports or _sports_sentence(text, r.start, r.end,
+                                          role.span() if role else (0, 0))
     # not for places: "London shares fell" is the London market
     return bool(_ROLE_AFTER.match(text, r.end) or _COMPANY_AFTER.match(text, r.end))
 
@@ -514,15 +600,17 @@ def sports_sides(text: str, spans: list[RawEntity]) -> list[RawEntity]:
     if sides:
         taken = sorted((r.start, r.end) for r in sides)
         spans = [r for r in spans if not _overlaps(taken, r.start, r.end)] + sides
+    sports = _sports_article(text)
     teams = {norm(text[r.start:r.end]) for r in spans
-             if (r in sides or (r.label in _SIDE_LABELS and _side_cue(text, r)))
+             if (r in sides or (r.label in _SIDE_LABELS and _side_cue(text, r, sports)))
              and not _is_country(text[r.start:r.end])}
     # the other side of a result with a team is a team too ("Kilbride beat
     # Ashford" once Kilbride is known as a side, whatever Ashford was tagged)
     ordered = sorted(spans, key=lambda r: (r.start, r.end))
     for _ in range(2):
         for p, q in pairwise(ordered):
-            if not _BETWEEN_SIDES.fullmatch(text, p.end, q.start):
+            if not _BETWEEN_SIDES.fullmatch(text, p.end, q.start) or not (
+                    sports or _sports_sentence(text, p.start, q.end)):
                 continue
             fp, fq = norm(text[p.start:p.end]), norm(text[q.start:q.end])
             for a, b, r in ((fp, fq, q), (fq, fp, p)):
@@ -578,9 +666,6 @@ def drop_caps_headlines(text: str, spans: list[RawEntity]) -> list[RawEntity]:
 # ("Moldova" as a person, "Belarus" as nothing). The rules' gazetteer knows
 # them: a country named on its own is a place; the model's own place labels
 # (GPE or LOC) are kept.
-_REGIONS = word_set("""Europe|Africa|Asia|Antarctica|Middle East|Latin America|Korean Peninsula
-Northeast Asia|Southeast Asia|Gaza|West Bank|Crimea|Siberia|Kashmir|Tibet|Xinjiang|Balkans
-Caribbean|Scandinavia""")
 _COUNTRY_FORMS = {v: c for c in COUNTRIES - NAME_LIKE_COUNTRIES for v in (c, c.upper())}
 _COUNTRY_WORDS = max(len(c.split()) for c in COUNTRIES)
 _GAZ_WORD = re.compile(r"[A-Z][\w’'-]*(?:\.[A-Z])*\.?")
@@ -622,7 +707,7 @@ _CAP_WORD = re.compile(r"[A-Z][\w.'’-]*")
 
 
 def _country_label(name: str) -> str:
-    return "LOC" if name.title() in _REGIONS or name in _REGIONS else "GPE"
+    return "LOC" if name.title() in REGIONS or name in REGIONS else "GPE"
 
 
 def countries(text: str, spans: list[RawEntity]) -> list[RawEntity]:
@@ -660,9 +745,9 @@ def countries(text: str, spans: list[RawEntity]) -> list[RawEntity]:
 # of State for the Family, Jane Doe, said") or right before a speech verb
 # ("Jane Doe said").
 _PERSON_NAME = re.compile(r"(?<![\w’'.-])[A-Z][a-z’'-]+(?:[ \t]+[A-Z][a-z’'-]+){1,2}(?![\w’'-])")
-_APPOSITION_AFTER = re.compile(r",[ \t]*(?:said|says|told|added|who|has|had|is|was)\b")
+_APPOSITION_AFTER = re.compile(rf",[ \t]*(?:{SAID_VERBS}|added|who|has|had|is|was)\b")
 _CLAUSE_START = re.compile(r"[.;:!?\n,(]")
-_SAID_AFTER = re.compile(r"[ \t]+(?:said|says|told)\b")
+_SAID_AFTER = re.compile(rf"[ \t]+(?:{SAID_VERBS})\b")
 _PLACE_SUFFIXES = word_set("""Street Road Avenue Lane Square House Hall Palace Park Bridge
 Airport Station Island Islands River Lake Mountains Valley Bay Beach County City Town Village""")
 _NOT_IN_NAME = (COUNTRIES | CITIES | NATIONALITIES | ORG_SUFFIXES | TITLE_WORDS | _LEAD_WORDS
@@ -790,7 +875,7 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
     #    A company named in full is named by its first word later ("Acme
     #    Holdings Inc" ... "Acme said"), whatever the model labelled it.
     companies = [f for f, lab in form_label.items() if lab == "ORG" and len(f.split()) > 1
-                 and form_text[f].split()[-1].rstrip(".").replace(".", "") in _COMPANY_SUFFIXES]
+                 and form_text[f].split()[-1].rstrip(".").replace(".", "") in COMPANY_SUFFIXES]
     for f in form_label:
         if (f in target or len(f.split()) != 1 or form_label[f] == "DATE"
                 or _is_country(form_text[f])):

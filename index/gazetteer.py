@@ -12,6 +12,14 @@ def word_set(block: str) -> frozenset[str]:
     return frozenset(w.strip() for w in block.replace("\n", sep or " ").split(sep) if w.strip())
 
 
+# Continents and regions: places, labelled LOC rather than GPE.
+REGIONS = word_set("""
+Europe|Africa|Asia|Antarctica|Middle East|Latin America|Korean Peninsula|Northeast Asia
+Southeast Asia|Gaza|West Bank|Crimea|Siberia|Kashmir|Tibet|Xinjiang|Balkans|Caribbean
+Scandinavia
+""")
+
+# Countries, and the regions named like them.
 COUNTRIES = word_set("""
 Afghanistan|Albania|Algeria|Andorra|Angola|Argentina|Armenia|Australia|Austria|Azerbaijan
 Bahamas|Bahrain|Bangladesh|Barbados|Belarus|Belgium|Belize|Benin|Bhutan|Bolivia|Bosnia
@@ -31,10 +39,8 @@ Sierra Leone|Singapore|Slovakia|Slovenia|Somalia|South Africa|South Korea|South 
 Sri Lanka|Sudan|Suriname|Sweden|Switzerland|Syria|Taiwan|Tajikistan|Tanzania|Thailand|Togo
 Tonga|Trinidad|Tunisia|Turkey|Türkiye|Turkmenistan|Tuvalu|Uganda|Ukraine|United Arab Emirates
 United Kingdom|United States|America|Britain|Great Britain|Uruguay|Uzbekistan|Vanuatu
-Vatican|Venezuela|Vietnam|Wales|Yemen|Zambia|Zimbabwe|Europe|Africa|Asia|Antarctica
-Middle East|Latin America|Korean Peninsula|Northeast Asia|Southeast Asia|Gaza|West Bank
-Crimea|Siberia|Kashmir|Tibet|Xinjiang|Balkans|Caribbean|Scandinavia|U.S.|US|USA|U.S.A.|U.K.|UK
-""")
+Vatican|Venezuela|Vietnam|Wales|Yemen|Zambia|Zimbabwe|U.S.|US|USA|U.S.A.|U.K.|UK
+""") | REGIONS
 
 NATIONALITIES = word_set("""
 Afghan|Albanian|Algerian|American|Argentine|Argentinian|Armenian|Australian|Austrian
@@ -54,15 +60,19 @@ MONTHS = ("January|February|March|April|May|June|July|August|September|October|N
           "|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
 WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 
+# The last word of a company's name ("Acme Holdings Inc", "Tarrow SpA").
+COMPANY_SUFFIXES = word_set("Inc Corp Co Ltd Plc PLC plc SpA SA AG NV GmbH Group Holdings LLC "
+                            "Bhd Berhad AB ASA Oyj KK Limited Corporation Company")
+
 # A capitalised name ending in one of these names an organisation.
 ORG_SUFFIXES = word_set("""
 University|College|Institute|Institution|Center|Centre|School|Academy|Foundation|Fund
 Association|Society|Council|Committee|Commission|Ministry|Department|Agency|Bureau|Office
 Administration|Authority|Service|Services|Party|Parliament|Congress|Senate|Assembly|Court
-Bank|Group|Company|Corporation|Corp|Inc|Ltd|LLC|PLC|Holdings|Partners|Union|Federation
-League|Organization|Organisation|Army|Navy|Force|Forces|Police|Guard|Times|News|Post
-Journal|Herald|Tribune|Gazette|Press|Agency|Network|Television|Radio|Club|Team|Church
-""")
+Bank|Partners|Union|Federation|League|Organization|Organisation|Army|Navy|Force|Forces
+Police|Guard|Times|News|Post|Journal|Herald|Tribune|Gazette|Press|Network|Television|Radio
+Club|Team|Church
+""") | COMPANY_SUFFIXES
 
 # Words before a name that say the name is a person's.
 PERSON_TITLES = word_set("""
@@ -91,6 +101,14 @@ EVENT_SUFFIXES = word_set("War Wars Summit Games Olympics Cup Championship Champ
                           "Revolution Crisis Festival Awards Election Elections Conference")
 LAW_SUFFIXES = word_set("Treaty Act Accord Accords Agreement Pact Convention Bill Charter")
 
+# Roles in a sports club, in lower case: the players' positions and the
+# staff. One list: the entity cues derive theirs from it ("Kilbride's striker",
+# "Kilbride coach Ann Cole"), and TITLE_WORDS its title words ("Coach").
+PLAYER_ROLES = word_set("striker midfielder defender goalkeeper keeper winger full-back "
+                        "centre-back")
+CLUB_STAFF = word_set("captain skipper coach manager")
+SPORTS_ROLES = PLAYER_ROLES | CLUB_STAFF
+
 # Words of a title or an office: never a name on their own ("Shadow", "State",
 # "Sen"), and not part of a person's name before it ("Rep. Paul Ryan" is Paul
 # Ryan). The person titles and the words that build offices out of them.
@@ -100,9 +118,9 @@ Councilman|Councilwoman|Alderman|MP|MEP|MSP|Baroness|Baron|Earl|Duke|Duchess|Vis
 Shadow|State|Deputy|Vice|Acting|Interim|Former|Prime|Foreign|Home|Attorney|Solicitor
 Attorney-General|Attorney-in-Chief|Chief|Executive|Minister|Ministers|Secretary-General
 Undersecretary|Under-Secretary|Commissioner|Inspector|Superintendent|Constable|Detective
-Coach|Manager|Striker|Captain|Skipper|Defender|Midfielder|Goalkeeper|Chief-Executive
+Chief-Executive
 Sheikh|Emir|Ayatollah|Cardinal|Archbishop|Father|Sister|Brother|Rabbi|Imam|Saint
-""")
+""") | {w.capitalize() for w in SPORTS_ROLES}
 
 # A country that is also a common first name or surname: not relabelled a
 # place on its own.
@@ -123,3 +141,16 @@ NAME_TITLES = word_set("""
 Prince|Princess|King|Queen|Pope|Lord|Lady|Sir|Dame|Duke|Duchess|Earl|Baron|Baroness|Viscount
 Emperor|Empress|Sheikh|Emir|Saint|Father|Brother|Sister|Cardinal|Ayatollah|Imam
 """)
+
+# Verbs of speech, as regex alternatives. SPEECH_VERBS: every verb that
+# attributes a quote (the list index/quotes.py attributes quotes with; it lives
+# here so that entities can use it without importing quotes, which imports
+# entities). SAID_VERBS: the ones that most surely follow or precede a
+# person's name in news copy ("Ada Pike said", "told Ada Pike").
+SAID_VERBS = "said|says|told"
+SPEECH_VERBS = (r"said|says|say|saying|told|tells|telling|added|adds|adding|asked|asks|explained"
+                r"|explains|stated|states|wrote|writes|noted|notes|argued|argues|insisted|insists"
+                r"|warned|warns|continued|recalled|replied|answered|acknowledged|admitted|claimed"
+                r"|claims|declared|emphasized|emphasised|stressed|suggested|observed|remarked"
+                r"|commented|posted|tweeted|pointed out|called|calls|calling|referred to"
+                r"|according to")

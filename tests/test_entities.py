@@ -3,6 +3,7 @@ clean-ups, aliases, caching, corpus-wide extraction and entity search."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -355,6 +356,64 @@ def test_places_and_people_without_a_game_stay_what_they_are():
     got = {e.name: e.label for e in build_entities(text, raw)}
     assert got == {"Ashford": "GPE", "Dunmore": "GPE", "Halvard": "PERSON",
                    "Ada Pike": "PERSON"}
+
+
+def test_result_verbs_and_roles_make_no_side_of_a_place_outside_sports():
+    for text, places in [
+        ("Ottawa held Brasilia responsible for the failure of the trade talks.",
+         ("Ottawa", "Brasilia")),
+        ("Oregon's lead in wind power grew again this year, and Nevada's win in the water "
+         "case came late.", ("Oregon", "Nevada")),
+        ("Madrid's lead over Lisbon as a hub for start-ups narrowed; Quebec's side of the "
+         "border and Ontario's team of negotiators met. Iowa's victory in court stood.",
+         ("Madrid", "Lisbon", "Quebec", "Ontario", "Iowa")),
+        ("Republicans have held Arizona since 1996, and Kansas lost to Oregon in the "
+         "rankings of school funding, the league tables of a think tank.",
+         ("Arizona", "Kansas", "Oregon")),
+        ("The Senate voted 51-49 on the bill. Ottawa held Brasilia to its word. Ottawa's "
+         "coach tour was about trade.", ("Ottawa", "Brasilia")),
+    ]:
+        raw = [raw_at(text, p, "GPE") for p in places]
+        got = {e.name: e.label for e in build_entities(text, raw)}
+        assert got == {p: "GPE" for p in places}, text
+
+
+def test_result_verbs_and_roles_make_a_side_of_a_place_in_sports():
+    for text, sides in [
+        ("Ottawa held Brasilia to a 1-1 draw.", ("Ottawa", "Brasilia")),
+        ("Kilbride beat Ashford in the league on Saturday.", ("Kilbride", "Ashford")),
+        ("Ashford's lead lasted until half-time.\nDunmore's coach was pleased.",
+         ("Ashford", "Dunmore")),
+        ("Kilbride lost to Ashford. Ashford's striker was the difference.",
+         ("Kilbride", "Ashford")),
+    ]:
+        raw = [raw_at(text, p, "GPE") for p in sides]
+        got = {e.name: e.label for e in build_entities(text, raw)}
+        assert got == {p: "ORG" for p in sides}, text
+
+
+def test_spacy_keeps_places_of_political_and_business_text_places(spacy_ex):
+    text = ("Ottawa held Brasilia responsible for the failure of the trade talks. "
+            "Oregon's lead in wind power grew again this year. "
+            "Madrid's lead over Lisbon as a hub for start-ups narrowed. "
+            "Republicans have held Arizona since 1996, and Kansas lost to Oregon in the "
+            "rankings.")
+    got = {e.name: e.label for e in E.extract([text], spacy_ex)[0]}
+    assert "ORG" not in got.values(), got
+
+
+def test_the_verbs_of_speech_are_one_list():
+    from index import gazetteer as G
+    from index import quotes
+
+    speech = set(G.SPEECH_VERBS.split("|"))
+    assert set(G.SAID_VERBS.split("|")) <= speech
+    for pattern in (E._SAID, E._SAID_BEFORE, E._APPOSITION_AFTER, E._SAID_AFTER):
+        words = set(re.findall(r"(?<![\\\w])[a-z]{2,}(?: to\b)?", pattern.pattern))
+        assert "said" in words
+        assert words <= speech | {"who", "has", "had", "is", "was"}
+    # until quotes.py takes its list from the gazetteer, the two must agree
+    assert set(quotes._VERBS.split("|")) == speech
 
 
 def test_a_name_in_capitals_is_a_mention_too():
