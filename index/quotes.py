@@ -50,7 +50,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from .entities import norm
-from .gazetteer import PERSON_TITLES, word_set
+from .gazetteer import PERSON_TITLES, SPEECH_VERBS, word_set
 from .models import Entity, Quote
 from .sentences import paragraphs, split_spans
 
@@ -60,12 +60,7 @@ MIN_WORDS = 4  # fewer words: a phrase, not a quote
 _WORD = re.compile(r"\w+(?:['’.\-]\w+)*")
 _SMALL = word_set("a an and as at but by for from in into of on or the to with between "
                   "about over under via vs versus")
-_VERBS = (r"said|says|say|saying|told|tells|telling|added|adds|adding|asked|asks|explained"
-          r"|explains|stated|states|wrote|writes|noted|notes|argued|argues|insisted|insists"
-          r"|warned|warns|continued|recalled|replied|answered|acknowledged|admitted|claimed"
-          r"|claims|declared|emphasized|emphasised|stressed|suggested|observed|remarked"
-          r"|commented|posted|tweeted|pointed out|called|calls|calling|referred to"
-          r"|according to")
+_VERBS = SPEECH_VERBS  # one list (the gazetteer's), shared with entities
 _VERB_RE = re.compile(rf"\b(?:{_VERBS})\b")
 _AFTER_VERB = re.compile(rf"\s*,?\s*(?:{_VERBS})\b\s*")
 _PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")

@@ -70,12 +70,14 @@ def test_search_next_hit_help_and_quit_in_a_real_terminal(term, tmp_path):
     term.tmux("set-option", "-t", "e2e", "window-size", "manual")
     term.tmux("resize-window", "-t", "e2e", "-x", "120", "-y", "40")
     term.wait_for("article 1 of 5")
-    term.wait_for("5 new, 0 changed")  # the first indexing is done: the app is settled
+    # the first indexing, then the background entity extraction, are done: nothing
+    # replaces the status message after this
+    term.wait_for("entities of 5 articles ready for search")
     time.sleep(0.5)
     term.keys("/")
     time.sleep(0.5)  # keys typed before the box has focus would go to the list
     term.keys('"Town College"', "Enter")
-    term.wait_for("1 result")
+    term.wait_for("article 1 of 1")  # one result (the status line, not a passing message)
     screen = term.wait_for("hit 1 of 2")  # the article loads after the list
     assert "Town College" in screen.split("\n", 4)[-1]  # the hit, in the text
     term.keys("n")
