@@ -37,11 +37,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import lru_cache
 
 from .align import align
 from .entities import norm
+from .gazetteer import MONTHS, WEEKDAYS
 from .models import (
     DiffGroup,
     DiffResult,
@@ -54,11 +56,12 @@ from .models import (
     QuoteChange,
     Substitution,
 )
+from .numbers import AMOUNT, CURRENCY, DIGITS, value
 from .sentences import Sentence, sentences
 
 # An amount is one token: currency, digits with their thousands separators and
-# decimals, and a short unit ("£1,400", "$280bn", "15%", "3.5m").
-_AMOUNT_TOKEN = r"[£$€¥]?\d+(?:[.,]\d+)*(?:bn|tn|m|k|%)?(?!\w)"
+# decimals, and a unit ("£1,400", "US$5m", "2.5kg", "15%"): :mod:`index.numbers`.
+_AMOUNT_TOKEN = AMOUNT
 _TOKEN = re.compile(_AMOUNT_TOKEN + r"|\w+(?:['’.\-]\w+)*|[^\w\s]")
 _WORD_TOKEN = re.compile(_AMOUNT_TOKEN + r"|\w+(?:['’.\-]\w+)*")  # _TOKEN's words only
 
@@ -473,32 +476,35 @@ def _one_word(x: str, y: str, folds: _Folds) -> tuple[str, str, str] | None:
 _UNITS = _wordlist("zero one two three four five six seven eight nine ten eleven twelve "
                    "thirteen fourteen fifteen sixteen seventeen eighteen nineteen")
 _TENS = _wordlist("twenty thirty forty fifty sixty seventy eighty ninety")
-_NUMBER_WORDS: dict[str, float] = {w: float(i) for i, w in enumerate(_UNITS)}
-_NUMBER_WORDS.update({w: float(20 + 10 * i) for i, w in enumerate(_TENS)})
-_NUMBER_WORDS.update({"dozen": 12.0, "hundred": 100.0, "thousand": 1e3, "million": 1e6,
-                      "billion": 1e9})
-_WEEKDAYS = _wordlist("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
-_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9,
-          "tn": 1e12, "trillion": 1e12}
-_MONTH_NAMES = ("January|February|March|April|May|June|July|August|September|October"
-                "|November|December")
+_NUMBER_WORDS: dict[str, Decimal] = {w: Decimal(i) for i, w in enumerate(_UNITS)}
+_NUMBER_WORDS.update({w: Decimal(20 + 10 * i) for i, w in enumerate(_TENS)})
+_NUMBER_WORDS.update({"dozen": Decimal(12), "hundred": Decimal(100), "thousand": Decimal(10**3),
+                      "million": Decimal(10**6), "billion": Decimal(10**9)})
+_WEEKDAYS = tuple(WEEKDAYS.split("|"))
+_SCALE = {"k": Decimal(10**3), "thousand": Decimal(10**3), "m": Decimal(10**6),
+          "million": Decimal(10**6), "bn": Decimal(10**9), "billion": Decimal(10**9),
+          "tn": Decimal(10**12), "trillion": Decimal(10**12)}
+_PERCENT = frozenset(("%", "per cent", "percent", "percent", "pc"))
+# the months written out (the gazetteer's list has the abbreviations too)
+_MONTH_NAMES = "|".join(m for m in MONTHS.split("|")
+                        if not any(o != m and o.startswith(m) for o in MONTHS.split("|")))
 _NUM = re.compile(
     r"(?P<date>\b(?:" + _MONTH_NAMES + r")\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s\d{4})?\b"
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s(?:" + _MONTH_NAMES + r")(?:,?\s\d{4})?\b)"
     r"|(?P<ordinal>(?<![\w.,])\d{1,4}(?:st|nd|rd|th)\b)"
-    r"|(?P<amount>(?<![\w.,])[£$€¥]?\d+(?:,\d{3})*(?:\.\d+)?"
-    r"(?:\s?(?:%|per ?cent\b|percent\b)|(?:bn|tn|m|k)\b|\s(?:million|billion|trillion|thousand)\b"
-    r")?(?![\w£$€¥]))"
+    r"|(?P<amount>(?<![\w.,£$€¥])(?>(?:" + CURRENCY + r")?" + DIGITS +
+    r"(?:\s?(?:%|per ?cent\b|percent\b)|\s(?:million|billion|trillion|thousand)\b"
+    r"|[^\W\d_]+|°[CFcf]?)?)(?![\w£$€¥]))"
     r"|(?P<word>\b(?i:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b)"
     r"|(?P<day>\b(?:" + "|".join(_WEEKDAYS) + r")s?\b)"
     r"|(?P<month>\b(?:January|February|April|June|July|August|September|October|November"
     r"|December)\b|\b(?:March|May)(?=\s\d)|(?<=\d\s)(?:March|May)\b)")
-_AMOUNT = re.compile(r"([£$€¥]?)(\d+(?:,\d{3})*(?:\.\d+)?)\s?(.*)")
+_AMOUNT = re.compile(r"(" + CURRENCY + r"|)(" + DIGITS + r")\s?(.*)", re.S)
 
 
 def _maybe_number(w: str) -> bool:
     """Whether a word can be a number, amount or date at all (cheap)."""
-    if w[0].isdigit() or w[-1].isdigit() or w[0] in "£$€¥":
+    if w[0].isdigit() or w[-1].isdigit() or _HAS_DIGIT.search(w):
         return True
     w = w.lower()
     return w in _CANDIDATE_WORDS or (w.endswith("s") and w[:-2] in _CANDIDATE_WORDS)
@@ -522,7 +528,7 @@ def _match_key(m: re.Match) -> tuple:
     if m.group("date"):
         return ("date", " ".join(re.sub(r"(?<=\d)(?:st|nd|rd|th)|,", "", s).lower().split()))
     if m.group("ordinal"):
-        return ("num", "", float(s[:-2]), "th")  # "the 19th"
+        return ("num", "", Decimal(s[:-2]), "th")  # "the 19th"
     if m.group("day"):
         return ("day", s.rstrip("s").lower())
     if m.group("month"):
@@ -530,17 +536,16 @@ def _match_key(m: re.Match) -> tuple:
     if m.group("word"):
         return ("num", "", _NUMBER_WORDS[s.lower()], "")
     cur, digits, unit = _AMOUNT.fullmatch(s).groups()
-    unit = unit.strip().lower()
-    value = float(digits.replace(",", ""))
-    if unit in _SCALE:
-        value *= _SCALE[unit]
+    unit = " ".join(unit.lower().split())
+    v = value(digits)  # exact: a Decimal, or the digits as written ("12.03.2024")
+    if unit in _SCALE and not isinstance(v, str):
+        v *= _SCALE[unit]
         unit = ""
-    elif unit:
+    elif unit in _PERCENT:
         unit = "%"
-    if not cur and not unit and "," not in digits and "." not in digits and \
-            1000 <= value <= 2100:
-        return ("year", "", value, "")
-    return ("num", cur, value, unit)
+    if not cur and not unit and digits.isdigit() and 1000 <= int(digits) <= 2100:
+        return ("year", "", v, "")
+    return ("num", cur, v, unit)
 
 
 def _kind(key: tuple, surface: str) -> str:
@@ -559,7 +564,8 @@ _CANDIDATE_WORDS = frozenset((*_NUMBER_WORDS, *(w.lower() for w in _WEEKDAYS),
                               *_MONTH_NAMES.lower().split("|")))
 
 
-_DIGITS = re.compile(r"[£$€¥]?\d+")
+_DIGITS = re.compile(r"(?:" + CURRENCY + r")?\d+")
+_HAS_DIGIT = re.compile(r"\d")
 
 
 @lru_cache(maxsize=256)
@@ -647,11 +653,11 @@ def _number_changes(a: str, b: str, groups: list[DiffGroup], sa, sb,
                 new.remove(match)
                 out.append(NumberChange(surf, match[1], k, _kind(key, surf),
                                         _sentence_at(a, sa, pos), _sentence_at(b, sb, match[2])))
-            elif key[0] != "num" or surf[:1].isdigit() or surf[:1] in "£$€¥":
+            elif key[0] != "num" or key[1] or surf[:1].isdigit():
                 out.append(NumberChange(surf, None, k, _kind(key, surf),
                                         _sentence_at(a, sa, pos), ctx_b))
         for key, surf, pos in new:
-            if key[0] != "num" or surf[:1].isdigit() or surf[:1] in "£$€¥":
+            if key[0] != "num" or key[1] or surf[:1].isdigit():
                 out.append(NumberChange(None, surf, k, _kind(key, surf), ctx_a,
                                         _sentence_at(b, sb, pos)))
     return out

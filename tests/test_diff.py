@@ -371,3 +371,39 @@ def test_seed_report_lists_only_real_wording_changes(sample_dir, sample_files):
     assert [(c.frm, c.to) for c in r.case_changes] == [("CNN", "cnn"), ("Hong Kong", "hong kong")]
     assert [[n.frm, n.to] for n in r.number_changes] == gold["number_changes"]
     assert all(n.context_a for n in r.number_changes)
+
+
+def nums(a: str, b: str) -> list[tuple]:
+    return [(n.frm, n.to, n.kind) for n in diff_texts(a, b).number_changes]
+
+
+def test_an_amount_with_a_unit_is_never_cut_apart():
+    s = "The parcel weighed {} and travelled {} before it reached the depot."
+    assert nums(s.format("2.5kg", "1,500km"), s.format("2.7kg", "1,800km")) == [
+        ("2.5kg", "2.7kg", "amount"), ("1,500km", "1,800km", "amount")]
+    assert diff_texts(s.format("2.5kg", "1,500km"),
+                      s.format("2.7kg", "1,800km")).substitutions == ()
+    t = "Her temperature reached {} as the fund grew to {} last spring."
+    assert nums(t.format("37.5C", "£2.5billion"), t.format("39.5C", "£3.1billion")) == [
+        ("37.5C", "39.5C", "amount"), ("£2.5billion", "£3.1billion", "amount")]
+
+
+def test_a_letter_prefixed_currency_is_part_of_the_amount():
+    s = "The firm raised {} in Asia and paid {} for each share of the group."
+    assert nums(s.format("US$5m", "HK$500"), s.format("US$6m", "HK$600")) == [
+        ("US$5m", "US$6m", "amount"), ("HK$500", "HK$600", "amount")]
+
+
+def test_long_numbers_are_compared_exactly():
+    x = "7" * 400
+    y = "7" * 399 + "8"
+    s = "The archive listed {} records in its final count of the year."
+    assert nums(s.format(x), s.format(y)) == [(x, y, "number")]
+    assert nums(s.format("2.50"), s.format("2.5")) == []
+
+
+def test_a_name_that_is_only_an_amount_is_not_a_name():
+    # the entity clean-up shares the amount pattern with the diff
+    for w in ("US$5m", "HK$500", "2.5kg", "37.5°C"):
+        assert E._NUMBERISH.fullmatch(w), w
+    assert not E._NUMBERISH.fullmatch("9X")
