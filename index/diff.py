@@ -605,62 +605,113 @@ def _numbers_in(text: str) -> list[tuple[tuple, str, int]]:
 
 def _number_changes(a: str, b: str, groups: list[DiffGroup], sa, sb,
                     texts: list[tuple[str, str]]) -> list[NumberChange]:
-    """Numbers, amounts and dates of a group's first side that its second
-    side does not have, paired with the ones it has instead (by kind, in
-    order), each with its sentence. A value the other text has as often
-    overall is never reported (an unchanged amount in a sentence that moved
-    or did not align), and a lone number word ("one") only in a pair."""
+    """Numbers, amounts and dates that differ, each with its sentence.
+
+    In an aligned group they are paired by position through the word ops: a
+    number of a replaced run against a number of the same kind in what
+    replaced it ("Some 20 people died and 30 were hurt" → "Some 30 … and 20
+    …": both are changes); what is left of the group's side (deleted,
+    inserted, or unpaired) is paired by kind in order, a value on both sides
+    of the group cancelling out. Sentences that did not align (dropped,
+    added, or moved and rewritten) keep the article-wide rule: a value the
+    other text has as often overall is never reported. A lone number word
+    ("one") is reported only in a pair."""
     all_a, all_b = _numbers_in(a), _numbers_in(b)
     pos_a, pos_b = [x[2] for x in all_a], [x[2] for x in all_b]
     budget_gone = Counter(k for k, _, _ in all_a)
     budget_new = Counter(k for k, _, _ in all_b)
     budget_gone, budget_new = budget_gone - budget_new, budget_new - budget_gone
 
-    def within(items, pos, ss, idx):
-        if not idx:
-            return []
-        lo, hi = ss[min(idx)].start, ss[max(idx)].end
+    def within(items, pos, lo, hi):
         return items[bisect_left(pos, lo):bisect_left(pos, hi)]
 
+    def span(ss, idx):
+        return ss[min(idx)].start, ss[max(idx)].end
+
     out: list[NumberChange] = []
-    for k, (g, (ta, tb)) in enumerate(zip(groups, texts, strict=True)):
-        if not budget_gone and not budget_new:
-            break
-        if not g.changed:
-            continue
-        xa, xb = within(all_a, pos_a, sa, g.a), within(all_b, pos_b, sb, g.b)
-        ca, cb = Counter(x[0] for x in xa), Counter(x[0] for x in xb)
-        if ca == cb:
-            continue
-        more_a, more_b = ca - cb, cb - ca
-        gone, new = [], []
-        for items, more, budget, dest, other in ((xa, more_a, budget_gone, gone, xb),
-                                                 (xb, more_b, budget_new, new, xa)):
-            # of equal values, the spelling the other side lacks is the one that
-            # changed ("two" → "three" beside an unchanged "Two")
-            spelled = {x[1] for x in other}
-            for it in sorted(items, key=lambda it: (it[1] in spelled, it[2])):
-                if more[it[0]] > 0 and budget[it[0]] > 0:
-                    more[it[0]] -= 1
-                    budget[it[0]] -= 1
-                    dest.append(it)
-            dest.sort(key=lambda it: it[2])
-        ctx_a = " ".join(ta.split()) if g.a else None
-        ctx_b = " ".join(tb.split()) if g.b else None
+
+    def report(k, gone, new, ctx_a, ctx_b, pairs=()):
+        for it_a, it_b in pairs:
+            out.append(NumberChange(it_a[1], it_b[1], k, _kind(it_a[0], it_a[1]),
+                                    _sentence_at(a, sa, it_a[2]), _sentence_at(b, sb, it_b[2])))
         for key, surf, pos in gone:
             match = next((it for it in new if it[0][0] == key[0]), None)
             if match is not None:
                 new.remove(match)
                 out.append(NumberChange(surf, match[1], k, _kind(key, surf),
                                         _sentence_at(a, sa, pos), _sentence_at(b, sb, match[2])))
-            elif key[0] != "num" or key[1] or surf[:1].isdigit():
+            elif _reportable_alone(key, surf):
                 out.append(NumberChange(surf, None, k, _kind(key, surf),
                                         _sentence_at(a, sa, pos), ctx_b))
         for key, surf, pos in new:
-            if key[0] != "num" or key[1] or surf[:1].isdigit():
+            if _reportable_alone(key, surf):
                 out.append(NumberChange(None, surf, k, _kind(key, surf), ctx_a,
                                         _sentence_at(b, sb, pos)))
+
+    for k, (g, (ta, tb)) in enumerate(zip(groups, texts, strict=True)):
+        if not g.changed:
+            continue
+        ctx_a = " ".join(ta.split()) if g.a else None
+        ctx_b = " ".join(tb.split()) if g.b else None
+        if g.a and g.b:
+            pa, pb = span(sa, g.a)[0], span(sb, g.b)[0]
+            pairs, gone, new = [], [], []
+            for kind, x, y in g.ops:
+                xa = within(all_a, pos_a, pa, pa + len(x))
+                xb = within(all_b, pos_b, pb, pb + len(y))
+                pa += len(x)
+                pb += len(y)
+                if kind == "equal" or (not xa and not xb):
+                    continue
+                xa, xb = _cancel(xa, xb)
+                for it in list(xa):
+                    match = next((m for m in xb if m[0][0] == it[0][0]), None)
+                    if match is not None:
+                        xa.remove(it)
+                        xb.remove(match)
+                        pairs.append((it, match))
+                gone += xa
+                new += xb
+            gone, new = _cancel(gone, new)
+            report(k, gone, new, ctx_a, ctx_b, pairs)
+            continue
+        if not budget_gone and not budget_new:
+            continue
+        xa = within(all_a, pos_a, *span(sa, g.a)) if g.a else []
+        xb = within(all_b, pos_b, *span(sb, g.b)) if g.b else []
+        gone = [it for it in xa if budget_gone[it[0]] > 0]
+        new = [it for it in xb if budget_new[it[0]] > 0]
+        for it in gone:
+            budget_gone[it[0]] -= 1
+        for it in new:
+            budget_new[it[0]] -= 1
+        report(k, gone, new, ctx_a, ctx_b)
     return out
+
+
+def _cancel(xa: list, xb: list) -> tuple[list, list]:
+    """Both sides without the values they share (as often as they share
+    them); of equal values, the spelling the other side lacks is the one
+    that goes ("two" → "three" beside an unchanged "Two")."""
+    common = Counter(it[0] for it in xa) & Counter(it[0] for it in xb)
+    if not common:
+        return list(xa), list(xb)
+    kept = []
+    for items, other in ((xa, xb), (xb, xa)):
+        left = Counter(common)
+        spelled = {it[1] for it in other}
+        drop = set()
+        for n, it in sorted(enumerate(items), key=lambda p: (p[1][1] not in spelled, p[0])):
+            if left[it[0]] > 0:
+                left[it[0]] -= 1
+                drop.add(n)
+        kept.append([it for n, it in enumerate(items) if n not in drop])
+    return kept[0], kept[1]
+
+
+def _reportable_alone(key: tuple, surf: str) -> bool:
+    """A number on one side only is reported unless it is a lone number word."""
+    return key[0] != "num" or bool(key[1]) or surf[:1].isdigit()
 
 
 def _sentence_at(text: str, ss: list[Sentence], pos: int) -> str | None:

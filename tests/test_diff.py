@@ -407,3 +407,15 @@ def test_a_name_that_is_only_an_amount_is_not_a_name():
     for w in ("US$5m", "HK$500", "2.5kg", "37.5°C"):
         assert E._NUMBERISH.fullmatch(w), w
     assert not E._NUMBERISH.fullmatch("9X")
+
+
+def test_swapped_figures_are_both_number_changes():
+    a = "Some 20 people died and 30 were hurt when the bridge gave way."
+    b = "Some 30 people died and 20 were hurt when the bridge gave way."
+    assert nums(a, b) == [("20", "30", "number"), ("30", "20", "number")]
+
+
+def test_a_figure_moved_within_an_aligned_sentence_is_no_change():
+    a = "In 2019 the council closed the library on the corner of Mill Street."
+    b = "The council closed the library on the corner of Mill Street in 2019."
+    assert nums(a, b) == []
