@@ -659,6 +659,8 @@ def _number_changes(a: str, b: str, groups: list[DiffGroup], sa, sb,
             for kind, x, y in g.ops:
                 xa = within(all_a, pos_a, pa, pa + len(x))
                 xb = within(all_b, pos_b, pb, pb + len(y))
+                if kind == "replace":  # "in May" → "in June": May is a month here
+                    xa, xb = _bare_months(x, pa, xa, xb), _bare_months(y, pb, xb, xa)
                 pa += len(x)
                 pb += len(y)
                 if kind == "equal" or (not xa and not xb):
@@ -687,6 +689,21 @@ def _number_changes(a: str, b: str, groups: list[DiffGroup], sa, sb,
             budget_new[it[0]] -= 1
         report(k, gone, new, ctx_a, ctx_b)
     return out
+
+
+_BARE_MONTH = re.compile(r"\b(?:May|March)\b")
+
+
+def _bare_months(text: str, start: int, mine: list, other: list) -> list:
+    """``mine`` with the bare "May" and "March" of ``text`` (a replaced run
+    starting at ``start``) as months, when the run that replaced it (whose
+    numbers are ``other``) has a month: alone they are too often a verb."""
+    if not any(it[0][0] == "month" for it in other) or "Ma" not in text:
+        return mine
+    known = {it[2] for it in mine}
+    extra = [(("month", m.group().lower()), m.group(), start + m.start())
+             for m in _BARE_MONTH.finditer(text) if start + m.start() not in known]
+    return sorted([*mine, *extra], key=lambda it: it[2]) if extra else mine
 
 
 def _cancel(xa: list, xb: list) -> tuple[list, list]:

@@ -419,3 +419,15 @@ def test_a_figure_moved_within_an_aligned_sentence_is_no_change():
     a = "In 2019 the council closed the library on the corner of Mill Street."
     b = "The council closed the library on the corner of Mill Street in 2019."
     assert nums(a, b) == []
+
+
+def test_a_bare_may_or_march_against_a_month_is_a_month():
+    a = "The festival was held in May and drew crowds from across the region."
+    b = "The festival was held in June and drew crowds from across the region."
+    assert nums(a, b) == [("May", "June", "month")]
+    assert nums(b.replace("June", "July"), a.replace("May", "March")) == [
+        ("July", "March", "month")]
+    # a bare "may" that is a verb is not a month
+    c = "Officials said the road May reopen soon, after the storm damage is repaired."
+    d = "Officials said the road will reopen soon, after the storm damage is repaired."
+    assert nums(c, d) == []
