@@ -741,7 +741,9 @@ def _sentence_at(text: str, ss: list[Sentence], pos: int) -> str | None:
 # ----------------------------------------------------------------- entities
 _NAME_LABELS = frozenset(("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
                           "WORK_OF_ART", "LAW"))
-_NAME = re.compile(r"[^\W\d_][^\W\d_’'.\-&]*(?:[\s\-][^\W\d_’'.\-&]+)*[.]?")
+# words of letters, with "'", "’", "&" or "." inside one ("O'Brien", "AT&T", "U.S.")
+_NAME_WORD = r"[^\W\d_]+(?:['’&.][^\W\d_]+)*\.?"
+_NAME = re.compile(_NAME_WORD + r"(?:[\s\-]" + _NAME_WORD + r")*")
 # Other names of one place or organisation (general knowledge, not from any
 # corpus), capitals as their governments included ("Pyongyang said").
 _ALIAS_GROUPS = (
@@ -856,6 +858,22 @@ def _entity_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, ents_a, ent
                 new = [m[2] for m in in_b if m[0] < pb + len(y.rstrip()) and m[1] > pb]
                 gone = [e for e in gone if changed(e, in_b)]
                 new = [e for e in new if changed(e, in_a)]
+                # a name grown or cut by the insertion or deletion next to it
+                # ("Sudan" → "South Sudan", "North Korea" → "Korea")
+                if kind == "insert":
+                    for eb in list(new):
+                        ea = _grown(eb, [m for m in in_a if _next_to(m, pa)])
+                        if ea is not None:
+                            new.remove(eb)
+                            paired.update((id(ea), id(eb)))
+                            pair(ea, eb, k)
+                elif kind == "delete":
+                    for ea in list(gone):
+                        eb = _grown(ea, [m for m in in_b if _next_to(m, pb)])
+                        if eb is not None:
+                            gone.remove(ea)
+                            paired.update((id(ea), id(eb)))
+                            pair(ea, eb, k)
                 gone_all += gone
                 new_all += new
                 for ea in gone:
@@ -877,6 +895,22 @@ def _entity_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, ents_a, ent
             if len(ga_) == 1 and len(gb_) == 1:
                 pair(ga_[0], gb_[0], k)
     return [EntityChange(lab, x, y, tuple(ks)) for (lab, x, y), ks in found.items()]
+
+
+def _next_to(m: tuple, pos: int) -> bool:
+    """Whether a mention starts or ends at ``pos`` (a space between allowed)."""
+    return pos <= m[0] <= pos + 1 or pos - 1 <= m[1] <= pos
+
+
+def _grown(e: Entity, beside: list[tuple]) -> Entity | None:
+    """The mention next to an insertion (or deletion) that ``e`` grew from
+    (or was cut to): same label, a name, and not the same referent."""
+    for m in beside:
+        o = m[2]
+        if o.label == e.label and _NAME.fullmatch(o.name) and not any(
+                same_referent(f, h, e.label) for f in _forms(e) for h in _forms(o)):
+            return o
+    return None
 
 
 # ------------------------------------------------------------------- quotes

@@ -431,3 +431,31 @@ def test_a_bare_may_or_march_against_a_month_is_a_month():
     c = "Officials said the road May reopen soon, after the storm damage is repaired."
     d = "Officials said the road will reopen soon, after the storm damage is repaired."
     assert nums(c, d) == []
+
+
+def ent_changes(a, b, spec_a, spec_b):
+    r = diff_texts(a, b, ents_a=ents(a, *spec_a), ents_b=ents(b, *spec_b))
+    return [(c.label, c.frm, c.to) for c in r.entity_changes]
+
+
+def test_names_with_apostrophes_and_ampersands_are_entity_changes():
+    a = "The deal was signed by Sean O'Brien for AT&T in the city on Friday."
+    b = "The deal was signed by Sean Murphy for Verizon in the city on Friday."
+    assert ent_changes(a, b, [("Sean O'Brien", "PERSON"), ("AT&T", "ORG")],
+                       [("Sean Murphy", "PERSON"), ("Verizon", "ORG")]) == [
+        ("PERSON", "Sean O'Brien", "Sean Murphy"), ("ORG", "AT&T", "Verizon")]
+
+
+def test_a_word_added_to_a_name_that_changes_the_referent():
+    a = "Aid convoys reached Sudan and Korea before the winter storms arrived."
+    b = "Aid convoys reached South Sudan and North Korea before the winter storms arrived."
+    assert ent_changes(a, b, [("Sudan", "GPE"), ("Korea", "GPE")],
+                       [("South Sudan", "GPE"), ("North Korea", "GPE")]) == [
+        ("GPE", "Sudan", "South Sudan"), ("GPE", "Korea", "North Korea")]
+    assert ent_changes(b, a, [("South Sudan", "GPE"), ("North Korea", "GPE")],
+                       [("Sudan", "GPE"), ("Korea", "GPE")]) == [
+        ("GPE", "South Sudan", "Sudan"), ("GPE", "North Korea", "Korea")]
+    # a first name added is the same person
+    c = "The report was written by Putin aides in the spring."
+    d = "The report was written by Vladimir Putin aides in the spring."
+    assert ent_changes(c, d, [("Putin", "PERSON")], [("Vladimir Putin", "PERSON")]) == []
