@@ -630,23 +630,26 @@ def _number_changes(a: str, b: str, groups: list[DiffGroup], sa, sb,
 
     out: list[NumberChange] = []
 
+    def change(k, it_a, it_b, ctx_a, ctx_b):
+        sen_a, off_a = _sentence_and_offset(a, sa, it_a[2]) if it_a else (ctx_a, None)
+        sen_b, off_b = _sentence_and_offset(b, sb, it_b[2]) if it_b else (ctx_b, None)
+        first = it_a or it_b
+        out.append(NumberChange(it_a[1] if it_a else None, it_b[1] if it_b else None, k,
+                                _kind(first[0], first[1]), sen_a, sen_b, (off_a, off_b)))
+
     def report(k, gone, new, ctx_a, ctx_b, pairs=()):
         for it_a, it_b in pairs:
-            out.append(NumberChange(it_a[1], it_b[1], k, _kind(it_a[0], it_a[1]),
-                                    _sentence_at(a, sa, it_a[2]), _sentence_at(b, sb, it_b[2])))
-        for key, surf, pos in gone:
-            match = next((it for it in new if it[0][0] == key[0]), None)
+            change(k, it_a, it_b, ctx_a, ctx_b)
+        for it in gone:
+            match = next((m for m in new if m[0][0] == it[0][0]), None)
             if match is not None:
                 new.remove(match)
-                out.append(NumberChange(surf, match[1], k, _kind(key, surf),
-                                        _sentence_at(a, sa, pos), _sentence_at(b, sb, match[2])))
-            elif _reportable_alone(key, surf):
-                out.append(NumberChange(surf, None, k, _kind(key, surf),
-                                        _sentence_at(a, sa, pos), ctx_b))
-        for key, surf, pos in new:
-            if _reportable_alone(key, surf):
-                out.append(NumberChange(None, surf, k, _kind(key, surf), ctx_a,
-                                        _sentence_at(b, sb, pos)))
+                change(k, it, match, ctx_a, ctx_b)
+            elif _reportable_alone(it[0], it[1]):
+                change(k, it, None, ctx_a, ctx_b)
+        for it in new:
+            if _reportable_alone(it[0], it[1]):
+                change(k, None, it, ctx_a, ctx_b)
 
     for k, (g, (ta, tb)) in enumerate(zip(groups, texts, strict=True)):
         if not g.changed:
@@ -729,6 +732,17 @@ def _cancel(xa: list, xb: list) -> tuple[list, list]:
 def _reportable_alone(key: tuple, surf: str) -> bool:
     """A number on one side only is reported unless it is a lone number word."""
     return key[0] != "num" or bool(key[1]) or surf[:1].isdigit()
+
+
+def _sentence_and_offset(text: str, ss: list[Sentence], pos: int
+                         ) -> tuple[str | None, int | None]:
+    """The sentence holding ``pos`` as :func:`_sentence_at` gives it (spaces
+    folded) and where ``pos`` falls in it."""
+    for s in ss:
+        if s.start <= pos < s.end:
+            return (" ".join(text[s.start:s.end].split()),
+                    len(" ".join((text[s.start:pos] + "x").split())) - 1)
+    return None, None
 
 
 def _sentence_at(text: str, ss: list[Sentence], pos: int) -> str | None:

@@ -459,3 +459,21 @@ def test_a_word_added_to_a_name_that_changes_the_referent():
     c = "The report was written by Putin aides in the spring."
     d = "The report was written by Vladimir Putin aides in the spring."
     assert ent_changes(c, d, [("Putin", "PERSON")], [("Vladimir Putin", "PERSON")]) == []
+
+
+def test_the_number_itself_is_marked_in_its_sentence():
+    from tui.diffrender import DELETE, INSERT, number_line
+
+    a = "In 2015 the club signed 1 of the 40 players from the academy."
+    b = "In 2015 the club signed 2 of the 40 players from the academy."
+    (n,) = diff_texts(a, b).number_changes
+    assert (n.frm, n.to) == ("1", "2")
+    assert n.offsets == (a.index(" 1 ") + 1, b.index(" 2 ") + 1)
+    line = number_line(n)
+    head = line.plain.index("\n")  # the sentences, below the "1 → 2" line
+    marked = [(line.plain[s.start:s.end], s.start) for s in line.spans
+              if s.style in (DELETE, INSERT) and s.start > head]
+    text = line.plain
+    assert [m for m, _ in marked] == ["1", "2"]
+    # the "1" after "signed", not the one inside "2015"
+    assert all(text[st - 7:st] == "signed " for _, st in marked)
