@@ -56,7 +56,7 @@ from .models import (
     QuoteChange,
     Substitution,
 )
-from .numbers import AMOUNT, CURRENCY, DIGITS, value
+from .numbers import AMOUNT, CURRENCY, DIGITS, SIGN, value
 from .sentences import Sentence, sentences
 
 # An amount is one token: currency, digits with their thousands separators and
@@ -320,7 +320,7 @@ def _merge_small_equals(ops: list[tuple[str, str, str]]) -> list[tuple[str, str,
 
 # ------------------------------------------------------------ substitutions
 def _is_word(t: str) -> bool:
-    return t[0].isalnum() or t[0] == "_" or (len(t) > 1 and t[0] in "£$€¥")
+    return t[0].isalnum() or t[0] == "_" or (len(t) > 1 and t[0] in "£$€¥-−")
 
 
 def _is_function(w: str) -> bool:
@@ -492,14 +492,14 @@ _NUM = re.compile(
     r"(?P<date>\b(?:" + _MONTH_NAMES + r")\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s\d{4})?\b"
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s(?:" + _MONTH_NAMES + r")(?:,?\s\d{4})?\b)"
     r"|(?P<ordinal>(?<![\w.,])\d{1,4}(?:st|nd|rd|th)\b)"
-    r"|(?P<amount>(?<![\w.,£$€¥])(?>(?:" + CURRENCY + r")?" + DIGITS +
+    r"|(?P<amount>" + SIGN + r"?(?<![\w.,£$€¥])(?>(?:" + CURRENCY + r")?" + DIGITS +
     r"(?:\s?(?:%|per ?cent\b|percent\b)|\s(?:million|billion|trillion|thousand)\b"
     r"|[^\W\d_]+|°[CFcf]?)?)(?![\w£$€¥]))"
     r"|(?P<word>\b(?i:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b)"
     r"|(?P<day>\b(?:" + "|".join(_WEEKDAYS) + r")s?\b)"
     r"|(?P<month>\b(?:January|February|April|June|July|August|September|October|November"
     r"|December)\b|\b(?:March|May)(?=\s\d)|(?<=\d\s)(?:March|May)\b)")
-_AMOUNT = re.compile(r"(" + CURRENCY + r"|)(" + DIGITS + r")\s?(.*)", re.S)
+_AMOUNT = re.compile(r"([-−]?)(" + CURRENCY + r"|)(" + DIGITS + r")\s?(.*)", re.S)
 
 
 def _maybe_number(w: str) -> bool:
@@ -535,15 +535,17 @@ def _match_key(m: re.Match) -> tuple:
         return ("month", s.lower())
     if m.group("word"):
         return ("num", "", _NUMBER_WORDS[s.lower()], "")
-    cur, digits, unit = _AMOUNT.fullmatch(s).groups()
+    sign, cur, digits, unit = _AMOUNT.fullmatch(s).groups()
     unit = " ".join(unit.lower().split())
     v = value(digits)  # exact: a Decimal, or the digits as written ("12.03.2024")
+    if sign:
+        v = -v if not isinstance(v, str) else "-" + v
     if unit in _SCALE and not isinstance(v, str):
         v *= _SCALE[unit]
         unit = ""
     elif unit in _PERCENT:
         unit = "%"
-    if not cur and not unit and digits.isdigit() and 1000 <= int(digits) <= 2100:
+    if not sign and not cur and not unit and digits.isdigit() and 1000 <= int(digits) <= 2100:
         return ("year", "", v, "")
     return ("num", cur, v, unit)
 
@@ -564,13 +566,28 @@ _CANDIDATE_WORDS = frozenset((*_NUMBER_WORDS, *(w.lower() for w in _WEEKDAYS),
                               *_MONTH_NAMES.lower().split("|")))
 
 
-_DIGITS = re.compile(r"(?:" + CURRENCY + r")?\d+")
+_DIGITS = re.compile(r"[-−]?(?:" + CURRENCY + r")?\d+")
 _HAS_DIGIT = re.compile(r"\d")
 
 
 @lru_cache(maxsize=256)
 def _word_at(word: str) -> re.Pattern:
     return re.compile(word + r"\b")
+
+
+_YEAR_BEFORE = re.compile(r"(?:\b(?:in|since|by|of|until|till|from|before|after|during|"
+                          + _MONTH_NAMES + r")|\d{1,2}(?:st|nd|rd|th)?),?\s+$", re.I)
+_PLURAL_AFTER = re.compile(r"\s+(?!(?:is|was|has|as|this|its|his|us|yes|thus|plus|less)\b)"
+                           r"[a-z]+s\b")
+
+
+def _year_here(text: str, start: int, end: int) -> bool:
+    """Whether a plain number from 1000 to 2100 is a year where it stands: not
+    when a plural noun follows ("1500 troops"), unless the words before say
+    it is ("in 1500 soldiers marched", "May 2020")."""
+    if _YEAR_BEFORE.search(text, max(0, start - 20), start):
+        return True
+    return _PLURAL_AFTER.match(text, end) is None
 
 
 def _numbers_in(text: str) -> list[tuple[tuple, str, int]]:
@@ -582,7 +599,7 @@ def _numbers_in(text: str) -> list[tuple[tuple, str, int]]:
     starts = []
     for m in _DIGITS.finditer(text):
         s = m.start()
-        if not s or not (text[s - 1].isalnum() or text[s - 1] in "_.,"):
+        if not s or not (text[s - 1].isalnum() or text[s - 1] in "_.,-−"):
             starts.append(s)
     for w in {w for w in set(_ALPHA.findall(text)) if w.lower() in _CANDIDATE_WORDS}:
         for m in _word_at(w).finditer(text):
@@ -598,7 +615,10 @@ def _numbers_in(text: str) -> list[tuple[tuple, str, int]]:
             continue  # inside the number just found ("May 16, 2024")
         d = match(text, s)
         if d is not None:
-            out.append((_match_key(d), d.group(), s))
+            key = _match_key(d)
+            if key[0] == "year" and not _year_here(text, s, d.end()):
+                key = ("num", "", key[2], "")  # "1500 troops"
+            out.append((key, d.group(), s))
             end = d.end()
     return out
 
@@ -731,7 +751,7 @@ def _cancel(xa: list, xb: list) -> tuple[list, list]:
 
 def _reportable_alone(key: tuple, surf: str) -> bool:
     """A number on one side only is reported unless it is a lone number word."""
-    return key[0] != "num" or bool(key[1]) or surf[:1].isdigit()
+    return key[0] != "num" or bool(key[1]) or bool(_HAS_DIGIT.search(surf))
 
 
 def _sentence_and_offset(text: str, ss: list[Sentence], pos: int
@@ -807,7 +827,9 @@ def same_referent(x: str, y: str, label: str = "") -> bool:
     cx, cy = _canon(x), _canon(y)
     if cx == cy:
         return True
-    gx, gy = _ALIAS.get(cx), _ALIAS.get(cy)
+    # the alias table names places and organisations, never people (PERSON
+    # "Washington" is not the US)
+    gx, gy = (None, None) if label == "PERSON" else (_ALIAS.get(cx), _ALIAS.get(cy))
     if gx is not None and gx == gy:
         return True
     if cx.replace(" ", "") == _acronym(y) or cy.replace(" ", "") == _acronym(x):

@@ -16,6 +16,8 @@ import re
 from decimal import Decimal
 
 CURRENCY = r"(?:[A-Z]{1,2})?[$£€¥]"
+# a minus sign in front ("-5", "−3.2%"), not the dash of a score or a range ("3-1")
+SIGN = r"(?:(?<![\w.,\-−])[-−](?=[\d$£€¥A-Z]))"
 DIGITS = r"\d+(?:[.,]\d+)*"
 UNIT = r"(?:[^\W\d_]+|%|°[CFcf]?)"
 
@@ -23,7 +25,7 @@ UNIT = r"(?:[^\W\d_]+|%|°[CFcf]?)"
 def amount_pattern(unit: str = UNIT) -> str:
     """The amount pattern (regex source) with ``unit`` as what may follow the
     digits directly."""
-    return rf"(?>(?:{CURRENCY})?{DIGITS}{unit}?)(?!\w)"
+    return rf"(?>{SIGN}?(?:{CURRENCY})?{DIGITS}{unit}?)(?!\w)"
 
 
 AMOUNT = amount_pattern()

@@ -477,3 +477,28 @@ def test_the_number_itself_is_marked_in_its_sentence():
     assert [m for m, _ in marked] == ["1", "2"]
     # the "1" after "signed", not the one inside "2015"
     assert all(text[st - 7:st] == "signed " for _, st in marked)
+
+
+def test_a_count_of_things_is_not_a_year():
+    a = "The ministry sent 1500 troops to the border in 2019 after the clashes."
+    b = "The ministry sent 1800 troops to the border in 2021 after the clashes."
+    assert nums(a, b) == [("1500", "1800", "number"), ("2019", "2021", "year")]
+    c = "Work on the bridge began in 1998 and ended in May 2004 after delays."
+    d = "Work on the bridge began in 1997 and ended in May 2005 after delays."
+    assert nums(c, d) == [("1998", "1997", "year"), ("2004", "2005", "year")]
+
+
+def test_a_sign_is_part_of_the_number():
+    a = "Overnight the temperature fell to -5 in the hills and 2 on the coast."
+    b = "Overnight the temperature fell to 5 in the hills and 2 on the coast."
+    assert nums(a, b) == [("-5", "5", "number")]
+    assert nums("The score was 3-1 at half time in the final.",
+                "The score was 3-1 at half time in the final today.") == []
+
+
+def test_a_person_is_never_a_place_of_the_alias_table():
+    from index.diff import same_referent
+
+    assert not same_referent("Washington", "US", "PERSON")
+    assert same_referent("Washington", "US", "GPE")
+    assert same_referent("Putin", "Vladimir Putin", "PERSON")
