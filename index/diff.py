@@ -940,10 +940,14 @@ def _next_to(m: tuple, pos: int) -> bool:
 
 def _grown(e: Entity, beside: list[tuple]) -> Entity | None:
     """The mention next to an insertion (or deletion) that ``e`` grew from
-    (or was cut to): same label, a name, and not the same referent."""
+    (or was cut to): same label, a name inside ``e``'s ("Sudan" in "South
+    Sudan", not "Smith" beside an added "Jones and"), and not the same
+    referent."""
+    inner = f" {_canon(e.name)} "
     for m in beside:
         o = m[2]
-        if o.label == e.label and _NAME.fullmatch(o.name) and not any(
+        if o.label == e.label and _NAME.fullmatch(o.name) and (
+                f" {_canon(o.name)} " in inner) and not any(
                 same_referent(f, h, e.label) for f in _forms(e) for h in _forms(o)):
             return o
     return None

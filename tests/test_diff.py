@@ -502,3 +502,10 @@ def test_a_person_is_never_a_place_of_the_alias_table():
     assert not same_referent("Washington", "US", "PERSON")
     assert same_referent("Washington", "US", "GPE")
     assert same_referent("Putin", "Vladimir Putin", "PERSON")
+
+
+def test_a_name_added_beside_another_is_not_that_name_grown():
+    a = "The minister met Smith at the summit on Tuesday morning."
+    b = "The minister met Jones and Smith at the summit on Tuesday morning."
+    assert ent_changes(a, b, [("Smith", "PERSON")], [("Jones", "PERSON"), ("Smith", "PERSON")]) \
+        == []
