@@ -599,7 +599,9 @@ def _numbers_in(text: str) -> list[tuple[tuple, str, int]]:
     starts = []
     for m in _DIGITS.finditer(text):
         s = m.start()
-        if not s or not (text[s - 1].isalnum() or text[s - 1] in "_.,-−"):
+        if text[s] in "-−" and s and (text[s - 1].isalnum() or text[s - 1] in "_.,"):
+            s += 1  # the dash of a range or a score ("10-15", "3-1"), not a sign
+        if not s or not (text[s - 1].isalnum() or text[s - 1] in "_.,"):
             starts.append(s)
     for w in {w for w in set(_ALPHA.findall(text)) if w.lower() in _CANDIDATE_WORDS}:
         for m in _word_at(w).finditer(text):
@@ -687,6 +689,11 @@ def _number_changes(a: str, b: str, groups: list[DiffGroup], sa, sb,
                 pa += len(x)
                 pb += len(y)
                 if kind == "equal" or (not xa and not xb):
+                    continue
+                if (len(xa) == len(xb) > 1 and Counter(it[0] for it in xa) == Counter(
+                        it[0] for it in xb)):  # "20 to 30" → "30 to 20": by position
+                    pairs += [(x_, y_) for x_, y_ in zip(xa, xb, strict=True)
+                              if x_[0] != y_[0] and x_[0][0] == y_[0][0]]
                     continue
                 xa, xb = _cancel(xa, xb)
                 for it in list(xa):

@@ -509,3 +509,16 @@ def test_a_name_added_beside_another_is_not_that_name_grown():
     b = "The minister met Jones and Smith at the summit on Tuesday morning."
     assert ent_changes(a, b, [("Smith", "PERSON")], [("Jones", "PERSON"), ("Smith", "PERSON")]) \
         == []
+
+
+def test_the_end_of_a_range_is_a_number():
+    a = "Between 10-15 people were rescued from the flooded village overnight."
+    b = "Between 10-20 people were rescued from the flooded village overnight."
+    assert nums(a, b) == [("15", "20", "number")]
+
+
+def test_figures_swapped_inside_one_replaced_run():
+    # "to" is merged into one replaced run "20 to 30" → "30 to 20"
+    a = "The share of renters rose from 20 to 30 over the decade in the city."
+    b = "The share of renters rose from 30 to 20 over the decade in the city."
+    assert nums(a, b) == [("20", "30", "number"), ("30", "20", "number")]
