@@ -488,6 +488,7 @@ _PERCENT = frozenset(("%", "per cent", "percent", "percent", "pc"))
 # the months written out (the gazetteer's list has the abbreviations too)
 _MONTH_NAMES = "|".join(m for m in MONTHS.split("|")
                         if not any(o != m and o.startswith(m) for o in MONTHS.split("|")))
+_VERB_MONTHS = ("March", "May")  # months only next to a day's number (or another month)
 _NUM = re.compile(
     r"(?P<date>\b(?:" + _MONTH_NAMES + r")\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s\d{4})?\b"
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s(?:" + _MONTH_NAMES + r")(?:,?\s\d{4})?\b)"
@@ -497,8 +498,8 @@ _NUM = re.compile(
     r"|[^\W\d_]+|°[CFcf]?)?)(?![\w£$€¥]))"
     r"|(?P<word>\b(?i:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b)"
     r"|(?P<day>\b(?:" + "|".join(_WEEKDAYS) + r")s?\b)"
-    r"|(?P<month>\b(?:January|February|April|June|July|August|September|October|November"
-    r"|December)\b|\b(?:March|May)(?=\s\d)|(?<=\d\s)(?:March|May)\b)")
+    r"|(?P<month>\b(?:" + "|".join(m for m in _MONTH_NAMES.split("|") if m not in _VERB_MONTHS)
+    + r")\b|\b(?:March|May)(?=\s\d)|(?<=\d\s)(?:March|May)\b)")
 _AMOUNT = re.compile(r"([-−]?)(" + CURRENCY + r"|)(" + DIGITS + r")\s?(.*)", re.S)
 
 
@@ -515,7 +516,7 @@ def _number_key(s: str) -> tuple | None:
     ("four" = "4", "15 per cent" = "15%", "3.5m" = "3.5 million"); ``None``
     for anything else."""
     s = re.sub(r"['’]s$", "", s)  # "Wednesday’s"
-    if s in ("March", "May"):  # a month only next to a day's number, in running text
+    if s in _VERB_MONTHS:  # a month only next to a day's number, in running text
         return ("month", s.lower())
     m = _NUM.fullmatch(s)
     if m is None:
@@ -721,7 +722,7 @@ def _number_changes(a: str, b: str, groups: list[DiffGroup], sa, sb,
     return out
 
 
-_BARE_MONTH = re.compile(r"\b(?:May|March)\b")
+_BARE_MONTH = re.compile(r"\b(?:" + "|".join(_VERB_MONTHS) + r")\b")
 
 
 def _bare_months(text: str, start: int, mine: list, other: list) -> list:
