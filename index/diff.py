@@ -8,7 +8,7 @@ with a spin report.
    a sentence with no content words ("CNN", "—") pairs with the same
    sentence in the other text when there is one.
 2. Inside each aligned group, a word-level diff (difflib, ``autojunk=False``,
-   over words, whole numbers and amounts ("£1,400", "$280bn", "15%") and
+   over words, whole numbers and amounts ("£1,400", "$280bn", "15%", "2.5kg") and
    punctuation marks): ``equal``, ``replace`` (a deletion next to an
    insertion is a substitution), ``delete``, ``insert``.
 3. The spin report, built to be read without filtering:
@@ -20,9 +20,12 @@ with a spin report.
      other sentence, no number on one side only). Runs that differ only in
      case ("CNN" → "cnn") or only in punctuation and spelling ("U.S." →
      "US") are counted apart;
-   - number changes: numbers and amounts as whole tokens, number words,
-     years, weekdays and months, compared by value ("four" = "4"), each with
-     its sentence; a value the other text has as often is never reported;
+   - number changes: numbers and amounts as whole tokens (:mod:`index.numbers`:
+     "US$5m", "2.5kg", "-5"), number words, years, weekdays and months,
+     compared by exact value ("four" = "4"), each with its sentence; in an
+     aligned group paired by position through the word ops (swapped figures
+     are two changes), elsewhere a value the other text has as often is
+     never reported;
    - entity changes: a name replaced at the same place by a name of the same
      label that is not another name of the same referent (curated aliases,
      acronyms, a name inside the other: "US" = "United States", "Putin" =
