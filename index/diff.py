@@ -685,14 +685,29 @@ def _number_changes(a: str, b: str, groups: list[DiffGroup], sa, sb,
         if g.a and g.b:
             pa, pb = span(sa, g.a)[0], span(sb, g.b)[0]
             pairs, gone, new = [], [], []
+            ranges = []  # each op's character ranges in a and in b
             for kind, x, y in g.ops:
-                xa = within(all_a, pos_a, pa, pa + len(x))
-                xb = within(all_b, pos_b, pb, pb + len(y))
-                if kind == "replace":  # "in May" → "in June": May is a month here
-                    xa, xb = _bare_months(x, pa, xa, xb), _bare_months(y, pb, xb, xa)
+                ranges.append((kind, pa, pa + len(x), pb, pb + len(y), x, y))
                 pa += len(x)
                 pb += len(y)
-                if kind == "equal" or (not xa and not xb):
+            # each number goes to the first changed op it overlaps ("May 16,
+            # 2024" → "May 17, 2024" starts in an equal op); one that overlaps
+            # none is unchanged
+            per_op: list[tuple[list, list]] = [([], []) for _ in ranges]
+            for side, items, pos in ((0, all_a, pos_a), (1, all_b, pos_b)):
+                lo, hi = span(sa, g.a) if side == 0 else span(sb, g.b)
+                for it in within(items, pos, lo, hi):
+                    end = it[2] + len(it[1])
+                    for n, r in enumerate(ranges):
+                        r0, r1 = r[1 + 2 * side], r[2 + 2 * side]
+                        if r[0] != "equal" and r0 < end and (r1 > it[2] if r1 > r0
+                                                            else r0 > it[2]):
+                            per_op[n][side].append(it)
+                            break
+            for (kind, a0, _a1, b0, _b1, x, y), (xa, xb) in zip(ranges, per_op, strict=True):
+                if kind == "replace":  # "in May" → "in June": May is a month here
+                    xa, xb = _bare_months(x, a0, xa, xb), _bare_months(y, b0, xb, xa)
+                if not xa and not xb:
                     continue
                 if (len(xa) == len(xb) > 1 and Counter(it[0] for it in xa) == Counter(
                         it[0] for it in xb)):  # "20 to 30" → "30 to 20": by position

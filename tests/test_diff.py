@@ -522,3 +522,9 @@ def test_figures_swapped_inside_one_replaced_run():
     a = "The share of renters rose from 20 to 30 over the decade in the city."
     b = "The share of renters rose from 30 to 20 over the decade in the city."
     assert nums(a, b) == [("20", "30", "number"), ("30", "20", "number")]
+
+
+def test_a_date_whose_day_changed_is_one_date_change():
+    a = "The hearing, set for May 16, 2024, was moved to the larger courtroom."
+    b = "The hearing, set for May 17, 2024, was moved to the larger courtroom."
+    assert nums(a, b) == [("May 16, 2024", "May 17, 2024", "date")]
