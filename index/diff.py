@@ -755,11 +755,16 @@ def _bare_months(text: str, start: int, mine: list, other: list) -> list:
     return sorted([*mine, *extra], key=lambda it: it[2]) if extra else mine
 
 
+def _as_value(key: tuple) -> tuple:
+    """A year as the plain number it also is ("2,000" = "2000")."""
+    return ("num", *key[1:]) if key[0] == "year" else key
+
+
 def _cancel(xa: list, xb: list) -> tuple[list, list]:
     """Both sides without the values they share (as often as they share
     them); of equal values, the spelling the other side lacks is the one
     that goes ("two" → "three" beside an unchanged "Two")."""
-    common = Counter(it[0] for it in xa) & Counter(it[0] for it in xb)
+    common = Counter(_as_value(it[0]) for it in xa) & Counter(_as_value(it[0]) for it in xb)
     if not common:
         return list(xa), list(xb)
     kept = []
@@ -768,8 +773,8 @@ def _cancel(xa: list, xb: list) -> tuple[list, list]:
         spelled = {it[1] for it in other}
         drop = set()
         for n, it in sorted(enumerate(items), key=lambda p: (p[1][1] not in spelled, p[0])):
-            if left[it[0]] > 0:
-                left[it[0]] -= 1
+            if left[_as_value(it[0])] > 0:
+                left[_as_value(it[0])] -= 1
                 drop.add(n)
         kept.append([it for n, it in enumerate(items) if n not in drop])
     return kept[0], kept[1]

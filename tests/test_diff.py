@@ -528,3 +528,9 @@ def test_a_date_whose_day_changed_is_one_date_change():
     a = "The hearing, set for May 16, 2024, was moved to the larger courtroom."
     b = "The hearing, set for May 17, 2024, was moved to the larger courtroom."
     assert nums(a, b) == [("May 16, 2024", "May 17, 2024", "date")]
+
+
+def test_a_thousands_separator_dropped_is_no_change():
+    a = "Some 2,000 people came to the square to hear the mayor speak."
+    b = "Some 2000 people came to the square to hear the mayor speak."
+    assert nums(a, b) == []
