@@ -8,7 +8,7 @@ with a spin report.
    a sentence with no content words ("CNN", "—") pairs with the same
    sentence in the other text when there is one.
 2. Inside each aligned group, a word-level diff (difflib, ``autojunk=False``,
-   over words, whole numbers and amounts ("£1,400", "$280bn", "15%") and
+   over words, whole numbers and amounts ("£1,400", "$280bn", "15%", "2.5kg") and
    punctuation marks): ``equal``, ``replace`` (a deletion next to an
    insertion is a substitution), ``delete``, ``insert``.
 3. The spin report, built to be read without filtering:
@@ -20,9 +20,12 @@ with a spin report.
      other sentence, no number on one side only). Runs that differ only in
      case ("CNN" → "cnn") or only in punctuation and spelling ("U.S." →
      "US") are counted apart;
-   - number changes: numbers and amounts as whole tokens, number words,
-     years, weekdays and months, compared by value ("four" = "4"), each with
-     its sentence; a value the other text has as often is never reported;
+   - number changes: numbers and amounts as whole tokens (:mod:`index.numbers`:
+     "US$5m", "2.5kg", "-5"), number words, years, weekdays and months,
+     compared by exact value ("four" = "4"), each with its sentence; in an
+     aligned group paired by position through the word ops (swapped figures
+     are two changes), elsewhere a value the other text has as often is
+     never reported;
    - entity changes: a name replaced at the same place by a name of the same
      label that is not another name of the same referent (curated aliases,
      acronyms, a name inside the other: "US" = "United States", "Putin" =
@@ -37,11 +40,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import lru_cache
 
 from .align import align
 from .entities import norm
+from .gazetteer import MONTHS, WEEKDAYS
 from .models import (
     DiffGroup,
     DiffResult,
@@ -54,11 +59,12 @@ from .models import (
     QuoteChange,
     Substitution,
 )
+from .numbers import AMOUNT, CURRENCY, DIGITS, SIGN, value
 from .sentences import Sentence, sentences
 
 # An amount is one token: currency, digits with their thousands separators and
-# decimals, and a short unit ("£1,400", "$280bn", "15%", "3.5m").
-_AMOUNT_TOKEN = r"[£$€¥]?\d+(?:[.,]\d+)*(?:bn|tn|m|k|%)?(?!\w)"
+# decimals, and a unit ("£1,400", "US$5m", "2.5kg", "15%"): :mod:`index.numbers`.
+_AMOUNT_TOKEN = AMOUNT
 _TOKEN = re.compile(_AMOUNT_TOKEN + r"|\w+(?:['’.\-]\w+)*|[^\w\s]")
 _WORD_TOKEN = re.compile(_AMOUNT_TOKEN + r"|\w+(?:['’.\-]\w+)*")  # _TOKEN's words only
 
@@ -317,7 +323,7 @@ def _merge_small_equals(ops: list[tuple[str, str, str]]) -> list[tuple[str, str,
 
 # ------------------------------------------------------------ substitutions
 def _is_word(t: str) -> bool:
-    return t[0].isalnum() or t[0] == "_" or (len(t) > 1 and t[0] in "£$€¥")
+    return t[0].isalnum() or t[0] == "_" or (len(t) > 1 and t[0] in "£$€¥-−")
 
 
 def _is_function(w: str) -> bool:
@@ -473,32 +479,36 @@ def _one_word(x: str, y: str, folds: _Folds) -> tuple[str, str, str] | None:
 _UNITS = _wordlist("zero one two three four five six seven eight nine ten eleven twelve "
                    "thirteen fourteen fifteen sixteen seventeen eighteen nineteen")
 _TENS = _wordlist("twenty thirty forty fifty sixty seventy eighty ninety")
-_NUMBER_WORDS: dict[str, float] = {w: float(i) for i, w in enumerate(_UNITS)}
-_NUMBER_WORDS.update({w: float(20 + 10 * i) for i, w in enumerate(_TENS)})
-_NUMBER_WORDS.update({"dozen": 12.0, "hundred": 100.0, "thousand": 1e3, "million": 1e6,
-                      "billion": 1e9})
-_WEEKDAYS = _wordlist("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
-_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9,
-          "tn": 1e12, "trillion": 1e12}
-_MONTH_NAMES = ("January|February|March|April|May|June|July|August|September|October"
-                "|November|December")
+_NUMBER_WORDS: dict[str, Decimal] = {w: Decimal(i) for i, w in enumerate(_UNITS)}
+_NUMBER_WORDS.update({w: Decimal(20 + 10 * i) for i, w in enumerate(_TENS)})
+_NUMBER_WORDS.update({"dozen": Decimal(12), "hundred": Decimal(100), "thousand": Decimal(10**3),
+                      "million": Decimal(10**6), "billion": Decimal(10**9)})
+_WEEKDAYS = tuple(WEEKDAYS.split("|"))
+_SCALE = {"k": Decimal(10**3), "thousand": Decimal(10**3), "m": Decimal(10**6),
+          "million": Decimal(10**6), "bn": Decimal(10**9), "billion": Decimal(10**9),
+          "tn": Decimal(10**12), "trillion": Decimal(10**12)}
+_PERCENT = frozenset(("%", "per cent", "percent", "percent", "pc"))
+# the months written out (the gazetteer's list has the abbreviations too)
+_MONTH_NAMES = "|".join(m for m in MONTHS.split("|")
+                        if not any(o != m and o.startswith(m) for o in MONTHS.split("|")))
+_VERB_MONTHS = ("March", "May")  # months only next to a day's number (or another month)
 _NUM = re.compile(
     r"(?P<date>\b(?:" + _MONTH_NAMES + r")\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s\d{4})?\b"
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s(?:" + _MONTH_NAMES + r")(?:,?\s\d{4})?\b)"
     r"|(?P<ordinal>(?<![\w.,])\d{1,4}(?:st|nd|rd|th)\b)"
-    r"|(?P<amount>(?<![\w.,])[£$€¥]?\d+(?:,\d{3})*(?:\.\d+)?"
-    r"(?:\s?(?:%|per ?cent\b|percent\b)|(?:bn|tn|m|k)\b|\s(?:million|billion|trillion|thousand)\b"
-    r")?(?![\w£$€¥]))"
+    r"|(?P<amount>" + SIGN + r"?(?<![\w.,£$€¥])(?>(?:" + CURRENCY + r")?" + DIGITS +
+    r"(?:\s?(?:%|per ?cent\b|percent\b)|\s(?:million|billion|trillion|thousand)\b"
+    r"|[^\W\d_]+|°[CFcf]?)?)(?![\w£$€¥]))"
     r"|(?P<word>\b(?i:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b)"
     r"|(?P<day>\b(?:" + "|".join(_WEEKDAYS) + r")s?\b)"
-    r"|(?P<month>\b(?:January|February|April|June|July|August|September|October|November"
-    r"|December)\b|\b(?:March|May)(?=\s\d)|(?<=\d\s)(?:March|May)\b)")
-_AMOUNT = re.compile(r"([£$€¥]?)(\d+(?:,\d{3})*(?:\.\d+)?)\s?(.*)")
+    r"|(?P<month>\b(?:" + "|".join(m for m in _MONTH_NAMES.split("|") if m not in _VERB_MONTHS)
+    + r")\b|\b(?:March|May)(?=\s\d)|(?<=\d\s)(?:March|May)\b)")
+_AMOUNT = re.compile(r"([-−]?)(" + CURRENCY + r"|)(" + DIGITS + r")\s?(.*)", re.S)
 
 
 def _maybe_number(w: str) -> bool:
     """Whether a word can be a number, amount or date at all (cheap)."""
-    if w[0].isdigit() or w[-1].isdigit() or w[0] in "£$€¥":
+    if w[0].isdigit() or w[-1].isdigit() or _HAS_DIGIT.search(w):
         return True
     w = w.lower()
     return w in _CANDIDATE_WORDS or (w.endswith("s") and w[:-2] in _CANDIDATE_WORDS)
@@ -509,7 +519,7 @@ def _number_key(s: str) -> tuple | None:
     ("four" = "4", "15 per cent" = "15%", "3.5m" = "3.5 million"); ``None``
     for anything else."""
     s = re.sub(r"['’]s$", "", s)  # "Wednesday’s"
-    if s in ("March", "May"):  # a month only next to a day's number, in running text
+    if s in _VERB_MONTHS:  # a month only next to a day's number, in running text
         return ("month", s.lower())
     m = _NUM.fullmatch(s)
     if m is None:
@@ -522,25 +532,26 @@ def _match_key(m: re.Match) -> tuple:
     if m.group("date"):
         return ("date", " ".join(re.sub(r"(?<=\d)(?:st|nd|rd|th)|,", "", s).lower().split()))
     if m.group("ordinal"):
-        return ("num", "", float(s[:-2]), "th")  # "the 19th"
+        return ("num", "", Decimal(s[:-2]), "th")  # "the 19th"
     if m.group("day"):
         return ("day", s.rstrip("s").lower())
     if m.group("month"):
         return ("month", s.lower())
     if m.group("word"):
         return ("num", "", _NUMBER_WORDS[s.lower()], "")
-    cur, digits, unit = _AMOUNT.fullmatch(s).groups()
-    unit = unit.strip().lower()
-    value = float(digits.replace(",", ""))
-    if unit in _SCALE:
-        value *= _SCALE[unit]
+    sign, cur, digits, unit = _AMOUNT.fullmatch(s).groups()
+    unit = " ".join(unit.lower().split())
+    v = value(digits)  # exact: a Decimal, or the digits as written ("12.03.2024")
+    if sign:
+        v = -v if not isinstance(v, str) else "-" + v
+    if unit in _SCALE and not isinstance(v, str):
+        v *= _SCALE[unit]
         unit = ""
-    elif unit:
+    elif unit in _PERCENT:
         unit = "%"
-    if not cur and not unit and "," not in digits and "." not in digits and \
-            1000 <= value <= 2100:
-        return ("year", "", value, "")
-    return ("num", cur, value, unit)
+    if not sign and not cur and not unit and digits.isdigit() and 1000 <= int(digits) <= 2100:
+        return ("year", "", v, "")
+    return ("num", cur, v, unit)
 
 
 def _kind(key: tuple, surface: str) -> str:
@@ -559,12 +570,28 @@ _CANDIDATE_WORDS = frozenset((*_NUMBER_WORDS, *(w.lower() for w in _WEEKDAYS),
                               *_MONTH_NAMES.lower().split("|")))
 
 
-_DIGITS = re.compile(r"[£$€¥]?\d+")
+_DIGITS = re.compile(r"[-−]?(?:" + CURRENCY + r")?\d+")
+_HAS_DIGIT = re.compile(r"\d")
 
 
 @lru_cache(maxsize=256)
 def _word_at(word: str) -> re.Pattern:
     return re.compile(word + r"\b")
+
+
+_YEAR_BEFORE = re.compile(r"(?:\b(?:in|since|by|of|until|till|from|before|after|during|"
+                          + _MONTH_NAMES + r")|\d{1,2}(?:st|nd|rd|th)?),?\s+$", re.I)
+_PLURAL_AFTER = re.compile(r"\s+(?!(?:is|was|has|as|this|its|his|us|yes|thus|plus|less)\b)"
+                           r"[a-z]+s\b")
+
+
+def _year_here(text: str, start: int, end: int) -> bool:
+    """Whether a plain number from 1000 to 2100 is a year where it stands: not
+    when a plural noun follows ("1500 troops"), unless the words before say
+    it is ("in 1500 soldiers marched", "May 2020")."""
+    if _YEAR_BEFORE.search(text, max(0, start - 20), start):
+        return True
+    return _PLURAL_AFTER.match(text, end) is None
 
 
 def _numbers_in(text: str) -> list[tuple[tuple, str, int]]:
@@ -576,6 +603,8 @@ def _numbers_in(text: str) -> list[tuple[tuple, str, int]]:
     starts = []
     for m in _DIGITS.finditer(text):
         s = m.start()
+        if text[s] in "-−" and s and (text[s - 1].isalnum() or text[s - 1] in "_.,"):
+            s += 1  # the dash of a range or a score ("10-15", "3-1"), not a sign
         if not s or not (text[s - 1].isalnum() or text[s - 1] in "_.,"):
             starts.append(s)
     for w in {w for w in set(_ALPHA.findall(text)) if w.lower() in _CANDIDATE_WORDS}:
@@ -592,69 +621,179 @@ def _numbers_in(text: str) -> list[tuple[tuple, str, int]]:
             continue  # inside the number just found ("May 16, 2024")
         d = match(text, s)
         if d is not None:
-            out.append((_match_key(d), d.group(), s))
+            key = _match_key(d)
+            if key[0] == "year" and not _year_here(text, s, d.end()):
+                key = ("num", "", key[2], "")  # "1500 troops"
+            out.append((key, d.group(), s))
             end = d.end()
     return out
 
 
 def _number_changes(a: str, b: str, groups: list[DiffGroup], sa, sb,
                     texts: list[tuple[str, str]]) -> list[NumberChange]:
-    """Numbers, amounts and dates of a group's first side that its second
-    side does not have, paired with the ones it has instead (by kind, in
-    order), each with its sentence. A value the other text has as often
-    overall is never reported (an unchanged amount in a sentence that moved
-    or did not align), and a lone number word ("one") only in a pair."""
+    """Numbers, amounts and dates that differ, each with its sentence.
+
+    In an aligned group they are paired by position through the word ops: a
+    number of a replaced run against a number of the same kind in what
+    replaced it ("Some 20 people died and 30 were hurt" → "Some 30 … and 20
+    …": both are changes); what is left of the group's side (deleted,
+    inserted, or unpaired) is paired by kind in order, a value on both sides
+    of the group cancelling out. Sentences that did not align (dropped,
+    added, or moved and rewritten) keep the article-wide rule: a value the
+    other text has as often overall is never reported. A lone number word
+    ("one") is reported only in a pair."""
     all_a, all_b = _numbers_in(a), _numbers_in(b)
     pos_a, pos_b = [x[2] for x in all_a], [x[2] for x in all_b]
     budget_gone = Counter(k for k, _, _ in all_a)
     budget_new = Counter(k for k, _, _ in all_b)
     budget_gone, budget_new = budget_gone - budget_new, budget_new - budget_gone
 
-    def within(items, pos, ss, idx):
-        if not idx:
-            return []
-        lo, hi = ss[min(idx)].start, ss[max(idx)].end
+    def within(items, pos, lo, hi):
         return items[bisect_left(pos, lo):bisect_left(pos, hi)]
 
+    def span(ss, idx):
+        return ss[min(idx)].start, ss[max(idx)].end
+
     out: list[NumberChange] = []
-    for k, (g, (ta, tb)) in enumerate(zip(groups, texts, strict=True)):
-        if not budget_gone and not budget_new:
-            break
-        if not g.changed:
-            continue
-        xa, xb = within(all_a, pos_a, sa, g.a), within(all_b, pos_b, sb, g.b)
-        ca, cb = Counter(x[0] for x in xa), Counter(x[0] for x in xb)
-        if ca == cb:
-            continue
-        more_a, more_b = ca - cb, cb - ca
-        gone, new = [], []
-        for items, more, budget, dest, other in ((xa, more_a, budget_gone, gone, xb),
-                                                 (xb, more_b, budget_new, new, xa)):
-            # of equal values, the spelling the other side lacks is the one that
-            # changed ("two" → "three" beside an unchanged "Two")
-            spelled = {x[1] for x in other}
-            for it in sorted(items, key=lambda it: (it[1] in spelled, it[2])):
-                if more[it[0]] > 0 and budget[it[0]] > 0:
-                    more[it[0]] -= 1
-                    budget[it[0]] -= 1
-                    dest.append(it)
-            dest.sort(key=lambda it: it[2])
-        ctx_a = " ".join(ta.split()) if g.a else None
-        ctx_b = " ".join(tb.split()) if g.b else None
-        for key, surf, pos in gone:
-            match = next((it for it in new if it[0][0] == key[0]), None)
+
+    def change(k, it_a, it_b, ctx_a, ctx_b):
+        sen_a, off_a = _sentence_and_offset(a, sa, it_a[2]) if it_a else (ctx_a, None)
+        sen_b, off_b = _sentence_and_offset(b, sb, it_b[2]) if it_b else (ctx_b, None)
+        first = it_a or it_b
+        out.append(NumberChange(it_a[1] if it_a else None, it_b[1] if it_b else None, k,
+                                _kind(first[0], first[1]), sen_a, sen_b, (off_a, off_b)))
+
+    def report(k, gone, new, ctx_a, ctx_b, pairs=()):
+        for it_a, it_b in pairs:
+            change(k, it_a, it_b, ctx_a, ctx_b)
+        for it in gone:
+            match = next((m for m in new if m[0][0] == it[0][0]), None)
             if match is not None:
                 new.remove(match)
-                out.append(NumberChange(surf, match[1], k, _kind(key, surf),
-                                        _sentence_at(a, sa, pos), _sentence_at(b, sb, match[2])))
-            elif key[0] != "num" or surf[:1].isdigit() or surf[:1] in "£$€¥":
-                out.append(NumberChange(surf, None, k, _kind(key, surf),
-                                        _sentence_at(a, sa, pos), ctx_b))
-        for key, surf, pos in new:
-            if key[0] != "num" or surf[:1].isdigit() or surf[:1] in "£$€¥":
-                out.append(NumberChange(None, surf, k, _kind(key, surf), ctx_a,
-                                        _sentence_at(b, sb, pos)))
+                change(k, it, match, ctx_a, ctx_b)
+            elif _reportable_alone(it[0], it[1]):
+                change(k, it, None, ctx_a, ctx_b)
+        for it in new:
+            if _reportable_alone(it[0], it[1]):
+                change(k, None, it, ctx_a, ctx_b)
+
+    for k, (g, (ta, tb)) in enumerate(zip(groups, texts, strict=True)):
+        if not g.changed:
+            continue
+        ctx_a = " ".join(ta.split()) if g.a else None
+        ctx_b = " ".join(tb.split()) if g.b else None
+        if g.a and g.b:
+            pa, pb = span(sa, g.a)[0], span(sb, g.b)[0]
+            pairs, gone, new = [], [], []
+            ranges = []  # each op's character ranges in a and in b
+            for kind, x, y in g.ops:
+                ranges.append((kind, pa, pa + len(x), pb, pb + len(y), x, y))
+                pa += len(x)
+                pb += len(y)
+            # each number goes to the first changed op it overlaps ("May 16,
+            # 2024" → "May 17, 2024" starts in an equal op); one that overlaps
+            # none is unchanged
+            per_op: list[tuple[list, list]] = [([], []) for _ in ranges]
+            for side, items, pos in ((0, all_a, pos_a), (1, all_b, pos_b)):
+                lo, hi = span(sa, g.a) if side == 0 else span(sb, g.b)
+                for it in within(items, pos, lo, hi):
+                    end = it[2] + len(it[1])
+                    for n, r in enumerate(ranges):
+                        r0, r1 = r[1 + 2 * side], r[2 + 2 * side]
+                        if r[0] != "equal" and r0 < end and (r1 > it[2] if r1 > r0
+                                                            else r0 > it[2]):
+                            per_op[n][side].append(it)
+                            break
+            for (kind, a0, _a1, b0, _b1, x, y), (xa, xb) in zip(ranges, per_op, strict=True):
+                if kind == "replace":  # "in May" → "in June": May is a month here
+                    xa, xb = _bare_months(x, a0, xa, xb), _bare_months(y, b0, xb, xa)
+                if not xa and not xb:
+                    continue
+                if (len(xa) == len(xb) > 1 and Counter(it[0] for it in xa) == Counter(
+                        it[0] for it in xb)):  # "20 to 30" → "30 to 20": by position
+                    pairs += [(x_, y_) for x_, y_ in zip(xa, xb, strict=True)
+                              if x_[0] != y_[0] and x_[0][0] == y_[0][0]]
+                    continue
+                xa, xb = _cancel(xa, xb)
+                for it in list(xa):
+                    match = next((m for m in xb if m[0][0] == it[0][0]), None)
+                    if match is not None:
+                        xa.remove(it)
+                        xb.remove(match)
+                        pairs.append((it, match))
+                gone += xa
+                new += xb
+            gone, new = _cancel(gone, new)
+            report(k, gone, new, ctx_a, ctx_b, pairs)
+            continue
+        if not budget_gone and not budget_new:
+            continue
+        xa = within(all_a, pos_a, *span(sa, g.a)) if g.a else []
+        xb = within(all_b, pos_b, *span(sb, g.b)) if g.b else []
+        gone = [it for it in xa if budget_gone[it[0]] > 0]
+        new = [it for it in xb if budget_new[it[0]] > 0]
+        for it in gone:
+            budget_gone[it[0]] -= 1
+        for it in new:
+            budget_new[it[0]] -= 1
+        report(k, gone, new, ctx_a, ctx_b)
     return out
+
+
+_BARE_MONTH = re.compile(r"\b(?:" + "|".join(_VERB_MONTHS) + r")\b")
+
+
+def _bare_months(text: str, start: int, mine: list, other: list) -> list:
+    """``mine`` with the bare "May" and "March" of ``text`` (a replaced run
+    starting at ``start``) as months, when the run that replaced it (whose
+    numbers are ``other``) has a month: alone they are too often a verb."""
+    if not any(it[0][0] == "month" for it in other) or "Ma" not in text:
+        return mine
+    known = {it[2] for it in mine}
+    extra = [(("month", m.group().lower()), m.group(), start + m.start())
+             for m in _BARE_MONTH.finditer(text) if start + m.start() not in known]
+    return sorted([*mine, *extra], key=lambda it: it[2]) if extra else mine
+
+
+def _as_value(key: tuple) -> tuple:
+    """A year as the plain number it also is ("2,000" = "2000")."""
+    return ("num", *key[1:]) if key[0] == "year" else key
+
+
+def _cancel(xa: list, xb: list) -> tuple[list, list]:
+    """Both sides without the values they share (as often as they share
+    them); of equal values, the spelling the other side lacks is the one
+    that goes ("two" → "three" beside an unchanged "Two")."""
+    common = Counter(_as_value(it[0]) for it in xa) & Counter(_as_value(it[0]) for it in xb)
+    if not common:
+        return list(xa), list(xb)
+    kept = []
+    for items, other in ((xa, xb), (xb, xa)):
+        left = Counter(common)
+        spelled = {it[1] for it in other}
+        drop = set()
+        for n, it in sorted(enumerate(items), key=lambda p: (p[1][1] not in spelled, p[0])):
+            if left[_as_value(it[0])] > 0:
+                left[_as_value(it[0])] -= 1
+                drop.add(n)
+        kept.append([it for n, it in enumerate(items) if n not in drop])
+    return kept[0], kept[1]
+
+
+def _reportable_alone(key: tuple, surf: str) -> bool:
+    """A number on one side only is reported unless it is a lone number word."""
+    return key[0] != "num" or bool(key[1]) or bool(_HAS_DIGIT.search(surf))
+
+
+def _sentence_and_offset(text: str, ss: list[Sentence], pos: int
+                         ) -> tuple[str | None, int | None]:
+    """The sentence holding ``pos`` as :func:`_sentence_at` gives it (spaces
+    folded) and where ``pos`` falls in it."""
+    for s in ss:
+        if s.start <= pos < s.end:
+            return (" ".join(text[s.start:s.end].split()),
+                    len(" ".join((text[s.start:pos] + "x").split())) - 1)
+    return None, None
 
 
 def _sentence_at(text: str, ss: list[Sentence], pos: int) -> str | None:
@@ -667,7 +806,9 @@ def _sentence_at(text: str, ss: list[Sentence], pos: int) -> str | None:
 # ----------------------------------------------------------------- entities
 _NAME_LABELS = frozenset(("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
                           "WORK_OF_ART", "LAW"))
-_NAME = re.compile(r"[^\W\d_][^\W\d_’'.\-&]*(?:[\s\-][^\W\d_’'.\-&]+)*[.]?")
+# words of letters, with "'", "’", "&" or "." inside one ("O'Brien", "AT&T", "U.S.")
+_NAME_WORD = r"[^\W\d_]+(?:['’&.][^\W\d_]+)*\.?"
+_NAME = re.compile(_NAME_WORD + r"(?:[\s\-]" + _NAME_WORD + r")*")
 # Other names of one place or organisation (general knowledge, not from any
 # corpus), capitals as their governments included ("Pyongyang said").
 _ALIAS_GROUPS = (
@@ -717,7 +858,9 @@ def same_referent(x: str, y: str, label: str = "") -> bool:
     cx, cy = _canon(x), _canon(y)
     if cx == cy:
         return True
-    gx, gy = _ALIAS.get(cx), _ALIAS.get(cy)
+    # the alias table names places and organisations, never people (PERSON
+    # "Washington" is not the US)
+    gx, gy = (None, None) if label == "PERSON" else (_ALIAS.get(cx), _ALIAS.get(cy))
     if gx is not None and gx == gy:
         return True
     if cx.replace(" ", "") == _acronym(y) or cy.replace(" ", "") == _acronym(x):
@@ -782,6 +925,22 @@ def _entity_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, ents_a, ent
                 new = [m[2] for m in in_b if m[0] < pb + len(y.rstrip()) and m[1] > pb]
                 gone = [e for e in gone if changed(e, in_b)]
                 new = [e for e in new if changed(e, in_a)]
+                # a name grown or cut by the insertion or deletion next to it
+                # ("Sudan" → "South Sudan", "North Korea" → "Korea")
+                if kind == "insert":
+                    for eb in list(new):
+                        ea = _grown(eb, [m for m in in_a if _next_to(m, pa)])
+                        if ea is not None:
+                            new.remove(eb)
+                            paired.update((id(ea), id(eb)))
+                            pair(ea, eb, k)
+                elif kind == "delete":
+                    for ea in list(gone):
+                        eb = _grown(ea, [m for m in in_b if _next_to(m, pb)])
+                        if eb is not None:
+                            gone.remove(ea)
+                            paired.update((id(ea), id(eb)))
+                            pair(ea, eb, k)
                 gone_all += gone
                 new_all += new
                 for ea in gone:
@@ -803,6 +962,26 @@ def _entity_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, ents_a, ent
             if len(ga_) == 1 and len(gb_) == 1:
                 pair(ga_[0], gb_[0], k)
     return [EntityChange(lab, x, y, tuple(ks)) for (lab, x, y), ks in found.items()]
+
+
+def _next_to(m: tuple, pos: int) -> bool:
+    """Whether a mention starts or ends at ``pos`` (a space between allowed)."""
+    return pos <= m[0] <= pos + 1 or pos - 1 <= m[1] <= pos
+
+
+def _grown(e: Entity, beside: list[tuple]) -> Entity | None:
+    """The mention next to an insertion (or deletion) that ``e`` grew from
+    (or was cut to): same label, a name inside ``e``'s ("Sudan" in "South
+    Sudan", not "Smith" beside an added "Jones and"), and not the same
+    referent."""
+    inner = f" {_canon(e.name)} "
+    for m in beside:
+        o = m[2]
+        if o.label == e.label and _NAME.fullmatch(o.name) and (
+                f" {_canon(o.name)} " in inner) and not any(
+                same_referent(f, h, e.label) for f in _forms(e) for h in _forms(o)):
+            return o
+    return None
 
 
 # ------------------------------------------------------------------- quotes

@@ -64,6 +64,7 @@ from .gazetteer import (
     word_set,
 )
 from .models import Entity
+from .numbers import amount_pattern
 
 # Bump when the post-processing changes: annotations cached under another
 # scheme are made again.
@@ -352,9 +353,11 @@ def norm(name: str) -> str:
     return _HYPHEN_SPACE.sub(" ", s.replace("’", "'")).strip()
 
 
-# A number, an amount, a share or a rank: "280bn", "£1,400", "15%", "3-1",
-# "46th", "20:36". Lower-case units only: "9X" may be a name.
-_NUMBERISH = re.compile(r"[£$€¥#]?\d[\d,.:/\-–]*(?:bn|mn|tn|m|k|st|nd|rd|th|s|%|pc|p)?%?"
+# A number, an amount, a share or a rank: "280bn", "£1,400", "US$5m", "2.5kg",
+# "15%", "3-1", "46th", "20:36" (amounts: :mod:`index.numbers`). Lower-case
+# units only: "9X" may be a name.
+_NUMBERISH = re.compile(amount_pattern(r"(?:[a-z]+|%|°[CFcf]?)")
+                        + r"|[£$€¥#]?\d[\d,.:/\-–]*(?:bn|mn|tn|m|k|st|nd|rd|th|s|%|pc|p)?%?"
                         r"|[£$€¥]|US\$|%")
 _SCORE_TOKEN = re.compile(r"\d{1,3}[-–]\d{1,3}|\d+(?:st|nd|rd|th)|[12]\d{3}-\d\d-\d\d")
 _SPACED_DASH = re.compile(r"\s+[-–—]+\s+")

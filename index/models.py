@@ -449,6 +449,9 @@ class NumberChange:
     kind: str = "amount"
     context_a: str | None = None  # the sentence it is in, in the first text
     context_b: str | None = None
+    # where ``frm`` starts in ``context_a`` and ``to`` in ``context_b`` (None
+    # when not known): the number itself, not the first text like it
+    offsets: tuple[int | None, int | None] = (None, None)
 
     def to_json(self) -> dict:
         return {"from": self.frm, "to": self.to, "kind": self.kind,

@@ -371,3 +371,166 @@ def test_seed_report_lists_only_real_wording_changes(sample_dir, sample_files):
     assert [(c.frm, c.to) for c in r.case_changes] == [("CNN", "cnn"), ("Hong Kong", "hong kong")]
     assert [[n.frm, n.to] for n in r.number_changes] == gold["number_changes"]
     assert all(n.context_a for n in r.number_changes)
+
+
+def nums(a: str, b: str) -> list[tuple]:
+    return [(n.frm, n.to, n.kind) for n in diff_texts(a, b).number_changes]
+
+
+def test_an_amount_with_a_unit_is_never_cut_apart():
+    s = "The parcel weighed {} and travelled {} before it reached the depot."
+    assert nums(s.format("2.5kg", "1,500km"), s.format("2.7kg", "1,800km")) == [
+        ("2.5kg", "2.7kg", "amount"), ("1,500km", "1,800km", "amount")]
+    assert diff_texts(s.format("2.5kg", "1,500km"),
+                      s.format("2.7kg", "1,800km")).substitutions == ()
+    t = "Her temperature reached {} as the fund grew to {} last spring."
+    assert nums(t.format("37.5C", "£2.5billion"), t.format("39.5C", "£3.1billion")) == [
+        ("37.5C", "39.5C", "amount"), ("£2.5billion", "£3.1billion", "amount")]
+
+
+def test_a_letter_prefixed_currency_is_part_of_the_amount():
+    s = "The firm raised {} in Asia and paid {} for each share of the group."
+    assert nums(s.format("US$5m", "HK$500"), s.format("US$6m", "HK$600")) == [
+        ("US$5m", "US$6m", "amount"), ("HK$500", "HK$600", "amount")]
+
+
+def test_long_numbers_are_compared_exactly():
+    x = "7" * 400
+    y = "7" * 399 + "8"
+    s = "The archive listed {} records in its final count of the year."
+    assert nums(s.format(x), s.format(y)) == [(x, y, "number")]
+    assert nums(s.format("2.50"), s.format("2.5")) == []
+
+
+def test_a_name_that_is_only_an_amount_is_not_a_name():
+    # the entity clean-up shares the amount pattern with the diff
+    for w in ("US$5m", "HK$500", "2.5kg", "37.5°C"):
+        assert E._NUMBERISH.fullmatch(w), w
+    assert not E._NUMBERISH.fullmatch("9X")
+
+
+def test_swapped_figures_are_both_number_changes():
+    a = "Some 20 people died and 30 were hurt when the bridge gave way."
+    b = "Some 30 people died and 20 were hurt when the bridge gave way."
+    assert nums(a, b) == [("20", "30", "number"), ("30", "20", "number")]
+
+
+def test_a_figure_moved_within_an_aligned_sentence_is_no_change():
+    a = "In 2019 the council closed the library on the corner of Mill Street."
+    b = "The council closed the library on the corner of Mill Street in 2019."
+    assert nums(a, b) == []
+
+
+def test_a_bare_may_or_march_against_a_month_is_a_month():
+    a = "The festival was held in May and drew crowds from across the region."
+    b = "The festival was held in June and drew crowds from across the region."
+    assert nums(a, b) == [("May", "June", "month")]
+    assert nums(b.replace("June", "July"), a.replace("May", "March")) == [
+        ("July", "March", "month")]
+    # a bare "may" that is a verb is not a month
+    c = "Officials said the road May reopen soon, after the storm damage is repaired."
+    d = "Officials said the road will reopen soon, after the storm damage is repaired."
+    assert nums(c, d) == []
+
+
+def ent_changes(a, b, spec_a, spec_b):
+    r = diff_texts(a, b, ents_a=ents(a, *spec_a), ents_b=ents(b, *spec_b))
+    return [(c.label, c.frm, c.to) for c in r.entity_changes]
+
+
+def test_names_with_apostrophes_and_ampersands_are_entity_changes():
+    a = "The deal was signed by Sean O'Brien for AT&T in the city on Friday."
+    b = "The deal was signed by Sean Murphy for Verizon in the city on Friday."
+    assert ent_changes(a, b, [("Sean O'Brien", "PERSON"), ("AT&T", "ORG")],
+                       [("Sean Murphy", "PERSON"), ("Verizon", "ORG")]) == [
+        ("PERSON", "Sean O'Brien", "Sean Murphy"), ("ORG", "AT&T", "Verizon")]
+
+
+def test_a_word_added_to_a_name_that_changes_the_referent():
+    a = "Aid convoys reached Sudan and Korea before the winter storms arrived."
+    b = "Aid convoys reached South Sudan and North Korea before the winter storms arrived."
+    assert ent_changes(a, b, [("Sudan", "GPE"), ("Korea", "GPE")],
+                       [("South Sudan", "GPE"), ("North Korea", "GPE")]) == [
+        ("GPE", "Sudan", "South Sudan"), ("GPE", "Korea", "North Korea")]
+    assert ent_changes(b, a, [("South Sudan", "GPE"), ("North Korea", "GPE")],
+                       [("Sudan", "GPE"), ("Korea", "GPE")]) == [
+        ("GPE", "South Sudan", "Sudan"), ("GPE", "North Korea", "Korea")]
+    # a first name added is the same person
+    c = "The report was written by Putin aides in the spring."
+    d = "The report was written by Vladimir Putin aides in the spring."
+    assert ent_changes(c, d, [("Putin", "PERSON")], [("Vladimir Putin", "PERSON")]) == []
+
+
+def test_the_number_itself_is_marked_in_its_sentence():
+    from tui.diffrender import DELETE, INSERT, number_line
+
+    a = "In 2015 the club signed 1 of the 40 players from the academy."
+    b = "In 2015 the club signed 2 of the 40 players from the academy."
+    (n,) = diff_texts(a, b).number_changes
+    assert (n.frm, n.to) == ("1", "2")
+    assert n.offsets == (a.index(" 1 ") + 1, b.index(" 2 ") + 1)
+    line = number_line(n)
+    head = line.plain.index("\n")  # the sentences, below the "1 → 2" line
+    marked = [(line.plain[s.start:s.end], s.start) for s in line.spans
+              if s.style in (DELETE, INSERT) and s.start > head]
+    text = line.plain
+    assert [m for m, _ in marked] == ["1", "2"]
+    # the "1" after "signed", not the one inside "2015"
+    assert all(text[st - 7:st] == "signed " for _, st in marked)
+
+
+def test_a_count_of_things_is_not_a_year():
+    a = "The ministry sent 1500 troops to the border in 2019 after the clashes."
+    b = "The ministry sent 1800 troops to the border in 2021 after the clashes."
+    assert nums(a, b) == [("1500", "1800", "number"), ("2019", "2021", "year")]
+    c = "Work on the bridge began in 1998 and ended in May 2004 after delays."
+    d = "Work on the bridge began in 1997 and ended in May 2005 after delays."
+    assert nums(c, d) == [("1998", "1997", "year"), ("2004", "2005", "year")]
+
+
+def test_a_sign_is_part_of_the_number():
+    a = "Overnight the temperature fell to -5 in the hills and 2 on the coast."
+    b = "Overnight the temperature fell to 5 in the hills and 2 on the coast."
+    assert nums(a, b) == [("-5", "5", "number")]
+    assert nums("The score was 3-1 at half time in the final.",
+                "The score was 3-1 at half time in the final today.") == []
+
+
+def test_a_person_is_never_a_place_of_the_alias_table():
+    from index.diff import same_referent
+
+    assert not same_referent("Washington", "US", "PERSON")
+    assert same_referent("Washington", "US", "GPE")
+    assert same_referent("Putin", "Vladimir Putin", "PERSON")
+
+
+def test_a_name_added_beside_another_is_not_that_name_grown():
+    a = "The minister met Smith at the summit on Tuesday morning."
+    b = "The minister met Jones and Smith at the summit on Tuesday morning."
+    assert ent_changes(a, b, [("Smith", "PERSON")], [("Jones", "PERSON"), ("Smith", "PERSON")]) \
+        == []
+
+
+def test_the_end_of_a_range_is_a_number():
+    a = "Between 10-15 people were rescued from the flooded village overnight."
+    b = "Between 10-20 people were rescued from the flooded village overnight."
+    assert nums(a, b) == [("15", "20", "number")]
+
+
+def test_figures_swapped_inside_one_replaced_run():
+    # "to" is merged into one replaced run "20 to 30" → "30 to 20"
+    a = "The share of renters rose from 20 to 30 over the decade in the city."
+    b = "The share of renters rose from 30 to 20 over the decade in the city."
+    assert nums(a, b) == [("20", "30", "number"), ("30", "20", "number")]
+
+
+def test_a_date_whose_day_changed_is_one_date_change():
+    a = "The hearing, set for May 16, 2024, was moved to the larger courtroom."
+    b = "The hearing, set for May 17, 2024, was moved to the larger courtroom."
+    assert nums(a, b) == [("May 16, 2024", "May 17, 2024", "date")]
+
+
+def test_a_thousands_separator_dropped_is_no_change():
+    a = "Some 2,000 people came to the square to hear the mayor speak."
+    b = "Some 2000 people came to the square to hear the mayor speak."
+    assert nums(a, b) == []

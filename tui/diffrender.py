@@ -193,10 +193,10 @@ def number_line(n, width: int = 100) -> Text:
     line = arrow(Text(f"  {n.kind:<8} "), n.frm, n.to)
     if n.context_a and n.frm:
         line.append("\n      − ", "red")
-        line.append_text(context(n.context_a, n.frm, width, DELETE))
+        line.append_text(context(n.context_a, n.frm, width, DELETE, n.offsets[0]))
     if n.context_b and n.to:
         line.append("\n      + ", "green")
-        line.append_text(context(n.context_b, n.to, width, INSERT))
+        line.append_text(context(n.context_b, n.to, width, INSERT, n.offsets[1]))
     if not n.frm and n.context_a:
         line.append("\n      − ", "red")
         line.append(_short(n.context_a, width), "dim")
@@ -206,12 +206,13 @@ def number_line(n, width: int = 100) -> Text:
     return line
 
 
-def context(sentence: str, word: str, width: int, style: str) -> Text:
+def context(sentence: str, word: str, width: int, style: str, at: int | None = None) -> Text:
     """``sentence`` cut to about ``width`` characters around ``word``, which
-    is marked."""
+    is marked: at offset ``at`` when given (the number itself, not the "1"
+    inside "2015"), else where it first occurs."""
     sentence = strip_controls(sentence.replace("\n", " "))
     word = strip_controls(word)
-    i = sentence.find(word)
+    i = at if at is not None and sentence[at:at + len(word)] == word else sentence.find(word)
     if i < 0:
         return Text(_short(sentence, width), "dim")
     lo = max(0, i - (width - len(word)) // 2)
