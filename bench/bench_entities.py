@@ -2,7 +2,8 @@
 
 Quality: quote precision, recall and speaker accuracy on the seed articles
 annotated by hand in tests/data/quotes_gold.json, for the spaCy extractor
-and the rule fallback.
+and the rule fallback (scored by bench_quotes.py's run_seeds, which also
+scores the PolNeAR development set).
 
 Speed, each figure the median of ``--runs`` runs, with its baseline in the
 same run:
@@ -55,7 +56,6 @@ sys.path.insert(0, str(PROJECT))
 
 from index import Corpus  # noqa: E402
 from index import entities as E  # noqa: E402
-from index.quotes import find_quotes  # noqa: E402
 
 
 def _shared() -> Path:
@@ -69,29 +69,14 @@ def _shared() -> Path:
 
 BBC = _shared() / "corpora" / "bbc"
 CONLL = _shared() / "corpora" / "conll2003-valid"
-GOLD = PROJECT / "tests" / "data" / "quotes_gold.json"
 
 
-def quality(kind: str) -> dict:
-    gold = json.loads(GOLD.read_text(encoding="utf-8"))
-    ex = E.load_extractor(kind)
-    tp = fp = fn = right = 0
-    for name, quotes in gold.items():
-        if name.startswith("_"):
-            continue
-        text = (PROJECT / "sample_corpus" / name).read_text(encoding="utf-8")
-        want = {q["text"]: q["speaker"] for q in quotes}
-        got = find_quotes(text, E.extract([text], ex)[0])
-        for q in got:
-            if q.text in want:
-                tp += 1
-                right += q.speaker in want[q.text]
-            else:
-                fp += 1
-        fn += len(set(want) - {q.text for q in got})
-    return {"extractor": ex.name, "quotes_annotated": tp + fn,
-            "precision": round(tp / max(tp + fp, 1), 3), "recall": round(tp / max(tp + fn, 1), 3),
-            "speaker_accuracy": round(right / max(tp, 1), 3)}
+def quality() -> list[dict]:
+    """The seeds' hand annotation of quotes and speakers, spaCy and rules (one
+    scorer: bench_quotes's, which runs the parse pass as annotate does)."""
+    from bench_quotes import run_seeds  # bench/ is this script's folder
+
+    return [{"extractor": kind, **r} for kind, r in run_seeds().items()]
 
 
 # The development set's label mapping (its README): everything else is dropped.
@@ -354,7 +339,7 @@ def main() -> None:
     files = sources(args.corpus, args.n)
     result: dict = {"articles": len(files), "source": str(files[0].parent.parent)}
     if "quality" in parts:
-        result["quality"] = [quality("spacy"), quality("rules")]
+        result["quality"] = quality()
         print(json.dumps(result["quality"], indent=1))
     work = Path(tempfile.mkdtemp(prefix="variorum-bench-ent-"))
     try:
