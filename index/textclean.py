@@ -5,13 +5,18 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# ANSI/VT escape sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST),
-# other two-byte ESC sequences, and their 8-bit C1 forms.
+# ANSI/VT escape sequences introduced by ESC: CSI (ESC [ ... final), and the
+# string sequences OSC (ESC ] ... BEL or ST) and DCS/SOS/PM/APC (... ST) only
+# when they are terminated; other two-byte ESC sequences and a lone ESC. An
+# unterminated string sequence loses only its introducer, never the text after
+# it. The 8-bit C1 forms (\x9b, \x9d, \x90, ...) are single controls: in
+# article text they are nearly always mis-decoded characters (double-encoded
+# UTF-8 "â\x80\x9d" for ”), so only the C1 character itself goes.
 _ESCAPES = re.compile(
     r"""
-    (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]          # CSI
-  | (?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?   # OSC
-  | (?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(?:\x1b\\|\x9c)?  # DCS/SOS/PM/APC
+    \x1b\[[0-?]*[ -/]*[@-~]                      # CSI
+  | \x1b\][^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)     # OSC, terminated
+  | \x1b[PX^_][^\x1b\x9c\n]*(?:\x1b\\|\x9c)          # DCS/SOS/PM/APC, terminated
   | \x1b[@-Z\\-_]?                              # other ESC sequences, lone ESC
     """,
     re.VERBOSE,

@@ -382,6 +382,26 @@ def test_text_is_nfc_with_unix_newlines(index_folder):
     assert c.search("café").total == 1
 
 
+@pytest.mark.parametrize("c1", ["\x90", "\x98", "\x9b", "\x9d", "\x9e", "\x9f"])
+def test_a_c1_character_loses_only_itself_never_the_text_after_it(c1):
+    from index.textclean import normalize_text, strip_controls
+
+    # double-encoded UTF-8 brings C1 characters into ordinary prose
+    text = f"She said \u00e2\x80{c1}yes\u00e2\x80\x9d and left.\nThe next paragraph stays."
+    for clean in (normalize_text(text), strip_controls(text)):
+        assert clean == "She said \u00e2yes\u00e2 and left.\nThe next paragraph stays."
+
+
+def test_an_unterminated_escape_string_loses_only_its_introducer():
+    from index.textclean import strip_controls
+
+    kept = "0;never closed, and the rest"
+    assert strip_controls("Title\x1b]" + kept) == "Title" + kept
+    assert strip_controls("a\x1bPq data, no end\nnext") == "aq data, no end\nnext"
+    # terminated ones still go whole, whatever they hold
+    assert strip_controls("a\x1b]52;c;aGVsbG8=\x07b\x1bP1$r\x1b\\c") == "abc"
+
+
 def test_control_characters_and_escape_sequences_are_removed(index_folder):
     raw = (
         "Alert \x1b[31mRed\x1b[0m Headline\x07\n\n"
