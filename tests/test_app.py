@@ -553,6 +553,22 @@ async def test_bad_config_is_said_and_defaults_stand(corpus):
         assert app.theme != "no-such-theme"
 
 
+async def test_config_text_is_shown_as_it_is_never_as_markup(corpus):
+    from tui.config import Config
+
+    # a keymap value given in code (the file's are checked) and a theme name,
+    # both markup: the help lists the keys as text, the toast says the name
+    app = VariorumApp(corpus, config=Config(theme="[/nope]",
+                                            keymap={"reader.versions": "[/nope]"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert any("unknown theme '[/nope]'" in n.message for n in app._notifications)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_rows = app.screen.rows
+        assert ("reader", "[/nope]") in {(ctx, keys) for ctx, keys, _h, _id in help_rows}
+
+
 async def test_state_is_remembered_per_corpus(tmp_path, monkeypatch):
     monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
     ix = tmp_path / "ix"

@@ -78,3 +78,13 @@ def test_readme_key_table_is_generated_from_the_command_list():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = keys_table()
     assert table in readme, "README's key table is stale: paste tui.commands.keys_table()"
+
+
+def test_a_keymap_value_that_is_not_keys_is_reported_not_applied(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_text('[keymap]\n"reader.quit" = "[/nope]"\n"reader.next-hit" = "ctrl+n, ]"\n',
+                 encoding="utf-8")
+    cfg = load_config(p)
+    assert cfg.keymap == {"reader.next-hit": "ctrl+n,]"}
+    assert len(cfg.problems) == 1 and "reader.quit = '[/nope]' is not a list of keys" \
+        in cfg.problems[0]

@@ -252,7 +252,7 @@ class VariorumApp(App):
         self._restore = dict(self.state)  # applied when the list first fills
         for problem in self.config.problems:  # a toast: the status line moves on
             self.notify(strip_controls(problem), title="config", severity="warning",
-                        timeout=15)
+                        timeout=15, markup=False)  # config text is data, never markup
         self.update_topbar()
         # Nothing here touches the index: the list loads in a worker. The update
         # (scan, versions, entities) starts once the list is painted, so that on a

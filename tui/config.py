@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,12 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     path: Path | None = None  # the file it came from
     problems: list[str] = field(default_factory=list)  # what was wrong, one line each
+
+
+# One key of a keymap value: a key name with modifiers ("ctrl+n", "f1",
+# "question_mark", "shift+tab") or a single printable character ("n", "]").
+_KEY = re.compile(r"(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*"
+                  r"(?:[a-z][a-z0-9_]*|[^\s,\x00-\x1f\x7f-\x9f])")
 
 
 def config_path(explicit: str | Path | None = None) -> Path:
@@ -119,6 +126,9 @@ def load_config(explicit: str | Path | None = None, themes: set[str] | None = No
             cfg.problems.append(f"config {where}: keymap: no command {cid!r} (see `?`)")
         elif not isinstance(keys, str) or not keys.strip():
             cfg.problems.append(f"config {where}: keymap: {cid} needs keys like \"n,ctrl+n\"")
+        elif not all(_KEY.fullmatch(k) for k in keys.replace(" ", "").split(",")):
+            cfg.problems.append(f"config {where}: keymap: {cid} = {keys!r} is not a list of "
+                                f"keys like \"n,ctrl+n\" (key names: see `?`)")
         else:
             cfg.keymap[cid] = keys.replace(" ", "")
     return cfg

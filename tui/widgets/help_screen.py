@@ -45,6 +45,6 @@ class HelpScreen(ModalScreen[None]):
                 table.add_column(width=24, style="dim", no_wrap=True)
                 for c in cmds:
                     keys = key_label(self.keymap.get(c.id, c.keys))
-                    table.add_row(keys, c.help, c.id)
+                    table.add_row(Text(keys), Text(c.help), Text(c.id))  # never markup
                     self.rows.append((ctx, keys, c.help, c.id))
                 yield Static(table)
