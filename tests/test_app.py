@@ -620,6 +620,21 @@ async def test_open_external_says_why_when_it_cannot(corpus, monkeypatch):
         assert "no-such-pager-xyz" in str(app.query_one("#status").render())
 
 
+async def test_open_external_copes_with_a_file_name_of_255_bytes(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAGER", "true")  # headless: the hand-over itself fails, said in a line
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    name = "y" * 252 + ".md"  # the longest name a file system takes; as .txt, one too long
+    (folder / name).write_text("# A long name\n\nThe text of an article.\n", encoding="utf-8")
+    app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.view.article.path == name
+        await pilot.press("o")
+        await pilot.pause()
+        assert "cannot open true" in str(app.query_one("#status").render())
+
+
 async def test_small_and_resized_terminals_never_crash(corpus):
     app = VariorumApp(corpus)
     async with app.run_test(size=(60, 20)) as pilot:

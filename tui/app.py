@@ -666,10 +666,20 @@ class VariorumApp(App):
         if not argv or shutil.which(argv[0]) is None:
             self.set_error(f"cannot open: {cmd!r} is not installed (set $PAGER or $EDITOR)")
             return
+        import re
+
+        # the copy's name: the file's stem, safe and short (a 255-byte name with
+        # another suffix would be too long as .txt); its header, control-free
+        stem = re.sub(r"[^\w.-]+", "_", Path(art.path).stem)[:80].strip("._") or "article"
         with tempfile.TemporaryDirectory(prefix="variorum-") as d:
-            path = Path(d) / (Path(art.path).stem + ".txt")
-            path.write_text(f"{art.title}\n{art.path}\n\n{art.text}\n", encoding="utf-8")
-            path.chmod(0o444)
+            path = Path(d) / f"{stem}.txt"
+            try:
+                path.write_text(f"{strip_controls(art.title)}\n{strip_controls(art.path)}\n\n"
+                                f"{art.text}\n", encoding="utf-8")
+                path.chmod(0o444)
+            except OSError as e:  # a full disk, say: one line, no traceback
+                self.set_error(f"cannot write a copy to open: {e.strerror or type(e).__name__}")
+                return
             try:
                 with self.suspend():
                     subprocess.run([*argv, str(path)], check=False)
