@@ -902,6 +902,7 @@ def _entity_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, ents_a, ent
             for h in _forms(m[2]))
 
     def pair(ea: Entity, eb: Entity, k: int) -> None:
+        paired.update((id(ea), id(eb)))  # the group's names already paired
         ks = found.setdefault((ea.label, ea.name, eb.name), [])
         if k not in ks:
             ks.append(k)
@@ -927,27 +928,20 @@ def _entity_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, ents_a, ent
                 new = [e for e in new if changed(e, in_a)]
                 # a name grown or cut by the insertion or deletion next to it
                 # ("Sudan" → "South Sudan", "North Korea" → "Korea")
-                if kind == "insert":
-                    for eb in list(new):
-                        ea = _grown(eb, [m for m in in_a if _next_to(m, pa)])
-                        if ea is not None:
-                            new.remove(eb)
-                            paired.update((id(ea), id(eb)))
-                            pair(ea, eb, k)
-                elif kind == "delete":
-                    for ea in list(gone):
-                        eb = _grown(ea, [m for m in in_b if _next_to(m, pb)])
-                        if eb is not None:
-                            gone.remove(ea)
-                            paired.update((id(ea), id(eb)))
-                            pair(ea, eb, k)
+                if kind in ("insert", "delete"):
+                    grown, other, pos = ((new, in_a, pa) if kind == "insert"
+                                         else (gone, in_b, pb))
+                    for e in list(grown):
+                        o = _grown(e, [m for m in other if _next_to(m, pos)])
+                        if o is not None:
+                            grown.remove(e)
+                            pair(*((o, e) if kind == "insert" else (e, o)), k)
                 gone_all += gone
                 new_all += new
                 for ea in gone:
                     eb = next((e for e in new if e.label == ea.label), None)
                     if eb is not None:
                         new.remove(eb)
-                        paired.update((id(ea), id(eb)))
                         pair(ea, eb, k)
             pa += len(x)
             pb += len(y)
