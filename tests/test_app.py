@@ -381,6 +381,15 @@ async def open_seed_diff(app, pilot):
     return app.screen
 
 
+async def choose_in_report(screen, pilot, option_id: str) -> None:
+    """Enter on one entry of the diff's report panel."""
+    panel = screen.query_one("#spin")
+    ids = [panel.get_option_at_index(i).id for i in range(panel.option_count)]
+    panel.focus()
+    panel.highlighted = ids.index(option_id)
+    await pilot.press("enter")
+
+
 async def test_d_on_an_article_with_one_version_opens_the_diff(corpus):
     app = VariorumApp(corpus)
     async with app.run_test(size=(150, 40)) as pilot:
@@ -441,12 +450,7 @@ async def test_choosing_a_substitution_jumps_to_its_occurrences(corpus):
         screen = await open_seed_diff(app, pilot)
         r = screen.result
         k = next(i for i, s in enumerate(r.substitutions) if s.frm == "new")
-        panel = screen.query_one("#spin")
-        idx = next(i for i in range(panel.option_count)
-                   if panel.get_option_at_index(i).id == f"s{k}")
-        panel.focus()
-        panel.highlighted = idx
-        await pilot.press("enter")
+        await choose_in_report(screen, pilot, f"s{k}")
         assert screen.view.current_group == r.substitutions[k].groups[0]
         await pilot.press("enter")
         assert screen.view.current_group == r.substitutions[k].groups[1]
@@ -461,11 +465,7 @@ async def test_the_report_panel_lists_phrase_changes_and_jumps_to_them(corpus):
         r = screen.result
         k = next(i for i, p in enumerate(r.phrase_changes) if p.frm == "turning point")
         assert r.phrase_changes[k].to == "watershed moment"
-        panel = screen.query_one("#spin")
-        ids = [panel.get_option_at_index(i).id for i in range(panel.option_count)]
-        panel.focus()
-        panel.highlighted = ids.index(f"p{k}")
-        await pilot.press("enter")
+        await choose_in_report(screen, pilot, f"p{k}")
         assert screen.view.current_group == r.phrase_changes[k].group
         assert "quoted phrase" in str(screen.query_one("#diff-status").render())
 
