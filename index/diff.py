@@ -797,10 +797,7 @@ def _sentence_and_offset(text: str, ss: list[Sentence], pos: int
 
 
 def _sentence_at(text: str, ss: list[Sentence], pos: int) -> str | None:
-    for s in ss:
-        if s.start <= pos < s.end:
-            return " ".join(text[s.start:s.end].split())
-    return None
+    return _sentence_and_offset(text, ss, pos)[0]
 
 
 # ----------------------------------------------------------------- entities

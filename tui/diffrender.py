@@ -58,20 +58,30 @@ def sides(g: DiffGroup, delete_style: str = DELETE, insert_style: str = INSERT
 def inline(g: DiffGroup, delete_style: str = DELETE, insert_style: str = INSERT) -> Text:
     """One text: the second version with the first's words struck out before
     what replaced them."""
-    out = Text()
-    for kind, x, y in g.ops:
+    # "Kim Jong Un [-in a luxury car-], the…": a space before a change after a word
+    out = _append_ops(Text(), g.ops, lambda p: bool(p) and not p.isspace(),
+                      delete_style, insert_style)
+    if g.moved:
+        out.stylize(MOVED)
+    return out
+
+
+def _append_ops(out: Text, ops, spaced, delete_style: str = DELETE,
+                insert_style: str = INSERT) -> Text:
+    """Word ops onto ``out``: equal text as it is, deletions ``[-…-]`` and
+    insertions ``{+…+}``, with a space before a change where ``spaced(last
+    character so far)`` says so."""
+    for kind, x, y in ops:
         x, y = strip_controls(x), strip_controls(y)
         if kind == "equal":
             out.append(y)
             continue
-        if out.plain and not out.plain[-1].isspace() and (x or y)[:1].isalnum():
-            out.append(" ")  # "Kim Jong Un [-in a luxury car-], the…"
+        if spaced(out.plain[-1:]) and (x or y)[:1].isalnum():
+            out.append(" ")
         if x:
             _marked(out, x, "[-", "-]", delete_style)
         if y:
             _marked(out, y, "{+", "+}", insert_style)
-    if g.moved:
-        out.stylize(MOVED)
     return out
 
 
@@ -151,17 +161,7 @@ def quote_line(q, width: int = 150) -> Text:
     line.append(": ")
     if q.kind == "words" and q.excerpt:
         line.append("“")
-        for kind, x, y in q.excerpt:
-            x, y = strip_controls(x), strip_controls(y)
-            if kind == "equal":
-                line.append(y)
-                continue
-            if line.plain[-1:].isalnum() and (x or y)[:1].isalnum():
-                line.append(" ")
-            if x:
-                _marked(line, x, "[-", "-]", DELETE)
-            if y:
-                _marked(line, y, "{+", "+}", INSERT)
+        _append_ops(line, q.excerpt, str.isalnum)
         line.append("”")
         return line
     if q.frm:
