@@ -23,6 +23,7 @@ Families are the connected groups of verified pairs.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
@@ -77,6 +78,12 @@ class Prepared:
     @property
     def sentence_tokens(self) -> list[tuple[str, ...]]:
         return [s.tokens for s in self.sentences]
+
+    @functools.cached_property
+    def keys(self) -> list[tuple[int, int]]:
+        """Each sentence's (exact, shape) key, computed once per article (an
+        article verified against many others is hashed once)."""
+        return sentence_keys(self.text, self)
 
 
 def prepare(text: str) -> Prepared:
@@ -178,7 +185,7 @@ def update_counts(counts: tuple[np.ndarray, np.ndarray] | None, added: Iterable[
     parts = [keys, *add, *sub]
     weights = [vals.astype(np.int64)] + [np.ones(len(a), np.int64) for a in add] + [
         -np.ones(len(x), np.int64) for x in sub]
-    allk = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+    allk = np.concatenate(parts)  # parts always holds keys
     if not len(allk):
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
     u, inv = np.unique(allk, return_inverse=True)
@@ -199,22 +206,32 @@ def _lookup(counts: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarr
     return np.where(ck[pos] == keys, cv[pos], 0)
 
 
-def pair_boilerplate(blob_a: bytes, blob_b: bytes,
-                     counts: tuple[np.ndarray, np.ndarray]) -> frozenset[int]:
-    """The keys shared by two articles that are boilerplate for the pair (see
-    above): sentences with one of them are left out of its verification."""
+def _profile(blob: bytes, counts: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, int]:
+    """An article's distinct keys, and the lower quartile of how many articles
+    hold its sentences' exact keys (an article can be half boilerplate); 1
+    when it has none."""
     import numpy as np
 
-    a, b = _unpack_keys(blob_a), _unpack_keys(blob_b)
-    shared = np.intersect1d(_distinct(blob_a), _distinct(blob_b))
+    k = _unpack_keys(blob)
+    ex = k[:, 0][k[:, 0] != _NO_KEY]
+    typical = int(np.percentile(_lookup(counts, ex), 25)) if len(ex) else 1
+    return _distinct(blob), typical
+
+
+def pair_boilerplate(blob_a: bytes, blob_b: bytes, counts: tuple[np.ndarray, np.ndarray],
+                     profiles: dict[bytes, tuple] | None = None) -> frozenset[int]:
+    """The keys shared by two articles that are boilerplate for the pair (see
+    above): sentences with one of them are left out of its verification.
+    ``profiles`` keeps each article's profile across the pairs of one run."""
+    import numpy as np
+
+    cache = {} if profiles is None else profiles
+    pa, pb = (cache.get(b) or cache.setdefault(b, _profile(b, counts))
+              for b in (blob_a, blob_b))
+    shared = np.intersect1d(pa[0], pb[0])
     if not len(shared):
         return frozenset()
-    typical = 1
-    for k in (a, b):
-        ex = k[:, 0][k[:, 0] != _NO_KEY]
-        if len(ex):  # the lower quartile: an article can be half boilerplate
-            typical = max(typical, int(np.percentile(_lookup(counts, ex), 25)))
-    floor = max(BOILER_MIN, BOILER_RATIO * typical)
+    floor = max(BOILER_MIN, BOILER_RATIO * max(1, pa[1], pb[1]))
     n = _lookup(counts, shared)
     return frozenset(int(x) for x in shared[n >= floor])
 
@@ -223,7 +240,7 @@ def without(p: Prepared, drop: frozenset[int]) -> Prepared:
     """``p`` without the sentences whose exact or shape key is in ``drop``."""
     if not drop:
         return p
-    keep = [s for s, (e, sh) in zip(p.sentences, sentence_keys(p.text, p), strict=True)
+    keep = [s for s, (e, sh) in zip(p.sentences, p.keys, strict=True)
             if e not in drop and sh not in drop]
     return Prepared(keep, tuple(t for s in keep for t in s.tokens), p.text)
 
@@ -529,7 +546,7 @@ def _sig_chunk(store_path: str, ids: list[str],
     prepared = [prepare(bodies[i]) for i in done]
     sigs = signatures(features(bodies[i], p, common=common)
                       for i, p in zip(done, prepared, strict=True))
-    return [(i, row.tobytes(), _pack_keys(sentence_keys(p.text, p)))
+    return [(i, row.tobytes(), _pack_keys(p.keys))
             for i, row, p in zip(done, sigs, prepared, strict=True)]
 
 
@@ -678,11 +695,12 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
                 len(keep), NUM_PERM)
             cands = sorted(candidates(all_ids, matrix, set(new_sigs)))
             keys = dict(new_keys)
+            profiles: dict[bytes, tuple] = {}
 
             def verify_all(cands: list[tuple[str, str]]) -> list[VersionPair]:
                 report.candidates += len(cands)
                 keys.update(store.sentence_keys({x for p in cands for x in p} - set(keys)))
-                items = [(a, b, pair_boilerplate(keys[a], keys[b], counts))
+                items = [(a, b, pair_boilerplate(keys[a], keys[b], counts, profiles))
                          if a in keys and b in keys else (a, b, frozenset())
                          for a, b in cands]
                 return _map(_verify_chunk, str(store_path), items, procs,
