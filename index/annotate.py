@@ -34,10 +34,11 @@ def quote_parser(extractor: Extractor):
     """The dependency parser speakers are read with: with the spaCy
     extractor only (loaded once per process); the rules extractor keeps to
     the regex cues."""
-    if extractor.key.startswith("spacy-"):
+    package = getattr(extractor, "package", None)  # a SpacyExtractor's model package
+    if package is not None:
         from .speakers import load_parser
 
-        return load_parser()
+        return load_parser(package)
     return None
 
 

@@ -179,12 +179,12 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
     (:func:`index.speakers.load_parser`): speakers are then read from the
     parse of the sentences around each quote; without one, from the regex
     cues only."""
-    mentions = _mentions(entities, text)
+    renamed = _body_names(entities, text)  # a name only the headline gives: the body's
+    mentions = _mentions(entities, text, renamed)
     starts = [m.start for m in mentions]
     sentences = split_spans(text)
     sent_starts = [s for s, _ in sentences]
     para_of = _paragraph_index(text)
-    renamed = _body_names(entities, text)  # a name only the headline gives: the body's
     aliases = {a: renamed.get(full, full) for a, full in _alias_map(entities).items()}
     gender = _genders(text, mentions, sentences)
     quotes = []
@@ -595,12 +595,12 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
     return k >= 0 and spans[k][0] <= pos < spans[k][1]
 
 
-def _mentions(entities: list[Entity], text: str = "") -> list[_Mention]:
+def _mentions(entities: list[Entity], text: str, renamed: dict[str, str]) -> list[_Mention]:
     """Mentions of people and organisations that can speak: not a bare title
     or honorific ("Rep", "Mr"), not all-capitals text (a headline, a
-    dateline: "OBAMA FOCUSED", "NASHUA"; an acronym such as "CNN" is kept)."""
+    dateline: "OBAMA FOCUSED", "NASHUA"; an acronym such as "CNN" is kept),
+    each under the name the body uses (``renamed``, from :func:`_body_names`)."""
     head = _headline_end(text)
-    renamed = _body_names(entities, text)
     out = []
     for ent in entities:
         if ent.label not in ("PERSON", "ORG") or _is_bare_title(ent.name):

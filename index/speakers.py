@@ -68,20 +68,23 @@ PRONOUNS = {"he": "m", "she": "f", "him": "m", "her": "f"}
 STAND_IN = "this"
 
 
-@lru_cache(maxsize=1)
-def load_parser():
+@lru_cache(maxsize=2)
+def load_parser(package: str | None = None):
     """spaCy's small English pipeline without NER (tok2vec, tagger, parser,
-    attribute ruler, lemmatizer), once per process; ``None`` without spaCy
-    or a model."""
+    attribute ruler, lemmatizer) of ``package`` (the spaCy extractor's; by
+    default the one ``auto`` chooses), once per process; ``None`` without
+    spaCy or a model."""
     try:
         import spacy
 
-        from .entities import choose_extractor
+        if package is None:
+            from .entities import choose_extractor
 
-        choice = choose_extractor("auto")
-        if choice.kind != "spacy":
-            return None
-        return spacy.load(choice.package, exclude=["ner", "senter"])
+            choice = choose_extractor("auto")
+            if choice.kind != "spacy":
+                return None
+            package = choice.package
+        return spacy.load(package, exclude=["ner", "senter"])
     except (ImportError, OSError, ValueError):
         return None  # no spaCy or no model: the regex cues do the work
 
