@@ -64,9 +64,8 @@ from .sentences import Sentence, sentences
 
 # An amount is one token: currency, digits with their thousands separators and
 # decimals, and a unit ("£1,400", "US$5m", "2.5kg", "15%"): :mod:`index.numbers`.
-_AMOUNT_TOKEN = AMOUNT
-_TOKEN = re.compile(_AMOUNT_TOKEN + r"|\w+(?:['’.\-]\w+)*|[^\w\s]")
-_WORD_TOKEN = re.compile(_AMOUNT_TOKEN + r"|\w+(?:['’.\-]\w+)*")  # _TOKEN's words only
+_TOKEN = re.compile(AMOUNT + r"|\w+(?:['’.\-]\w+)*|[^\w\s]")
+_WORD_TOKEN = re.compile(AMOUNT + r"|\w+(?:['’.\-]\w+)*")  # _TOKEN's words only
 
 
 def _wordlist(s: str) -> tuple[str, ...]:
@@ -101,9 +100,8 @@ def diff_texts(a: str, b: str, *, ents_a: list[Entity] | None = None,
     pairs = _align(a, b, sa, sb)
     groups: list[DiffGroup] = []
     words_a = words_b = equal_words = 0
-    subs = _Tally()
-    case = _Tally()
-    punct = _Tally()
+    tallies = {"sub": _Tally(), "case": _Tally(), "punct": _Tally()}
+    subs, case, punct = tallies["sub"], tallies["case"], tallies["punct"]
     texts: list[tuple[str, str]] = []
     for ga, gb, moved in pairs:
         ta = _span_text(a, sa, ga)
@@ -123,7 +121,7 @@ def diff_texts(a: str, b: str, *, ents_a: list[Entity] | None = None,
                 if tag != "replace":
                     continue
                 for what, fx, fy in _substitutions(xm, ym, ta, tb, folds):
-                    {"sub": subs, "case": case, "punct": punct}[what].add(fx, fy, k)
+                    tallies[what].add(fx, fy, k)
         groups.append(DiffGroup(tuple(ga), tuple(gb), moved, tuple(ops)))
     aligned_a = sum(len(g.a) for g in groups if g.a and g.b)
     aligned_b = sum(len(g.b) for g in groups if g.a and g.b)
@@ -487,7 +485,7 @@ _WEEKDAYS = tuple(WEEKDAYS.split("|"))
 _SCALE = {"k": Decimal(10**3), "thousand": Decimal(10**3), "m": Decimal(10**6),
           "million": Decimal(10**6), "bn": Decimal(10**9), "billion": Decimal(10**9),
           "tn": Decimal(10**12), "trillion": Decimal(10**12)}
-_PERCENT = frozenset(("%", "per cent", "percent", "percent", "pc"))
+_PERCENT = frozenset(("%", "per cent", "percent", "pc"))
 # the months written out (the gazetteer's list has the abbreviations too)
 _MONTH_NAMES = "|".join(m for m in MONTHS.split("|")
                         if not any(o != m and o.startswith(m) for o in MONTHS.split("|")))
