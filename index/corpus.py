@@ -114,6 +114,12 @@ class Corpus:
             self._searcher.close()
             self._searcher = None
 
+    def generation(self) -> int:
+        """The index's generation as the store records it now: it moves on
+        with every committed update, by this process or another one."""
+        with self._lock:
+            return self._open_store().generation()
+
     def update_versions(self, progress=None, cancel=None, procs=None) -> VersionsReport:
         """Compare new articles with all others and record verified version pairs."""
         path = self.index_dir / STORE_FILE

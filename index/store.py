@@ -102,6 +102,20 @@ class Store:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    def generation(self) -> int:
+        """A counter that every committed change of what readers see (an
+        indexer run's articles, a versions run's pairs) moves on: a reader that
+        remembers it can tell when another process has updated the index."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _bump_generation(self) -> None:
+        """Inside the caller's transaction."""
+        self.db.execute(
+            "INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
+            "SET value = CAST(value AS INTEGER) + 1"
+        )
+
     # ------------------------------------------------------------- manifest
     def manifest(self) -> dict[str, tuple[int, int, str | None, list[str]]]:
         """path -> (size, mtime_ns, sha, article ids)."""
@@ -144,6 +158,7 @@ class Store:
         """Record one indexer run, in one transaction, after Whoosh committed."""
         with self.db:
             db = self.db
+            self._bump_generation()
             db.executemany("DELETE FROM files WHERE path=?", ((p,) for p in deleted_paths))
             db.executemany("DELETE FROM articles WHERE id=?", ((i,) for i in removed_ids))
             db.executemany(
@@ -328,6 +343,8 @@ class Store:
         counts, and verified pairs."""
         with self.db:
             db = self.db
+            if removed or sigs or pairs:
+                self._bump_generation()
             db.executemany("DELETE FROM sigs WHERE id=?", ((i,) for i in removed))
             db.executemany("DELETE FROM sentkeys WHERE id=?", ((i,) for i in removed))
             db.executemany("INSERT OR REPLACE INTO sentkeys VALUES (?, ?)", sentkeys)

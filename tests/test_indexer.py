@@ -70,6 +70,19 @@ def test_second_update_of_unchanged_corpus_changes_nothing(open_corpus, sample_d
     assert again.articles_total == 5 and not again.changed_anything
 
 
+def test_generation_moves_on_with_each_change_seen_by_another_process(stories, write_files,
+                                                                      open_corpus):
+    root, c = stories
+    other = open_corpus(root)  # another reader of the same index
+    seen = other.generation()
+    assert seen == c.generation() and seen > 0
+    c.update()  # nothing changed: nothing for a reader to reload
+    assert other.generation() == seen
+    write_files({"d.txt": "Delta Story\n\nA narwhal surfaced in the harbour.\n"})
+    c.update()
+    assert other.generation() > seen
+
+
 def test_new_file_is_added_and_searchable(stories, write_files):
     _root, c = stories
     assert c.search("narwhal").total == 0
