@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from whoosh import collectors, fields, scoring
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
+from whoosh.matching import FilterMatcher, Matcher, NullMatcher, ReadTooFar
 from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, PlusMinusPlugin, QueryParser
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.searching import Searcher
@@ -135,7 +136,146 @@ def parse(qstring: str, schema) -> wq.Query:
         raise QueryError(
             "nothing to search for: the query has only words too common to index"
         )
-    return q
+    return exact_negations(q)
+
+
+# ------------------------------------------------------------------ negation
+#
+# Whoosh 2.7's own negation matchers return documents they should exclude:
+#
+# - ``AndNotMatcher`` (``oil -price``, ``oil ANDNOT price``) checks its first
+#   document against the excluded side only when both sides start on the same
+#   document: when the excluded side starts earlier, the first positive
+#   document is returned even if it is excluded. That happens at most once
+#   per segment, so how many wrong hits a query gets depends on how the index
+#   happens to be cut into segments (a clean, a parallel and an incremental
+#   build of one corpus disagreed);
+# - ``InverseMatcher`` (``NOT price``, ``oil OR NOT price``) stops skipping
+#   deleted documents once the excluded side runs out: the deleted document
+#   right after the excluded side's last one is returned, and an incremental
+#   update's deletions are the replaced versions of changed articles, so the
+#   old version of an article came back as a hit beside the new one.
+#
+# Both are replaced: the excluded side is read once per segment into a set of
+# document numbers, and the matchers below filter by it using nothing but the
+# other side's plain ``next``/``skip_to``.
+
+
+def _doc_set(q: wq.Query, searcher) -> frozenset[int]:
+    """The document numbers ``q`` matches in ``searcher``'s segment."""
+    m = q.matcher(searcher, searcher.boolean_context())
+    ids = []
+    while m.is_active():
+        ids.append(m.id())
+        m.next()
+    return frozenset(ids)
+
+
+class _Excluding(FilterMatcher):
+    """The documents of a matcher that are not in a set."""
+
+    def __init__(self, child, ids, exclude=True, boost=1.0):
+        super().__init__(child, ids, exclude=True, boost=boost)
+
+    def skip_to_quality(self, minquality):
+        # FilterMatcher leaves this to the child, which may stop on an excluded document.
+        skipped = self.child.skip_to_quality(minquality / self.boost)
+        self._find_next()
+        return skipped
+
+
+class _Complement(Matcher):
+    """Every live document of a segment that is not in a set (constant score)."""
+
+    def __init__(self, limit: int, ids, missing, weight: float = 1.0, start: int = 0):
+        self._limit, self._ids, self._missing, self._weight = limit, ids, missing, weight
+        self._id = start
+        self._advance()
+
+    def _advance(self) -> None:
+        ids, missing = self._ids, self._missing
+        while self._id < self._limit and (self._id in ids or missing(self._id)):
+            self._id += 1
+
+    def is_active(self) -> bool:
+        return self._id < self._limit
+
+    def id(self) -> int:
+        return self._id
+
+    def next(self) -> None:
+        if self._id >= self._limit:
+            raise ReadTooFar
+        self._id += 1
+        self._advance()
+
+    def skip_to(self, id: int) -> None:
+        if self._id >= self._limit:
+            raise ReadTooFar
+        if id > self._id:
+            self._id = id
+            self._advance()
+
+    def reset(self) -> None:
+        self._id = 0
+        self._advance()
+
+    def copy(self) -> _Complement:
+        return _Complement(self._limit, self._ids, self._missing, self._weight, self._id)
+
+    def replace(self, minquality=0):
+        if not self.is_active() or (minquality and self._weight < minquality):
+            return NullMatcher()
+        return self
+
+    def supports(self, astype) -> bool:
+        return False
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        return self._weight
+
+    def block_quality(self) -> float:
+        return self._weight
+
+    def weight(self) -> float:
+        return self._weight
+
+    def score(self) -> float:
+        return self._weight
+
+
+class ExactAndNot(wq.AndNot):
+    """``a ANDNOT b`` whose matcher never returns a document of ``b``."""
+
+    def matcher(self, searcher, context=None):
+        scored = self.a.matcher(searcher, context)
+        if not scored.is_active():
+            return scored
+        excluded = _doc_set(self.b, searcher)
+        return _Excluding(scored, excluded) if excluded else scored
+
+
+class ExactNot(wq.Not):
+    """``NOT q`` whose matcher never returns a document of ``q``."""
+
+    def matcher(self, searcher, context=None):
+        reader = searcher.reader()
+        return _Complement(reader.doc_count_all(), _doc_set(self.query, searcher),
+                           reader.is_deleted)
+
+
+def exact_negations(q: wq.Query) -> wq.Query:
+    """``q`` with every ``AndNot`` and ``Not`` replaced by its exact version."""
+    if isinstance(q, wq.AndNot) and not isinstance(q, ExactAndNot):
+        q = ExactAndNot(q.a, q.b)
+    elif isinstance(q, wq.Not) and not isinstance(q, ExactNot):
+        q = ExactNot(q.query, boost=q.boost)
+    if q.is_leaf():
+        return q
+    return q.apply(exact_negations)
 
 
 def positive_leaves(q: wq.Query) -> Iterator[wq.Query]:

@@ -351,3 +351,183 @@ def test_accents_and_dotted_capitals_fold(tmp_path):
         assert res.total == 1, q
         text = c.get(res.hits[0].id).text
         assert want in [text[s:e] for s, e in res.hits[0].spans], q
+
+
+# ------------------------------------------------- negation, segments and builds
+
+
+def hit_paths(c, q: str) -> list[str]:
+    """Every hit's path, sorted, duplicates kept (a stale version of an article
+    would show up twice); the total must agree with them."""
+    res = c.search(q, limit=None, spans=False)
+    got = sorted(h.path for h in res.hits)
+    assert res.total == len(got), q
+    return got
+
+
+def test_minus_excludes_every_form_of_a_stemmed_word(index_folder):
+    """``-price`` removes articles saying "prices" too (the body is stemmed). Whoosh's
+    AndNot missed the excluded side when it started before the wanted side in a
+    segment: here "price" (a.txt) comes before the first "oil" (b.txt)."""
+    c, _ = index_folder({
+        "a.txt": "Bread\n\nThe price of bread rose.\n",
+        "b.txt": "Energy\n\nOil prices fell sharply.\n",
+        "c.txt": "Drilling\n\nOil wells were drilled.\n",
+    })
+    assert paths(c, "price") == paths(c, "prices") == {"a.txt", "b.txt"}
+    for q in ["oil -price", "oil -prices", "-price oil", "oil ANDNOT price", "oil NOT price",
+              "oil -pric*", "oil -title:energy"]:
+        assert hit_paths(c, q) == ["c.txt"], q
+
+
+def test_not_never_returns_the_replaced_version_of_a_changed_article(write_files, open_corpus):
+    """An update deletes a changed article's old document; Whoosh's NOT matcher
+    returned the deleted document that follows the excluded word's last one."""
+    root = write_files({
+        "a1.txt": "Bread\n\nBread price news.\n",
+        "a2.txt": "Milk\n\nMilk and cheese.\n",
+        "a3.txt": "Wells\n\nOil wells drilled.\n",
+    })
+    c = open_corpus(root)
+    c.update(procs=1)
+    write_files({"a2.txt": "Butter\n\nButter and cream, a longer text.\n"})
+    c.update(procs=1)
+    for q in ["NOT price", "oil OR NOT price", "NOT bread"]:
+        res = c.search(q, limit=None)
+        assert sorted((h.path, h.title) for h in res.hits) == [
+            ("a2.txt", "Butter"), ("a3.txt", "Wells")], q
+        assert res.total == 2, q
+
+
+_WORDS = ["oil", "price", "prices", "pricing", "priced", "gas", "market", "markets", "rise",
+          "rose", "rising", "barrel", "supply", "demand", "cut", "cuts", "crude", "energy",
+          "bank", "rate", "rates", "war", "talks", "minister", "export"]
+
+
+def _generated(seed: int, n: int) -> dict[str, str]:
+    rng = __import__("random").Random(seed)
+    out = {}
+    for i in range(n):
+        title = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(2, 4)))
+        body = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(3, 30)))
+        out[f"d{i % 5}/a{i:03}.md"] = (
+            f"---\ntitle: {title.capitalize()} {i}\n"
+            f"date: 2024-{rng.randint(1, 12):02}-{rng.randint(1, 28):02}\n"
+            f"author: {rng.choice(['Ann Lee', 'Bo Chan', 'Cy Roe'])}\n"
+            f"source: {rng.choice(['Daily', 'Wire', 'Post'])}\n---\n\n{body.capitalize()}.\n")
+    return out
+
+
+def _write(root, files: dict[str, str], clock: list[int]) -> None:
+    """Write files with a new modification time each time, so an update always
+    sees a rewritten file as changed."""
+    import os
+
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+        clock[0] += 1_000_000_000
+        os.utime(p, ns=(clock[0], clock[0]))
+
+
+def _segments(c) -> int:
+    from whoosh import index as wix
+
+    with wix.open_dir(c.index_dir / "whoosh").reader() as r:
+        return len(list(r.leaf_readers()))
+
+
+def _three_builds(tmp_path, monkeypatch, files):
+    """The same corpus indexed in one process, by parallel workers (a segment
+    each), and incrementally in four updates that also replace and delete
+    files (deleted documents in old segments)."""
+    from index import Corpus, indexer
+
+    clock = [1_700_000_000 * 10**9]
+    builds = {}
+    for how in ("one", "workers", "steps"):
+        root = tmp_path / f"corpus-{how}"
+        c = Corpus(root, index_dir=tmp_path / f"ix-{how}")
+        if how == "one":
+            _write(root, files, clock)
+            c.update(procs=1, versions=False)
+        elif how == "workers":
+            _write(root, files, clock)
+            with monkeypatch.context() as m:
+                m.setattr(indexer, "PARALLEL_MIN_FILES", 2)
+                c.update(procs=2, versions=False)
+        else:
+            keys = sorted(files)
+            steps = [keys[k::4] for k in range(4)]
+            drafts = _generated(99, len(files))
+            for k, step in enumerate(steps):
+                _write(root, {r: files[r] for r in step}, clock)
+                if k + 1 < len(steps):  # drafts of half the next step's files, replaced later
+                    nxt = steps[k + 1]
+                    _write(root, {r: drafts[r] for r in nxt[: len(nxt) // 2]}, clock)
+                    _write(root, {"gone.md": drafts[keys[0]]}, clock)
+                else:
+                    (root / "gone.md").unlink()
+                c.update(procs=1, versions=False)
+        builds[how] = c
+    return builds
+
+
+# (query, expected hits from single-word searches): w(q) is the hit set of q.
+BATTERY = [
+    ("oil -price", lambda w, every: w("oil") - w("price")),
+    ("oil -prices", lambda w, every: w("oil") - w("price")),
+    ("oil ANDNOT price", lambda w, every: w("oil") - w("price")),
+    ("oil NOT price", lambda w, every: w("oil") - w("price")),
+    ("oil AND NOT price", lambda w, every: w("oil") - w("price")),
+    ("NOT price", lambda w, every: every - w("price")),
+    ("oil OR NOT price", lambda w, every: w("oil") | (every - w("price"))),
+    ("NOT (oil OR price)", lambda w, every: every - w("oil") - w("price")),
+    ("oil -price -gas", lambda w, every: w("oil") - w("price") - w("gas")),
+    ("(oil OR gas) -price -rate", lambda w, every: (w("oil") | w("gas")) - w("price") - w("rate")),
+    ("oil -(price OR gas)", lambda w, every: w("oil") - w("price") - w("gas")),
+    ("oil AND (gas OR NOT market)", lambda w, every: w("oil") & (w("gas") | (every - w("market")))),
+    ("oil AND gas AND NOT (rate OR war)",
+     lambda w, every: w("oil") & w("gas") - w("rate") - w("war")),
+    ('oil -"price rise"', lambda w, every: w("oil") - w('"price rise"')),
+    ('"oil price" -gas', lambda w, every: w('"oil price"') - w("gas")),
+    ("oil -title:price", lambda w, every: w("oil") - w("title:price")),
+    ("title:oil NOT price", lambda w, every: w("title:oil") - w("price")),
+    ("oil -author:lee", lambda w, every: w("oil") - w("author:lee")),
+    ("oil -source:wire", lambda w, every: w("oil") - w("source:wire")),
+    ("oil -date:[2024-01-01 TO 2024-06-30]",
+     lambda w, every: w("oil") - w("date:[2024-01-01 TO 2024-06-30]")),
+    ("oil -pric*", lambda w, every: w("oil") - w("pric*")),
+    ("oil -price~", lambda w, every: w("oil") - w("price~")),
+    ("oil gas", lambda w, every: w("oil") & w("gas")),
+    ("oil OR gas OR market", lambda w, every: w("oil") | w("gas") | w("market")),
+]
+# Compared across the builds only.
+OTHER_QUERIES = ["price", "oil", "pric*", "pr?ce", "prise~", "oil*", '"price rise"',
+                 "date:[2024-03-01 TO 2024-06-30]", "oil date:>2024-06-01", "author:lee",
+                 "source:daily oil", "title:price", "title:pric*"]
+
+
+def test_every_build_of_a_corpus_gives_the_same_hits(tmp_path, monkeypatch):
+    builds = _three_builds(tmp_path, monkeypatch, _generated(11, 80))
+    assert _segments(builds["workers"]) == 2 and _segments(builds["steps"]) > 2
+    got = {how: {q: hit_paths(c, q) for q, _ in BATTERY} | {q: hit_paths(c, q) for q in
+                                                             OTHER_QUERIES}
+           for how, c in builds.items()}
+    for q in [q for q, _ in BATTERY] + OTHER_QUERIES:
+        assert got["workers"][q] == got["one"][q], q
+        assert got["steps"][q] == got["one"][q], q
+    for how, c in builds.items():
+        every = {a.path for a in c.articles()}
+        assert len(every) == 80
+
+        def w(q, c=c):
+            return set(hit_paths(c, q))
+
+        for q, expected in BATTERY:
+            assert got[how][q] == sorted(expected(w, every)), (how, q)
+    # the comparisons are not vacuous
+    one = got["one"]
+    assert one["oil -price"] and set(one["oil"]) - set(one["oil -price"])
+    assert one["NOT price"] and one["oil -date:[2024-01-01 TO 2024-06-30]"]
