@@ -17,7 +17,7 @@ from whoosh import collectors, fields, scoring
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.matching import FilterMatcher, Matcher, NullMatcher, ReadTooFar
-from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, PlusMinusPlugin, QueryParser
+from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, PlusMinusPlugin, QueryParser, syntax
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.searching import Searcher
 
@@ -56,10 +56,30 @@ def _parser(schema) -> QueryParser:
         p.add_plugin(FuzzyTermPlugin())
         p.add_plugin(GtLtPlugin())
         # putin -korea / +soler, but only at the start of a word: not in well-known.
-        p.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
+        p.add_plugin(_NestedPlusMinus(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
         p.add_plugin(DateParserPlugin(free=False))
         got = _parsers[id(schema)] = (schema, p)
     return got[1]
+
+
+class _NestedPlusMinus(PlusMinusPlugin):
+    """``+``/``-`` inside parentheses as well as at the top level.
+
+    Whoosh's plugin sorts only the top-level group into required, optional
+    and banned words; a ``-`` inside parentheses (``gas OR (oil -price)``)
+    was left as a marker that cannot become a query ("cannot parse the
+    query: Minus")."""
+
+    def do_plusminus(self, parser, group):
+        return self._sort(parser, group, top=True)
+
+    def _sort(self, parser, group, top=False):
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[i] = self._sort(parser, node)
+        if top or any(isinstance(n, (self.Plus, self.Minus)) for n in group):
+            return super().do_plusminus(parser, group)
+        return group
 
 
 _FIELD_PREFIX = re.compile(r"(?:^|(?<=[\s(+\-]))([A-Za-z_]\w*):(?=[^\s])")

@@ -380,6 +380,21 @@ def test_minus_excludes_every_form_of_a_stemmed_word(index_folder):
         assert hit_paths(c, q) == ["c.txt"], q
 
 
+def test_minus_works_inside_parentheses(index_folder):
+    """Whoosh sorts + and - only at the top level of a query; inside parentheses a
+    - was left over and the query failed ("cannot parse the query: Minus")."""
+    c, _ = index_folder({
+        "a.txt": "Bread\n\nThe price of bread rose.\n",
+        "b.txt": "Energy\n\nOil prices fell sharply.\n",
+        "c.txt": "Drilling\n\nOil wells were drilled.\n",
+        "d.txt": "Heating\n\nGas bills and bread.\n",
+    })
+    assert hit_paths(c, "gas OR (oil -price)") == ["c.txt", "d.txt"]
+    assert hit_paths(c, "(oil -price) OR (bread -gas)") == ["a.txt", "c.txt"]
+    assert hit_paths(c, "bread -(gas OR price)") == []
+    assert hit_paths(c, "(oil OR bread) -(price -oil)") == ["b.txt", "c.txt", "d.txt"]
+
+
 def test_not_never_returns_the_replaced_version_of_a_changed_article(write_files, open_corpus):
     """An update deletes a changed article's old document; Whoosh's NOT matcher
     returned the deleted document that follows the excluded word's last one."""
@@ -500,6 +515,12 @@ BATTERY = [
      lambda w, every: w("oil") - w("date:[2024-01-01 TO 2024-06-30]")),
     ("oil -pric*", lambda w, every: w("oil") - w("pric*")),
     ("oil -price~", lambda w, every: w("oil") - w("price~")),
+    ("gas OR (oil -price)", lambda w, every: w("gas") | (w("oil") - w("price"))),
+    ("gas -(oil -price)", lambda w, every: w("gas") - (w("oil") - w("price"))),
+    ("(oil -price) OR (gas -market)",
+     lambda w, every: (w("oil") - w("price")) | (w("gas") - w("market"))),
+    ("((oil NOT price) OR gas) -title:market",
+     lambda w, every: ((w("oil") - w("price")) | w("gas")) - w("title:market")),
     ("oil gas", lambda w, every: w("oil") & w("gas")),
     ("oil OR gas OR market", lambda w, every: w("oil") | w("gas") | w("market")),
 ]
