@@ -10,6 +10,7 @@ are never hits.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 
@@ -156,7 +157,7 @@ def parse(qstring: str, schema) -> wq.Query:
         raise QueryError(
             "nothing to search for: the query has only words too common to index"
         )
-    return exact_negations(q)
+    return segment_independent(q)
 
 
 # ------------------------------------------------------------------ negation
@@ -287,15 +288,28 @@ class ExactNot(wq.Not):
                            reader.is_deleted)
 
 
-def exact_negations(q: wq.Query) -> wq.Query:
-    """``q`` with every ``AndNot`` and ``Not`` replaced by its exact version."""
+def segment_independent(q: wq.Query) -> wq.Query:
+    """``q`` rewritten so that its hits and scores do not depend on how the
+    index is cut into segments: every ``AndNot`` and ``Not`` replaced by its
+    exact version, and every expanding query (prefix, wildcard, fuzzy term,
+    range of words) scored.
+
+    Whoosh gives an expanding query's hits one constant score in a segment
+    where it expands to three words or more and that holds at most 5,000
+    documents, and BM25 scores (summed over the expanded words) elsewhere:
+    which articles ranked first depended on the segments. They are always
+    BM25-scored now, as a large index's segments already were.
+    """
     if isinstance(q, wq.AndNot) and not isinstance(q, ExactAndNot):
         q = ExactAndNot(q.a, q.b)
     elif isinstance(q, wq.Not) and not isinstance(q, ExactNot):
         q = ExactNot(q.query, boost=q.boost)
+    elif isinstance(q, wq.MultiTerm) and q.constantscore:
+        q = copy.copy(q)
+        q.constantscore = False
     if q.is_leaf():
         return q
-    return q.apply(exact_negations)
+    return q.apply(segment_independent)
 
 
 def positive_leaves(q: wq.Query) -> Iterator[wq.Query]:

@@ -453,6 +453,32 @@ def _segments(c) -> int:
         return len(list(r.leaf_readers()))
 
 
+
+def test_prefix_and_wildcard_scores_do_not_depend_on_segments(write_files, open_corpus):
+    """Whoosh scores a prefix or wildcard by BM25 in a segment where it expands
+    to one or two words or that holds over 5,000 documents, and gives every hit
+    the same score elsewhere: the ranking depended on how the index was cut
+    into segments. It is BM25 (the sum over the expanded words) everywhere."""
+    first = {f"a{i}.txt": f"Report {i}\n\nThe economy grew, the economic outlook{' too' * i}.\n"
+             for i in range(4)}
+    second = {f"b{i}.txt": f"Column {i}\n\nAn economist wrote{' again' * i} about bread.\n"
+              for i in range(3)}
+    root = write_files(first)
+    steps = open_corpus(root, "steps")
+    steps.update(procs=1, versions=False)
+    write_files(second)
+    steps.update(procs=1, versions=False)
+    assert _segments(steps) == 2  # the second segment holds one word of econom*
+    one = open_corpus(root, "one")
+    one.update(procs=1, versions=False)
+    for q in ["econom*", "econom?st", "econ*", "title:col*", "economist*"]:
+        a = [(h.path, h.score) for h in one.search(q, limit=None, spans=False).hits]
+        b = [(h.path, h.score) for h in steps.search(q, limit=None, spans=False).hits]
+        assert len(a) == len(b) and a, q
+        assert dict(a) == pytest.approx(dict(b)), q
+    scores = {h.path: h.score for h in one.search("econom*", limit=None).hits}
+    assert len(set(round(s, 9) for s in scores.values())) > 1  # ranked, not all equal
+
 def _three_builds(tmp_path, monkeypatch, files):
     """The same corpus indexed in one process, by parallel workers (a segment
     each), and incrementally in four updates that also replace and delete
