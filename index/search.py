@@ -83,6 +83,7 @@ class _NestedPlusMinus(PlusMinusPlugin):
         return group
 
 
+_ONLY_EXCLUSIONS = re.compile(r"^(?:-\S+\s*)+$")
 _FIELD_PREFIX = re.compile(r"(?:^|(?<=[\s(+\-]))([A-Za-z_]\w*):(?=[^\s])")
 _DATE_CLAUSE = re.compile(r"\bdate:(\[[^\]]*\]?|\{[^}]*\}?|\S+)", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
@@ -154,6 +155,11 @@ def parse(qstring: str, schema) -> wq.Query:
         if err:
             raise QueryError(f"cannot understand {err!r} in the query")
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        if _ONLY_EXCLUSIONS.match(s):
+            raise QueryError(
+                "nothing to search for: -word only excludes; add a word to look for "
+                "(or use NOT word)"
+            )
         raise QueryError(
             "nothing to search for: the query has only words too common to index"
         )

@@ -206,6 +206,7 @@ def test_iso_date_range_selects_by_date(dated):
         ("", "empty"),
         ("   ", "empty"),
         ("the and of", "common"),
+        ("-putin -kim", "only excludes"),
         ("date:[garbage to nonsense]", "parse"),
     ],
 )
