@@ -388,8 +388,27 @@ def test_a_c1_character_loses_only_itself_never_the_text_after_it(c1):
 
     # double-encoded UTF-8 brings C1 characters into ordinary prose
     text = f"She said \u00e2\x80{c1}yes\u00e2\x80\x9d and left.\nThe next paragraph stays."
-    for clean in (normalize_text(text), strip_controls(text)):
-        assert clean == "She said \u00e2yes\u00e2 and left.\nThe next paragraph stays."
+    assert strip_controls(text) == "She said \u00e2yes\u00e2 and left.\nThe next paragraph stays."
+    # an article body gets its characters back (U+2010, U+2018, U+201B, U+201D...)
+    mended = bytes([0xE2, 0x80, ord(c1)]).decode("utf-8")
+    assert normalize_text(text) == (
+        f"She said {mended}yes\u201d and left.\nThe next paragraph stays."
+    )
+    # a C1 character that is no part of a UTF-8 sequence still goes alone
+    assert normalize_text(f"one{c1}two \u00e9{c1}\u00e9 three") == "onetwo \u00e9\u00e9 three"
+
+
+def test_double_encoded_utf8_is_mended_only_where_it_holds_a_c1_character():
+    from index.textclean import normalize_text
+
+    right = "It\u2019s \u201cdone\u201d \u2014 caf\u00e9 \u00e0 la carte \u20ac5 \U0001f600"
+    assert normalize_text(right.encode("utf-8").decode("latin-1")) == (
+        # the sequences with a C1 character are mended; é (C3 A9) and à (C3 A0)
+        # spelt as Latin-1 hold none, so they may be meant as written and stay
+        "It\u2019s \u201cdone\u201d \u2014 caf\u00c3\u00a9 \u00c3\u00a0 la carte \u20ac5 \U0001f600"
+    )
+    meant = "Ren\u00c3\u00a9 and Sm\u00c3\u00b8rgrav"
+    assert normalize_text(meant) == meant
 
 
 def test_an_unterminated_escape_string_loses_only_its_introducer():
