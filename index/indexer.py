@@ -36,7 +36,7 @@ from whoosh.writing import SegmentWriter
 from .analysis import BodyField, NewsAnalyzer, spellable, spelling_words, term_positions
 from .errors import CorpusError, IndexBusyError
 from .fastwrite import BulkSegmentWriter
-from .ingest import FileEntry, content_hash, read_file, scan
+from .ingest import FileEntry, content_hash, read_file, scan, shown_name
 from .models import Article, ArticleMeta, Skipped, UpdateReport
 from .store import STORE_FILE, Store, compress
 
@@ -367,7 +367,7 @@ def is_complete(index_dir: Path) -> bool:
 def _update(root, index_dir, store, progress, cancel, procs, t0) -> UpdateReport:
     report = UpdateReport(corpus=str(root), index_dir=str(index_dir))
     ix = open_index(index_dir, create=True)
-    store.set_meta("corpus", str(root))
+    store.set_meta("corpus", shown_name(str(root)))  # the store keeps UTF-8 text
     entries, scan_skips = scan(root)
     manifest = store.manifest()
     seen = {e.path for e in entries}

@@ -8,25 +8,44 @@ skipped with a one-line reason; the corpus folder is never written to.
 
 from __future__ import annotations
 
+import codecs
+import errno
 import hashlib
 import json
 import os
 import re
 import stat
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
+from functools import cache
+from itertools import accumulate
 from pathlib import Path
+from typing import BinaryIO
 
 from .models import Article, Skipped
 from .textclean import normalize_text, one_line
 
 SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown",
              ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
-MAX_FILE_BYTES = 16 * 1024 * 1024  # one .txt/.md/.html file
-MAX_JSONL_BYTES = 4 * 1024 * 1024 * 1024  # a .jsonl file is read line by line
-MAX_LINE_BYTES = 16 * 1024 * 1024  # one .jsonl line
+
+# ----------------------------------------------------------------------- limits
+# What one input may cost, in one place (the README's "Limits" lists them).
+# Without them a few hundred hostile bytes could become gigabytes: a YAML alias
+# bomb, a 200 MB one-line .jsonl, a title the size of the file.
+MAX_FILE_BYTES = 16 * 1024 * 1024  # one .txt/.md/.html file (larger: skipped)
+MAX_JSONL_BYTES = 4 * 1024 * 1024 * 1024  # a .jsonl file, read line by line
+MAX_LINE_BYTES = 16 * 1024 * 1024  # one .jsonl line (longer: that line skipped)
+MAX_ARTICLE_CHARS = 16 * 1024 * 1024  # an article body after cleaning (longer: skipped)
+MAX_TITLE_CHARS = 300  # a title a file gives (longer: cut, with an ellipsis)
+MAX_FIELD_CHARS = 1000  # source, author, url, a JSONL id (longer: cut, with an ellipsis)
+MAX_DATE_CHARS = 64  # a longer value is not a date (ignored)
+MAX_JSON_DEPTH = 64  # nesting of a JSONL line or a JSON-LD block (deeper: not read)
+MAX_JSON_INT_DIGITS = 1000  # a longer integer in a JSONL line: that line skipped
+MAX_FRONT_MATTER_CHARS = 64 * 1024  # a larger block is not read as front matter
+MAX_REASON_CHARS = 300  # a skip reason (a parser's message can be any size)
 TITLE_MAX = 120  # characters of a first-line title / a cut first sentence
 TITLE_MAX_WORDS = 20
 
@@ -67,29 +86,48 @@ def scan(root: Path) -> tuple[list[FileEntry], list[Skipped]]:
 
     Hidden files and folders (a leading dot) are passed over silently; so is
     the metadata sidecar. Other files with an unsupported extension, non-regular
-    files and unreadable folders are reported.
+    files, unreadable folders, names that are not UTF-8 and symbolic links that
+    lead out of the corpus are reported. Links to folders are not followed.
     """
     entries: list[FileEntry] = []
     skipped: list[Skipped] = []
+    real_root = Path(os.path.realpath(root))
 
     def onerror(err: OSError) -> None:
         rel = _rel(root, Path(err.filename)) if err.filename else "."
-        skipped.append(Skipped(rel, f"unreadable folder: {err.strerror or err}"))
+        skipped.append(Skipped(shown_name(rel), f"unreadable folder: {err.strerror or err}"))
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        kept = []
+        for d in sorted(dirnames):
+            if d.startswith("."):
+                continue
+            if not _is_utf8(d):
+                # Every path is a key of the index and the store (UTF-8 text):
+                # a name that is not cannot be one, nor can anything below it.
+                rel = shown_name(_rel(root, Path(dirpath, d)))
+                skipped.append(Skipped(rel, "folder name is not valid UTF-8 (not read)"))
+                continue
+            kept.append(d)
+        dirnames[:] = kept
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
             full = Path(dirpath, name)
             rel = _rel(root, full)
+            if not _is_utf8(name):
+                skipped.append(Skipped(shown_name(rel), "file name is not valid UTF-8"))
+                continue
             ext = full.suffix.lower()
             if ext not in SUPPORTED:
                 skipped.append(Skipped(rel, f"unsupported file type {ext or '(none)'}"))
                 continue
             try:
+                if full.is_symlink() and not _inside(real_root, os.path.realpath(full)):
+                    skipped.append(Skipped(rel, "symbolic link out of the corpus"))
+                    continue
                 st = full.stat()
-            except OSError as e:
+            except OSError as e:  # a link loop, a dangling link, no permission
                 skipped.append(Skipped(rel, f"unreadable: {e.strerror or e}"))
                 continue
             if not stat.S_ISREG(st.st_mode):
@@ -106,26 +144,80 @@ def _rel(root: Path, p: Path) -> str:
         return p.as_posix()
 
 
+def _is_utf8(name: str) -> bool:
+    # os.walk gives undecodable bytes as lone surrogates (surrogateescape)
+    return name.isascii() or not _SURROGATES.search(name)
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def shown_name(name: str) -> str:
+    """A file name as text that can be stored and printed: the bytes of a
+    name that is not UTF-8 as backslash escapes (b'\\xff.txt' is '\\xff.txt')."""
+    if _is_utf8(name):
+        return name
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        return name.encode("utf-8", "backslashreplace").decode("ascii")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _inside(real_root: Path, target: str) -> bool:
+    return Path(target).is_relative_to(real_root)
+
+
 # ---------------------------------------------------------------------- reading
 
 
+class _Refused(Exception):
+    """Raised while reading a file (or a JSONL line) that must be skipped."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 def read_file(root: Path, entry: FileEntry) -> FileResult:
-    """Read one file into articles; never raises for bad input."""
+    """Read one file into articles; never raises for bad input.
+
+    This is the one place a failure reading one file becomes that file's skip
+    reason, whatever raised it: nothing about one file may stop a run. Only
+    what is not the file's doing goes on up (out of memory, a full disk).
+    """
+    try:
+        return _read_file(root, entry)
+    except MemoryError:
+        raise
+    except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        return _skip(entry, f"unreadable: {e.strerror or e}")
+    except Exception as e:
+        return _skip(entry, f"internal error reading this file: {type(e).__name__}")
+
+
+def _read_file(root: Path, entry: FileEntry) -> FileResult:
     kind = SUPPORTED[Path(entry.path).suffix.lower()]
-    full = root / entry.path
     limit = MAX_JSONL_BYTES if kind == "jsonl" else MAX_FILE_BYTES
     if entry.size > limit:
         return _skip(entry, f"too large ({_mib(entry.size)} > {_mib(limit)} limit)")
     if entry.size == 0:
         return _skip(entry, "empty file")
-    try:
+    with _open_regular(root / entry.path) as f:
+        if f is None:
+            return _skip(entry, "not a regular file")
         if kind == "jsonl":
-            return _read_jsonl(full, entry)
-        data = full.read_bytes()
-    except OSError as e:
-        return _skip(entry, f"unreadable: {e.strerror or e}")
+            return _read_jsonl(f, entry)
+        data = f.read(limit + 1)  # bounded: the file may have grown since the scan
+    if len(data) > limit:
+        return _skip(entry, f"too large (over {_mib(limit)} limit)")
+    if not data:
+        return _skip(entry, "empty file")
     sha = hashlib.blake2b(data, digest_size=16).hexdigest()
     text, why = decode(data)
+    del data
     if text is None:
         return _skip(entry, why, sha)
     try:
@@ -135,36 +227,74 @@ def read_file(root: Path, entry: FileEntry) -> FileResult:
             art = _from_html(entry.path, text)
         else:
             art = _from_text(entry.path, text)
-    except Exception as e:  # a parser library choking on hostile input
-        return _skip(entry, f"could not parse {kind}: {type(e).__name__}: {e}", sha)
+    except _Refused as r:
+        return _skip(entry, r.reason, sha)
     if art is None or not art.text:
         return _skip(entry, "no text", sha)
     return FileResult(entry, [art], [], sha)
 
 
+@contextmanager
+def _open_regular(path: Path) -> Iterator[BinaryIO | None]:
+    """The file open for reading, or None if it is not (or no longer) a regular
+    file: a FIFO put in its place after the scan would block a plain open()."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as f:  # closes fd whatever happens
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            yield None
+        else:
+            os.set_blocking(fd, True)
+            yield f
+
+
 def _skip(entry: FileEntry, reason: str, sha: str | None = None) -> FileResult:
+    return FileResult(entry, [], [_skipped(entry.path, reason)], sha)
+
+
+def _skipped(path: str, reason: str, line: int | None = None) -> Skipped:
     # One line always: a parser's exception text can span lines (and the store
-    # keeps reasons newline-separated).
-    return FileResult(entry, [], [Skipped(entry.path, one_line(reason))], sha)
+    # keeps reasons newline-separated); and short, as it may quote the input.
+    return Skipped(path, _cut(one_line(reason[: MAX_REASON_CHARS * 4]), MAX_REASON_CHARS), line)
 
 
 def _mib(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MiB"
 
 
+_UTF32_BOMS = {codecs.BOM_UTF32_LE: "utf-32", codecs.BOM_UTF32_BE: "utf-32"}
+_UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}
+
+
 def decode(data: bytes) -> tuple[str | None, str]:
-    """Bytes to text: UTF-8 first, else a detected encoding; binary is refused."""
+    """Bytes to text: UTF-16/32 by their BOM or NUL pattern, then UTF-8 (a few
+    bad bytes become U+FFFD), else a detected encoding; binary is refused."""
+    wide = _wide_encoding(data)
+    if wide:
+        return _decode_wide(data, wide)
     if b"\x00" in data[:8192]:
         return None, "binary file (NUL bytes)"
     try:
         return data.decode("utf-8-sig"), ""
     except UnicodeDecodeError:
         pass
+    # A UTF-8 file with a stray byte or two: keep it UTF-8 (the bad bytes as
+    # U+FFFD) when its valid non-ASCII characters outnumber the bad bytes. A
+    # legacy 8-bit text almost never forms a valid UTF-8 sequence, so even a
+    # few valid ones are strong evidence; a code-page guess would garble all
+    # of them to save one byte.
+    replaced = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    bad = replaced.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    ascii_chars = len(replaced.encode("ascii", "ignore"))
+    if len(replaced) - ascii_chars - bad >= bad:
+        return replaced, ""
     from charset_normalizer import from_bytes
 
     matches = from_bytes(data[: 1024 * 1024])
     best = matches.best()
     if best is None:
+        # Nearly all text, a byte or so in a thousand wrong: still text.
+        if bad * 1000 <= len(replaced) and not _mostly_controls(replaced):
+            return replaced, ""
         return None, "undecodable bytes (no text encoding fits)"
     encoding = best.encoding
     # charset_normalizer often scores several single-byte code pages the same
@@ -180,9 +310,42 @@ def decode(data: bytes) -> tuple[str | None, str]:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         return None, f"undecodable bytes (detected {encoding} does not fit)"
-    controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\n\r\t\f")
-    if controls > 0.05 * min(len(text), 8192):
+    if _mostly_controls(text):
         return None, "binary file (control bytes)"
+    return text, ""
+
+
+def _mostly_controls(text: str) -> bool:
+    sample = text[:8192]
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\n\r\t\f")
+    return controls > 0.05 * len(sample)
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-32 or UTF-16 text, told by its BOM, or (without one) by the NUL
+    byte every other byte that Latin-script UTF-16 has: "utf-16-le" when the
+    odd bytes are mostly NUL and the even ones not, "utf-16-be" the reverse."""
+    for boms in (_UTF32_BOMS, _UTF16_BOMS):  # UTF-32 LE's BOM starts as UTF-16 LE's
+        for bom, enc in boms.items():
+            if data.startswith(bom):
+                return enc
+    sample = data[:8192]
+    half = len(sample) // 2
+    if half < 2:
+        return None
+    even, odd = sample[0:half * 2:2].count(0), sample[1:half * 2:2].count(0)
+    if odd >= 0.5 * half and even <= 0.05 * half:
+        return "utf-16-le"
+    if even >= 0.5 * half and odd <= 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def _decode_wide(data: bytes, encoding: str) -> tuple[str | None, str]:
+    text = data.decode(encoding, "replace").removeprefix("\ufeff")
+    name = encoding.upper().replace("-LE", " LE").replace("-BE", " BE")
+    if text.count("\ufffd") * 100 > len(text) or _mostly_controls(text):
+        return None, f"binary file (not {name} text)"
     return text, ""
 
 
@@ -196,20 +359,8 @@ def _from_text(path: str, raw: str) -> Article | None:
     return _article(path, path, text, title=None)
 
 
-_FRONT = re.compile(r"\A(?:---|\+\+\+)\s*\n")
-
-
 def _from_markdown(path: str, raw: str) -> Article | None:
-    meta: dict = {}
-    body = raw
-    if _FRONT.match(raw.lstrip("\ufeff")):
-        import frontmatter
-
-        try:
-            post = frontmatter.loads(raw.lstrip("\ufeff"))
-            meta, body = dict(post.metadata), post.content
-        except Exception:  # malformed front matter: keep the whole file as text
-            meta, body = {}, raw
+    meta, body = front_matter(raw)
     text = normalize_text(body)
     if not text:
         return None
@@ -220,6 +371,68 @@ def _from_markdown(path: str, raw: str) -> Article | None:
     return _article(path, path, text, title=title, meta=meta)
 
 
+_FRONT_OPEN = re.compile(r"\A(-{3,}|\+{3,})[ \t]*\r?\n")
+_FRONT_CLOSE = {"-": re.compile(r"^-{3,}[ \t\r]*$", re.MULTILINE),
+                "+": re.compile(r"^\+{3,}[ \t\r]*$", re.MULTILINE)}
+
+
+def front_matter(raw: str) -> tuple[dict, str]:
+    """A Markdown file's YAML (``---``) or TOML (``+++``) front matter, and the
+    rest. A block that is malformed, not a mapping, larger than
+    ``MAX_FRONT_MATTER_CHARS`` or uses YAML aliases is not front matter: the
+    whole file is the text."""
+    raw = raw.lstrip("\ufeff")
+    m = _FRONT_OPEN.match(raw)
+    if not m:
+        return {}, raw
+    kind = m.group(1)[0]
+    close = _FRONT_CLOSE[kind].search(raw, m.end())
+    if close is None or close.start() - m.end() > MAX_FRONT_MATTER_CHARS:
+        return {}, raw
+    block = raw[m.end():close.start()]
+    try:
+        if kind == "-":
+            import yaml
+
+            data = yaml.load(block, Loader=_yaml_loader())  # a safe loader
+        else:
+            import tomllib
+
+            data = tomllib.loads(block)
+    except MemoryError:
+        raise
+    except Exception:  # malformed (or hostile) front matter: keep the file as text
+        return {}, raw
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return {}, raw
+    return data, raw[close.end():]
+
+
+@cache
+def _yaml_loader():
+    """PyYAML's safe loader, refusing aliases.
+
+    An alias repeats a node without repeating its text, so nested aliases make
+    the parsed value exponentially larger than the file: 669 bytes became a
+    72-million-character title. Front matter has no need of them. (The pure
+    Python loader, as the C one composes in C; front matter is small.)
+    """
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases are not allowed in front matter",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
+
+
 def _from_html(path: str, raw: str) -> Article | None:
     import trafilatura
 
@@ -227,13 +440,18 @@ def _from_html(path: str, raw: str) -> Article | None:
     # page's own metadata gives a date (no guessing from the text): trafilatura's
     # date is not used, as htmldate falls back to any date-like string in the
     # body ("froze on 2024-03-04" made that the publication date).
-    doc = trafilatura.bare_extraction(
-        raw,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+    try:
+        doc = trafilatura.bare_extraction(
+            raw,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except MemoryError:
+        raise
+    except Exception as e:  # the parser library choking on hostile input
+        raise _Refused(f"could not parse html: {type(e).__name__}: {e}") from None
     meta: dict = {}
     body = ""
     if doc is not None:
@@ -244,7 +462,12 @@ def _from_html(path: str, raw: str) -> Article | None:
     if not body.strip():
         # Short pages fall below trafilatura's main-text thresholds: take all
         # visible text (scripts and styles dropped) instead.
-        body = trafilatura.html2txt(raw) or ""
+        try:
+            body = trafilatura.html2txt(raw) or ""
+        except MemoryError:
+            raise
+        except Exception as e:
+            raise _Refused(f"could not parse html: {type(e).__name__}: {e}") from None
     text = normalize_text(body)
     if not text:
         return None
@@ -288,91 +511,159 @@ def _html_date(raw: str) -> str | None:
             return found
     for el in tree.xpath('//script[@type="application/ld+json"]'):
         try:
-            found = _jsonld_date(json.loads(el.text or ""))
-        except ValueError:
+            found = _jsonld_date(json_loads(el.text or ""))
+        except ValueError:  # malformed, too deep: this block says nothing
             continue
         if found:
             return found
     return None
 
 
+_JSONLD_MAX_NODES = 10_000
+
+
 def _jsonld_date(node) -> str | None:
-    if isinstance(node, list):
-        return next((d for d in map(_jsonld_date, node) if d), None)
-    if not isinstance(node, dict):
-        return None
-    if isinstance(node.get("datePublished"), str):
-        found = parse_date(node["datePublished"])
-        if found:
-            return found
-    return _jsonld_date(node.get("@graph"))
+    """The first ``datePublished`` of a JSON-LD value, its ``@graph`` included,
+    in document order; a walk with its own stack and a node budget."""
+    stack = [node]
+    for _ in range(_JSONLD_MAX_NODES):
+        if not stack:
+            break
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            if isinstance(node.get("datePublished"), str):
+                found = parse_date(node["datePublished"])
+                if found:
+                    return found
+            if node.get("@graph") is not None:
+                stack.append(node["@graph"])
+    return None
 
 
-_TITLE_TAG = re.compile(r"<(title|h1)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+# An opening tag's attributes are bounded, and only the first few openings are
+# tried, each with a bounded look for its end: no scan of the page per opening.
+_TITLE_OPEN = re.compile(r"<(title|h1)\b[^>]{0,2000}>", re.IGNORECASE)
+_TITLE_CLOSE = {t: re.compile(rf"</{t}\s*>", re.IGNORECASE) for t in ("title", "h1")}
+_TITLE_TRIES = 8
+_TITLE_SPAN = 64 * 1024
 
 
 def _html_title(raw: str) -> str | None:
     import html as htmlmod
 
-    m = _TITLE_TAG.search(raw)
-    if not m:
-        return None
-    return one_line(htmlmod.unescape(re.sub(r"<[^>]+>", "", m.group(2)))) or None
+    for n, m in enumerate(_TITLE_OPEN.finditer(raw)):
+        if n == _TITLE_TRIES:
+            break
+        end = _TITLE_CLOSE[m.group(1).lower()].search(raw, m.end(), m.end() + _TITLE_SPAN)
+        if end:
+            inner = raw[m.end():end.start()]
+            return one_line(htmlmod.unescape(re.sub(r"<[^<>]*>", "", inner))) or None
+    return None
 
 
 TEXT_KEYS = ("text", "body", "content", "article", "maintext")
 
 
-def _read_jsonl(full: Path, entry: FileEntry) -> FileResult:
+def _read_jsonl(f: BinaryIO, entry: FileEntry) -> FileResult:
+    """One article a line. A line is read with a bounded length (never a whole
+    file, nor a whole over-long line, in memory) and each bad line is skipped
+    with its own reason: the rest of the file is still read."""
     articles: list[Article] = []
     skipped: list[Skipped] = []
     h = hashlib.blake2b(digest_size=16)
+    wide = _wide_encoding(f.read(8192))
+    if wide:
+        return _skip(entry, f"a .jsonl file must be UTF-8 (this one is {wide.upper()})")
+    f.seek(0)
     seen: set[str] = set()
-    with full.open("rb") as f:
-        for lineno, line in enumerate(f, 1):
-            h.update(line)
-            if not line.strip():
-                continue
-            if len(line) > MAX_LINE_BYTES:
-                skipped.append(Skipped(entry.path, f"line too large ({_mib(len(line))})", lineno))
-                continue
-            text, why = decode(line)
-            if text is None:
-                skipped.append(Skipped(entry.path, why, lineno))
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as e:
-                skipped.append(Skipped(entry.path, f"malformed JSON ({e.msg})", lineno))
-                continue
-            if not isinstance(obj, dict):
-                skipped.append(Skipped(entry.path, "not a JSON object", lineno))
-                continue
-            body = _pick(obj, *TEXT_KEYS)
-            if not isinstance(body, str):
-                skipped.append(
-                    Skipped(entry.path, f"no text field ({'/'.join(TEXT_KEYS)})", lineno)
-                )
-                continue
-            body = normalize_text(body)
-            if not body:
-                skipped.append(Skipped(entry.path, "empty text", lineno))
-                continue
-            key = one_line(str(obj["id"])) if obj.get("id") not in (None, "") else str(lineno)
-            locator = f"{entry.path}#{key}"
-            if locator in seen:  # a repeated id: fall back to the line number
-                locator = f"{entry.path}#line{lineno}"
-            seen.add(locator)
-            try:
-                articles.append(
-                    _article(entry.path, locator, body, title=_pick(obj, "title", "headline"),
-                             meta=obj, line=lineno)
-                )
-            except Exception as e:  # one odd field must not stop the file, or the run
-                skipped.append(Skipped(entry.path, one_line(f"bad fields: {e}"), lineno))
+    lineno = 0
+    while True:
+        line = f.readline(MAX_LINE_BYTES + 2)  # room for the line's own "\r\n"
+        if not line:
+            break
+        lineno += 1
+        h.update(line)
+        if len(line.rstrip(b"\r\n")) > MAX_LINE_BYTES:
+            while not line.endswith(b"\n"):  # the rest of the line, chunk by chunk
+                line = f.readline(1024 * 1024)
+                if not line:
+                    break
+                h.update(line)
+            skipped.append(_skipped(entry.path, f"line too large (over {_mib(MAX_LINE_BYTES)})",
+                                    lineno))
+            continue
+        if not line.strip():
+            continue
+        try:
+            art = _jsonl_article(entry.path, line, lineno, seen)
+        except _Refused as r:
+            skipped.append(_skipped(entry.path, r.reason, lineno))
+        except MemoryError:
+            raise
+        except Exception as e:  # whatever one line does, the others are read
+            skipped.append(_skipped(
+                entry.path, f"internal error reading this line: {type(e).__name__}", lineno))
+        else:
+            articles.append(art)
     if not articles and not skipped:
-        skipped.append(Skipped(entry.path, "empty file"))
+        skipped.append(_skipped(entry.path, "empty file"))
     return FileResult(entry, articles, skipped, h.hexdigest())
+
+
+def _jsonl_article(path: str, line: bytes, lineno: int, seen: set[str]) -> Article:
+    text, why = decode(line)
+    if text is None:
+        raise _Refused(why)
+    try:
+        obj = json_loads(text)
+    except json.JSONDecodeError as e:
+        raise _Refused(f"malformed JSON ({e.msg})") from None
+    except ValueError as e:  # too deep, a number too long
+        raise _Refused(str(e)) from None
+    if not isinstance(obj, dict):
+        raise _Refused("not a JSON object")
+    body = _pick(obj, *TEXT_KEYS)
+    if not isinstance(body, str):
+        raise _Refused(f"no text field ({'/'.join(TEXT_KEYS)})")
+    body = normalize_text(body)
+    if not body:
+        raise _Refused("empty text")
+    key = _cut_line(obj["id"], MAX_FIELD_CHARS) if obj.get("id") not in (None, "") else lineno
+    locator = f"{path}#{key}"
+    if locator in seen:  # a repeated id: fall back to the line number
+        locator = f"{path}#line{lineno}"
+    seen.add(locator)
+    return _article(path, locator, body, title=_pick(obj, "title", "headline"), meta=obj,
+                    line=lineno)
+
+
+# A JSON string, unrolled and possessive: linear, whatever the text.
+_JSON_STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def json_loads(text: str):
+    """``json.loads`` within the limits: ValueError for nesting deeper than
+    ``MAX_JSON_DEPTH`` (the parser recurses: 100k levels raised RecursionError)
+    and for an integer longer than ``MAX_JSON_INT_DIGITS`` (Python refuses to
+    convert one over 4,300 digits, and below that the cost is quadratic)."""
+    # At most MAX_JSON_DEPTH openers in all cannot nest deeper: the common case
+    # costs two counts. Otherwise the depth of the brackets outside strings.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH:
+        brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+        if max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0) \
+                > MAX_JSON_DEPTH:
+            raise ValueError(f"JSON nested too deeply (over {MAX_JSON_DEPTH} levels)")
+    return json.loads(text, parse_int=_json_int)
+
+
+def _json_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_JSON_INT_DIGITS:
+        raise ValueError(f"number too long (over {MAX_JSON_INT_DIGITS} digits)")
+    return int(digits)
 
 
 # ---------------------------------------------------------------------- shared
@@ -388,17 +679,21 @@ def _pick(d: dict, *keys: str):
 
 def _article(path: str, locator: str, text: str, *, title, meta: dict | None = None,
              line: int | None = None) -> Article:
+    """An article, every field within its limit (text normalised already)."""
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise _Refused(f"article too long ({len(text):,} characters > {MAX_ARTICLE_CHARS:,})")
     meta = meta or {}
     return Article(
         id=article_id(locator),
         path=path,
-        title=(one_line(str(title)) if title else "") or derive_title(text),
-        source=one_line(_pick(meta, "source", "outlet", "publisher", "sitename", "site_name",
-                              "site")) or None,
+        title=(_cut_line(title, MAX_TITLE_CHARS) if title else "") or derive_title(text),
+        source=_cut_line(_pick(meta, "source", "outlet", "publisher", "sitename", "site_name",
+                               "site"), MAX_FIELD_CHARS) or None,
         date=parse_date(_pick(meta, "date", "published", "published_at", "pubdate",
                               "pubDate", "datePublished")),
-        author=one_line(_as_text(_pick(meta, "author", "authors", "byline"))) or None,
-        url=one_line(_pick(meta, "url", "link")) or None,
+        author=_cut_line(_as_text(_pick(meta, "author", "authors", "byline")),
+                         MAX_FIELD_CHARS) or None,
+        url=_cut_line(_pick(meta, "url", "link"), MAX_FIELD_CHARS) or None,
         line=line,
         text=text,
     )
@@ -408,6 +703,25 @@ def _as_text(v) -> str | None:
     if isinstance(v, list | tuple):
         return ", ".join(str(x) for x in v)
     return None if v is None else str(v)
+
+
+def _cut_line(value, cap: int) -> str:
+    """A metadata value as one clean line of at most ``cap`` characters."""
+    if value is None:
+        return ""
+    s = value if isinstance(value, str) else str(value)
+    # Cleaning only shortens (runs of spaces become one): cleaning a bounded
+    # prefix gives the same cut line as cleaning all of a huge value.
+    head = one_line(s[: cap * 4 + 4])
+    if len(s) > cap * 4 + 4 and len(head) <= cap:
+        head += "…"
+    return _cut(head, cap)
+
+
+def _cut(s: str, cap: int) -> str:
+    if len(s) <= cap:
+        return s
+    return s[: cap - 1].rstrip() + "…"
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s")
@@ -443,8 +757,11 @@ def parse_date(v) -> str | None:
         return v.isoformat()
     if isinstance(v, date):
         return v.isoformat()
-    s = one_line(str(v))
-    if not s:
+    s = str(v)
+    if len(s) > MAX_DATE_CHARS * 2:  # not a date, and strptime's cost grows with it
+        return None
+    s = one_line(s)
+    if not s or len(s) > MAX_DATE_CHARS:
         return None
     try:
         return date.fromisoformat(s).isoformat()

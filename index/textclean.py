@@ -42,12 +42,47 @@ def normalize_text(s: str) -> str:
     Paragraph breaks (single or blank-line separated) are kept as they are.
     """
     s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    if not s.isascii():
+        s = _valid_unicode(s)
     s = strip_controls(s).replace("\t", " ")
     if not s.isascii() and not unicodedata.is_normalized("NFC", s):
         s = unicodedata.normalize("NFC", s)
     if " \n" in s or "\u00a0\n" in s or s.endswith((" ", "\u00a0")):
         s = _TRAILING_WS.sub("", s)
     return s.strip("\n ")
+
+
+# A lone surrogate (from a JSON escape such as backslash-u-d800) is no
+# character: it cannot be encoded, and the index and the store refused the
+# whole run over it. It becomes U+FFFD.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Double-encoded UTF-8 (UTF-8 read as Latin-1, then encoded again) spells each
+# UTF-8 sequence as Latin-1 characters: a closing quote U+201D comes as U+00E2
+# U+0080 U+009D. Such a sequence is mended back into its character, but only
+# when it holds a C1 character (U+0080-U+009F): text never holds those, while
+# a pair like U+00C3 U+00A9 can be meant as written.
+_DOUBLE_UTF8 = re.compile(
+    "[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def _valid_unicode(s: str) -> str:
+    if _SURROGATE.search(s):
+        s = _SURROGATE.sub("\ufffd", s)
+    if _C1.search(s):
+        s = _DOUBLE_UTF8.sub(_mend, s)
+    return s
+
+
+def _mend(m: re.Match) -> str:
+    seq = m.group()
+    if not _C1.search(seq):
+        return seq
+    try:
+        return seq.encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        return seq
 
 
 def one_line(s: str | None) -> str:

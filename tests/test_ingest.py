@@ -388,8 +388,27 @@ def test_a_c1_character_loses_only_itself_never_the_text_after_it(c1):
 
     # double-encoded UTF-8 brings C1 characters into ordinary prose
     text = f"She said \u00e2\x80{c1}yes\u00e2\x80\x9d and left.\nThe next paragraph stays."
-    for clean in (normalize_text(text), strip_controls(text)):
-        assert clean == "She said \u00e2yes\u00e2 and left.\nThe next paragraph stays."
+    assert strip_controls(text) == "She said \u00e2yes\u00e2 and left.\nThe next paragraph stays."
+    # an article body gets its characters back (U+2010, U+2018, U+201B, U+201D...)
+    mended = bytes([0xE2, 0x80, ord(c1)]).decode("utf-8")
+    assert normalize_text(text) == (
+        f"She said {mended}yes\u201d and left.\nThe next paragraph stays."
+    )
+    # a C1 character that is no part of a UTF-8 sequence still goes alone
+    assert normalize_text(f"one{c1}two \u00e9{c1}\u00e9 three") == "onetwo \u00e9\u00e9 three"
+
+
+def test_double_encoded_utf8_is_mended_only_where_it_holds_a_c1_character():
+    from index.textclean import normalize_text
+
+    right = "It\u2019s \u201cdone\u201d \u2014 caf\u00e9 \u00e0 la carte \u20ac5 \U0001f600"
+    assert normalize_text(right.encode("utf-8").decode("latin-1")) == (
+        # the sequences with a C1 character are mended; é (C3 A9) and à (C3 A0)
+        # spelt as Latin-1 hold none, so they may be meant as written and stay
+        "It\u2019s \u201cdone\u201d \u2014 caf\u00c3\u00a9 \u00c3\u00a0 la carte \u20ac5 \U0001f600"
+    )
+    meant = "Ren\u00c3\u00a9 and Sm\u00c3\u00b8rgrav"
+    assert normalize_text(meant) == meant
 
 
 def test_an_unterminated_escape_string_loses_only_its_introducer():
@@ -413,3 +432,313 @@ def test_control_characters_and_escape_sequences_are_removed(index_folder):
     assert a.text == "Alert Red Headline\n\nBody with [bold red]markup[/] kept,  gone, bell gone."
     for field in (a.title, a.text):
         assert not any(ord(ch) < 32 and ch != "\n" for ch in field)
+
+
+# ------------------------------------------------------------ hostile input
+# One bad input is one skip reason (or, for text that can be read, one mended
+# character); it never stops the run, nor, on an existing index, the next ones.
+
+
+def write_bytes_name(root: Path, name: bytes, data: bytes) -> None:
+    with open(os.path.join(os.fsencode(root), name), "wb") as f:
+        f.write(data)
+
+
+def test_a_file_name_that_is_not_utf8_is_one_skip_shown_escaped(write_files, open_corpus):
+    root = write_files({"good.txt": "Good\n\nThe ferries resumed.\n"})
+    c = open_corpus(root)
+    c.update(procs=1)
+    # on an existing index: the next runs must go on too
+    write_bytes_name(root, b"caf\xe9.txt", b"Latin-1 name\n\nBody.\n")
+    os.mkdir(os.path.join(os.fsencode(root), b"dir\xff"))
+    write_bytes_name(root, b"dir\xff/inner.txt", b"Inner\n\nBody.\n")
+    for _ in range(2):
+        why = reasons(c.update(procs=1))
+        assert why == {
+            ("caf\\xe9.txt", None): "file name is not valid UTF-8",
+            ("dir\\xff", None): "folder name is not valid UTF-8 (not read)",
+        }
+        assert [m.path for m in c.articles()] == ["good.txt"]
+        assert c.search("ferries").total == 1
+
+
+def test_a_lone_surrogate_in_jsonl_becomes_one_replacement_character(write_files, open_corpus):
+    root = write_files({"good.txt": "Good\n\nThe ferries resumed.\n"})
+    c = open_corpus(root)
+    c.update(procs=1)
+    # Any field the engine reads; the escapes are JSON's, the file is plain ASCII.
+    write_files({"feed.jsonl": (
+        '{"text": "Harbour \\ud800 news", "title": "T\\udfff", "source": "\\ud83d",'
+        ' "author": ["A\\ud800"], "url": "u\\udc00", "date": "2024\\ud800", "id": "\\ud800"}\n'
+        '{"text": "A pair \\ud83d\\ude00 is one character."}\n'
+    )})
+    for _ in range(2):
+        report = c.update(procs=1)
+        assert report.skipped == []
+        assert report.articles_total == 3
+    first = c.get(c.search("harbour").hits[0].id)
+    assert (first.text, first.title, first.source, first.author, first.url, first.date) == (
+        "Harbour \ufffd news", "T\ufffd", "\ufffd", "A\ufffd", "u\ufffd", None,
+    )
+    assert c.get(c.search("pair").hits[0].id).text == "A pair \U0001f600 is one character."
+
+
+def test_jsonl_nested_too_deep_is_one_skipped_line(index_folder):
+    deep = '{"text": "Deep body.", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    limit = ingest.MAX_JSON_DEPTH
+    c, report = index_folder({"feed.jsonl": "\n".join([
+        '{"text": "First fine line."}',
+        deep,
+        '{"text": "At the limit.", "x": ' + "[" * (limit - 1) + "]" * (limit - 1) + "}",
+        '{"text": "Over the limit.", "x": ' + "[" * limit + "]" * limit + "}",
+        # brackets inside strings are no nesting, and a string may hold quotes
+        '{"text": "Brackets ' + "[{" * 200 + ' \\" and \\\\ in text."}',
+        '{"text": "Last fine line."}',
+    ]) + "\n"})
+    assert reasons(report) == {
+        ("feed.jsonl", 2): f"JSON nested too deeply (over {limit} levels)",
+        ("feed.jsonl", 4): f"JSON nested too deeply (over {limit} levels)",
+    }
+    assert [c.get(m.id).line for m in c.articles()] == [1, 3, 5, 6]
+
+
+def test_jsonl_integer_too_long_is_one_skipped_line(index_folder):
+    c, report = index_folder({"feed.jsonl": (
+        '{"text": "Huge count.", "views": ' + "9" * 5000 + "}\n"
+        '{"text": "Long but allowed.", "views": -' + "9" * ingest.MAX_JSON_INT_DIGITS + "}\n"
+    )})
+    assert reasons(report) == {
+        ("feed.jsonl", 1): f"number too long (over {ingest.MAX_JSON_INT_DIGITS} digits)"
+    }
+    assert [c.get(m.id).text for m in c.articles()] == ["Long but allowed."]
+
+
+def test_an_unexpected_error_in_one_file_is_its_skip_reason(write_files, open_corpus,
+                                                            monkeypatch):
+    # Stands for a bug no test has met yet: the run must survive it.
+    real = ingest.normalize_text
+
+    def buggy(s):
+        if "TRIGGER" in s:
+            raise KeyError("an engine bug")
+        return real(s)
+
+    monkeypatch.setattr(ingest, "normalize_text", buggy)
+    root = write_files({
+        "bad.txt": "TRIGGER\n\nbody\n",
+        "good.txt": "Good\n\nThe ferries resumed.\n",
+        "feed.jsonl": '{"text": "TRIGGER line"}\n{"text": "Fine line."}\n',
+    })
+    c = open_corpus(root)
+    for _ in range(2):
+        assert reasons(c.update(procs=1)) == {
+            ("bad.txt", None): "internal error reading this file: KeyError",
+            ("feed.jsonl", 1): "internal error reading this line: KeyError",
+        }
+        assert sorted(m.path for m in c.articles()) == ["feed.jsonl", "good.txt"]
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), MemoryError()])
+def test_a_failure_that_is_not_the_files_doing_still_stops_the_run(
+    write_files, open_corpus, monkeypatch, error
+):
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(ingest, "decode", fail)
+    c = open_corpus(write_files({"a.txt": "A\n\nText.\n"}))
+    with pytest.raises(type(error)):
+        c.update(procs=1)
+
+
+BOMB = (
+    "---\n"
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+    "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+    "title: [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+    "---\n"
+    "Bomb body text.\n"
+)
+
+
+def test_yaml_aliases_in_front_matter_are_refused(index_folder):
+    # 9**7 "lol"s (the 72-million-character title) if the aliases were expanded
+    c, report = index_folder({"bomb.md": BOMB, "fine.md": "---\ntitle: &t Fine\n---\nBody.\n"})
+    assert not report.skipped
+    bomb = c.get("bomb.md")
+    assert bomb.text == BOMB.strip()  # not front matter: the whole file is the text
+    assert bomb.title == "---"
+    assert c.get("fine.md").title == "Fine"  # an anchor alone is harmless
+
+
+def test_toml_front_matter_is_read(index_folder):
+    c, _ = index_folder({"story.md": (
+        '+++\ntitle = "Ferries Resume"\ndate = 2024-03-05\nsource = "Harbour Times"\n+++\n'
+        "The ferries resumed.\n"
+    )})
+    a = only_article(c)
+    assert (a.title, a.date, a.source, a.text) == (
+        "Ferries Resume", "2024-03-05", "Harbour Times", "The ferries resumed.",
+    )
+
+
+def test_front_matter_over_its_limit_is_not_read(index_folder, monkeypatch):
+    monkeypatch.setattr(ingest, "MAX_FRONT_MATTER_CHARS", 100)
+    big = "---\ntitle: Big\nnote: " + "x" * 200 + "\n---\nBody.\n"
+    c, _ = index_folder({"big.md": big, "small.md": "---\ntitle: Small\n---\nBody.\n"})
+    assert c.get("big.md").title == "---" and c.get("big.md").text == big.strip()
+    assert c.get("small.md").title == "Small"
+
+
+def test_titles_and_fields_are_capped(index_folder):
+    cap, field = ingest.MAX_TITLE_CHARS, ingest.MAX_FIELD_CHARS
+    long_title = "Word " * 2000
+    c, report = index_folder({
+        "a.md": f"---\ntitle: {long_title}\nsource: {'S' * 5000}\nauthor: {'A ' * 5000}\n"
+                f"url: https://x.example/{'p' * 5000}\ndate: {'2024-01-01 ' * 100}\n---\nBody.\n",
+        "b.jsonl": '{"text": "Body.", "title": "' + "T" * 10**6 + '", "author": ["'
+                   + '", "'.join(["Ann"] * 10_000) + '"]}\n',
+        "c.html": f"<html><head><title>{'Headline ' * 10_000}</title></head>"
+                  "<body><p>Body of the page.</p></body></html>",
+        "d.md": f"# {'Heading ' * 10_000}\n\nBody.\n",
+    })
+    assert not report.skipped
+    metas = {m.path: m for m in c.articles()}
+    assert len(metas) == 4
+    for m in metas.values():
+        assert len(m.title) == cap and m.title.endswith("…"), m.path
+        for value in (m.source, m.author, m.url):
+            assert value is None or len(value) <= field
+    a = metas["a.md"]
+    assert a.title == ("Word " * 60)[: cap - 1].rstrip() + "…"
+    assert len(a.source) == len(a.author) == len(a.url) == field
+    assert a.source.endswith("…") and a.date is None
+    assert metas["b.jsonl"].author.startswith("Ann, Ann") and len(metas["b.jsonl"].author) == field
+    # the whole title is still searchable through the body
+    assert c.search("headline").total == 1
+
+
+def test_a_utf8_file_with_a_bad_byte_keeps_its_text(index_folder):
+    text = "Caf\u00e9 \u201cquotes\u201d and na\u00efve r\u00e9sum\u00e9s.\n\nSecond paragraph."
+    raw = text.encode("utf-8")
+    bad = raw.replace(b"and", b"a\xffd")
+    c, report = index_folder({"one.txt": bad, "noise.txt": random.Random(7).randbytes(3000)})
+    assert only_article(c).text == text.replace("and", "a\ufffdd")
+    assert list(reasons(report)) == [("noise.txt", None)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_text_is_decoded(index_folder, encoding):
+    text = "Ferries Resume\n\nThe caf\u00e9 said the \u201cice\u201d had cleared. \u041c\u0438."
+    c, report = index_folder({"wide.txt": text.encode(encoding)})
+    assert not report.skipped
+    assert only_article(c).text == text
+
+
+def test_utf16_jsonl_is_one_skip_not_one_per_line(index_folder):
+    _, report = index_folder({"feed.jsonl": JSONL.encode("utf-16")})
+    assert reasons(report) == {
+        ("feed.jsonl", None): "a .jsonl file must be UTF-8 (this one is UTF-16)"
+    }
+
+
+def test_html_with_json_ld_nested_too_deep_is_read(index_folder):
+    deep = '{"@graph": ' * 5000 + "{}" + "}" * 5000
+    dated = '{"@graph": [{"@type": "X"}, [{"datePublished": "2024-03-05"}]]}'
+    page = ("<html><head><title>Ferries</title>"
+            '<script type="application/ld+json">{}</script>'
+            "</head><body><p>{}</p></body></html>")
+    c, report = index_folder({"deep.html": page.format(deep, HARBOUR),
+                              "dated.html": page.format(dated, HARBOUR)})
+    assert not report.skipped
+    assert c.get("deep.html").date is None
+    assert c.get("dated.html").date == "2024-03-05"
+
+
+def test_symlinks_out_of_the_corpus_are_skipped(tmp_path, open_corpus):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Secret\n\nThe password is swordfish.\n")
+    root = tmp_path / "corpus"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "real.txt").write_text("Real\n\nThe ferries resumed.\n")
+    (root / "secret.txt").symlink_to(outside / "secret.txt")
+    (root / "up.txt").symlink_to("../outside/secret.txt")
+    (root / "outdir").symlink_to(outside)  # a folder link is never followed
+    (root / "inside.txt").symlink_to("sub/real.txt")
+    (root / "loop.txt").symlink_to("loop.txt")
+    c = open_corpus(root)
+    why = reasons(c.update(procs=1))
+    assert why[("secret.txt", None)] == "symbolic link out of the corpus"
+    assert why[("up.txt", None)] == "symbolic link out of the corpus"
+    assert why[("loop.txt", None)].startswith("unreadable")
+    assert set(why) == {("secret.txt", None), ("up.txt", None), ("loop.txt", None)}
+    assert sorted(m.path for m in c.articles()) == ["inside.txt", "sub/real.txt"]
+    assert c.search("swordfish").total == 0
+
+
+def test_a_corpus_reached_through_a_symlink_still_reads_its_links(tmp_path, open_corpus):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.txt").write_text("Ferries\n\nThe ferries resumed.\n")
+    (real / "b.txt").symlink_to("a.txt")
+    (tmp_path / "alias").symlink_to(real)
+    c = open_corpus(tmp_path / "alias")
+    assert not c.update(procs=1).skipped
+    assert sorted(m.path for m in c.articles()) == ["a.txt", "b.txt"]
+
+
+def test_a_file_that_grew_or_became_a_fifo_after_the_scan(corpus_dir, monkeypatch):
+    monkeypatch.setattr(ingest, "MAX_FILE_BYTES", 100)
+    (corpus_dir / "grew.txt").write_text("x" * 500)
+    res = ingest.read_file(corpus_dir, ingest.FileEntry("grew.txt", 10, 0))
+    assert [s.reason for s in res.skipped] == ["too large (over 0.0 MiB limit)"]
+    os.mkfifo(corpus_dir / "pipe.txt")  # opening it for reading would block
+    res = ingest.read_file(corpus_dir, ingest.FileEntry("pipe.txt", 10, 0))
+    assert [s.reason for s in res.skipped] == ["not a regular file"]
+
+
+def test_a_jsonl_line_over_its_limit_is_skipped_and_the_rest_read(index_folder, monkeypatch):
+    monkeypatch.setattr(ingest, "MAX_LINE_BYTES", 1000)
+    c, report = index_folder({"feed.jsonl": (
+        '{"text": "Before."}\n'
+        '{"text": "' + "long " * 1000 + '"}\n'
+        '{"text": "' + "x" * (1000 - 12) + '"}\r\n'  # exactly at the limit
+        '{"text": "After."}'  # no final newline
+    )})
+    assert reasons(report) == {("feed.jsonl", 2): "line too large (over 0.0 MiB)"}
+    assert [m.line for m in c.articles()] == [1, 3, 4]
+
+
+def test_reading_a_one_line_jsonl_holds_no_more_than_the_line_limit(corpus_dir, monkeypatch):
+    import tracemalloc
+
+    monkeypatch.setattr(ingest, "MAX_LINE_BYTES", 1024 * 1024)
+    size = 20 * 1024 * 1024
+    with open(corpus_dir / "one.jsonl", "wb") as f:
+        f.write(b'{"text": "')
+        for _ in range(size // 65536):
+            f.write(b"word " * 13107 + b"w")
+        f.write(b'"}\n')
+    entry = ingest.FileEntry("one.jsonl", (corpus_dir / "one.jsonl").stat().st_size, 0)
+    tracemalloc.start()
+    try:
+        res = ingest.read_file(corpus_dir, entry)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [(s.line, s.reason) for s in res.skipped] == [(1, "line too large (over 1.0 MiB)")]
+    assert peak < 4 * 1024 * 1024  # the file is 20 MiB
+
+
+def test_a_corpus_folder_whose_own_name_is_not_utf8(tmp_path, open_corpus):
+    root = os.path.join(os.fsencode(tmp_path), b"corpus\xff")
+    os.mkdir(root)
+    write_bytes_name(Path(os.fsdecode(root)), b"a.txt", b"Ferries\n\nThe ferries resumed.\n")
+    c = open_corpus(Path(os.fsdecode(root)))
+    assert not c.update(procs=1).skipped
+    assert c.search("ferries").total == 1
