@@ -46,9 +46,9 @@ Destinations:
   CONTROLS are dropped (tab and newline kept, CR dropped); a CSV cell that
   a spreadsheet would take for a formula (first character ``= + - @`` or
   tab, after that) gets a leading ``'`` (so does a negative number written
-  as text: numbers themselves pass as they are); HTML is ``html.escape``-d (quotes too); Markdown has every
-  character that is markup backslash-escaped (and ``<``/``>`` too, so no raw
-  HTML passes).
+  as text: numbers themselves pass as they are); HTML is ``html.escape``-d
+  (quotes too); Markdown has every character that is markup
+  backslash-escaped (``<`` and ``>`` too, so no raw HTML passes).
 
 Nothing here fetches, runs or writes anything.
 """

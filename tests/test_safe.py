@@ -25,7 +25,8 @@ def test_terminal_escapes_every_control_visibly_on_one_line():
     assert out == ("a\\x1b[201~\\x0arm -rf ~\\x0a\\x1b]0;pwn\\x07b\\x9b31m\\u202egnp.exe"
                    "\\udcff\\U000e0041\\u200bz")
     out.encode("utf-8")  # a lone surrogate would make printing it fail
-    assert safe.terminal("plain ‘quoted’ café 中文 👩\u200d💻") == "plain ‘quoted’ café 中文 👩\u200d💻"
+    fine = "plain ‘quoted’ café 中文 👩\u200d💻"
+    assert safe.terminal(fine) == fine
     assert safe.terminal("a\tb\nc", lines=True) == "a\tb\nc"
     assert safe.terminal("x" * 50, limit=10) == "x" * 9 + "…"
 
