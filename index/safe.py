@@ -61,6 +61,7 @@ import re
 
 ERROR_MAX = 500  # characters of an error or status message
 CLIPBOARD_MAX = 100_000  # characters sent to the clipboard (OSC 52 payloads are limited)
+_SLICE = 1 << 17  # characters of article text scanned at a time (a few ms)
 
 # The ranges, as regex classes (kept literal: building them from unicodedata
 # would scan 1.1M code points at every start; a test checks them against the
@@ -121,7 +122,9 @@ def body(s: str | None) -> str:
     U+FFFD, one for one, so offsets into the text stay valid."""
     if not s:
         return ""
-    if not _CONTROLS_BUT_LINES.search(s):
+    # scanned in slices: a regex holds the GIL for as long as it runs, and the
+    # reader scans a long article in a worker while its UI thread draws
+    if not any(_CONTROLS_BUT_LINES.search(s, k, k + _SLICE) for k in range(0, len(s), _SLICE)):
         return s
     return _CONTROLS_BUT_LINES.sub("\ufffd", s)
 
