@@ -804,8 +804,9 @@ async def test_a_long_article_is_wrapped_off_the_ui_thread_once_per_width(monkey
         real(text, width, starts, ends)
         return list(zip(starts, ends, strict=True))
 
-    text = "".join(f"Paragraph {k} of a long article, with “curly quotes” and words.\n"
-                   for k in range(16_000))  # about 1 MB
+    # one line at 100 columns, two at 70
+    text = "".join(f"Paragraph {k} of a long article, with “curly quotes” and words, "
+                   "and more words.\n" for k in range(16_000))  # about 1.3 MB
     assert len(text) > 10 * av.WRAP_INLINE
     last = text.rindex("Paragraph 15999")
 
@@ -827,6 +828,9 @@ async def test_a_long_article_is_wrapped_off_the_ui_thread_once_per_width(monkey
         hit_line = view.line_of_offset(last)  # brought into view once wrapped
         assert view.scroll_offset.y <= hit_line < view.scroll_offset.y + view.size.height
         wide = view.scrollable_content_region.width
+        view.scroll_to(y=len(view.lines) // 2, animate=False)  # reading in the middle
+        await pilot.pause()
+        top = view.lines[view.scroll_offset.y - view.line_of_offset(0)][0]  # text at the top
         calls.clear()
         await pilot.resize_terminal(70, 30)
         await pilot.pause()
@@ -835,6 +839,7 @@ async def test_a_long_article_is_wrapped_off_the_ui_thread_once_per_width(monkey
         await pilot.pause()
         assert [n for main, n in calls if not main] == [len(text)]
         assert view.lines == expected(view.scrollable_content_region.width)
+        assert view.line_of_offset(top) == view.scroll_offset.y  # still at the top
         calls.clear()
         await pilot.resize_terminal(100, 30)  # back: that wrapping was kept
         await pilot.pause()

@@ -181,6 +181,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._wraps: OrderedDict[int, tuple[array, array]] = OrderedDict()  # width -> lines
         self._wrap_token = 0  # which wrapping a worker's result is for
         self._pending: int | None = None  # an offset to bring into view once wrapped
+        self._anchor: int | None = None  # an offset to put at the top once wrapped (a resize)
         self._header: list[str] = []
         self._wrap_width = 0
         self._title_lines = 1
@@ -215,7 +216,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.text = article.text if article else ""
         self._wraps.clear()
         self._wrap_token += 1  # a worker still wrapping the last article: its result is stale
-        self._pending = None
+        self._pending = self._anchor = None
         self._wrap_width = 0
         self.entity_spans, self.quote_spans, self.selected_spans = [], [], []
         self.set_spans(spans, reset_scroll=True)
@@ -296,7 +297,11 @@ class ArticleView(ScrollView, can_focus=True):
             self._lay_out(width)
         self._resize_virtual()
         if anchor is not None:
-            self.scroll_to(y=self.line_of_offset(anchor), animate=False)
+            if not self._complete and anchor >= self._reached:
+                self._anchor = anchor  # where the worker's lines will put it
+            else:
+                self._anchor = None
+                self.scroll_to(y=self.line_of_offset(anchor), animate=False)
         self.refresh()
 
     def _lay_out(self, width: int) -> None:
@@ -341,11 +346,17 @@ class ArticleView(ScrollView, can_focus=True):
         self._keep_wrap(msg.width, msg.starts, msg.ends)
         if msg.width != self._wrap_width:
             return
+        at_end = 0 < self.scroll_offset.y >= self.max_scroll_y  # G before the rest was known
         self._starts, self._ends = msg.starts, msg.ends
         self._complete, self._reached = True, len(self.text)
         self._resize_virtual()
-        if self._pending is not None:
+        if self._anchor is not None:
+            anchor, self._anchor = self._anchor, None
+            self.scroll_to(y=self.line_of_offset(anchor), animate=False)
+        elif self._pending is not None:
             self.scroll_to_offset(self._pending)
+        elif at_end:
+            self.scroll_end(animate=False)
         self.refresh()
 
     def _resize_virtual(self) -> None:
