@@ -288,3 +288,11 @@ def test_commands_during_another_update_say_so_in_one_line(env, corpus, tmp_path
         assert vers.returncode == 0, vers.stderr
         assert "family 1: 2 versions" in vers.stdout
         assert len(vers.stderr.splitlines()) == 1 and "another process" in vers.stderr
+    first = tmp_path / "ix-first"
+    first.mkdir()
+    with update_lock(first):  # another process is making the first index
+        p = run(env, "search", "Stimson", "--corpus", str(corpus), "--index-dir", str(first))
+        assert p.returncode == 2
+        assert p.stderr.splitlines() == [
+            f"variorum: error: another process is indexing {corpus} for the first time; "
+            "try again when it has finished"]

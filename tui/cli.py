@@ -91,8 +91,12 @@ def open_corpus(corpus: str | None, index_dir: str | None, build: bool = True,
         raise Failure(f"corpus folder not found: {root}")
     c = Corpus(root, index_dir, ner=ner)
     if build and not c.has_index:
-        err().print(Text(f"indexing {safe(str(root))} (first use)…", style="dim"))
-        run_update(c, quiet=not sys.stderr.isatty())
+        try:
+            run_update(c, quiet=not sys.stderr.isatty())
+        except IndexBusyError:  # one line, not a note that it is indexing and then an error
+            raise Failure(f"another process is indexing {root} for the first time; try "
+                          "again when it has finished") from None
+        err().print(Text(f"indexed {safe(str(root))} (first use)", style="dim"))
     return c
 
 
