@@ -937,3 +937,15 @@ async def test_q_quits_without_waiting_for_a_busy_extraction_process(tmp_path):
     for p in procs:
         p.join(timeout=20)  # a bound for a slow machine, not a measurement
         assert p.exitcode is not None, "the extraction process is still running"
+
+
+async def test_a_state_file_with_controls_or_odd_shapes_is_not_restored(corpus):
+    from tui.config import save_state
+
+    save_state(corpus.index_dir, {"query": "korea\x1b]52;c;cm0gLXJm\x07", "marks": 5,
+                                  "article": None})
+    app = VariorumApp(corpus, watch_interval=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.query_one("#search").value == "" and app.query is None
+        assert len(app.list.items) == 5 and app.list.marked == []

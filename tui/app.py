@@ -526,12 +526,16 @@ class VariorumApp(App):
             def known(i) -> bool:
                 return isinstance(i, str) and index_of(msg.articles, i) is not None
 
-            self.list.marked = [i for i in restore.get("marks", []) if known(i)][:2]
+            marks = restore.get("marks")
+            self.list.marked = [i for i in marks if known(i)][:2] \
+                if isinstance(marks, list) else []
             self._keep = restore.get("article") if known(restore.get("article")) else None
-            if restore.get("query"):
+            query = restore.get("query")
+            if isinstance(query, str) and query and sanitize.error_line(query) == query:
+                # (a state file edited to hold controls is not put in the search box)
                 with self.prevent(Input.Changed):  # searched just below, not again on a timer
-                    self.query_one("#search", Input).value = restore["query"]
-                self.run_search(restore["query"])
+                    self.query_one("#search", Input).value = query
+                self.run_search(query)
                 return
         if self.query:
             self.run_search(self.query)
