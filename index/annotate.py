@@ -142,6 +142,29 @@ def start_worker(kind: str | None):
                                initializer=_init_worker, initargs=(kind,))
 
 
+def stop_worker(pool) -> None:
+    """Stop a :func:`start_worker` pool now, its work in progress too.
+
+    ``shutdown(wait=False)`` alone returns, but the process goes on with the
+    text it has (NER of a long article can take minutes) and the interpreter
+    waits for it at exit (concurrent.futures joins its pools then): the
+    reader's ``q`` would hang. Terminated, the pool's manager sees it broken
+    and ends at once; an unfinished extraction is simply done again later.
+    """
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    # before shutdown(), which lets go of them
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        try:
+            proc.terminate()
+        except Exception:  # already gone
+            pass
+
+
 _worker_stores: dict = {}  # store path -> a read-only Store, one per worker process
 
 

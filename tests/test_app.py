@@ -139,16 +139,16 @@ async def test_resizing_rewraps_without_losing_text(corpus):
     app = VariorumApp(corpus)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        wide = len(app.view._lines)
+        wide = len(app.view.lines)
         await pilot.resize_terminal(60, 20)
         await pilot.pause()
-        narrow = len(app.view._lines)
+        narrow = len(app.view.lines)
         assert narrow > wide
         width = app.view.scrollable_content_region.width
-        assert all(len(app.view.text[s:e].rstrip()) <= width for s, e in app.view._lines)
+        assert all(len(app.view.text[s:e].rstrip()) <= width for s, e in app.view.lines)
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
-        assert len(app.view._lines) == wide
+        assert len(app.view.lines) == wide
 
 
 def test_reader_snapshot_after_search(snap_compare, tmp_path, monkeypatch):
@@ -735,3 +735,217 @@ async def test_worker_messages_that_arrive_while_the_app_closes_are_dropped(tmp_
     async with app.run_test(size=(120, 40)) as pilot:
         await app.screen.mount(Probe())
         await pilot.pause()
+
+
+# ------------------------------------------------------------------ issue 11
+HOSTILE_NAME = "evil\x1b[201~\u202egnp\x9b.txt"
+SHOWN_NAME = "evil\\x1b[201~\\u202egnp\\x9b.txt"
+RAW = ("\x1b", "\x9b", "\u202e", "\x07")
+
+
+def _stories(folder: Path, names) -> None:
+    folder.mkdir(exist_ok=True)
+    for n in names:
+        (folder / f"{n}.txt").write_text(f"Story {n}\n\nThe walrus of story {n} swam.\n",
+                                         encoding="utf-8")
+
+
+async def test_hostile_file_name_is_escaped_on_screen_in_the_copy_and_the_pager_copy(tmp_path):
+    from tui.app import write_pager_copy
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / HOSTILE_NAME).write_text("Hostile name story\n\nA narwhal surfaced.\n",
+                                       encoding="utf-8")
+    app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix", ner="rules"))
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(app, pilot)
+        shown = "\n".join(view_text(app))
+        assert SHOWN_NAME in shown and not any(c in shown for c in RAW)
+        await pilot.press("y")
+        # OSC 52 carries no ESC: a paste cannot end the bracketed paste early
+        assert copied == [f"Hostile name story\n{SHOWN_NAME}"]
+        status = str(app.query_one("#status").render())
+        assert "copied: Hostile name story" in status and not any(c in status for c in RAW)
+        art = app.view.article
+    copy = write_pager_copy(art, tmp_path)
+    lines = copy.read_text(encoding="utf-8").splitlines()
+    assert lines[:3] == ["Hostile name story", SHOWN_NAME, ""]
+    assert lines[-1] == "A narwhal surfaced."
+
+
+async def test_a_long_article_is_wrapped_off_the_ui_thread_once_per_width(monkeypatch):
+    """The UI thread wraps at most WRAP_INLINE characters of a long article
+    (on open and on a resize); a worker wraps the rest; a width seen before
+    costs nothing. (A 16 MiB article froze the UI 2.5 s per open and resize.)"""
+    import threading
+
+    from textual.app import App
+
+    from index.models import Article
+    from tui.widgets import article_view as av
+
+    real = av.wrap_into
+    calls: list[tuple[bool, int]] = []  # (on the UI thread, characters wrapped)
+
+    def counting(text_, width, starts, ends, stop=None, cancelled=None):
+        if text_ is text:  # the body (not the title)
+            calls.append((threading.current_thread() is threading.main_thread(),
+                          len(text) if stop is None else stop))
+        return real(text_, width, starts, ends, stop, cancelled)
+
+    monkeypatch.setattr(av, "wrap_into", counting)
+
+    def expected(width: int) -> list[tuple[int, int]]:
+        starts: list[int] = []
+        ends: list[int] = []
+        real(text, width, starts, ends)
+        return list(zip(starts, ends, strict=True))
+
+    # one line at 100 columns, two at 70
+    text = "".join(f"Paragraph {k} of a long article, with “curly quotes” and words, "
+                   "and more words.\n" for k in range(16_000))  # about 1.3 MB
+    assert len(text) > 10 * av.WRAP_INLINE
+    last = text.rindex("Paragraph 15999")
+
+    class Host(App):
+        def compose(self):
+            yield av.ArticleView()
+
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(av.ArticleView)
+        view.show_article(Article(id="x", path="long.txt", title="Long", text=text),
+                          [(last, last + 9)])  # a hit near the end, past the first screens
+        ui = sum(n for main, n in calls if main)
+        assert 0 < ui <= av.WRAP_INLINE and not view.wrapped
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [n for main, n in calls if not main] == [len(text)]
+        assert view.wrapped and view.lines == expected(view.scrollable_content_region.width)
+        hit_line = view.line_of_offset(last)  # brought into view once wrapped
+        assert view.scroll_offset.y <= hit_line < view.scroll_offset.y + view.size.height
+        wide = view.scrollable_content_region.width
+        view.scroll_to(y=len(view.lines) // 2, animate=False)  # reading in the middle
+        await pilot.pause()
+        top = view.lines[view.scroll_offset.y - view.line_of_offset(0)][0]  # text at the top
+        calls.clear()
+        await pilot.resize_terminal(70, 30)
+        await pilot.pause()
+        assert 0 < sum(n for main, n in calls if main) <= av.WRAP_INLINE
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [n for main, n in calls if not main] == [len(text)]
+        assert view.lines == expected(view.scrollable_content_region.width)
+        assert view.line_of_offset(top) == view.scroll_offset.y  # still at the top
+        calls.clear()
+        await pilot.resize_terminal(100, 30)  # back: that wrapping was kept
+        await pilot.pause()
+        assert calls == [] and view.wrapped
+        assert view.scrollable_content_region.width == wide and view.lines == expected(wide)
+
+
+async def test_the_list_follows_another_process_update_and_a_removed_article_says_so(tmp_path):
+    folder, ix = tmp_path / "c", tmp_path / "ix"
+    _stories(folder, ["a", "b", "c", "d"])
+    app = VariorumApp(Corpus(folder, index_dir=ix, ner="rules"), watch_interval=None)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "j")
+        await settle(app, pilot)
+        assert app.view.article.path == "c.txt"
+        # another process: c.txt deleted, e.txt added
+        (folder / "c.txt").unlink()
+        _stories(folder, ["e"])
+        with Corpus(folder, index_dir=ix) as other:
+            other.update(procs=1)
+        await pilot.press("k", "j")  # back onto c.txt: the list is not read again yet
+        await settle(app, pilot)
+        status = app.query_one("#status")
+        assert "this article was removed by an update" in str(status.render())
+        assert not status.has_class("error")
+        # ... and the list was read again at once: c.txt gone, e.txt there, the
+        # cursor on the article that took c.txt's place
+        assert [a.path for a in app.list.items] == ["a.txt", "b.txt", "d.txt", "e.txt"]
+        assert app.list.current.path == "d.txt" and app.view.article.path == "d.txt"
+        # an update that adds an article before it: the cursor stays on d.txt
+        _stories(folder, ["0"])
+        with Corpus(folder, index_dir=ix) as other:
+            other.update(procs=1)
+        app.watch_generation()  # what the timer does every second
+        await settle(app, pilot)
+        assert app.list.items[0].path == "0.txt"
+        assert app.list.current.path == "d.txt" and app.view.article.path == "d.txt"
+
+
+async def test_opened_while_another_process_indexes_it_loads_when_that_one_finishes(tmp_path):
+    from index.indexer import update_lock
+
+    folder, ix = tmp_path / "c", tmp_path / "ix"
+    _stories(folder, ["a", "b", "c"])
+    ix.mkdir()
+    lock = update_lock(ix)
+    lock.__enter__()  # another process is making the first index
+    try:
+        app = VariorumApp(Corpus(folder, index_dir=ix, ner="rules"), watch_interval=None)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(app, pilot)
+            shown = " ".join(" ".join(view_text(app)).split())
+            assert "Another process is indexing this corpus; the list will load when it " \
+                   "finishes." in shown
+            assert not app.query_one("#status").has_class("error")
+            app.watch_generation()  # still busy, no index yet: nothing changes
+            await settle(app, pilot)
+            assert app.list.items == [] and app.is_running
+            lock.__exit__(None, None, None)
+            lock = None
+            with Corpus(folder, index_dir=ix) as other:  # what the other process did
+                other.update(procs=1)
+            app.watch_generation()
+            await settle(app, pilot)
+            assert [a.path for a in app.list.items] == ["a.txt", "b.txt", "c.txt"]
+            assert app.view.article.path == "a.txt"
+    finally:
+        if lock is not None:
+            lock.__exit__(None, None, None)
+
+
+async def test_q_quits_without_waiting_for_a_busy_extraction_process(tmp_path):
+    import asyncio
+    import os
+    import time
+
+    app = VariorumApp(Corpus(SAMPLE, index_dir=tmp_path / "ix", ner="rules"),
+                      watch_interval=None)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        pool = app._ner_pool()
+        await asyncio.wrap_future(pool.submit(os.getpid))  # the process is up
+        stuck = pool.submit(time.sleep, 45)  # an extraction in slow, quadratic work
+
+        def until_running() -> None:  # handed to the process: no longer cancellable
+            while not stuck.running():
+                time.sleep(0.01)
+
+        await asyncio.to_thread(until_running)
+        procs = list(pool._processes.values())
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+    for p in procs:
+        p.join(timeout=20)  # a bound for a slow machine, not a measurement
+        assert p.exitcode is not None, "the extraction process is still running"
+
+
+async def test_a_state_file_with_controls_or_odd_shapes_is_not_restored(corpus):
+    from tui.config import save_state
+
+    save_state(corpus.index_dir, {"query": "korea\x1b]52;c;cm0gLXJm\x07", "marks": 5,
+                                  "article": None})
+    app = VariorumApp(corpus, watch_interval=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.query_one("#search").value == "" and app.query is None
+        assert len(app.list.items) == 5 and app.list.marked == []

@@ -225,3 +225,74 @@ def test_diff_human_inline_and_side_by_side(env, corpus):
     assert side.returncode == 0 and "[-While-]" in side.stdout and "{+As+}" in side.stdout
     bad = run(env, "diff", "001_f563c122a25a09e3.txt", "nope.txt", "--corpus", str(corpus))
     assert bad.returncode == 2 and "nope.txt" in bad.stderr
+
+
+# A file name holding a bracketed-paste end, a right-to-left override and an
+# 8-bit CSI (issue 11): the terminal and JSON must never get them raw.
+HOSTILE_NAME = "evil\x1b[201~\u202egnp\x9b.txt"
+RAW = ("\x1b", "\x9b", "\u202e")
+
+
+@pytest.fixture(scope="module")
+def hostile_names(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("names")
+    (d / HOSTILE_NAME).write_text("Hostile name story\n\nA narwhal surfaced near the pier.\n",
+                                  encoding="utf-8")
+    (d / "plain.txt").write_text("Plain story\n\nA narwhal and a walrus met.\n",
+                                 encoding="utf-8")
+    return d
+
+
+def test_hostile_file_names_leave_escaped_in_json_and_human_output(env, hostile_names):
+    args = ("--corpus", str(hostile_names))
+    js = run(env, "search", "narwhal", *args, "--json")
+    assert js.returncode == 0, js.stderr
+    assert not any(c in js.stdout for c in RAW)
+    assert "\\u009b" in js.stdout and "\\u202e" in js.stdout  # escaped, not dropped
+    paths = {h["path"] for h in json.loads(js.stdout)["hits"]}
+    assert paths == {HOSTILE_NAME, "plain.txt"}  # the data round-trips exactly
+    hid = next(h["id"] for h in json.loads(js.stdout)["hits"] if h["path"] == HOSTILE_NAME)
+    shown = run(env, "show", hid, *args, "--json")
+    assert not any(c in shown.stdout for c in RAW)
+    assert json.loads(shown.stdout)["path"] == HOSTILE_NAME
+    human = run(env, "search", "narwhal", *args)
+    assert human.returncode == 0 and not any(c in human.stdout for c in RAW)
+    assert "evil\\x1b[201~\\u202egnp\\x9b.txt" in human.stdout  # visible, recognisable
+    versions = run(env, "show", hid, *args)
+    assert not any(c in versions.stdout for c in RAW)
+
+
+def test_error_messages_carry_paths_escaped_on_one_line(env, tmp_path):
+    missing = tmp_path / "gone\x1b]0;pwned\x07\n\u202edir"
+    for args in (("search", "x", "--corpus", str(missing)), ("index", str(missing))):
+        p = run(env, *args)
+        assert p.returncode == 2
+        assert len(p.stderr.splitlines()) == 1, p.stderr
+        assert not any(c in p.stderr for c in (*RAW, "\x07"))
+        assert "gone\\x1b]0;pwned\\x07 \\u202edir" in p.stderr
+
+
+def test_commands_during_another_update_say_so_in_one_line(env, corpus, tmp_path):
+    from index.indexer import update_lock
+
+    ix = tmp_path / "ix"
+    assert run(env, "index", str(corpus), "--index-dir", str(ix)).returncode == 0
+    with update_lock(ix):  # another process is updating this index
+        busy = run(env, "index", str(corpus), "--index-dir", str(ix))
+        assert busy.returncode == 2
+        assert len(busy.stderr.splitlines()) == 1 and "another" in busy.stderr
+        # reading commands go on with the index as it is
+        found = run(env, "search", "Stimson", "--corpus", str(corpus), "--index-dir", str(ix))
+        assert found.returncode == 0, found.stderr
+        vers = run(env, "versions", "--corpus", str(corpus), "--index-dir", str(ix))
+        assert vers.returncode == 0, vers.stderr
+        assert "family 1: 2 versions" in vers.stdout
+        assert len(vers.stderr.splitlines()) == 1 and "another process" in vers.stderr
+    first = tmp_path / "ix-first"
+    first.mkdir()
+    with update_lock(first):  # another process is making the first index
+        p = run(env, "search", "Stimson", "--corpus", str(corpus), "--index-dir", str(first))
+        assert p.returncode == 2
+        assert p.stderr.splitlines() == [
+            f"variorum: error: another process is indexing {corpus} for the first time; "
+            "try again when it has finished"]

@@ -88,3 +88,25 @@ def test_a_keymap_value_that_is_not_keys_is_reported_not_applied(tmp_path):
     assert cfg.keymap == {"reader.next-hit": "ctrl+n,]"}
     assert len(cfg.problems) == 1 and "reader.quit = '[/nope]' is not a list of keys" \
         in cfg.problems[0]
+
+
+def test_a_huge_config_is_not_read_one_message_and_defaults(tmp_path):
+    from tui.config import CONFIG_MAX
+
+    p = tmp_path / "big.toml"
+    # valid TOML: read, it would set the width; a 16 MB one took 45 s
+    p.write_text("sidebar_width = 40\n" + "# padding\n" * (CONFIG_MAX // 10 + 1),
+                 encoding="utf-8")
+    cfg = load_config(p)
+    assert cfg.sidebar_width == DEFAULT_SIDEBAR
+    assert len(cfg.problems) == 1 and "larger than 64 KiB" in cfg.problems[0]
+
+
+def test_many_problems_are_counted_not_listed(tmp_path):
+    from tui.config import PROBLEMS_MAX
+
+    p = tmp_path / "c.toml"
+    p.write_text("".join(f"unknown{k} = 1\n" for k in range(500)), encoding="utf-8")
+    cfg = load_config(p)
+    assert len(cfg.problems) == PROBLEMS_MAX + 1
+    assert cfg.problems[-1].endswith(f"{500 - PROBLEMS_MAX} more problems not shown")

@@ -6,6 +6,7 @@ article) and reports back with messages; the UI thread only renders.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import threading
@@ -22,7 +23,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from index import Corpus, VariorumError
+import index.safe as sanitize
+from index import Corpus, IndexBusyError, NotFoundError, VariorumError
 from index.models import (
     Annotations,
     Article,
@@ -33,7 +35,6 @@ from index.models import (
     UpdateReport,
     index_of,
 )
-from index.textclean import strip_controls
 
 from .commands import COMMANDS, bindings
 from .config import Config, load_state, save_state
@@ -45,6 +46,9 @@ SEARCH_DEBOUNCE = 0.3  # seconds after the last keystroke
 GC_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)
 LIST_LIMIT = 2000  # most results shown in the list
 SIDEBAR_MIN_WIDTH = 100  # columns: on a narrower screen the sidebar starts hidden
+WATCH_INTERVAL = 1.0  # seconds between looks at the index's generation (one SQLite read)
+BUSY = "another process is indexing this corpus"
+REMOVED = "this article was removed by an update"
 
 
 @dataclass
@@ -93,6 +97,21 @@ def display_path(p: Path) -> str:
             continue
         return prefix + (rel.as_posix() if rel.parts else ".")
     return str(p)
+
+
+def write_pager_copy(art: Article, directory: Path) -> Path:
+    """The private, read-only copy ``o`` hands to the pager: a header (title
+    and path, escaped as for a terminal: the pager shows it to one) and the
+    text (the article-text policy). Named after the file's stem, made safe and
+    short (a 255-byte name with another suffix would be too long as .txt)."""
+    import re
+
+    stem = re.sub(r"[^\w.-]+", "_", Path(art.path).stem)[:80].strip("._") or "article"
+    path = directory / f"{stem}.txt"
+    path.write_text(f"{sanitize.terminal(art.title)}\n{sanitize.terminal(art.path)}\n\n"
+                    f"{sanitize.body(art.text)}\n", encoding="utf-8")
+    path.chmod(0o444)
+    return path
 
 
 def _quiet_gc() -> None:
@@ -144,8 +163,23 @@ class VariorumApp(App):
             super().__init__()
 
     class ArticlesLoaded(Message):
-        def __init__(self, articles: Sequence[ListEntry]) -> None:
-            self.articles = articles
+        def __init__(self, articles: Sequence[ListEntry], generation: int | None = None) -> None:
+            self.articles, self.generation = articles, generation
+            super().__init__()
+
+    class GenerationSeen(Message):
+        """What the index's generation is now (None: no complete index yet)."""
+
+        def __init__(self, generation: int | None) -> None:
+            self.generation = generation
+            super().__init__()
+
+    class Busy(Message):
+        """Another process holds the index's update lock."""
+
+    class BadgesLoaded(Message):
+        def __init__(self, counts: dict[str, int]) -> None:
+            self.counts = counts
             super().__init__()
 
     class FamilyLoaded(Message):
@@ -164,8 +198,8 @@ class VariorumApp(App):
             super().__init__()
 
     class VersionsFound(Message):
-        def __init__(self, counts: dict[str, int]) -> None:
-            self.counts = counts
+        def __init__(self, counts: dict[str, int], generation: int | None = None) -> None:
+            self.counts, self.generation = counts, generation
             super().__init__()
 
     class IndexProgress(Message):
@@ -179,8 +213,10 @@ class VariorumApp(App):
             super().__init__()
 
     class Loaded(Message):
-        def __init__(self, loaded: _Loaded | None, error: str | None = None) -> None:
-            self.loaded, self.error = loaded, error
+        def __init__(self, loaded: _Loaded | None, error: str | None = None,
+                     removed: str | None = None) -> None:
+            """``removed``: the id of an article that is no longer in the index."""
+            self.loaded, self.error, self.removed = loaded, error, removed
             super().__init__()
 
     class Placeholder(Message):
@@ -200,10 +236,14 @@ class VariorumApp(App):
             super().__init__()
 
     def __init__(self, corpus: Corpus, config: Config | None = None, *,
-                 quiet_gc: bool = False, **kwargs) -> None:
+                 quiet_gc: bool = False, watch_interval: float | None = WATCH_INTERVAL,
+                 **kwargs) -> None:
         """``quiet_gc``: tune the process's garbage collector for the reader
-        (the CLI does; it is the process's own app there, not in a test run)."""
+        (the CLI does; it is the process's own app there, not in a test run).
+        ``watch_interval``: seconds between looks at the index's generation
+        (None: only when :meth:`watch_generation` is called)."""
         super().__init__(**kwargs)
+        self._watch_interval = watch_interval
         _start_resource_tracker()
         self.corpus = corpus
         self._quiet_gc = quiet_gc
@@ -230,6 +270,10 @@ class VariorumApp(App):
         self._restore: dict | None = None
         self._keep: str | None = None  # article to put the cursor on when the list fills
         self._pool_lock = threading.Lock()
+        self._generation: int | None = None  # the index generation the list was read at
+        self._watching = False  # a look at the generation is under way
+        self._busy = False  # another process holds the index's update lock
+        self._stay_on: str | None = None  # the article shown when the list is read again
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -251,7 +295,7 @@ class VariorumApp(App):
         self.sidebar.styles.width = self.config.sidebar_width
         self._restore = dict(self.state)  # applied when the list first fills
         for problem in self.config.problems:  # a toast: the status line moves on
-            self.notify(strip_controls(problem), title="config", severity="warning",
+            self.notify(sanitize.error_line(problem), title="config", severity="warning",
                         timeout=15, markup=False)  # config text is data, never markup
         self.update_topbar()
         # Nothing here touches the index: the list loads in a worker. The update
@@ -260,6 +304,10 @@ class VariorumApp(App):
         # is no index yet.
         self._update_started = False
         self.reload_articles()
+        # Another process (`variorum index`, another reader) may update the
+        # index: its generation moves on with every commit; the list follows.
+        if self._watch_interval:
+            self.set_interval(self._watch_interval, self.watch_generation)
 
     @property
     def list(self) -> ArticleList:
@@ -289,13 +337,18 @@ class VariorumApp(App):
             self.corpus.update_versions(
                 lambda ph, d, t: self.post_message(self.IndexProgress(d, t, ph)), cancel)
             counts = self.corpus.version_counts()
+            # this process's own commits: not another's update to follow
+            generation = self.corpus.generation()
+        except IndexBusyError:  # tried again when the generation is next looked at
+            self.post_message(self.Busy())
+            return
         except VariorumError as e:
             self.post_message(self.Indexed(None, str(e)))
             return
         except Exception as e:  # shown, not raised: the reader stays usable
             self.post_message(self.Indexed(None, f"indexing failed: {type(e).__name__}: {e}"))
             return
-        self.post_message(self.VersionsFound(counts))
+        self.post_message(self.VersionsFound(counts, generation))
         # Then every article's entities and quotes, in worker processes (for
         # entity search); the article on screen is done on demand meanwhile.
         if worker.is_cancelled:
@@ -350,6 +403,8 @@ class VariorumApp(App):
     def on_variorum_app_versions_found(self, msg: VersionsFound) -> None:
         self.query_one("#progress", ProgressBar).remove_class("active")
         self.list.set_badges(msg.counts)
+        if msg.generation is not None and self.all_articles:
+            self._generation = msg.generation
         parts = [self.index_summary] if self.index_summary else []
         if msg.counts:
             parts.append(f"{len(msg.counts)} articles have versions (v)")
@@ -374,15 +429,76 @@ class VariorumApp(App):
         from index import IndexMissingError
 
         try:
+            # read first: the list read after it is at least as new
+            generation = self.corpus.generation()
             articles = self.corpus.article_list()
         except IndexMissingError:  # the first run: the update builds the index
-            self.post_message(self.Placeholder("Indexing… the list fills in when it is done."))
+            self.post_message(self.Placeholder(
+                f"{BUSY[0].upper()}{BUSY[1:]}; the list will load when it finishes."
+                if self._busy else "Indexing… the list fills in when it is done."))
             return
         except Exception as e:  # shown, not raised: the reader stays usable (and re-indexes)
             self.post_message(self.Failed(_say(e)))
             self.post_message(self.Placeholder(f"The article list could not be read: {_say(e)}"))
             return
-        self.post_message(self.ArticlesLoaded(articles))
+        self.post_message(self.ArticlesLoaded(articles, generation))
+
+    # -------------------------------------------------- another process's update
+    def watch_generation(self) -> None:
+        """Every WATCH_INTERVAL: look at the index's generation (in a worker:
+        the UI thread never waits on the store or the index lock)."""
+        if self._watching or self._exit:
+            return
+        self._watching = True
+        self.generation_worker()
+
+    @work(thread=True, exclusive=True, group="watch")
+    def generation_worker(self) -> None:
+        try:
+            generation = self.corpus.generation()
+        except Exception:  # no complete index yet (another process is making it)
+            generation = None
+        self.post_message(self.GenerationSeen(generation))
+
+    @_while_open
+    def on_variorum_app_generation_seen(self, msg: GenerationSeen) -> None:
+        self._watching = False
+        if self._busy:  # the other process may be done: try the update again
+            self._busy = False
+            self.start_update()
+        if msg.generation is None or msg.generation == self._generation:
+            return
+        # another process committed an update (or this one did and the list is
+        # about to reload anyway): read the list again, and the badges
+        self._generation = msg.generation
+        self._stay_on = self.view.article.id if self.view.article is not None else None
+        self.reload_articles()
+        self.badges_worker()
+
+    @work(thread=True, exclusive=True, group="badges")
+    def badges_worker(self) -> None:
+        try:
+            counts = self.corpus.version_counts()
+        except Exception:  # the badges stay as they were; the next update redoes them
+            return
+        self.post_message(self.BadgesLoaded(counts))
+
+    @_while_open
+    def on_variorum_app_badges_loaded(self, msg: BadgesLoaded) -> None:
+        self.list.set_badges(msg.counts)
+
+    @_while_open
+    def on_variorum_app_busy(self, msg: Busy) -> None:
+        self.query_one("#progress", ProgressBar).remove_class("active")
+        self._busy = True
+        self._update_started = False  # started again once the other process is done
+        if self.all_articles:
+            self.message = f"{BUSY}; the list will reload when it finishes"
+        else:
+            self.message = f"{BUSY}; the list will load when it finishes"
+            self.view.show_placeholder(
+                f"{BUSY[0].upper()}{BUSY[1:]}; the list will load when it finishes.")
+        self.update_status()
 
     @_while_open
     def on_variorum_app_placeholder(self, msg: Placeholder) -> None:
@@ -401,6 +517,8 @@ class VariorumApp(App):
             self._quiet_gc = False  # once, when the first list is on screen
             self.call_after_refresh(_quiet_gc)
         self.all_articles = msg.articles
+        if msg.generation is not None:
+            self._generation = msg.generation
         self.update_topbar()
         self.call_after_refresh(self.start_update)  # after the list is on screen
         restore, self._restore = self._restore, None
@@ -408,19 +526,23 @@ class VariorumApp(App):
             def known(i) -> bool:
                 return isinstance(i, str) and index_of(msg.articles, i) is not None
 
-            self.list.marked = [i for i in restore.get("marks", []) if known(i)][:2]
+            marks = restore.get("marks")
+            self.list.marked = [i for i in marks if known(i)][:2] \
+                if isinstance(marks, list) else []
             self._keep = restore.get("article") if known(restore.get("article")) else None
-            if restore.get("query"):
+            query = restore.get("query")
+            if isinstance(query, str) and query and sanitize.error_line(query) == query:
+                # (a state file edited to hold controls is not put in the search box)
                 with self.prevent(Input.Changed):  # searched just below, not again on a timer
-                    self.query_one("#search", Input).value = restore["query"]
-                self.run_search(restore["query"])
+                    self.query_one("#search", Input).value = query
+                self.run_search(query)
                 return
         if self.query:
             self.run_search(self.query)
         else:
             keep = self._keep or (self.list.current.id if self.list.current else None)
             self._keep = None
-            self.list.set_items(self.all_articles, keep=keep)
+            self.list.set_items(self.all_articles, keep=keep, near=self.list.cursor)
             if not self.all_articles:
                 self.view.show_placeholder("This corpus has no readable articles.")
 
@@ -479,7 +601,7 @@ class VariorumApp(App):
         self._keep = None
         self.query, self.result = msg.query, msg.result
         items = [ListEntry(h.id, h.path, h.title) for h in msg.result.hits]
-        self.list.set_items(items, keep=keep)
+        self.list.set_items(items, keep=keep, near=self.list.cursor if same else 0)
         total = msg.result.total
         self.message = f"{total} result{'s' if total != 1 else ''}"
         if total > len(items):
@@ -523,9 +645,15 @@ class VariorumApp(App):
         try:
             article = self.corpus.get(article_id)
             spans = self.corpus.spans(article, query) if query else []
+        except NotFoundError:  # an update by another process removed it
+            self.post_message(self.Loaded(None, removed=article_id))
+            return
         except Exception as e:
             self.post_message(self.Loaded(None, _say(e)))
             return
+        text = sanitize.body(article.text)  # here, not on the UI thread: one scan
+        if text is not article.text:
+            article = dataclasses.replace(article, text=text)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Loaded(_Loaded(article, spans, query)))
 
@@ -535,8 +663,21 @@ class VariorumApp(App):
             self.set_error(msg.error)
             return
         current = self.list.current
+        if msg.removed:
+            if current is not None and current.id == msg.removed:
+                self.view.show_placeholder(f"{REMOVED[0].upper()}{REMOVED[1:]}.")
+                self.sidebar.show_message("")
+                self.message = REMOVED
+                self.update_status()
+                self.watch_generation()  # at once, not at the next tick
+            return
         if current is None or current.id != msg.loaded.article.id:
             return  # the cursor has moved on
+        stay, self._stay_on = self._stay_on, None
+        shown = self.view.article
+        if (stay == current.id and shown is not None and shown == msg.loaded.article
+                and self.view.spans == sorted(msg.loaded.spans)):
+            return  # read again after another process's update, unchanged: stay put
         self.view.show_article(msg.loaded.article, msg.loaded.spans)
         self._mention_index.clear()
         self.sidebar.show_message("Extracting entities and quotes…")
@@ -641,13 +782,15 @@ class VariorumApp(App):
         item = self.sidebar.highlighted if self.sidebar.display else None
         art = self.view.article
         if isinstance(item, Quote):
-            text = f"“{item.text}”" + (f" ({item.speaker})" if item.speaker else "")
-        elif art is not None:
-            text = f"{art.title}\n{art.path}"
+            text = f"“{item.text}”" + (f" ({sanitize.terminal(item.speaker)})"
+                                       if item.speaker else "")
+        elif art is not None:  # each one line: a newline in a name shows as \x0a
+            text = f"{sanitize.terminal(art.title)}\n{sanitize.terminal(art.path)}"
         else:
             return
+        text = sanitize.clipboard(text)  # OSC 52: no ESC can end a bracketed paste early
         self.copy_to_clipboard(text)
-        self.message = f"copied: {strip_controls(text.splitlines()[0])[:60]}"
+        self.message = f"copied: {sanitize.error_line(text.splitlines()[0], limit=60)}"
         self.update_status()
 
     def action_open_external(self) -> None:
@@ -662,21 +805,16 @@ class VariorumApp(App):
         if art is None:
             return
         cmd = os.environ.get("PAGER") or os.environ.get("EDITOR") or "less"
-        argv = shlex.split(cmd)
+        try:
+            argv = shlex.split(cmd)
+        except ValueError:  # an unbalanced quote in $PAGER
+            argv = []
         if not argv or shutil.which(argv[0]) is None:
             self.set_error(f"cannot open: {cmd!r} is not installed (set $PAGER or $EDITOR)")
             return
-        import re
-
-        # the copy's name: the file's stem, safe and short (a 255-byte name with
-        # another suffix would be too long as .txt); its header, control-free
-        stem = re.sub(r"[^\w.-]+", "_", Path(art.path).stem)[:80].strip("._") or "article"
         with tempfile.TemporaryDirectory(prefix="variorum-") as d:
-            path = Path(d) / f"{stem}.txt"
             try:
-                path.write_text(f"{strip_controls(art.title)}\n{strip_controls(art.path)}\n\n"
-                                f"{art.text}\n", encoding="utf-8")
-                path.chmod(0o444)
+                path = write_pager_copy(art, Path(d))
             except OSError as e:  # a full disk, say: one line, no traceback
                 self.set_error(f"cannot write a copy to open: {e.strerror or type(e).__name__}")
                 return
@@ -694,17 +832,27 @@ class VariorumApp(App):
             "query": self.query, "article": current.id if current else None,
             "marks": list(self.list.marked)})
 
-    def _drop_pool(self) -> None:
+    def _drop_pool(self, stop: bool = False) -> None:
+        """Let go of the NER process (``stop``: and end the work it is doing,
+        at exit: quitting must not wait for an extraction)."""
         with self._pool_lock:
             pool, self._pool = self._pool, None
-        if pool is not None:
+        if pool is None:
+            return
+        if stop:
+            from index.annotate import stop_worker
+
+            stop_worker(pool)
+        else:
             pool.shutdown(wait=False, cancel_futures=True)
 
     def on_unmount(self) -> None:
-        self._drop_pool()
+        self._drop_pool(stop=True)
 
     async def action_quit(self) -> None:
         self.save_state()
+        self.workers.cancel_all()  # workers waiting on the NER process give up now
+        self._drop_pool(stop=True)
         await super().action_quit()
 
     @_while_open
@@ -712,7 +860,7 @@ class VariorumApp(App):
         if self.view.article is None or self.view.article.id != msg.article_id:
             return  # another article is on screen now
         if msg.error:
-            self.sidebar.show_message(strip_controls(f"No entities: {msg.error}"))
+            self.sidebar.show_message(sanitize.error_line(f"No entities: {msg.error}"))
             return
         self.sidebar.show(msg.ann)
         self.view.set_tints([m for e in msg.ann.entities if e.label != "DATE"
@@ -902,7 +1050,7 @@ class VariorumApp(App):
 
     def update_topbar(self) -> None:
         bar = Text("variorum", style="bold")
-        bar.append(f"  {strip_controls(display_path(self.corpus.root))}")
+        bar.append(f"  {sanitize.terminal(display_path(self.corpus.root))}")
         if self.all_articles:
             bar.append(f"  ·  {len(self.all_articles)} articles", style="dim")
         self.query_one("#topbar", Static).update(bar)
@@ -920,4 +1068,4 @@ class VariorumApp(App):
             parts.append(f"query: {self.query}")
         if self.message:
             parts.append(self.message)
-        status.update(Text(strip_controls("  ·  ".join(parts))))
+        status.update(Text(sanitize.error_line("  ·  ".join(parts))))

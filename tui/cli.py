@@ -8,7 +8,6 @@ input errors.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -25,9 +24,9 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from index import Corpus, VariorumError
+import index.safe as sanitize
+from index import Corpus, IndexBusyError, VariorumError
 from index.models import UpdateReport
-from index.textclean import strip_controls
 
 EXIT_NOT_FOUND = 1
 CLI_EXTRACT_MAX = 500  # articles an entity search extracts on the spot (about 10 s)
@@ -43,7 +42,12 @@ class Failure(click.ClickException):
         self.exit_code = code
 
     def show(self, file=None) -> None:
-        click.echo(f"variorum: error: {self.format_message()}", err=True)
+        say_error(self.format_message())
+
+
+def say_error(message: object, prefix: str = "error: ") -> None:
+    """One line on stderr, control-free: messages carry paths and names."""
+    click.echo(f"variorum: {prefix}{sanitize.error_line(message)}", err=True)
 
 
 class _Console(Console):
@@ -63,7 +67,12 @@ def err() -> Console:
 
 
 def safe(s: str | None) -> str:
-    return strip_controls(s or "")
+    """Metadata (a path, title, name, query) as one line for the terminal."""
+    return sanitize.terminal(s)
+
+
+def echo_json(data) -> None:
+    click.echo(sanitize.dumps_json(data))
 
 
 def default_corpus() -> Path:
@@ -82,8 +91,12 @@ def open_corpus(corpus: str | None, index_dir: str | None, build: bool = True,
         raise Failure(f"corpus folder not found: {root}")
     c = Corpus(root, index_dir, ner=ner)
     if build and not c.has_index:
-        err().print(Text(f"indexing {root} (first use)…", style="dim"))
-        run_update(c, quiet=not sys.stderr.isatty())
+        try:
+            run_update(c, quiet=not sys.stderr.isatty())
+        except IndexBusyError:  # one line, not a note that it is indexing and then an error
+            raise Failure(f"another process is indexing {root} for the first time; try "
+                          "again when it has finished") from None
+        err().print(Text(f"indexed {safe(str(root))} (first use)", style="dim"))
     return c
 
 
@@ -165,7 +178,8 @@ def open_cmd(path: str | None, index_dir: str | None, config_file: str | None) -
 
     cfg = load_config(config_file)
     for problem in cfg.problems:  # said here too: the reader shows only the last one
-        err().print(Text(f"variorum: {problem}", style="yellow"), soft_wrap=True)
+        err().print(Text(f"variorum: {sanitize.error_line(problem)}", style="yellow"),
+                    soft_wrap=True)
     root = Path(path) if path else (Path(cfg.corpus).expanduser() if cfg.corpus
                                     else default_corpus())
     if not root.is_dir():
@@ -206,7 +220,7 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities
             data["entities"] = {"extractor": ents.extractor, "extracted": ents.done,
                                 "cached": ents.cached, "articles": ents.total,
                                 "seconds": round(ents.seconds, 3)}
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo_json(data)
         return
     con = out()
     v = report.versions
@@ -265,7 +279,7 @@ def search_cmd(query: str, corpus: str | None, index_dir: str | None, limit: int
                              "them", style="yellow"), soft_wrap=True)
     res = c.search(query, limit=limit)
     if as_json:
-        click.echo(json.dumps(res.to_json(), ensure_ascii=False, indent=2))
+        echo_json(res.to_json())
     else:
         con = out()
         head = Text(f"{res.total} result{'s' if res.total != 1 else ''} for ")
@@ -276,13 +290,14 @@ def search_cmd(query: str, corpus: str | None, index_dir: str | None, limit: int
         if res.suggestion:
             con.print(Text.assemble(("did you mean: ", "yellow"), (safe(res.suggestion), "bold")))
         if res.note:
-            err().print(Text(f"note: {res.note}", style="yellow"))
+            err().print(Text(f"note: {sanitize.error_line(res.note)}", style="yellow"))
         for i, h in enumerate(res.hits, 1):
             line = Text(f"{i:>3}. ")
             line.append(safe(h.title), style="bold")
             line.append(f"  {safe(h.path)}  {h.id}  {h.score:.2f}", style="dim")
             con.print(line, soft_wrap=True)
-            snip = Text("     " + safe(h.snippet))
+            # offsets of the hits in it: the length-keeping body policy
+            snip = Text("     " + sanitize.body(h.snippet).replace("\n", " "))
             for s, e in h.snippet_spans:
                 snip.stylize(HIT_STYLE, s + 5, e + 5)
             con.print(snip, soft_wrap=True)
@@ -307,14 +322,14 @@ def show_cmd(ref: str, corpus: str | None, index_dir: str | None, query: str | N
                 "date": art.date, "text": art.text}
         if query:
             data["spans"] = [list(s) for s in spans]
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo_json(data)
         return
     con = out()
     con.print(Text(safe(art.title), style="bold"), soft_wrap=True)
     meta = " · ".join(safe(x) for x in (art.source, art.date, art.path, art.id) if x)
     con.print(Text(meta, style="dim"), soft_wrap=True)
     con.print()
-    body = Text(art.text)
+    body = Text(sanitize.body(art.text))
     for s, e in spans:
         body.stylize(HIT_STYLE, s, e)
     con.print(body)
@@ -332,11 +347,14 @@ def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
                  as_json: bool) -> None:
     """List version families (copies, near-copies, rewrites), or one article's versions."""
     c = open_corpus(corpus, index_dir)
-    c.update_versions()  # an index made before version detection, or interrupted
+    try:
+        c.update_versions()  # an index made before version detection, or interrupted
+    except IndexBusyError:  # the other process finds them; show what is there now
+        err().print(Text("variorum: another process is updating the index: these are the "
+                         "versions found before it", style="yellow"), soft_wrap=True)
     fams = [f] if ref and (f := c.family_of(ref)) else ([] if ref else c.families())
     if as_json:
-        click.echo(json.dumps({"families": [f.to_json() for f in fams]}, ensure_ascii=False,
-                              indent=2))
+        echo_json({"families": [f.to_json() for f in fams]})
     else:
         con = out()
         if not fams:
@@ -369,8 +387,7 @@ def entities_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str |
     c = open_corpus(corpus, index_dir, ner=ner)
     ann = c.annotations(c.get(ref))
     if as_json:
-        click.echo(json.dumps([e.to_json() for e in ann.entities], ensure_ascii=False,
-                              indent=2))
+        echo_json([e.to_json() for e in ann.entities])
     else:
         con = out()
         con.print(Text(f"{len(ann.entities)} entities · {ann.extractor}", style="dim"))
@@ -401,7 +418,7 @@ def quotes_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | N
     c = open_corpus(corpus, index_dir, ner=ner)
     ann = c.annotations(c.get(ref))
     if as_json:
-        click.echo(json.dumps([q.to_json() for q in ann.quoted], ensure_ascii=False, indent=2))
+        echo_json([q.to_json() for q in ann.quoted])
     else:
         con = out()
         con.print(Text(f"{len(ann.quotes)} quotes · {len(ann.phrases)} quoted phrases · "
@@ -410,7 +427,7 @@ def quotes_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | N
             who = safe(q.speaker) if q.speaker else "(speaker not named)"
             con.print(Text.assemble((who, "bold" if q.speaker else "dim italic"),
                                     (f"  [{q.start}–{q.end}]", "dim")))
-            con.print(Text("  “" + safe(q.text).replace("\n", " ¶ ") + "”"), soft_wrap=True)
+            con.print(Text("  “" + safe(q.text.replace("\n", " ¶ ")) + "”"), soft_wrap=True)
         if ann.phrases:
             con.print(Text("Quoted phrases", style="bold underline"))
         for q in ann.phrases:
@@ -447,7 +464,7 @@ def diff_cmd(ref_a: str, ref_b: str, corpus: str | None, index_dir: str | None,
     a, b = c.get(ref_a), c.get(ref_b)
     r = c.diff(a, b, entities=not no_entities)
     if as_json:
-        click.echo(json.dumps(r.to_json(), ensure_ascii=False, indent=2))
+        echo_json(r.to_json())
         return
     con = out()
     con.print(Text.assemble(("− ", "bold red"), (safe(a.title), "bold"),
@@ -492,9 +509,9 @@ def similar_cmd(ref: str, corpus: str | None, index_dir: str | None, limit: int,
     art = c.get(ref)
     hits = c.similar(art.id, limit=limit)
     if as_json:
-        click.echo(json.dumps({"id": art.id, "hits": [
+        echo_json({"id": art.id, "hits": [
             {k: v for k, v in h.to_json().items() if k != "spans"} for h in hits
-        ]}, ensure_ascii=False, indent=2))
+        ]})
     else:
         con = out()
         con.print(Text.assemble("like ", (safe(art.title), "bold"), f" ({art.id}):"),
@@ -514,13 +531,10 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("variorum: interrupted", err=True)
         sys.exit(130)
     except click.ClickException as e:
-        if isinstance(e, Failure):
-            e.show()
-        else:
-            click.echo(f"variorum: error: {e.format_message()}", err=True)
+        say_error(e.format_message())
         sys.exit(e.exit_code)
     except VariorumError as e:
-        click.echo(f"variorum: error: {e}", err=True)
+        say_error(e)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         click.echo("variorum: interrupted", err=True)
@@ -530,8 +544,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as e:  # never a traceback for the user
         if os.environ.get("VARIORUM_DEBUG"):
             raise
-        click.echo(f"variorum: internal error: {type(e).__name__}: {e} "
-                   "(set VARIORUM_DEBUG=1 for a traceback)", err=True)
+        say_error(f"{type(e).__name__}: {e} (set VARIORUM_DEBUG=1 for a traceback)",
+                  prefix="internal error: ")
         sys.exit(3)
 
 

@@ -14,8 +14,9 @@ Environment variables override single settings: ``VARIORUM_THEME``,
     "reader.next-hit" = "n,ctrl+n"
     "diff.inline" = "u"
 
-A file that is missing is fine (defaults); one that cannot be read or holds
-a bad value is reported in one line and the defaults stand for what was bad.
+A file that is missing is fine (defaults); one that cannot be read, is larger
+than ``CONFIG_MAX`` or holds a bad value is reported in one line and the
+defaults stand for what was bad (at most ``PROBLEMS_MAX`` lines are kept).
 
 State (last query, last article, marks) is kept per corpus in the user state
 dir, and never fails the reader: unreadable state is ignored.
@@ -37,6 +38,8 @@ from .commands import BY_ID
 DEFAULT_THEME = "textual-dark"
 DEFAULT_SIDEBAR = 34
 SIDEBAR_MIN, SIDEBAR_MAX = 20, 80
+CONFIG_MAX = 64 * 1024  # bytes: a real config is a few hundred; a huge one is not read
+PROBLEMS_MAX = 10  # problems reported one by one; the rest are counted
 
 
 @dataclass
@@ -71,12 +74,19 @@ def load_config(explicit: str | Path | None = None, themes: set[str] | None = No
     if path.is_file():
         cfg.path = path
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            with path.open("rb") as f:
+                raw = f.read(CONFIG_MAX + 1)  # never more, whatever the file's size
+            if len(raw) > CONFIG_MAX:
+                cfg.problems.append(f"config {path}: larger than {CONFIG_MAX // 1024} KiB, "
+                                    "not read; using the defaults")
+            else:
+                data = tomllib.loads(raw.decode("utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
             cfg.problems.append(f"config {path}: cannot be read ({e}); using the defaults")
             data = {}
     elif explicit:
-        cfg.problems.append(f"config {path}: no such file; using the defaults")
+        what = "not a regular file" if path.exists() else "no such file"
+        cfg.problems.append(f"config {path}: {what}; using the defaults")
     env = {
         "theme": os.environ.get("VARIORUM_THEME"),
         "corpus": os.environ.get("VARIORUM_CORPUS"),
@@ -131,6 +141,9 @@ def load_config(explicit: str | Path | None = None, themes: set[str] | None = No
                                 f"keys like \"n,ctrl+n\" (key names: see `?`)")
         else:
             cfg.keymap[cid] = keys.replace(" ", "")
+    if len(cfg.problems) > PROBLEMS_MAX:  # each is a toast and a line on the terminal
+        more = len(cfg.problems) - PROBLEMS_MAX
+        cfg.problems[PROBLEMS_MAX:] = [f"config {where}: {more} more problems not shown"]
     return cfg
 
 

@@ -4,7 +4,8 @@ Changes are marked with symbols as well as colour (wdiff's ``[-deleted-]``
 and ``{+inserted+}``), so they read on a terminal without colour too; each
 group has a one-character marker: ``~`` changed, ``-`` dropped, ``+``
 added, ``↕`` moved, a space when nothing changed. Article text goes in as
-plain ``Text``, never parsed as markup.
+plain ``Text``, never parsed as markup, through :func:`index.safe.body`
+(names through :func:`index.safe.terminal`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from index.models import DiffGroup, DiffResult
-from index.textclean import strip_controls
+from index.safe import body, terminal
 
 DELETE = "red strike"
 INSERT = "green underline"
@@ -40,7 +41,7 @@ def sides(g: DiffGroup, delete_style: str = DELETE, insert_style: str = INSERT
     (insertions marked)."""
     left, right = Text(), Text()
     for kind, x, y in g.ops:
-        x, y = strip_controls(x), strip_controls(y)
+        x, y = body(x), body(y)
         if kind == "equal":
             left.append(x)
             right.append(y)
@@ -72,7 +73,7 @@ def _append_ops(out: Text, ops, spaced, delete_style: str = DELETE,
     insertions ``{+…+}``, with a space before a change where ``spaced(last
     character so far)`` says so."""
     for kind, x, y in ops:
-        x, y = strip_controls(x), strip_controls(y)
+        x, y = body(x), body(y)
         if kind == "equal":
             out.append(y)
             continue
@@ -95,9 +96,9 @@ def _marked(t: Text, s: str, open_: str, close: str, style: str) -> None:
 def arrow(t: Text, frm: str | None, to: str | None) -> Text:
     """Append ``frm → to`` to ``t`` (deleted and inserted styles; a side that
     is missing reads "(none)")."""
-    t.append(strip_controls(frm) if frm else "(none)", DELETE if frm else "dim")
+    t.append(body(frm) if frm else "(none)", DELETE if frm else "dim")
     t.append(" → ")
-    t.append(strip_controls(to) if to else "(none)", INSERT if to else "dim")
+    t.append(body(to) if to else "(none)", INSERT if to else "dim")
     return t
 
 
@@ -151,11 +152,11 @@ def quote_line(q, width: int = 150) -> Text:
     """A quote change: who said it, and the changed words in context
     (``[-deleted-]{+inserted+}`` within an excerpt centred on the first
     change); a lost or added quote, shortened."""
-    who = strip_controls(q.speaker) if q.speaker else "(not named)"
+    who = terminal(q.speaker) if q.speaker else "(not named)"
     line = Text(f"  {q.kind:<7} ", style="bold")
     line.append(who)
     if q.to_speaker != q.speaker and q.kind != "added":
-        line.append(" → " + (strip_controls(q.to_speaker) if q.to_speaker else "(not named)"))
+        line.append(" → " + (terminal(q.to_speaker) if q.to_speaker else "(not named)"))
     if q.gender:
         line.append(f" ({q.gender})", style="yellow")
     line.append(": ")
@@ -177,13 +178,13 @@ def quote_line(q, width: int = 150) -> Text:
 def phrase_line(p) -> Text:
     """A quoted phrase changed, lost or added, with who uses it."""
     line = Text(f"  {p.kind:<7} ", style="bold")
-    line.append("“" + strip_controls(p.frm) + "”" if p.frm else "(none)",
+    line.append("“" + body(p.frm) + "”" if p.frm else "(none)",
                 DELETE if p.frm else "dim")
     line.append(" → ")
-    line.append("“" + strip_controls(p.to) + "”" if p.to else "(none)",
+    line.append("“" + body(p.to) + "”" if p.to else "(none)",
                 INSERT if p.to else "dim")
     who = p.speaker or p.to_speaker
-    line.append(f"  ({strip_controls(who)})" if who else "  (the writer's)", "dim")
+    line.append(f"  ({terminal(who)})" if who else "  (the writer's)", "dim")
     return line
 
 
@@ -210,8 +211,8 @@ def context(sentence: str, word: str, width: int, style: str, at: int | None = N
     """``sentence`` cut to about ``width`` characters around ``word``, which
     is marked: at offset ``at`` when given (the number itself, not the "1"
     inside "2015"), else where it first occurs."""
-    sentence = strip_controls(sentence.replace("\n", " "))
-    word = strip_controls(word)
+    sentence = body(sentence.replace("\n", " "))
+    word = body(word)
     i = at if at is not None and sentence[at:at + len(word)] == word else sentence.find(word)
     if i < 0:
         return Text(_short(sentence, width), "dim")
@@ -233,5 +234,5 @@ def context(sentence: str, word: str, width: int, style: str, at: int | None = N
 
 
 def _short(s: str, n: int = 70) -> str:
-    s = strip_controls(s.replace("\n", " "))
+    s = body(s.replace("\n", " "))
     return s if len(s) <= n else s[: n - 1].rstrip() + "…"

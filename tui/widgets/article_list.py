@@ -13,7 +13,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from index.models import ListEntry, index_of
-from index.textclean import strip_controls
+from index.safe import terminal
 
 from ..commands import bindings
 
@@ -49,13 +49,16 @@ class ArticleList(ScrollView, can_focus=True):
         self.badges: dict[str, int] = {}  # article id -> number of other versions
         self.marked: list[str] = []  # article ids marked for a diff, in marking order
 
-    def set_items(self, items: Sequence[ListEntry], keep: str | None = None) -> None:
-        """Show ``items``; keep the cursor on article ``keep`` if it is there."""
+    def set_items(self, items: Sequence[ListEntry], keep: str | None = None,
+                  near: int = 0) -> None:
+        """Show ``items``; keep the cursor on article ``keep`` if it is there,
+        else put it at row ``near`` (an update removed the article: the one
+        that took its place, or the last)."""
         self.items = items
         self._rows = {}  # rows are cleaned as they are drawn: 100k titles cost nothing here
         self.virtual_size = Size(0, len(items))  # rows are cut to the width: no sideways scroll
         found = index_of(items, keep) if keep is not None else None
-        self.cursor = found or 0
+        self.cursor = found if found is not None else near
         self.refresh()
 
     def toggle_mark(self) -> list[str]:
@@ -142,6 +145,6 @@ class ArticleList(ScrollView, can_focus=True):
         text = self._rows.get(row)
         if text is None:
             a = self.items[row]
-            text = self._rows[row] = strip_controls(a.title or a.path)
+            text = self._rows[row] = terminal(a.title or a.path)
         segs.append(Segment(text, style))
         return Strip(segs).crop(0, width).adjust_cell_length(width, style)

@@ -3,60 +3,142 @@
 The body is word-wrapped into ``(start, end)`` offsets of the text, so a line
 is rendered from a slice of the text on demand and a hit's character span maps
 straight to a line. Text is emitted as plain segments: nothing in an article
-is ever parsed as markup.
+is ever parsed as markup. The text comes through :func:`index.safe.body`
+(the app's loading worker applies it), the title and metadata through
+:func:`index.safe.terminal`.
+
+Wrapping a long article is the one thing here that grows with it (a 16 MiB
+text is 200k lines): the UI thread wraps at most ``WRAP_INLINE`` characters
+(the first screens), a worker wraps the whole text, and each width's
+wrapping is kept, so a resize back to a width seen costs nothing.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+from array import array
+from collections import OrderedDict
 from itertools import pairwise
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from textual import work
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import get_current_worker
 
 from index.models import Article
+from index.safe import terminal
 from index.spans import merge_spans
-from index.textclean import strip_controls
 
 from ..commands import bindings
 
 _WORD = re.compile(r"\S+\s*")
+# A character not known to be one cell wide: a paragraph without any is
+# wrapped by a regex (in C); one with some, word by word with cell widths.
+_NOT_NARROW = re.compile(
+    "[^\x20-\x7e\xa0-\xac\xae-\u02ff\u0370-\u0482\u2010-\u2027\u2030-\u205e]")
+_LINE_RES: dict[int, re.Pattern] = {}
+
+WRAP_INLINE = 64 * 1024  # characters wrapped on the UI thread; a longer text's rest in a worker
+TITLE_MAX = 2000  # characters of a title or metadata line shown
+WRAP_CACHE = 4  # widths whose wrapping of the article shown is kept (a resize back is free)
+
+
+def _line_re(width: int) -> re.Pattern:
+    """One line of a one-cell-per-character paragraph, from a word start: the
+    longest run of at most ``width`` characters that ends at a word end, or
+    (a word longer than the line) ``width`` characters of it; then the
+    spaces after it."""
+    rx = _LINE_RES.get(width)
+    if rx is None:
+        rx = _LINE_RES[width] = re.compile(
+            rf"\S(?:[^\n]{{0,{width - 2}}}\S)?(?=\s|$)[^\S\n]*|\S{{{width}}}[^\S\n]*")
+    return rx
+
+
+def wrap_into(text: str, width: int, starts, ends, stop: int | None = None,
+              cancelled=None) -> bool:
+    """Greedy word wrap of ``text[:stop]`` to ``width`` cells, appending each
+    line's ``(start, end)`` offsets to ``starts`` and ``ends``. A word longer
+    than the line is split. Returns False if ``cancelled()`` said so (checked
+    between paragraphs)."""
+    width = max(width, 8)
+    stop = len(text) if stop is None else stop
+    rx = _line_re(width)
+    add_start, add_end = starts.append, ends.append
+    pos, n = 0, 0
+    while True:
+        nl = text.find("\n", pos, stop)
+        pend = stop if nl < 0 else nl
+        if pos == pend:
+            add_start(pos)
+            add_end(pos)
+        elif _NOT_NARROW.search(text, pos, pend) is None:
+            first = True
+            for m in rx.finditer(text, pos, pend):
+                add_start(pos if first else m.start())  # leading spaces stay on line 1
+                add_end(m.end())
+                first = False
+            if first:  # only spaces
+                add_start(pos)
+                add_end(pend)
+        else:
+            _wrap_cells(text, pos, pend, width, add_start, add_end)
+        if nl < 0:
+            return True
+        pos = nl + 1
+        n += 1
+        if cancelled is not None and not n % 64 and cancelled():
+            return False
+
+
+def _wrap_cells(text: str, pos: int, pend: int, width: int, add_start, add_end) -> None:
+    """One paragraph, word by word, measured in cells (wide and zero-width
+    characters)."""
+    line_start, line_w = pos, 0
+    for m in _WORD.finditer(text, pos, pend):
+        word = m.group()
+        core = word.rstrip()
+        ws = m.start()
+        w = len(core) if core.isascii() else cell_len(core)
+        if line_w and line_w + w > width:
+            add_start(line_start)
+            add_end(ws)
+            line_start, line_w = ws, 0
+        while w > width:  # a word longer than the line: hard split
+            cut = ws + width
+            add_start(line_start)
+            add_end(cut)
+            line_start, ws, w = cut, cut, w - width
+        line_w += w + len(word) - len(core)
+    add_start(line_start)
+    add_end(pend)
 
 
 def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
     """Greedy word wrap of ``text`` to ``width`` cells, as ``(start, end)`` offsets."""
-    width = max(width, 8)
-    lines: list[tuple[int, int]] = []
-    pos = 0
-    for para in text.split("\n"):
-        pstart, pend = pos, pos + len(para)
-        pos = pend + 1
-        if not para:
-            lines.append((pstart, pstart))
-            continue
-        ascii_ = para.isascii()
-        line_start, line_w = pstart, 0
-        for m in _WORD.finditer(para):
-            word = m.group()
-            ws = pstart + m.start()
-            w = len(word.rstrip()) if ascii_ else cell_len(word.rstrip())
-            if line_w and line_w + w > width:
-                lines.append((line_start, ws))
-                line_start, line_w = ws, 0
-            while w > width:  # a word longer than the line: hard split
-                cut = ws + width
-                lines.append((line_start, cut))
-                line_start, ws, w = cut, cut, w - width
-            line_w += len(word) if ascii_ else cell_len(word)
-        lines.append((line_start, pend))
-    return lines
+    starts: list[int] = []
+    ends: list[int] = []
+    wrap_into(text, width, starts, ends)
+    return list(zip(starts, ends, strict=True))
+
+
+def wrap_prefix(text: str, width: int, limit: int) -> tuple[array, array, int]:
+    """The lines of the first ``limit`` characters that are certainly lines of
+    the whole text (the last one may continue past the cut: dropped), and the
+    offset they reach."""
+    starts, ends = array("q"), array("q")
+    wrap_into(text, width, starts, ends, stop=min(limit, len(text)))
+    if limit < len(text) and len(starts) > 1:
+        starts.pop()
+        ends.pop()
+    return starts, ends, (ends[-1] if ends else 0)
 
 
 class ArticleView(ScrollView, can_focus=True):
@@ -89,8 +171,17 @@ class ArticleView(ScrollView, can_focus=True):
         self.text = ""
         self.spans: list[tuple[int, int]] = []
         self._span_starts: list[int] = []
-        self._lines: list[tuple[int, int]] = []
-        self._line_starts: list[int] = []
+        # the wrapped body: line k is text[_starts[k]:_ends[k]]; until a worker
+        # has wrapped a long text (not _complete), only the lines up to offset
+        # _reached are known and the height is an estimate
+        self._starts: array = array("q")
+        self._ends: array = array("q")
+        self._complete = True
+        self._reached = 0
+        self._wraps: OrderedDict[int, tuple[array, array]] = OrderedDict()  # width -> lines
+        self._wrap_token = 0  # which wrapping a worker's result is for
+        self._pending: int | None = None  # an offset to bring into view once wrapped
+        self._anchor: int | None = None  # an offset to put at the top once wrapped (a resize)
         self._header: list[str] = []
         self._wrap_width = 0
         self._title_lines = 1
@@ -103,9 +194,30 @@ class ArticleView(ScrollView, can_focus=True):
         self.show_tints = True
 
     # ------------------------------------------------------------- content
+    class Wrapped(Message):
+        """A worker has wrapped the whole text to ``width``."""
+
+        def __init__(self, token: int, width: int, starts: array, ends: array) -> None:
+            self.token, self.width, self.starts, self.ends = token, width, starts, ends
+            super().__init__()
+
+    @property
+    def lines(self) -> list[tuple[int, int]]:
+        """The body's lines known so far, as ``(start, end)`` offsets."""
+        return list(zip(self._starts, self._ends, strict=True))
+
+    @property
+    def wrapped(self) -> bool:
+        """Whether the whole text is wrapped to the current width."""
+        return self._complete
+
     def show_article(self, article: Article | None, spans: list[tuple[int, int]] = ()) -> None:
         self.article = article
         self.text = article.text if article else ""
+        self._wraps.clear()
+        self._wrap_token += 1  # a worker still wrapping the last article: its result is stale
+        self._pending = self._anchor = None
+        self._wrap_width = 0
         self.entity_spans, self.quote_spans, self.selected_spans = [], [], []
         self.set_spans(spans, reset_scroll=True)
 
@@ -131,6 +243,12 @@ class ArticleView(ScrollView, can_focus=True):
         self.refresh()
 
     def scroll_to_offset(self, offset: int) -> None:
+        """Bring character ``offset`` into view (once it is wrapped: a long
+        article's worker may not have got there yet)."""
+        if not self._complete and offset >= self._reached:
+            self._pending = offset
+            return
+        self._pending = None
         line = self.line_of_offset(offset)
         height = self.scrollable_content_region.height or 1
         if not (self.scroll_offset.y <= line < self.scroll_offset.y + height):
@@ -153,25 +271,99 @@ class ArticleView(ScrollView, can_focus=True):
         self.show_article(None)
 
     def _rewrap(self, force: bool = False) -> None:
+        """Lay the article out for the current width (``force``: the article
+        or its hits changed). A resize keeps the line at the top in view."""
         width = max(self.scrollable_content_region.width, 8)
         if not force and width == self._wrap_width:
             return
+        anchor = None
+        top = self.scroll_offset.y - len(self._header)
+        if not force and 0 < top < len(self._starts):
+            anchor = self._starts[top]
         self._wrap_width = width
         if self.article is None:
-            self._header = [self.placeholder]
+            self._header = [self.placeholder[s:e]
+                            for s, e in wrap_offsets(self.placeholder, width)]
             self._title_lines = 0
-            self._lines = []
+            self._starts, self._ends = array("q"), array("q")
+            self._complete, self._reached = True, 0
         else:
             a = self.article
             meta = " · ".join(x for x in (a.source, a.date, a.path, a.id) if x)
-            title = strip_controls(a.title)
+            title = terminal(a.title, limit=TITLE_MAX)
             self._header = [title[s:e] for s, e in wrap_offsets(title, width)]
             self._title_lines = len(self._header)
-            self._header += [strip_controls(meta), ""]
-            self._lines = wrap_offsets(self.text, width)
-        self._line_starts = [s for s, _ in self._lines]
-        self.virtual_size = Size(width, len(self._header) + len(self._lines))
+            self._header += [terminal(meta, limit=TITLE_MAX), ""]
+            self._lay_out(width)
+        self._resize_virtual()
+        if anchor is not None:
+            if not self._complete and anchor >= self._reached:
+                self._anchor = anchor  # where the worker's lines will put it
+            else:
+                self._anchor = None
+                self.scroll_to(y=self.line_of_offset(anchor), animate=False)
         self.refresh()
+
+    def _lay_out(self, width: int) -> None:
+        """The body's lines for ``width``: kept from before, else wrapped here
+        when the text is short, else the first screens here and the rest in
+        a worker."""
+        cached = self._wraps.get(width)
+        if cached is not None:
+            self._wraps.move_to_end(width)
+            self._starts, self._ends = cached
+            self._complete, self._reached = True, len(self.text)
+            return
+        if len(self.text) <= WRAP_INLINE:
+            starts, ends = array("q"), array("q")
+            wrap_into(self.text, width, starts, ends)
+            self._keep_wrap(width, starts, ends)
+            self._starts, self._ends = starts, ends
+            self._complete, self._reached = True, len(self.text)
+            return
+        self._starts, self._ends, self._reached = wrap_prefix(self.text, width, WRAP_INLINE)
+        self._complete = False
+        self._wrap_token += 1
+        self._wrap_rest(self.text, width, self._wrap_token)
+
+    def _keep_wrap(self, width: int, starts: array, ends: array) -> None:
+        self._wraps[width] = (starts, ends)
+        self._wraps.move_to_end(width)
+        while len(self._wraps) > WRAP_CACHE:
+            self._wraps.popitem(last=False)
+
+    @work(thread=True, exclusive=True, group="wrap")
+    def _wrap_rest(self, text: str, width: int, token: int) -> None:
+        worker = get_current_worker()
+        starts, ends = array("q"), array("q")
+        if wrap_into(text, width, starts, ends, cancelled=lambda: worker.is_cancelled):
+            self.post_message(self.Wrapped(token, width, starts, ends))
+
+    def on_article_view_wrapped(self, msg: Wrapped) -> None:
+        msg.stop()
+        if msg.token != self._wrap_token:
+            return  # for another article, or a width since left
+        self._keep_wrap(msg.width, msg.starts, msg.ends)
+        if msg.width != self._wrap_width:
+            return
+        at_end = 0 < self.scroll_offset.y >= self.max_scroll_y  # G before the rest was known
+        self._starts, self._ends = msg.starts, msg.ends
+        self._complete, self._reached = True, len(self.text)
+        self._resize_virtual()
+        if self._anchor is not None:
+            anchor, self._anchor = self._anchor, None
+            self.scroll_to(y=self.line_of_offset(anchor), animate=False)
+        elif self._pending is not None:
+            self.scroll_to_offset(self._pending)
+        elif at_end:
+            self.scroll_end(animate=False)
+        self.refresh()
+
+    def _resize_virtual(self) -> None:
+        n = len(self._starts)
+        if not self._complete and self._reached:  # the rest estimated from what is wrapped
+            n = max(n, n * len(self.text) // self._reached)
+        self.virtual_size = Size(self._wrap_width, len(self._header) + n)
 
     def on_resize(self) -> None:
         self._rewrap()
@@ -179,7 +371,7 @@ class ArticleView(ScrollView, can_focus=True):
     # ---------------------------------------------------------------- hits
     def line_of_offset(self, offset: int) -> int:
         """The virtual line (header included) showing character ``offset``."""
-        i = bisect.bisect_right(self._line_starts, offset) - 1
+        i = bisect.bisect_right(self._starts, offset) - 1
         return len(self._header) + max(i, 0)
 
     def goto_hit(self, index: int) -> None:
@@ -187,10 +379,7 @@ class ArticleView(ScrollView, can_focus=True):
             return
         index %= len(self.spans)
         self.current_hit = index
-        line = self.line_of_offset(self.spans[index][0])
-        height = self.scrollable_content_region.height or 1
-        if not (self.scroll_offset.y <= line < self.scroll_offset.y + height):
-            self.scroll_to(y=max(0, line - height // 3), animate=False)
+        self.scroll_to_offset(self.spans[index][0])
         self.refresh()
         self.post_message(self.HitChanged(index, len(self.spans)))
 
@@ -214,9 +403,9 @@ class ArticleView(ScrollView, can_focus=True):
                 width, base
             )
         n -= len(self._header)
-        if n >= len(self._lines):
+        if n >= len(self._starts):  # not wrapped yet (a long article's worker is on it)
             return Strip.blank(width, base)
-        start, end = self._lines[n]
+        start, end = self._starts[n], self._ends[n]
         return Strip(self._segments(start, end, base)).crop(0, width).adjust_cell_length(
             width, base
         )

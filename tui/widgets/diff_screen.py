@@ -26,7 +26,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from index.models import Article, DiffResult
-from index.textclean import strip_controls
+from index.safe import error_line, terminal
 
 from .. import diffrender as dr
 from ..commands import bindings
@@ -222,8 +222,8 @@ class DiffScreen(Screen):
         for sign, style, art, end in (("− ", "bold red", self.a, "\n"),
                                       ("+ ", "bold green", self.b, "")):
             head.append(sign, style)
-            head.append(strip_controls(art.path) + "  ", "cyan")
-            head.append(strip_controls(art.title) + end, "bold")
+            head.append(terminal(art.path) + "  ", "cyan")
+            head.append(terminal(art.title) + end, "bold")
         yield Static(head, id="diff-head")
         with Horizontal(id="diff-main"):
             yield DiffView(id="diff-view")
@@ -241,7 +241,7 @@ class DiffScreen(Screen):
         self.compute()
 
     def say(self, text: str) -> None:
-        self.query_one("#diff-status", Static).update(Text(strip_controls(text)))
+        self.query_one("#diff-status", Static).update(Text(error_line(text)))
 
     @work(thread=True, exclusive=True, group="diff")
     def compute(self) -> None:
@@ -264,7 +264,7 @@ class DiffScreen(Screen):
         except Cancelled:
             return
         except Exception as e:  # shown, not raised
-            self.post_message(self.Computed(None, strip_controls(f"{type(e).__name__}: {e}")))
+            self.post_message(self.Computed(None, error_line(f"{type(e).__name__}: {e}")))
             return
         if not worker.is_cancelled:
             self.post_message(self.Computed(result))
@@ -380,5 +380,5 @@ class DiffScreen(Screen):
         n = self._occurrence.get(oid, -1) + 1
         self._occurrence[oid] = n
         self.view.goto_group(groups[n % len(groups)], announce=False)
-        self.say(f"{strip_controls(label)}: occurrence {n % len(groups) + 1} of {len(groups)}"
+        self.say(f"{terminal(label)}: occurrence {n % len(groups) + 1} of {len(groups)}"
                  " (enter again for the next)")

@@ -3,8 +3,8 @@ and its quoted phrases (short quoted terms, with who used them).
 
 One Line-API list holds everything (group headings are rows the cursor
 skips), so it draws only the rows on screen. Names and quotes come from
-articles: they are drawn as plain segments (never parsed as markup), control
-characters stripped.
+articles: they are drawn as plain segments (never parsed as markup), through
+:mod:`index.safe` (names escaped visibly, quote text as article text).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from index.models import Annotations, Entity, Quote
-from index.textclean import strip_controls
+from index.safe import body, terminal
 
 from ..commands import bindings
 
@@ -100,26 +100,26 @@ class SidebarList(ScrollView, can_focus=True):
                 label = e.label
                 rows.append(_Row(-1, "heading", LABEL_NAMES.get(label, label)))
             first.append(len(rows))
-            rows.append(_Row(len(items), "entity", strip_controls(e.name), f"{e.count:>3} "))
+            rows.append(_Row(len(items), "entity", terminal(e.name), f"{e.count:>3} "))
             items.append(e)
         rows.append(_Row(-1, "heading", "Quotes"))
         if not quotes:
             rows.append(_Row(-1, "note", "  none found"))
         for q in quotes:
-            words = strip_controls(q.text.replace("\n", " "))
+            words = body(q.text.replace("\n", " "))
             if len(words) > QUOTE_PREVIEW:
                 words = words[:QUOTE_PREVIEW - 1].rstrip() + "…"
             first.append(len(rows))
-            who = strip_controls(q.speaker) if q.speaker else ""
+            who = terminal(q.speaker) if q.speaker else ""
             rows.append(_Row(len(items), "speaker", who or "(not named)", "" if who else "dim"))
             rows.append(_Row(len(items), "quote", f"  “{words}”"))
             items.append(q)
         if phrases:
             rows.append(_Row(-1, "heading", "Quoted phrases"))
         for q in phrases:
-            words = strip_controls(q.text.replace("\n", " "))
+            words = body(q.text.replace("\n", " "))
             first.append(len(rows))
-            who = strip_controls(q.speaker) if q.speaker else ""
+            who = terminal(q.speaker) if q.speaker else ""
             rows.append(_Row(len(items), "phrase", f"“{words}”", f"  {who}" if who else ""))
             items.append(q)
         self.items, self._rows, self._first_row = items, rows, first

@@ -10,7 +10,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from index.models import Family
-from index.textclean import strip_controls
+from index.safe import terminal
 
 from ..commands import bindings
 
@@ -46,9 +46,9 @@ class VersionsScreen(ModalScreen[str | None]):
     def _option(self, m) -> Option:
         line = Text()
         line.append("▶ " if m.id == self.current else "  ")
-        line.append(strip_controls(m.path), style="cyan")
+        line.append(terminal(m.path), style="cyan")
         if m.date:
-            line.append(f"  {strip_controls(m.date)}")
+            line.append(f"  {terminal(m.date)}")
         pair = next((p for p in self.family.pairs if self.current in (p.a, p.b)
                      and m.id in (p.a, p.b) and m.id != self.current), None)
         if m.id == self.current:
@@ -58,7 +58,7 @@ class VersionsScreen(ModalScreen[str | None]):
                         f"{pair.aligned:.0%} of sentences aligned", style="dim")
         else:
             line.append("  (related through another version)", style="dim")
-        line.append("\n  " + strip_controls(m.title))
+        line.append("\n  " + terminal(m.title))
         return Option(line, id=m.id)
 
     def on_mount(self) -> None:
