@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import fcntl
 import gc
-import multiprocessing as mp
 import os
 import queue
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +31,7 @@ from pathlib import Path
 from whoosh import fields, index
 from whoosh.writing import SegmentWriter
 
+from . import pools
 from .analysis import BodyField, NewsAnalyzer, spellable, spelling_words, term_positions
 from .errors import CorpusError, IndexBusyError
 from .fastwrite import BulkSegmentWriter
@@ -252,17 +251,15 @@ def _run_parts(
             progress(total, total)
         return [part]
 
-    ctx = mp.get_context("spawn")  # safe from a threaded caller (the TUI)
+    ctx = pools.context()
     cancel_event = ctx.Event()
     progress_queue = ctx.Queue()
     chunks = _split(entries, procs)
     done = 0
     # A ProcessPoolExecutor (unlike multiprocessing.Pool) fails fast with
     # BrokenProcessPool when a worker dies, instead of waiting forever.
-    with ProcessPoolExecutor(
-        len(chunks), mp_context=ctx, initializer=_init_worker,
-        initargs=(cancel_event, progress_queue),
-    ) as pool:
+    pool = pools.process_pool(len(chunks), _init_worker, (cancel_event, progress_queue))
+    try:
         futures = [
             pool.submit(_index_part, str(index_dir), str(root), c, known_sha) for c in chunks
         ]
@@ -278,6 +275,13 @@ def _run_parts(
             if progress:
                 progress(min(done, total), total)
         parts = [f.result() for f in futures]  # re-raises a worker's exception
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM) or a worker failed: the other workers
+        # stop at their next file rather than read the rest of their share.
+        cancel_event.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     if progress:
         progress(total, total)
     return parts

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 from whoosh import index as windex
@@ -18,6 +17,7 @@ from index import (
     IndexMissingError,
     NotFoundError,
     indexer,
+    pools,
     store,
 )
 from index.analysis import term_positions
@@ -283,19 +283,19 @@ def test_parallel_workers_give_the_same_index(open_corpus, sample_dir, monkeypat
     serial = open_corpus(sample_dir, "serial")
     serial.update(procs=1)
 
-    pools = []
+    made = []
+    real_pool = pools.process_pool
 
-    class SpyPool(ProcessPoolExecutor):
-        def __init__(self, max_workers, **kwargs):
-            pools.append(max_workers)
-            super().__init__(max_workers, **kwargs)
+    def spy_pool(workers, *args):
+        made.append(workers)
+        return real_pool(workers, *args)
 
     monkeypatch.setattr(indexer, "PARALLEL_MIN_FILES", 2)
-    monkeypatch.setattr(indexer, "ProcessPoolExecutor", SpyPool)
+    monkeypatch.setattr(pools, "process_pool", spy_pool)
     progress = []
     parallel = open_corpus(sample_dir, "parallel")
     report = parallel.update(procs=2, progress=lambda done, total: progress.append((done, total)))
-    assert pools == [2]  # worker processes really ran
+    assert made == [2]  # worker processes really ran
     assert counts(report) == (5, 0, 0, 0) and report.articles_total == 5
     assert progress[-1] == (5, 5)
 

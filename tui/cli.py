@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -44,6 +45,17 @@ class Failure(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"variorum: error: {self.format_message()}", err=True)
+
+
+class Terminated(BaseException):
+    """SIGTERM during ``variorum index``, raised where the program is so that
+    it stops as after Ctrl-C: workers cancelled, the previous index kept, one
+    line said. (Not a KeyboardInterrupt: click would print a blank line for
+    the terminal's ``^C`` echo, which a SIGTERM has none of.)"""
+
+
+def _on_sigterm(_signum, _frame) -> None:
+    raise Terminated
 
 
 class _Console(Console):
@@ -196,6 +208,7 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities
     root = Path(path)
     if not root.is_dir():
         raise Failure(f"corpus folder not found: {root}")
+    signal.signal(signal.SIGTERM, _on_sigterm)  # a clean cancel, as Ctrl-C
     c = Corpus(root, index_dir, ner=ner)
     quiet = as_json or not sys.stderr.isatty()
     report = _update_procs(c, quiet, procs)
@@ -525,6 +538,9 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("variorum: interrupted", err=True)
         sys.exit(130)
+    except Terminated:
+        click.echo("variorum: terminated", err=True)
+        sys.exit(128 + signal.SIGTERM)
     except BrokenPipeError:
         sys.exit(0)
     except Exception as e:  # never a traceback for the user
