@@ -18,7 +18,10 @@ entity extractors) is made here, so all of them get the same treatment:
   reader's short-lived worker threads;
 - workers ignore SIGINT: a Ctrl-C reaches the whole process group, and the
   parent cancels its workers itself (a worker interrupted while idle would
-  print a traceback instead).
+  print a traceback instead);
+- a Ctrl-C or SIGTERM that comes while a worker is being started waits until
+  it has started: raised half-way, it left a worker that printed a
+  traceback (its start-up data cut short), or one the pool did not know of.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ import os
 import signal
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 # What a worker exits with when its parent has gone (nobody is left to read it).
 ORPHANED_EXIT = 70
@@ -42,6 +46,11 @@ def context():
 
 
 class _Pool(ProcessPoolExecutor):
+    def _spawn_process(self) -> None:
+        # ProcessPoolExecutor starts each worker in here (CPython 3.11-3.13)
+        with _signals_deferred():
+            super()._spawn_process()
+
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
         if wait:  # the workers have exited: the lifeline is no longer needed
@@ -63,6 +72,34 @@ def process_pool(workers: int, initializer: Callable | None = None,
     # later; closing it here would leave nothing to hand them.
     weakref.finalize(pool, writer.close)
     return pool
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block has run, then act on the first
+    one that came as the handler in place would have. Python runs signal
+    handlers in the main thread only, so elsewhere there is nothing to hold."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[tuple[int, object]] = []
+    # (None: a handler not set from Python, which could not be put back)
+    before = {s: h for s in (signal.SIGINT, signal.SIGTERM)
+              if (h := signal.getsignal(s)) is not None}
+    for s in before:
+        signal.signal(s, lambda signum, frame: came.append((signum, frame)))
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+        if came:
+            signum, frame = came[0]
+            handler = before[signum]
+            if callable(handler):
+                handler(signum, frame)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(signum)
 
 
 def _start_worker(lifeline, initializer, initargs) -> None:
