@@ -76,16 +76,21 @@ def process_pool(workers: int, initializer: Callable | None = None,
 
 @contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM until the block has run, then act on the first
-    one that came as the handler in place would have. Python runs signal
-    handlers in the main thread only, so elsewhere there is nothing to hold."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    """Hold SIGINT and SIGTERM while a worker is started, then act on the
+    first one that came as the handler in place would have.
+
+    SIGINT is also blocked in this thread meanwhile, so the worker starts with
+    it blocked (a process inherits its parent's signal mask): a Ctrl-C while
+    it imports (before its initializer ignores SIGINT) would print a
+    traceback. Python runs signal handlers in the main thread only, so
+    elsewhere the mask is all there is to set."""
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     came: list[tuple[int, object]] = []
-    # (None: a handler not set from Python, which could not be put back)
-    before = {s: h for s in (signal.SIGINT, signal.SIGTERM)
-              if (h := signal.getsignal(s)) is not None}
+    before = {}
+    if threading.current_thread() is threading.main_thread():
+        # (None: a handler not set from Python, which could not be put back)
+        before = {s: h for s in (signal.SIGINT, signal.SIGTERM)
+                  if (h := signal.getsignal(s)) is not None}
     for s in before:
         signal.signal(s, lambda signum, frame: came.append((signum, frame)))
     try:
@@ -93,6 +98,7 @@ def _signals_deferred() -> Iterator[None]:
     finally:
         for s, handler in before.items():
             signal.signal(s, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a SIGINT held here comes now
         if came:
             signum, frame = came[0]
             handler = before[signum]

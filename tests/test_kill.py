@@ -315,10 +315,16 @@ def test_killed_between_the_whoosh_commit_and_the_store_commit(corpora, tmp_path
         assert state(c) == after
 
 
-@pytest.mark.parametrize("target", ["group", "main"])
-def test_sigterm_is_a_clean_cancel(corpora, clean, tmp_path, target):
+@pytest.mark.parametrize("signum, target, said", [
+    (signal.SIGTERM, "group", "variorum: terminated\n"),
+    (signal.SIGTERM, "main", "variorum: terminated\n"),
+    # (click's blank line closes the terminal's ^C echo)
+    (signal.SIGINT, "group", "\nvariorum: interrupted\n"),
+])
+def test_sigterm_and_ctrl_c_are_a_clean_cancel(corpora, clean, tmp_path, signum, target, said):
     """SIGTERM, to the indexer or its whole group, as Ctrl-C: one line, a
-    non-zero exit, no process left, the previous index as it was."""
+    non-zero exit, no process left, the previous index as it was; sent as the
+    workers start (a worker that got it while importing printed a traceback)."""
     ix = tmp_path / "ix"
     shutil.copytree(clean["base-index"], ix)
     before = set(os.listdir(ix / indexer.WHOOSH_DIR))
@@ -326,9 +332,9 @@ def test_sigterm_is_a_clean_cancel(corpora, clean, tmp_path, target):
     proc = start(corpora["changed"], ix, marker, stderr=subprocess.PIPE)
     while proc.poll() is None and not reached("workers", ix, marker, before, 0):
         time.sleep(0.02)
-    (os.killpg if target == "group" else os.kill)(proc.pid, signal.SIGTERM)
+    (os.killpg if target == "group" else os.kill)(proc.pid, signum)
     err = proc.communicate()[1].decode()
-    assert (proc.returncode, err) == (128 + signal.SIGTERM, "variorum: terminated\n")
+    assert (proc.returncode, err) == (128 + signum, said)
     assert left_behind(marker) == {}
     with Corpus(corpora["changed"], index_dir=ix) as c:
         assert state(c) == clean["base"]
@@ -353,9 +359,14 @@ def test_pool_workers_exit_when_their_parent_is_killed():
                             start_new_session=True)
     try:
         assert int(proc.stdout.readline()) >= 1  # the workers are up
-        assert sum("spawn_main" in cmd for cmd in ours(marker).values()) == 3
-        os.kill(proc.pid, signal.SIGKILL)
+        workers = [pid for pid, cmd in ours(marker).items() if "spawn_main" in cmd]
+        assert len(workers) == 3
+        for pid in workers:  # started with SIGINT blocked: a Ctrl-C as it imports is no traceback
+            blocked = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                           if line.startswith("SigBlk:"))
+            assert int(blocked.split()[1], 16) & (1 << (signal.SIGINT - 1))
     finally:
+        os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         proc.stdout.close()
     assert left_behind(marker) == {}
