@@ -3,6 +3,7 @@
 from .corpus import Corpus
 from .errors import (
     CorpusError,
+    DiskFullError,
     IndexBusyError,
     IndexMissingError,
     NotFoundError,
@@ -16,6 +17,7 @@ __all__ = [
     "ArticleMeta",
     "Corpus",
     "CorpusError",
+    "DiskFullError",
     "IndexBusyError",
     "IndexMissingError",
     "NotFoundError",

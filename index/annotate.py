@@ -135,11 +135,9 @@ def start_worker(kind: str | None):
     """A one-process pool that loads the model once and annotates texts on
     demand: the caller's process (the reader's) never runs NER itself, so its
     UI thread never competes with it."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    from .pools import process_pool
 
-    return ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"),
-                               initializer=_init_worker, initargs=(kind,))
+    return process_pool(1, _init_worker, (kind,))
 
 
 def stop_worker(pool) -> None:
@@ -225,12 +223,9 @@ def sync(store, store_path: Path, extractor: Extractor, kind: str | None = None,
 
     own = None
     if pool is None and procs > 1 and len(todo) >= PARALLEL_MIN:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
+        from .pools import process_pool
 
-        pool = own = ProcessPoolExecutor(procs, mp_context=mp.get_context("spawn"),
-                                         initializer=_init_worker,
-                                         initargs=(kind, BACKGROUND_NICE))
+        pool = own = process_pool(procs, _init_worker, (kind, BACKGROUND_NICE))
     if pool is None:  # here, in this process
         for c in chunks:
             if cancel is not None and cancel():

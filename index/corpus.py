@@ -6,7 +6,9 @@
 >>> c.get("004_f4557d851bb201a9.txt")  # Article (id, id prefix or path)
 
 All methods are thread-safe (one lock per corpus): the TUI calls them from
-worker threads.
+worker threads. Each call reads one state of the index, the Whoosh generation
+and the store together, even while another process updates it; calls made
+inside ``with corpus.snapshot():`` share one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._lazy import lazy
-from .errors import IndexMissingError, NotFoundError
+from .errors import DiskFullError, IndexMissingError, NotFoundError
 from .models import (
     Annotations,
     Article,
@@ -63,8 +65,10 @@ class Corpus:
         self._wstore: Store | None = None
         self._prefetch = None  # a Future of the article list, from prefetch_list()
         self.index_dir = Path(index_dir).expanduser() if index_dir else index_dir_for(self.root)
-        self._lock = threading.RLock()
+        self._lock = _SnapshotLock(self._end_snapshot)
         self._ix: windex.Index | None = None
+        self._ix_gen: int | None = None  # the Whoosh generation _ix is
+        self._gen: int | None = None  # the one the store's snapshot names
         self._searcher = None
         self._store: Store | None = None
         self._vocab: tuple[list[str], list[int], dict[str, int]] | None = None
@@ -115,20 +119,36 @@ class Corpus:
             self._searcher = None
 
     def generation(self) -> int:
-        """The index's generation as the store records it now: it moves on
-        with every committed update, by this process or another one."""
+        """The index's generation as the store records it now (inside a
+        :meth:`snapshot`, as the snapshot does): it moves on with every
+        committed update, by this process or another one."""
         with self._lock:
             return self._open_store().generation()
+
+    def snapshot(self):
+        """``with corpus.snapshot():`` every call inside reads the same state
+        of the index (a search's hits can all be shown, whatever another
+        process commits meanwhile); the next call after the block reads the
+        state of then. Holds the corpus's lock: keep it short."""
+        return self._lock
 
     def update_versions(self, progress=None, cancel=None, procs=None) -> VersionsReport:
         """Compare new articles with all others and record verified version pairs."""
         path = self.index_dir / STORE_FILE
         with indexer.update_lock(self.index_dir):
-            store = Store(path)
+            store = None
             try:
+                store = Store(path)
                 return vers.sync(store, path, progress=progress, cancel=cancel, procs=procs)
+            except (OSError, sqlite3.Error) as e:
+                if indexer.is_disk_full(e, self.index_dir):
+                    raise DiskFullError(
+                        f"disk full while writing the version pairs at {self.index_dir}; the "
+                        f"articles are indexed, and the next run finds the pairs") from e
+                raise
             finally:
-                store.close()
+                if store is not None:
+                    store.close()
 
     def close(self) -> None:
         with self._lock:
@@ -147,18 +167,19 @@ class Corpus:
         self.close()
 
     def _open(self) -> None:
-        if self._store is not None and self._ix is not None:
+        """The Whoosh generation the store's snapshot names, opened (once a
+        generation)."""
+        self._open_store()
+        if self._ix is not None and self._ix_gen == self._named_generation():
             return
-        if not self.has_index:
-            raise IndexMissingError(
-                f"{self.root} is not indexed yet: run `variorum index {self.root}`"
-            )
-        self._ix = indexer.open_index(self.index_dir)
-        if self._store is None:
-            self._store = Store(self.index_dir / STORE_FILE, readonly=True)
+        self._drop_searcher()
+        self._ix = self._vocab = None
+        self._ix_gen, self._ix = self._at_named_generation(
+            lambda gen: indexer.open_generation(self.index_dir, gen))
 
     def _open_store(self) -> Store:
-        """The store alone, without Whoosh (what listing articles needs)."""
+        """The store alone, without Whoosh (what listing articles needs), in
+        a read snapshot that lasts until the outermost call returns."""
         if self._store is None:
             path = self.index_dir / STORE_FILE
             store = Store(path, readonly=True) if path.exists() else None
@@ -172,17 +193,64 @@ class Corpus:
                 raise IndexMissingError(
                     f"{self.root} is not indexed yet: run `variorum index {self.root}`")
             self._store = store
+        if not self._store.db.in_transaction:
+            self._begin_snapshot()
         return self._store
+
+    def _begin_snapshot(self) -> None:
+        # In WAL mode a read transaction sees the database as of its first
+        # read, whatever is committed after: the articles, bodies and the
+        # Whoosh generation they match, together.
+        self._store.db.execute("BEGIN")
+        self._gen = self._store.whoosh_generation()
+
+    def _end_snapshot(self) -> None:
+        if self._store is not None and self._store.db.in_transaction:
+            self._store.db.execute("COMMIT")  # a read: nothing to write, the snapshot ends
+
+    def _named_generation(self) -> int:
+        """The Whoosh generation to read: the one the store names (in an
+        index from before stores named one, the latest)."""
+        return self._gen if self._gen is not None else indexer.latest_generation(self.index_dir)
+
+    def _at_named_generation(self, open_at):
+        """``(generation, open_at(generation))`` for the generation the store
+        names. Its files are gone when an update committed and cleaned up
+        after this snapshot began: then the snapshot starts again, at the
+        state that update left."""
+        for attempt in range(4):
+            # a generation the store goes on naming with its files missing
+            # (a damaged index): the latest one there is, as before stores named one
+            gen = self._named_generation() if attempt < 3 else indexer.latest_generation(
+                self.index_dir)
+            try:
+                return gen, open_at(gen)
+            except FileNotFoundError:
+                if attempt == 3:
+                    raise IndexMissingError(
+                        f"the index of {self.root} is damaged: delete {self.index_dir} and "
+                        f"run `variorum index {self.root}`") from None
+                self._end_snapshot()
+                self._begin_snapshot()
 
     def _s(self):
         self._open()
-        if self._searcher is not None and not self._searcher.up_to_date():
-            self._drop_searcher()
-            self._vocab = None
         if self._searcher is None:
-            searcher = self._ix.searcher(weighting=qs.FastBM25F())
-            _open_columns(searcher)
-            self._searcher = searcher
+            def open_searcher(gen: int):
+                ix = self._ix if gen == self._ix_gen else indexer.open_generation(
+                    self.index_dir, gen)
+                searcher = ix.searcher(weighting=qs.FastBM25F())
+                try:
+                    _open_columns(searcher)
+                except BaseException:
+                    searcher.close()
+                    raise
+                return ix, searcher
+
+            gen, (ix, searcher) = self._at_named_generation(open_searcher)
+            if gen != self._ix_gen:
+                self._vocab = None
+            self._ix_gen, self._ix, self._searcher = gen, ix, searcher
         return self._searcher
 
     @property
@@ -513,6 +581,30 @@ class Corpus:
             for r in results:
                 out.append(_hit(r.fields(), r.score, self._store.body(r["hash"]) or "", []))
             return out
+
+
+class _SnapshotLock:
+    """The corpus's lock (re-entrant), and the extent of a read snapshot: the
+    snapshot begins with the first read of the store under it and ends when
+    the outermost holder lets go."""
+
+    def __init__(self, on_release: Callable[[], None]):
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._on_release = on_release
+
+    def __enter__(self) -> _SnapshotLock:
+        self._lock.acquire()
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0:
+                self._on_release()
+        finally:
+            self._lock.release()
 
 
 def _open_columns(searcher) -> None:

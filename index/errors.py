@@ -13,6 +13,10 @@ class IndexMissingError(VariorumError):
     """No index for this corpus yet."""
 
 
+class DiskFullError(VariorumError):
+    """The disk filled up while the index was written (it is left as it was)."""
+
+
 class IndexBusyError(VariorumError):
     """Another process holds the index's write lock."""
 

@@ -8,33 +8,45 @@ An index directory holds a Whoosh index (``whoosh/``) and a SQLite store
 2. reads new and changed files in worker processes (both cores), each worker
    writing its own Whoosh segment, computing bodies and vocabulary as it goes;
 3. deletes the documents of changed/deleted files, adds the workers' segments
-   and writes the new Whoosh TOC: the one atomic step. Until it happens the
-   previous generation stays the index, so a killed indexer loses nothing;
-4. records the run in the store in one transaction. Every step is idempotent,
-   so a run killed between 3 and 4 is repaired by the next one.
+   and writes the new Whoosh TOC (a new generation), leaving the previous
+   generation's files in place;
+4. records the run in the store in one transaction, with the Whoosh
+   generation it matches: the one atomic step. Readers open the generation
+   the store names (:func:`open_generation`), so until this commit they see
+   the previous index, whole, and after it the new one, whole;
+5. deletes the files of every other generation.
+
+A run killed anywhere leaves the previous pair of store and generation; the
+next run first deletes whatever the killed one wrote (files of no generation
+the store names: segments, a TOC the store never recorded, temp files) and
+then does the work again.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import gc
-import multiprocessing as mp
 import os
 import queue
+import re
+import shutil
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from whoosh import fields, index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
+from . import pools
 from .analysis import BodyField, NewsAnalyzer, spellable, spelling_words, term_positions
-from .errors import CorpusError, IndexBusyError
+from .errors import CorpusError, DiskFullError, IndexBusyError
 from .fastwrite import BulkSegmentWriter
 from .ingest import FileEntry, content_hash, read_file, scan, shown_name
 from .models import Article, ArticleMeta, Skipped, UpdateReport
@@ -61,6 +73,7 @@ def schema() -> fields.Schema:
 
 
 def open_index(index_dir: Path, create: bool = False) -> index.Index | None:
+    """The Whoosh index at its latest generation (what the writer builds on)."""
     wdir = index_dir / WHOOSH_DIR
     if index.exists_in(wdir):
         return index.open_dir(wdir)
@@ -68,6 +81,95 @@ def open_index(index_dir: Path, create: bool = False) -> index.Index | None:
         return None
     wdir.mkdir(parents=True, exist_ok=True)
     return index.create_in(wdir, schema())
+
+
+class _GenerationIndex(index.FileIndex):
+    """One generation of a Whoosh index, its TOC read once: neither a later
+    commit nor the deletion of this generation's TOC changes what it reads
+    (``FileIndex`` reads the latest TOC again at every use)."""
+
+    def __init__(self, storage, toc: index.TOC):
+        self.storage, self.indexname, self._schema = storage, _INDEX_NAME, None
+        self._toc = toc
+
+    def _read_toc(self) -> index.TOC:
+        return self._toc
+
+    def latest_generation(self) -> int:
+        return self._toc.generation
+
+
+_INDEX_NAME = "MAIN"  # Whoosh's default index name: files MAIN_*, _MAIN_<gen>.toc
+
+
+def latest_generation(index_dir: Path) -> int:
+    """The newest Whoosh generation on disk (-1 when there is none)."""
+    return index.TOC._latest_generation(FileStorage(str(index_dir / WHOOSH_DIR)), _INDEX_NAME)
+
+
+def open_generation(index_dir: Path, generation: int) -> index.Index:
+    """The Whoosh index as it was at ``generation`` (the one the store names).
+    Raises FileNotFoundError when that generation's files are gone: an update
+    has moved the store on since it was read, and removed them."""
+    storage = FileStorage(str(index_dir / WHOOSH_DIR), readonly=True)
+    return _GenerationIndex(storage, index.TOC.read(storage, _INDEX_NAME, gen=generation))
+
+
+_TOC_RE = re.compile(rf"^_{_INDEX_NAME}_([0-9]+)\.toc$")
+_TOC_TEMP_RE = re.compile(rf"^_{_INDEX_NAME}_[0-9]+\.toc\.")  # TOC.write's temp file
+_SEGMENT_RE = re.compile(rf"^({_INDEX_NAME}_[0-9a-z]+)\.")
+
+
+def _remove_strays(wdir: Path, keep: int | None) -> None:
+    """Delete every Whoosh file that no generation but ``keep`` (the one the
+    store names; the latest when it names none) needs: what a killed or failed
+    run wrote (its workers' segments, a TOC the store never recorded, a half
+    written TOC, spilled posting pools) and what a run removed too late to
+    delete. Only under the update lock: no writer is running."""
+    storage = FileStorage(str(wdir))
+    latest = index.TOC._latest_generation(storage, _INDEX_NAME)
+    if keep is None or not storage.file_exists(index.TOC._filename(_INDEX_NAME, keep)):
+        keep = latest  # an index from before the store named it (or a damaged one)
+    if keep < 0:
+        return
+    live = {s.segment_id() for s in index.TOC.read(storage, _INDEX_NAME, gen=keep).segments}
+    for name in os.listdir(wdir):
+        toc, seg = _TOC_RE.match(name), _SEGMENT_RE.match(name)
+        if (toc and int(toc.group(1)) != keep) or _TOC_TEMP_RE.match(name) or (
+                seg and seg.group(1) not in live):
+            _unlink(wdir / name)
+    shutil.rmtree(wdir / f"{_INDEX_NAME}.tmp", ignore_errors=True)  # writers' temp storage
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def is_disk_full(e: BaseException, where: Path) -> bool:
+    """Whether ``e`` says the disk (or quota) holding ``where`` is full.
+    SQLite says so as SQLITE_FULL, or, when it cannot grow its shared-memory
+    file, as a plain "disk I/O error": that one is taken for a full disk
+    only when the disk has (next to) no room left."""
+    if isinstance(e, OSError):
+        return e.errno in (errno.ENOSPC, errno.EDQUOT)
+    if not isinstance(e, sqlite3.Error):
+        return False
+    code = getattr(e, "sqlite_errorcode", 0) & 0xFF
+    if code == sqlite3.SQLITE_FULL:
+        return True
+    if code != sqlite3.SQLITE_IOERR:
+        return False
+    try:
+        st = os.statvfs(where)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < _NEARLY_FULL
+
+
+_NEARLY_FULL = 1 << 20  # bytes: less room than this, and SQLite's I/O errors mean a full disk
 
 
 Progress = Callable[[int, int], None]
@@ -252,17 +354,15 @@ def _run_parts(
             progress(total, total)
         return [part]
 
-    ctx = mp.get_context("spawn")  # safe from a threaded caller (the TUI)
+    ctx = pools.context()
     cancel_event = ctx.Event()
     progress_queue = ctx.Queue()
     chunks = _split(entries, procs)
     done = 0
     # A ProcessPoolExecutor (unlike multiprocessing.Pool) fails fast with
     # BrokenProcessPool when a worker dies, instead of waiting forever.
-    with ProcessPoolExecutor(
-        len(chunks), mp_context=ctx, initializer=_init_worker,
-        initargs=(cancel_event, progress_queue),
-    ) as pool:
+    pool = pools.process_pool(len(chunks), _init_worker, (cancel_event, progress_queue))
+    try:
         futures = [
             pool.submit(_index_part, str(index_dir), str(root), c, known_sha) for c in chunks
         ]
@@ -278,9 +378,34 @@ def _run_parts(
             if progress:
                 progress(min(done, total), total)
         parts = [f.result() for f in futures]  # re-raises a worker's exception
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM) or a worker failed: the other workers
+        # stop at their next file rather than read the rest of their share.
+        cancel_event.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     if progress:
         progress(total, total)
     return parts
+
+
+def _open_writer(ix: index.Index, index_dir: Path) -> SegmentWriter:
+    """A writer holding the index's write lock. The lock is taken here, not by
+    ``SegmentWriter``: when its constructor fails after locking (a full disk
+    as it creates the new segment's files), it keeps the lock, in a writer
+    nobody can release it from, for as long as this process lives."""
+    lock = ix.lock("WRITELOCK")
+    if not lock.acquire():
+        raise IndexBusyError(
+            f"another indexer is writing {index_dir}; try again when it has finished")
+    try:
+        writer = SegmentWriter(ix, _lk=False, compound=_COMPOUND)
+    except BaseException:
+        lock.release()
+        raise
+    writer.writelock = lock  # released by the writer's _finish(), or by _abort()
+    return writer
 
 
 def _abort(writer: SegmentWriter) -> None:
@@ -320,14 +445,22 @@ def update(
         raise CorpusError(f"corpus folder not found: {root}")
     index_dir.mkdir(parents=True, exist_ok=True)
     with update_lock(index_dir):
-        store = Store(index_dir / STORE_FILE)
+        store = None
         try:
+            store = Store(index_dir / STORE_FILE)
             report = _update(root, index_dir, store, progress, cancel, procs, t0)
             if not report.cancelled:
                 store.set_meta("complete", "1")  # a first run that finished
             return report
+        except (OSError, sqlite3.Error) as e:
+            # the store (and so every reader) still names the previous index
+            if is_disk_full(e, index_dir):
+                raise DiskFullError(f"disk full while writing the index at {index_dir}; "
+                                    f"the previous index is unchanged") from e
+            raise
         finally:
-            store.close()
+            if store is not None:
+                store.close()
 
 
 @contextmanager
@@ -367,6 +500,7 @@ def is_complete(index_dir: Path) -> bool:
 def _update(root, index_dir, store, progress, cancel, procs, t0) -> UpdateReport:
     report = UpdateReport(corpus=str(root), index_dir=str(index_dir))
     ix = open_index(index_dir, create=True)
+    _remove_strays(index_dir / WHOOSH_DIR, store.whoosh_generation())
     store.set_meta("corpus", shown_name(str(root)))  # the store keeps UTF-8 text
     entries, scan_skips = scan(root)
     manifest = store.manifest()
@@ -391,12 +525,7 @@ def _update(root, index_dir, store, progress, cancel, procs, t0) -> UpdateReport
         report.seconds = time.perf_counter() - t0
         return report
 
-    try:
-        writer = SegmentWriter(ix, timeout=0.0, compound=_COMPOUND)
-    except index.LockError:
-        raise IndexBusyError(
-            f"another indexer is writing {index_dir}; try again when it has finished"
-        ) from None
+    writer = _open_writer(ix, index_dir)
 
     parts: list[_Part] = []
     try:
@@ -426,13 +555,18 @@ def _update(root, index_dir, store, progress, cancel, procs, t0) -> UpdateReport
             segments.append(writer._finalize_segment())
         else:
             writer._close_segment()
-        writer._commit_toc(segments)
+        # The new generation's TOC, without Whoosh's clean-up (``_commit_toc``
+        # deletes the previous generation's files at once): readers keep
+        # opening the previous generation until the store names this one.
+        index.TOC(writer.schema, segments, writer.generation).write(
+            writer.storage, writer.indexname)
         writer._finish()
     except BaseException:
         _abort(writer)
         raise
 
-    # Whoosh has committed: record the run.
+    # Whoosh has written the new generation: record the run, and with it the
+    # generation, in one transaction.
     removed_ids = [i for p in replaced + deleted for i in manifest.get(p, (0, 0, None, []))[3]]
     vocab = Counter()
     for p in parts:
@@ -451,7 +585,11 @@ def _update(root, index_dir, store, progress, cancel, procs, t0) -> UpdateReport
         articles=new_articles,
         removed_ids=removed_ids,
         vocab_delta=vocab,
+        whoosh_generation=writer.generation,
     )
+    # Readers now open the new generation; the previous one's files can go
+    # (readers that have them open keep reading them).
+    index.clean_files(writer.storage, writer.indexname, writer.generation, segments)
     store.touch_files([(e.path, e.size, e.mtime_ns) for e in touched])
 
     report.files_new = sum(1 for e, *_ in changed_files if e.path not in manifest)

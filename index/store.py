@@ -7,6 +7,10 @@ so a Whoosh document always points at the exact text it was indexed from) and
 the unstemmed vocabulary with document frequencies for spelling suggestions.
 
 WAL mode lets readers (the TUI, a second CLI) read while an indexer writes.
+The store records which Whoosh generation its articles match (see
+:meth:`Store.whoosh_generation`): a reader opens that generation, never a
+newer one the store has not caught up with, so what it searches and what it
+shows are one state.
 """
 
 from __future__ import annotations
@@ -65,6 +69,44 @@ _LIST_SQL = "SELECT id, path, title FROM articles ORDER BY path, line"
 # does not hand the GIL back and forth once a row).
 
 
+WHOOSH_GENERATION = "whoosh_generation"  # meta key: see Store.whoosh_generation
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection, also where nothing can be written.
+
+    A WAL database opened read-only still needs its ``-shm`` file, and SQLite
+    creates it when it is missing (the last writer to close deletes it, with
+    the ``-wal``): in a folder that cannot be written (read-only media,
+    another user's index) or on a full disk the open fails. Then, when the
+    ``-wal`` is gone or empty (the database file holds every committed
+    change: a writer at work would have its changes in the -wal), the
+    database is opened as immutable. Such a connection does not see later
+    changes: none can come on read-only media; on a full disk, none until
+    space is freed and an indexer runs.
+
+    (The alternative, taking the store out of WAL mode at the end of each
+    run, would make readers wait whenever an indexer commits, and switching
+    needs the database to itself.)
+    """
+    uri = path.resolve().as_uri()  # quotes '#', '?' in paths
+    try:
+        db = sqlite3.connect(uri + "?mode=ro", uri=True, check_same_thread=False)
+        try:
+            db.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # the -shm is opened on first read
+        except BaseException:
+            db.close()
+            raise
+        return db
+    except sqlite3.OperationalError as e:
+        code = getattr(e, "sqlite_errorcode", 0) & 0xFF
+        wal = Path(f"{path}-wal")
+        if code not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR) or not path.is_file() \
+                or (wal.exists() and wal.stat().st_size):
+            raise
+    return sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, check_same_thread=False)
+
+
 def compress(text: str) -> bytes:
     return zlib.compress(text.encode("utf-8"), 1)
 
@@ -77,8 +119,7 @@ class Store:
     def __init__(self, path: Path, readonly: bool = False):
         self.path = path
         if readonly:
-            uri = Path(path).resolve().as_uri() + "?mode=ro"  # quotes '#', '?' in paths
-            self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self.db = _connect_readonly(Path(path))
         else:
             self.db = sqlite3.connect(path, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -101,6 +142,13 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def whoosh_generation(self) -> int | None:
+        """The Whoosh generation the articles here match (None in an index
+        made before it was recorded): written in the same transaction as the
+        articles, so a reader that opens this generation sees one state."""
+        value = self.get_meta(WHOOSH_GENERATION)
+        return int(value) if value is not None else None
 
     def generation(self) -> int:
         """A counter that every committed change of what readers see (an
@@ -154,11 +202,16 @@ class Store:
         articles: list[tuple[ArticleMeta, str]],
         removed_ids: list[str],
         vocab_delta: Counter,
+        whoosh_generation: int | None = None,
     ) -> None:
-        """Record one indexer run, in one transaction, after Whoosh committed."""
+        """Record one indexer run, in one transaction, after Whoosh committed
+        ``whoosh_generation``: from this commit on, readers open it."""
         with self.db:
             db = self.db
             self._bump_generation()
+            if whoosh_generation is not None:
+                db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                           (WHOOSH_GENERATION, str(whoosh_generation)))
             db.executemany("DELETE FROM files WHERE path=?", ((p,) for p in deleted_paths))
             db.executemany("DELETE FROM articles WHERE id=?", ((i,) for i in removed_ids))
             db.executemany(

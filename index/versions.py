@@ -621,24 +621,24 @@ def _map(fn, store_path: str, items: list, procs: int, progress, cancel) -> list
             if progress:
                 progress(done, len(items))
         return results
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    from .pools import process_pool
 
-    pool = ProcessPoolExecutor(procs, mp_context=mp.get_context("spawn"))
-    cancelled = False
+    pool = process_pool(procs)
+    finished = False
     try:
         futures = [pool.submit(fn, store_path, c) for c in chunks]
         for f, c in zip(futures, chunks, strict=True):
             if cancel is not None and cancel():
-                cancelled = True
                 raise _Cancelled
             results += f.result()
             done += len(c)
             if progress:
                 progress(done, len(items))
+        finished = True
     finally:
-        # cancelled: drop the queued chunks and do not wait for the running ones
-        pool.shutdown(wait=not cancelled, cancel_futures=True)
+        # cancelled or interrupted (Ctrl-C, SIGTERM): drop the queued chunks
+        # and do not wait for the running ones
+        pool.shutdown(wait=finished, cancel_futures=True)
     return results
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from whoosh import index as windex
@@ -14,10 +16,12 @@ from whoosh.writing import SegmentWriter
 from index import (
     Corpus,
     CorpusError,
+    DiskFullError,
     IndexBusyError,
     IndexMissingError,
     NotFoundError,
     indexer,
+    pools,
     store,
 )
 from index.analysis import term_positions
@@ -195,8 +199,10 @@ def test_failed_commit_raises_keeps_old_index_and_releases_lock(stories, write_f
 
     with monkeypatch.context() as m:
         m.setattr(windex.TOC, "write", disk_full)
-        with pytest.raises(OSError, match="No space left"):
+        with pytest.raises(DiskFullError) as err:
             c.update()
+    assert str(err.value) == (f"disk full while writing the index at {c.index_dir}; "
+                              "the previous index is unchanged")
 
     assert lock_is_free(c.index_dir)
     assert hits(c, "zebrafinch") == ["a.txt"]  # the previous index, as it was
@@ -283,19 +289,19 @@ def test_parallel_workers_give_the_same_index(open_corpus, sample_dir, monkeypat
     serial = open_corpus(sample_dir, "serial")
     serial.update(procs=1)
 
-    pools = []
+    made = []
+    real_pool = pools.process_pool
 
-    class SpyPool(ProcessPoolExecutor):
-        def __init__(self, max_workers, **kwargs):
-            pools.append(max_workers)
-            super().__init__(max_workers, **kwargs)
+    def spy_pool(workers, *args):
+        made.append(workers)
+        return real_pool(workers, *args)
 
     monkeypatch.setattr(indexer, "PARALLEL_MIN_FILES", 2)
-    monkeypatch.setattr(indexer, "ProcessPoolExecutor", SpyPool)
+    monkeypatch.setattr(pools, "process_pool", spy_pool)
     progress = []
     parallel = open_corpus(sample_dir, "parallel")
     report = parallel.update(procs=2, progress=lambda done, total: progress.append((done, total)))
-    assert pools == [2]  # worker processes really ran
+    assert made == [2]  # worker processes really ran
     assert counts(report) == (5, 0, 0, 0) and report.articles_total == 5
     assert progress[-1] == (5, 5)
 
@@ -548,6 +554,16 @@ def test_listing_entries_and_lookups():
     assert kept == odd and index_of(kept, "dddddddddddd") == 3
 
 
+def name_latest_generation(index_dir) -> None:
+    """Have the store name the Whoosh generation a test committed by hand,
+    as an indexer run records the one it commits (readers open that one)."""
+    st = store.Store(index_dir / store.STORE_FILE)
+    with st.db:
+        st.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                      (store.WHOOSH_GENERATION, str(indexer.latest_generation(index_dir))))
+    st.close()
+
+
 def test_segments_are_separate_files_and_compound_ones_still_read(stories, write_files):
     """A compound segment is copied whole into memory (GIL held) each time a
     searcher opens it, so the indexer writes separate files, in new segments
@@ -561,6 +577,7 @@ def test_segments_are_separate_files_and_compound_ones_still_read(stories, write
     w.add_document(id="old0000compd", path="old.txt", title="Old", hash="x",
                    body=term_positions("The okapi grazed by the harbour."))
     w.commit(merge=False)
+    name_latest_generation(c.index_dir)
     assert any(s.is_compound() for s in windex.open_dir(wdir)._segments())
     assert hits(c, "okapi") == ["old.txt"]
     for k in range(12):  # enough new segments for Whoosh to merge some
@@ -580,18 +597,324 @@ def test_a_searcher_open_before_a_merge_still_reads(stories, write_files):
     root, first = stories
     c = Corpus(root, index_dir=first.index_dir)
     c.warm()  # a searcher opened, nothing read through it yet (as the reader warms it)
-    searcher = c._s()  # as a query in the reader holds it while the update commits
+    with c.snapshot():
+        searcher = c._s()  # as a query in the reader holds it while the update commits
     other = Corpus(root, index_dir=c.index_dir)
     write_files({"d.txt": "Delta Story\n\nThe numbat dug by the harbour.\n"})
     other.update(versions=False)
     ix = windex.open_dir(c.index_dir / indexer.WHOOSH_DIR)
     w = SegmentWriter(ix, compound=False)
     w.commit(optimize=True)  # every segment merged into one; the old files deleted
+    name_latest_generation(c.index_dir)
     other.close()
-    assert not searcher.up_to_date()
+    assert searcher.reader().generation() < indexer.latest_generation(c.index_dir)
     docs = [searcher.stored_fields(d)["path"] for d in range(searcher.doc_count_all())]
     assert sorted(docs) == ["a.txt", "b.txt", "c.md"]
     reader = searcher.reader()
     assert all(reader.doc_field_length(d, "body") > 0 for d in range(searcher.doc_count_all()))
     assert hits(c, "numbat") == ["d.txt"]  # and the next query opens the new generation
+    c.close()
+
+
+# ------------------------------------------- one state: the store and Whoosh
+
+def whoosh_strays(index_dir) -> list[str]:
+    """Files in the Whoosh folder that its one generation does not need
+    (and any second generation's TOC)."""
+    wdir = index_dir / indexer.WHOOSH_DIR
+    tocs = sorted(wdir.glob("_MAIN_*.toc*"))
+    assert tocs, "no TOC at all"
+    live = {s.segment_id() for s in windex.open_dir(wdir)._segments()}
+    return sorted([p.name for p in tocs[1:]] + [
+        p.name for p in wdir.iterdir()
+        if p.name.startswith("MAIN_") and p.name != "MAIN_WRITELOCK"
+        and p.name.split(".")[0] not in live] + [
+        p.name for p in wdir.iterdir() if p.is_dir()])
+
+
+def shown_hits(c: Corpus, q: str) -> list[str]:
+    """The paths of every hit, each one fetched as `show` fetches it."""
+    res = c.search(q, limit=None)
+    return sorted(c.get(h.id).path for h in res.hits)
+
+
+def test_readers_between_the_two_commits_see_the_previous_index_whole(stories, write_files,
+                                                                      monkeypatch):
+    """The store commits after Whoosh: in between, a reader (one that searched
+    before, and a new one) reads the previous index, never Whoosh's new
+    documents with the store's old articles."""
+    root, c = stories
+    write_files({"d.txt": "Delta Story\n\nA narwhal surfaced in the harbour.\n"})
+    os.remove(root / "a.txt")
+    seen = []
+    real_apply = store.Store.apply
+
+    def apply(self, *args, **kwargs):
+        with Corpus(root, index_dir=c.index_dir) as fresh:
+            for reader in (c, fresh):
+                seen.append((shown_hits(reader, "harbour"), shown_hits(reader, "narwhal")))
+        return real_apply(self, *args, **kwargs)
+
+    monkeypatch.setattr(store.Store, "apply", apply)
+    c.update(versions=False)
+    assert seen == [(["a.txt", "b.txt", "c.md"], [])] * 2
+    assert shown_hits(c, "harbour") == ["b.txt", "c.md", "d.txt"]
+    assert whoosh_strays(c.index_dir) == []
+
+
+def test_a_snapshot_shows_every_hit_it_found_while_another_process_updates(stories,
+                                                                           write_files):
+    root, c = stories
+    other = Corpus(root, index_dir=c.index_dir)
+    try:
+        with c.snapshot():
+            found = c.search("harbour", limit=None).hits
+            assert len(found) == 3
+            os.remove(root / "a.txt")
+            write_files({"b.txt": "Beta Story\n\nThe wombat dozed.\n"})
+            other.update(versions=False)  # a.txt's article and b.txt's old text are gone
+            texts = {h.path: c.get(h.id).text for h in found}
+            assert "zebrafinch" in texts["a.txt"] and "quokka" in texts["b.txt"]
+            assert c.search("wombat").total == 0 and c.count() == 3
+        # the next call reads the state of then
+        assert shown_hits(c, "harbour") == ["c.md"] and shown_hits(c, "wombat") == ["b.txt"]
+    finally:
+        other.close()
+
+
+def test_a_reader_whose_generation_was_cleaned_follows_the_update(stories, write_files):
+    """A snapshot that began before another process's update, with no Whoosh
+    searcher open yet: the generation it names is deleted once the store moves
+    on, so its first search moves on to the new state."""
+    root, first = stories
+    c = Corpus(root, index_dir=first.index_dir)
+    other = Corpus(root, index_dir=first.index_dir)
+    try:
+        with c.snapshot():
+            assert len(c.article_list()) == 3  # the store's snapshot has begun, not Whoosh
+            write_files({"d.txt": "Delta Story\n\nA narwhal surfaced in the harbour.\n"})
+            other.update(versions=False)
+            assert shown_hits(c, "narwhal") == ["d.txt"]
+            assert c.count() == 4  # the store read with it is the new one too
+    finally:
+        c.close()
+        other.close()
+
+
+def test_a_run_killed_between_the_commits_leaves_no_strays_for_the_next(stories, write_files,
+                                                                        monkeypatch):
+    root, c = stories
+    write_files({"d.txt": "Delta Story\n\nA narwhal surfaced in the harbour.\n"})
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed before the store was updated")
+
+    with monkeypatch.context() as m:
+        m.setattr(store.Store, "apply", killed)
+        with pytest.raises(RuntimeError, match="killed"):
+            c.update(versions=False)
+    assert latest_toc(c.index_dir) > named_generation(c.index_dir)  # Whoosh committed
+    assert shown_hits(c, "narwhal") == [] and shown_hits(c, "harbour") == ["a.txt", "b.txt",
+                                                                         "c.md"]
+    os.remove(root / "d.txt")  # the next run has nothing to read
+    assert counts(c.update(versions=False)) == (0, 0, 0, 3)
+    assert whoosh_strays(c.index_dir) == []
+    assert latest_toc(c.index_dir) == named_generation(c.index_dir)
+    assert shown_hits(c, "narwhal") == []
+
+
+def latest_toc(index_dir) -> int:
+    return indexer.latest_generation(index_dir)
+
+
+def named_generation(index_dir) -> int | None:
+    st = store.Store(index_dir / store.STORE_FILE, readonly=True)
+    try:
+        return st.whoosh_generation()
+    finally:
+        st.close()
+
+
+def test_a_full_disk_is_one_line_and_the_next_run_leaves_no_strays(stories, write_files,
+                                                                  monkeypatch):
+    """Whoosh's segment files fill the disk (an OSError as the OS raises it):
+    one clear error, the previous index intact, and the next run (even one
+    with nothing to read) removes what the failed one wrote."""
+    from whoosh.filedb import filestore
+
+    root, c = stories
+    write_files({"d.txt": "Delta Story\n\nA narwhal surfaced in the harbour.\n"})
+    real_create = filestore.FileStorage.create_file
+
+    def create_file(self, name, *args, **kwargs):
+        f = real_create(self, name, *args, **kwargs)
+        if name.endswith(".trm"):  # the postings come after the stored fields
+            def write(*_a, **_k):
+                raise OSError(28, "No space left on device")
+            f.file.write = write
+        return f
+
+    with monkeypatch.context() as m:
+        m.setattr(filestore.FileStorage, "create_file", create_file)
+        with pytest.raises(DiskFullError) as err:
+            c.update(versions=False)
+    assert str(err.value) == (f"disk full while writing the index at {c.index_dir}; "
+                              "the previous index is unchanged")
+    assert whoosh_strays(c.index_dir)  # the failed run's segment files
+    assert lock_is_free(c.index_dir)
+    assert shown_hits(c, "harbour") == ["a.txt", "b.txt", "c.md"]
+    os.remove(root / "d.txt")
+    assert counts(c.update(versions=False)) == (0, 0, 0, 3)
+    assert whoosh_strays(c.index_dir) == []
+
+
+# ------------------------------------------------ the OS says no: ENOSPC, EROFS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def in_private_mounts(code: str, *args: str) -> dict:
+    """Run ``code`` (which mounts what it needs, and prints JSON) in a mount
+    namespace of its own, so nothing it mounts outlives it or is seen
+    outside. Skips where that is not allowed."""
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("mount"):
+        pytest.skip("mounting a private file system needs root and unshare(1)")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run(["unshare", "--mount", "--propagation", "private", sys.executable,
+                           "-c", code, *args], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=300, check=False)
+    if proc.returncode == 77:
+        pytest.skip(f"cannot mount here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+_DRIVER_HEAD = """
+import json, os, random, subprocess, sys
+from pathlib import Path
+from whoosh import index as windex
+
+def mount(*args):
+    if subprocess.run(["mount", *args], capture_output=True).returncode:
+        sys.exit(77)
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True,
+                          text=True)
+
+def whoosh_files(ix):
+    wdir = ix / "whoosh"
+    live = sorted(s.segment_id() for s in windex.open_dir(wdir)._segments())
+    return {"files": sorted(os.listdir(wdir)), "live": live}
+
+def shown(corpus, ix, q):
+    from index import Corpus
+    with Corpus(corpus, index_dir=ix) as c:
+        return sorted(c.get(h.id).path for h in c.search(q, limit=None).hits)
+"""
+
+
+def strays_of(listing: dict) -> list[str]:
+    tocs = sorted(n for n in listing["files"] if n.startswith("_MAIN_"))
+    return tocs[1:] + [n for n in listing["files"] if n.startswith("MAIN_")
+                       and n != "MAIN_WRITELOCK" and n.split(".")[0] not in listing["live"]]
+
+
+def test_a_really_full_disk_is_one_line_and_leaves_the_previous_index(tmp_path, sample_dir):
+    """The index on a small file system filled up to its last 256 KB, and a
+    600 KB article to index: the ENOSPC comes from the kernel."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(sample_dir, corpus)
+    (tmp_path / "fs").mkdir()
+    code = _DRIVER_HEAD + """
+fs, corpus = Path(sys.argv[1]), Path(sys.argv[2])
+mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(fs))
+ix = fs / "ix"
+out = {"first": cli("index", str(corpus), "--index-dir", str(ix), "--procs", "1").returncode}
+st = os.statvfs(fs)
+with open(fs / "filler", "wb") as f:
+    f.write(b"x" * (st.f_bavail * st.f_frsize - 256 * 1024))
+rng = random.Random(5)  # 600 KB of words that do not compress away
+words = " ".join("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(7))
+                 for _ in range(75000))
+(corpus / "new.txt").write_text("Narwhal News\\n\\nThe narwhal surfaced. " + words)
+full = cli("index", str(corpus), "--index-dir", str(ix), "--procs", "1")
+out["full"] = [full.returncode, full.stderr]
+out["after_failure"] = whoosh_files(ix)
+out["stimson"] = shown(corpus, ix, "stimson")
+out["narwhal"] = shown(corpus, ix, "narwhal")
+os.remove(fs / "filler")
+os.remove(corpus / "new.txt")
+out["repair"] = cli("index", str(corpus), "--index-dir", str(ix), "--procs", "1").returncode
+out["after_repair"] = whoosh_files(ix)
+print(json.dumps(out))
+"""
+    out = in_private_mounts(code, str(tmp_path / "fs"), str(corpus))
+    ix = tmp_path / "fs" / "ix"
+    assert out["first"] == 0
+    assert out["full"] == [2, f"variorum: error: disk full while writing the index at {ix}; "
+                              "the previous index is unchanged\n"]
+    assert len(out["stimson"]) == 3 and out["narwhal"] == []  # the previous index, whole
+    assert strays_of(out["after_failure"])  # what the failed run wrote ...
+    assert out["repair"] == 0
+    assert strays_of(out["after_repair"]) == []  # ... the next one removed
+
+
+def test_an_index_that_cannot_be_written_is_read(tmp_path, sample_dir):
+    """On read-only media (or in a folder the user may not write) the store
+    has no -shm file and none can be made; the index is still read."""
+    ix = tmp_path / "ix"
+    with Corpus(sample_dir, index_dir=ix) as c:
+        c.update(procs=1)
+    # the indexer's connection, the last to close, took the -wal and -shm files with it
+    assert sorted(p.name for p in ix.iterdir()) == ["store.sqlite", "update.lock", "whoosh"]
+    if os.geteuid() != 0:  # permissions bind everyone but root
+        os.chmod(ix, 0o555)
+        try:
+            with Corpus(sample_dir, index_dir=ix) as ro:
+                assert ro.has_index
+                got = shown_hits(ro, "stimson")
+        finally:
+            os.chmod(ix, 0o755)
+        with Corpus(sample_dir, index_dir=ix) as c:
+            assert got == shown_hits(c, "stimson") and len(got) == 3
+        return
+    code = _DRIVER_HEAD + """
+ix, corpus = Path(sys.argv[1]), Path(sys.argv[2])
+mount("--bind", str(ix), str(ix))
+mount("-o", "remount,bind,ro", str(ix))
+try:
+    (ix / "probe").write_text("x")
+    writable = True
+except OSError:
+    writable = False
+search = cli("search", "stimson", "--corpus", str(corpus), "--index-dir", str(ix), "--json")
+print(json.dumps({"writable": writable, "hits": shown(corpus, ix, "stimson"),
+                  "cli": [search.returncode, search.stderr]}))
+"""
+    out = in_private_mounts(code, str(ix), str(sample_dir))
+    with Corpus(sample_dir, index_dir=ix) as c:
+        want = shown_hits(c, "stimson")
+    assert len(want) == 3
+    assert out == {"writable": False, "hits": want, "cli": [0, ""]}
+
+
+def test_a_full_disk_in_the_versions_phase_is_one_line(tmp_path, sample_dir, monkeypatch):
+    import sqlite3
+
+    def disk_full(*args, **kwargs):
+        e = sqlite3.OperationalError("database or disk is full")
+        e.sqlite_errorcode = sqlite3.SQLITE_FULL  # as SQLite sets it
+        raise e
+
+    c = Corpus(sample_dir, index_dir=tmp_path / "ix")
+    with monkeypatch.context() as m:
+        m.setattr(store.Store, "apply_versions", disk_full)
+        with pytest.raises(DiskFullError) as err:
+            c.update(procs=1)
+    assert str(err.value) == (f"disk full while writing the version pairs at {c.index_dir}; "
+                              "the articles are indexed, and the next run finds the pairs")
+    assert c.search("stimson").total == 3 and not c.families()
+    c.update(procs=1)
+    assert c.families()
     c.close()

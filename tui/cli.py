@@ -9,6 +9,7 @@ input errors.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -48,6 +49,17 @@ class Failure(click.ClickException):
 def say_error(message: object, prefix: str = "error: ") -> None:
     """One line on stderr, control-free: messages carry paths and names."""
     click.echo(f"variorum: {prefix}{sanitize.error_line(message)}", err=True)
+
+
+class Terminated(BaseException):
+    """SIGTERM during ``variorum index``, raised where the program is so that
+    it stops as after Ctrl-C: workers cancelled, the previous index kept, one
+    line said. (Not a KeyboardInterrupt: click would print a blank line for
+    the terminal's ``^C`` echo, which a SIGTERM has none of.)"""
+
+
+def _on_sigterm(_signum, _frame) -> None:
+    raise Terminated
 
 
 class _Console(Console):
@@ -210,6 +222,7 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities
     root = Path(path)
     if not root.is_dir():
         raise Failure(f"corpus folder not found: {root}")
+    signal.signal(signal.SIGTERM, _on_sigterm)  # a clean cancel, as Ctrl-C
     c = Corpus(root, index_dir, ner=ner)
     quiet = as_json or not sys.stderr.isatty()
     report = _update_procs(c, quiet, procs)
@@ -539,6 +552,9 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("variorum: interrupted", err=True)
         sys.exit(130)
+    except Terminated:
+        click.echo("variorum: terminated", err=True)
+        sys.exit(128 + signal.SIGTERM)
     except BrokenPipeError:
         sys.exit(0)
     except Exception as e:  # never a traceback for the user
