@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index import NotFoundError, ingest
+from index import DiskFullError, NotFoundError, ingest
 from index.ingest import TITLE_MAX, derive_title, parse_date
 
 HARBOUR = (
@@ -538,16 +538,19 @@ def test_an_unexpected_error_in_one_file_is_its_skip_reason(write_files, open_co
         assert sorted(m.path for m in c.articles()) == ["feed.jsonl", "good.txt"]
 
 
-@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), MemoryError()])
+@pytest.mark.parametrize(("error", "stops_with"), [
+    (OSError(28, "No space left on device"), DiskFullError),  # one clear line, index kept
+    (MemoryError(), MemoryError),
+])
 def test_a_failure_that_is_not_the_files_doing_still_stops_the_run(
-    write_files, open_corpus, monkeypatch, error
+    write_files, open_corpus, monkeypatch, error, stops_with
 ):
     def fail(*args, **kwargs):
         raise error
 
     monkeypatch.setattr(ingest, "decode", fail)
     c = open_corpus(write_files({"a.txt": "A\n\nText.\n"}))
-    with pytest.raises(type(error)):
+    with pytest.raises(stops_with):
         c.update(procs=1)
 
 
