@@ -283,7 +283,9 @@ def _word_ops(ta: str, tb: str) -> tuple[list[tuple[str, str, str]], list]:
         return [("insert", "", tb)], []
     ma, mb = list(_TOKEN.finditer(ta)), list(_TOKEN.finditer(tb))
     xa, xb = [m.group() for m in ma], [m.group() for m in mb]
-    sm = SequenceMatcher(None, xa, xb, autojunk=False)
+    # (equal sides: the one equal run difflib would find, without the search)
+    codes = [("equal", 0, len(xa), 0, len(xb))] if xa and xa == xb else _matcher(
+        xa, xb).get_opcodes()
     ops: list[tuple[str, str, str]] = []
 
     def piece(ms, text, i, j, nxt) -> str:
@@ -294,10 +296,23 @@ def _word_ops(ta: str, tb: str) -> tuple[list[tuple[str, str, str]], list]:
         return text[start:end]
 
     raw = []
-    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+    for tag, i1, i2, j1, j2 in codes:
         ops.append((tag, piece(ma, ta, i1, i2, i2), piece(mb, tb, j1, j2, j2)))
         raw.append((tag, ma[i1:i2], mb[j1:j2]))
     return _merge_small_equals(ops), raw
+
+
+# difflib compares every token of one side with every equal token of the
+# other: a pair of long, repetitive sides costs the product of their lengths
+# for each matching block. Past this product (tokens, on a sentence pair far
+# longer than news sentences: a 2,000-character list cut by the splitter),
+# difflib's own heuristic for long sequences is used (autojunk: a token making
+# up more than 1% of the second side does not start a match).
+DIFF_CELLS = 250 * 250
+
+
+def _matcher(xa: list[str], xb: list[str]) -> SequenceMatcher:
+    return SequenceMatcher(None, xa, xb, autojunk=len(xa) * len(xb) > DIFF_CELLS)
 
 
 def _merge_small_equals(ops: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
@@ -554,7 +569,10 @@ def _match_key(m: re.Match) -> tuple:
         unit = ""
     elif unit in _PERCENT:
         unit = "%"
-    if not sign and not cur and not unit and digits.isdigit() and 1000 <= int(digits) <= 2100:
+    # (four digits read before int(): a run of thousands of digits is no year,
+    # and int() refuses to read more than 4,300)
+    if (not sign and not cur and not unit and len(digits) == 4 and digits.isdigit()
+            and 1000 <= int(digits) <= 2100):
         return ("year", "", v, "")
     return ("num", cur, v, unit)
 
@@ -1038,7 +1056,7 @@ def _quote_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, quotes_a, qu
             if match is None:
                 best = 0.0
                 for n in cands[max(0, rank - QUOTES_COMPARED):rank + QUOTES_COMPARED + 1]:
-                    r = SequenceMatcher(None, words, words_b[n], autojunk=False).ratio()
+                    r = _matcher(words, words_b[n]).ratio()
                     if r > best:
                         best, match = r, n
         if match is None:

@@ -69,12 +69,23 @@ def _add(spans: list[tuple[int, int]], para: str, base: int, s: int, e: int) -> 
     """The sentence ``para[s:e]``, trimmed, in pieces of at most MAX_SENTENCE."""
     s, e = _trim(para, 0, s, e)
     while e - s > MAX_SENTENCE:
-        cut = para.rfind(" ", s + 1, s + MAX_SENTENCE)
+        # at the last space before the limit, else after the last other mark
+        # that is not part of a word; a word longer than the limit is kept
+        # whole (a number of thousands of digits is still one number)
+        lim = s + MAX_SENTENCE
+        cut = para.rfind(" ", s + 1, lim)
         if cut == -1:
-            cut = s + MAX_SENTENCE  # no space at all: a hard cut
+            mark = _NOT_WORD_BEFORE.search(para, s + 1, lim)
+            cut = mark.end() if mark else _WORD_RUN.match(para, lim).end()
+        if cut >= e:
+            break
         spans.append(_trim(para, base, s, cut))
         s = _trim(para, 0, cut, e)[0]
     spans.append((base + s, base + e))
+
+
+_WORD_RUN = re.compile(r"\w*")
+_NOT_WORD_BEFORE = re.compile(r"\W(?=\w*$)")  # the last character that is not a word's
 
 
 def _trim(para: str, base: int, s: int, e: int) -> tuple[int, int]:
