@@ -21,6 +21,7 @@ not sentences. The aligner:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
@@ -28,6 +29,14 @@ from itertools import pairwise
 MIN_SIM = 0.3  # Dice overlap for two sentences to count as versions of each other
 MOVED_SIM = 0.5  # stronger evidence needed for a match out of order
 MAX_GAP = 3  # sentences between two anchors, on each side, for gap filling
+# A word in more than COMMON sentences of the second text (a text of the same
+# sentence over and over) pairs a sentence only with the NEAR sentences on
+# either side of its own place there (its index scaled to the second text):
+# pairing every sentence with every other one that has the word made such a
+# text quadratic. Pairs found through rarer words are all kept, and every
+# pair is scored on all the words the two sentences share.
+COMMON = 100
+NEAR = 20
 
 
 @dataclass(frozen=True)
@@ -97,20 +106,29 @@ def align(sa: list[tuple[str, ...]], sb: list[tuple[str, ...]],
         for t in s:
             postings[t].append(j)
     cells: list[tuple[int, int, float]] = []
-    weak: dict[tuple[int, int], float] = {}
+    weak: dict[int, list[tuple[int, float]]] = defaultdict(list)  # i -> [(j, overlap)]
     for i, s in enumerate(A):
         if not s:
             continue
         counts: dict[int, int] = defaultdict(int)
+        near = None
         for t in s:
-            for j in postings.get(t, ()):
+            js = postings.get(t, ())
+            if len(js) > COMMON:
+                if near is None:
+                    near = round(i * len(B) / len(A))
+                k = bisect_left(js, near)
+                js = js[max(0, k - NEAR):k + NEAR]
+            for j in js:
                 counts[j] += 1
+        if near is not None:  # some words were not counted for every pair
+            counts = {j: len(s & B[j]) for j in counts}
         for j, c in counts.items():
             d = 2 * c / (len(s) + len(B[j]))
             if d >= min_sim and c >= min(2, len(s), len(B[j])):
                 cells.append((i, j, d))
             elif gap_sim and d >= gap_sim:
-                weak[i, j] = d
+                weak[i].append((j, d))
 
     chain = _heaviest_chain(cells, len(B))
     used_a = {i for i, _, _ in chain}
@@ -142,8 +160,8 @@ def align(sa: list[tuple[str, ...]], sb: list[tuple[str, ...]],
         for (i0, j0), (i1, j1) in pairwise(bounds):
             if not (0 < i1 - i0 - 1 <= MAX_GAP and 0 < j1 - j0 - 1 <= MAX_GAP):
                 continue
-            box = [(i, j, d) for (i, j), d in weak.items()
-                   if i0 < i < i1 and j0 < j < j1 and i not in used_a and j not in used_b]
+            box = [(i, j, d) for i in range(i0 + 1, i1) for j, d in weak.get(i, ())
+                   if j0 < j < j1 and i not in used_a and j not in used_b]
             for i, j, d in _heaviest_chain([(i, j - j0 - 1, d) for i, j, d in box], j1 - j0 - 1):
                 j += j0 + 1
                 used_a.add(i)

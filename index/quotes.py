@@ -46,7 +46,7 @@ Dongshu"). Anyone the text does not name is ``None``: never guessed.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from .entities import norm
@@ -62,15 +62,23 @@ _SMALL = word_set("a an and as at but by for from in into of on or the to with b
                   "about over under via vs versus")
 _VERBS = SPEECH_VERBS  # one list (the gazetteer's), shared with entities
 _VERB_RE = re.compile(rf"\b(?:{_VERBS})\b")
-_AFTER_VERB = re.compile(rf"\s*,?\s*(?:{_VERBS})\b\s*")
+# The cue patterns cannot backtrack more than linearly: the white space before
+# a comma is taken whole (possessive), a name is a handful of words of
+# bounded length, a trailing cue's words are taken whole (atomic: "AAAA…"
+# is one word, never split two or three ways to try again).
+_AFTER_VERB = re.compile(rf"\s*+(?:,\s*+)?(?:{_VERBS})\b\s*")
 _PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
 _PRONOUN_AT = re.compile(r"(?:he|she|He|She)\b")
-_NAME_AT = re.compile(r"(?:[A-Z][\w’'\-]*\w|[A-Z]\.)(?:\s+(?:[A-Z][\w’'\-]*\w|[A-Z]\.))*")
+_NAME_WORD = r"(?:[A-Z][\w’'\-]{0,60}\w|[A-Z]\.)"
+_NAME_AT = re.compile(rf"{_NAME_WORD}(?:\s{{1,8}}{_NAME_WORD}){{0,9}}")  # up to ten words
 _LEAD = re.compile(r"[\s,]*")
 _TITLE_AT = re.compile(r"(?:(?:" + "|".join(sorted(PERSON_TITLES, key=len, reverse=True))
-                       + r")\.?\s+)+(?=[A-Z])")
+                       + r")\.?\s{1,8}){1,4}(?=[A-Z])")
 _TRAILING = re.compile(
-    rf"[,;–—-]\s*(?P<subj>(?:[A-Z][\w’'\-]*\w\s*){{1,3}}|he|she)\s+(?:{_VERBS})\.?\s*$")
+    rf"[,;–—-]\s*(?P<subj>(?:(?>[A-Z][\w’'\-]*)(?<=\w)\s*){{1,3}}|he|she)\s+(?:{_VERBS})\.?\s*$")
+_TRAILING_WINDOW = 200  # characters before a paragraph's end a trailing cue starts in
+_QUOTE_MARK = re.compile("[“\"]")
+_PEOPLE_LOOKED_AT = 20  # people of one sentence a pronoun is resolved among
 
 
 @dataclass
@@ -88,11 +96,12 @@ def find_quote_spans(text: str) -> list[tuple[list[tuple[int, int]], int, int]]:
     pending: tuple[list[tuple[int, int]], int] | None = None  # an open multi-paragraph quote
     for base, para in paragraphs(text):
         i = 0
+        singles = _SingleClosers(para)
         if pending is not None:
             lead = len(para) - len(para.lstrip())
             if para[lead:lead + 1] in ("“", '"'):
                 parts, qstart = pending
-                close = _closing(para, lead + 1, para[lead])
+                close = _closing(para, lead + 1, para[lead], singles)
                 if close is None:  # still open: it goes on
                     parts.append((base + lead + 1, base + len(para.rstrip())))
                     continue
@@ -108,7 +117,7 @@ def find_quote_spans(text: str) -> list[tuple[list[tuple[int, int]], int, int]]:
                 if ch == '"' and not _opens_straight(para, i):
                     i += 1
                     continue
-                close = _closing(para, i + 1, ch)
+                close = _closing(para, i + 1, ch, singles)
                 if close is None:
                     if ch == "‘":  # a stray ‘ (“the ‘90s”): not a quote, go on
                         i += 1
@@ -135,7 +144,40 @@ def _opens_single(para: str, i: int) -> bool:
     return (prev.isspace() or prev in "(—–-\"“") and nxt.isalnum()
 
 
-def _closing(para: str, start: int, opener: str) -> int | None:
+class _SingleClosers:
+    """The ’ of a paragraph that can close a single quote (not followed by a
+    letter or digit), found once, in two sorted lists: those after
+    punctuation, and those not after an "s". Every ‘ opener then finds its
+    closer by bisection; looking through the rest of the paragraph for each
+    opener made a paragraph of many ‘ without a closer quadratic."""
+
+    def __init__(self, para: str) -> None:
+        self.para = para
+        self.punct: list[int] | None = None
+        self.not_s: list[int] = []
+
+    def first(self, start: int) -> int | None:
+        if self.punct is None:
+            para, self.punct = self.para, []
+            for m in _RIGHT_SINGLE.finditer(para):
+                c = m.start()
+                if c + 1 < len(para) and para[c + 1].isalnum():
+                    continue
+                if para[c - 1] in ",.!?…":
+                    self.punct.append(c)
+                if para[c - 1] not in "sS":
+                    self.not_s.append(c)
+        for cands in (self.punct, self.not_s):
+            k = bisect_left(cands, start)
+            if k < len(cands):
+                return cands[k]
+        return None
+
+
+_RIGHT_SINGLE = re.compile("’")
+
+
+def _closing(para: str, start: int, opener: str, singles: _SingleClosers) -> int | None:
     """Index of the mark that closes a quote opened just before ``start``."""
     if opener == "“":
         k = para.find("”", start)
@@ -151,16 +193,7 @@ def _closing(para: str, start: int, opener: str) -> int | None:
                 return k
             k += 1
     # a single quote: the first ’ after punctuation, else the first not after "s"
-    cands = [m.start() for m in re.finditer("’", para[start:])]
-    cands = [start + c for c in cands
-             if start + c + 1 >= len(para) or not para[start + c + 1].isalnum()]
-    for c in cands:
-        if para[c - 1] in ",.!?…":
-            return c
-    for c in cands:
-        if para[c - 1] not in "sS":
-            return c
-    return None
+    return singles.first(start)
 
 
 def _is_title(words: list[str]) -> bool:
@@ -178,7 +211,12 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
     ``parser``: a spaCy pipeline with a dependency parser
     (:func:`index.speakers.load_parser`): speakers are then read from the
     parse of the sentences around each quote; without one, from the regex
-    cues only."""
+    cues only.
+
+    Linear in the text: what every quote looks up around itself (its line,
+    the last verb of speech, person and pronoun before it) is found once for
+    the whole text and reached by bisection, never by searching the text
+    again from the quote."""
     renamed = _body_names(entities, text)  # a name only the headline gives: the body's
     mentions = _mentions(entities, text, renamed)
     starts = [m.start for m in mentions]
@@ -190,6 +228,18 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
     quotes = []
     raw = find_quote_spans(text)
     inside = [(s, e) for _, s, e in raw]
+    lines = _Lines(text)
+    marks = [m.start() for m in _QUOTE_MARK.finditer(text)]  # double quotation marks
+    # outside quotes: the verbs of speech, the pronouns, the people and the
+    # organisations, in text order
+    verbs = [(m.start(), m.end(), m.group()) for m in _VERB_RE.finditer(text)
+             if not _inside(inside, m.start())]
+    verb_starts = [v[0] for v in verbs]
+    pronouns = [m.start() for m in _PRONOUN.finditer(text) if not _inside(inside, m.start())]
+    people = [m for m in mentions if m.label == "PERSON" and not _inside(inside, m.start)]
+    people_starts = [m.start for m in people]
+    orgs = [m for m in mentions if m.label == "ORG" and not _inside(inside, m.start)]
+    org_starts = [m.start for m in orgs]
 
     def sentence_of(pos: int) -> tuple[int, int]:
         k = bisect_right(sent_starts, pos) - 1
@@ -205,38 +255,69 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
             k += 1
         return out
 
+    def last_of(items: list[_Mention], item_starts: list[int], a: int, b: int
+                ) -> _Mention | None:
+        """The last of ``items`` inside [a, b)."""
+        k = bisect_left(item_starts, b) - 1
+        while k >= 0 and items[k].start >= a:
+            if items[k].end <= b:
+                return items[k]
+            k -= 1
+        return None
+
+    def last_pronoun(a: int, b: int) -> int | None:
+        k = bisect_left(pronouns, b) - 1
+        return pronouns[k] if k >= 0 and pronouns[k] >= a else None
+
     def resolve_pronoun(pos: int, current: str | None, sex: str | None = None) -> str | None:
         """He/she at ``pos``: the nearest person before it in its sentence,
         else the first person of an earlier sentence (up to three back),
-        else the current speaker; never a person of the other gender."""
+        else the current speaker; never a person of the other gender. A
+        person known to agree beats one of unknown gender in the same
+        sentence. At most _PEOPLE_LOOKED_AT people of a sentence are looked
+        at (a sentence naming more is a list)."""
         if sex is None:
             w = text[pos:pos + 3].lower()
             sex = "f" if w.startswith("she") or w.startswith("her") else "m"
 
-        def fits(name: str | None) -> bool:
-            return name is not None and gender.get(name, sex) == sex
+        def pick(ks) -> str | None:
+            unknown = None
+            for n, k in enumerate(ks):
+                if n == _PEOPLE_LOOKED_AT:
+                    break
+                g = gender.get(people[k].name)
+                if g == sex:
+                    return people[k].name
+                if g is None and unknown is None:
+                    unknown = people[k].name
+            return unknown
 
-        def pick(people: list[_Mention]) -> str | None:
-            # a person known to agree beats one of unknown gender in the same sentence
-            known = [m for m in people if gender.get(m.name) == sex]
-            if known:
-                return known[0].name
-            return next((m.name for m in people if fits(m.name)), None)
+        def backwards(a: int, b: int):
+            k = bisect_left(people_starts, b) - 1
+            while k >= 0 and people[k].start >= a:
+                if people[k].end <= b:
+                    yield k
+                k -= 1
+
+        def forwards(a: int, b: int):
+            k = bisect_left(people_starts, a)
+            while k < len(people) and people[k].start < b:
+                if people[k].end <= b:
+                    yield k
+                k += 1
 
         s, _ = sentence_of(pos)
-        people = [m for m in persons_between(s, pos) if m.label == "PERSON"]
-        who = pick(people[::-1])
+        who = pick(backwards(s, pos))
         if who is not None:
             return who
         k = bisect_right(sent_starts, pos) - 2
         for back in range(3):
             if k - back < 0:
                 break
-            ps, pe = sentences[k - back]
-            who = pick([m for m in persons_between(ps, pe) if m.label == "PERSON"])
+            who = pick(forwards(*sentences[k - back]))
             if who is not None:
                 return who
-        return current if fits(current) else None
+        return current if current is not None and gender.get(current, sex) == sex else None
 
     def subject_at(pos: int, end: int, current: str | None) -> tuple[bool, str | None]:
         """A speaker named at ``pos`` (an entity, a pronoun or a capitalised
@@ -261,8 +342,7 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
 
     def after_cue(e: int, current: str | None) -> tuple[bool, str | None]:
         """``,” Liu said`` / ``,” said Liu`` / ``,” she said``."""
-        para_end = text.find("\n", e)
-        para_end = len(text) if para_end == -1 else para_end
+        para_end = lines.end(e)
         p = _LEAD.match(text, e, para_end).end()
         if p >= para_end or text[p] in "“\"":
             return False, None
@@ -282,57 +362,55 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
     def trailing_cue(e: int, current: str | None) -> tuple[bool, str | None]:
         """``“…” – a position that …, Liu noted.``: a cue closing the paragraph,
         with no other quote after this one."""
-        para_end = text.find("\n", e)
-        para_end = len(text) if para_end == -1 else para_end
-        rest = text[e:para_end]
-        if "“" in rest or '"' in rest:
+        para_end = lines.end(e)
+        k = bisect_left(marks, e)
+        if k < len(marks) and marks[k] < para_end:
             return False, None
-        m = _TRAILING.search(rest)
+        # the cue is a handful of words at the very end: only the paragraph's
+        # last _TRAILING_WINDOW characters (before its trailing space) are searched
+        end = para_end
+        while end > e and text[end - 1].isspace():
+            end -= 1
+        m = _TRAILING.search(text, max(e, end - _TRAILING_WINDOW), para_end)
         if not m:
             return False, None
-        found, who = subject_at(e + m.start("subj"), e + m.end("subj"), current)
+        found, who = subject_at(m.start("subj"), m.end("subj"), current)
         return found, who
 
     def before_cue(s: int, current: str | None) -> tuple[bool, str | None]:
         ss, _ = sentence_of(s)
-        region = text[ss:s]
-        verbs = [m for m in _VERB_RE.finditer(region) if not _inside(inside, ss + m.start())]
-        if not verbs:
+        k = bisect_left(verb_starts, s) - 1
+        if k < 0 or verbs[k][0] < ss:
             return False, None
-        v = verbs[-1]
-        vpos = ss + v.start()
-        if v.group() == "according to":
-            found, who = subject_at(ss + v.end() + 1, s, current)
+        vpos, vend, verb = verbs[k]
+        if verb == "according to":
+            found, who = subject_at(vend + 1, s, current)
             return True, who if found else None
-        cands = persons_between(ss, vpos)
-        people = [m for m in cands if m.label == "PERSON"]
-        pron = [m for m in _PRONOUN.finditer(text, ss, vpos) if not _inside(inside, m.start())]
-        if pron and (not people or pron[-1].start() > people[-1].start):
-            return True, resolve_pronoun(pron[-1].start(), current)
-        if people:
-            return True, people[-1].name
-        orgs = [m for m in cands if m.label == "ORG"]
-        if orgs:
-            return True, orgs[-1].name
+        person = last_of(people, people_starts, ss, vpos)
+        pron = last_pronoun(ss, vpos)
+        if pron is not None and (person is None or pron > person.start):
+            return True, resolve_pronoun(pron, current)
+        if person is not None:
+            return True, person.name
+        org = last_of(orgs, org_starts, ss, vpos)
+        if org is not None:
+            return True, org.name
         return True, None
 
     def speech_events() -> list[tuple[int, str]]:
         """(position, person) for each "X said" / "she told" outside quotes:
         whoever said something last is who a quote with no cue carries on."""
         out = []
-        for v in _VERB_RE.finditer(text):
-            if _inside(inside, v.start()):
-                continue
-            ss, _ = sentence_of(v.start())
-            people = [m for m in persons_between(ss, v.start()) if m.label == "PERSON"]
-            pron = [m for m in _PRONOUN.finditer(text, ss, v.start())
-                    if not _inside(inside, m.start())]
-            if pron and (not people or pron[-1].start() > people[-1].start):
-                who = resolve_pronoun(pron[-1].start(), out[-1][1] if out else None)
+        for vpos, _end, _verb in verbs:
+            ss, _ = sentence_of(vpos)
+            person = last_of(people, people_starts, ss, vpos)
+            pron = last_pronoun(ss, vpos)
+            if pron is not None and (person is None or pron > person.start):
+                who = resolve_pronoun(pron, out[-1][1] if out else None)
                 if who:
-                    out.append((v.start(), who))
-            elif people:
-                out.append((v.start(), people[-1].name))
+                    out.append((vpos, who))
+            elif person is not None:
+                out.append((vpos, person.name))
         return out
 
     # ---- the parse pass: frames around the quotes, parsed in one batch
@@ -438,7 +516,7 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
         while ev_k < len(events) and events[ev_k][0] < s:
             current, current_para = events[ev_k][1], para_of(events[ev_k][0])
             ev_k += 1
-        label = _transcript_label(text, s)
+        label = lines.label(s)
         if len(words) < MIN_WORDS:  # a phrase: its user is named by a cue, never carried
             if k in parsed:
                 found, who = parse_cue(k, True, None)
@@ -480,10 +558,13 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
 
 def _parse_frames(parser, text: str, raw, kept, sentences) -> dict[int, tuple]:
     """Parse, in one batch, the sentence of every quote (its quotes replaced
-    by stand-ins) and, for a quote standing alone, the sentence before it."""
+    by stand-ins) and, for a quote standing alone, the sentence before it.
+    Quotes of one sentence share its frame: each stretch of text is framed
+    and parsed once, however many quotes it holds."""
     from .speakers import Frame
 
     spans = [(s, e) for _, s, e in raw]
+    quote_starts = [s for _, s, _ in raw]
     bounds = [a for a, _ in sentences if not any(s < a < e for s, e in _near(spans, a))]
     bounds = [b for b in bounds if not _cue_sentence(text, spans, b)]
     para_starts = [p for p, _ in paragraphs(text)]
@@ -495,45 +576,56 @@ def _parse_frames(parser, text: str, raw, kept, sentences) -> dict[int, tuple]:
         b = bounds[j + 1] if j + 1 < len(bounds) else len(text)
         return a, b
 
+    frames: dict[tuple[int, int], Frame] = {}
+
     def frame_of(a: int, b: int) -> Frame:
+        if (a, b) in frames:
+            return frames[a, b]
         f = Frame()
         p = a
-        for k, (parts, s, e) in enumerate(raw):
-            if e <= a or s >= b or s < a:
-                continue
+        k = bisect_left(quote_starts, a)
+        while k < len(raw) and raw[k][1] < b:  # the quotes that start in [a, b)
+            parts, s, e = raw[k]
             f.add_text(text, p, s)
             inner = text[parts[0][0]:parts[-1][1]]
             f.add_quote(inner, k, k not in kept_idx or len(_WORD.findall(inner)) < MIN_WORDS)
             p = e
+            k += 1
         end = b
         while end > p and text[end - 1].isspace():
             end -= 1
         f.add_text(text, p, end)
+        frames[a, b] = f
         return f
 
+    def ends_with_colon(a: int, b: int) -> bool:
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        return b > a and text[b - 1] == ":"
+
     jobs: list[tuple[int, Frame, Frame | None]] = []
+    intros: dict[tuple[int, int], Frame | None] = {}
     for k, _parts, s, e, _words in kept:
         a, b = region(s)
         b = max(b, region(e - 1)[1])
         f = frame_of(a, b)
-        intro = None
-        outside = "".join(text[ts:ts + ln] for _, ts, ln in f.map)
-        if not any(c.isalpha() for c in outside) and a > 0:
-            pa, pb = region(a - 1)
-            prev_para = bisect_right(para_starts, pa) != bisect_right(para_starts, a)
-            if not prev_para or text[pa:pb].rstrip().endswith(":"):
-                intro = frame_of(pa, pb)
-        jobs.append((k, f, intro))
-    texts = []
-    for _, f, intro in jobs:
-        texts.append(f.text[:_MAX_FRAME])
-        if intro is not None:
-            texts.append(intro.text[:_MAX_FRAME])
-    docs = iter(parser.pipe(texts, batch_size=64))
+        if (a, b) not in intros:
+            intros[a, b] = None
+            if a > 0 and not any(c.isalpha() for _, ts, ln in f.map
+                                 for c in text[ts:ts + ln]):
+                pa, pb = region(a - 1)
+                prev_para = bisect_right(para_starts, pa) != bisect_right(para_starts, a)
+                if not prev_para or ends_with_colon(pa, pb):
+                    intros[a, b] = frame_of(pa, pb)
+        jobs.append((k, f, intros[a, b]))
+    # every frame parsed once (cut to _MAX_FRAME characters)
+    order = list({id(f): f for _, f, intro in jobs for f in (f, intro) if f is not None}.values())
+    docs = dict(zip((id(f) for f in order),
+                    parser.pipe((f.text[:_MAX_FRAME] for f in order), batch_size=64),
+                    strict=True))
     out = {}
     for k, f, intro in jobs:
-        d = next(docs)
-        out[k] = (d, f, next(docs) if intro is not None else None, intro)
+        out[k] = (docs[id(f)], f, docs[id(intro)] if intro is not None else None, intro)
     return out
 
 
@@ -545,19 +637,38 @@ def _near(spans: list[tuple[int, int]], pos: int) -> list[tuple[int, int]]:
     return spans[max(k, 0):k + 1]
 
 
+_SEG_TOKEN = re.compile(r"\S+")
+
+
 def _cue_sentence(text: str, spans, b: int) -> bool:
     """A sentence that only says who spoke the quote just before it ("“Why?”
-    Kim asked."): part of the quote's sentence."""
-    before = text[:b].rstrip()
-    if not before or before[-1] not in "”\"" or not any(e == len(before) for _, e in
-                                                       _near(spans, len(before) - 1)):
+    Kim asked."): part of the quote's sentence. (Read from ``b`` on for at
+    most eleven words, and back from ``b`` over white space only.)"""
+    j = b
+    while j > 0 and text[j - 1].isspace():
+        j -= 1
+    if not j or text[j - 1] not in "”\"" or not any(e == j for _, e in _near(spans, j - 1)):
         return False
-    if text[b:b + 1] in "“\"" or "\n" in text[len(before):b]:
+    if text[b:b + 1] in "“\"" or "\n" in text[j:b]:
         return False
-    nl = text.find("\n", b)
-    end = len(text) if nl == -1 else nl
-    dot = text.find(". ", b, end)
-    seg = text[b:end if dot == -1 else dot + 1]
+    # the sentence runs to the first ". " or the end of the line; it is a cue
+    # in ten words at most, so no more than eleven are read
+    pos, seg_end = b, None
+    for count, w in enumerate(_SEG_TOKEN.finditer(text, b), 1):
+        nl = text.find("\n", pos, w.start())
+        if nl != -1:
+            seg_end = nl
+            break
+        if count > 10:
+            return False
+        pos = w.end()
+        if text[pos - 1] == "." and text[pos:pos + 1] == " ":
+            seg_end = pos
+            break
+    if seg_end is None:  # the text ends in this line
+        nl = text.find("\n", pos)
+        seg_end = len(text) if nl == -1 else nl
+    seg = text[b:seg_end]
     return (len(seg.split()) <= 10 and not seg.rstrip().endswith(":")
             and bool(_VERB_RE.search(seg)))
 
@@ -566,14 +677,38 @@ _TRANSCRIPT = re.compile(r"[ \t]*((?:(?:MR|MRS|MS|DR)\.\s+)?[A-Z][A-Z’'\-]+"
                          r"(?:\s+[A-Z][A-Z’'\-]+){0,3}):\s*")
 
 
-def _transcript_label(text: str, s: int) -> tuple[str, int] | None:
-    """The speaker label of a transcript line ("KIM: …", "MR. LEE: …") the
-    position ``s`` is in, and where the line's speech starts."""
-    ps = text.rfind("\n", 0, s) + 1
-    m = _TRANSCRIPT.match(text, ps)
-    if not m or m.end() > s:
-        return None
-    return m.group(1), m.end()
+class _Lines:
+    """Where the lines of a text start and end (by bisection over its line
+    breaks, found once), and each line's transcript label, matched once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.breaks = [m.start() for m in _LINE_BREAK.finditer(text)]
+        self.labels: dict[int, re.Match | None] = {}
+
+    def start(self, pos: int) -> int:
+        """Where the line holding ``pos`` starts (as ``text.rfind("\\n", 0, pos) + 1``)."""
+        k = bisect_left(self.breaks, pos) - 1
+        return self.breaks[k] + 1 if k >= 0 else 0
+
+    def end(self, pos: int) -> int:
+        """The first line break at or after ``pos``, else the text's end."""
+        k = bisect_left(self.breaks, pos)
+        return self.breaks[k] if k < len(self.breaks) else len(self.text)
+
+    def label(self, s: int) -> tuple[str, int] | None:
+        """The speaker label of a transcript line ("KIM: …", "MR. LEE: …")
+        the position ``s`` is in, and where the line's speech starts."""
+        ps = self.start(s)
+        if ps not in self.labels:
+            self.labels[ps] = _TRANSCRIPT.match(self.text, ps)
+        m = self.labels[ps]
+        if not m or m.end() > s:
+            return None
+        return m.group(1), m.end()
+
+
+_LINE_BREAK = re.compile("\n")
 
 
 def _label_name(label: str, aliases: dict[str, str]) -> str:

@@ -38,6 +38,7 @@ do all the work.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from functools import lru_cache
 
 from .gazetteer import word_set
@@ -91,17 +92,25 @@ def load_parser(package: str | None = None):
 
 class Frame:
     """A stretch of text to parse: the pieces of the article outside quotes,
-    with every quote replaced by a stand-in; token offsets map back."""
+    with every quote replaced by a stand-in; token offsets map back (by
+    bisection: a frame may hold many quotes, and every token is looked up).
+    One frame serves all the quotes of its sentence; what the quotes look up
+    in its parse (each quote's tokens, the verbs of speech) is gathered once."""
 
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.map: list[tuple[int, int, int]] = []  # (frame start, text start, length)
         self.quotes: list[tuple[int, int, int]] = []  # (frame start, frame end, quote index)
         self.n = 0
+        self._map_starts: list[int] = []
+        self._quote_starts: list[int] = []
+        self._by_quote: dict[int, list] | None = None
+        self._speech: list | None = None
 
     def add_text(self, text: str, a: int, b: int) -> None:
         if b > a:
             self.map.append((self.n, a, b - a))
+            self._map_starts.append(self.n)
             self.parts.append(text[a:b])
             self.n += b - a
 
@@ -110,6 +119,7 @@ class Frame:
         body = inner.strip() if phrase else STAND_IN + tail
         s = "“" + body + "”"
         self.quotes.append((self.n, self.n + len(s), k))
+        self._quote_starts.append(self.n)
         self.parts.append(s)
         self.n += len(s)
 
@@ -119,23 +129,45 @@ class Frame:
 
     def to_text(self, i: int) -> int | None:
         """The article offset of frame offset ``i`` (None inside a stand-in)."""
-        for fs, ts, ln in self.map:
-            if fs <= i < fs + ln:
+        j = bisect_right(self._map_starts, i) - 1
+        if j >= 0:
+            fs, ts, ln = self.map[j]
+            if i < fs + ln:
                 return ts + i - fs
         return None
 
     def quote_at(self, i: int) -> int | None:
-        for fs, fe, k in self.quotes:
-            if fs <= i < fe:
-                return k
+        j = bisect_right(self._quote_starts, i) - 1
+        if j >= 0 and i < self.quotes[j][1]:
+            return self.quotes[j][2]
         return None
+
+    def tokens_of(self, doc, k: int) -> list:
+        """The tokens of quote ``k``'s stand-in in ``doc`` (this frame's parse)."""
+        if self._by_quote is None:
+            self._by_quote = {}
+            for t in doc:
+                q = self.quote_at(t.idx)
+                if q is not None:
+                    self._by_quote.setdefault(q, []).append(t)
+        return self._by_quote.get(k, [])
+
+    def speech_verbs(self, doc) -> list:
+        """The verbs of speech of ``doc`` outside stand-ins, not in a relative
+        clause (what a quote standing alone may belong to)."""
+        if self._speech is None:
+            self._speech = [t for t in doc if t.pos_ in ("VERB", "AUX")
+                            and self.quote_at(t.idx) is None
+                            and (t.lemma_.lower() in SPEECH or t.lower_ == "according")
+                            and t.dep_ not in ("relcl", "acl")]
+        return self._speech
 
 
 def candidate_verbs(doc, frame: Frame, k: int, phrase: bool) -> list[tuple[object, bool]]:
     """The verbs a quote (index ``k``) may belong to, best first, each with
     whether it is certain (a verb of speech over the quote: its subject is
     the speaker even when it names no one, "a spokesman said")."""
-    toks = [t for t in doc if frame.quote_at(t.idx) == k]
+    toks = frame.tokens_of(doc, k)
     if not toks:
         return []
     inner = [t for t in toks if t.text not in "“”\"',.?!"] or toks
@@ -156,9 +188,8 @@ def candidate_verbs(doc, frame: Frame, k: int, phrase: bool) -> list[tuple[objec
         out.append((h, True))  # “…,” Kim fumed
     # the quote is its own root ("“Why?” Kim asked." parses as two roots):
     # verbs of speech elsewhere in the frame, nearest first
-    near = sorted((t for t in doc if t.pos_ in ("VERB", "AUX") and frame.quote_at(t.idx) is None
-                   and (t.lemma_.lower() in SPEECH or t.lower_ == "according")
-                   and t.dep_ not in ("relcl", "acl") and t not in ancestors),
+    above = {h.i for h in ancestors}
+    near = sorted((t for t in frame.speech_verbs(doc) if t.i not in above),
                   key=lambda t: abs(t.i - top.i))
     out.extend((t, False) for t in near)
     out.extend((h, False) for h in ancestors if h.pos_ in ("VERB", "AUX"))
@@ -168,7 +199,7 @@ def candidate_verbs(doc, frame: Frame, k: int, phrase: bool) -> list[tuple[objec
 def colon_clause(doc, frame: Frame, k: int):
     """The clause before a colon that introduces quote ``k`` ("Lee had a
     message for them: “…”"): its tokens, or []."""
-    toks = [t for t in doc if frame.quote_at(t.idx) == k]
+    toks = frame.tokens_of(doc, k)
     if not toks:
         return []
     first = toks[0].i
