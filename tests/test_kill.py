@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -39,6 +40,7 @@ PROCS = "2"
 QUERIES = ["harbour", "narwhal ferry", '"quiet harbour"', "lantern OR beacon", "zebr*"]
 POINTS = ("workers", "segments", "committed")
 GONE_WITHIN = 20.0  # seconds for a killed indexer's processes to be gone
+ENDS_WITHIN = 300.0  # seconds for a run (killed or not) to end: past it, a hang
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(),
                                 reason="finds processes through /proc")
@@ -137,16 +139,48 @@ def left_behind(marker: bytes) -> dict[int, str]:
     return alive
 
 
-def start(root: Path, ix: Path, marker: bytes, *, code: str | None = None,
-          stderr=subprocess.DEVNULL) -> subprocess.Popen:
-    """``variorum index`` (or ``code`` run as it) in a process group of its own."""
+def start(root: Path, ix: Path, marker: bytes, *, code: str | None = None) -> subprocess.Popen:
+    """``variorum index`` (or ``code`` run as it) in a process group of its
+    own; its stderr (and its workers') goes to a file that ``finish`` reads."""
     key, _, value = marker.decode().partition("=")
-    env = dict(os.environ, PYTHONPATH=str(ROOT), **{key: value})
+    # (faulthandler: a process that hangs prints every thread's stack on SIGABRT)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONFAULTHANDLER="1", **{key: value})
     cmd = ["-m", "tui.cli"] if code is None else ["-c", code]
-    return subprocess.Popen(
-        [sys.executable, *cmd, "index", str(root), "--index-dir", str(ix), "--procs", PROCS,
-         "--json"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr,
-        start_new_session=True)
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            [sys.executable, *cmd, "index", str(root), "--index-dir", str(ix), "--procs", PROCS,
+             "--json"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err,
+            start_new_session=True)
+        proc.stderr_file = os.fdopen(os.dup(err.fileno()), "rb")
+    return proc
+
+
+def finish(proc: subprocess.Popen, marker: bytes) -> tuple[int, str]:
+    """Wait for ``proc`` to end: (exit code, what it wrote to stderr). A run
+    that has not ended within ENDS_WITHIN is a hang, and fails with the stack
+    of every thread of every process of the run (faulthandler, on SIGABRT)
+    instead of hanging the test run."""
+    try:
+        proc.wait(timeout=ENDS_WITHIN)
+    except subprocess.TimeoutExpired:
+        hung = ours(marker)
+        for pid in hung:
+            try:
+                os.kill(pid, signal.SIGABRT)
+            except ProcessLookupError:
+                pass
+        time.sleep(1.0)  # (not a synchronisation: the test has failed; the dumps are written)
+        left_behind(marker)
+        proc.wait()
+        pytest.fail(f"the run did not end within {ENDS_WITHIN:.0f} s; its processes "
+                    f"{sorted(hung.values())}\n{_stderr(proc)}", pytrace=False)
+    return proc.returncode, _stderr(proc)
+
+
+def _stderr(proc: subprocess.Popen) -> str:
+    with proc.stderr_file as f:
+        f.seek(0)
+        return f.read().decode(errors="replace")
 
 
 def new_marker() -> bytes:
@@ -255,7 +289,7 @@ def test_a_killed_indexer_leaves_no_process_no_disagreement_and_is_repaired(
         except ProcessLookupError:  # the run had finished
             pass
         finally:
-            proc.wait()
+            finish(proc, marker)
         left = left_behind(marker)
         # (seen with -s: how each trial ended; a run that finished before
         # the kill exits 0)
@@ -268,7 +302,7 @@ def test_a_killed_indexer_leaves_no_process_no_disagreement_and_is_repaired(
         assert disagreements(after) == []  # and one opened after it
 
     marker = new_marker()
-    assert start(root, ix, marker).wait() == 0  # the next run ...
+    assert finish(start(root, ix, marker), marker)[0] == 0  # the next run ...
     assert left_behind(marker) == {}
     with Corpus(root, index_dir=ix) as repaired:
         assert state(repaired) == clean["base" if kind == "first" else "changed"]
@@ -304,13 +338,13 @@ def test_killed_between_the_whoosh_commit_and_the_store_commit(corpora, tmp_path
             "store.Store.apply = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)\n"
             "from tui.cli import main\n"
             "main(sys.argv[1:])\n")
-    assert start(root, ix, marker, code=code).wait() == -signal.SIGKILL
+    assert finish(start(root, ix, marker, code=code), marker)[0] == -signal.SIGKILL
     assert left_behind(marker) == {}
     assert indexer.latest_generation(ix) > gen0  # Whoosh had committed
     with Corpus(root, index_dir=ix) as c:
         assert state(c) == before and disagreements(c) == []
     marker = new_marker()
-    assert start(root, ix, marker).wait() == 0
+    assert finish(start(root, ix, marker), marker)[0] == 0
     with Corpus(root, index_dir=ix) as c:
         assert state(c) == after
 
@@ -329,12 +363,11 @@ def test_sigterm_and_ctrl_c_are_a_clean_cancel(corpora, clean, tmp_path, signum,
     shutil.copytree(clean["base-index"], ix)
     before = set(os.listdir(ix / indexer.WHOOSH_DIR))
     marker = new_marker()
-    proc = start(corpora["changed"], ix, marker, stderr=subprocess.PIPE)
+    proc = start(corpora["changed"], ix, marker)
     while proc.poll() is None and not reached("workers", ix, marker, before, 0):
         time.sleep(0.02)
     (os.killpg if target == "group" else os.kill)(proc.pid, signum)
-    err = proc.communicate()[1].decode()
-    assert (proc.returncode, err) == (128 + signum, said)
+    assert finish(proc, marker) == (128 + signum, said)
     assert left_behind(marker) == {}
     with Corpus(corpora["changed"], index_dir=ix) as c:
         assert state(c) == clean["base"]
