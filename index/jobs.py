@@ -60,6 +60,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -253,9 +254,13 @@ class _Driver:
                             err = WorkerDied(_died(procs))
                         self.results.put((i, False, err))
         finally:
-            for f in pending:
-                f.cancel()
-            if own is not None:
+            if own is None:
+                for f in pending:  # not started there yet: never started
+                    f.cancel()
+            else:
+                # Not cancel(): a future cancelled while queued makes the
+                # pool's manager thread die (InvalidStateError, CPython 3.11)
+                # when the pool then breaks, before it cleans up.
                 if not finished:
                     # running chunks are not waited for: their workers go
                     # (all of them: one killed holding a queue's lock would
@@ -303,21 +308,69 @@ class Worker:
     """One long-lived worker process for work asked for one piece at a time
     (the reader's extraction of the article on screen): started on first
     use, replaced when it died, ended by :meth:`stop`. Its ``submit`` makes
-    it an executor for :func:`map_chunks` too. Thread-safe."""
+    it an executor for :func:`map_chunks` too. Thread-safe.
+
+    Jobs wait here, in order, and go to the process one at a time: a job
+    cancelled while it waits is dropped here, never sent (a future cancelled
+    inside a process pool that then breaks kills the pool's manager thread,
+    and with it the other jobs' futures, on CPython 3.11)."""
 
     def __init__(self, nice: int = 0):
         self.nice = nice
         self._lock = threading.Lock()
         self._pool = None
+        self._waiting: deque = deque()
+        self._busy = False  # a job is in the process
 
     def submit(self, fn: Callable, *args) -> Future:
+        future: Future = Future()
         with self._lock:
-            if self._pool is None or getattr(self._pool, "_broken", False):
-                if self._pool is not None:  # died: the next job gets a new process
-                    self._pool.shutdown(wait=False, cancel_futures=True)
+            self._waiting.append((future, fn, args))
+        self._next()
+        return future
+
+    def _next(self) -> None:
+        with self._lock:
+            if self._busy:
+                return
+            while self._waiting:
+                future, fn, args = self._waiting.popleft()
+                if future.set_running_or_notify_cancel():
+                    break
+            else:
+                return
+            if self._pool is None:
                 init, iargs = (_renice, (self.nice,)) if self.nice else (None, ())
                 self._pool = pools.process_pool(1, init, iargs)
-            return self._pool.submit(fn, *args)
+            pool = self._pool
+            try:
+                inner = pool.submit(fn, *args)
+            except BaseException as e:  # broken meanwhile: the next job gets a new process
+                self._pool = None
+                future.set_exception(_worker_died(e))
+                inner = None
+            else:
+                self._busy = True
+        if inner is None:
+            self._next()
+            return
+        # (called in the pool's manager thread, or here if already done)
+        inner.add_done_callback(lambda done: self._finished(future, done, pool))
+
+    def _finished(self, future: Future, inner: Future, pool) -> None:
+        err = inner.exception()
+        if isinstance(err, BrokenProcessPool):
+            err = _worker_died(err)
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = None  # died: the next job gets a new process
+        with self._lock:
+            self._busy = False
+        if err is None:
+            future.set_result(inner.result())
+        else:
+            future.set_exception(err)
+        self._next()
 
     def call(self, fn: Callable, *args, cancel: Callable[[], bool] | None = None):
         """``fn(*args)`` in the worker: its result or exception;
@@ -335,9 +388,6 @@ class Worker:
                 if cancel is not None and cancel():
                     future.cancel()
                     raise Cancelled from None
-            except BrokenProcessPool:
-                raise WorkerDied("the worker process died (killed, or out of memory); "
-                                 "the next request starts another") from None
 
     def pids(self) -> list[int]:
         """The worker's process id (none when it is not running)."""
@@ -345,15 +395,39 @@ class Worker:
             return [p.pid for p in _processes(self._pool)] if self._pool else []
 
     def stop(self) -> None:
-        """End the worker now, and the work it is doing: an unfinished job is
-        simply done again later. (``shutdown(wait=False)`` alone returns, but
-        the process goes on with its job and the interpreter waits for it
-        at exit.)"""
+        """End the worker now, and the work it is doing (an unfinished job
+        fails with :class:`WorkerDied`; waiting ones are cancelled).
+        ``shutdown(wait=False)`` alone would return, but the process would
+        go on with its job, and the interpreter waits for it at exit."""
         with self._lock:
             pool, self._pool = self._pool, None
+            waiting = list(self._waiting)
+            self._waiting.clear()
+        for future, _fn, _args in waiting:
+            future.cancel()
         if pool is None:
             return
         procs = _processes(pool)  # before shutdown(), which lets go of them
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=False)
         for p in procs:
             _kill(p)
+        _gone(procs)
+
+
+def _worker_died(cause: BaseException) -> WorkerDied:
+    err = WorkerDied("the worker process died (killed, or out of memory); the next "
+                     "request starts another")
+    err.__cause__ = cause
+    return err
+
+
+def _gone(procs: list, within: float = 10.0) -> None:
+    """Wait (boundedly) until killed processes have died: their sentinels
+    (pipes the kernel closes at exit) are ready. Not a join: the pool's
+    manager thread reaps them."""
+    from multiprocessing.connection import wait as ready
+
+    try:
+        ready([p.sentinel for p in procs], timeout=within)
+    except (OSError, ValueError):  # a process already closed
+        pass

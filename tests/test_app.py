@@ -921,22 +921,33 @@ async def test_q_quits_without_waiting_for_a_busy_extraction_process(tmp_path):
                       watch_interval=None)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
-        pool = app._ner_pool()
-        await asyncio.wrap_future(pool.submit(os.getpid))  # the process is up
-        stuck = pool.submit(time.sleep, 45)  # an extraction in slow, quadratic work
+        worker = app.corpus._extraction_worker()  # the engine's, which the reader uses
+        await asyncio.wrap_future(worker.submit(os.getpid))  # the process is up
+        stuck = worker.submit(time.sleep, 45)  # an extraction in slow, quadratic work
 
         def until_running() -> None:  # handed to the process: no longer cancellable
             while not stuck.running():
                 time.sleep(0.01)
 
         await asyncio.to_thread(until_running)
-        procs = list(pool._processes.values())
+        pids = worker.pids()
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
-    for p in procs:
-        p.join(timeout=20)  # a bound for a slow machine, not a measurement
-        assert p.exitcode is not None, "the extraction process is still running"
+    assert pids
+    for pid in pids:
+        deadline = time.monotonic() + 20  # a bound for a slow machine, not a measurement
+        while _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not _running(pid), "the extraction process is still running"
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not exited: a zombie has)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
 
 
 async def test_a_state_file_with_controls_or_odd_shapes_is_not_restored(corpus):
