@@ -135,8 +135,8 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
     results: list = [None] * len(chunks)
     done = 0
     run = _Driver(fn, chunks, executor, workers, nice)
-    run.start()
     try:
+        run.start()  # (in the try: an interrupt right after it must still stop the run)
         for _ in range(len(chunks)):
             while True:
                 try:
@@ -155,10 +155,10 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
                 progress(done, total)
             if cancel is not None and cancel() and done < total:
                 raise Cancelled
+        run.join()
     except BaseException:
         run.stop()
         raise
-    run.join()
     return results
 
 
@@ -190,7 +190,7 @@ class _Driver:
         self.results: queue.SimpleQueue = queue.SimpleQueue()
         self._ended: queue.SimpleQueue = queue.SimpleQueue()
         self.stopping = False
-        self.began = False
+        self.began = self.ended = False
         # daemon: a driver that an interrupted Thread.start() left waiting to
         # begin must not keep the interpreter from exiting
         self._thread = threading.Thread(target=self._run, name="variorum-jobs", daemon=True)
@@ -204,10 +204,16 @@ class _Driver:
         interrupted anywhere; this touches no lock of the pool's."""
         self.stopping = True
         if self.began:  # else it sees ``stopping`` before it makes a pool
-            self._ended.get()
+            self.join()
 
     def join(self) -> None:
-        self._ended.get()
+        """Wait until the driver has ended (the flag, not the queue, says so:
+        a wait interrupted after it took the queue's item is waited again)."""
+        while not self.ended:
+            try:
+                self._ended.get(timeout=_POLL)
+            except queue.Empty:
+                pass
 
     def _run(self) -> None:
         self.began = True
@@ -217,6 +223,7 @@ class _Driver:
         except BaseException as e:  # handed to the caller: this thread has nobody else
             self.results.put((-1, False, e))
         finally:
+            self.ended = True
             self._ended.put(None)
 
     def _drive(self) -> None:

@@ -212,7 +212,8 @@ def open_cmd(path: str | None, index_dir: str | None, config_file: str | None) -
 @cli.command("index")
 @click.argument("path", type=click.Path(file_okay=False))
 @index_dir_option
-@click.option("--procs", type=click.IntRange(1, 64), help="Worker processes (default: all cores).")
+@click.option("--procs", type=click.IntRange(1, 64),
+              help="Worker processes (default: the cores, at most 4).")
 @click.option("--entities", "with_entities", is_flag=True,
               help="Also extract the entities and quotes of every article (for entity search).")
 @ner_option
