@@ -479,7 +479,9 @@ class DiffStats:
 class DiffResult:
     a: str
     b: str
-    similarity: float  # share of the two texts' words in equal runs
+    # the sentence alignment's (index.align): content words shared by aligned
+    # sentences over all, as for a version pair; the same either way round
+    similarity: float
     groups: tuple[DiffGroup, ...]
     substitutions: tuple[Substitution, ...]
     entity_changes: tuple[EntityChange, ...]
