@@ -498,7 +498,7 @@ class DiffResult:
 
     def to_json(self) -> dict:
         return {
-            "a": self.a, "b": self.b, "similarity": self.similarity,
+            "a": self.a, "b": self.b, "similarity": round(self.similarity, 4),
             "groups": [g.to_json() for g in self.groups],
             "substitutions": [s.to_json() for s in self.substitutions],
             "entity_changes": [e.to_json() for e in self.entity_changes],
