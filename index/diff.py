@@ -44,7 +44,7 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from .align import align
+from .align import Alignment, align, layout
 from .entities import norm
 from .gazetteer import MONTHS, WEEKDAYS
 from .models import (
@@ -97,7 +97,7 @@ def diff_texts(a: str, b: str, *, ents_a: list[Entity] | None = None,
     ``quotes_b`` may hold both kinds of :class:`Quote`: speech goes to the
     quote changes, phrases to the phrase changes."""
     sa, sb = sentences(a), sentences(b)
-    pairs = _align(a, b, sa, sb)
+    al, pairs = _align(a, b, sa, sb)
     groups: list[DiffGroup] = []
     words_a = words_b = equal_words = 0
     tallies = {"sub": _Tally(), "case": _Tally(), "punct": _Tally()}
@@ -137,7 +137,9 @@ def diff_texts(a: str, b: str, *, ents_a: list[Entity] | None = None,
         added=sum(len(g.b) for g in groups if not g.a),
         split_or_merged=sum(1 for g in groups if g.a and g.b and len(g.a) + len(g.b) > 2),
     )
-    similarity = round(2 * equal_words / total_words, 4) if total_words else 1.0
+    # the alignment's figure, as the version families report it; two texts
+    # without content words are alike when their words are
+    similarity = al.similarity if al.total else float(_words(a) == _words(b))
     ent_changes = _entity_changes(a, b, groups, sa, sb, ents_a, ents_b) \
         if ents_a is not None and ents_b is not None else []
     quote_changes: list[QuoteChange] = []
@@ -180,82 +182,14 @@ class _Tally:
 
 
 # ------------------------------------------------------------------ alignment
-def _align(a: str, b: str, sa: list[Sentence], sb: list[Sentence]
-           ) -> list[tuple[list[int], list[int], bool]]:
-    """Groups in reading order: aligned, dropped (a only) and added (b only)."""
+def _align(a: str, b: str, sa: list[Sentence], sb: list[Sentence]) -> tuple[Alignment, list]:
+    """The sentences' alignment (:func:`index.align.align`, the one the
+    version families use), and its groups in reading order with every
+    sentence in one (:func:`index.align.layout`): a sentence without content
+    words ("CNN", "—") pairs with the same sentence left in the other text."""
     al = align([s.tokens for s in sa], [s.tokens for s in sb])
-    groups = [(list(g.a), list(g.b), g.moved) for g in al.groups]
-    used_a = {i for g in groups for i in g[0]}
-    used_b = {j for g in groups for j in g[1]}
-    # A split or merge the aligner's overall score did not take (the new half
-    # brings words of its own): a free neighbour that carries at least two of
-    # the other side's words that the group lacks joins the group.
-    ta = [set(s.tokens) for s in sa]
-    tb = [set(s.tokens) for s in sb]
-    for ga, gb, moved in groups:
-        if moved or len(ga) + len(gb) != 2:
-            continue
-        wa, wb = set().union(*(ta[i] for i in ga)), set().union(*(tb[j] for j in gb))
-        for side, others, used, mine, theirs in ((gb, tb, used_b, wb, wa),
-                                                 (ga, ta, used_a, wa, wb)):
-            for k in (side[-1] + 1, side[0] - 1):
-                if 0 <= k < len(others) and k not in used and len(
-                        (others[k] & theirs) - mine) >= 2:
-                    side.append(k)
-                    side.sort()
-                    used.add(k)
-                    break
-            if len(ga) + len(gb) > 2:
-                break
-    # sentences without content words ("CNN", "—"): pair equal ones in order
-    free_b: dict[str, deque[int]] = defaultdict(deque)
-    for j, s in enumerate(sb):
-        if j not in used_b:
-            free_b[_norm_sentence(b[s.start:s.end])].append(j)
-    for i, s in enumerate(sa):
-        if i in used_a:
-            continue
-        cands = free_b.get(_norm_sentence(a[s.start:s.end]))
-        if cands:
-            j = cands.popleft()
-            groups.append(([i], [j], False))
-            used_a.add(i)
-            used_b.add(j)
-    for i in range(len(sa)):
-        if i not in used_a:
-            groups.append(([i], [], False))
-    for j in range(len(sb)):
-        if j not in used_b:
-            groups.append(([], [j], False))
-    # Reading order: by position in the first text. An added sentence goes
-    # right after the group holding the sentence before it in the second
-    # text; one with nothing before it, right before the first group with a
-    # sentence of the second text (so a dropped sentence and the sentence
-    # added in its place sit next to each other).
-    ordered_a = sorted((g for g in groups if g[0]), key=lambda g: g[0][0])
-    added = sorted((g for g in groups if not g[0]), key=lambda g: g[1][0])
-    holder = {j: k for k, g in enumerate(ordered_a) for j in g[1]}
-    after: dict[int, list] = defaultdict(list)  # index in ordered_a -> added groups
-    first_b = next((k for k, g in enumerate(ordered_a) if g[1]), len(ordered_a))
-    # the holder of the nearest sentence before each one of the second text
-    # (one pass, not a walk back from every added sentence)
-    held_before: list[int | None] = []
-    last = None
-    for j in range(len(sb)):
-        held_before.append(last)
-        if j in holder:
-            last = holder[j]
-    for g in added:
-        prev = held_before[g[1][0]]
-        if prev is None:
-            after[first_b - 1].append(g)
-        else:
-            after[prev].append(g)
-    out: list[tuple[list[int], list[int], bool]] = list(after.get(-1, []))
-    for k, g in enumerate(ordered_a):
-        out.append(g)
-        out.extend(after.get(k, []))
-    return out
+    return al, layout(al, [None if s.tokens else _norm_sentence(a[s.start:s.end]) for s in sa],
+                      [None if s.tokens else _norm_sentence(b[s.start:s.end]) for s in sb])
 
 
 def _norm_sentence(s: str) -> str:
@@ -284,8 +218,7 @@ def _word_ops(ta: str, tb: str) -> tuple[list[tuple[str, str, str]], list]:
     ma, mb = list(_TOKEN.finditer(ta)), list(_TOKEN.finditer(tb))
     xa, xb = [m.group() for m in ma], [m.group() for m in mb]
     # (equal sides: the one equal run difflib would find, without the search)
-    codes = [("equal", 0, len(xa), 0, len(xb))] if xa and xa == xb else _matcher(
-        xa, xb).get_opcodes()
+    codes = [("equal", 0, len(xa), 0, len(xb))] if xa and xa == xb else _opcodes(xa, xb)
     ops: list[tuple[str, str, str]] = []
 
     def piece(ms, text, i, j, nxt) -> str:
@@ -313,6 +246,36 @@ DIFF_CELLS = 250 * 250
 
 def _matcher(xa: list[str], xb: list[str]) -> SequenceMatcher:
     return SequenceMatcher(None, xa, xb, autojunk=len(xa) * len(xb) > DIFF_CELLS)
+
+
+_SWAPPED = {"insert": "delete", "delete": "insert"}
+
+
+def _opcodes(xa: list[str], xb: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes from ``xa`` to ``xb``, the same whichever side comes
+    first. difflib chooses among equally long matches by their place in its
+    first sequence ("Kim Jong Un" or "in a luxury", three words each, where
+    the two sentences put them in the other order), so a pair's ops, and its
+    substitutions, would depend on the order it was given in. Both orders
+    are tried; the one kept matches more tokens, else keeps its matches
+    nearer the same relative place in both sides (a rewrite keeps its word
+    order: "the build-up of its" → "its accumulation of" matches "of", not
+    "its"), else starts from the side whose tokens sort first."""
+    ab = _matcher(xa, xb).get_opcodes()
+    ba = [(_SWAPPED.get(t, t), j1, j2, i1, i2)
+          for t, i1, i2, j1, j2 in _matcher(xb, xa).get_opcodes()]
+    la, lb = len(xa), len(xb)
+
+    def rank(codes) -> tuple[int, int]:
+        eq = [(i1, i2, j1) for t, i1, i2, j1, _j2 in codes if t == "equal"]
+        # (displacement in integers, so that it is the same computed either way)
+        return (-sum(i2 - i1 for i1, i2, _ in eq),
+                sum((i2 - i1) * abs(i1 * lb - j1 * la) for i1, i2, j1 in eq))
+
+    ra, rb = rank(ab), rank(ba)
+    if ra != rb:
+        return ab if ra < rb else ba
+    return ab if xa <= xb else ba
 
 
 def _merge_small_equals(ops: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
@@ -391,13 +354,16 @@ def _substitutions(xm: list[re.Match], ym: list[re.Match], ta: str, tb: str,
                    folds: _Folds) -> list[tuple[str, str, str]]:
     """The substitutions in a replaced run of an aligned group (``xm`` in
     ``ta`` replaced by ``ym`` in ``tb``): the run as a whole when sure, else,
-    when both sides have as many words and no punctuation, each word pair that
-    is sure on its own, content words both ("a weak" → "Norway’s fragile":
-    "weak" → "fragile")."""
+    when both sides have as many words (at most SUBSTITUTION_MAX_WORDS: a
+    longer run is a rewrite, whose words pair up by chance: "would likely be
+    debated at the summit" → "will also include a debate on trade") and
+    no punctuation, each word pair that is sure on its own, content words
+    both ("a weak" → "Norway’s fragile": "weak" → "fragile")."""
     got = _substitution(xm, ym, ta, tb, folds)
     if got is not None:
         return [got]
-    if len(xm) == len(ym) > 1 and all(_is_word(m.group()) for m in (*xm, *ym)):
+    if SUBSTITUTION_MAX_WORDS >= len(xm) == len(ym) > 1 and all(
+            _is_word(m.group()) for m in (*xm, *ym)):
         pairs = (_substitution([x], [y], ta, tb, folds) for x, y in zip(xm, ym, strict=True)
                  if not _is_function(x.group()) and not _is_function(y.group()))
         return [p for p in pairs if p is not None and p[0] == "sub"]

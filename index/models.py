@@ -481,7 +481,9 @@ class DiffStats:
 class DiffResult:
     a: str
     b: str
-    similarity: float  # share of the two texts' words in equal runs
+    # the sentence alignment's (index.align): content words shared by aligned
+    # sentences over all, as for a version pair; the same either way round
+    similarity: float
     groups: tuple[DiffGroup, ...]
     substitutions: tuple[Substitution, ...]
     entity_changes: tuple[EntityChange, ...]
@@ -498,7 +500,7 @@ class DiffResult:
 
     def to_json(self) -> dict:
         return {
-            "a": self.a, "b": self.b, "similarity": self.similarity,
+            "a": self.a, "b": self.b, "similarity": round(self.similarity, 4),
             "groups": [g.to_json() for g in self.groups],
             "substitutions": [s.to_json() for s in self.substitutions],
             "entity_changes": [e.to_json() for e in self.entity_changes],

@@ -58,10 +58,6 @@ LSH_BANDS, LSH_ROWS = 42, 3
 MIN_COVERAGE = 0.5  # share of the better-covered text's sentences that must align
 MIN_GROUPS = 3  # aligned sentence groups needed (fewer if a text is that short)
 NEAR_COPY_IDENTICAL = 0.5  # share of aligned groups with unchanged words
-# Dice overlap at which two sentences between the same two aligned pairs are
-# matched (align's gap filling): a heavy paraphrase keeps a source's order and
-# names but few of its words
-GAP_SIM = 0.15
 # a word with a digit, or a capitalised word (apostrophes, dots, hyphens inside)
 _IMMUTABLE = re.compile(r"\b(?:\w*\d[\w’'.-]*\w|\d|[A-Z][\w’'.-]*\w|[A-Z])\b")
 _FIRST_WORD = re.compile(r"\W*\w+(?:[’'.-]\w+)*")
@@ -461,7 +457,9 @@ def verify(a_id: str, a: Prepared, b_id: str, b: Prepared,
     a, b = without(a, boilerplate), without(b, boilerplate)
     if not a.tokens or not b.tokens:
         return None
-    al: Alignment = align(a.sentence_tokens, b.sentence_tokens, gap_sim=GAP_SIM)
+    # the one alignment the diff shows too (gap filling included): one
+    # similarity figure for the pair, the same either way round
+    al: Alignment = align(a.sentence_tokens, b.sentence_tokens)
     need = min(MIN_GROUPS, n_a, n_b)
     if len(al.groups) < need or max(al.coverage) < MIN_COVERAGE:
         return None

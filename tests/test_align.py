@@ -6,8 +6,10 @@ import random
 from itertools import combinations, pairwise
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from index.align import MIN_SIM, MOVED_SIM, _heaviest_chain, align
+from index.align import GAP_SIM, MIN_SIM, MOVED_SIM, _heaviest_chain, align
 from index.sentences import content_tokens, sentences, split_spans
 
 
@@ -230,11 +232,36 @@ def test_gap_filling_matches_weak_pairs_between_anchors_only():
          ("putin", "moscow", "flew", "back"), ("market", "rose", "trader", "cheer")]
     b = [("kim", "jong", "treati", "sign"), ("night", "storm", "flood", "street", "river"),
          ("putin", "moscow", "flew", "back"), ("zebra", "ran", "trader", "field", "wide")]
-    plain = align(a, b)
+    plain = align(a, b, gap_sim=0)  # on overlap alone
     assert [(g.a, g.b) for g in plain.groups] == [((0,), (0,)), ((2,), (2,))]
-    filled = align(a, b, gap_sim=0.15)
+    filled = align(a, b)  # gap filling is on by default (GAP_SIM)
+    assert GAP_SIM == 0.15
     # 1~1 lies between two anchors and shares a word (Dice 0.2): matched;
     # 3~3 shares one too but has no anchor after it: not matched
     assert [(g.a, g.b, g.gap) for g in filled.groups] == [
         ((0,), (0,), False), ((1,), (1,), True), ((2,), (2,), False)]
     assert filled.coverage == (0.75, 0.75)
+
+
+# ------------------------------------------------------------------ symmetry
+# A small vocabulary: sentences share words, repeat, and tie often (two
+# chains of one weight, two neighbours that could join a pair, two moved
+# candidates of one overlap), which is where a one-sided rule shows.
+_SENTENCE = st.lists(st.sampled_from(["harbour", "pier", "storm", "seal", "council", "vote",
+                                      "school", "budget"]), max_size=5).map(tuple)
+_TEXT = st.lists(_SENTENCE, max_size=10)
+
+
+def _groups(al, swap=False):
+    return sorted(((g.b, g.a) if swap else (g.a, g.b)) + (g.score, g.moved, g.gap)
+                  for g in al.groups)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXT, _TEXT, st.sampled_from([0.0, 0.15]))
+def test_alignment_is_the_same_either_way_round(sa, sb, gap_sim):
+    ab, ba = align(sa, sb, gap_sim=gap_sim), align(sb, sa, gap_sim=gap_sim)
+    assert ab.similarity == ba.similarity
+    assert _groups(ab, swap=True) == _groups(ba)
+    assert (ab.n_a, ab.n_b, ab.shared, ab.total, ab.identical) == (
+        ba.n_b, ba.n_a, ba.shared, ba.total, ba.identical)

@@ -3,6 +3,9 @@ seeds 001/004 and on constructed cases."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from index import entities as E
 from index.diff import diff_texts
 from index.quotes import find_quotes
@@ -182,6 +185,26 @@ def test_function_words_against_content_words_are_not_a_substitution():
     assert r.substitutions == ()
 
 
+def test_a_long_replaced_run_is_a_rewrite_word_for_word_too():
+    # six words for six: paired word by word by chance ("likely" → "also",
+    # "summit" → "tariffs"), whichever text comes first
+    a = ("Officials in Oslo said the ferry contract would likely be debated at the summit, "
+         "aides added.")
+    b = ("Officials in Oslo said the ferry contract will also include a debate over tariffs, "
+         "aides added.")
+    assert diff_texts(a, b).substitutions == diff_texts(b, a).substitutions == ()
+
+
+def test_of_two_equal_word_matches_the_one_in_place_is_taken_either_way():
+    # "of" or "its" (one word each) can anchor the run: "of", at the same
+    # place in both, leaves "the expansion" → "its enlargement"; "its" would
+    # leave a deletion and an insertion (difflib took it from the second text)
+    a = "Neighbours say the port has hastened the expansion of its fishing fleet this year."
+    b = "Neighbours say the port has hastened its enlargement of fishing fleet this year."
+    assert subs_of(diff_texts(a, b)) == {("the expansion", "its enlargement")}
+    assert subs_of(diff_texts(b, a)) == {("its enlargement", "the expansion")}
+
+
 def test_case_and_punctuation_only_changes_are_counted_apart():
     a = "The survey was run by ACME Research for the U.S. health agency last winter."
     b = "The survey was run by Acme Research for the US health agency last winter."
@@ -225,12 +248,18 @@ def test_the_same_value_written_otherwise_is_no_change():
 
 
 def test_an_unchanged_amount_in_a_rewritten_sentence_is_never_reported():
-    # the sentence holding $280bn is rewritten too much to align: it is
-    # dropped on one side and added on the other, the amount is in both
-    a = text_of([*PARAS[:2], "The bill, worth $280bn, passed after midnight.", *PARAS[2:]])
-    b = text_of([*PARAS[:2], "Lawmakers approved the $280bn package late.", *PARAS[2:]])
-    r = diff_texts(a, b)
+    # the sentence holding $280bn is rewritten too much to align on its
+    # words: last in both texts, it is dropped on one side and added on the
+    # other, the amount is in both
+    x = "The bill, worth $280bn, passed after midnight."
+    y = "Lawmakers approved the $280bn package late."
+    r = diff_texts(text_of([*PARAS, x]), text_of([*PARAS, y]))
     assert r.stats.dropped == 1 and r.stats.added == 1
+    assert r.number_changes == ()
+    # between two aligned sentences, its place pairs it (the aligner's gap
+    # filling): the amount, in both, is no change either
+    r = diff_texts(text_of([*PARAS[:2], x, *PARAS[2:]]), text_of([*PARAS[:2], y, *PARAS[2:]]))
+    assert r.stats.dropped == r.stats.added == 0
     assert r.number_changes == ()
 
 
@@ -534,3 +563,52 @@ def test_a_thousands_separator_dropped_is_no_change():
     a = "Some 2,000 people came to the square to hear the mayor speak."
     b = "Some 2000 people came to the square to hear the mayor speak."
     assert nums(a, b) == []
+
+
+# ------------------------------------------------------------------ symmetry
+# Sentences of a small vocabulary (content and function words, a name, a
+# number): they share words, repeat and tie, where a one-sided rule shows.
+_WORD = st.sampled_from(["harbour", "pier", "storm", "council", "budget", "new", "old",
+                         "Berg", "the", "a", "of", "was", "12"])
+_SENTENCE = st.lists(_WORD, min_size=1, max_size=7).map(lambda ws: " ".join(ws) + ".")
+_TEXT = st.lists(_SENTENCE, max_size=8).map(" ".join)
+
+
+def _report(r, swap=False):
+    """The pair's groups, ops and word changes, with the sides swapped if asked."""
+    flip = {"insert": "delete", "delete": "insert"}
+    groups = sorted(((g.b, g.a, g.moved, tuple((flip.get(k, k), y, x) for k, x, y in g.ops))
+                     if swap else (g.a, g.b, g.moved, g.ops)) for g in r.groups)
+    tallies = [sorted(((s.to.lower(), s.frm.lower()) if swap else (s.frm.lower(), s.to.lower()),
+                       s.count) for s in found)
+               for found in (r.substitutions, r.case_changes, r.punctuation_changes)]
+    st_ = r.stats
+    stats = (st_.dropped, st_.added) if not swap else (st_.added, st_.dropped)
+    return (r.similarity, groups, tallies, stats, st_.moved, st_.split_or_merged,
+            st_.words_changed, st_.sentences_aligned)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXT, _TEXT)
+def test_a_diff_is_the_same_either_way_round(a, b):
+    """One similarity, one set of groups, the same substitutions (swapped),
+    insertions for deletions."""
+    assert _report(diff_texts(a, b), swap=True) == _report(diff_texts(b, a))
+
+
+def test_the_seeds_diff_is_the_same_either_way_round(sample_dir, sample_files):
+    a = (sample_dir / sample_files["001"]).read_text(encoding="utf-8")
+    b = (sample_dir / sample_files["004"]).read_text(encoding="utf-8")
+    ab, ba = diff_texts(a, b), diff_texts(b, a)
+    assert _report(ab, swap=True) == _report(ba)
+    assert sum(s.count for s in ab.substitutions) == sum(s.count for s in ba.substitutions)
+
+
+def test_the_diff_reports_the_version_pairs_similarity(sample_corpus, sample_files):
+    """The versions phase and the diff of a pair show one figure: the
+    similarity stored for 001 ~ 004 is the one its diff reports, either way."""
+    (fam,) = sample_corpus.families()
+    (pair,) = fam.pairs
+    assert {m.path for m in fam.members} == {sample_files["001"], sample_files["004"]}
+    assert sample_corpus.diff(pair.a, pair.b, entities=False).similarity == pair.similarity
+    assert sample_corpus.diff(pair.b, pair.a, entities=False).similarity == pair.similarity
