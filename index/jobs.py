@@ -6,7 +6,8 @@ quotes) hands :func:`map_chunks` a plain top-level function and a list of
 chunks; the function turns one chunk of inputs into plain, picklable results.
 Nothing else crosses to a worker: no Event, Queue or shared state, so any
 ``concurrent.futures``-style executor can run the chunks, a local process
-pool or (later) a Dask ``distributed.Client``'s ``get_executor()``.
+pool or a Dask cluster (:mod:`index.cluster`'s executor, around a
+``distributed.Client``'s ``get_executor()``).
 
 Where the chunks run (one rule, for every stage)
     Here, in the calling thread, when ``procs`` is 1 or there are fewer than
@@ -117,8 +118,9 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
                nice: int = 0) -> list:
     """``[fn(c) for c in chunks]``, in chunk order, run where the rule says
     (see the module's docstring) or in ``executor`` (anything with
-    ``submit(fn, chunk) -> Future``, e.g. a :class:`Worker`, or a Dask
-    client's ``get_executor()``).
+    ``submit(fn, chunk) -> Future``, e.g. a :class:`Worker`, or
+    :class:`index.cluster.DaskExecutor`; its ``workers``, when it has one,
+    is how many chunks it runs at once).
 
     ``each(i, result)`` is called for each chunk as it finishes (in the order
     they finish) and ``progress(done_items, total_items)`` after it, both in
@@ -236,14 +238,17 @@ class _Driver:
         finished = False
         pending: dict[Future, int] = {}
         try:
-            window = max(1, self.workers or 1) * IN_FLIGHT_PER_WORKER
+            # an executor passed in says how many chunks it runs at once
+            # (a Dask cluster's worker threads); else it is one worker
+            width = self.workers or getattr(executor, "workers", 1)
+            window = max(1, width) * IN_FLIGHT_PER_WORKER
             todo = iter(range(len(self.chunks)))
             failed = False
             while not self.stopping and not failed:
-                for i in todo:
+                # (the window is checked before each chunk is sent: a poll that
+                # found none finished sends none)
+                while len(pending) < window and (i := next(todo, None)) is not None:
                     pending[executor.submit(self.fn, self.chunks[i])] = i
-                    if len(pending) >= window:
-                        break
                 if own is not None:
                     procs = _processes(own) or procs
                 if not pending:

@@ -110,6 +110,45 @@ def test_cancel_stops_the_remaining_chunks_and_ends_the_running_ones(tmp_path):
     assert not any(alive(p) for p in ran.values())  # blocked workers were ended, not awaited
 
 
+def test_no_more_chunks_are_in_flight_than_the_window_while_none_finish():
+    """While no chunk finishes (here for ten of the caller's polls), the
+    driver sends nothing more: it kept adding a chunk at every poll, so a
+    slow first chunk (a Dask cluster's round trip) let the whole run be
+    queued on the executor, past what a cancel could keep from starting."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    release, after = threading.Event(), threading.Event()
+    polls, done, sent = [], [], []
+
+    def wait_for_release(chunk: list[int]) -> list[int]:
+        (after if chunk[0] else release).wait()  # the others wait for the run's end
+        return chunk
+
+    def cancel() -> bool:
+        polls.append(1)
+        if len(polls) == 10:
+            release.set()
+        return bool(done)
+
+    class Counted(ThreadPoolExecutor):  # one chunk at a time: a window of two
+        def submit(self, fn, *args):
+            sent.append(args[0][0])
+            return super().submit(fn, *args)
+
+    with Counted(1) as ex:
+        try:
+            with pytest.raises(Cancelled):
+                jobs.map_chunks(wait_for_release, [[k] for k in range(40)], executor=ex,
+                                each=lambda i, r: done.append(i), cancel=cancel)
+        finally:
+            release.set()
+            after.set()
+    assert len(polls) >= 10 and done == [0]
+    # the window, and the one sent when chunk 0 came back
+    assert len(sent) <= jobs.IN_FLIGHT_PER_WORKER + 1
+
+
 def test_a_chunk_that_raises_is_one_error():
     with pytest.raises(ValueError, match="chunk three is bad"):
         jobs.map_chunks(fails_on_three, [[k] for k in range(8)], procs=2)
