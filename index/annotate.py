@@ -83,16 +83,35 @@ def annotate_one(choice: ExtractorChoice, text: str) -> bytes:
 def _chunk(store_path: str, choice: ExtractorChoice,
            hashes: list[str]) -> list[tuple[str, bytes, list]]:
     """Annotate the texts of ``hashes`` (a top-level function of plain data,
-    for :func:`index.jobs.map_chunks`: in a worker process, or here)."""
+    for :func:`index.jobs.map_chunks`: in a worker process, or here; or
+    ``hashes`` shipped with their texts, see :func:`_ship`)."""
+    from .jobs import unship
+    from .store import Store
+
+    hashes, shipped = unship(hashes)
+    if shipped is not None:
+        texts = [(h, shipped[h]) for h in hashes if h in shipped]
+    else:
+        store = Store(Path(store_path), readonly=True)
+        try:
+            texts = [(h, t) for h in hashes if (t := store.body(h)) is not None]
+        finally:
+            store.close()
+    done = annotate_texts([t for _, t in texts], choice.load())
+    return [(h, encode(e, q), name_keys(e)) for (h, _), (e, q) in zip(texts, done, strict=True)]
+
+
+def _ship(store_path: str, hashes: list[str]):
+    """A chunk of body hashes with their texts (for an executor whose
+    workers cannot read the store: index.jobs)."""
+    from .jobs import Shipped
     from .store import Store
 
     store = Store(Path(store_path), readonly=True)
     try:
-        texts = [(h, t) for h in hashes if (t := store.body(h)) is not None]
+        return Shipped(hashes, store.compressed_bodies(hashes))
     finally:
         store.close()
-    done = annotate_texts([t for _, t in texts], choice.load())
-    return [(h, encode(e, q), name_keys(e)) for (h, _), (e, q) in zip(texts, done, strict=True)]
 
 
 def sync(store, store_path: Path, choice: ExtractorChoice, *, progress=None, cancel=None,
@@ -133,8 +152,10 @@ def sync(store, store_path: Path, choice: ExtractorChoice, *, progress=None, can
             progress(report.cached + report.done, report.total)
 
     try:
+        ship = (partial(_ship, str(store_path)) if getattr(executor, "ships_texts", False)
+                else None)
         map_chunks(partial(_chunk, str(store_path), choice), chunks, executor=executor,
-                   procs=procs, cancel=cancel, each=record, nice=BACKGROUND_NICE)
+                   procs=procs, cancel=cancel, each=record, nice=BACKGROUND_NICE, ship=ship)
     except Cancelled:
         report.cancelled = True
     report.seconds = time.perf_counter() - t0

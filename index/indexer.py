@@ -358,8 +358,11 @@ def update(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     procs: int | None = None,
+    executor=None,
 ) -> UpdateReport:
-    """Bring the index at ``index_dir`` up to date with the corpus at ``root``."""
+    """Bring the index at ``index_dir`` up to date with the corpus at ``root``
+    (``executor``: where the chunks are read, see :func:`index.jobs.map_chunks`;
+    it must see ``root`` and ``index_dir`` at the same paths)."""
     t0 = time.perf_counter()
     root = root.resolve()
     if not root.is_dir():
@@ -369,7 +372,7 @@ def update(
         store = None
         try:
             store = Store(index_dir / STORE_FILE)
-            report = _update(root, index_dir, store, progress, cancel, procs, t0)
+            report = _update(root, index_dir, store, progress, cancel, procs, t0, executor)
             if not report.cancelled:
                 store.set_meta("complete", "1")  # a first run that finished
             return report
@@ -418,7 +421,7 @@ def is_complete(index_dir: Path) -> bool:
         store.close()
 
 
-def _update(root, index_dir, store, progress, cancel, procs, t0) -> UpdateReport:
+def _update(root, index_dir, store, progress, cancel, procs, t0, executor) -> UpdateReport:
     report = UpdateReport(corpus=str(root), index_dir=str(index_dir))
     ix = open_index(index_dir, create=True)
     _remove_strays(index_dir / WHOOSH_DIR, store.whoosh_generation())
@@ -453,7 +456,7 @@ def _update(root, index_dir, store, progress, cancel, procs, t0) -> UpdateReport
         try:
             parts = jobs.map_chunks(partial(_index_part, str(index_dir), str(root)),
                                     _chunks(to_read, known_sha, procs), procs=procs,
-                                    progress=progress, cancel=cancel)
+                                    progress=progress, cancel=cancel, executor=executor)
         except Cancelled:
             parts = None
         if parts is None or (cancel is not None and cancel()):

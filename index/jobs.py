@@ -50,6 +50,14 @@ Interrupts (Ctrl-C, SIGTERM raised as an exception)
     driver, which kills the workers before it shuts the pool down: nothing it
     joins can wait on a lock of the interrupted thread.
 
+Shipping
+    A chunk function of a stage that reads article texts reads them from
+    the store. A worker on another machine cannot (SQLite's WAL, its
+    shared-memory index, does not work across machines): for an executor
+    whose ``ships_texts`` is true (a Dask cluster's), the stage passes
+    ``ship``, which turns each chunk, as it is sent, into a :class:`Shipped`
+    one carrying its texts, read here; its function takes either.
+
 Errors
     A chunk that raises stops the run (the other chunks are dropped as on a
     cancel) and its exception is raised in the caller, once. A worker that
@@ -61,10 +69,12 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import zlib
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 
 from . import pools
 from .errors import Cancelled, WorkerDied
@@ -72,11 +82,13 @@ from .errors import Cancelled, WorkerDied
 __all__ = [
     "PARALLEL_MIN_CHUNKS",
     "Cancelled",
+    "Shipped",
     "Worker",
     "WorkerDied",
     "default_workers",
     "map_chunks",
     "pool_size",
+    "unship",
 ]
 
 # A pool pays off from this many chunks on: each stage sizes a chunk to be
@@ -115,7 +127,7 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
                progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None,
                each: Callable[[int, object], None] | None = None,
-               nice: int = 0) -> list:
+               nice: int = 0, ship: Callable | None = None) -> list:
     """``[fn(c) for c in chunks]``, in chunk order, run where the rule says
     (see the module's docstring) or in ``executor`` (anything with
     ``submit(fn, chunk) -> Future``, e.g. a :class:`Worker`, or
@@ -126,6 +138,8 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
     they finish) and ``progress(done_items, total_items)`` after it, both in
     the calling thread. ``nice``: added to the niceness of the local workers
     this call starts (background work that yields to the caller's process).
+    ``ship(chunk)``: what is sent instead of each chunk, made as it is sent
+    (see "Shipping" in the module's docstring).
     Raises :class:`Cancelled` when ``cancel()``; a chunk's exception; or
     :class:`WorkerDied`.
     """
@@ -133,10 +147,10 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
     total = sum(len(c) for c in chunks)
     workers = 0 if executor is not None else pool_size(len(chunks), procs)
     if executor is None and not workers:
-        return _here(fn, chunks, total, progress, cancel, each)
+        return _here(fn, chunks, total, progress, cancel, each, ship)
     results: list = [None] * len(chunks)
     done = 0
-    run = _Driver(fn, chunks, executor, workers, nice)
+    run = _Driver(fn, chunks, executor, workers, nice, ship)
     try:
         run.start()  # (in the try: an interrupt right after it must still stop the run)
         for _ in range(len(chunks)):
@@ -164,13 +178,13 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
     return results
 
 
-def _here(fn, chunks, total, progress, cancel, each) -> list:
+def _here(fn, chunks, total, progress, cancel, each, ship) -> list:
     results = []
     done = 0
     for i, c in enumerate(chunks):
         if cancel is not None and cancel():
             raise Cancelled
-        r = fn(c)
+        r = fn(ship(c) if ship is not None else c)
         results.append(r)
         done += len(c)
         if each is not None:
@@ -186,9 +200,9 @@ class _Driver:
     things only: ``results`` (a SimpleQueue of ``(index, ok, value)``) and
     the plain attribute ``stopping``."""
 
-    def __init__(self, fn, chunks, executor, workers: int, nice: int):
+    def __init__(self, fn, chunks, executor, workers: int, nice: int, ship=None):
         self.fn, self.chunks, self.executor = fn, chunks, executor
-        self.workers, self.nice = workers, nice
+        self.workers, self.nice, self.ship = workers, nice, ship
         self.results: queue.SimpleQueue = queue.SimpleQueue()
         self._ended: queue.SimpleQueue = queue.SimpleQueue()
         self.stopping = False
@@ -248,7 +262,8 @@ class _Driver:
                 # (the window is checked before each chunk is sent: a poll that
                 # found none finished sends none)
                 while len(pending) < window and (i := next(todo, None)) is not None:
-                    pending[executor.submit(self.fn, self.chunks[i])] = i
+                    chunk = self.chunks[i] if self.ship is None else self.ship(self.chunks[i])
+                    pending[executor.submit(self.fn, chunk)] = i
                 if own is not None:
                     procs = _processes(own) or procs
                 if not pending:
@@ -280,6 +295,26 @@ class _Driver:
                     for p in _processes(own) or procs:
                         _kill(p)
                 own.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """A chunk sent with the article texts its function needs (see
+    "Shipping" in the module's docstring): ``chunk`` as it was, ``texts``
+    key (an article id or a body hash) -> the text, zlib-compressed as the
+    store keeps it."""
+
+    chunk: list
+    texts: dict[str, bytes]
+
+
+def unship(chunk) -> tuple[list, dict[str, str] | None]:
+    """``(chunk, texts)`` of a :class:`Shipped` chunk (texts decompressed);
+    ``(chunk, None)`` of a plain one, whose function reads the store."""
+    if isinstance(chunk, Shipped):
+        return chunk.chunk, {k: zlib.decompress(z).decode("utf-8")
+                             for k, z in chunk.texts.items()}
+    return chunk, None
 
 
 def _processes(pool) -> list:

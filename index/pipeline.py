@@ -22,6 +22,10 @@ Phases, in this order:
 ``progress(phase, done, total)`` is the one progress signature; ``on_phase(
 name, report)`` is called as each phase ends (the reader shows the index
 before the families are found).
+
+``executor``: where every phase's chunks run instead of local worker
+processes, e.g. a Dask cluster (:func:`index.cluster.connect`); this process
+still scans, commits the index and writes the store.
 """
 
 from __future__ import annotations
@@ -45,23 +49,27 @@ def update(corpus, phases: Iterable[str] = DEFAULT_PHASES, *,
            procs: int | None = None,
            first: list[str] | Callable[[], list[str]] | None = None,
            extract_here: bool = True,
-           on_phase: Callable[[str, object], None] | None = None) -> UpdateReport:
+           on_phase: Callable[[str, object], None] | None = None,
+           executor=None) -> UpdateReport:
     """Bring ``corpus``'s index up to date, phase by phase (see the module's
     docstring). ``procs``: worker processes (default: the job layer's);
     ``first``: article ids whose entities are extracted before the others
     (or a function giving them, asked when that phase starts);
     ``extract_here=False``: entity extraction never runs in this process but
-    in the corpus's extraction worker (see :meth:`Corpus.annotations`)."""
+    in the corpus's extraction worker (see :meth:`Corpus.annotations`);
+    ``executor``: see the module's docstring."""
     from . import indexer
 
     phases = tuple(phases)
     unknown = [p for p in phases if p not in PHASES]
     if unknown:
         raise ValueError(f"unknown update phases {unknown}; the phases are {PHASES}")
+    if executor is not None:  # the indexer sizes its chunks by the workers there
+        procs = getattr(executor, "workers", None) or procs
     report = UpdateReport(corpus=str(corpus.root), index_dir=str(corpus.index_dir))
     if "index" in phases:
         report = indexer.update(corpus.root, corpus.index_dir, cancel=cancel, procs=procs,
-                                progress=_phase(progress, "reading"))
+                                progress=_phase(progress, "reading"), executor=executor)
         if report.changed_anything:
             corpus._index_changed()  # the next query opens the new generation
         _done(on_phase, "index", report)
@@ -70,7 +78,7 @@ def update(corpus, phases: Iterable[str] = DEFAULT_PHASES, *,
     if "versions" in phases:
         if _stop(cancel, report):
             return report
-        report.versions = _versions(corpus, progress, cancel, procs)
+        report.versions = _versions(corpus, progress, cancel, procs, executor)
         _done(on_phase, "versions", report.versions)
         if report.versions.cancelled:
             report.cancelled = True
@@ -79,7 +87,8 @@ def update(corpus, phases: Iterable[str] = DEFAULT_PHASES, *,
         if _stop(cancel, report):
             return report
         ids = first() if callable(first) else first
-        report.entities = _entities(corpus, progress, cancel, procs, ids, extract_here)
+        report.entities = _entities(corpus, progress, cancel, procs, ids, extract_here,
+                                    executor)
         _done(on_phase, "entities", report.entities)
         report.cancelled = report.entities.cancelled
     return report
@@ -103,7 +112,7 @@ def _done(on_phase, name: str, report) -> None:
         on_phase(name, report)
 
 
-def _versions(corpus, progress, cancel, procs):
+def _versions(corpus, progress, cancel, procs, executor):
     from . import indexer, versions
 
     path = corpus.index_dir / STORE_FILE
@@ -111,7 +120,8 @@ def _versions(corpus, progress, cancel, procs):
         store = None
         try:
             store = Store(path)
-            return versions.sync(store, path, progress=progress, cancel=cancel, procs=procs)
+            return versions.sync(store, path, progress=progress, cancel=cancel, procs=procs,
+                                 executor=executor)
         except (OSError, sqlite3.Error) as e:
             if indexer.is_disk_full(e, corpus.index_dir):
                 raise DiskFullError(
@@ -123,15 +133,17 @@ def _versions(corpus, progress, cancel, procs):
                 store.close()
 
 
-def _entities(corpus, progress, cancel, procs, first, extract_here: bool):
+def _entities(corpus, progress, cancel, procs, first, extract_here: bool, executor):
     from . import annotate
 
     path = corpus.index_dir / STORE_FILE
     first_hashes = corpus._hashes_of(first or [])
+    if executor is None and not extract_here:
+        executor = corpus._extraction_worker()
     store = Store(path)
     try:
         return annotate.sync(store, path, corpus.extractor_choice, progress=_phase(
             progress, "entities"), cancel=cancel, procs=procs, first=first_hashes,
-            executor=None if extract_here else corpus._extraction_worker())
+            executor=executor)
     finally:
         store.close()

@@ -347,9 +347,10 @@ class Store:
         ).fetchall()
         return [ArticleMeta(*r) for r in rows]
 
-    def bodies_for(self, ids: list[str]) -> dict[str, str]:
-        """Article id -> body text, for many ids at once."""
-        out: dict[str, str] = {}
+    def bodies_for(self, ids: list[str], compressed: bool = False) -> dict:
+        """Article id -> body text, for many ids at once (``compressed``:
+        as stored, zlib bytes)."""
+        out: dict = {}
         for k in range(0, len(ids), 500):
             chunk = ids[k:k + 500]
             marks = ",".join("?" * len(chunk))
@@ -357,7 +358,17 @@ class Store:
                 f"SELECT a.id, b.z FROM articles a JOIN bodies b ON a.hash = b.hash "
                 f"WHERE a.id IN ({marks})", chunk,
             ):
-                out[id_] = decompress(z)
+                out[id_] = z if compressed else decompress(z)
+        return out
+
+    def compressed_bodies(self, hashes: list[str]) -> dict[str, bytes]:
+        """Body hash -> the body as stored (zlib bytes), for many at once."""
+        out: dict[str, bytes] = {}
+        for k in range(0, len(hashes), 500):
+            chunk = hashes[k:k + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.db.execute(
+                f"SELECT hash, z FROM bodies WHERE hash IN ({marks})", chunk))
         return out
 
     def clear_versions(self) -> None:

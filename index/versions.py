@@ -533,14 +533,13 @@ _CHUNK = 500
 
 def _sig_chunk(store_path: str, common: frozenset[str],
                ids: list[str]) -> list[tuple[str, bytes, bytes]]:
-    """(id, signature, sentence keys) of each article."""
-    from .store import Store
+    """(id, signature, sentence keys) of each article (``ids``: or shipped
+    with their texts, see :func:`_ship_ids`)."""
+    from .jobs import unship
 
-    store = Store(Path(store_path), readonly=True)
-    try:
-        bodies = store.bodies_for(ids)
-    finally:
-        store.close()
+    ids, bodies = unship(ids)
+    if bodies is None:
+        bodies = _bodies(store_path, ids)
     done = [i for i in ids if i in bodies]
     prepared = [prepare(bodies[i]) for i in done]
     sigs = signatures(features(bodies[i], p, common=common)
@@ -551,14 +550,11 @@ def _sig_chunk(store_path: str, common: frozenset[str],
 
 def _verify_chunk(store_path: str,
                   pairs: list[tuple[str, str, frozenset[int]]]) -> list[VersionPair]:
-    from .store import Store
+    from .jobs import unship
 
-    need = sorted({x for p in pairs for x in p[:2]})
-    store = Store(Path(store_path), readonly=True)
-    try:
-        bodies = store.bodies_for(need)
-    finally:
-        store.close()
+    pairs, bodies = unship(pairs)
+    if bodies is None:
+        bodies = _bodies(store_path, sorted({x for p in pairs for x in p[:2]}))
     prepared = {i: prepare(t) for i, t in bodies.items()}
     out = []
     for a, b, drop in pairs:
@@ -567,6 +563,32 @@ def _verify_chunk(store_path: str,
             if vp is not None:
                 out.append(vp)
     return out
+
+
+def _bodies(store_path: str, ids: list[str], compressed: bool = False) -> dict:
+    from .store import Store
+
+    store = Store(Path(store_path), readonly=True)
+    try:
+        return store.bodies_for(ids, compressed=compressed)
+    finally:
+        store.close()
+
+
+def _ship_ids(store_path: str, ids: list[str]):
+    """A chunk of article ids with their texts (for an executor whose
+    workers cannot read the store: see index.jobs)."""
+    from .jobs import Shipped
+
+    return Shipped(ids, _bodies(store_path, ids, compressed=True))
+
+
+def _ship_pairs(store_path: str, pairs: list[tuple]):
+    """A chunk of pairs with the texts of both of each."""
+    from .jobs import Shipped
+
+    ids = sorted({x for p in pairs for x in p[:2]})
+    return Shipped(pairs, _bodies(store_path, ids, compressed=True))
 
 
 FREEZE_AT = 2000  # articles: from this size on, common terms are left out of signatures
@@ -606,18 +628,22 @@ def _digest(terms: frozenset[str]) -> str:
     return hashlib.blake2b("\n".join(sorted(terms)).encode(), digest_size=6).hexdigest()
 
 
-def _map(fn, items: list, procs: int | None, progress, cancel) -> list:
+def _map(fn, items: list, procs: int | None, progress, cancel, executor=None,
+         ship=None) -> list:
     """``fn(chunk)`` over chunks of ``items``, the results joined."""
     from .jobs import map_chunks
 
     chunks = [items[k:k + _CHUNK] for k in range(0, len(items), _CHUNK)]
-    return [r for rs in map_chunks(fn, chunks, procs=procs, progress=progress, cancel=cancel)
+    return [r for rs in map_chunks(fn, chunks, procs=procs, progress=progress, cancel=cancel,
+                                   executor=executor, ship=ship)
             for r in rs]
 
 
 def sync(store, store_path: Path, *, progress=None, cancel=None,
-         procs: int | None = None) -> VersionsReport:
-    """Bring version data up to date with the store's articles, incrementally.
+         procs: int | None = None, executor=None) -> VersionsReport:
+    """Bring version data up to date with the store's articles, incrementally
+    (``executor``: where the signatures and verifications run, see
+    :func:`index.jobs.map_chunks`; the LSH banding between them runs here).
 
     Articles whose content changed since their signature count as removed and
     added; only new articles are compared (against every article).
@@ -630,6 +656,8 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
 
     t0 = time.perf_counter()
     report = VersionsReport()
+    # (its workers cannot read the store: the chunks go with their texts)
+    ship = getattr(executor, "ships_texts", False)
     articles = store.article_hashes()
     common = common_terms(store, len(articles))
     scheme = f"{SIGNATURE_SCHEME}-common{_digest(common)}"
@@ -642,7 +670,8 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
     report.removed = len(removed - set(new))
     try:
         fresh = _map(partial(_sig_chunk, str(store_path), common), new, procs,
-                     (lambda d, t: progress("signatures", d, t)) if progress else None, cancel)
+                     (lambda d, t: progress("signatures", d, t)) if progress else None, cancel,
+                     executor, partial(_ship_ids, str(store_path)) if ship else None)
         new_sigs = {i: sig for i, sig, _ in fresh}
         new_keys = {i: k for i, _, k in fresh}
         report.signed = len(new_sigs)
@@ -674,7 +703,8 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
                          for a, b in cands]
                 return _map(partial(_verify_chunk, str(store_path)), items, procs,
                             (lambda d, t: progress("verifying", d, t)) if progress else None,
-                            cancel)
+                            cancel, executor,
+                            partial(_ship_pairs, str(store_path)) if ship else None)
 
             pairs = verify_all(cands)
             # LSH banding finds a pair at the threshold's Jaccard only half

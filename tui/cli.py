@@ -119,10 +119,11 @@ class RateColumn(ProgressColumn):
 
 
 def run_update(c: Corpus, quiet: bool, procs: int | None = None,
-               phases: tuple[str, ...] = pipeline.DEFAULT_PHASES) -> UpdateReport:
+               phases: tuple[str, ...] = pipeline.DEFAULT_PHASES,
+               executor=None) -> UpdateReport:
     """The engine's update pipeline, with a progress bar on a terminal."""
     if quiet:
-        return pipeline.update(c, phases, procs=procs)
+        return pipeline.update(c, phases, procs=procs, executor=executor)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -141,7 +142,7 @@ def run_update(c: Corpus, quiet: bool, procs: int | None = None,
                 what = "entities" if phase == "entities" else f"versions: {phase}"
             bar.update(task, completed=done, total=total, description=what)
 
-        return pipeline.update(c, phases, progress=progress, procs=procs)
+        return pipeline.update(c, phases, progress=progress, procs=procs, executor=executor)
 
 
 class DefaultGroup(click.Group):
@@ -216,10 +217,15 @@ def open_cmd(path: str | None, index_dir: str | None, config_file: str | None) -
               help="Worker processes (default: the cores, at most 4).")
 @click.option("--entities", "with_entities", is_flag=True,
               help="Also extract the entities and quotes of every article (for entity search).")
+@click.option("--dask", "dask_spec", metavar="ADDRESS", envvar="VARIORUM_DASK",
+              help="Run the work on a Dask cluster: a scheduler address (tcp://host:8786), or "
+                   "`local` / `local:N` for N local worker processes (default: "
+                   "$VARIORUM_DASK). PATH and the index dir must be on storage every worker "
+                   "reads at the same paths.")
 @ner_option
 @json_option
 def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities: bool,
-              ner: str | None, as_json: bool) -> None:
+              dask_spec: str | None, ner: str | None, as_json: bool) -> None:
     """Index (or re-index, incrementally) the corpus folder PATH."""
     root = Path(path)
     if not root.is_dir():
@@ -227,11 +233,29 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities
     signal.signal(signal.SIGTERM, _on_sigterm)  # a clean cancel, as Ctrl-C
     c = Corpus(root, index_dir, ner=ner)
     quiet = as_json or not sys.stderr.isatty()
-    report = run_update(c, quiet, procs,
-                        pipeline.DEFAULT_PHASES + ("entities",) * with_entities)
+    phases = pipeline.DEFAULT_PHASES + ("entities",) * with_entities
+    dask = None
+    if dask_spec and dask_spec.strip():
+        # (imported only here: without --dask, Dask is never imported)
+        from index import cluster
+
+        target = cluster.parse_target(dask_spec)
+        if procs and target.address is not None:
+            raise Failure("--procs sets local worker processes; with a Dask scheduler the "
+                          "cluster's workers run the work")
+        with cluster.connect(target, c.root, c.index_dir, local_workers=procs) as ex:
+            dask = {"scheduler": ex.address, "workers": ex.workers}
+            if not quiet:
+                err().print(Text(f"dask: {ex.workers} worker threads at {ex.address}",
+                                 style="dim"), soft_wrap=True)
+            report = run_update(c, quiet, procs, phases, executor=ex)
+    else:
+        report = run_update(c, quiet, procs, phases)
     ents = report.entities
     if as_json:
         data = report.to_dict()
+        if dask is not None:
+            data["dask"] = dask
         if ents is not None:
             data["entities"] = {"extractor": ents.extractor, "extracted": ents.done,
                                 "cached": ents.cached, "articles": ents.total,
