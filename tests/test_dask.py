@@ -526,3 +526,18 @@ def test_without_dask_the_cli_never_imports_it(sample_dir, tmp_path):
                               cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
                               capture_output=True, text=True)
         assert proc.stdout.endswith("clean\n"), proc.stderr
+
+
+def test_the_cli_refuses_bad_dask_options_in_one_line(sample_dir, tmp_path):
+    for args, said in (
+            (["--dask", "lokal"], "--dask takes a scheduler address (tcp://host:8786), `local` "
+                                  "or `local:N`, not 'lokal'"),
+            (["--dask", "tcp://127.0.0.1:9", "--procs", "2"],
+             "--procs sets local worker processes; with a Dask scheduler the cluster's workers "
+             "run the work")):
+        proc = subprocess.run(
+            [sys.executable, "-m", "tui.cli", "index", str(sample_dir), "--index-dir",
+             str(tmp_path / "ix"), *args], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            capture_output=True, text=True)
+        assert (proc.returncode, proc.stderr) == (2, f"variorum: error: {said}\n")
+        assert not (tmp_path / "ix").exists()
