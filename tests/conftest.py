@@ -90,7 +90,8 @@ def copy_sample_index(sample_index: Path, dest: Path) -> Path:
 def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_index: Path) -> Corpus:
     """The sample corpus with an index of its own, a copy of :func:`sample_index`
     (for the app's tests). The rule extractor: the UI is what these tests are
-    about; spaCy's own results are tested in test_entities.py and test_cli.py."""
+    about; spaCy in the reader is tested by one sidebar test in test_app.py, its
+    results in test_entities.py and test_cli.py."""
     monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
     ix = copy_sample_index(sample_index, tmp_path / "ix")
     return Corpus(SAMPLE_DIR, index_dir=ix, ner="rules")
