@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import copy_sample_index
+from rich.cells import cell_len
+
 from index import Corpus
 from tui.app import SEARCH_DEBOUNCE, VariorumApp
 
@@ -12,11 +15,33 @@ SAMPLE = ROOT / "sample_corpus"
 SPUN = "004_f4557d851bb201a9.txt"
 
 
+SETTLE_ROUNDS = 200  # a bound on the rounds, not a time: each round waits as long as it must
+
+
 async def settle(app, pilot) -> None:
-    """Let workers finish and their messages be handled (twice: one may start another)."""
-    for _ in range(3):
+    """Until the app is quiet: no worker running at the end of two rounds in a
+    row, a round being "wait for the workers, then for the messages they
+    posted to be handled" (a handled message may start another worker after
+    the next refresh: a fixed number of rounds could return before it started)."""
+    quiet = 0
+    for _ in range(SETTLE_ROUNDS):
         await app.workers.wait_for_complete()
         await pilot.pause()
+        quiet = quiet + 1 if all(w.is_finished for w in app.workers) else 0
+        if quiet == 2:
+            return
+    raise AssertionError(f"the app never settled; workers still running: {list(app.workers)}")
+
+
+def sample_copy(sample_index: Path, tmp_path: Path, ner: str = "rules") -> Corpus:
+    """The sample corpus over a copy of the session's index (see conftest)."""
+    return Corpus(SAMPLE, index_dir=copy_sample_index(sample_index, tmp_path / "ix"), ner=ner)
+
+
+def toasts(app) -> list[str]:
+    """The notifications on screen, each as drawn (its lines joined by spaces)."""
+    return [" ".join(" ".join(t.render_line(y).text.strip() for y in range(t.size.height))
+                     .split()) for t in app.screen.query("Toast")]
 
 
 async def search(app, pilot, text: str) -> None:
@@ -111,7 +136,7 @@ async def test_q_quits_but_types_in_the_search_box(corpus):
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
-    assert app.return_code in (0, None)
+    assert app.return_code == 0
 
 
 async def test_article_text_is_data_not_markup(tmp_path, monkeypatch):
@@ -123,7 +148,7 @@ async def test_article_text_is_data_not_markup(tmp_path, monkeypatch):
         "Body \x1b[31mred\x1b[0m text [b]x[/b] and \x1b]52;c;aGVsbG8=\x07 osc.\n",
         encoding="utf-8",
     )
-    app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix"))
+    app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix", ner="rules"))
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(app, pilot)
         lines = view_text(app)
@@ -151,11 +176,12 @@ async def test_resizing_rewraps_without_losing_text(corpus):
         assert len(app.view.lines) == wide
 
 
-def test_reader_snapshot_after_search(snap_compare, tmp_path, monkeypatch):
+def test_reader_snapshot_after_search(snap_compare, tmp_path, monkeypatch, sample_index):
     monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(ROOT)
     # the rule extractor: the same sidebar on every machine, whatever model it has
-    app = VariorumApp(Corpus(Path("sample_corpus"), index_dir=tmp_path / "ix", ner="rules"))
+    app = VariorumApp(Corpus(Path("sample_corpus"), ner="rules",
+                             index_dir=copy_sample_index(sample_index, tmp_path / "ix")))
 
     async def run_before(pilot) -> None:
         await settle(app, pilot)
@@ -170,10 +196,13 @@ def test_wrap_offsets_cover_the_text():
 
     text = "alpha beta gamma delta\n\nε ζ η θ 中文字符 wide\n" + "x" * 50
     lines = wrap_offsets(text, 10)
-    assert "".join(text[s:e] for s, e in lines).replace(" ", "") == text.replace(
-        "\n", "").replace(" ", "")
-    assert all(e - s <= 10 or text[s:e].rstrip() for s, e in lines)
-    assert lines[0] == (0, 11) and text[0:11] == "alpha beta "
+    # every character but the newlines, once and in order
+    assert "".join(text[s:e] for s, e in lines) == text.replace("\n", "")
+    # greedy, in cells (wide characters count two), trailing spaces kept on
+    # their line, an empty paragraph an empty line, a long word split
+    assert [text[s:e] for s, e in lines] == [
+        "alpha beta ", "gamma ", "delta", "", "ε ζ η θ ", "中文字符 ", "wide", *["x" * 10] * 5]
+    assert all(cell_len(text[s:e].rstrip()) <= 10 for s, e in lines)
 
 
 async def test_versions_badge_and_dialog_open_the_other_version(corpus):
@@ -226,8 +255,10 @@ async def test_versions_dialog_clears_a_query_that_hides_the_version(corpus):
 # ------------------------------------------------------ entities and quotes
 
 
-async def test_sidebar_lists_entities_and_quotes_and_highlights_mentions(corpus):
-    app = VariorumApp(corpus)
+async def test_sidebar_lists_entities_and_quotes_and_highlights_mentions(sample_index, tmp_path):
+    # spaCy, really (the other UI tests use the rules): the index copy has only
+    # the rules' annotations, so the reader's NER process extracts this article
+    app = VariorumApp(sample_copy(sample_index, tmp_path, ner="spacy"))
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("j")  # 001, the CNN original
@@ -236,6 +267,8 @@ async def test_sidebar_lists_entities_and_quotes_and_highlights_mentions(corpus)
         assert view.article.path == "001_f563c122a25a09e3.txt"
         ann = sidebar.annotations
         assert ann is not None and ann.article_id == view.article.id
+        assert ann.extractor.startswith("spaCy ")
+        assert "spaCy " in str(sidebar.query_one("#sidebar-head").render())
         names = [e.name for e in ann.entities]
         assert "Liu Dongshu" in names and "Stimson Center" in names
         # entities and quotes are tinted in the text
@@ -316,7 +349,7 @@ async def test_sidebar_hides_and_tints_toggle(corpus):
         width_with = app.view.size.width
         await pilot.press("e")
         await pilot.pause()
-        assert not app.sidebar.display or app.sidebar.has_class("hidden")
+        assert not app.sidebar.display
         assert app.view.size.width > width_with
         await pilot.press("e")
         await pilot.pause()
@@ -470,10 +503,11 @@ async def test_the_report_panel_lists_phrase_changes_and_jumps_to_them(corpus):
         assert "quoted phrase" in str(screen.query_one("#diff-status").render())
 
 
-def _diff_snapshot(snap_compare, tmp_path, monkeypatch, keys: list[str]):
+def _diff_snapshot(snap_compare, tmp_path, monkeypatch, sample_index, keys: list[str]):
     monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(ROOT)
-    app = VariorumApp(Corpus(Path("sample_corpus"), index_dir=tmp_path / "ix", ner="rules"))
+    app = VariorumApp(Corpus(Path("sample_corpus"), ner="rules",
+                             index_dir=copy_sample_index(sample_index, tmp_path / "ix")))
 
     async def run_before(pilot) -> None:
         await open_seed_diff(app, pilot)
@@ -483,20 +517,21 @@ def _diff_snapshot(snap_compare, tmp_path, monkeypatch, keys: list[str]):
     return snap_compare(app, terminal_size=(150, 40), run_before=run_before)
 
 
-def test_diff_snapshot_side_by_side(snap_compare, tmp_path, monkeypatch):
-    assert _diff_snapshot(snap_compare, tmp_path, monkeypatch,
+def test_diff_snapshot_side_by_side(snap_compare, tmp_path, monkeypatch, sample_index):
+    assert _diff_snapshot(snap_compare, tmp_path, monkeypatch, sample_index,
                           ["right_square_bracket", "right_square_bracket"])
 
 
-def test_diff_snapshot_inline(snap_compare, tmp_path, monkeypatch):
-    assert _diff_snapshot(snap_compare, tmp_path, monkeypatch, ["i", "right_square_bracket"])
+def test_diff_snapshot_inline(snap_compare, tmp_path, monkeypatch, sample_index):
+    assert _diff_snapshot(snap_compare, tmp_path, monkeypatch, sample_index,
+                          ["i", "right_square_bracket"])
 
 
 # ------------------------------------------------- commands, config, state
 
 
 async def test_help_lists_every_command_with_its_keys(corpus):
-    from tui.commands import COMMANDS
+    from tui.commands import COMMANDS, CONTEXTS
     from tui.widgets.help_screen import HelpScreen
 
     app = VariorumApp(corpus)
@@ -504,8 +539,11 @@ async def test_help_lists_every_command_with_its_keys(corpus):
         await settle(app, pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        assert [r[3] for r in app.screen.rows] == [c.id for c in COMMANDS] or sorted(
-            r[3] for r in app.screen.rows) == sorted(c.id for c in COMMANDS)
+        # every command once: first those of where the focus is (the list),
+        # then the other contexts in their order, each in the command list's order
+        order = ["list", *(ctx for ctx in CONTEXTS if ctx != "list")]
+        assert [r[3] for r in app.screen.rows] == [
+            c.id for ctx in order for c in COMMANDS if c.context == ctx]
         shown = {r[3]: r[1] for r in app.screen.rows}
         assert shown["reader.search"] == "/" and shown["reader.help"] == "? / F1"
         await pilot.press("escape")
@@ -546,11 +584,11 @@ async def test_bad_config_is_said_and_defaults_stand(corpus):
 
     cfg = Config(theme="no-such-theme")
     app = VariorumApp(corpus, config=cfg)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.pause()
-        said = [n.message for n in app._notifications]
-        assert any("unknown theme 'no-such-theme'" in m for m in said)
-        assert app.theme != "no-such-theme"
+        [toast] = toasts(app)  # its title, then the message
+        assert toast.startswith("config config: unknown theme 'no-such-theme' (themes: ")
+        assert app.theme == "textual-dark"
 
 
 async def test_config_text_is_shown_as_it_is_never_as_markup(corpus):
@@ -560,19 +598,20 @@ async def test_config_text_is_shown_as_it_is_never_as_markup(corpus):
     # both markup: the help lists the keys as text, the toast says the name
     app = VariorumApp(corpus, config=Config(theme="[/nope]",
                                             keymap={"reader.versions": "[/nope]"}))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.pause()
-        assert any("unknown theme '[/nope]'" in n.message for n in app._notifications)
+        [toast] = toasts(app)
+        assert toast.startswith("config config: unknown theme '[/nope]' (themes: ")
         await pilot.press("question_mark")
         await pilot.pause()
         help_rows = app.screen.rows
         assert ("reader", "[/nope]") in {(ctx, keys) for ctx, keys, _h, _id in help_rows}
 
 
-async def test_state_is_remembered_per_corpus(tmp_path, monkeypatch):
+async def test_state_is_remembered_per_corpus(tmp_path, monkeypatch, sample_index):
     monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
-    ix = tmp_path / "ix"
-    app = VariorumApp(Corpus(SAMPLE, index_dir=ix))
+    app = VariorumApp(sample_copy(sample_index, tmp_path))
+    ix = app.corpus.index_dir
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("j", "m")
@@ -581,7 +620,7 @@ async def test_state_is_remembered_per_corpus(tmp_path, monkeypatch):
         await settle(app, pilot)
         where = app.list.current.id
         await pilot.press("q")
-    again = VariorumApp(Corpus(SAMPLE, index_dir=ix))
+    again = VariorumApp(Corpus(SAMPLE, index_dir=ix, ner="rules"))
     searched = []
     real = again.run_search
     again.run_search = lambda v: (searched.append(v), real(v))
@@ -626,7 +665,7 @@ async def test_open_external_copes_with_a_file_name_of_255_bytes(tmp_path, monke
     folder.mkdir()
     name = "y" * 252 + ".md"  # the longest name a file system takes; as .txt, one too long
     (folder / name).write_text("# A long name\n\nThe text of an article.\n", encoding="utf-8")
-    app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix"))
+    app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix", ner="rules"))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert app.view.article.path == name
@@ -663,10 +702,11 @@ async def test_hits_show_without_colour(corpus):
         assert styles and all(isinstance(st, Style) and st.underline for st in styles)
 
 
-def test_reader_snapshot_80x24(snap_compare, tmp_path, monkeypatch):
+def test_reader_snapshot_80x24(snap_compare, tmp_path, monkeypatch, sample_index):
     monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(ROOT)
-    app = VariorumApp(Corpus(Path("sample_corpus"), index_dir=tmp_path / "ix", ner="rules"))
+    app = VariorumApp(Corpus(Path("sample_corpus"), ner="rules",
+                             index_dir=copy_sample_index(sample_index, tmp_path / "ix")))
 
     async def run_before(pilot) -> None:
         await settle(app, pilot)
@@ -720,12 +760,12 @@ async def test_sidebar_with_thousands_of_entities_moves_and_draws(corpus):
         assert lst.current is None and app.view.selected_spans == []
 
 
-async def test_worker_messages_that_arrive_while_the_app_closes_are_dropped(tmp_path):
+async def test_worker_messages_that_arrive_while_the_app_closes_are_dropped(corpus):
     """Progress a worker posts while Textual removes the screen at exit is
     dropped (the CI failure: '#progress' gone, NoMatches, on a busy machine)."""
     from textual.widget import Widget
 
-    app = VariorumApp(Corpus(SAMPLE, index_dir=tmp_path / "ix"))
+    app = VariorumApp(corpus)
 
     class Probe(Widget):  # posts what a worker would, as the screen is torn down
         def on_unmount(self) -> None:
@@ -912,17 +952,18 @@ async def test_opened_while_another_process_indexes_it_loads_when_that_one_finis
             lock.__exit__(None, None, None)
 
 
-async def test_q_quits_without_waiting_for_a_busy_extraction_process(tmp_path):
+async def test_q_quits_without_waiting_for_a_busy_extraction_process(corpus):
     import asyncio
+    import multiprocessing
     import os
     import time
 
-    app = VariorumApp(Corpus(SAMPLE, index_dir=tmp_path / "ix", ner="rules"),
-                      watch_interval=None)
+    app = VariorumApp(corpus, watch_interval=None)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
-        pool = app._ner_pool()
-        await asyncio.wrap_future(pool.submit(os.getpid))  # the process is up
+        pool = app._ner_pool()  # the reader's NER process (the only way to hand it work)
+        pid = await asyncio.wrap_future(pool.submit(os.getpid))  # the process is up
+        assert pid in {p.pid for p in multiprocessing.active_children()}
         stuck = pool.submit(time.sleep, 45)  # an extraction in slow, quadratic work
 
         def until_running() -> None:  # handed to the process: no longer cancellable
@@ -930,13 +971,16 @@ async def test_q_quits_without_waiting_for_a_busy_extraction_process(tmp_path):
                 time.sleep(0.01)
 
         await asyncio.to_thread(until_running)
-        procs = list(pool._processes.values())
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
-    for p in procs:
-        p.join(timeout=20)  # a bound for a slow machine, not a measurement
-        assert p.exitcode is not None, "the extraction process is still running"
+    # active_children() reaps the children that have ended; the bound is for a
+    # slow machine, not a measurement (the sleep would end only after 45 s)
+    end = time.monotonic() + 20
+    while pid in {p.pid for p in multiprocessing.active_children()} and time.monotonic() < end:
+        await asyncio.sleep(0.05)
+    assert pid not in {p.pid for p in multiprocessing.active_children()}, \
+        "the extraction process is still running"
 
 
 async def test_a_state_file_with_controls_or_odd_shapes_is_not_restored(corpus):

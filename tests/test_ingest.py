@@ -274,7 +274,7 @@ def test_bad_files_are_skipped_with_a_reason_and_ingestion_goes_on(
     skipped = ["binary.txt", "noise.txt", "empty.txt", "blank.md", "huge.txt", "notes.pdf"]
     assert set(why) == {(path, None) for path in skipped}
     assert "binary" in why[("binary.txt", None)]
-    assert "undecodable" in why[("noise.txt", None)] or "binary" in why[("noise.txt", None)]
+    assert why[("noise.txt", None)] == "undecodable bytes (no text encoding fits)"
     assert "empty" in why[("empty.txt", None)]
     assert "no text" in why[("blank.md", None)]
     assert "too large" in why[("huge.txt", None)]
@@ -614,8 +614,12 @@ def test_titles_and_fields_are_capped(index_folder):
     assert len(metas) == 4
     for m in metas.values():
         assert len(m.title) == cap and m.title.endswith("…"), m.path
-        for value in (m.source, m.author, m.url):
-            assert value is None or len(value) <= field
+    # (source, author, url): each one given is cut to the cap
+    assert {p: tuple(v and len(v) for v in (m.source, m.author, m.url))
+            for p, m in metas.items()} == {"a.md": (field, field, field),
+                                           "b.jsonl": (None, field, None),
+                                           "c.html": (None, None, None),
+                                           "d.md": (None, None, None)}
     a = metas["a.md"]
     assert a.title == ("Word " * 60)[: cap - 1].rstrip() + "…"
     assert len(a.source) == len(a.author) == len(a.url) == field
