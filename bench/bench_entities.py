@@ -229,21 +229,17 @@ def on_demand(files: list[Path], work: Path) -> dict:
         t = time.perf_counter()
         c.annotations(a.id)
         times.append(time.perf_counter() - t)
-    from index.annotate import start_worker
-
-    pool = start_worker("spacy")
     c2 = Corpus(folder, index_dir=work / "ix-od2", ner="spacy")
     c2.update(versions=False)
     t = time.perf_counter()
-    c2.annotations(arts[0].id, pool=pool)
+    c2.annotations(arts[0].id, extract_here=False)
     first_pool = time.perf_counter() - t
     via_pool = []
     for a in arts[1:51]:
         t = time.perf_counter()
-        c2.annotations(a.id, pool=pool)
+        c2.annotations(a.id, extract_here=False)
         via_pool.append(time.perf_counter() - t)
-    pool.shutdown()
-    c2.close()
+    c2.close()  # and its extraction process
     via_pool.sort()
     cached = []
     for a in arts[1:51]:

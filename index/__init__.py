@@ -2,6 +2,7 @@
 
 from .corpus import Corpus
 from .errors import (
+    Cancelled,
     CorpusError,
     DiskFullError,
     IndexBusyError,
@@ -9,12 +10,14 @@ from .errors import (
     NotFoundError,
     QueryError,
     VariorumError,
+    WorkerDied,
 )
 from .models import Article, ArticleMeta, SearchHit, SearchResult, Skipped, UpdateReport
 
 __all__ = [
     "Article",
     "ArticleMeta",
+    "Cancelled",
     "Corpus",
     "CorpusError",
     "DiskFullError",
@@ -27,4 +30,5 @@ __all__ = [
     "Skipped",
     "UpdateReport",
     "VariorumError",
+    "WorkerDied",
 ]

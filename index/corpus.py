@@ -19,8 +19,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import pipeline
 from ._lazy import lazy
-from .errors import DiskFullError, IndexMissingError, NotFoundError
+from .errors import IndexMissingError, NotFoundError
 from .models import (
     Annotations,
     Article,
@@ -49,6 +50,7 @@ ann = lazy("index.annotate")
 diff_mod = lazy("index.diff")
 ents_mod = lazy("index.entities")
 indexer = lazy("index.indexer")
+jobs = lazy("index.jobs")
 qs = lazy("index.search")
 vers = lazy("index.versions")
 
@@ -72,6 +74,7 @@ class Corpus:
         self._searcher = None
         self._store: Store | None = None
         self._vocab: tuple[list[str], list[int], dict[str, int]] | None = None
+        self._extraction: jobs.Worker | None = None  # see _extraction_worker()
 
     # ------------------------------------------------------------- lifecycle
     @property
@@ -80,25 +83,24 @@ class Corpus:
         interrupted first run leaves an index that does not count)."""
         return indexer.is_complete(self.index_dir)
 
-    def update(
-        self,
-        progress: Callable[[int, int], None] | None = None,
-        cancel: Callable[[], bool] | None = None,
-        procs: int | None = None,
-        versions: bool = True,
-        versions_progress: Callable[[str, int, int], None] | None = None,
-    ) -> UpdateReport:
-        """Index the corpus incrementally, then (``versions``) find version families."""
-        report = indexer.update(
-            self.root, self.index_dir, progress=progress, cancel=cancel, procs=procs
-        )
-        if versions and not report.cancelled:
-            report.versions = self.update_versions(versions_progress, cancel, procs)
-        if report.changed_anything:
-            with self._lock:
-                self._vocab = None
-                self._drop_searcher()  # the next query opens the new generation
-        return report
+    def update(self, progress: Callable[[str, int, int], None] | None = None,
+               cancel: Callable[[], bool] | None = None, procs: int | None = None,
+               versions: bool = True, entities: bool = False, *,
+               first: list[str] | Callable[[], list[str]] | None = None,
+               extract_here: bool = True,
+               on_phase: Callable[[str, object], None] | None = None) -> UpdateReport:
+        """Index the corpus incrementally, then (``versions``) find version
+        families, then (``entities``) extract entities and quotes: the one
+        update pipeline, :func:`index.pipeline.update` (which says what the
+        arguments do; ``progress(phase, done, total)``)."""
+        phases = ("index",) + ("versions",) * versions + ("entities",) * entities
+        return pipeline.update(self, phases, progress=progress, cancel=cancel, procs=procs,
+                               first=first, extract_here=extract_here, on_phase=on_phase)
+
+    def _index_changed(self) -> None:
+        with self._lock:
+            self._vocab = None
+            self._drop_searcher()  # the next query opens the new generation
 
     def warm(self) -> None:
         """Open the searcher now (the reader does it in a worker once its list
@@ -132,25 +134,33 @@ class Corpus:
         state of then. Holds the corpus's lock: keep it short."""
         return self._lock
 
-    def update_versions(self, progress=None, cancel=None, procs=None) -> VersionsReport:
-        """Compare new articles with all others and record verified version pairs."""
-        path = self.index_dir / STORE_FILE
-        with indexer.update_lock(self.index_dir):
-            store = None
-            try:
-                store = Store(path)
-                return vers.sync(store, path, progress=progress, cancel=cancel, procs=procs)
-            except (OSError, sqlite3.Error) as e:
-                if indexer.is_disk_full(e, self.index_dir):
-                    raise DiskFullError(
-                        f"disk full while writing the version pairs at {self.index_dir}; the "
-                        f"articles are indexed, and the next run finds the pairs") from e
-                raise
-            finally:
-                if store is not None:
-                    store.close()
+    def update_versions(self, progress: Callable[[str, int, int], None] | None = None,
+                        cancel: Callable[[], bool] | None = None,
+                        procs: int | None = None) -> VersionsReport:
+        """Compare new articles with all others and record verified version
+        pairs (the pipeline's "versions" phase alone)."""
+        return pipeline.update(self, ("versions",), progress=progress, cancel=cancel,
+                               procs=procs).versions
+
+    def stop_workers(self) -> None:
+        """End the corpus's extraction worker now, and the work it is doing
+        (quitting must not wait for an extraction); the next extraction that
+        needs one starts another."""
+        worker = self._extraction
+        if worker is not None:
+            worker.stop()
+
+    def _extraction_worker(self) -> jobs.Worker:
+        """The one process that extracts entities for a caller that keeps NER
+        out of its own process (``extract_here=False``): the model is loaded
+        there once, on first use."""
+        with self._lock:
+            if self._extraction is None:
+                self._extraction = jobs.Worker()
+            return self._extraction
 
     def close(self) -> None:
+        self.stop_workers()
         with self._lock:
             if self._searcher is not None:
                 self._searcher.close()
@@ -401,19 +411,19 @@ class Corpus:
 
     # ------------------------------------------------------------------ diff
     def diff(self, ref_a: str | Article, ref_b: str | Article, entities: bool = True,
-             pool=None, annotations: tuple[Annotations, Annotations] | None = None
-             ) -> DiffResult:
+             extract_here: bool = True,
+             annotations: tuple[Annotations, Annotations] | None = None) -> DiffResult:
         """What changed from one article to another (any two, not only
         versions): aligned sentences, word-level changes, the spin report.
         With ``entities``, the entity and quote changes too, from
-        ``annotations`` when the caller has them, else extracted (in this
-        thread, or in ``pool``) unless cached."""
+        ``annotations`` when the caller has them, else extracted (see
+        :meth:`annotations`) unless cached."""
         a = ref_a if isinstance(ref_a, Article) else self.get(ref_a)
         b = ref_b if isinstance(ref_b, Article) else self.get(ref_b)
         kw = {}
         if entities:
-            ann_a, ann_b = annotations or (self.annotations(a, pool=pool),
-                                           self.annotations(b, pool=pool))
+            ann_a, ann_b = annotations or (self.annotations(a, extract_here=extract_here),
+                                           self.annotations(b, extract_here=extract_here))
             kw = {"ents_a": list(ann_a.entities), "ents_b": list(ann_b.entities),
                   "quotes_a": ann_a.quoted, "quotes_b": ann_b.quoted}
         return diff_mod.diff_texts(a.text, b.text, a_id=a.id, b_id=b.id, **kw)
@@ -424,22 +434,22 @@ class Corpus:
         """The entity extractor this corpus uses (known without loading it)."""
         return ents_mod.choose_extractor(self.ner)
 
-    def annotations(self, ref: str | Article, pool=None,
-                    cancel: Callable[[], bool] | None = None) -> Annotations:
+    def annotations(self, ref: str | Article, cancel: Callable[[], bool] | None = None,
+                    extract_here: bool = True) -> Annotations:
         """An article's entities and quotes: from the cache, else extracted
-        now and cached. Extraction runs in this thread, or in ``pool`` (see
-        :func:`index.annotate.start_worker`) when given: the reader passes
-        one so that its own process never runs NER, and ``cancel`` to stop
-        waiting (:class:`index.annotate.Cancelled`)."""
+        now and cached. Extraction runs in this thread, or with
+        ``extract_here=False`` in the corpus's extraction worker (the reader's
+        choice: its own process never runs NER), where ``cancel()`` stops the
+        wait (:class:`index.errors.Cancelled`) and a worker that died raises
+        :class:`index.errors.WorkerDied` (the next call starts another)."""
         art = ref if isinstance(ref, Article) else self.get(ref)
         got = self.cached_annotations(art)
         if got is not None:
             return got
         choice = self.extractor_choice
-        if pool is not None:
-            if cancel is not None and cancel():
-                raise ann.Cancelled
-            z = ann.wait_for(pool.submit(ann.annotate_one, art.text), cancel)
+        if not extract_here:
+            z = self._extraction_worker().call(ann.annotate_one, choice, art.text,
+                                               cancel=cancel)
             e, q = ann.decode(z)
         else:  # outside the lock: loading a model takes a second
             e, q = ann.annotate_texts([art.text], choice.load())[0]
@@ -472,26 +482,24 @@ class Corpus:
             except sqlite3.Error:
                 pass
 
-    def update_entities(self, progress: Callable[[int, int], None] | None = None,
+    def update_entities(self, progress: Callable[[str, int, int], None] | None = None,
                         cancel: Callable[[], bool] | None = None, procs: int | None = None,
-                        first: list[str] | None = None, pool=None) -> EntitiesReport:
-        """Extract the entities and quotes of every article not done yet, in
-        worker processes (``first``: article ids to do before the others;
-        ``pool``: a :func:`index.annotate.start_worker` pool for work too
-        small for a pool of its own). Each finished chunk is stored at once,
-        so a cancelled run resumes."""
-        path = self.index_dir / STORE_FILE
+                        first: list[str] | None = None,
+                        extract_here: bool = True) -> EntitiesReport:
+        """Extract the entities and quotes of every article not done yet
+        (the pipeline's "entities" phase alone; ``first``: article ids to do
+        before the others). Each finished chunk is stored at once, so a
+        cancelled run resumes."""
+        return pipeline.update(self, ("entities",), progress=progress, cancel=cancel,
+                               procs=procs, first=first, extract_here=extract_here).entities
+
+    def _hashes_of(self, ids: list[str]) -> list[str]:
+        """The body hashes of the articles ``ids`` (unknown ones left out)."""
+        if not ids:
+            return []
         with self._lock:
             self._open()
-            first_hashes = [m[1] for i in (first or []) if (m := self._store.meta_by_id(i))]
-        choice = self.extractor_choice
-        store = Store(path)
-        try:
-            extractor = choice.load() if choice.kind == "rules" else _LazyExtractor(choice)
-            return ann.sync(store, path, extractor, self.ner, progress=progress,
-                            cancel=cancel, procs=procs, first=first_hashes, pool=pool)
-        finally:
-            store.close()
+            return [m[1] for i in ids if (m := self._store.meta_by_id(i))]
 
     def needs_entities(self, qstring: str) -> bool:
         """Whether a query searches entities (``person:``, ``org:``, …)."""
@@ -650,15 +658,3 @@ def _hit(r: dict, score: float, text: str, spans: list[tuple[int, int]]) -> Sear
         date=r["date"].date().isoformat() if r.get("date") else None,
         snippet_spans=snip_spans,
     )
-
-
-class _LazyExtractor:
-    """Stands in for the spaCy extractor in the parent of the worker
-    processes: loaded only if the work turns out small enough to do here."""
-
-    def __init__(self, choice: ents_mod.ExtractorChoice):
-        self.choice = choice
-        self.key, self.name = choice.key, choice.name
-
-    def raw(self, texts: list[str]):
-        return self.choice.load().raw(texts)

@@ -27,3 +27,13 @@ class QueryError(VariorumError):
 
 class NotFoundError(VariorumError):
     """No article matches an id or path."""
+
+
+class WorkerDied(VariorumError):
+    """A worker process ended abruptly (killed, out of memory) mid-run."""
+
+
+class Cancelled(Exception):
+    """The caller's ``cancel()`` said stop (or it gave up waiting): raised by
+    the job layer (:mod:`index.jobs`), turned into a report's ``cancelled``
+    by each stage."""

@@ -5,8 +5,9 @@ An index directory holds a Whoosh index (``whoosh/``) and a SQLite store
 
 1. scans the corpus and compares size/mtime with the manifest: unchanged files
    are not opened, so re-indexing an unchanged corpus costs a directory walk;
-2. reads new and changed files in worker processes (both cores), each worker
-   writing its own Whoosh segment, computing bodies and vocabulary as it goes;
+2. reads new and changed files in chunks (:mod:`index.jobs`: in worker
+   processes when there are enough), each chunk written into a Whoosh segment
+   of its own, its bodies and vocabulary computed as it goes;
 3. deletes the documents of changed/deleted files, adds the workers' segments
    and writes the new Whoosh TOC (a new generation), leaving the previous
    generation's files in place;
@@ -27,8 +28,8 @@ from __future__ import annotations
 import errno
 import fcntl
 import gc
+import math
 import os
-import queue
 import re
 import shutil
 import sqlite3
@@ -38,15 +39,16 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from whoosh import fields, index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from . import pools
+from . import jobs
 from .analysis import BodyField, NewsAnalyzer, spellable, spelling_words, term_positions
-from .errors import CorpusError, DiskFullError, IndexBusyError
+from .errors import Cancelled, CorpusError, DiskFullError, IndexBusyError
 from .fastwrite import BulkSegmentWriter
 from .ingest import FileEntry, content_hash, read_file, scan, shown_name
 from .models import Article, ArticleMeta, Skipped, UpdateReport
@@ -54,7 +56,16 @@ from .store import STORE_FILE, Store, compress
 
 WHOOSH_DIR = "whoosh"
 LOCK_FILE = "update.lock"
-PARALLEL_MIN_FILES = 400  # below this, spawning workers costs more than it saves
+# Files a chunk reads: enough to be worth a worker's start (see index.jobs
+# for the one rule of where chunks run). Each chunk writes a segment of its
+# own, so a run makes at most CHUNKS_PER_WORKER of them a worker: more make
+# every search a little slower until a later run merges them; fewer make
+# progress (counted in finished chunks) coarse.
+FILES_PER_CHUNK = 100
+CHUNKS_PER_WORKER = 4
+# The fewest files read in workers (what the rule comes to here; tests size
+# their corpora by it).
+PARALLEL_MIN_FILES = FILES_PER_CHUNK * (jobs.PARALLEL_MIN_CHUNKS - 1) + 1
 WORKER_LIMIT_MB = 512  # Whoosh posting pool per worker: large, so runs rarely spill
 
 
@@ -186,17 +197,6 @@ class _Part:
     bodies: list[tuple[str, bytes]] = field(default_factory=list)
     vocab: Counter = field(default_factory=Counter)
     unchanged: list[FileEntry] = field(default_factory=list)
-    cancelled: bool = False
-
-
-# Set in each worker process by _init_worker.
-_cancel_event = None
-_progress_queue = None
-
-
-def _init_worker(cancel_event, progress_queue) -> None:
-    global _cancel_event, _progress_queue
-    _cancel_event, _progress_queue = cancel_event, progress_queue
 
 
 def body_for_index(a: Article) -> str:
@@ -206,28 +206,6 @@ def body_for_index(a: Article) -> str:
     if not head or head in a.text[: len(head) + 200]:
         return a.text
     return f"{a.title}\n{a.text}"
-
-
-class _LocalCancel:
-    """The in-process stand-in for the workers' cancel Event."""
-
-    def __init__(self, cancel: Callable[[], bool] | None):
-        self.cancel = cancel
-
-    def is_set(self) -> bool:
-        return bool(self.cancel and self.cancel())
-
-
-class _LocalProgress:
-    """The in-process stand-in for the workers' progress Queue."""
-
-    def __init__(self, progress: Progress | None, total: int):
-        self.progress, self.total, self.done = progress, total, 0
-
-    def put(self, n: int) -> None:
-        self.done += n
-        if self.progress:
-            self.progress(min(self.done, self.total), self.total)
 
 
 def _doc_fields(a: Article, h: str, body) -> dict:
@@ -252,11 +230,12 @@ def _doc_fields(a: Article, h: str, body) -> dict:
 _COMPOUND = False
 
 
-def _index_part(
-    index_dir: str, root: str, entries: list[FileEntry], known_sha: dict[str, str]
-) -> _Part:
-    """Read ``entries`` and write them into a new Whoosh segment (no lock taken:
-    the parent holds the index's write lock)."""
+def _index_part(index_dir: str, root: str,
+                chunk: list[tuple[FileEntry, str | None]]) -> _Part:
+    """Read a chunk of files (each with the content hash it had when last
+    read, if any) and write them into a new Whoosh segment (no lock taken:
+    the parent holds the index's write lock). A top-level function of plain
+    data: it runs in a worker process, or here."""
     ix = index.open_dir(Path(index_dir, WHOOSH_DIR))
     writer = BulkSegmentWriter(ix, _lk=False, limitmb=WORKER_LIMIT_MB, compound=_COMPOUND)
     # Millions of posting tuples make the cyclic GC rescan the pool again and
@@ -266,18 +245,10 @@ def _index_part(
     part = _Part()
     rootp = Path(root)
     added = False
-    pending = 0
     try:
-        for entry in entries:
-            if _cancel_event is not None and _cancel_event.is_set():
-                part.cancelled = True
-                break
+        for entry, known_sha in chunk:
             res = read_file(rootp, entry)
-            pending += 1
-            if pending >= 25 and _progress_queue is not None:
-                _progress_queue.put(pending)
-                pending = 0
-            if res.sha is not None and known_sha.get(entry.path) == res.sha:
+            if res.sha is not None and known_sha == res.sha:
                 part.unchanged.append(entry)  # touched, not changed
                 continue
             metas = []
@@ -294,9 +265,7 @@ def _index_part(
                 part.vocab.update(spellable(words))
                 metas.append((a.meta, h))
             part.files.append((entry, res.sha, metas, res.skipped))
-        if pending and _progress_queue is not None:
-            _progress_queue.put(pending)
-        if part.cancelled or not added:
+        if not added:
             _drop(writer)
         else:
             part.segment = writer._finalize_segment()
@@ -324,7 +293,7 @@ def _drop(writer: SegmentWriter) -> None:
 
 
 def _split(entries: list[FileEntry], n: int) -> list[list[FileEntry]]:
-    """Deal files to ``n`` workers so each gets about the same number of bytes."""
+    """Deal files into ``n`` chunks of about the same number of bytes."""
     parts: list[list[FileEntry]] = [[] for _ in range(n)]
     loads = [0] * n
     for e in sorted(entries, key=lambda e: -e.size):
@@ -334,60 +303,12 @@ def _split(entries: list[FileEntry], n: int) -> list[list[FileEntry]]:
     return [sorted(p, key=lambda e: e.path) for p in parts if p]
 
 
-def _run_parts(
-    index_dir: Path,
-    root: Path,
-    entries: list[FileEntry],
-    known_sha: dict[str, str],
-    procs: int,
-    progress: Progress | None,
-    cancel: Callable[[], bool] | None,
-) -> list[_Part]:
-    total = len(entries)
-    if procs <= 1 or total < PARALLEL_MIN_FILES:
-        _init_worker(_LocalCancel(cancel), _LocalProgress(progress, total))
-        try:
-            part = _index_part(str(index_dir), str(root), entries, known_sha)
-        finally:
-            _init_worker(None, None)
-        if progress:
-            progress(total, total)
-        return [part]
-
-    ctx = pools.context()
-    cancel_event = ctx.Event()
-    progress_queue = ctx.Queue()
-    chunks = _split(entries, procs)
-    done = 0
-    # A ProcessPoolExecutor (unlike multiprocessing.Pool) fails fast with
-    # BrokenProcessPool when a worker dies, instead of waiting forever.
-    pool = pools.process_pool(len(chunks), _init_worker, (cancel_event, progress_queue))
-    try:
-        futures = [
-            pool.submit(_index_part, str(index_dir), str(root), c, known_sha) for c in chunks
-        ]
-        while not all(f.done() for f in futures):
-            if cancel is not None and cancel():
-                cancel_event.set()
-            try:
-                done += progress_queue.get(timeout=0.1)
-                while True:
-                    done += progress_queue.get_nowait()
-            except queue.Empty:
-                pass
-            if progress:
-                progress(min(done, total), total)
-        parts = [f.result() for f in futures]  # re-raises a worker's exception
-    except BaseException:
-        # Interrupted (Ctrl-C, SIGTERM) or a worker failed: the other workers
-        # stop at their next file rather than read the rest of their share.
-        cancel_event.set()
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    if progress:
-        progress(total, total)
-    return parts
+def _chunks(entries: list[FileEntry], known_sha: dict[str, str],
+            procs: int | None) -> list[list[tuple[FileEntry, str | None]]]:
+    """The files to read, in chunks (see FILES_PER_CHUNK)."""
+    workers = procs or jobs.default_workers()
+    n = max(1, min(math.ceil(len(entries) / FILES_PER_CHUNK), workers * CHUNKS_PER_WORKER))
+    return [[(e, known_sha.get(e.path)) for e in part] for part in _split(entries, n)]
 
 
 def _open_writer(ix: index.Index, index_dir: Path) -> SegmentWriter:
@@ -529,10 +450,13 @@ def _update(root, index_dir, store, progress, cancel, procs, t0) -> UpdateReport
 
     parts: list[_Part] = []
     try:
-        parts = _run_parts(
-            index_dir, root, to_read, known_sha, procs or os.cpu_count() or 1, progress, cancel
-        )
-        if any(p.cancelled for p in parts) or (cancel is not None and cancel()):
+        try:
+            parts = jobs.map_chunks(partial(_index_part, str(index_dir), str(root)),
+                                    _chunks(to_read, known_sha, procs), procs=procs,
+                                    progress=progress, cancel=cancel)
+        except Cancelled:
+            parts = None
+        if parts is None or (cancel is not None and cancel()):
             _abort(writer)
             report.cancelled = True
             report.articles_total = store.count()  # the previous index, as it was

@@ -157,6 +157,7 @@ class UpdateReport:
     seconds: float = 0.0
     cancelled: bool = False
     versions: VersionsReport | None = None  # None when version detection did not run
+    entities: EntitiesReport | None = None  # None when entity extraction did not run
 
     @property
     def changed_anything(self) -> bool:
@@ -164,6 +165,7 @@ class UpdateReport:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        del d["entities"]  # the CLI says what extraction did in a shape of its own
         d["skipped"] = [
             {"path": s.path, "line": s.line, "reason": s.reason} for s in self.skipped
         ]

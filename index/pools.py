@@ -1,7 +1,9 @@
 """Worker process pools that never outlive the process that made them.
 
-Every pool the engine starts (the indexer's readers, the versions phase, the
-entity extractors) is made here, so all of them get the same treatment:
+Every pool the engine starts is made here, by the job layer
+(:mod:`index.jobs`: the indexer's readers, the versions phase, the entity
+extractors, the reader's extraction worker), so all of them get the same
+treatment:
 
 - workers are *spawned*, which is safe from a threaded caller (the reader
   runs its updates in threads);
@@ -40,8 +42,7 @@ ORPHANED_EXIT = 70
 
 
 def context():
-    """The multiprocessing context every pool uses (for the Events and Queues
-    that are handed to its workers)."""
+    """The multiprocessing context every pool uses."""
     return mp.get_context("spawn")
 
 

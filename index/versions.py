@@ -526,12 +526,13 @@ def families(pairs: Iterable[VersionPair]) -> list[list[VersionPair]]:
 # ------------------------------------------------------------------ the index
 
 
-PARALLEL_MIN = 2000  # articles (or candidate pairs) before worker processes pay off
+# Articles (or candidate pairs) a chunk holds: enough to be worth a worker's
+# start (index.jobs has the one rule of where chunks run).
 _CHUNK = 500
 
 
-def _sig_chunk(store_path: str, ids: list[str],
-               common: frozenset[str] = frozenset()) -> list[tuple[str, bytes, bytes]]:
+def _sig_chunk(store_path: str, common: frozenset[str],
+               ids: list[str]) -> list[tuple[str, bytes, bytes]]:
     """(id, signature, sentence keys) of each article."""
     from .store import Store
 
@@ -605,43 +606,13 @@ def _digest(terms: frozenset[str]) -> str:
     return hashlib.blake2b("\n".join(sorted(terms)).encode(), digest_size=6).hexdigest()
 
 
-def _map(fn, store_path: str, items: list, procs: int, progress, cancel) -> list:
-    """Run ``fn(store_path, chunk)`` over chunks of ``items``, in workers if many."""
+def _map(fn, items: list, procs: int | None, progress, cancel) -> list:
+    """``fn(chunk)`` over chunks of ``items``, the results joined."""
+    from .jobs import map_chunks
+
     chunks = [items[k:k + _CHUNK] for k in range(0, len(items), _CHUNK)]
-    results: list = []
-    done = 0
-    if procs <= 1 or len(items) < PARALLEL_MIN:
-        for c in chunks:
-            if cancel is not None and cancel():
-                raise _Cancelled
-            results += fn(store_path, c)
-            done += len(c)
-            if progress:
-                progress(done, len(items))
-        return results
-    from .pools import process_pool
-
-    pool = process_pool(procs)
-    finished = False
-    try:
-        futures = [pool.submit(fn, store_path, c) for c in chunks]
-        for f, c in zip(futures, chunks, strict=True):
-            if cancel is not None and cancel():
-                raise _Cancelled
-            results += f.result()
-            done += len(c)
-            if progress:
-                progress(done, len(items))
-        finished = True
-    finally:
-        # cancelled or interrupted (Ctrl-C, SIGTERM): drop the queued chunks
-        # and do not wait for the running ones
-        pool.shutdown(wait=finished, cancel_futures=True)
-    return results
-
-
-class _Cancelled(Exception):
-    pass
+    return [r for rs in map_chunks(fn, chunks, procs=procs, progress=progress, cancel=cancel)
+            for r in rs]
 
 
 def sync(store, store_path: Path, *, progress=None, cancel=None,
@@ -651,14 +622,14 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
     Articles whose content changed since their signature count as removed and
     added; only new articles are compared (against every article).
     """
-    import os
     import time
 
     import numpy as np
 
+    from .errors import Cancelled
+
     t0 = time.perf_counter()
     report = VersionsReport()
-    procs = procs or os.cpu_count() or 1
     articles = store.article_hashes()
     common = common_terms(store, len(articles))
     scheme = f"{SIGNATURE_SCHEME}-common{_digest(common)}"
@@ -670,7 +641,7 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
     new = sorted(i for i, h in articles.items() if signed.get(i) != h)
     report.removed = len(removed - set(new))
     try:
-        fresh = _map(partial(_sig_chunk, common=common), str(store_path), new, procs,
+        fresh = _map(partial(_sig_chunk, str(store_path), common), new, procs,
                      (lambda d, t: progress("signatures", d, t)) if progress else None, cancel)
         new_sigs = {i: sig for i, sig, _ in fresh}
         new_keys = {i: k for i, _, k in fresh}
@@ -701,7 +672,7 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
                 items = [(a, b, pair_boilerplate(keys[a], keys[b], counts, profiles))
                          if a in keys and b in keys else (a, b, frozenset())
                          for a, b in cands]
-                return _map(_verify_chunk, str(store_path), items, procs,
+                return _map(partial(_verify_chunk, str(store_path)), items, procs,
                             (lambda d, t: progress("verifying", d, t)) if progress else None,
                             cancel)
 
@@ -713,7 +684,7 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
                                      set(cands), all_ids, matrix, removed)
             if more:
                 pairs += verify_all(more)
-    except _Cancelled:
+    except Cancelled:
         report.cancelled = True
         report.seconds = time.perf_counter() - t0
         return report

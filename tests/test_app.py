@@ -954,33 +954,39 @@ async def test_opened_while_another_process_indexes_it_loads_when_that_one_finis
 
 async def test_q_quits_without_waiting_for_a_busy_extraction_process(corpus):
     import asyncio
-    import multiprocessing
     import os
     import time
 
     app = VariorumApp(corpus, watch_interval=None)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
-        pool = app._ner_pool()  # the reader's NER process (the only way to hand it work)
-        pid = await asyncio.wrap_future(pool.submit(os.getpid))  # the process is up
-        assert pid in {p.pid for p in multiprocessing.active_children()}
-        stuck = pool.submit(time.sleep, 45)  # an extraction in slow, quadratic work
+        worker = app.corpus._extraction_worker()  # the engine's, which the reader uses
+        await asyncio.wrap_future(worker.submit(os.getpid))  # the process is up
+        stuck = worker.submit(time.sleep, 45)  # an extraction in slow, quadratic work
 
         def until_running() -> None:  # handed to the process: no longer cancellable
             while not stuck.running():
                 time.sleep(0.01)
 
         await asyncio.to_thread(until_running)
+        pids = worker.pids()
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
-    # active_children() reaps the children that have ended; the bound is for a
-    # slow machine, not a measurement (the sleep would end only after 45 s)
-    end = time.monotonic() + 20
-    while pid in {p.pid for p in multiprocessing.active_children()} and time.monotonic() < end:
-        await asyncio.sleep(0.05)
-    assert pid not in {p.pid for p in multiprocessing.active_children()}, \
-        "the extraction process is still running"
+    assert pids
+    for pid in pids:
+        deadline = time.monotonic() + 20  # a bound for a slow machine, not a measurement
+        while _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not _running(pid), "the extraction process is still running"
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not exited: a zombie has)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
 
 
 async def test_a_state_file_with_controls_or_odd_shapes_is_not_restored(corpus):

@@ -177,7 +177,7 @@ def test_update_entities_resumes_after_cancel_and_forgets_deleted(
     calls = []
     # progress is called once at the start, then after each chunk: stop after the first
     r = c.update_entities(procs=1, cancel=lambda: len(calls) > 1,
-                          progress=lambda d, t: calls.append((d, t)))
+                          progress=lambda _phase, d, t: calls.append((d, t)))
     assert r.cancelled and calls == [(0, 5), (2, 5)]
     assert c.entity_coverage() == (2, 5)  # what was finished is kept
     r2 = c.update_entities(procs=1)
@@ -193,14 +193,20 @@ def test_update_entities_resumes_after_cancel_and_forgets_deleted(
 def test_update_entities_in_worker_processes(sample_dir, sample_files, corpus_dir,
                                              open_corpus, monkeypatch):
     import index.annotate as A
+    from index import jobs, pools
 
-    monkeypatch.setattr(A, "PARALLEL_MIN", 2)
-    monkeypatch.setattr(A, "CHUNK", 2)
+    monkeypatch.setattr(A, "CHUNK", 1)
+    monkeypatch.setattr(jobs, "PARALLEL_MIN_CHUNKS", 3)  # three chunks go to workers
+    made = []
+    real_pool = pools.process_pool
+    monkeypatch.setattr(pools, "process_pool",
+                        lambda n, *a: made.append(n) or real_pool(n, *a))
     for k in ("001", "003", "004"):
         shutil.copy(sample_dir / sample_files[k], corpus_dir / sample_files[k])
     c = open_corpus(corpus_dir)
     c.update(procs=1)
     r = c.update_entities(procs=2)
+    assert made == [2]
     assert (r.done, r.total) == (3, 3) and c.entity_coverage() == (3, 3)
     # the workers' results are the same as extracting here
     ann = c.annotations(sample_files["003"])

@@ -296,14 +296,15 @@ def test_parallel_workers_give_the_same_index(open_corpus, sample_dir, monkeypat
         made.append(workers)
         return real_pool(workers, *args)
 
-    monkeypatch.setattr(indexer, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(indexer, "FILES_PER_CHUNK", 1)  # five chunks: enough for workers
     monkeypatch.setattr(pools, "process_pool", spy_pool)
     progress = []
     parallel = open_corpus(sample_dir, "parallel")
-    report = parallel.update(procs=2, progress=lambda done, total: progress.append((done, total)))
+    report = parallel.update(procs=2, versions=False,
+                             progress=lambda *phase_done_total: progress.append(phase_done_total))
     assert made == [2]  # worker processes really ran
     assert counts(report) == (5, 0, 0, 0) and report.articles_total == 5
-    assert progress[-1] == (5, 5)
+    assert progress == [("reading", n, 5) for n in range(1, 6)]  # a chunk at a time
 
     assert parallel.articles() == serial.articles()
     want, got = results(serial), results(parallel)
@@ -377,7 +378,7 @@ def test_readers_keep_working_while_a_writer_runs(tmp_path, open_corpus, sample_
         os.remove(root / sample_files["000"])
         seen_mid_update = []
 
-        def during(done, total):
+        def during(_phase, done, total):
             # Called while the writer holds the lock, its new segment written
             # but not yet committed: readers see the previous index.
             assert not lock_is_free(writer.index_dir)
@@ -386,7 +387,7 @@ def test_readers_keep_working_while_a_writer_runs(tmp_path, open_corpus, sample_
                     (r.search("narwhal").total, r.search("treaty").total, r.count())
                 )
 
-        writer.update(progress=during)
+        writer.update(progress=during, versions=False)
         assert seen_mid_update and set(seen_mid_update) == {(0, 4, 5)}
         for r in readers:
             assert [h.path for h in r.search("narwhal").hits] == ["005_new.txt"]

@@ -444,11 +444,12 @@ def test_a_signal_while_a_worker_starts_waits_until_it_has_started(monkeypatch):
 
 def test_every_engine_pool_is_made_by_the_one_helper():
     """The indexer's, the versions phase's and the extractors' pools all come
-    from index.pools.process_pool (and so exit with their parent)."""
+    from index.pools.process_pool (and so exit with their parent), made by
+    the one job layer."""
     makers = ("ProcessPoolExecutor(", "multiprocessing.Pool(", "mp.Pool(", ".Pool(")
     offenders = [f"{p.name}: {m}" for p in sorted((ROOT / "index").glob("*.py"))
                  if p.name != "pools.py" for m in makers if m in p.read_text()]
     assert offenders == []
     users = [p.name for p in sorted((ROOT / "index").glob("*.py"))
              if "process_pool(" in p.read_text() and p.name != "pools.py"]
-    assert users == ["annotate.py", "indexer.py", "versions.py"]
+    assert users == ["jobs.py"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,11 +264,9 @@ class VariorumApp(App):
         self._debounce: Timer | None = None
         self._mention_index: dict[str, int] = {}  # entity name -> mention last shown
         self._sidebar_wanted = False  # shown with e on a narrow screen
-        self._pool = None  # the NER process for the article on screen, started on demand
         self._current_id: str | None = None  # the list's current article, for workers
         self._restore: dict | None = None
         self._keep: str | None = None  # article to put the cursor on when the list fills
-        self._pool_lock = threading.Lock()
         self._generation: int | None = None  # the index generation the list was read at
         self._watching = False  # a look at the generation is under way
         self._busy = False  # another process holds the index's update lock
@@ -321,48 +318,42 @@ class VariorumApp(App):
     @work(thread=True, exclusive=True, group="index")
     def index_corpus(self) -> None:
         worker = get_current_worker()
-        cancel = lambda: worker.is_cancelled  # noqa: E731
+        ended: set[str] = set()  # the phases that ran to their end
+
+        def on_phase(name: str, report) -> None:
+            # The list is refreshed as soon as the text index is up to date;
+            # version families follow, and then the badges; then every
+            # article's entities and quotes (for entity search), the article
+            # on screen first (it is also done on demand meanwhile).
+            if name == "index":
+                self.post_message(self.Indexed(report))
+            elif name == "versions" and not report.cancelled:
+                counts = self.corpus.version_counts()
+                # this process's own commits: not another's update to follow
+                generation = self.corpus.generation()
+                self.post_message(self.VersionsFound(counts, generation))
+            elif name == "entities" and not report.cancelled:
+                self.post_message(self.EntitiesDone(report))
+            ended.add(name)
+
         try:
             if self.all_articles:  # an index exists: open its searcher before the update
                 self.corpus.warm()  # runs, so that the first query does not wait for it
-            # The list is refreshed as soon as the text index is up to date;
-            # version families follow, and then the badges.
-            report = self.corpus.update(
-                progress=lambda d, t: self.post_message(self.IndexProgress(d, t)),
-                cancel=cancel, versions=False,
-            )
-            self.post_message(self.Indexed(report))
-            if report.cancelled:
-                return
-            self.corpus.update_versions(
-                lambda ph, d, t: self.post_message(self.IndexProgress(d, t, ph)), cancel)
-            counts = self.corpus.version_counts()
-            # this process's own commits: not another's update to follow
-            generation = self.corpus.generation()
+            self.corpus.update(
+                progress=lambda phase, d, t: self.post_message(self.IndexProgress(d, t, phase)),
+                cancel=lambda: worker.is_cancelled, entities=True,
+                first=lambda: [c] if (c := self._current_id) else [],  # read when it starts
+                extract_here=False,  # NER never runs in the reader's own process
+                on_phase=on_phase)
         except IndexBusyError:  # tried again when the generation is next looked at
             self.post_message(self.Busy())
-            return
-        except VariorumError as e:
-            self.post_message(self.Indexed(None, str(e)))
-            return
         except Exception as e:  # shown, not raised: the reader stays usable
-            self.post_message(self.Indexed(None, f"indexing failed: {type(e).__name__}: {e}"))
-            return
-        self.post_message(self.VersionsFound(counts, generation))
-        # Then every article's entities and quotes, in worker processes (for
-        # entity search); the article on screen is done on demand meanwhile.
-        if worker.is_cancelled:
-            return
-        try:
-            current = self._current_id  # set on the UI thread; a str read is atomic
-            report = self.corpus.update_entities(
-                progress=lambda d, t: self.post_message(self.IndexProgress(d, t, "entities")),
-                cancel=cancel, first=[current] if current else None, pool=self._ner_pool())
-        except Exception as e:  # shown, not raised: the reader stays usable
-            self.post_message(self.Failed(f"entity extraction failed: {_say(e)}"))
-            return
-        if not report.cancelled:
-            self.post_message(self.EntitiesDone(report))
+            if "versions" in ended:
+                self.post_message(self.Failed(f"entity extraction failed: {_say(e)}"))
+            elif isinstance(e, VariorumError):
+                self.post_message(self.Indexed(None, str(e)))
+            else:
+                self.post_message(self.Indexed(None, f"indexing failed: {type(e).__name__}: {e}"))
 
     @_while_open
     def on_variorum_app_index_progress(self, msg: IndexProgress) -> None:
@@ -692,37 +683,24 @@ class VariorumApp(App):
 
     @work(thread=True, exclusive=True, group="annotations")
     def annotations_worker(self, article: Article) -> None:
-        from concurrent.futures.process import BrokenProcessPool
-
-        from index.annotate import Cancelled
+        from index.errors import Cancelled
 
         worker = get_current_worker()
         try:
             ann = self.corpus.cached_annotations(article)
             if ann is None:
-                # NER runs in a process of its own, never in the reader's; a
-                # cursor that moved on stops the wait (and the queued job)
-                ann = self.corpus.annotations(article, pool=self._ner_pool(),
-                                              cancel=lambda: worker.is_cancelled)
+                # NER runs in the engine's extraction process, never in the
+                # reader's; a cursor that moved on stops the wait (and the
+                # queued job). (A process that died is replaced by the engine.)
+                ann = self.corpus.annotations(article, cancel=lambda: worker.is_cancelled,
+                                              extract_here=False)
         except Cancelled:
-            return
-        except BrokenProcessPool as e:
-            self._drop_pool()  # the next article starts a new NER process
-            self.post_message(self.AnnotationsLoaded(article.id, None, _say(e)))
             return
         except Exception as e:
             self.post_message(self.AnnotationsLoaded(article.id, None, _say(e)))
             return
         if not get_current_worker().is_cancelled:
             self.post_message(self.AnnotationsLoaded(article.id, ann))
-
-    def _ner_pool(self):
-        with self._pool_lock:
-            if self._pool is None:
-                from index.annotate import start_worker
-
-                self._pool = start_worker(self.corpus.ner)
-            return self._pool
 
     # ------------------------------------------------------ commands, state
     def get_system_commands(self, screen):
@@ -832,27 +810,14 @@ class VariorumApp(App):
             "query": self.query, "article": current.id if current else None,
             "marks": list(self.list.marked)})
 
-    def _drop_pool(self, stop: bool = False) -> None:
-        """Let go of the NER process (``stop``: and end the work it is doing,
-        at exit: quitting must not wait for an extraction)."""
-        with self._pool_lock:
-            pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        if stop:
-            from index.annotate import stop_worker
-
-            stop_worker(pool)
-        else:
-            pool.shutdown(wait=False, cancel_futures=True)
-
     def on_unmount(self) -> None:
-        self._drop_pool(stop=True)
+        self.corpus.stop_workers()
 
     async def action_quit(self) -> None:
         self.save_state()
         self.workers.cancel_all()  # workers waiting on the NER process give up now
-        self._drop_pool(stop=True)
+        # and the extraction it is doing ends: quitting must not wait for it
+        self.corpus.stop_workers()
         await super().action_quit()
 
     @_while_open
@@ -1019,7 +984,7 @@ class VariorumApp(App):
     def on_variorum_app_open_diff(self, msg: OpenDiff) -> None:
         from .widgets.diff_screen import DiffScreen
 
-        self.push_screen(DiffScreen(self.corpus, msg.a, msg.b, pool_factory=self._ner_pool))
+        self.push_screen(DiffScreen(self.corpus, msg.a, msg.b))
 
     def open_version(self, article_id: str | None) -> None:
         if not article_id:

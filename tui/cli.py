@@ -26,7 +26,7 @@ from rich.progress import (
 from rich.text import Text
 
 import index.safe as sanitize
-from index import Corpus, IndexBusyError, VariorumError
+from index import Corpus, IndexBusyError, VariorumError, pipeline
 from index.models import UpdateReport
 
 EXIT_NOT_FOUND = 1
@@ -118,9 +118,11 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:,.0f} files/s" if speed else "", style="cyan")
 
 
-def run_update(c: Corpus, quiet: bool, procs: int | None = None) -> UpdateReport:
+def run_update(c: Corpus, quiet: bool, procs: int | None = None,
+               phases: tuple[str, ...] = pipeline.DEFAULT_PHASES) -> UpdateReport:
+    """The engine's update pipeline, with a progress bar on a terminal."""
     if quiet:
-        return c.update(procs=procs)
+        return pipeline.update(c, phases, procs=procs)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -132,15 +134,14 @@ def run_update(c: Corpus, quiet: bool, procs: int | None = None) -> UpdateReport
     ) as bar:
         task = bar.add_task("reading", total=None)
 
-        def progress(done: int, total: int) -> None:
-            # Segments are written after the last file is read: say so.
-            bar.update(task, completed=done, total=total,
-                       description="writing index" if done >= total else "reading")
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase == "reading":  # segments are written after the last file is read: say so
+                what = "writing index" if done >= total else "reading"
+            else:
+                what = "entities" if phase == "entities" else f"versions: {phase}"
+            bar.update(task, completed=done, total=total, description=what)
 
-        def versions_progress(phase: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, description=f"versions: {phase}")
-
-        return c.update(progress=progress, versions_progress=versions_progress, procs=procs)
+        return pipeline.update(c, phases, progress=progress, procs=procs)
 
 
 class DefaultGroup(click.Group):
@@ -211,7 +212,8 @@ def open_cmd(path: str | None, index_dir: str | None, config_file: str | None) -
 @cli.command("index")
 @click.argument("path", type=click.Path(file_okay=False))
 @index_dir_option
-@click.option("--procs", type=click.IntRange(1, 64), help="Worker processes (default: all cores).")
+@click.option("--procs", type=click.IntRange(1, 64),
+              help="Worker processes (default: the cores, at most 4).")
 @click.option("--entities", "with_entities", is_flag=True,
               help="Also extract the entities and quotes of every article (for entity search).")
 @ner_option
@@ -225,8 +227,9 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities
     signal.signal(signal.SIGTERM, _on_sigterm)  # a clean cancel, as Ctrl-C
     c = Corpus(root, index_dir, ner=ner)
     quiet = as_json or not sys.stderr.isatty()
-    report = _update_procs(c, quiet, procs)
-    ents = _update_entities(c, quiet, procs) if with_entities else None
+    report = run_update(c, quiet, procs,
+                        pipeline.DEFAULT_PHASES + ("entities",) * with_entities)
+    ents = report.entities
     if as_json:
         data = report.to_dict()
         if ents is not None:
@@ -255,20 +258,6 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities
             con.print(Text(f"  {safe(str(s))}"))
 
 
-def _update_procs(c: Corpus, quiet: bool, procs: int | None) -> UpdateReport:
-    return c.update(procs=procs) if quiet else run_update(c, quiet, procs)
-
-
-def _update_entities(c: Corpus, quiet: bool, procs: int | None):
-    if quiet:
-        return c.update_entities(procs=procs)
-    with Progress(TextColumn("entities"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err(), transient=True) as bar:
-        task = bar.add_task("entities", total=None)
-        return c.update_entities(
-            progress=lambda d, t: bar.update(task, completed=d, total=t), procs=procs)
-
-
 @cli.command("search")
 @click.argument("query")
 @corpus_option
@@ -285,7 +274,7 @@ def search_cmd(query: str, corpus: str | None, index_dir: str | None, limit: int
         # that is quick; a big backlog is left to `variorum index --entities` (the
         # result's note says how much the search covered)
         if 0 < total - done <= CLI_EXTRACT_MAX:
-            _update_entities(c, as_json or not sys.stderr.isatty(), None)
+            run_update(c, as_json or not sys.stderr.isatty(), phases=("entities",))
         elif done < total and not as_json:
             err().print(Text(f"{total - done} articles have no entities extracted yet: run "
                              f"`variorum index --entities {safe(str(c.root))}` for all of "

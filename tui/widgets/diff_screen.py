@@ -210,10 +210,9 @@ class DiffScreen(Screen):
             self.text = text
             super().__init__()
 
-    def __init__(self, corpus, a: Article, b: Article, pool_factory=None) -> None:
+    def __init__(self, corpus, a: Article, b: Article) -> None:
         super().__init__()
         self.corpus, self.a, self.b = corpus, a, b
-        self.pool_factory = pool_factory
         self.result: DiffResult | None = None
         self._occurrence: dict[str, int] = {}
 
@@ -245,19 +244,19 @@ class DiffScreen(Screen):
 
     @work(thread=True, exclusive=True, group="diff")
     def compute(self) -> None:
-        from index.annotate import Cancelled
+        from index.errors import Cancelled
 
         worker = get_current_worker()
         try:
-            pool = self.pool_factory() if self.pool_factory else None
             anns = []
             for art in (self.a, self.b):
                 got = self.corpus.cached_annotations(art)
                 if got is None:
                     self.post_message(self.Progress(
                         f"extracting entities and quotes of {art.path}…"))
-                    got = self.corpus.annotations(art, pool=pool,
-                                                  cancel=lambda: worker.is_cancelled)
+                    # in the engine's extraction process, never the reader's
+                    got = self.corpus.annotations(art, cancel=lambda: worker.is_cancelled,
+                                                  extract_here=False)
                 anns.append(got)
             self.post_message(self.Progress("aligning sentences…"))
             result = self.corpus.diff(self.a, self.b, annotations=(anns[0], anns[1]))
