@@ -56,13 +56,14 @@ from .store import STORE_FILE, Store, compress
 
 WHOOSH_DIR = "whoosh"
 LOCK_FILE = "update.lock"
-# Files a chunk reads: enough to be worth a worker's start (see index.jobs
-# for the one rule of where chunks run). Each chunk writes a segment of its
-# own, so a run makes at most CHUNKS_PER_WORKER of them a worker: more make
-# every search a little slower until a later run merges them; fewer make
-# progress (counted in finished chunks) coarse.
+# Files worth a worker's start: the indexer's unit of work for the one rule
+# of where work runs (index.jobs). A run that goes to workers deals its files
+# into CHUNKS_PER_WORKER chunks a worker, each written as a Whoosh segment of
+# its own: more segments made the index bigger (8 instead of 2 for 10,000
+# articles: +20%) and every search slower until a later run merged them,
+# for a progress that moves a chunk at a time.
 FILES_PER_CHUNK = 100
-CHUNKS_PER_WORKER = 4
+CHUNKS_PER_WORKER = 1
 # The fewest files read in workers (what the rule comes to here; tests size
 # their corpora by it).
 PARALLEL_MIN_FILES = FILES_PER_CHUNK * (jobs.PARALLEL_MIN_CHUNKS - 1) + 1
@@ -304,10 +305,10 @@ def _split(entries: list[FileEntry], n: int) -> list[list[FileEntry]]:
 
 
 def _chunks(entries: list[FileEntry], known_sha: dict[str, str],
-            procs: int | None) -> list[list[tuple[FileEntry, str | None]]]:
-    """The files to read, in chunks (see FILES_PER_CHUNK)."""
-    workers = procs or jobs.default_workers()
-    n = max(1, min(math.ceil(len(entries) / FILES_PER_CHUNK), workers * CHUNKS_PER_WORKER))
+            workers: int) -> list[list[tuple[FileEntry, str | None]]]:
+    """The files to read, in chunks of about the same size: one here, or
+    CHUNKS_PER_WORKER for each of ``workers`` workers."""
+    n = max(1, workers * CHUNKS_PER_WORKER)
     return [[(e, known_sha.get(e.path)) for e in part] for part in _split(entries, n)]
 
 
@@ -451,9 +452,10 @@ def _update(root, index_dir, store, progress, cancel, procs, t0) -> UpdateReport
     parts: list[_Part] = []
     try:
         try:
-            parts = jobs.map_chunks(partial(_index_part, str(index_dir), str(root)),
-                                    _chunks(to_read, known_sha, procs), procs=procs,
-                                    progress=progress, cancel=cancel)
+            units = math.ceil(len(to_read) / FILES_PER_CHUNK)
+            chunks = _chunks(to_read, known_sha, jobs.pool_size(units, procs))
+            parts = jobs.map_chunks(partial(_index_part, str(index_dir), str(root)), chunks,
+                                    procs=procs, units=units, progress=progress, cancel=cancel)
         except Cancelled:
             parts = None
         if parts is None or (cancel is not None and cancel()):

@@ -9,13 +9,15 @@ Nothing else crosses to a worker: no Event, Queue or shared state, so any
 pool or (later) a Dask ``distributed.Client``'s ``get_executor()``.
 
 Where the chunks run (one rule, for every stage)
-    Here, in the calling thread, when ``procs`` is 1 or there are fewer than
-    :data:`PARALLEL_MIN_CHUNKS` chunks; else in a pool of
-    ``min(procs, chunks)`` local worker processes (see :mod:`index.pools`:
-    spawned, dying with this process, SIGINT ignored). Each stage sizes its
-    chunks so that one chunk is worth about as much as starting a worker; the
-    rule then reads "a pool once there is work for several workers".
-    ``procs`` defaults to :func:`default_workers`.
+    Each stage sizes a *unit* of its work (a chunk, usually) to be worth about
+    as much as starting a worker. Units run here, in the calling thread, when
+    ``procs`` is 1 or there are fewer than :data:`PARALLEL_MIN_CHUNKS` of
+    them; else in a pool of ``min(procs, chunks)`` local worker processes
+    (see :mod:`index.pools`: spawned, dying with this process, SIGINT
+    ignored). ``procs`` defaults to :func:`default_workers`. (The indexer
+    deals its units into one chunk a worker: each chunk writes a Whoosh
+    segment of its own, and more segments made a bigger index and slower
+    searches.)
 
 Progress
     ``progress(done, total)`` in items (the chunks' lengths) after each
@@ -100,18 +102,19 @@ def default_workers() -> int:
     return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
-def pool_size(chunks: int, procs: int | None = None) -> int:
-    """The one "go parallel" rule: how many worker processes ``chunks``
-    chunks get, 0 when they are run here (``procs`` 1, or fewer than
-    :data:`PARALLEL_MIN_CHUNKS` chunks)."""
+def pool_size(units: int, procs: int | None = None, chunks: int | None = None) -> int:
+    """The one "go parallel" rule: how many worker processes ``units`` units
+    of work in ``chunks`` chunks (default: a chunk a unit) get, 0 when they
+    are run here (``procs`` 1, or fewer than :data:`PARALLEL_MIN_CHUNKS`
+    units)."""
     procs = procs or default_workers()
-    if procs <= 1 or chunks < PARALLEL_MIN_CHUNKS:
+    if procs <= 1 or units < PARALLEL_MIN_CHUNKS:
         return 0
-    return min(procs, chunks)
+    return min(procs, units if chunks is None else chunks)
 
 
 def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
-               procs: int | None = None,
+               procs: int | None = None, units: int | None = None,
                progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None,
                each: Callable[[int, object], None] | None = None,
@@ -121,16 +124,19 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
     ``submit(fn, chunk) -> Future``, e.g. a :class:`Worker`, or a Dask
     client's ``get_executor()``).
 
-    ``each(i, result)`` is called for each chunk as it finishes (in the order
-    they finish) and ``progress(done_items, total_items)`` after it, both in
-    the calling thread. ``nice``: added to the niceness of the local workers
-    this call starts (background work that yields to the caller's process).
+    ``units``: how much work the chunks are, in the stage's units (default:
+    a unit a chunk), for the rule. ``each(i, result)`` is called for each
+    chunk as it finishes (in the order they finish) and ``progress(
+    done_items, total_items)`` after it, both in the calling thread.
+    ``nice``: added to the niceness of the local workers this call starts
+    (background work that yields to the caller's process).
     Raises :class:`Cancelled` when ``cancel()``; a chunk's exception; or
     :class:`WorkerDied`.
     """
     chunks = list(chunks)
     total = sum(len(c) for c in chunks)
-    workers = 0 if executor is not None else pool_size(len(chunks), procs)
+    workers = 0 if executor is not None else pool_size(
+        len(chunks) if units is None else units, procs, len(chunks))
     if executor is None and not workers:
         return _here(fn, chunks, total, progress, cancel, each)
     results: list = [None] * len(chunks)
@@ -234,7 +240,7 @@ class _Driver:
             init, args = (_renice, (self.nice,)) if self.nice else (None, ())
             executor = own = pools.process_pool(self.workers, init, args)
         procs: list = []
-        finished = False
+        finished = died = False
         pending: dict[Future, int] = {}
         try:
             window = max(1, self.workers or 1) * IN_FLIGHT_PER_WORKER
@@ -256,10 +262,10 @@ class _Driver:
                     err = f.exception()
                     if err is None:
                         self.results.put((i, True, f.result()))
+                    elif isinstance(err, BrokenProcessPool):
+                        failed = died = True  # said once the pool has reaped its workers
                     else:
                         failed = True
-                        if isinstance(err, BrokenProcessPool):
-                            err = WorkerDied(_died(procs))
                         self.results.put((i, False, err))
         finally:
             if own is None:
@@ -269,13 +275,16 @@ class _Driver:
                 # Not cancel(): a future cancelled while queued makes the
                 # pool's manager thread die (InvalidStateError, CPython 3.11)
                 # when the pool then breaks, before it cleans up.
-                if not finished:
+                if not finished and not died:
                     # running chunks are not waited for: their workers go
                     # (all of them: one killed holding a queue's lock would
-                    # block the others)
+                    # block the others). A pool that broke ends its
+                    # workers itself.
                     for p in _processes(own) or procs:
                         _kill(p)
                 own.shutdown(wait=True, cancel_futures=True)
+        if died:
+            raise WorkerDied(_died(procs))
 
 
 def _processes(pool) -> list:

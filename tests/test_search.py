@@ -497,7 +497,7 @@ def _three_builds(tmp_path, monkeypatch, files):
         elif how == "workers":
             _write(root, files, clock)
             with monkeypatch.context() as m:
-                m.setattr(indexer, "FILES_PER_CHUNK", 1)  # a chunk a file: workers
+                m.setattr(indexer, "FILES_PER_CHUNK", 1)  # a file is worth a worker
                 c.update(procs=2, versions=False)
         else:
             keys = sorted(files)
