@@ -62,7 +62,6 @@ from __future__ import annotations
 import os
 import queue
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -301,7 +300,6 @@ def _kill(p) -> None:
 def _died(procs: list) -> str:
     import signal
 
-    _reap_dead(procs)
     codes = [p.exitcode for p in procs if p.exitcode not in (None, 0, -signal.SIGTERM)]
     how = ""
     if codes and codes[0] < 0:
@@ -313,35 +311,6 @@ def _died(procs: list) -> str:
         how = f" (exit status {codes[0]})"
     return (f"a worker process died{how}, killed or out of memory; the run was stopped "
             f"and nothing it did was kept")
-
-
-def _reap_dead(procs: list, within: float = 5.0) -> None:
-    """Wait until the worker that broke the pool has been reaped, so that its
-    exit status can be told: the pool reports it broken as soon as the
-    process's sentinel closes, which is before the kernel has made it a
-    zombie, and before the pool's manager thread has joined it."""
-    from multiprocessing.connection import wait as ready
-
-    sentinels = {}
-    for p in procs:
-        try:
-            sentinels[p.sentinel] = p
-        except ValueError:  # closed: its status is known
-            continue
-    try:
-        dead = ready(list(sentinels), timeout=within)
-    except (OSError, ValueError):
-        return
-    deadline = time.monotonic() + within
-    for s in dead:
-        # exited; its status comes once it is a zombie, from this thread's
-        # waitpid or from the manager thread's (which this one's then misses)
-        p = sentinels[s]
-        try:
-            while p.exitcode is None and time.monotonic() < deadline:
-                p.join(0.01)
-        except (OSError, ValueError, AssertionError):
-            pass
 
 
 def _renice(nice: int) -> None:
