@@ -177,7 +177,7 @@ def test_wrap_offsets_cover_the_text():
 
 
 async def test_versions_badge_and_dialog_open_the_other_version(corpus):
-    from tui.widgets.versions_screen import VersionsScreen
+    from tui.screens.versions import VersionsScreen
 
     app = VariorumApp(corpus)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -375,7 +375,7 @@ async def open_seed_diff(app, pilot):
     await pilot.press("d")
     await settle(app, pilot)
     await settle(app, pilot)
-    from tui.widgets.diff_screen import DiffScreen
+    from tui.screens.diff import DiffScreen
 
     assert isinstance(app.screen, DiffScreen)
     return app.screen
@@ -497,7 +497,7 @@ def test_diff_snapshot_inline(snap_compare, tmp_path, monkeypatch):
 
 async def test_help_lists_every_command_with_its_keys(corpus):
     from tui.commands import COMMANDS
-    from tui.widgets.help_screen import HelpScreen
+    from tui.screens.help import HelpScreen
 
     app = VariorumApp(corpus)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -709,7 +709,7 @@ class VariorumApp(App):
         yield from super().get_system_commands(screen)
         from textual.app import SystemCommand
 
-        from .widgets.diff_screen import DiffScreen
+        from .screens.diff import DiffScreen
 
         context = "reader" if screen is self.screen_stack[0] else (
             "diff" if isinstance(screen, DiffScreen) else None)
@@ -720,8 +720,8 @@ class VariorumApp(App):
                                     lambda t=target, a=c.action: t.run_action(a))
 
     def action_help(self) -> None:
-        from .widgets.diff_screen import DiffScreen
-        from .widgets.help_screen import HelpScreen
+        from .screens.diff import DiffScreen
+        from .screens.help import HelpScreen
 
         focused = self.focused
         ctx = ("diff" if isinstance(self.screen, DiffScreen) else
@@ -931,7 +931,7 @@ class VariorumApp(App):
             other = next(m.id for m in msg.family.members if m.id != msg.article_id)
             self.diff_worker(msg.article_id, other)
             return
-        from .widgets.versions_screen import VersionsScreen
+        from .screens.versions import VersionsScreen
 
         self.push_screen(VersionsScreen(msg.family, msg.article_id, diff=msg.diff),
                          self.open_version)
@@ -982,7 +982,7 @@ class VariorumApp(App):
 
     @_while_open
     def on_variorum_app_open_diff(self, msg: OpenDiff) -> None:
-        from .widgets.diff_screen import DiffScreen
+        from .screens.diff import DiffScreen
 
         self.push_screen(DiffScreen(self.corpus, msg.a, msg.b))
 
