@@ -102,6 +102,141 @@ async def test_bad_query_explains_itself_and_keeps_the_list(corpus):
         assert len(app.reader.list.items) == 5
 
 
+async def test_the_status_line_draws_its_fields():
+    from textual.app import App
+    from textual.widgets import ProgressBar
+
+    from tui.widgets.status_line import StatusLine
+
+    class Host(App):
+        def compose(self):
+            yield StatusLine()
+
+    app = Host()
+    async with app.run_test(size=(120, 3)) as pilot:
+        line = app.query_one(StatusLine)
+        text, bar = app.query_one("#status"), app.query_one("#progress", ProgressBar)
+
+        def shown() -> str:
+            return str(text.render())
+
+        line.article, line.hit = (2, 5), (0, 3)
+        await pilot.pause()
+        assert shown() == "article 3 of 5"  # hits belong to a query
+        line.search_text = "korea"
+        line.fail("a [bold]bad\x1b[31m\nthing")
+        await pilot.pause()
+        assert shown() == ("article 3 of 5  ·  hit 1 of 3  ·  query: korea  ·  "
+                           "a [bold]bad\\x1b[31m thing")  # data, one line, no escapes
+        assert text.has_class("error")
+        line.say("fine")
+        line.progress = (3, 10)
+        await pilot.pause()
+        assert not text.has_class("error") and shown().endswith("query: korea  ·  fine")
+        assert bar.display and (bar.progress, bar.total) == (3, 10)
+        line.progress = None
+        await pilot.pause()
+        assert not bar.display
+
+
+class _BuggyCorpus(Corpus):
+    """The sample corpus with a bug in the engine: one call raises what no
+    engine error is (the reader must say it and go on, not exit)."""
+
+    broken = ""
+
+    def family_of(self, article_id):
+        if self.broken == "family_of":
+            raise RuntimeError("family lost\nsecond line")
+        return super().family_of(article_id)
+
+    def diff(self, a, b, **kw):
+        if self.broken == "diff":
+            raise KeyError("no such group")
+        return super().diff(a, b, **kw)
+
+    def annotations(self, article, **kw):
+        if self.broken == "annotations":
+            raise MemoryError
+        return super().annotations(article, **kw)
+
+    def cached_annotations(self, article):
+        return None if self.broken == "annotations" else super().cached_annotations(article)
+
+
+def _buggy(tmp_path, broken: str) -> _BuggyCorpus:
+    c = _BuggyCorpus(SAMPLE, index_dir=tmp_path / "ix", ner="rules")
+    c.broken = broken
+    return c
+
+
+async def test_a_worker_failure_is_one_status_line_and_the_reader_goes_on(tmp_path):
+    from tui.screens.base import log_path
+
+    app = VariorumApp(_buggy(tmp_path, "family_of"), watch_interval=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert not log_path().exists()  # nothing failed yet
+        await pilot.press("v")
+        await settle(app, pilot)
+        status = app.query_one("#status")
+        said = str(status.render())
+        assert status.has_class("error") and "\n" not in said
+        assert "internal error: RuntimeError: family lost second line (logged in " in said
+        assert app.is_running and app.screen is app.reader
+        await pilot.press("j")  # still reading
+        await settle(app, pilot)
+        assert app.reader.view.article.path == app.reader.list.items[1].path
+    logged = log_path().read_text(encoding="utf-8")
+    assert "internal error in ReaderScreen.family_worker" in logged
+    assert "Traceback" in logged and "RuntimeError: family lost" in logged
+
+
+async def test_an_engine_error_is_said_as_its_message_and_not_logged(corpus):
+    from tui.screens.base import log_path
+
+    app = VariorumApp(corpus, watch_interval=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, '"unclosed')  # a QueryError, raised in the search worker
+        status = app.query_one("#status")
+        said = str(status.render())
+        assert status.has_class("error") and "internal error" not in said
+        assert said.startswith("article 1 of 5  ·  ") and "unbalanced quote" in said
+    assert not log_path().exists()
+
+
+async def test_a_failed_diff_says_so_in_its_pane(tmp_path):
+    app = VariorumApp(_buggy(tmp_path, "diff"), watch_interval=None)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        said = str(screen.query_one("#diff-status").render())
+        assert said.startswith("the diff failed: internal error: KeyError: 'no such group'")
+        assert screen.result is None and app.is_running
+
+
+async def test_failed_entities_are_said_in_the_sidebar(tmp_path):
+    app = VariorumApp(_buggy(tmp_path, "annotations"), watch_interval=None)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        head = str(app.reader.sidebar.query_one("#sidebar-head").render())
+        assert head.startswith("No entities: internal error: MemoryError")
+        assert app.reader.view.article is not None and app.is_running
+
+
+async def test_the_apps_own_actions_can_query_the_dom(corpus):
+    """Textual's own actions call ``DOMNode.query``: the reader's query is
+    ``search_text`` and shadows nothing (``focus`` failed with 'NoneType'
+    object is not callable)."""
+    app = VariorumApp(corpus, watch_interval=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await app.run_action("focus('search')")
+        await pilot.pause()
+        assert app.focused is app.query_one("#search")
+        assert app.reader.search_text is None and callable(app.reader.query)
+
+
 async def test_q_quits_but_types_in_the_search_box(corpus):
     app = VariorumApp(corpus)
     async with app.run_test(size=(120, 40)) as pilot:
