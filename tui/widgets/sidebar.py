@@ -236,6 +236,7 @@ class Sidebar(Vertical):
 
     DEFAULT_CSS = """
     Sidebar { width: 34; border-left: vkey $panel-lighten-2; }
+    Sidebar.hidden, Sidebar.auto-hidden { display: none; }
     Sidebar > #sidebar-head { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
     Sidebar > SidebarList { height: 1fr; border: none; padding: 0; scrollbar-gutter: stable; }
     """
