@@ -749,7 +749,7 @@ async def test_config_text_is_shown_as_it_is_never_as_markup(corpus):
 async def test_state_is_remembered_per_corpus(tmp_path, monkeypatch, sample_index):
     monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
     app = VariorumApp(sample_copy(sample_index, tmp_path))
-    ix = app.corpus.index_dir
+    ix = app.reader.corpus.index_dir
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("j", "m")
