@@ -8,7 +8,7 @@ Speed: two 5,000-word articles, against difflib on the raw word sequences,
 in the same run.
 
 Article A is made of real BBC articles of one category, joined until it has
-5,000 words; B is A spun at 30% of its content words (index.evalset's
+5,000 words; B is A spun at 30% of its content words (bench/evalset.py's
 spinner), with a paragraph moved to the end, one dropped and one sentence
 split in two. Timed, each as the median of ``--runs`` runs:
 
@@ -49,9 +49,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from bench.evalset import Spinner  # noqa: E402
 from index import entities as E  # noqa: E402
 from index.diff import diff_texts  # noqa: E402
-from index.evalset import Spinner  # noqa: E402
 from index.quotes import find_quoted  # noqa: E402
 
 sys.path.insert(0, str(PROJECT / "tests"))
@@ -225,7 +225,7 @@ SYNONYMS = {
     "final": "last", "early": "initial", "country": "nation", "main": "chief",
     "quickly": "rapidly", "likely": "probable", "enough": "sufficient",
 }
-SPUN_WORD = re.compile(r"[A-Za-z][a-z]+")  # the words index.evalset's spinner replaces
+SPUN_WORD = re.compile(r"[A-Za-z][a-z]+")  # the words bench/evalset.py's spinner replaces
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 NUMBER_WORDS = ["two", "three", "four", "five", "six", "seven", "eight", "nine"]
 ALIASES = {"UK": "Britain", "US": "United States", "Britain": "UK", "America": "US"}
@@ -342,7 +342,7 @@ def quality(args) -> None:
             run(f"BBC rewrites ({args.bbc} articles, generated)", a, b, gold,
                 {"ents_a": ea, "ents_b": eb, "quotes_a": find_quoted(a, ea),
                  "quotes_b": find_quoted(b, eb)})
-            # denser: index.evalset's spinner, 20% of content words, names kept;
+            # denser: bench/evalset.py's spinner, 20% of content words, names kept;
             # its swaps are word for word, so they are read off the two texts
             # (numbers not scored: it also swaps "million" in "£4.7 million")
             b = spinner.spin(a, 0.2, name_rate=0.0)

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from datasketch import LeanMinHash, MinHash
 
+from bench.evalset import TRANSFORMS, EvalSet, Spinner, make_evalset
 from index import Corpus
-from index.evalset import TRANSFORMS, EvalSet, Spinner, make_evalset
 from index.versions import NUM_PERM, features, prepare, verify
 
 BBC = Path("/work/shared/corpora/bbc")
