@@ -50,9 +50,9 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from bench.evalset import Spinner  # noqa: E402
-from index import entities as E  # noqa: E402
 from index.diff import diff_texts  # noqa: E402
-from index.quotes import find_quoted  # noqa: E402
+from index.nlp import entities as E  # noqa: E402
+from index.nlp.quotes import find_quoted  # noqa: E402
 
 sys.path.insert(0, str(PROJECT / "tests"))
 import spinlabels as L  # noqa: E402
@@ -171,9 +171,16 @@ def baseline_diff(commit: str):
     mod = types.ModuleType("diff_baseline")
     mod.__dict__["__name__"] = "diff_baseline"
     sys.modules["diff_baseline"] = mod  # dataclasses and annotations look it up
-    exec(compile(src.replace("from .", "from index."), f"{commit}:index/diff.py", "exec"),
-         mod.__dict__)
+    src = re.sub(r"from \.(\w+)", lambda m: f"from {_FLAT.get(m.group(1), 'index.' + m.group(1))}",
+                 src)  # relative imports, of the flat layout's modules too
+    exec(compile(src, f"{commit}:index/diff.py", "exec"), mod.__dict__)
     return mod.diff_texts
+
+
+# where the modules of the flat layout (before the sub-packages) are now
+_FLAT = {"align": "index.text.align", "entities": "index.nlp.entities",
+         "gazetteer": "index.text.gazetteer", "numbers": "index.text.numbers",
+         "sentences": "index.text.sentences", "analysis": "index.text.tokens"}
 
 
 def report_items(r) -> dict[str, list[tuple]]:

@@ -170,7 +170,7 @@ def quality(args) -> dict:
 
 def synth_articles(n: int, seed: int) -> list[str]:
     """News-size articles of 15-30 sentences drawn from real articles of one category."""
-    from index.sentences import split_spans
+    from index.text.sentences import split_spans
 
     rng = random.Random(seed)
     pools: dict[str, list[str]] = defaultdict(list)

@@ -65,7 +65,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from index.analysis import STOPS
+from index.text.tokens import STOPS
 
 TRANSFORMS = (
     "copy", "near-copy", "spin-10", "spin-30", "spin-50", "reorder", "split-merge",

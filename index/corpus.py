@@ -39,19 +39,19 @@ from .models import (
     VersionsReport,
 )
 from .paths import index_dir_for
-from .store import STORE_FILE, Store
+from .store.db import STORE_FILE, Store
 
 if TYPE_CHECKING:
     from whoosh import index as windex
 
 # Loaded on first use: opening a corpus and listing its articles need none of
 # them (the reader paints its list before Whoosh is even imported).
-ann = lazy("index.annotate")
+ann = lazy("index.nlp.annotate")
 diff_mod = lazy("index.diff")
-ents_mod = lazy("index.entities")
-indexer = lazy("index.indexer")
+ents_mod = lazy("index.nlp.entities")
+indexer = lazy("index.search.indexer")
 jobs = lazy("index.jobs")
-qs = lazy("index.search")
+qs = lazy("index.search.query")
 vers = lazy("index.versions")
 
 SUGGEST_BELOW = 3  # offer "did you mean" when a query finds fewer articles than this

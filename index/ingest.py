@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .models import Article, Skipped
-from .textclean import normalize_text, one_line
+from .text.textclean import normalize_text, one_line
 
 SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown",
              ".html": "html", ".htm": "html", ".jsonl": "jsonl"}

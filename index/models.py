@@ -481,7 +481,7 @@ class DiffStats:
 class DiffResult:
     a: str
     b: str
-    # the sentence alignment's (index.align): content words shared by aligned
+    # the sentence alignment's (index.text.align): content words shared by aligned
     # sentences over all, as for a version pair; the same either way round
     similarity: float
     groups: tuple[DiffGroup, ...]

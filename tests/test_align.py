@@ -1,4 +1,4 @@
-"""Sentence splitting (index.sentences) and sentence alignment (index.align)."""
+"""Sentence splitting (index.text.sentences) and sentence alignment (index.text.align)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.align import GAP_SIM, MIN_SIM, MOVED_SIM, _heaviest_chain, align
-from index.sentences import content_tokens, sentences, split_spans
+from index.text.align import GAP_SIM, MIN_SIM, MOVED_SIM, _heaviest_chain, align
+from index.text.sentences import content_tokens, sentences, split_spans
 
 
 def spans_text(text: str) -> list[str]:

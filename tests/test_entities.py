@@ -9,9 +9,9 @@ import shutil
 import pytest
 
 from index import Corpus, QueryError
-from index import annotate as A
-from index import entities as E
-from index.entities import RawEntity, build_entities, clean, load_extractor
+from index.nlp import annotate as A
+from index.nlp import entities as E
+from index.nlp.entities import RawEntity, build_entities, clean, load_extractor
 
 
 def read(sample_dir, name: str) -> str:
@@ -167,7 +167,7 @@ def test_annotations_are_cached_per_text(sample_dir, sample_files, corpus_dir, o
 
 def test_update_entities_resumes_after_cancel_and_forgets_deleted(
         sample_dir, sample_files, corpus_dir, open_corpus, monkeypatch):
-    import index.annotate as A
+    import index.nlp.annotate as A
 
     monkeypatch.setattr(A, "CHUNK", 2)
     for k in ("000", "001", "002", "003", "004"):
@@ -192,7 +192,7 @@ def test_update_entities_resumes_after_cancel_and_forgets_deleted(
 
 def test_update_entities_in_worker_processes(sample_dir, sample_files, corpus_dir,
                                              open_corpus, monkeypatch):
-    import index.annotate as A
+    import index.nlp.annotate as A
     from index import jobs, pools
 
     monkeypatch.setattr(A, "CHUNK", 1)
@@ -409,8 +409,8 @@ def test_spacy_keeps_places_of_political_and_business_text_places(spacy_ex):
 
 
 def test_the_verbs_of_speech_are_one_list():
-    from index import gazetteer as G
-    from index import quotes
+    from index.nlp import quotes
+    from index.text import gazetteer as G
 
     speech = set(G.SPEECH_VERBS.split("|"))
     assert set(G.SAID_VERBS.split("|")) <= speech

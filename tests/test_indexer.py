@@ -20,14 +20,14 @@ from index import (
     IndexBusyError,
     IndexMissingError,
     NotFoundError,
-    indexer,
     pools,
-    store,
 )
-from index.analysis import term_positions
-from index.fastwrite import BulkSegmentWriter
 from index.ingest import content_hash, iter_corpus
-from index.search import parse
+from index.search import indexer
+from index.search.fastwrite import BulkSegmentWriter
+from index.search.query import parse
+from index.store import db as store
+from index.text.tokens import term_positions
 
 STORIES = {
     "a.txt": "Alpha Story\n\nThe zebrafinch sang over the harbour.\n",
@@ -426,7 +426,7 @@ def test_an_interrupted_first_index_does_not_count_as_indexed(tmp_path, sample_d
 
 
 def test_one_updater_at_a_time(tmp_path, sample_dir):
-    from index.indexer import update_lock
+    from index.search.indexer import update_lock
 
     c = Corpus(sample_dir, index_dir=tmp_path / "ix")
     c.update()

@@ -9,8 +9,8 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 
 from index import NotFoundError, QueryError
-from index.analysis import stem
-from index.search import SNIPPET_WIDTH
+from index.search.query import SNIPPET_WIDTH
+from index.text.tokens import stem
 
 
 def short(path: str) -> str:
@@ -326,7 +326,7 @@ def test_total_is_exact_for_every_kind_of_query(tmp_path):
 
 def test_fast_bm25f_scores_equal_whooshs_bm25f(sample_corpus):
     """The cached-length scorer must rank and score exactly as Whoosh's BM25F."""
-    from index import search as qs
+    from index.search import query as qs
 
     sample_corpus.search("putin")  # opens the searcher
     ix = sample_corpus._ix
@@ -484,7 +484,8 @@ def _three_builds(tmp_path, monkeypatch, files):
     """The same corpus indexed in one process, by parallel workers (a segment
     each), and incrementally in four updates that also replace and delete
     files (deleted documents in old segments)."""
-    from index import Corpus, indexer
+    from index import Corpus
+    from index.search import indexer
 
     clock = [1_700_000_000 * 10**9]
     builds = {}

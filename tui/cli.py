@@ -384,7 +384,7 @@ def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
 def entities_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | None,
                  as_json: bool) -> None:
     """The named entities of one article, grouped by label, with their mentions."""
-    from index.entities import LABEL_NAMES
+    from index.nlp.entities import LABEL_NAMES
 
     c = open_corpus(corpus, index_dir, ner=ner)
     ann = c.annotations(c.get(ref))

@@ -34,7 +34,7 @@ from textual.worker import get_current_worker
 
 from index.models import Article
 from index.safe import terminal
-from index.spans import merge_spans
+from index.text.spans import merge_spans
 
 from ..commands import bindings
 

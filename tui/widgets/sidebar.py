@@ -89,7 +89,7 @@ class SidebarList(ScrollView, can_focus=True):
 
     def set_items(self, entities: list[Entity], quotes: list[Quote],
                   phrases: list[Quote] = ()) -> None:
-        from index.entities import LABEL_NAMES
+        from index.nlp.entities import LABEL_NAMES
 
         items: list[Entity | Quote] = []
         rows: list[_Row] = []

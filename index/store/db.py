@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from .models import RS, US, ArticleMeta, ListEntry, Listing, Skipped
+from ..models import RS, US, ArticleMeta, ListEntry, Listing, Skipped
 
 SCHEMA_VERSION = 1
 STORE_FILE = "store.sqlite"  # in the index directory

@@ -1,7 +1,7 @@
 """Building and incrementally updating a corpus index.
 
 An index directory holds a Whoosh index (``whoosh/``) and a SQLite store
-(``store.sqlite``, see :mod:`index.store`). One run:
+(``store.sqlite``, see :mod:`index.store.db`). One run:
 
 1. scans the corpus and compares size/mtime with the manifest: unchanged files
    are not opened, so re-indexing an unchanged corpus costs a directory walk;
@@ -46,13 +46,13 @@ from whoosh import fields, index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from . import jobs
-from .analysis import BodyField, NewsAnalyzer, spellable, spelling_words, term_positions
-from .errors import Cancelled, CorpusError, DiskFullError, IndexBusyError
+from .. import jobs
+from ..errors import Cancelled, CorpusError, DiskFullError, IndexBusyError
+from ..ingest import FileEntry, content_hash, read_file, scan, shown_name
+from ..models import Article, ArticleMeta, Skipped, UpdateReport
+from ..store.db import STORE_FILE, Store, compress
+from ..text.tokens import BodyField, NewsAnalyzer, spellable, spelling_words, term_positions
 from .fastwrite import BulkSegmentWriter
-from .ingest import FileEntry, content_hash, read_file, scan, shown_name
-from .models import Article, ArticleMeta, Skipped, UpdateReport
-from .store import STORE_FILE, Store, compress
 
 WHOOSH_DIR = "whoosh"
 LOCK_FILE = "update.lock"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .analysis import TOKEN_RE, _term_cache, term
+from .tokens import TOKEN_RE, _term_cache, term
 
 # A boundary: sentence-final punctuation, optional closing quotes/brackets (group 1,
 # which end the sentence), white space, then something that can open a sentence.

@@ -41,7 +41,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-from .gazetteer import (
+from ..models import Entity
+from ..text.gazetteer import (
     CITIES,
     CLUB_STAFF,
     COMPANY_SUFFIXES,
@@ -63,8 +64,7 @@ from .gazetteer import (
     WEEKDAYS,
     word_set,
 )
-from .models import Entity
-from .numbers import amount_pattern
+from ..text.numbers import amount_pattern
 
 # Bump when the post-processing changes: annotations cached under another
 # scheme are made again.
@@ -180,7 +180,7 @@ def _load(choice: ExtractorChoice) -> Extractor:
     try:
         return SpacyExtractor(choice.package)
     except (ImportError, OSError) as e:
-        from .errors import CorpusError
+        from ..errors import CorpusError
 
         raise CorpusError(f"cannot load spaCy model {choice.package}: "
                           f"{str(e).splitlines()[0]}") from None
@@ -197,7 +197,7 @@ def choose_extractor(kind: str | None = None) -> ExtractorChoice:
 
     kind = (kind or os.environ.get("VARIORUM_NER") or "auto").lower()
     if kind not in ("auto", "spacy", "rules"):
-        from .errors import CorpusError
+        from ..errors import CorpusError
 
         raise CorpusError(f"unknown entity extractor {kind!r} (auto, spacy or rules)")
     if kind == "rules":
@@ -214,7 +214,7 @@ def choose_extractor(kind: str | None = None) -> ExtractorChoice:
                 continue
             return ExtractorChoice("spacy", package, version)
     if kind == "spacy":
-        from .errors import CorpusError
+        from ..errors import CorpusError
 
         raise CorpusError("spaCy NER is not available: install spacy and en_core_web_sm "
                           "(or use the rules: VARIORUM_NER=rules)")
@@ -375,7 +375,7 @@ def norm(name: str) -> str:
 
 
 # A number, an amount, a share or a rank: "280bn", "£1,400", "US$5m", "2.5kg",
-# "15%", "3-1", "46th", "20:36" (amounts: :mod:`index.numbers`). Lower-case
+# "15%", "3-1", "46th", "20:36" (amounts: :mod:`index.text.numbers`). Lower-case
 # units only: "9X" may be a name.
 _NUMBERISH = re.compile(amount_pattern(r"(?:[a-z]+|%|°[CFcf]?)")
                         + r"|[£$€¥#]?\d[\d,.:/\-–]*(?:bn|mn|tn|m|k|st|nd|rd|th|s|%|pc|p)?%?"

@@ -2,7 +2,7 @@
 
 Hit spans are computed from the body text rather than stored in the index:
 the body is re-tokenised with the same tokenizer that indexed it
-(:func:`index.analysis.term_spans`) and every token whose term the query
+(:func:`index.text.tokens.term_spans`) and every token whose term the query
 matches (after expanding wildcards and fuzzy terms against the index's
 lexicon) is a hit; phrases match as whole runs of tokens; terms under ``NOT``
 are never hits.
@@ -22,14 +22,14 @@ from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, PlusMinusPlugin, QueryPa
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.searching import Searcher
 
-from .analysis import STOPS, TOKEN_RE, term_positions, term_spans
-from .errors import QueryError
-from .spans import merge_spans
+from ..errors import QueryError
+from ..text.spans import merge_spans
+from ..text.tokens import STOPS, TOKEN_RE, term_positions, term_spans
 
 DEFAULT_FIELD = "body"  # it also holds each title (see indexer.body_for_index)
 TITLE_BONUS = 0.25  # re-ranking: score x (1 + bonus x share of query terms in the title)
 RERANK_DEPTH = 30  # how much of the top is re-ranked
-# Entity fields search the entities of articles (see index.annotate).
+# Entity fields search the entities of articles (see index.nlp.annotate).
 ENTITY_FIELDS = ("person", "org", "place", "entity")
 QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id", *ENTITY_FIELDS)
 SNIPPET_WIDTH = 180

@@ -1,0 +1,1 @@
+"""The SQLite side of an index (:mod:`index.store.db`)."""
