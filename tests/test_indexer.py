@@ -480,6 +480,45 @@ def test_prefetched_article_list_is_the_list(sample_dir, tmp_path):
     c.close()
 
 
+def _rename_schema_module(wdir: Path, old: str, new: str) -> None:
+    """Make the latest TOC's pickled schema name its classes' module ``new``
+    (what an index written before the module was renamed holds)."""
+    import io
+
+    from whoosh.filedb.structfile import StructFile
+
+    toc = max(wdir.glob("_MAIN_*.toc"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
+    raw = toc.read_bytes()
+    f = StructFile(io.BytesIO(raw))
+    for read in ("read_varint",) * 3 + ("read_int",) * 2 + ("read_varint",) * 3:
+        getattr(f, read)()  # sizes, byte order, TOC version, Whoosh release
+    start = f.tell()
+    pickled = f.read_string()
+    end = f.tell()
+    assert f"{old}\n".encode() in pickled  # protocol 2: a class is "c<module>\n<name>\n"
+    out = io.BytesIO()
+    StructFile(out).write_string(pickled.replace(f"{old}\n".encode(), f"{new}\n".encode()))
+    toc.write_bytes(raw[:start] + out.getvalue() + raw[end:])
+
+
+def test_an_index_is_read_with_the_schema_of_the_code(stories, write_files, open_corpus):
+    """Whoosh pickles the schema into each TOC, naming its classes by module;
+    an index written before they moved (the flat layout's ``index.analysis``)
+    still opens, searches and updates: the engine reads every index with the
+    schema its code defines."""
+    root, c = stories
+    c.close()
+    wdir = c.index_dir / indexer.WHOOSH_DIR
+    _rename_schema_module(wdir, type(indexer.schema()["body"]).__module__, "index.analysis")
+    with pytest.raises(ModuleNotFoundError):
+        windex.open_dir(wdir)  # what reading the TOC's schema would do
+    again = open_corpus(root)
+    assert again.has_index and hits(again, "zebrafinch") == ["a.txt"]
+    write_files({"d.txt": "Delta Story\n\nThe pangolin crossed the harbour.\n"})
+    assert counts(again.update()) == (1, 0, 0, 3)
+    assert hits(again, "pangolin") == ["d.txt"] and len(hits(again, "harbour")) == 4
+
+
 # ------------------------------------------------------------ the listing
 
 

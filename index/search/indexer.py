@@ -86,12 +86,33 @@ def schema() -> fields.Schema:
 def open_index(index_dir: Path, create: bool = False) -> index.Index | None:
     """The Whoosh index at its latest generation (what the writer builds on)."""
     wdir = index_dir / WHOOSH_DIR
-    if index.exists_in(wdir):
-        return index.open_dir(wdir)
+    if _exists_in(wdir):
+        return _open_dir(wdir)
     if not create:
         return None
     wdir.mkdir(parents=True, exist_ok=True)
     return index.create_in(wdir, schema())
+
+
+def _open_dir(wdir: Path) -> index.FileIndex:
+    """The Whoosh index in ``wdir``, read with the schema this code defines.
+
+    Whoosh pickles the schema into each generation's TOC, naming its classes
+    by the module that defines them; read back, an index written before one
+    of them moved (``index.analysis`` became ``index.search.schema``) would
+    not open. The schema is the code's, and has not changed since the first
+    index: the TOC's copy is never read."""
+    return index.open_dir(str(wdir), schema=schema())
+
+
+def _exists_in(wdir: Path) -> bool:
+    """``whoosh.index.exists_in``, reading the TOC as :func:`_open_dir` does."""
+    if os.path.exists(wdir):
+        try:
+            return _open_dir(wdir).latest_generation() > -1
+        except index.EmptyIndexError:
+            pass
+    return False
 
 
 class _GenerationIndex(index.FileIndex):
@@ -123,7 +144,8 @@ def open_generation(index_dir: Path, generation: int) -> index.Index:
     Raises FileNotFoundError when that generation's files are gone: an update
     has moved the store on since it was read, and removed them."""
     storage = FileStorage(str(index_dir / WHOOSH_DIR), readonly=True)
-    return _GenerationIndex(storage, index.TOC.read(storage, _INDEX_NAME, gen=generation))
+    return _GenerationIndex(storage, index.TOC.read(storage, _INDEX_NAME, gen=generation,
+                                                    schema=schema()))
 
 
 _TOC_RE = re.compile(rf"^_{_INDEX_NAME}_([0-9]+)\.toc$")
@@ -143,7 +165,8 @@ def _remove_strays(wdir: Path, keep: int | None) -> None:
         keep = latest  # an index from before the store named it (or a damaged one)
     if keep < 0:
         return
-    live = {s.segment_id() for s in index.TOC.read(storage, _INDEX_NAME, gen=keep).segments}
+    toc = index.TOC.read(storage, _INDEX_NAME, gen=keep, schema=schema())
+    live = {s.segment_id() for s in toc.segments}
     for name in os.listdir(wdir):
         toc, seg = _TOC_RE.match(name), _SEGMENT_RE.match(name)
         if (toc and int(toc.group(1)) != keep) or _TOC_TEMP_RE.match(name) or (
@@ -236,7 +259,7 @@ def _index_part(index_dir: str, root: str,
     read, if any) and write them into a new Whoosh segment (no lock taken:
     the parent holds the index's write lock). A top-level function of plain
     data: it runs in a worker process, or here."""
-    ix = index.open_dir(Path(index_dir, WHOOSH_DIR))
+    ix = _open_dir(Path(index_dir, WHOOSH_DIR))
     writer = BulkSegmentWriter(ix, _lk=False, limitmb=WORKER_LIMIT_MB, compound=_COMPOUND)
     # Millions of posting tuples make the cyclic GC rescan the pool again and
     # again; nothing built here is cyclic, so pause it for the bulk work.
@@ -407,7 +430,7 @@ def update_lock(index_dir: Path):
 def is_complete(index_dir: Path) -> bool:
     """True once an update of this index has run to the end."""
     path = index_dir / STORE_FILE
-    if not (index.exists_in(index_dir / WHOOSH_DIR) and path.exists()):
+    if not (_exists_in(index_dir / WHOOSH_DIR) and path.exists()):
         return False
     store = Store(path, readonly=True)
     try:
