@@ -10,7 +10,7 @@ from rapidfuzz.distance import Levenshtein
 
 from index import NotFoundError, QueryError
 from index.search.query import SNIPPET_WIDTH
-from index.text.tokens import stem
+from index.text.tokens import STOPS, stem
 
 
 def short(path: str) -> str:
@@ -580,3 +580,11 @@ def test_every_build_of_a_corpus_gives_the_same_hits(tmp_path, monkeypatch):
     one = got["one"]
     assert one["oil -price"] and set(one["oil"]) - set(one["oil -price"])
     assert one["NOT price"] and one["oil -date:[2024-01-01 TO 2024-06-30]"]
+
+
+def test_the_tokenizer_drops_whooshs_stop_words():
+    """The tokenizer keeps its own copy of Whoosh's stop words (it does not
+    import Whoosh); the query parser's analyzer and the index must agree."""
+    from whoosh.analysis import STOP_WORDS
+
+    assert frozenset(STOP_WORDS) == STOPS

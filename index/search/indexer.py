@@ -42,7 +42,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from whoosh import fields, index
+from whoosh import index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
@@ -51,8 +51,9 @@ from ..errors import Cancelled, CorpusError, DiskFullError, IndexBusyError
 from ..ingest import FileEntry, content_hash, read_file, scan, shown_name
 from ..models import Article, ArticleMeta, Skipped, UpdateReport
 from ..store.db import STORE_FILE, Store, compress
-from ..text.tokens import BodyField, NewsAnalyzer, spellable, spelling_words, term_positions
+from ..text.tokens import spellable, spelling_words, term_positions
 from .fastwrite import BulkSegmentWriter
+from .schema import schema
 
 WHOOSH_DIR = "whoosh"
 LOCK_FILE = "update.lock"
@@ -67,20 +68,6 @@ CHUNKS_PER_WORKER = 4
 # their corpora by it).
 PARALLEL_MIN_FILES = FILES_PER_CHUNK * (jobs.PARALLEL_MIN_CHUNKS - 1) + 1
 WORKER_LIMIT_MB = 512  # Whoosh posting pool per worker: large, so runs rarely spill
-
-
-def schema() -> fields.Schema:
-    plain = NewsAnalyzer(stemming=False)
-    return fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        path=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=NewsAnalyzer(), stored=True, field_boost=2.0),
-        source=fields.TEXT(analyzer=plain, stored=True),
-        author=fields.TEXT(analyzer=plain, stored=True),
-        date=fields.DATETIME(stored=True),
-        hash=fields.STORED(),
-        body=BodyField(),
-    )
 
 
 def open_index(index_dir: Path, create: bool = False) -> index.Index | None:

@@ -1,39 +1,42 @@
-"""Text analysis shared by indexing, querying and hit spans.
+"""The one tokenizer: the terms of a text, as indexing, querying and hit
+spans see them.
 
 One tokeniser feeds three consumers, so the terms Whoosh indexes, the terms a
 query is parsed into and the character spans the reader highlights can never
 disagree:
 
-- :class:`NewsAnalyzer` is a Whoosh analyzer (used for query parsing and for any
-  Whoosh code path that wants tokens);
-- :class:`BodyField` is a ``TEXT`` field whose ``index()`` builds the posting
-  values directly from :func:`term_positions`, skipping Whoosh's per-token
-  object pipeline (the hot loop of indexing);
+- the Whoosh analyzer and body field (:mod:`index.search.schema`) index and
+  parse queries with :func:`term_positions` and the same folding, stop words
+  and stemming;
 - :func:`term_spans` gives ``(term, start, end)`` for every kept token, which is
   how search results get exact character spans without storing them in the
-  index.
+  index;
+- :func:`term` and the sentence tokens of :mod:`index.text.sentences` (the
+  versions phase and the diff) see the words as the index does.
 
 Terms are lower-cased, stop words and one-letter tokens are dropped (positions
 are renumbered without them, as Whoosh's ``StopFilter`` does) and words are
-stemmed with Snowball English (PyStemmer, a C extension).
+stemmed with Snowball English (PyStemmer, a C extension). No Whoosh here:
+the diff and the versions phase tokenize without loading it.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from array import array
 from collections.abc import Iterator
 
 import Stemmer
-from whoosh import fields, formats
-from whoosh.analysis import Composable, Token
-from whoosh.analysis.filters import STOP_WORDS
-from whoosh.system import _INT_SIZE, pack_uint
 
 TOKEN_RE = re.compile(r"\w+(?:\.?\w+)*")
 MIN_SIZE = 2
-STOPS = frozenset(STOP_WORDS)
+# Whoosh's default stop words (whoosh.analysis.STOP_WORDS), written out so the
+# tokenizer does not import Whoosh; tests/test_search.py checks the two agree.
+STOPS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "have", "if", "in",
+    "is", "it", "may", "not", "of", "on", "or", "tbd", "that", "the", "this", "to", "us", "we",
+    "when", "will", "with", "yet", "you", "your",
+))
 
 _stemmer = Stemmer.Stemmer("english")
 _stem_cache: dict[str, str] = {}
@@ -132,118 +135,3 @@ def spelling_words(text: str) -> set[str]:
 
 def spellable(words: set[str]) -> set[str]:
     return {w for w in words if len(w) > 2 and w not in STOPS and w.isalpha()}
-
-
-class NewsAnalyzer(Composable):
-    """Whoosh analyzer equivalent to :func:`term_positions` (used for queries)."""
-
-    def __init__(self, stemming: bool = True):
-        self.stemming = stemming
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, NewsAnalyzer) and other.stemming == self.stemming
-
-    def __hash__(self) -> int:
-        return hash(("NewsAnalyzer", self.stemming))
-
-    def __call__(
-        self,
-        value,
-        positions=False,
-        chars=False,
-        keeporiginal=False,
-        removestops=True,
-        start_pos=0,
-        start_char=0,
-        tokenize=True,
-        mode="",
-        **kwargs,
-    ):
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        no_morph = kwargs.get("no_morph", False) or not self.stemming
-        matches = TOKEN_RE.finditer(value) if tokenize else [_Whole(value)]
-        pos = start_pos
-        for m in matches:
-            word = fold(m.group())
-            stopped = len(word) < MIN_SIZE or word in STOPS
-            if stopped and removestops:
-                continue
-            t.stopped = stopped
-            t.text = word if no_morph else stem(word)
-            t.boost = 1.0
-            if keeporiginal:
-                t.original = m.group()
-            if positions:
-                t.pos = pos
-            if chars:
-                t.startchar = start_char + m.start()
-                t.endchar = start_char + m.end()
-            if not stopped:
-                pos += 1
-            yield t
-
-
-class _Whole:
-    """A stand-in regex match for ``tokenize=False`` (the whole value is one token)."""
-
-    def __init__(self, value: str):
-        self._v = value
-
-    def group(self) -> str:
-        return self._v
-
-    def start(self) -> int:
-        return 0
-
-    def end(self) -> int:
-        return len(self._v)
-
-
-class CompactPositions(formats.Positions):
-    """``Positions`` stored as a frequency header plus raw uint32 positions.
-
-    Whoosh's own encoding pickles a list of deltas for every posting, which is
-    a large share of indexing time; this is a byte copy. Posting blocks are
-    zlib-compressed by the codec either way.
-    """
-
-    def encode(self, poslist):
-        return _encode_positions(poslist)
-
-    def decode_positions(self, valuestring):
-        a = array("I")
-        a.frombytes(valuestring[_INT_SIZE:])
-        return a.tolist()
-
-    def decode_position_boosts(self, valuestring):
-        return [(pos, 1) for pos in self.decode_positions(valuestring)]
-
-
-def _encode_positions(poslist: list[int]) -> bytes:
-    return pack_uint(len(poslist)) + array("I", poslist).tobytes()
-
-
-class BodyField(fields.TEXT):
-    """A positional, stemmed text field with a fast indexing path.
-
-    Query-time behaviour is the ordinary ``TEXT`` one with :class:`NewsAnalyzer`;
-    only ``index()`` is replaced, by code that yields exactly what
-    ``formats.Positions.word_values`` would for the same analyzer.
-    """
-
-    def __init__(self, field_boost: float = 1.0):
-        super().__init__(analyzer=NewsAnalyzer(), phrase=True, field_boost=field_boost)
-        self.format = CompactPositions(field_boost=field_boost)
-
-    def index(self, value, **kwargs):
-        """Index a body: text, or the ``term_positions()`` of it already computed."""
-        if isinstance(value, dict):
-            return self.index_terms(value)
-        return self.index_terms(term_positions(value))
-
-    def index_terms(self, positions: dict[str, list[int]]):
-        fb = self.format.field_boost
-        return [
-            (term.encode("utf-8"), len(p), len(p) * fb, _encode_positions(p))
-            for term, p in positions.items()
-        ]
