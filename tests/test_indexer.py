@@ -24,8 +24,8 @@ from index import (
 )
 from index.ingest import content_hash, iter_corpus
 from index.search import indexer
-from index.search.fastwrite import BulkSegmentWriter
 from index.search.query import parse
+from index.search.whoosh_internals import BulkSegmentWriter
 from index.store import db as store
 from index.text.tokens import term_positions
 

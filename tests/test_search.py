@@ -327,10 +327,11 @@ def test_total_is_exact_for_every_kind_of_query(tmp_path):
 def test_fast_bm25f_scores_equal_whooshs_bm25f(sample_corpus):
     """The cached-length scorer must rank and score exactly as Whoosh's BM25F."""
     from index.search import query as qs
+    from index.search import ranking
 
     sample_corpus.search("putin")  # opens the searcher
     ix = sample_corpus._ix
-    with ix.searcher(weighting=qs.FastBM25F()) as fast, ix.searcher() as plain:
+    with ix.searcher(weighting=ranking.FastBM25F()) as fast, ix.searcher() as plain:
         for q in ["putin", "kim jong", '"north korea"', "presid*", "china OR russia"]:
             pq = qs.parse(q, ix.schema)
             a = [(h.docnum, round(h.score, 9)) for h in fast.search(pq, limit=None)]
