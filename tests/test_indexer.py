@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -519,6 +520,82 @@ def test_an_index_is_read_with_the_schema_of_the_code(stories, write_files, open
     assert hits(again, "pangolin") == ["d.txt"] and len(hits(again, "harbour")) == 4
 
 
+# ------------------------------------------------------- the store's schema
+def _schema_version(path: Path) -> str:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_a_store_written_by_a_newer_variorum_is_refused(stories):
+    """The schema version is read and acted on: a store of a version this
+    code does not know is neither read nor written (one line, which says so)."""
+    from index import IndexVersionError
+    from index.store.schema import SCHEMA_VERSION
+
+    root, c = stories
+    c.close()
+    path = c.index_dir / store.STORE_FILE
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE meta SET value=? WHERE key='schema_version'",
+                   (str(SCHEMA_VERSION + 1),))
+    db.close()
+    for readonly in (True, False):
+        with pytest.raises(IndexVersionError, match="written by a newer variorum"):
+            store.Store(path, readonly=readonly)
+    again = Corpus(root, index_dir=c.index_dir)
+    with pytest.raises(IndexVersionError):
+        again.search("harbour")
+    with pytest.raises(IndexVersionError):
+        again.update()
+    assert _schema_version(path) == str(SCHEMA_VERSION + 1)  # left as it was
+
+
+def test_a_store_of_the_first_version_is_migrated_once_complete(stories):
+    """A store marked version 1 may lack the tables added later without a
+    version of their own (they were made by every open): the migration to
+    the next version makes them, once, and records it; readers of the old
+    store still work without them."""
+    from index.store.schema import SCHEMA_VERSION
+
+    root, c = stories
+    c.close()
+    path = c.index_dir / store.STORE_FILE
+    db = sqlite3.connect(path)
+    with db:
+        for trigger in ("listing_ins", "listing_upd", "listing_del"):
+            db.execute(f"DROP TRIGGER {trigger}")
+        for table in ("listing", "annotations", "entity_tokens", "sentkeys", "sentcounts"):
+            db.execute(f"DROP TABLE {table}")
+        db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    db.close()
+    old = Corpus(root, index_dir=c.index_dir)
+    assert [e.path for e in old.article_list()] == ["a.txt", "b.txt", "c.md"]
+    old.close()
+    assert _schema_version(path) == "1"  # a reader migrates nothing
+
+    store.Store(path).close()
+    assert _schema_version(path) == str(SCHEMA_VERSION)
+    db = sqlite3.connect(path)
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    db.close()
+    assert {"listing", "annotations", "entity_tokens", "sentkeys", "sentcounts",
+            "listing_ins", "listing_upd", "listing_del"} <= names
+    again = Corpus(root, index_dir=c.index_dir)
+    assert counts(again.update()) == (0, 0, 0, 3)
+    assert hits(again, "harbour") == ["a.txt", "b.txt", "c.md"]
+
+
+def test_a_new_store_records_the_version_of_its_schema(tmp_path):
+    from index.store.schema import SCHEMA_VERSION
+
+    store.Store(tmp_path / "s.sqlite").close()
+    assert _schema_version(tmp_path / "s.sqlite") == str(SCHEMA_VERSION)
+
+
 # ------------------------------------------------------------ the listing
 
 
@@ -567,7 +644,9 @@ def test_a_listing_not_written_with_the_articles_is_not_used(stories):
                    "NULL, NULL, NULL, ?)", (top, row[-1]))
     assert [e.title for e in c.article_list()][-1] == "Slipped In"
     with db:
-        db.execute("DROP TABLE listing")  # an index from before the listing
+        db.execute("DROP TABLE listing")  # an index from before the listing,
+        # which says schema version 1, as every store then did
+        db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     db.close()
     assert [tuple(e) for e in c.article_list()] == _table_list(c)
     c.update()
