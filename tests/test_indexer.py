@@ -671,6 +671,8 @@ def test_listing_entries_and_lookups():
     odd = [*entries, ListEntry("dddddddddddd", "x/a\x1fb.txt", "A file name with a US")]
     kept = Listing.of(odd)
     assert kept == odd and index_of(kept, "dddddddddddd") == 3
+    # one encoding, for the list and the store's listing blob
+    assert Listing(Listing.encode(entries)) == entries and Listing.encode(odd) is None
 
 
 def name_latest_generation(index_dir) -> None:

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..models import RS, US, ArticleMeta, ListEntry, Listing, Skipped
+from ..models import ArticleMeta, ListEntry, Listing, Skipped
 from . import schema
 
 STORE_FILE = "store.sqlite"  # in the index directory
@@ -266,10 +266,11 @@ class Store:
         written when a field holds a separator: the table is read instead."""
         rows = self.db.execute(_LIST_SQL).fetchall()
         self.db.execute("DELETE FROM listing")
-        if any(US in f or RS in f for r in rows for f in r):
+        text = Listing.encode(rows)
+        if text is None:
             return
-        z = RS.join(map(US.join, rows)).encode("utf-8")
-        self.db.execute("INSERT INTO listing VALUES (0, ?, ?, ?)", (self._stamp(), len(rows), z))
+        self.db.execute("INSERT INTO listing VALUES (0, ?, ?, ?)",
+                        (self._stamp(), len(rows), text.encode("utf-8")))
 
     def meta_by_id(self, id_: str) -> tuple[ArticleMeta, str] | None:
         row = self.db.execute(
