@@ -65,6 +65,7 @@ from ..text.gazetteer import (
     word_set,
 )
 from ..text.numbers import amount_pattern
+from ..text.spans import merge_spans
 
 # Bump when the post-processing changes: annotations cached under another
 # scheme are made again.
@@ -984,7 +985,7 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
         forms = [f for f in forms if f not in surnames or mentions[f]]
         label = form_label[head] if form_label[head] != "MISC" else "PERSON"
         spans_all = sorted({m for f in forms for m in mentions[f]})
-        spans_all = _drop_nested(spans_all)
+        spans_all = merge_spans(spans_all)
         name = form_text[max(forms, key=lambda f: (len(f.split()), len(mentions[f]), f))]
         aliases = tuple(sorted({form_text[f] for f in forms} - {name}))
         out.append(Entity(name, label, tuple(spans_all), aliases))
@@ -1091,17 +1092,6 @@ def _overlaps(sorted_spans: list[tuple[int, int]], s: int, e: int) -> bool:
     return False
 
 
-def _drop_nested(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for s, e in spans:
-        if out and s < out[-1][1]:
-            if e > out[-1][1]:
-                out[-1] = (out[-1][0], e)
-            continue
-        out.append((s, e))
-    return out
-
-
 def _merge_same_name(ents: list[Entity]) -> list[Entity]:
     """Two groups that ended up with the same name and label are one."""
     seen: dict[tuple[str, str], int] = {}
@@ -1111,7 +1101,7 @@ def _merge_same_name(ents: list[Entity]) -> list[Entity]:
         if k in seen:
             prev = out[seen[k]]
             out[seen[k]] = Entity(prev.name, prev.label,
-                                  tuple(_drop_nested(sorted(set(prev.mentions + e.mentions)))),
+                                  tuple(merge_spans(set(prev.mentions + e.mentions))),
                                   tuple(sorted(set(prev.aliases + e.aliases))))
         else:
             seen[k] = len(out)
