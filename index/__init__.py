@@ -13,9 +13,14 @@ from .errors import (
     VariorumError,
     WorkerDied,
 )
+from .labels import ENTITY_FIELDS, EXTRACTORS, LABEL_NAMES, LABELS, or_list, search_field
 from .models import Article, ArticleMeta, SearchHit, SearchResult, Skipped, UpdateReport
 
 __all__ = [
+    "ENTITY_FIELDS",
+    "EXTRACTORS",
+    "LABELS",
+    "LABEL_NAMES",
     "Article",
     "ArticleMeta",
     "Cancelled",
@@ -33,4 +38,6 @@ __all__ = [
     "UpdateReport",
     "VariorumError",
     "WorkerDied",
+    "or_list",
+    "search_field",
 ]

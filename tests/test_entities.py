@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from index import Corpus, QueryError
+from index import Corpus, CorpusError, QueryError
 from index.nlp import annotate as A
 from index.nlp import entities as E
 from index.nlp.entities import RawEntity, build_entities, clean, load_extractor
@@ -560,3 +560,20 @@ def test_the_rows_of_a_table_of_standings_are_sides():
     votes = "Kilbride 70 63 12\n\nAshford 52 48 9\n"
     got = {e.name: e.label for e in build_entities(votes, [raw_at(votes, "Kilbride", "GPE")])}
     assert got == {"Kilbride": "GPE"}
+
+
+def test_one_table_of_query_fields_and_entity_labels():
+    """Entity search, the query parser and the sidebar's "search for this
+    entity" read one table: the field the sidebar searches an entity's label
+    with is a query field that covers that label."""
+    from index import ENTITY_FIELDS, LABELS, search_field
+    from index.search.query import QUERY_FIELDS
+
+    for label in LABELS:
+        field = search_field(label)
+        labels = ENTITY_FIELDS[field]
+        assert field in QUERY_FIELDS and (labels is None or label in labels)
+    assert [search_field(x) for x in ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP")] == [
+        "person", "org", "place", "place", "place", "entity"]
+    with pytest.raises(CorpusError, match=r"'gpt' \(auto, spacy or rules\)"):
+        E.choose_extractor("gpt")

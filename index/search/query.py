@@ -23,13 +23,12 @@ from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, PlusMinusPlugin, QueryPa
 from whoosh.qparser.dateparse import DateParserPlugin
 
 from ..errors import QueryError
+from ..labels import ENTITY_FIELDS  # fields that search entities (see index.nlp.annotate)
 from ..text.spans import merge_spans
 from ..text.tokens import STOPS, TOKEN_RE, term_spans
 from .whoosh_internals import ExcludingMatcher
 
 DEFAULT_FIELD = "body"  # it also holds each title (see indexer.body_for_index)
-# Entity fields search the entities of articles (see index.nlp.annotate).
-ENTITY_FIELDS = ("person", "org", "place", "entity")
 QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id", *ENTITY_FIELDS)
 SNIPPET_WIDTH = 180
 
