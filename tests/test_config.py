@@ -113,6 +113,20 @@ def test_many_problems_are_counted_not_listed(tmp_path):
     assert cfg.problems[-1].endswith(f"{500 - PROBLEMS_MAX} more problems not shown")
 
 
+def test_one_theme_check_for_config_and_reader():
+    """A theme name from the file or the environment is checked against the
+    app's themes in one place (the config also said so when the app passed
+    its themes, with another message)."""
+    from tui.config import Config, checked_theme
+
+    themes = {"textual-dark", "nord"}
+    ok = Config(theme="nord")
+    assert checked_theme(ok, themes) == "nord" and ok.problems == []
+    bad = Config(theme="[/nope]")
+    assert checked_theme(bad, themes) is None
+    assert bad.problems == ["config: unknown theme '[/nope]' (themes: nord, textual-dark)"]
+
+
 def test_the_extractor_names_are_the_engines():
     """The config, the CLI's --ner and the engine accept the same extractors."""
     import click

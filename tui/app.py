@@ -36,7 +36,7 @@ from index.models import (
 )
 
 from .commands import COMMANDS, bindings
-from .config import Config, load_state, save_state
+from .config import Config, checked_theme, load_state, save_state
 from .widgets.article_list import ArticleList
 from .widgets.article_view import ArticleView
 from .widgets.sidebar import Sidebar, search_query
@@ -247,12 +247,9 @@ class VariorumApp(App):
         self.corpus = corpus
         self._quiet_gc = quiet_gc
         self.config = config or Config()
-        if self.config.theme in self.available_themes:
-            self.theme = self.config.theme
-        else:
-            self.config.problems.append(
-                f"config: unknown theme {self.config.theme!r} (themes: "
-                f"{', '.join(sorted(self.available_themes))})")
+        theme = checked_theme(self.config, self.available_themes)
+        if theme is not None:
+            self.theme = theme
         self.set_keymap(self.config.keymap)
         self.state = load_state(corpus.index_dir)
         self.all_articles: Sequence[ListEntry] = []

@@ -67,7 +67,7 @@ def config_path(explicit: str | Path | None = None) -> Path:
     return Path(env).expanduser() if env else config_dir() / "config.toml"
 
 
-def load_config(explicit: str | Path | None = None, themes: set[str] | None = None) -> Config:
+def load_config(explicit: str | Path | None = None) -> Config:
     """Read the config; never raises: problems are collected in ``problems``."""
     cfg = Config()
     path = config_path(explicit)
@@ -100,8 +100,8 @@ def load_config(explicit: str | Path | None = None, themes: set[str] | None = No
     where = str(path)
 
     theme = env["theme"] or data.get("theme")
-    if theme is not None:
-        if not isinstance(theme, str) or (themes is not None and theme not in themes):
+    if theme is not None:  # a name; whether the app has it: see checked_theme
+        if not isinstance(theme, str):
             cfg.problems.append(f"config {where}: unknown theme {theme!r}; "
                                 f"using {DEFAULT_THEME}")
         else:
@@ -146,6 +146,16 @@ def load_config(explicit: str | Path | None = None, themes: set[str] | None = No
         more = len(cfg.problems) - PROBLEMS_MAX
         cfg.problems[PROBLEMS_MAX:] = [f"config {where}: {more} more problems not shown"]
     return cfg
+
+
+def checked_theme(cfg: Config, themes) -> str | None:
+    """The configured theme if it is one of ``themes`` (the app's), else
+    None, with the problem added to ``cfg.problems``: the one theme check."""
+    if cfg.theme in themes:
+        return cfg.theme
+    cfg.problems.append(f"config: unknown theme {cfg.theme!r} (themes: "
+                        f"{', '.join(sorted(themes))})")
+    return None
 
 
 # ------------------------------------------------------------------- state
