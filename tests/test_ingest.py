@@ -69,6 +69,12 @@ def test_derive_title_rules():
         "A headline that ends with a stop."
     )
     assert derive_title("First one. Second one.") == "First one."
+    # the engine's one sentence rule: no end at an abbreviation, nor before
+    # a lower-case word ("…?" he said)
+    assert derive_title("Mr. Kim said the talks resume in May. Both sides agreed.") == (
+        "Mr. Kim said the talks resume in May.")
+    assert derive_title('"Why not?" he asked, and left. Nobody followed.') == (
+        '"Why not?" he asked, and left.')
     # A first line of more than 20 words is not a headline.
     many = " ".join(["w"] * 25)
     assert derive_title(many) == many

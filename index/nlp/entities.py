@@ -66,6 +66,7 @@ from ..text.gazetteer import (
     word_set,
 )
 from ..text.numbers import amount_pattern
+from ..text.sentences import sentence_around
 from ..text.spans import merge_spans
 
 # Bump when the post-processing changes: annotations cached under another
@@ -527,7 +528,6 @@ _SPORTS_SENTENCE = re.compile(
     rf"\b(?:{_SPORTS_WORDS}|{_PLAYERS}|match|matches|game|games|season"
     r"|league(?![ \t]+tables?\b)|cup|goals?|coach|skipper|scored|scorer|tournament"
     r"|championship|derby|fixture|stadium|squad|referee)\b", re.I)
-_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s|\n")
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _SIDE_LABELS = _PLACE_LABELS | {"PERSON", "MISC"}
 _NOT_A_SIDE = frozenset(MONTHS.split("|")) | frozenset(WEEKDAYS.split("|"))
@@ -567,25 +567,14 @@ def _sports_article(text: str) -> bool:
                 or _SPORTS_ARTICLE.search(text) or _scores(text))
 
 
-def _sentence(text: str, s: int, e: int) -> tuple[int, int]:
-    """The sentence around text[s:e] (roughly: from the end of the one before
-    to the next full stop or line break, each looked for up to _AROUND
-    characters away)."""
-    a = max(0, s - _AROUND)
-    for m in _SENTENCE_END.finditer(text, a, s):
-        a = m.end()
-    m = _SENTENCE_END.search(text, e, e + _AROUND)
-    return a, (m.start() + 1 if m else min(len(text), e + _AROUND))
-
-
-_AROUND = 400
+_AROUND = 400  # characters a sentence around a cue is looked for on each side
 
 
 def _sports_sentence(text: str, s: int, e: int, skip: tuple[int, int] = (0, 0)) -> bool:
     """Whether the sentence around text[s:e] has a score or a sports word
     in it (outside ``skip``: the cue itself, "Ohio's coach", is no context
     for itself)."""
-    a, b = _sentence(text, s, e)
+    a, b = sentence_around(text, s, e, _AROUND)
     parts = [(a, b)] if skip[0] >= skip[1] else [(a, max(a, skip[0])), (min(b, skip[1]), b)]
     return any(_SPORTS_SENTENCE.search(text, x, y) or _scores(text, x, y) for x, y in parts)
 
