@@ -22,17 +22,20 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
-import index.safe as sanitize
-from index import Corpus, IndexBusyError, NotFoundError, VariorumError
-from index.models import (
+from index import (
     Annotations,
     Article,
+    Corpus,
     EntitiesReport,
     Entity,
+    IndexBusyError,
     ListEntry,
+    NotFoundError,
     SearchResult,
     UpdateReport,
+    VariorumError,
     index_of,
+    sanitize,
 )
 
 from .commands import COMMANDS, bindings
@@ -680,7 +683,7 @@ class VariorumApp(App):
 
     @work(thread=True, exclusive=True, group="annotations")
     def annotations_worker(self, article: Article) -> None:
-        from index.errors import Cancelled
+        from index import Cancelled
 
         worker = get_current_worker()
         try:
@@ -752,7 +755,7 @@ class VariorumApp(App):
     def action_copy(self) -> None:
         """y: the quote selected in the sidebar, else the article's title and path
         (through the terminal's clipboard, OSC 52)."""
-        from index.models import Quote
+        from index import Quote
 
         item = self.sidebar.highlighted if self.sidebar.display else None
         art = self.view.article

@@ -31,8 +31,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index import EXTRACTORS, or_list
-from index.paths import config_dir, state_dir
+from index import EXTRACTORS, config_dir, or_list, state_dir
 
 from .commands import BY_ID
 

@@ -25,8 +25,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from index.models import Article, DiffResult
-from index.safe import error_line, terminal
+from index import Article, DiffResult, error_line, terminal
 
 from .. import diffrender as dr
 from ..commands import bindings
@@ -244,7 +243,7 @@ class DiffScreen(Screen):
 
     @work(thread=True, exclusive=True, group="diff")
     def compute(self) -> None:
-        from index.errors import Cancelled
+        from index import Cancelled
 
         worker = get_current_worker()
         try:

@@ -24,9 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from index import LABEL_NAMES, search_field
-from index.models import Annotations, Entity, Quote
-from index.safe import body, terminal
+from index import LABEL_NAMES, Annotations, Entity, Quote, body, search_field, terminal
 
 from ..commands import bindings
 
