@@ -560,8 +560,12 @@ OTHER_QUERIES = ["price", "oil", "pric*", "pr?ce", "prise~", "oil*", '"price ris
 
 
 def test_every_build_of_a_corpus_gives_the_same_hits(tmp_path, monkeypatch):
+    from index.search import indexer
+
     builds = _three_builds(tmp_path, monkeypatch, _generated(11, 80))
-    assert _segments(builds["workers"]) == 2 and _segments(builds["steps"]) > 2
+    # a segment a chunk: 80 files, a chunk a file, at most CHUNKS_PER_WORKER chunks a worker
+    assert _segments(builds["workers"]) == 2 * indexer.CHUNKS_PER_WORKER
+    assert _segments(builds["steps"]) > 2
     got = {how: {q: hit_paths(c, q) for q, _ in BATTERY} | {q: hit_paths(c, q) for q in
                                                              OTHER_QUERIES}
            for how, c in builds.items()}
