@@ -206,3 +206,15 @@ def test_whoosh_private_api_only_in_whoosh_internals(tmp_path):
     offenders = [u for p in engine_modules() if p != WHOOSH_INTERNALS
                  for u in whoosh_private_uses(p)]
     assert offenders == []
+
+
+def test_every_package_is_shipped():
+    """pyproject.toml lists the packages to install by name: a sub-package
+    missing there is missing from an installed variorum."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+                 ["tool"]["setuptools"]["packages"])
+    found = {module_name(init, top) for top in (ENGINE, ROOT / "tui")
+             for init in top.rglob("__init__.py")}
+    assert found == listed
