@@ -55,7 +55,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from index import Corpus  # noqa: E402
-from index import entities as E  # noqa: E402
+from index.nlp import entities as E  # noqa: E402
 
 
 def _shared() -> Path:
@@ -179,7 +179,7 @@ _CHILD = r"""
 import sys, time, json
 sys.path.insert(0, sys.argv[1])
 import spacy
-from index import entities as E
+from index.nlp import entities as E
 mode, paths = sys.argv[2], sys.argv[3:]
 texts = [open(p, encoding="utf-8", errors="replace").read() for p in paths]
 choice = E.choose_extractor("spacy")

@@ -11,7 +11,7 @@ content:
    feature sets overlap; word 5-gram shingles, the usual choice, do not survive
    a spinner (001~004 of the seeds share 8.5% of them).
 2. **Verification**: the candidates' sentences are aligned
-   (:mod:`index.align`). A rewrite maps most sentences of one text onto the
+   (:mod:`index.text.align`). A rewrite maps most sentences of one text onto the
    other in order; articles on the same story share names and words but few
    sentences, and are rejected.
 
@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-from .align import MOVED_SIM, Alignment, align
-from .analysis import STOPS, stem
 from .models import VersionPair, VersionsReport
-from .sentences import Sentence, content_tokens, sentences, split_spans
+from .text.align import MOVED_SIM, Alignment, align
+from .text.sentences import Sentence, content_tokens, sentences, split_spans
+from .text.tokens import STOPS, stem
 
 NUM_PERM = 128
 SCHEME = "affine32"  # datasketch 2.x hash scheme; 32-bit values, stored as uint32
@@ -534,7 +534,7 @@ _CHUNK = 500
 def _sig_chunk(store_path: str, common: frozenset[str],
                ids: list[str]) -> list[tuple[str, bytes, bytes]]:
     """(id, signature, sentence keys) of each article."""
-    from .store import Store
+    from .store.db import Store
 
     store = Store(Path(store_path), readonly=True)
     try:
@@ -551,7 +551,7 @@ def _sig_chunk(store_path: str, common: frozenset[str],
 
 def _verify_chunk(store_path: str,
                   pairs: list[tuple[str, str, frozenset[int]]]) -> list[VersionPair]:
-    from .store import Store
+    from .store.db import Store
 
     need = sorted({x for p in pairs for x in p[:2]})
     store = Store(Path(store_path), readonly=True)

@@ -1061,7 +1061,7 @@ async def test_the_list_follows_another_process_update_and_a_removed_article_say
 
 
 async def test_opened_while_another_process_indexes_it_loads_when_that_one_finishes(tmp_path):
-    from index.indexer import update_lock
+    from index.search.indexer import update_lock
 
     folder, ix = tmp_path / "c", tmp_path / "ix"
     _stories(folder, ["a", "b", "c"])

@@ -275,7 +275,7 @@ def test_error_messages_carry_paths_escaped_on_one_line(env, tmp_path):
 
 
 def test_commands_during_another_update_say_so_in_one_line(env, corpus, tmp_path):
-    from index.indexer import update_lock
+    from index.search.indexer import update_lock
 
     ix = tmp_path / "ix"
     assert run(env, "index", str(corpus), "--index-dir", str(ix)).returncode == 0

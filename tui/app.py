@@ -12,11 +12,10 @@ import functools
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-import index.safe as sanitize
-from index import Corpus
+from index import Corpus, sanitize
 
 from .commands import COMMANDS
-from .config import Config
+from .config import Config, checked_theme
 from .screens.reader import WATCH_INTERVAL, ReaderScreen
 
 
@@ -44,12 +43,9 @@ class VariorumApp(App):
         super().__init__(**kwargs)
         _start_resource_tracker()
         self.config = config or Config()
-        if self.config.theme in self.available_themes:
-            self.theme = self.config.theme
-        else:
-            self.config.problems.append(
-                f"config: unknown theme {self.config.theme!r} (themes: "
-                f"{', '.join(sorted(self.available_themes))})")
+        theme = checked_theme(self.config, self.available_themes)
+        if theme is not None:
+            self.theme = theme
         self.set_keymap(self.config.keymap)
         self.reader = ReaderScreen(corpus, self.config, quiet_gc=quiet_gc,
                                    watch_interval=watch_interval)

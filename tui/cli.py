@@ -25,9 +25,17 @@ from rich.progress import (
 )
 from rich.text import Text
 
-import index.safe as sanitize
-from index import Corpus, IndexBusyError, VariorumError, pipeline
-from index.models import UpdateReport
+from index import (
+    DEFAULT_PHASES,
+    EXTRACTORS,
+    LABEL_NAMES,
+    Corpus,
+    IndexBusyError,
+    UpdateReport,
+    VariorumError,
+    run_pipeline,
+    sanitize,
+)
 
 EXIT_NOT_FOUND = 1
 CLI_EXTRACT_MAX = 500  # articles an entity search extracts on the spot (about 10 s)
@@ -119,10 +127,10 @@ class RateColumn(ProgressColumn):
 
 
 def run_update(c: Corpus, quiet: bool, procs: int | None = None,
-               phases: tuple[str, ...] = pipeline.DEFAULT_PHASES) -> UpdateReport:
+               phases: tuple[str, ...] = DEFAULT_PHASES) -> UpdateReport:
     """The engine's update pipeline, with a progress bar on a terminal."""
     if quiet:
-        return pipeline.update(c, phases, procs=procs)
+        return run_pipeline(c, phases, procs=procs)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -141,7 +149,7 @@ def run_update(c: Corpus, quiet: bool, procs: int | None = None,
                 what = "entities" if phase == "entities" else f"versions: {phase}"
             bar.update(task, completed=done, total=total, description=what)
 
-        return pipeline.update(c, phases, progress=progress, procs=procs)
+        return run_pipeline(c, phases, progress=progress, procs=procs)
 
 
 class DefaultGroup(click.Group):
@@ -164,7 +172,7 @@ index_dir_option = click.option(
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
 ner_option = click.option(
-    "--ner", type=click.Choice(["auto", "spacy", "rules"]), default=None,
+    "--ner", type=click.Choice(EXTRACTORS), default=None,
     help="Entity extractor (default: $VARIORUM_NER, else auto: spaCy if a model is "
          "installed, else rules).",
 )
@@ -228,7 +236,7 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities
     c = Corpus(root, index_dir, ner=ner)
     quiet = as_json or not sys.stderr.isatty()
     report = run_update(c, quiet, procs,
-                        pipeline.DEFAULT_PHASES + ("entities",) * with_entities)
+                        DEFAULT_PHASES + ("entities",) * with_entities)
     ents = report.entities
     if as_json:
         data = report.to_dict()
@@ -384,8 +392,6 @@ def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
 def entities_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | None,
                  as_json: bool) -> None:
     """The named entities of one article, grouped by label, with their mentions."""
-    from index.entities import LABEL_NAMES
-
     c = open_corpus(corpus, index_dir, ner=ner)
     ann = c.annotations(c.get(ref))
     if as_json:

@@ -14,8 +14,16 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from index import Article, SearchResult, UpdateReport
-from index.models import Annotations, DiffResult, EntitiesReport, Family, ListEntry
+from index import (
+    Annotations,
+    Article,
+    DiffResult,
+    EntitiesReport,
+    Family,
+    ListEntry,
+    SearchResult,
+    UpdateReport,
+)
 
 # ------------------------------------------------------------ the update
 

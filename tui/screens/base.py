@@ -20,9 +20,7 @@ from textual import work
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from index import Cancelled, VariorumError
-from index.paths import state_dir
-from index.safe import error_line
+from index import Cancelled, VariorumError, error_line, state_dir
 
 LOG_NAME = "reader.log"
 LOG_MAX = 1 << 20  # bytes: past this the log starts again (the last one kept as .1)

@@ -24,8 +24,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
-from index.models import Article, DiffResult
-from index.safe import error_line, terminal
+from index import Article, DiffResult, error_line, terminal
 
 from .. import diffrender as dr
 from .. import messages as m

@@ -22,9 +22,17 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, get_current_worker
 
-import index.safe as sanitize
-from index import Article, Corpus, IndexBusyError, NotFoundError
-from index.models import Entity, ListEntry, Quote, index_of
+from index import (
+    Article,
+    Corpus,
+    Entity,
+    IndexBusyError,
+    ListEntry,
+    NotFoundError,
+    Quote,
+    index_of,
+    sanitize,
+)
 
 from .. import messages as m
 from ..commands import bindings

@@ -12,8 +12,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from index.models import ListEntry, index_of
-from index.safe import terminal
+from index import ListEntry, index_of, terminal
 
 from ..commands import bindings
 

@@ -32,9 +32,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from index.models import Article
-from index.safe import terminal
-from index.spans import merge_spans
+from index import Article, merge_spans, terminal
 
 from ..commands import bindings
 

@@ -14,7 +14,7 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import ProgressBar, Static
 
-from index.safe import error_line
+from index import error_line
 
 SEP = "  ·  "
 
