@@ -1,7 +1,7 @@
 """The update pipeline on Dask against the local process pool, on one corpus.
 
 Corpus ("BBC x9"): the real BBC articles of ../shared/corpora/bbc (2,225),
-each with 8 generated versions (``index.evalset``: a copy, a near-copy, 10,
+each with 8 generated versions (``bench/evalset.py``: a copy, a near-copy, 10,
 30 and 50% spin, reordered, split/merged and paragraph-edited), so 9 files an
 original and families of 9 for the versions phase: ``--n 20000`` takes 2,222
 originals (all there are, near enough), ``--n 5000`` 555. Made once in a temp
@@ -50,8 +50,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from bench.evalset import make_evalset  # noqa: E402
 from index import Corpus, pipeline  # noqa: E402
-from index.evalset import make_evalset  # noqa: E402
 from index.ingest import decode  # noqa: E402
 
 # next to the checkout (../shared) or, from a git worktree in /work/wt/NAME, two up

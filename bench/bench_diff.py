@@ -8,7 +8,7 @@ Speed: two 5,000-word articles, against difflib on the raw word sequences,
 in the same run.
 
 Article A is made of real BBC articles of one category, joined until it has
-5,000 words; B is A spun at 30% of its content words (index.evalset's
+5,000 words; B is A spun at 30% of its content words (bench/evalset.py's
 spinner), with a paragraph moved to the end, one dropped and one sentence
 split in two. Timed, each as the median of ``--runs`` runs:
 
@@ -49,10 +49,10 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from index import entities as E  # noqa: E402
+from bench.evalset import Spinner  # noqa: E402
 from index.diff import diff_texts  # noqa: E402
-from index.evalset import Spinner  # noqa: E402
-from index.quotes import find_quoted  # noqa: E402
+from index.nlp import entities as E  # noqa: E402
+from index.nlp.quotes import find_quoted  # noqa: E402
 
 sys.path.insert(0, str(PROJECT / "tests"))
 import spinlabels as L  # noqa: E402
@@ -171,9 +171,16 @@ def baseline_diff(commit: str):
     mod = types.ModuleType("diff_baseline")
     mod.__dict__["__name__"] = "diff_baseline"
     sys.modules["diff_baseline"] = mod  # dataclasses and annotations look it up
-    exec(compile(src.replace("from .", "from index."), f"{commit}:index/diff.py", "exec"),
-         mod.__dict__)
+    src = re.sub(r"from \.(\w+)", lambda m: f"from {_FLAT.get(m.group(1), 'index.' + m.group(1))}",
+                 src)  # relative imports, of the flat layout's modules too
+    exec(compile(src, f"{commit}:index/diff.py", "exec"), mod.__dict__)
     return mod.diff_texts
+
+
+# where the modules of the flat layout (before the sub-packages) are now
+_FLAT = {"align": "index.text.align", "entities": "index.nlp.entities",
+         "gazetteer": "index.text.gazetteer", "numbers": "index.text.numbers",
+         "sentences": "index.text.sentences", "analysis": "index.text.tokens"}
 
 
 def report_items(r) -> dict[str, list[tuple]]:
@@ -225,7 +232,7 @@ SYNONYMS = {
     "final": "last", "early": "initial", "country": "nation", "main": "chief",
     "quickly": "rapidly", "likely": "probable", "enough": "sufficient",
 }
-SPUN_WORD = re.compile(r"[A-Za-z][a-z]+")  # the words index.evalset's spinner replaces
+SPUN_WORD = re.compile(r"[A-Za-z][a-z]+")  # the words bench/evalset.py's spinner replaces
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 NUMBER_WORDS = ["two", "three", "four", "five", "six", "seven", "eight", "nine"]
 ALIASES = {"UK": "Britain", "US": "United States", "Britain": "UK", "America": "US"}
@@ -342,7 +349,7 @@ def quality(args) -> None:
             run(f"BBC rewrites ({args.bbc} articles, generated)", a, b, gold,
                 {"ents_a": ea, "ents_b": eb, "quotes_a": find_quoted(a, ea),
                  "quotes_b": find_quoted(b, eb)})
-            # denser: index.evalset's spinner, 20% of content words, names kept;
+            # denser: bench/evalset.py's spinner, 20% of content words, names kept;
             # its swaps are word for word, so they are read off the two texts
             # (numbers not scored: it also swaps "million" in "£4.7 million")
             b = spinner.spin(a, 0.2, name_rate=0.0)

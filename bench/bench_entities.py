@@ -55,7 +55,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from index import Corpus  # noqa: E402
-from index import entities as E  # noqa: E402
+from index.nlp import entities as E  # noqa: E402
 
 
 def _shared() -> Path:
@@ -179,7 +179,7 @@ _CHILD = r"""
 import sys, time, json
 sys.path.insert(0, sys.argv[1])
 import spacy
-from index import entities as E
+from index.nlp import entities as E
 mode, paths = sys.argv[2], sys.argv[3:]
 texts = [open(p, encoding="utf-8", errors="replace").read() for p in paths]
 choice = E.choose_extractor("spacy")
@@ -270,7 +270,7 @@ async def _ui_latency(folder: Path, ix: Path, background: bool) -> list[float]:
         if background:  # wait until the corpus-wide extraction is under way
             for _ in range(600):
                 await pilot.pause(0.05)
-                if app.message.startswith("entities:"):
+                if app.reader.status.message.startswith("entities:"):
                     break
         else:
             await app.workers.wait_for_complete()
@@ -280,14 +280,14 @@ async def _ui_latency(folder: Path, ix: Path, background: bool) -> list[float]:
             await asyncio.sleep(0.05)
             lag.append(time.perf_counter() - t - 0.05)
         for _ in range(30):
-            before = app.list.cursor
+            before = app.reader.list.cursor
             t = time.perf_counter()
             await pilot.press("j")
-            while app.list.cursor == before:
+            while app.reader.list.cursor == before:
                 await asyncio.sleep(0)
             lat.append(time.perf_counter() - t)
             await pilot.pause(0.05)
-        still = app.message.startswith("entities:")
+        still = app.reader.status.message.startswith("entities:")
         app.workers.cancel_all()
     c.close()
     if background and not still:

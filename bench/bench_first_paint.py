@@ -64,13 +64,13 @@ async def main():
     n = int(sys.argv[4])
     app = VariorumApp(corpus, quiet_gc=True)  # as `variorum PATH` makes it
     async with app.run_test(size=(120, 40)) as pilot:
-        while len(app.list.items) < n:
+        while len(app.reader.list.items) < n:
             await asyncio.sleep(0.005)
         painted = asyncio.Event()  # set once the frame with the list filled is drawn
         app.call_after_refresh(painted.set)
         await painted.wait()
-        row = app.list.render_line(0).text
-        print("READY", time.perf_counter() - T0, len(app.list.items), row[:40], flush=True)
+        row = app.reader.list.render_line(0).text
+        print("READY", time.perf_counter() - T0, len(app.reader.list.items), row[:40], flush=True)
         import multiprocessing
         for child in multiprocessing.active_children():  # the background workers
             child.kill()
@@ -136,7 +136,7 @@ async def main():
     app = VariorumApp(Corpus(sys.argv[2], index_dir=sys.argv[3]), quiet_gc=QUIET_GC)
     out = {f"{t}_{m}": [] for t in ("big", "small") for m in ("text", "sidebar", "lag")}
     async with app.run_test(size=(120, 40)) as pilot:
-        while len(app.list.items) < 3:
+        while len(app.reader.list.items) < 3:
             await asyncio.sleep(0.01)
         for _ in range(3):
             await app.workers.wait_for_complete()
@@ -147,20 +147,20 @@ async def main():
                     await pilot.press(key)
                     await pilot.pause(0.3)
                     continue
-                want = app.list.items[app.list.cursor + 1].id
+                want = app.reader.list.items[app.reader.list.cursor + 1].id
                 lags, stop = [], asyncio.Event()
                 tick = asyncio.create_task(ticker(lags, stop))
                 await asyncio.sleep(0.01)
                 t = time.perf_counter()
                 press = asyncio.create_task(pilot.press(key))
-                while app.view.article is None or app.view.article.id != want:
+                while app.reader.view.article is None or app.reader.view.article.id != want:
                     await asyncio.sleep(0.001)
                 painted = asyncio.Event()
                 app.call_after_refresh(painted.set)
                 await painted.wait()
                 text = time.perf_counter() - t
-                while (app.sidebar.annotations is None
-                       or app.sidebar.annotations.article_id != want):
+                while (app.reader.sidebar.annotations is None
+                       or app.reader.sidebar.annotations.article_id != want):
                     await asyncio.sleep(0.001)
                 painted = asyncio.Event()
                 app.call_after_refresh(painted.set)
@@ -219,7 +219,8 @@ _RESPONSIVE_CHILD = r"""
 import asyncio, json, os, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
 from index import Corpus
-from tui.app import LIST_LIMIT, SEARCH_DEBOUNCE, VariorumApp
+from tui.app import VariorumApp
+from tui.screens.reader import LIST_LIMIT, SEARCH_DEBOUNCE
 QUIET_GC = sys.argv[6] == "quiet"  # as `variorum PATH` makes it; or Python's defaults
 
 QUERY = sys.argv[5]
@@ -260,7 +261,7 @@ async def main():
         engine_ms.append((time.perf_counter() - t) * 1000)
     app = VariorumApp(Corpus(sys.argv[2], index_dir=sys.argv[3]), quiet_gc=QUIET_GC)
     in_app = []  # the same search inside the app, with the background update running
-    real_search = app.corpus.search
+    real_search = app.reader.corpus.search
     def timed_search(q, *a, **k):
         t = time.perf_counter()
         try:
@@ -268,10 +269,10 @@ async def main():
         finally:
             if q == QUERY:
                 in_app.append((time.perf_counter() - t) * 1000)
-    app.corpus.search = timed_search
+    app.reader.corpus.search = timed_search
     out = {}
     async with app.run_test(size=(120, 40)) as pilot:
-        while len(app.list.items) < n:
+        while len(app.reader.list.items) < n:
             await asyncio.sleep(0.01)
         await pilot.pause(2.0)  # the background update has started (as for a user)
         out["idle_stall_ms"] = summary(await stalls(2.0))
@@ -281,10 +282,10 @@ async def main():
         per = []
         start = time.perf_counter()
         for k in range(150):
-            want = app.list.cursor + 1
+            want = app.reader.list.cursor + 1
             t = time.perf_counter()
             send(app, "j", "j")
-            while app.list.cursor != want:
+            while app.reader.list.cursor != want:
                 await asyncio.sleep(0.0005)
             painted = asyncio.Event()
             app.call_after_refresh(painted.set)
@@ -303,7 +304,7 @@ async def main():
             send(app, "space" if ch == " " else ch, ch)
             t_last = time.perf_counter()
             await asyncio.sleep(0.08)
-        while app.query != QUERY:
+        while app.reader.search_text != QUERY:
             await asyncio.sleep(0.001)
         painted = asyncio.Event()
         app.call_after_refresh(painted.set)

@@ -504,8 +504,8 @@ def engine_sources() -> tuple[Path, str]:
 
     pkg = Path(index.__file__).resolve().parent
     h = hashlib.sha256()
-    for p in sorted(pkg.glob("*.py")):
-        h.update(p.name.encode())
+    for p in sorted(pkg.rglob("*.py")):
+        h.update(p.relative_to(pkg).as_posix().encode())
         h.update(p.read_bytes())
     return pkg, h.hexdigest()[:16]
 

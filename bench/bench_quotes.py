@@ -43,8 +43,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from index import entities as E  # noqa: E402
-from index import quotes as Q  # noqa: E402
+from index.nlp import entities as E  # noqa: E402
+from index.nlp import quotes as Q  # noqa: E402
 
 # ../shared/corpora/polnear-train, from the project or any folder above it (a worktree)
 POLNEAR = next((d / "shared" / "corpora" / "polnear-train" for d in PROJECT.parents
@@ -142,7 +142,7 @@ def nearest_person(text: str, ents: list, quotes: list) -> list:
     """Each quote gets the PERSON mention nearest to it in its sentence or
     the one before, outside quotes; None if there is none."""
     from index.models import Quote
-    from index.sentences import split_spans
+    from index.text.sentences import split_spans
 
     sents = split_spans(text)
     inside = sorted((s, e) for _, s, e in Q.find_quote_spans(text))
@@ -196,7 +196,7 @@ def run_polnear(n: int, examples: int, corpus: Path) -> dict | None:
                                                                   strict=True)],
                "variorum, regex cues only": plain}
     if _HAS_PARSER:
-        from index.speakers import load_parser
+        from index.nlp.speakers import load_parser
 
         t = time.perf_counter()
         parser = load_parser()
@@ -240,7 +240,7 @@ def run_seeds() -> dict:
         ex = E.load_extractor(kind)
         kw = {}
         if _HAS_PARSER and kind == "spacy":
-            from index.speakers import load_parser
+            from index.nlp.speakers import load_parser
 
             kw = {"parser": load_parser()}
         elif _HAS_PARSER:

@@ -1,7 +1,7 @@
 """Version-family detection: quality against the standard baseline, and speed.
 
 Quality (``quality`` mode): real articles are turned into versions by
-``index.evalset`` (copies, near-copies, 10/30/50% spin, reordering,
+``bench/evalset.py`` (copies, near-copies, 10/30/50% spin, reordering,
 split/merge, paragraph edits, boilerplate, heavy human-style paraphrase, the
 same keeping the first two sentences), other real articles into hard
 negatives (template pages, articles sharing only a list of related links,
@@ -44,8 +44,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from bench.evalset import NEGATIVES, TRANSFORMS, make_evalset, make_negatives  # noqa: E402
 from index import Corpus  # noqa: E402
-from index.evalset import NEGATIVES, TRANSFORMS, make_evalset, make_negatives  # noqa: E402
 from index.ingest import decode  # noqa: E402
 
 # next to the checkout (../shared) or, from a git worktree in /work/wt/NAME, two up
@@ -170,7 +170,7 @@ def quality(args) -> dict:
 
 def synth_articles(n: int, seed: int) -> list[str]:
     """News-size articles of 15-30 sentences drawn from real articles of one category."""
-    from index.sentences import split_spans
+    from index.text.sentences import split_spans
 
     rng = random.Random(seed)
     pools: dict[str, list[str]] = defaultdict(list)
@@ -245,7 +245,7 @@ def signature_rates(texts: list[str], runs: int) -> dict:
 
 
 def speed(args) -> dict:
-    from index.evalset import Spinner
+    from bench.evalset import Spinner
 
     texts = synth_articles(args.n, args.seed)
     rng = random.Random(args.seed)

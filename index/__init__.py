@@ -1,5 +1,29 @@
-"""variorum's engine: ingestion, Whoosh index, search (headless: no UI imports)."""
+"""variorum's engine: ingestion, Whoosh index, search (headless: no UI imports).
 
+The engine's public API is what this package exports: the UI (``tui/``)
+imports nothing else (``[tool.importlinter]`` in pyproject.toml holds it to
+that). The sub-packages are the engine's own business; docs/architecture.md
+says what each holds.
+
+- :class:`Corpus`, the front door, and :func:`run_pipeline`, the one update
+  pipeline it runs (with its phases); :func:`connect_dask`, an executor that
+  runs the pipeline's work on a Dask cluster (Dask is imported only then);
+- the plain data the engine takes and returns (``index.models``);
+- its errors, each a one-line, user-facing message;
+- the one sanitiser for what leaves the program, by destination
+  (``index.safe``): its functions, or the namespace ``sanitize``;
+- the per-user folders (``index.paths``), the tables of names the engine and
+  the UI share (``index.labels``) and :func:`merge_spans`, the one rule for
+  merging character spans.
+
+Importing it is light: Whoosh, numpy and spaCy are loaded when first used.
+"""
+
+from . import safe as sanitize
+from .cluster import DASK_ENV, ClusterError
+from .cluster import Target as DaskTarget
+from .cluster import connect as connect_dask
+from .cluster import parse_target as parse_dask_target
 from .corpus import Corpus
 from .errors import (
     Cancelled,
@@ -7,28 +31,104 @@ from .errors import (
     DiskFullError,
     IndexBusyError,
     IndexMissingError,
+    IndexVersionError,
     NotFoundError,
     QueryError,
     VariorumError,
     WorkerDied,
 )
-from .models import Article, ArticleMeta, SearchHit, SearchResult, Skipped, UpdateReport
+from .labels import ENTITY_FIELDS, EXTRACTORS, LABEL_NAMES, LABELS, or_list, search_field
+from .models import (
+    Annotations,
+    Article,
+    ArticleMeta,
+    DiffGroup,
+    DiffResult,
+    DiffStats,
+    EntitiesReport,
+    Entity,
+    EntityChange,
+    Family,
+    ListEntry,
+    Listing,
+    NumberChange,
+    PhraseChange,
+    Quote,
+    QuoteChange,
+    SearchHit,
+    SearchResult,
+    Skipped,
+    Substitution,
+    UpdateReport,
+    VersionPair,
+    VersionsReport,
+    index_of,
+)
+from .paths import config_dir, data_dir, index_dir_for, state_dir
+from .pipeline import DEFAULT_PHASES, PHASES
+from .pipeline import update as run_pipeline
+from .safe import body, clipboard, dumps_json, error_line, terminal
+from .text.spans import merge_spans
 
 __all__ = [
+    "DASK_ENV",
+    "DEFAULT_PHASES",
+    "ENTITY_FIELDS",
+    "EXTRACTORS",
+    "LABELS",
+    "LABEL_NAMES",
+    "PHASES",
+    "Annotations",
     "Article",
     "ArticleMeta",
     "Cancelled",
+    "ClusterError",
     "Corpus",
     "CorpusError",
+    "DaskTarget",
+    "DiffGroup",
+    "DiffResult",
+    "DiffStats",
     "DiskFullError",
+    "EntitiesReport",
+    "Entity",
+    "EntityChange",
+    "Family",
     "IndexBusyError",
     "IndexMissingError",
+    "IndexVersionError",
+    "ListEntry",
+    "Listing",
     "NotFoundError",
+    "NumberChange",
+    "PhraseChange",
     "QueryError",
+    "Quote",
+    "QuoteChange",
     "SearchHit",
     "SearchResult",
     "Skipped",
+    "Substitution",
     "UpdateReport",
     "VariorumError",
+    "VersionPair",
+    "VersionsReport",
     "WorkerDied",
+    "body",
+    "clipboard",
+    "config_dir",
+    "connect_dask",
+    "data_dir",
+    "dumps_json",
+    "error_line",
+    "index_dir_for",
+    "index_of",
+    "merge_spans",
+    "or_list",
+    "parse_dask_target",
+    "run_pipeline",
+    "sanitize",
+    "search_field",
+    "state_dir",
+    "terminal",
 ]

@@ -39,19 +39,21 @@ from .models import (
     VersionsReport,
 )
 from .paths import index_dir_for
-from .store import STORE_FILE, Store
+from .store.db import STORE_FILE, Store
+from .text.spans import merge_spans
 
 if TYPE_CHECKING:
     from whoosh import index as windex
 
 # Loaded on first use: opening a corpus and listing its articles need none of
 # them (the reader paints its list before Whoosh is even imported).
-ann = lazy("index.annotate")
+ann = lazy("index.nlp.annotate")
 diff_mod = lazy("index.diff")
-ents_mod = lazy("index.entities")
-indexer = lazy("index.indexer")
+ents_mod = lazy("index.nlp.entities")
+indexer = lazy("index.search.indexer")
 jobs = lazy("index.jobs")
-qs = lazy("index.search")
+qs = lazy("index.search.query")
+rank = lazy("index.search.ranking")
 vers = lazy("index.versions")
 
 SUGGEST_BELOW = 3  # offer "did you mean" when a query finds fewer articles than this
@@ -249,7 +251,7 @@ class Corpus:
             def open_searcher(gen: int):
                 ix = self._ix if gen == self._ix_gen else indexer.open_generation(
                     self.index_dir, gen)
-                searcher = ix.searcher(weighting=qs.FastBM25F())
+                searcher = ix.searcher(weighting=rank.FastBM25F())
                 try:
                     _open_columns(searcher)
                 except BaseException:
@@ -369,13 +371,14 @@ class Corpus:
             searcher = self._s()
             q, eclauses = self._query(qstring)
             terms, phrases = qs.match_sets(q, searcher.reader())
-            hits_found, total = qs.run(searcher, q, limit, terms | {w for p in phrases for w in p})
+            hits_found, total = rank.run(searcher, q, limit,
+                                         terms | {w for p in phrases for w in p})
             hits = []
             for score, fields in hits_found:
                 text = self._store.body(fields["hash"]) if spans else None
                 sp = qs.hit_spans(text, terms, phrases) if text else []
                 if text and eclauses:
-                    sp = qs.merge_spans(sp + self._entity_spans(fields["hash"], eclauses))
+                    sp = merge_spans(sp + self._entity_spans(fields["hash"], eclauses))
                 hits.append(_hit(fields, score, text or "", sp))
             suggestion = self.suggest(qstring, total) if total < SUGGEST_BELOW else None
             note = None
@@ -399,7 +402,7 @@ class Corpus:
             if eclauses:
                 meta = self._store.meta_by_id(art.id)
                 if meta:
-                    sp = qs.merge_spans(sp + self._entity_spans(meta[1], eclauses))
+                    sp = merge_spans(sp + self._entity_spans(meta[1], eclauses))
             return sp
 
     def _entity_spans(self, hash_: str, eclauses) -> list[tuple[int, int]]:

@@ -1,7 +1,7 @@
 """What changed between two versions of an article: aligned, word by word,
 with a spin report.
 
-1. The sentences are aligned by content (:mod:`index.align`: content-word
+1. The sentences are aligned by content (:mod:`index.text.align`: content-word
    overlap, the heaviest chain in order, 1-2 and 2-1 groups for split and
    merged sentences, moved sentences matched out of order); sentences left
    over are dropped (only in the first text) or added (only in the second);
@@ -20,7 +20,7 @@ with a spin report.
      other sentence, no number on one side only). Runs that differ only in
      case ("CNN" → "cnn") or only in punctuation and spelling ("U.S." →
      "US") are counted apart;
-   - number changes: numbers and amounts as whole tokens (:mod:`index.numbers`:
+   - number changes: numbers and amounts as whole tokens (:mod:`index.text.numbers`:
      "US$5m", "2.5kg", "-5"), number words, years, weekdays and months,
      compared by exact value ("four" = "4"), each with its sentence; in an
      aligned group paired by position through the word ops (swapped figures
@@ -44,9 +44,6 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from .align import Alignment, align, layout
-from .entities import norm
-from .gazetteer import MONTHS, WEEKDAYS
 from .models import (
     DiffGroup,
     DiffResult,
@@ -59,11 +56,14 @@ from .models import (
     QuoteChange,
     Substitution,
 )
-from .numbers import AMOUNT, CURRENCY, DIGITS, SIGN, value
-from .sentences import Sentence, sentences
+from .nlp.entities import norm
+from .text.align import Alignment, align, layout
+from .text.gazetteer import MONTHS, WEEKDAYS
+from .text.numbers import AMOUNT, CURRENCY, DIGITS, SIGN, value
+from .text.sentences import Sentence, sentences
 
 # An amount is one token: currency, digits with their thousands separators and
-# decimals, and a unit ("£1,400", "US$5m", "2.5kg", "15%"): :mod:`index.numbers`.
+# decimals, and a unit ("£1,400", "US$5m", "2.5kg", "15%"): :mod:`index.text.numbers`.
 _TOKEN = re.compile(AMOUNT + r"|\w+(?:['’.\-]\w+)*|[^\w\s]")
 _WORD_TOKEN = re.compile(AMOUNT + r"|\w+(?:['’.\-]\w+)*")  # _TOKEN's words only
 
@@ -183,9 +183,9 @@ class _Tally:
 
 # ------------------------------------------------------------------ alignment
 def _align(a: str, b: str, sa: list[Sentence], sb: list[Sentence]) -> tuple[Alignment, list]:
-    """The sentences' alignment (:func:`index.align.align`, the one the
+    """The sentences' alignment (:func:`index.text.align.align`, the one the
     version families use), and its groups in reading order with every
-    sentence in one (:func:`index.align.layout`): a sentence without content
+    sentence in one (:func:`index.text.align.layout`): a sentence without content
     words ("CNN", "—") pairs with the same sentence left in the other text."""
     al = align([s.tokens for s in sa], [s.tokens for s in sb])
     return al, layout(al, [None if s.tokens else _norm_sentence(a[s.start:s.end]) for s in sa],

@@ -17,6 +17,10 @@ class DiskFullError(VariorumError):
     """The disk filled up while the index was written (it is left as it was)."""
 
 
+class IndexVersionError(VariorumError):
+    """The index was written by a newer variorum, whose store this one cannot read."""
+
+
 class IndexBusyError(VariorumError):
     """Another process holds the index's write lock."""
 

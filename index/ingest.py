@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .models import Article, Skipped
-from .textclean import normalize_text, one_line
+from .text.sentences import first_sentence
+from .text.textclean import normalize_text, one_line
 
 SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown",
              ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
@@ -724,9 +725,6 @@ def _cut(s: str, cap: int) -> str:
     return s[: cap - 1].rstrip() + "…"
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s")
-
-
 def derive_title(text: str) -> str:
     """A title for a file that names none.
 
@@ -737,9 +735,7 @@ def derive_title(text: str) -> str:
     if first and len(first) <= TITLE_MAX and len(first.split()) <= TITLE_MAX_WORDS \
             and not first.endswith("."):
         return first
-    m = _SENTENCE_END.search(first)
-    sentence = first[: m.start() + 1] if m else first
-    sentence = sentence.strip()
+    sentence = first_sentence(first).strip()
     if len(sentence) <= TITLE_MAX:
         return sentence
     cut = sentence[:TITLE_MAX].rsplit(" ", 1)[0].rstrip(",;:—–- ")

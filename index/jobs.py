@@ -10,13 +10,15 @@ pool or a Dask cluster (:mod:`index.cluster`'s executor, around a
 ``distributed.Client``'s ``get_executor()``).
 
 Where the chunks run (one rule, for every stage)
-    Here, in the calling thread, when ``procs`` is 1 or there are fewer than
-    :data:`PARALLEL_MIN_CHUNKS` chunks; else in a pool of
-    ``min(procs, chunks)`` local worker processes (see :mod:`index.pools`:
-    spawned, dying with this process, SIGINT ignored). Each stage sizes its
-    chunks so that one chunk is worth about as much as starting a worker; the
-    rule then reads "a pool once there is work for several workers".
-    ``procs`` defaults to :func:`default_workers`.
+    Each stage sizes a *unit* of its work (a chunk, usually) to be worth about
+    as much as starting a worker. Units run here, in the calling thread, when
+    ``procs`` is 1 or there are fewer than :data:`PARALLEL_MIN_CHUNKS` of
+    them; else in a pool of ``min(procs, chunks)`` local worker processes
+    (see :mod:`index.pools`: spawned, dying with this process, SIGINT
+    ignored). ``procs`` defaults to :func:`default_workers`. (The indexer
+    deals its units into one chunk a worker: each chunk writes a Whoosh
+    segment of its own, and more segments made a bigger index and slower
+    searches.)
 
 Progress
     ``progress(done, total)`` in items (the chunks' lengths) after each
@@ -112,18 +114,19 @@ def default_workers() -> int:
     return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
-def pool_size(chunks: int, procs: int | None = None) -> int:
-    """The one "go parallel" rule: how many worker processes ``chunks``
-    chunks get, 0 when they are run here (``procs`` 1, or fewer than
-    :data:`PARALLEL_MIN_CHUNKS` chunks)."""
+def pool_size(units: int, procs: int | None = None, chunks: int | None = None) -> int:
+    """The one "go parallel" rule: how many worker processes ``units`` units
+    of work in ``chunks`` chunks (default: a chunk a unit) get, 0 when they
+    are run here (``procs`` 1, or fewer than :data:`PARALLEL_MIN_CHUNKS`
+    units)."""
     procs = procs or default_workers()
-    if procs <= 1 or chunks < PARALLEL_MIN_CHUNKS:
+    if procs <= 1 or units < PARALLEL_MIN_CHUNKS:
         return 0
-    return min(procs, chunks)
+    return min(procs, units if chunks is None else chunks)
 
 
 def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
-               procs: int | None = None,
+               procs: int | None = None, units: int | None = None,
                progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None,
                each: Callable[[int, object], None] | None = None,
@@ -134,10 +137,12 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
     :class:`index.cluster.DaskExecutor`; its ``workers``, when it has one,
     is how many chunks it runs at once).
 
-    ``each(i, result)`` is called for each chunk as it finishes (in the order
-    they finish) and ``progress(done_items, total_items)`` after it, both in
-    the calling thread. ``nice``: added to the niceness of the local workers
-    this call starts (background work that yields to the caller's process).
+    ``units``: how much work the chunks are, in the stage's units (default:
+    a unit a chunk), for the rule. ``each(i, result)`` is called for each
+    chunk as it finishes (in the order they finish) and ``progress(
+    done_items, total_items)`` after it, both in the calling thread.
+    ``nice``: added to the niceness of the local workers this call starts
+    (background work that yields to the caller's process).
     ``ship(chunk)``: what is sent instead of each chunk, made as it is sent
     (see "Shipping" in the module's docstring).
     Raises :class:`Cancelled` when ``cancel()``; a chunk's exception; or
@@ -145,7 +150,8 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
     """
     chunks = list(chunks)
     total = sum(len(c) for c in chunks)
-    workers = 0 if executor is not None else pool_size(len(chunks), procs)
+    workers = 0 if executor is not None else pool_size(
+        len(chunks) if units is None else units, procs, len(chunks))
     if executor is None and not workers:
         return _here(fn, chunks, total, progress, cancel, each, ship)
     results: list = [None] * len(chunks)
@@ -249,7 +255,7 @@ class _Driver:
             init, args = (_renice, (self.nice,)) if self.nice else (None, ())
             executor = own = pools.process_pool(self.workers, init, args)
         procs: list = []
-        finished = False
+        finished = died = False
         pending: dict[Future, int] = {}
         try:
             # an executor passed in says how many chunks it runs at once
@@ -275,10 +281,10 @@ class _Driver:
                     err = f.exception()
                     if err is None:
                         self.results.put((i, True, f.result()))
+                    elif isinstance(err, BrokenProcessPool):
+                        failed = died = True  # said once the pool has reaped its workers
                     else:
                         failed = True
-                        if isinstance(err, BrokenProcessPool):
-                            err = WorkerDied(_died(procs))
                         self.results.put((i, False, err))
         finally:
             if own is None:
@@ -288,13 +294,16 @@ class _Driver:
                 # Not cancel(): a future cancelled while queued makes the
                 # pool's manager thread die (InvalidStateError, CPython 3.11)
                 # when the pool then breaks, before it cleans up.
-                if not finished:
+                if not finished and not died:
                     # running chunks are not waited for: their workers go
                     # (all of them: one killed holding a queue's lock would
-                    # block the others)
+                    # block the others). A pool that broke ends its
+                    # workers itself.
                     for p in _processes(own) or procs:
                         _kill(p)
                 own.shutdown(wait=True, cancel_futures=True)
+        if died:
+            raise WorkerDied(_died(procs))
 
 
 @dataclass(frozen=True)

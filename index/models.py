@@ -47,13 +47,22 @@ class Listing(Sequence):
         self._text = text
         self._recs = text.split(RS) if text else []
 
+    @staticmethod
+    def encode(entries: Sequence[Sequence[str]]) -> str | None:
+        """The text of a Listing of ``entries`` (each ``(id, path, title)``),
+        or None when a field holds a separator (a file name may hold any
+        byte but / and NUL): the one encoding, for the list and the store's
+        listing blob alike."""
+        if any(US in f or RS in f for e in entries for f in e):
+            return None
+        return RS.join(map(US.join, entries))
+
     @classmethod
     def of(cls, entries: Sequence[ListEntry]) -> Listing | list[ListEntry]:
         """A Listing of ``entries``, or the entries themselves when a field
-        holds a separator (a file name may hold any byte but / and NUL)."""
-        if any(US in f or RS in f for e in entries for f in e):
-            return list(entries)
-        return cls(RS.join(map(US.join, entries)))
+        holds a separator."""
+        text = cls.encode(entries)
+        return list(entries) if text is None else cls(text)
 
     def __len__(self) -> int:
         return len(self._recs)
@@ -481,7 +490,7 @@ class DiffStats:
 class DiffResult:
     a: str
     b: str
-    # the sentence alignment's (index.align): content words shared by aligned
+    # the sentence alignment's (index.text.align): content words shared by aligned
     # sentences over all, as for a version pair; the same either way round
     similarity: float
     groups: tuple[DiffGroup, ...]

@@ -9,14 +9,14 @@ phases do not start.
 Phases, in this order:
 
 ``"index"``
-    the text index, incrementally (:func:`index.indexer.update`); progress
+    the text index, incrementally (:func:`index.search.indexer.update`); progress
     phase ``"reading"``.
 ``"versions"``
     version families of the new articles (:func:`index.versions.sync`);
     progress phases ``"signatures"`` and ``"verifying"``.
 ``"entities"``
     entities and quotes of every article not done yet
-    (:func:`index.annotate.sync`), each finished chunk stored at once;
+    (:func:`index.nlp.annotate.sync`), each finished chunk stored at once;
     progress phase ``"entities"`` (in articles).
 
 ``progress(phase, done, total)`` is the one progress signature; ``on_phase(
@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable
 
 from .errors import DiskFullError
 from .models import UpdateReport
-from .store import STORE_FILE, Store
+from .store.db import STORE_FILE, Store
 
 PHASES = ("index", "versions", "entities")
 DEFAULT_PHASES = ("index", "versions")
@@ -58,7 +58,7 @@ def update(corpus, phases: Iterable[str] = DEFAULT_PHASES, *,
     ``extract_here=False``: entity extraction never runs in this process but
     in the corpus's extraction worker (see :meth:`Corpus.annotations`);
     ``executor``: see the module's docstring."""
-    from . import indexer
+    from .search import indexer
 
     phases = tuple(phases)
     unknown = [p for p in phases if p not in PHASES]
@@ -113,7 +113,8 @@ def _done(on_phase, name: str, report) -> None:
 
 
 def _versions(corpus, progress, cancel, procs, executor):
-    from . import indexer, versions
+    from . import versions
+    from .search import indexer
 
     path = corpus.index_dir / STORE_FILE
     with indexer.update_lock(corpus.index_dir):
@@ -134,7 +135,7 @@ def _versions(corpus, progress, cancel, procs, executor):
 
 
 def _entities(corpus, progress, cancel, procs, first, extract_here: bool, executor):
-    from . import annotate
+    from .nlp import annotate
 
     path = corpus.index_dir / STORE_FILE
     first_hashes = corpus._hashes_of(first or [])

@@ -11,7 +11,7 @@ content:
    feature sets overlap; word 5-gram shingles, the usual choice, do not survive
    a spinner (001~004 of the seeds share 8.5% of them).
 2. **Verification**: the candidates' sentences are aligned
-   (:mod:`index.align`). A rewrite maps most sentences of one text onto the
+   (:mod:`index.text.align`). A rewrite maps most sentences of one text onto the
    other in order; articles on the same story share names and words but few
    sentences, and are rejected.
 
@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-from .align import MOVED_SIM, Alignment, align
-from .analysis import STOPS, stem
 from .models import VersionPair, VersionsReport
-from .sentences import Sentence, content_tokens, sentences, split_spans
+from .text.align import MOVED_SIM, Alignment, align
+from .text.sentences import Sentence, content_tokens, sentences, split_spans
+from .text.tokens import STOPS, stem
 
 NUM_PERM = 128
 SCHEME = "affine32"  # datasketch 2.x hash scheme; 32-bit values, stored as uint32
@@ -566,7 +566,7 @@ def _verify_chunk(store_path: str,
 
 
 def _bodies(store_path: str, ids: list[str], compressed: bool = False) -> dict:
-    from .store import Store
+    from .store.db import Store
 
     store = Store(Path(store_path), readonly=True)
     try:

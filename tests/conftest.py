@@ -6,6 +6,7 @@ too, so no test writes into the user's data directory.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -64,11 +65,36 @@ def sample_corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
     c.close()
 
 
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the sample corpus made once per session, with its versions
+    and the rule extractor's entities and quotes: copy it (:func:`copy_sample_index`),
+    never open it. Indexing and extracting for every UI test was most of the
+    suite's time."""
+    ix = tmp_path_factory.mktemp("sample-index") / "ix"
+    with Corpus(SAMPLE_DIR, index_dir=ix, ner="rules") as c:
+        report = c.update(procs=1)
+        assert report.articles_total == len(SAMPLE) and not report.skipped
+        ents = c.update_entities(procs=1)
+        assert (ents.cached + ents.done, ents.total) == (len(SAMPLE), len(SAMPLE))
+    return ix
+
+
+def copy_sample_index(sample_index: Path, dest: Path) -> Path:
+    """A copy of the session's sample index at ``dest``, for one test to open and change."""
+    shutil.copytree(sample_index, dest)
+    return dest
+
+
 @pytest.fixture
-def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Corpus:
-    """The sample corpus with a fresh index of its own (for the app's tests)."""
+def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_index: Path) -> Corpus:
+    """The sample corpus with an index of its own, a copy of :func:`sample_index`
+    (for the app's tests). The rule extractor: the UI is what these tests are
+    about; spaCy in the reader is tested by one sidebar test in test_app.py, its
+    results in test_entities.py and test_cli.py."""
     monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
-    return Corpus(SAMPLE_DIR, index_dir=tmp_path / "ix")
+    ix = copy_sample_index(sample_index, tmp_path / "ix")
+    return Corpus(SAMPLE_DIR, index_dir=ix, ner="rules")
 
 
 @pytest.fixture

@@ -1,16 +1,23 @@
-"""Sentence splitting (index.sentences) and sentence alignment (index.align)."""
+"""Sentence splitting (index.text.sentences) and sentence alignment (index.text.align)."""
 
 from __future__ import annotations
 
 import random
+import re
 from itertools import combinations, pairwise
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.align import GAP_SIM, MIN_SIM, MOVED_SIM, _heaviest_chain, align
-from index.sentences import content_tokens, sentences, split_spans
+from index.text.align import GAP_SIM, MIN_SIM, MOVED_SIM, _heaviest_chain, align
+from index.text.sentences import (
+    content_tokens,
+    first_sentence,
+    sentence_around,
+    sentences,
+    split_spans,
+)
 
 
 def spans_text(text: str) -> list[str]:
@@ -90,6 +97,20 @@ def test_spans_are_trimmed_offsets_into_the_text():
     spans = split_spans(text)
     assert [text[s:e] for s, e in spans] == ["First one.", "Second one.", "Third one."]
     assert spans == sorted(spans) and all(0 <= s < e <= len(text) for s, e in spans)
+
+
+def test_the_sentence_around_a_word_is_the_one_the_splitter_gives():
+    """One rule of where sentences end: the sentence around a span (the
+    entity clean-ups' context) is the splitter's, abbreviations, initials,
+    quotes and paragraphs included."""
+    text = ('Mr. Kim met Dr. Ode in the U.S. capital. "We won 3-1," he said. '
+            "John F. Kennedy airport closed!\nA new paragraph. Its second sentence.")
+    spans = split_spans(text)
+    assert len(spans) == 5
+    for a, b in spans:
+        for m in re.finditer(r"\w+", text[a:b]):
+            assert sentence_around(text, a + m.start(), a + m.end(), 400) == (a, b)
+    assert first_sentence(text) == text[slice(*spans[0])]
 
 
 def test_content_tokens_drop_stop_words_and_keep_order():

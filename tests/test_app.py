@@ -4,19 +4,45 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import copy_sample_index
+from rich.cells import cell_len
+
 from index import Corpus
-from tui.app import SEARCH_DEBOUNCE, VariorumApp
+from tui.app import VariorumApp
+from tui.screens.reader import SEARCH_DEBOUNCE
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_corpus"
 SPUN = "004_f4557d851bb201a9.txt"
 
 
+SETTLE_ROUNDS = 200  # a bound on the rounds, not a time: each round waits as long as it must
+
+
 async def settle(app, pilot) -> None:
-    """Let workers finish and their messages be handled (twice: one may start another)."""
-    for _ in range(3):
+    """Until the app is quiet: no worker running at the end of two rounds in a
+    row, a round being "wait for the workers, then for the messages they
+    posted to be handled" (a handled message may start another worker after
+    the next refresh: a fixed number of rounds could return before it started)."""
+    quiet = 0
+    for _ in range(SETTLE_ROUNDS):
         await app.workers.wait_for_complete()
         await pilot.pause()
+        quiet = quiet + 1 if all(w.is_finished for w in app.workers) else 0
+        if quiet == 2:
+            return
+    raise AssertionError(f"the app never settled; workers still running: {list(app.workers)}")
+
+
+def sample_copy(sample_index: Path, tmp_path: Path, ner: str = "rules") -> Corpus:
+    """The sample corpus over a copy of the session's index (see conftest)."""
+    return Corpus(SAMPLE, index_dir=copy_sample_index(sample_index, tmp_path / "ix"), ner=ner)
+
+
+def toasts(app) -> list[str]:
+    """The notifications on screen, each as drawn (its lines joined by spaces)."""
+    return [" ".join(" ".join(t.render_line(y).text.strip() for y in range(t.size.height))
+                     .split()) for t in app.screen.query("Toast")]
 
 
 async def search(app, pilot, text: str) -> None:
@@ -28,7 +54,7 @@ async def search(app, pilot, text: str) -> None:
 
 
 def view_text(app) -> list[str]:
-    view = app.view
+    view = app.reader.view
     return [view.render_line(y).text for y in range(view.size.height)]
 
 
@@ -36,16 +62,17 @@ async def test_opens_with_the_list_and_first_article(corpus):
     app = VariorumApp(corpus)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert [a.path for a in app.list.items] == sorted(p.name for p in SAMPLE.glob("*.txt"))
-        assert app.view.article is not None
-        assert app.view.article.path == app.list.items[0].path
+        assert [a.path for a in app.reader.list.items] == sorted(
+            p.name for p in SAMPLE.glob("*.txt"))
+        assert app.reader.view.article is not None
+        assert app.reader.view.article.path == app.reader.list.items[0].path
         await pilot.press("j", "j")
         await settle(app, pilot)
-        assert app.list.cursor == 2
-        assert app.view.article.path == app.list.items[2].path
+        assert app.reader.list.cursor == 2
+        assert app.reader.view.article.path == app.reader.list.items[2].path
         await pilot.press("k")
         await settle(app, pilot)
-        assert app.view.article.path == app.list.items[1].path
+        assert app.reader.view.article.path == app.reader.list.items[1].path
 
 
 async def test_search_filters_highlights_and_n_moves_between_hits(corpus):
@@ -53,15 +80,15 @@ async def test_search_filters_highlights_and_n_moves_between_hits(corpus):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await search(app, pilot, '"Town College"')
-        assert [a.path for a in app.list.items] == [SPUN]
-        view = app.view
+        assert [a.path for a in app.reader.list.items] == [SPUN]
+        view = app.reader.view
         assert view.article.path == SPUN
         assert [view.text[s:e] for s, e in view.spans] == ["Town College", "Town College"]
-        assert (app.hit_index, app.hit_total) == (0, 2)
+        assert app.reader.status.hit == (0, 2)
         status = str(app.query_one("#status").render())
         assert "hit 1 of 2" in status and '"Town College"' in status
         await pilot.press("n")
-        assert view.current_hit == 1 and app.hit_index == 1
+        assert view.current_hit == 1 and app.reader.status.hit == (1, 2)
         # the current hit is on screen
         line = view.line_of_offset(view.spans[1][0])
         assert view.scroll_offset.y <= line < view.scroll_offset.y + view.size.height
@@ -83,10 +110,10 @@ async def test_escape_clears_the_query(corpus):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await search(app, pilot, "Soler")
-        assert len(app.list.items) == 1
+        assert len(app.reader.list.items) == 1
         await pilot.press("escape")
         await settle(app, pilot)
-        assert app.query is None and len(app.list.items) == 5
+        assert app.reader.search_text is None and len(app.reader.list.items) == 5
 
 
 async def test_bad_query_explains_itself_and_keeps_the_list(corpus):
@@ -97,7 +124,142 @@ async def test_bad_query_explains_itself_and_keeps_the_list(corpus):
         status = app.query_one("#status")
         assert status.has_class("error")
         assert "unbalanced quote" in str(status.render())
-        assert len(app.list.items) == 5
+        assert len(app.reader.list.items) == 5
+
+
+async def test_the_status_line_draws_its_fields():
+    from textual.app import App
+    from textual.widgets import ProgressBar
+
+    from tui.widgets.status_line import StatusLine
+
+    class Host(App):
+        def compose(self):
+            yield StatusLine()
+
+    app = Host()
+    async with app.run_test(size=(120, 3)) as pilot:
+        line = app.query_one(StatusLine)
+        text, bar = app.query_one("#status"), app.query_one("#progress", ProgressBar)
+
+        def shown() -> str:
+            return str(text.render())
+
+        line.article, line.hit = (2, 5), (0, 3)
+        await pilot.pause()
+        assert shown() == "article 3 of 5"  # hits belong to a query
+        line.search_text = "korea"
+        line.fail("a [bold]bad\x1b[31m\nthing")
+        await pilot.pause()
+        assert shown() == ("article 3 of 5  ·  hit 1 of 3  ·  query: korea  ·  "
+                           "a [bold]bad\\x1b[31m thing")  # data, one line, no escapes
+        assert text.has_class("error")
+        line.say("fine")
+        line.progress = (3, 10)
+        await pilot.pause()
+        assert not text.has_class("error") and shown().endswith("query: korea  ·  fine")
+        assert bar.display and (bar.progress, bar.total) == (3, 10)
+        line.progress = None
+        await pilot.pause()
+        assert not bar.display
+
+
+class _BuggyCorpus(Corpus):
+    """The sample corpus with a bug in the engine: one call raises what no
+    engine error is (the reader must say it and go on, not exit)."""
+
+    broken = ""
+
+    def family_of(self, article_id):
+        if self.broken == "family_of":
+            raise RuntimeError("family lost\nsecond line")
+        return super().family_of(article_id)
+
+    def diff(self, a, b, **kw):
+        if self.broken == "diff":
+            raise KeyError("no such group")
+        return super().diff(a, b, **kw)
+
+    def annotations(self, article, **kw):
+        if self.broken == "annotations":
+            raise MemoryError
+        return super().annotations(article, **kw)
+
+    def cached_annotations(self, article):
+        return None if self.broken == "annotations" else super().cached_annotations(article)
+
+
+def _buggy(tmp_path, broken: str) -> _BuggyCorpus:
+    c = _BuggyCorpus(SAMPLE, index_dir=tmp_path / "ix", ner="rules")
+    c.broken = broken
+    return c
+
+
+async def test_a_worker_failure_is_one_status_line_and_the_reader_goes_on(tmp_path):
+    from tui.screens.base import log_path
+
+    app = VariorumApp(_buggy(tmp_path, "family_of"), watch_interval=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert not log_path().exists()  # nothing failed yet
+        await pilot.press("v")
+        await settle(app, pilot)
+        status = app.query_one("#status")
+        said = str(status.render())
+        assert status.has_class("error") and "\n" not in said
+        assert "internal error: RuntimeError: family lost second line (logged in " in said
+        assert app.is_running and app.screen is app.reader
+        await pilot.press("j")  # still reading
+        await settle(app, pilot)
+        assert app.reader.view.article.path == app.reader.list.items[1].path
+    logged = log_path().read_text(encoding="utf-8")
+    assert "internal error in ReaderScreen.family_worker" in logged
+    assert "Traceback" in logged and "RuntimeError: family lost" in logged
+
+
+async def test_an_engine_error_is_said_as_its_message_and_not_logged(corpus):
+    from tui.screens.base import log_path
+
+    app = VariorumApp(corpus, watch_interval=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, '"unclosed')  # a QueryError, raised in the search worker
+        status = app.query_one("#status")
+        said = str(status.render())
+        assert status.has_class("error") and "internal error" not in said
+        assert said.startswith("article 1 of 5  ·  ") and "unbalanced quote" in said
+    assert not log_path().exists()
+
+
+async def test_a_failed_diff_says_so_in_its_pane(tmp_path):
+    app = VariorumApp(_buggy(tmp_path, "diff"), watch_interval=None)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        said = str(screen.query_one("#diff-status").render())
+        assert said.startswith("the diff failed: internal error: KeyError: 'no such group'")
+        assert screen.result is None and app.is_running
+
+
+async def test_failed_entities_are_said_in_the_sidebar(tmp_path):
+    app = VariorumApp(_buggy(tmp_path, "annotations"), watch_interval=None)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        head = str(app.reader.sidebar.query_one("#sidebar-head").render())
+        assert head.startswith("No entities: internal error: MemoryError")
+        assert app.reader.view.article is not None and app.is_running
+
+
+async def test_the_apps_own_actions_can_query_the_dom(corpus):
+    """Textual's own actions call ``DOMNode.query``: the reader's query is
+    ``search_text`` and shadows nothing (``focus`` failed with 'NoneType'
+    object is not callable)."""
+    app = VariorumApp(corpus, watch_interval=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await app.run_action("focus('search')")
+        await pilot.pause()
+        assert app.focused is app.query_one("#search")
+        assert app.reader.search_text is None and callable(app.reader.query)
 
 
 async def test_q_quits_but_types_in_the_search_box(corpus):
@@ -111,7 +273,7 @@ async def test_q_quits_but_types_in_the_search_box(corpus):
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
-    assert app.return_code in (0, None)
+    assert app.return_code == 0
 
 
 async def test_article_text_is_data_not_markup(tmp_path, monkeypatch):
@@ -123,7 +285,7 @@ async def test_article_text_is_data_not_markup(tmp_path, monkeypatch):
         "Body \x1b[31mred\x1b[0m text [b]x[/b] and \x1b]52;c;aGVsbG8=\x07 osc.\n",
         encoding="utf-8",
     )
-    app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix"))
+    app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix", ner="rules"))
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(app, pilot)
         lines = view_text(app)
@@ -131,7 +293,7 @@ async def test_article_text_is_data_not_markup(tmp_path, monkeypatch):
         assert "Title with [bold red]markup[/bold red]" in joined
         assert "Body red text [b]x[/b] and  osc." in joined
         assert "\x1b" not in joined and "\x07" not in joined
-        row = app.list.render_line(0).text
+        row = app.reader.list.render_line(0).text
         assert row.startswith("1 Title with [bold red]markup")
 
 
@@ -139,23 +301,25 @@ async def test_resizing_rewraps_without_losing_text(corpus):
     app = VariorumApp(corpus)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        wide = len(app.view.lines)
+        wide = len(app.reader.view.lines)
         await pilot.resize_terminal(60, 20)
         await pilot.pause()
-        narrow = len(app.view.lines)
+        narrow = len(app.reader.view.lines)
         assert narrow > wide
-        width = app.view.scrollable_content_region.width
-        assert all(len(app.view.text[s:e].rstrip()) <= width for s, e in app.view.lines)
+        width = app.reader.view.scrollable_content_region.width
+        assert all(len(app.reader.view.text[s:e].rstrip()) <= width
+                   for s, e in app.reader.view.lines)
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
-        assert len(app.view.lines) == wide
+        assert len(app.reader.view.lines) == wide
 
 
-def test_reader_snapshot_after_search(snap_compare, tmp_path, monkeypatch):
+def test_reader_snapshot_after_search(snap_compare, tmp_path, monkeypatch, sample_index):
     monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(ROOT)
     # the rule extractor: the same sidebar on every machine, whatever model it has
-    app = VariorumApp(Corpus(Path("sample_corpus"), index_dir=tmp_path / "ix", ner="rules"))
+    app = VariorumApp(Corpus(Path("sample_corpus"), ner="rules",
+                             index_dir=copy_sample_index(sample_index, tmp_path / "ix")))
 
     async def run_before(pilot) -> None:
         await settle(app, pilot)
@@ -170,24 +334,27 @@ def test_wrap_offsets_cover_the_text():
 
     text = "alpha beta gamma delta\n\nε ζ η θ 中文字符 wide\n" + "x" * 50
     lines = wrap_offsets(text, 10)
-    assert "".join(text[s:e] for s, e in lines).replace(" ", "") == text.replace(
-        "\n", "").replace(" ", "")
-    assert all(e - s <= 10 or text[s:e].rstrip() for s, e in lines)
-    assert lines[0] == (0, 11) and text[0:11] == "alpha beta "
+    # every character but the newlines, once and in order
+    assert "".join(text[s:e] for s, e in lines) == text.replace("\n", "")
+    # greedy, in cells (wide characters count two), trailing spaces kept on
+    # their line, an empty paragraph an empty line, a long word split
+    assert [text[s:e] for s, e in lines] == [
+        "alpha beta ", "gamma ", "delta", "", "ε ζ η θ ", "中文字符 ", "wide", *["x" * 10] * 5]
+    assert all(cell_len(text[s:e].rstrip()) <= 10 for s, e in lines)
 
 
 async def test_versions_badge_and_dialog_open_the_other_version(corpus):
-    from tui.widgets.versions_screen import VersionsScreen
+    from tui.screens.versions import VersionsScreen
 
     app = VariorumApp(corpus)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        rows = [app.list.render_line(y).text for y in range(5)]
+        rows = [app.reader.list.render_line(y).text for y in range(5)]
         badged = [r.split()[0] for r in rows if "≈1" in r]
         assert badged == ["2", "5"]  # 001 and 004, the spun pair
         await pilot.press("j")  # 001
         await settle(app, pilot)
-        assert app.view.article.path.startswith("001")
+        assert app.reader.view.article.path.startswith("001")
         await pilot.press("v")
         await pilot.pause()
         assert isinstance(app.screen, VersionsScreen)
@@ -198,7 +365,7 @@ async def test_versions_badge_and_dialog_open_the_other_version(corpus):
         await pilot.pause()
         await pilot.press("enter")  # the highlighted option is the other version
         await settle(app, pilot)
-        assert app.view.article.path == SPUN
+        assert app.reader.view.article.path == SPUN
         await pilot.press("k", "k")  # 000 has no versions: v says so
         await settle(app, pilot)
         await pilot.press("v")
@@ -212,30 +379,34 @@ async def test_versions_dialog_clears_a_query_that_hides_the_version(corpus):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await search(app, pilot, '"Yun Sun"')  # 001 and 003: 004 is filtered out
-        paths = [a.path[:3] for a in app.list.items]
+        paths = [a.path[:3] for a in app.reader.list.items]
         assert "004" not in paths
-        app.list.cursor = paths.index("001")
+        app.reader.list.cursor = paths.index("001")
         await settle(app, pilot)
         await pilot.press("v")
         await pilot.pause()
         await pilot.press("enter")
         await settle(app, pilot)
-        assert app.query is None and app.view.article.path == SPUN
+        assert app.reader.search_text is None and app.reader.view.article.path == SPUN
 
 
 # ------------------------------------------------------ entities and quotes
 
 
-async def test_sidebar_lists_entities_and_quotes_and_highlights_mentions(corpus):
-    app = VariorumApp(corpus)
+async def test_sidebar_lists_entities_and_quotes_and_highlights_mentions(sample_index, tmp_path):
+    # spaCy, really (the other UI tests use the rules): the index copy has only
+    # the rules' annotations, so the reader's NER process extracts this article
+    app = VariorumApp(sample_copy(sample_index, tmp_path, ner="spacy"))
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("j")  # 001, the CNN original
         await settle(app, pilot)
-        view, sidebar = app.view, app.sidebar
+        view, sidebar = app.reader.view, app.reader.sidebar
         assert view.article.path == "001_f563c122a25a09e3.txt"
         ann = sidebar.annotations
         assert ann is not None and ann.article_id == view.article.id
+        assert ann.extractor.startswith("spaCy ")
+        assert "spaCy " in str(sidebar.query_one("#sidebar-head").render())
         names = [e.name for e in ann.entities]
         assert "Liu Dongshu" in names and "Stimson Center" in names
         # entities and quotes are tinted in the text
@@ -258,7 +429,7 @@ async def test_sidebar_lists_entities_and_quotes_and_highlights_mentions(corpus)
         await pilot.press("s")
         await settle(app, pilot)
         assert app.query_one("#search").value == 'person:"Liu Dongshu"'
-        assert {a.path for a in app.list.items} == {"001_f563c122a25a09e3.txt", SPUN}
+        assert {a.path for a in app.reader.list.items} == {"001_f563c122a25a09e3.txt", SPUN}
         assert {view.text[s:e] for s, e in view.spans} == {"Liu Dongshu", "Liu"}
 
 
@@ -268,7 +439,7 @@ async def test_choosing_a_quote_scrolls_to_it(corpus):
         await settle(app, pilot)
         await pilot.press("j")
         await settle(app, pilot)
-        sidebar, view = app.sidebar, app.view
+        sidebar, view = app.reader.sidebar, app.reader.view
         last = sidebar.annotations.quotes[-1]
         sidebar.options.focus()
         sidebar.options.cursor = sidebar.options.items.index(last)
@@ -286,7 +457,7 @@ async def test_quoted_phrases_are_listed_apart_with_who_used_them(corpus):
         await settle(app, pilot)
         await pilot.press("j")  # 001: Kim called the alliance a “turning point”
         await settle(app, pilot)
-        sidebar, view = app.sidebar, app.view
+        sidebar, view = app.reader.sidebar, app.reader.view
         opts = sidebar.options
         phrase = next(q for q in sidebar.annotations.phrases if q.text == "turning point")
         assert phrase.speaker == "Kim Jong Un"
@@ -313,15 +484,15 @@ async def test_sidebar_hides_and_tints_toggle(corpus):
     app = VariorumApp(corpus)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        width_with = app.view.size.width
+        width_with = app.reader.view.size.width
         await pilot.press("e")
         await pilot.pause()
-        assert not app.sidebar.display or app.sidebar.has_class("hidden")
-        assert app.view.size.width > width_with
+        assert not app.reader.sidebar.display
+        assert app.reader.view.size.width > width_with
         await pilot.press("e")
         await pilot.pause()
-        assert app.sidebar.display
-        view = app.view
+        assert app.reader.sidebar.display
+        view = app.reader.view
         assert view.show_tints and view.entity_spans
         s, _e = view.entity_spans[0]
         line = view.line_of_offset(s) - view.scroll_offset.y
@@ -338,10 +509,10 @@ async def test_narrow_screen_starts_without_the_sidebar(corpus):
     app = VariorumApp(corpus)
     async with app.run_test(size=(80, 30)) as pilot:
         await settle(app, pilot)
-        assert not app.sidebar.display
+        assert not app.reader.sidebar.display
         await pilot.press("e")
         await pilot.pause()
-        assert app.sidebar.display
+        assert app.reader.sidebar.display
 
 
 async def test_sidebar_names_are_data_not_markup(tmp_path, monkeypatch):
@@ -357,11 +528,11 @@ async def test_sidebar_names_are_data_not_markup(tmp_path, monkeypatch):
     app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix", ner="rules"))
     async with app.run_test(size=(140, 30)) as pilot:
         await settle(app, pilot)
-        lines = [app.sidebar.options.render_line(y).text
-                 for y in range(app.sidebar.options.size.height)]
+        lines = [app.reader.sidebar.options.render_line(y).text
+                 for y in range(app.reader.sidebar.options.size.height)]
         joined = "\n".join(lines)
         assert "Anna Berg" in joined and "We will appeal" in joined
-        head = str(app.sidebar.query_one("#sidebar-head").render())
+        head = str(app.reader.sidebar.query_one("#sidebar-head").render())
         assert "rules" in head  # the UI says which extractor is in use
 
 
@@ -375,7 +546,7 @@ async def open_seed_diff(app, pilot):
     await pilot.press("d")
     await settle(app, pilot)
     await settle(app, pilot)
-    from tui.widgets.diff_screen import DiffScreen
+    from tui.screens.diff import DiffScreen
 
     assert isinstance(app.screen, DiffScreen)
     return app.screen
@@ -432,7 +603,7 @@ async def test_marking_two_articles_diffs_any_two(corpus):
         await settle(app, pilot)
         await pilot.press("m")  # 003
         assert "2 articles marked" in str(app.query_one("#status").render())
-        assert app.list.render_line(0).text.startswith("1 ①")
+        assert app.reader.list.render_line(0).text.startswith("1 ①")
         await pilot.press("d")
         await settle(app, pilot)
         await settle(app, pilot)
@@ -441,7 +612,7 @@ async def test_marking_two_articles_diffs_any_two(corpus):
                                                   "003_1cc552ea7276300b.txt")
         # same story, different articles: little aligns
         assert screen.result.stats.sentences_aligned < 0.2
-        assert app.list.marked == []
+        assert app.reader.list.marked == []
 
 
 async def test_choosing_a_substitution_jumps_to_its_occurrences(corpus):
@@ -470,10 +641,11 @@ async def test_the_report_panel_lists_phrase_changes_and_jumps_to_them(corpus):
         assert "quoted phrase" in str(screen.query_one("#diff-status").render())
 
 
-def _diff_snapshot(snap_compare, tmp_path, monkeypatch, keys: list[str]):
+def _diff_snapshot(snap_compare, tmp_path, monkeypatch, sample_index, keys: list[str]):
     monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(ROOT)
-    app = VariorumApp(Corpus(Path("sample_corpus"), index_dir=tmp_path / "ix", ner="rules"))
+    app = VariorumApp(Corpus(Path("sample_corpus"), ner="rules",
+                             index_dir=copy_sample_index(sample_index, tmp_path / "ix")))
 
     async def run_before(pilot) -> None:
         await open_seed_diff(app, pilot)
@@ -483,29 +655,33 @@ def _diff_snapshot(snap_compare, tmp_path, monkeypatch, keys: list[str]):
     return snap_compare(app, terminal_size=(150, 40), run_before=run_before)
 
 
-def test_diff_snapshot_side_by_side(snap_compare, tmp_path, monkeypatch):
-    assert _diff_snapshot(snap_compare, tmp_path, monkeypatch,
+def test_diff_snapshot_side_by_side(snap_compare, tmp_path, monkeypatch, sample_index):
+    assert _diff_snapshot(snap_compare, tmp_path, monkeypatch, sample_index,
                           ["right_square_bracket", "right_square_bracket"])
 
 
-def test_diff_snapshot_inline(snap_compare, tmp_path, monkeypatch):
-    assert _diff_snapshot(snap_compare, tmp_path, monkeypatch, ["i", "right_square_bracket"])
+def test_diff_snapshot_inline(snap_compare, tmp_path, monkeypatch, sample_index):
+    assert _diff_snapshot(snap_compare, tmp_path, monkeypatch, sample_index,
+                          ["i", "right_square_bracket"])
 
 
 # ------------------------------------------------- commands, config, state
 
 
 async def test_help_lists_every_command_with_its_keys(corpus):
-    from tui.commands import COMMANDS
-    from tui.widgets.help_screen import HelpScreen
+    from tui.commands import COMMANDS, CONTEXTS
+    from tui.screens.help import HelpScreen
 
     app = VariorumApp(corpus)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        assert [r[3] for r in app.screen.rows] == [c.id for c in COMMANDS] or sorted(
-            r[3] for r in app.screen.rows) == sorted(c.id for c in COMMANDS)
+        # every command once: first those of where the focus is (the list),
+        # then the other contexts in their order, each in the command list's order
+        order = ["list", *(ctx for ctx in CONTEXTS if ctx != "list")]
+        assert [r[3] for r in app.screen.rows] == [
+            c.id for ctx in order for c in COMMANDS if c.context == ctx]
         shown = {r[3]: r[1] for r in app.screen.rows}
         assert shown["reader.search"] == "/" and shown["reader.help"] == "? / F1"
         await pilot.press("escape")
@@ -522,14 +698,14 @@ async def test_keymap_from_config_rebinds_by_id(corpus):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await search(app, pilot, '"Town College"')
-        assert app.view.current_hit == 0
+        assert app.reader.view.current_hit == 0
         await pilot.press("n")  # no longer bound
-        assert app.view.current_hit == 0
+        assert app.reader.view.current_hit == 0
         await pilot.press("ctrl+n")
-        assert app.view.current_hit == 1
+        assert app.reader.view.current_hit == 1
         await pilot.press("x")
         await pilot.pause()
-        assert not app.sidebar.display
+        assert not app.reader.sidebar.display
 
 
 async def test_palette_offers_the_reader_commands(corpus):
@@ -546,11 +722,11 @@ async def test_bad_config_is_said_and_defaults_stand(corpus):
 
     cfg = Config(theme="no-such-theme")
     app = VariorumApp(corpus, config=cfg)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.pause()
-        said = [n.message for n in app._notifications]
-        assert any("unknown theme 'no-such-theme'" in m for m in said)
-        assert app.theme != "no-such-theme"
+        [toast] = toasts(app)  # its title, then the message
+        assert toast.startswith("config config: unknown theme 'no-such-theme' (themes: ")
+        assert app.theme == "textual-dark"
 
 
 async def test_config_text_is_shown_as_it_is_never_as_markup(corpus):
@@ -560,36 +736,37 @@ async def test_config_text_is_shown_as_it_is_never_as_markup(corpus):
     # both markup: the help lists the keys as text, the toast says the name
     app = VariorumApp(corpus, config=Config(theme="[/nope]",
                                             keymap={"reader.versions": "[/nope]"}))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.pause()
-        assert any("unknown theme '[/nope]'" in n.message for n in app._notifications)
+        [toast] = toasts(app)
+        assert toast.startswith("config config: unknown theme '[/nope]' (themes: ")
         await pilot.press("question_mark")
         await pilot.pause()
         help_rows = app.screen.rows
         assert ("reader", "[/nope]") in {(ctx, keys) for ctx, keys, _h, _id in help_rows}
 
 
-async def test_state_is_remembered_per_corpus(tmp_path, monkeypatch):
+async def test_state_is_remembered_per_corpus(tmp_path, monkeypatch, sample_index):
     monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
-    ix = tmp_path / "ix"
-    app = VariorumApp(Corpus(SAMPLE, index_dir=ix))
+    app = VariorumApp(sample_copy(sample_index, tmp_path))
+    ix = app.reader.corpus.index_dir
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("j", "m")
         await search(app, pilot, "korea")
         await pilot.press("j")
         await settle(app, pilot)
-        where = app.list.current.id
+        where = app.reader.list.current.id
         await pilot.press("q")
-    again = VariorumApp(Corpus(SAMPLE, index_dir=ix))
+    again = VariorumApp(Corpus(SAMPLE, index_dir=ix, ner="rules"))
     searched = []
-    real = again.run_search
-    again.run_search = lambda v: (searched.append(v), real(v))
+    real = again.reader.run_search
+    again.reader.run_search = lambda v: (searched.append(v), real(v))
     async with again.run_test(size=(120, 40)) as pilot:
         await settle(again, pilot)
-        assert again.query_one("#search").value == "korea" and again.query == "korea"
-        assert again.list.current.id == where
-        assert len(again.list.marked) == 1
+        assert again.query_one("#search").value == "korea" and again.reader.search_text == "korea"
+        assert again.reader.list.current.id == where
+        assert len(again.reader.list.marked) == 1
         await pilot.pause(SEARCH_DEBOUNCE * 3)
         assert searched == ["korea"]  # restored once, not searched again on a timer
 
@@ -600,15 +777,15 @@ async def test_sidebar_width_keys_and_copy(corpus):
     app.copy_to_clipboard = copied.append
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
-        before = app.sidebar.size.width
+        before = app.reader.sidebar.size.width
         await pilot.press("ctrl+l")
         await pilot.pause()
-        assert app.sidebar.size.width == before + 4
+        assert app.reader.sidebar.size.width == before + 4
         await pilot.press("ctrl+h", "ctrl+h")
         await pilot.pause()
-        assert app.sidebar.size.width == before - 4
+        assert app.reader.sidebar.size.width == before - 4
         await pilot.press("y")
-        assert copied and copied[-1].endswith(app.view.article.path)
+        assert copied and copied[-1].endswith(app.reader.view.article.path)
 
 
 async def test_open_external_says_why_when_it_cannot(corpus, monkeypatch):
@@ -626,10 +803,10 @@ async def test_open_external_copes_with_a_file_name_of_255_bytes(tmp_path, monke
     folder.mkdir()
     name = "y" * 252 + ".md"  # the longest name a file system takes; as .txt, one too long
     (folder / name).write_text("# A long name\n\nThe text of an article.\n", encoding="utf-8")
-    app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix"))
+    app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix", ner="rules"))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert app.view.article.path == name
+        assert app.reader.view.article.path == name
         await pilot.press("o")
         await pilot.pause()
         assert "cannot open true" in str(app.query_one("#status").render())
@@ -645,7 +822,7 @@ async def test_small_and_resized_terminals_never_crash(corpus):
         await pilot.pause()
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
-        assert app.view.spans and app.is_running
+        assert app.reader.view.spans and app.is_running
 
 
 async def test_hits_show_without_colour(corpus):
@@ -655,7 +832,7 @@ async def test_hits_show_without_colour(corpus):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await search(app, pilot, '"Town College"')
-        view = app.view
+        view = app.reader.view
         s, _e = view.spans[0]
         line = view.render_line(view.line_of_offset(s) - view.scroll_offset.y)
         styles = [seg.style for seg in line if seg.text and "Town" in seg.text]
@@ -663,10 +840,11 @@ async def test_hits_show_without_colour(corpus):
         assert styles and all(isinstance(st, Style) and st.underline for st in styles)
 
 
-def test_reader_snapshot_80x24(snap_compare, tmp_path, monkeypatch):
+def test_reader_snapshot_80x24(snap_compare, tmp_path, monkeypatch, sample_index):
     monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(ROOT)
-    app = VariorumApp(Corpus(Path("sample_corpus"), index_dir=tmp_path / "ix", ner="rules"))
+    app = VariorumApp(Corpus(Path("sample_corpus"), ner="rules",
+                             index_dir=copy_sample_index(sample_index, tmp_path / "ix")))
 
     async def run_before(pilot) -> None:
         await settle(app, pilot)
@@ -685,8 +863,8 @@ async def test_sidebar_with_thousands_of_entities_moves_and_draws(corpus):
     app = VariorumApp(corpus)
     async with app.run_test(size=(140, 30)) as pilot:
         await settle(app, pilot)
-        app.sidebar.show(Annotations("x", "test", ents, quotes))
-        lst = app.sidebar.options
+        app.reader.sidebar.show(Annotations("x", "test", ents, quotes))
+        lst = app.reader.sidebar.options
         lst.focus()
         await pilot.pause()
         assert lst.virtual_size.height == 1 + 3000 + 1 + 2 * 300  # headings, 2 rows a quote
@@ -710,27 +888,29 @@ async def test_sidebar_with_thousands_of_entities_moves_and_draws(corpus):
         await pilot.pause()
         assert "quote (speaker not named)" in str(app.query_one("#status").render())
         # entities that arrive while the sidebar has focus: the cursor is on the first
-        app.sidebar.show(Annotations("y", "test", ents[:3], ()))
+        app.reader.sidebar.show(Annotations("y", "test", ents[:3], ()))
         await pilot.pause()
         assert lst.current == ents[0]
-        app.list.focus()
+        app.reader.list.focus()
         await pilot.pause()
-        app.sidebar.show(Annotations("z", "test", ents[:3], ()))
+        app.reader.sidebar.show(Annotations("z", "test", ents[:3], ()))
         await pilot.pause()
-        assert lst.current is None and app.view.selected_spans == []
+        assert lst.current is None and app.reader.view.selected_spans == []
 
 
-async def test_worker_messages_that_arrive_while_the_app_closes_are_dropped(tmp_path):
+async def test_worker_messages_that_arrive_while_the_app_closes_are_dropped(corpus):
     """Progress a worker posts while Textual removes the screen at exit is
     dropped (the CI failure: '#progress' gone, NoMatches, on a busy machine)."""
     from textual.widget import Widget
 
-    app = VariorumApp(Corpus(SAMPLE, index_dir=tmp_path / "ix"))
+    from tui.messages import IndexProgress
+
+    app = VariorumApp(corpus)
 
     class Probe(Widget):  # posts what a worker would, as the screen is torn down
         def on_unmount(self) -> None:
             for k in range(10):
-                app.post_message(VariorumApp.IndexProgress(k, 10, "reading"))
+                app.reader.post_message(IndexProgress(k, 10, "reading"))
 
     async with app.run_test(size=(120, 40)) as pilot:
         await app.screen.mount(Probe())
@@ -751,7 +931,7 @@ def _stories(folder: Path, names) -> None:
 
 
 async def test_hostile_file_name_is_escaped_on_screen_in_the_copy_and_the_pager_copy(tmp_path):
-    from tui.app import write_pager_copy
+    from tui.screens.reader import write_pager_copy
 
     folder = tmp_path / "c"
     folder.mkdir()
@@ -769,7 +949,7 @@ async def test_hostile_file_name_is_escaped_on_screen_in_the_copy_and_the_pager_
         assert copied == [f"Hostile name story\n{SHOWN_NAME}"]
         status = str(app.query_one("#status").render())
         assert "copied: Hostile name story" in status and not any(c in status for c in RAW)
-        art = app.view.article
+        art = app.reader.view.article
     copy = write_pager_copy(art, tmp_path)
     lines = copy.read_text(encoding="utf-8").splitlines()
     assert lines[:3] == ["Hostile name story", SHOWN_NAME, ""]
@@ -855,7 +1035,7 @@ async def test_the_list_follows_another_process_update_and_a_removed_article_say
         await settle(app, pilot)
         await pilot.press("j", "j")
         await settle(app, pilot)
-        assert app.view.article.path == "c.txt"
+        assert app.reader.view.article.path == "c.txt"
         # another process: c.txt deleted, e.txt added
         (folder / "c.txt").unlink()
         _stories(folder, ["e"])
@@ -868,20 +1048,20 @@ async def test_the_list_follows_another_process_update_and_a_removed_article_say
         assert not status.has_class("error")
         # ... and the list was read again at once: c.txt gone, e.txt there, the
         # cursor on the article that took c.txt's place
-        assert [a.path for a in app.list.items] == ["a.txt", "b.txt", "d.txt", "e.txt"]
-        assert app.list.current.path == "d.txt" and app.view.article.path == "d.txt"
+        assert [a.path for a in app.reader.list.items] == ["a.txt", "b.txt", "d.txt", "e.txt"]
+        assert app.reader.list.current.path == "d.txt" and app.reader.view.article.path == "d.txt"
         # an update that adds an article before it: the cursor stays on d.txt
         _stories(folder, ["0"])
         with Corpus(folder, index_dir=ix) as other:
             other.update(procs=1)
-        app.watch_generation()  # what the timer does every second
+        app.reader.watch_generation()  # what the timer does every second
         await settle(app, pilot)
-        assert app.list.items[0].path == "0.txt"
-        assert app.list.current.path == "d.txt" and app.view.article.path == "d.txt"
+        assert app.reader.list.items[0].path == "0.txt"
+        assert app.reader.list.current.path == "d.txt" and app.reader.view.article.path == "d.txt"
 
 
 async def test_opened_while_another_process_indexes_it_loads_when_that_one_finishes(tmp_path):
-    from index.indexer import update_lock
+    from index.search.indexer import update_lock
 
     folder, ix = tmp_path / "c", tmp_path / "ix"
     _stories(folder, ["a", "b", "c"])
@@ -896,32 +1076,31 @@ async def test_opened_while_another_process_indexes_it_loads_when_that_one_finis
             assert "Another process is indexing this corpus; the list will load when it " \
                    "finishes." in shown
             assert not app.query_one("#status").has_class("error")
-            app.watch_generation()  # still busy, no index yet: nothing changes
+            app.reader.watch_generation()  # still busy, no index yet: nothing changes
             await settle(app, pilot)
-            assert app.list.items == [] and app.is_running
+            assert app.reader.list.items == [] and app.is_running
             lock.__exit__(None, None, None)
             lock = None
             with Corpus(folder, index_dir=ix) as other:  # what the other process did
                 other.update(procs=1)
-            app.watch_generation()
+            app.reader.watch_generation()
             await settle(app, pilot)
-            assert [a.path for a in app.list.items] == ["a.txt", "b.txt", "c.txt"]
-            assert app.view.article.path == "a.txt"
+            assert [a.path for a in app.reader.list.items] == ["a.txt", "b.txt", "c.txt"]
+            assert app.reader.view.article.path == "a.txt"
     finally:
         if lock is not None:
             lock.__exit__(None, None, None)
 
 
-async def test_q_quits_without_waiting_for_a_busy_extraction_process(tmp_path):
+async def test_q_quits_without_waiting_for_a_busy_extraction_process(corpus):
     import asyncio
     import os
     import time
 
-    app = VariorumApp(Corpus(SAMPLE, index_dir=tmp_path / "ix", ner="rules"),
-                      watch_interval=None)
+    app = VariorumApp(corpus, watch_interval=None)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
-        worker = app.corpus._extraction_worker()  # the engine's, which the reader uses
+        worker = app.reader.corpus._extraction_worker()  # the engine's, which the reader uses
         await asyncio.wrap_future(worker.submit(os.getpid))  # the process is up
         stuck = worker.submit(time.sleep, 45)  # an extraction in slow, quadratic work
 
@@ -958,5 +1137,5 @@ async def test_a_state_file_with_controls_or_odd_shapes_is_not_restored(corpus):
     app = VariorumApp(corpus, watch_interval=None)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert app.query_one("#search").value == "" and app.query is None
-        assert len(app.list.items) == 5 and app.list.marked == []
+        assert app.query_one("#search").value == "" and app.reader.search_text is None
+        assert len(app.reader.list.items) == 5 and app.reader.list.marked == []

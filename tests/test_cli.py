@@ -207,8 +207,10 @@ def test_diff_json_shape(env, corpus):
     assert not any(q["from"] == "turning point" for q in d["quote_changes"])
     assert {"from": "CNN", "to": "cnn", "count": 1} in d["case_changes"]
     assert not any(s["from"] == "CNN" for s in d["substitutions"])
-    assert d["number_changes"] and all(n["context_from"] or n["context_to"]
-                                       for n in d["number_changes"])
+    # two dates only the first has, each with the sentence it is in
+    assert [(n["kind"], n["from"], n["to"], n["context_to"]) for n in d["number_changes"]] == [
+        ("date", "June 21, 2019", None, None), ("date", "May 16, 2024", None, None)]
+    assert all(n["from"] in n["context_from"] for n in d["number_changes"])
     yun = next(q for q in d["quote_changes"] if q["speaker"] == "Yun Sun")
     assert "[-invaluable-]" in yun["excerpt_from"] and "{+irreplaceable+}" in yun["excerpt_to"]
 
@@ -273,7 +275,7 @@ def test_error_messages_carry_paths_escaped_on_one_line(env, tmp_path):
 
 
 def test_commands_during_another_update_say_so_in_one_line(env, corpus, tmp_path):
-    from index.indexer import update_lock
+    from index.search.indexer import update_lock
 
     ix = tmp_path / "ix"
     assert run(env, "index", str(corpus), "--index-dir", str(ix)).returncode == 0

@@ -35,7 +35,8 @@ def test_bad_config_is_reported_in_one_line_each_and_defaults_stand(tmp_path):
     cfg = load_config(p)
     assert cfg.sidebar_width == DEFAULT_SIDEBAR and cfg.ner is None and cfg.keymap == {}
     text = "\n".join(cfg.problems)
-    assert "sidebar_width" in text and "'colour'" in text and "ner must be" in text
+    assert "sidebar_width" in text and "'colour'" in text
+    assert "ner must be auto, spacy or rules" in text
     assert "no command 'no.such'" in text and "reader.quit needs keys" in text
     assert all("\n" not in p for p in cfg.problems)
     broken = tmp_path / "broken.toml"
@@ -110,3 +111,33 @@ def test_many_problems_are_counted_not_listed(tmp_path):
     cfg = load_config(p)
     assert len(cfg.problems) == PROBLEMS_MAX + 1
     assert cfg.problems[-1].endswith(f"{500 - PROBLEMS_MAX} more problems not shown")
+
+
+def test_one_theme_check_for_config_and_reader():
+    """A theme name from the file or the environment is checked against the
+    app's themes in one place (the config also said so when the app passed
+    its themes, with another message)."""
+    from tui.config import Config, checked_theme
+
+    themes = {"textual-dark", "nord"}
+    ok = Config(theme="nord")
+    assert checked_theme(ok, themes) == "nord" and ok.problems == []
+    bad = Config(theme="[/nope]")
+    assert checked_theme(bad, themes) is None
+    assert bad.problems == ["config: unknown theme '[/nope]' (themes: nord, textual-dark)"]
+
+
+def test_the_extractor_names_are_the_engines():
+    """The config, the CLI's --ner and the engine accept the same extractors."""
+    import click
+
+    from index import EXTRACTORS
+    from index.nlp.entities import choose_extractor
+    from tui.cli import cli
+
+    assert EXTRACTORS == ("auto", "spacy", "rules")
+    choices = [o.type.choices for cmd in cli.commands.values() for o in cmd.params
+               if o.name == "ner" and isinstance(o.type, click.Choice)]
+    assert len(choices) >= 3 and all(tuple(c) == EXTRACTORS for c in choices)
+    for kind in EXTRACTORS[1:]:
+        assert choose_extractor(kind).kind in EXTRACTORS

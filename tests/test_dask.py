@@ -29,7 +29,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from index import Corpus, WorkerDied, cluster, jobs, pipeline  # noqa: E402
-from index.indexer import WHOOSH_DIR  # noqa: E402
+from index.search.indexer import WHOOSH_DIR  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ["harbour", '"quiet harbour"', "lantern OR beacon", "zebr*", "putin", "ferry NOT quiet"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index import entities as E
 from index.diff import diff_texts
-from index.quotes import find_quotes
+from index.nlp import entities as E
+from index.nlp.quotes import find_quotes
 
 PARAS = [
     "The council approved the new budget on Monday after a long debate.",

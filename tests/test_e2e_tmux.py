@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,14 +35,26 @@ class Term:
     def keys(self, *keys: str) -> None:
         self.tmux("send-keys", "-t", "e2e", *keys)
 
-    def wait_for(self, text: str, timeout: float = 60) -> str:
+    def wait_until(self, done: Callable[[str], bool], what: str, timeout: float = 60) -> str:
+        """Poll the screen until ``done(screen)``; the screen then. The
+        deadline is generous (a loaded machine), and only ever a failure:
+        it fails with what was on the screen last."""
         end = time.monotonic() + timeout
-        while time.monotonic() < end:
+        while True:
             screen = self.screen()
-            if text in screen:
+            if done(screen):
                 return screen
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen()}")
+            if time.monotonic() > end:
+                raise AssertionError(f"{what}: not within {timeout} s; the screen:\n{screen}")
+            time.sleep(0.1)  # between two looks, not a wait for anything
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
+        return self.wait_until(lambda screen: text in screen, f"{text!r} never appeared",
+                               timeout)
+
+
+def footer(screen: str) -> str:
+    return screen.rstrip("\n").rsplit("\n", 1)[-1]
 
 
 @pytest.fixture
@@ -73,9 +86,11 @@ def test_search_next_hit_help_and_quit_in_a_real_terminal(term, tmp_path):
     # the first indexing, then the background entity extraction, are done: nothing
     # replaces the status message after this
     term.wait_for("entities of 5 articles ready for search")
-    time.sleep(0.5)
     term.keys("/")
-    time.sleep(0.5)  # keys typed before the box has focus would go to the list
+    # keys typed before the box has focus would go to the list: the footer
+    # shows the focused widget's keys, and the search box has no q
+    term.wait_until(lambda screen: "q Quit" not in footer(screen),
+                    "the search box never took the focus")
     term.keys('"Town College"', "Enter")
     term.wait_for("article 1 of 1")  # one result (the status line, not a passing message)
     screen = term.wait_for("hit 1 of 2")  # the article loads after the list
@@ -85,24 +100,18 @@ def test_search_next_hit_help_and_quit_in_a_real_terminal(term, tmp_path):
     term.keys("?")
     screen = term.wait_for("variorum keys")
     assert "reader.next-hit" in screen
-    term.keys("Escape")
-    end = time.monotonic() + 20  # a lone Esc is told from a key sequence after a pause
-    while "variorum keys" in term.screen() and time.monotonic() < end:
-        time.sleep(0.2)
-    assert "variorum keys" not in term.screen(), "Esc did not close the help"
+    term.keys("Escape")  # a lone Esc is told from a key sequence after a pause
+    term.wait_until(lambda screen: "variorum keys" not in screen, "Esc did not close the help")
     # o: the article goes to $PAGER as a read-only copy; the reader comes back
     term.keys("o")
-    end = time.monotonic() + 20
-    while not (paged.exists() and paged.read_text().count("\n") == 2) and time.monotonic() < end:
-        time.sleep(0.2)
-    assert paged.exists(), f"o did not run $PAGER; the screen:\n{term.screen()}"
+    term.wait_until(lambda _: paged.exists() and paged.read_text().count("\n") == 2,
+                    "o did not run $PAGER")
     title, mode = paged.read_text().splitlines()
     assert title.startswith("Essayist’s Information"), title  # 004, the article open
     assert mode == "444"  # a read-only copy
     term.wait_for("hit 2 of 2")  # the screen is drawn again
     term.keys("q")
-    end = time.monotonic() + 20
-    while not status.exists() and time.monotonic() < end:
-        time.sleep(0.2)
-    assert status.exists(), f"variorum did not quit; the screen:\n{term.screen()}"
-    assert status.read_text().strip() == "0"
+    # the shell makes the file, then writes its line: wait for the whole line
+    term.wait_until(lambda _: status.exists() and status.read_text().endswith("\n"),
+                    "variorum did not quit")
+    assert status.read_text() == "0\n"

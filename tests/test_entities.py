@@ -8,10 +8,10 @@ import shutil
 
 import pytest
 
-from index import Corpus, QueryError
-from index import annotate as A
-from index import entities as E
-from index.entities import RawEntity, build_entities, clean, load_extractor
+from index import Corpus, CorpusError, QueryError
+from index.nlp import annotate as A
+from index.nlp import entities as E
+from index.nlp.entities import RawEntity, build_entities, clean, load_extractor
 
 
 def read(sample_dir, name: str) -> str:
@@ -167,7 +167,7 @@ def test_annotations_are_cached_per_text(sample_dir, sample_files, corpus_dir, o
 
 def test_update_entities_resumes_after_cancel_and_forgets_deleted(
         sample_dir, sample_files, corpus_dir, open_corpus, monkeypatch):
-    import index.annotate as A
+    import index.nlp.annotate as A
 
     monkeypatch.setattr(A, "CHUNK", 2)
     for k in ("000", "001", "002", "003", "004"):
@@ -192,7 +192,7 @@ def test_update_entities_resumes_after_cancel_and_forgets_deleted(
 
 def test_update_entities_in_worker_processes(sample_dir, sample_files, corpus_dir,
                                              open_corpus, monkeypatch):
-    import index.annotate as A
+    import index.nlp.annotate as A
     from index import jobs, pools
 
     monkeypatch.setattr(A, "CHUNK", 1)
@@ -409,8 +409,8 @@ def test_spacy_keeps_places_of_political_and_business_text_places(spacy_ex):
 
 
 def test_the_verbs_of_speech_are_one_list():
-    from index import gazetteer as G
-    from index import quotes
+    from index.nlp import quotes
+    from index.text import gazetteer as G
 
     speech = set(G.SPEECH_VERBS.split("|"))
     assert set(G.SAID_VERBS.split("|")) <= speech
@@ -560,3 +560,20 @@ def test_the_rows_of_a_table_of_standings_are_sides():
     votes = "Kilbride 70 63 12\n\nAshford 52 48 9\n"
     got = {e.name: e.label for e in build_entities(votes, [raw_at(votes, "Kilbride", "GPE")])}
     assert got == {"Kilbride": "GPE"}
+
+
+def test_one_table_of_query_fields_and_entity_labels():
+    """Entity search, the query parser and the sidebar's "search for this
+    entity" read one table: the field the sidebar searches an entity's label
+    with is a query field that covers that label."""
+    from index import ENTITY_FIELDS, LABELS, search_field
+    from index.search.query import QUERY_FIELDS
+
+    for label in LABELS:
+        field = search_field(label)
+        labels = ENTITY_FIELDS[field]
+        assert field in QUERY_FIELDS and (labels is None or label in labels)
+    assert [search_field(x) for x in ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP")] == [
+        "person", "org", "place", "place", "place", "entity"]
+    with pytest.raises(CorpusError, match=r"'gpt' \(auto, spacy or rules\)"):
+        E.choose_extractor("gpt")

@@ -411,7 +411,7 @@ def check(c: Corpus, report, specs: list[Spec]) -> None:
 
 
 def test_marker_words_are_indexed_as_they_are():
-    from index.analysis import term_positions
+    from index.text.tokens import term_positions
 
     marks = [marker(n) for n in (0, 1, 19, 20, 399, 400, 12345)]
     assert len(set(marks)) == len(marks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -20,14 +21,14 @@ from index import (
     IndexBusyError,
     IndexMissingError,
     NotFoundError,
-    indexer,
     pools,
-    store,
 )
-from index.analysis import term_positions
-from index.fastwrite import BulkSegmentWriter
 from index.ingest import content_hash, iter_corpus
-from index.search import parse
+from index.search import indexer
+from index.search.query import parse
+from index.search.whoosh_internals import BulkSegmentWriter
+from index.store import db as store
+from index.text.tokens import term_positions
 
 STORIES = {
     "a.txt": "Alpha Story\n\nThe zebrafinch sang over the harbour.\n",
@@ -296,7 +297,7 @@ def test_parallel_workers_give_the_same_index(open_corpus, sample_dir, monkeypat
         made.append(workers)
         return real_pool(workers, *args)
 
-    monkeypatch.setattr(indexer, "FILES_PER_CHUNK", 1)  # five chunks: enough for workers
+    monkeypatch.setattr(indexer, "FILES_PER_CHUNK", 1)  # five files: enough for workers
     monkeypatch.setattr(pools, "process_pool", spy_pool)
     progress = []
     parallel = open_corpus(sample_dir, "parallel")
@@ -304,7 +305,8 @@ def test_parallel_workers_give_the_same_index(open_corpus, sample_dir, monkeypat
                              progress=lambda *phase_done_total: progress.append(phase_done_total))
     assert made == [2]  # worker processes really ran
     assert counts(report) == (5, 0, 0, 0) and report.articles_total == 5
-    assert progress == [("reading", n, 5) for n in range(1, 6)]  # a chunk at a time
+    # a worker's chunk at a time
+    assert len(progress) == 2 and progress[-1] == ("reading", 5, 5)
 
     assert parallel.articles() == serial.articles()
     want, got = results(serial), results(parallel)
@@ -426,7 +428,7 @@ def test_an_interrupted_first_index_does_not_count_as_indexed(tmp_path, sample_d
 
 
 def test_one_updater_at_a_time(tmp_path, sample_dir):
-    from index.indexer import update_lock
+    from index.search.indexer import update_lock
 
     c = Corpus(sample_dir, index_dir=tmp_path / "ix")
     c.update()
@@ -480,6 +482,121 @@ def test_prefetched_article_list_is_the_list(sample_dir, tmp_path):
     c.close()
 
 
+def _rename_schema_module(wdir: Path, old: str, new: str) -> None:
+    """Make the latest TOC's pickled schema name its classes' module ``new``
+    (what an index written before the module was renamed holds)."""
+    import io
+
+    from whoosh.filedb.structfile import StructFile
+
+    toc = max(wdir.glob("_MAIN_*.toc"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
+    raw = toc.read_bytes()
+    f = StructFile(io.BytesIO(raw))
+    for read in ("read_varint",) * 3 + ("read_int",) * 2 + ("read_varint",) * 3:
+        getattr(f, read)()  # sizes, byte order, TOC version, Whoosh release
+    start = f.tell()
+    pickled = f.read_string()
+    end = f.tell()
+    assert f"{old}\n".encode() in pickled  # protocol 2: a class is "c<module>\n<name>\n"
+    out = io.BytesIO()
+    StructFile(out).write_string(pickled.replace(f"{old}\n".encode(), f"{new}\n".encode()))
+    toc.write_bytes(raw[:start] + out.getvalue() + raw[end:])
+
+
+def test_an_index_is_read_with_the_schema_of_the_code(stories, write_files, open_corpus):
+    """Whoosh pickles the schema into each TOC, naming its classes by module;
+    an index written before they moved (the flat layout's ``index.analysis``)
+    still opens, searches and updates: the engine reads every index with the
+    schema its code defines."""
+    root, c = stories
+    c.close()
+    wdir = c.index_dir / indexer.WHOOSH_DIR
+    _rename_schema_module(wdir, type(indexer.schema()["body"]).__module__, "index.analysis")
+    with pytest.raises(ModuleNotFoundError):
+        windex.open_dir(wdir)  # what reading the TOC's schema would do
+    again = open_corpus(root)
+    assert again.has_index and hits(again, "zebrafinch") == ["a.txt"]
+    write_files({"d.txt": "Delta Story\n\nThe pangolin crossed the harbour.\n"})
+    assert counts(again.update()) == (1, 0, 0, 3)
+    assert hits(again, "pangolin") == ["d.txt"] and len(hits(again, "harbour")) == 4
+
+
+# ------------------------------------------------------- the store's schema
+def _schema_version(path: Path) -> str:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_a_store_written_by_a_newer_variorum_is_refused(stories):
+    """The schema version is read and acted on: a store of a version this
+    code does not know is neither read nor written (one line, which says so)."""
+    from index import IndexVersionError
+    from index.store.schema import SCHEMA_VERSION
+
+    root, c = stories
+    c.close()
+    path = c.index_dir / store.STORE_FILE
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE meta SET value=? WHERE key='schema_version'",
+                   (str(SCHEMA_VERSION + 1),))
+    db.close()
+    for readonly in (True, False):
+        with pytest.raises(IndexVersionError, match="written by a newer variorum"):
+            store.Store(path, readonly=readonly)
+    again = Corpus(root, index_dir=c.index_dir)
+    with pytest.raises(IndexVersionError):
+        again.search("harbour")
+    with pytest.raises(IndexVersionError):
+        again.update()
+    assert _schema_version(path) == str(SCHEMA_VERSION + 1)  # left as it was
+
+
+def test_a_store_of_the_first_version_is_migrated_once_complete(stories):
+    """A store marked version 1 may lack the tables added later without a
+    version of their own (they were made by every open): the migration to
+    the next version makes them, once, and records it; readers of the old
+    store still work without them."""
+    from index.store.schema import SCHEMA_VERSION
+
+    root, c = stories
+    c.close()
+    path = c.index_dir / store.STORE_FILE
+    db = sqlite3.connect(path)
+    with db:
+        for trigger in ("listing_ins", "listing_upd", "listing_del"):
+            db.execute(f"DROP TRIGGER {trigger}")
+        for table in ("listing", "annotations", "entity_tokens", "sentkeys", "sentcounts"):
+            db.execute(f"DROP TABLE {table}")
+        db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    db.close()
+    old = Corpus(root, index_dir=c.index_dir)
+    assert [e.path for e in old.article_list()] == ["a.txt", "b.txt", "c.md"]
+    old.close()
+    assert _schema_version(path) == "1"  # a reader migrates nothing
+
+    store.Store(path).close()
+    assert _schema_version(path) == str(SCHEMA_VERSION)
+    db = sqlite3.connect(path)
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    db.close()
+    assert {"listing", "annotations", "entity_tokens", "sentkeys", "sentcounts",
+            "listing_ins", "listing_upd", "listing_del"} <= names
+    again = Corpus(root, index_dir=c.index_dir)
+    assert counts(again.update()) == (0, 0, 0, 3)
+    assert hits(again, "harbour") == ["a.txt", "b.txt", "c.md"]
+
+
+def test_a_new_store_records_the_version_of_its_schema(tmp_path):
+    from index.store.schema import SCHEMA_VERSION
+
+    store.Store(tmp_path / "s.sqlite").close()
+    assert _schema_version(tmp_path / "s.sqlite") == str(SCHEMA_VERSION)
+
+
 # ------------------------------------------------------------ the listing
 
 
@@ -528,7 +645,9 @@ def test_a_listing_not_written_with_the_articles_is_not_used(stories):
                    "NULL, NULL, NULL, ?)", (top, row[-1]))
     assert [e.title for e in c.article_list()][-1] == "Slipped In"
     with db:
-        db.execute("DROP TABLE listing")  # an index from before the listing
+        db.execute("DROP TABLE listing")  # an index from before the listing,
+        # which says schema version 1, as every store then did
+        db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     db.close()
     assert [tuple(e) for e in c.article_list()] == _table_list(c)
     c.update()
@@ -553,6 +672,8 @@ def test_listing_entries_and_lookups():
     odd = [*entries, ListEntry("dddddddddddd", "x/a\x1fb.txt", "A file name with a US")]
     kept = Listing.of(odd)
     assert kept == odd and index_of(kept, "dddddddddddd") == 3
+    # one encoding, for the list and the store's listing blob
+    assert Listing(Listing.encode(entries)) == entries and Listing.encode(odd) is None
 
 
 def name_latest_generation(index_dir) -> None:

@@ -69,6 +69,12 @@ def test_derive_title_rules():
         "A headline that ends with a stop."
     )
     assert derive_title("First one. Second one.") == "First one."
+    # the engine's one sentence rule: no end at an abbreviation, nor before
+    # a lower-case word ("…?" he said)
+    assert derive_title("Mr. Kim said the talks resume in May. Both sides agreed.") == (
+        "Mr. Kim said the talks resume in May.")
+    assert derive_title('"Why not?" he asked, and left. Nobody followed.') == (
+        '"Why not?" he asked, and left.')
     # A first line of more than 20 words is not a headline.
     many = " ".join(["w"] * 25)
     assert derive_title(many) == many
@@ -274,7 +280,7 @@ def test_bad_files_are_skipped_with_a_reason_and_ingestion_goes_on(
     skipped = ["binary.txt", "noise.txt", "empty.txt", "blank.md", "huge.txt", "notes.pdf"]
     assert set(why) == {(path, None) for path in skipped}
     assert "binary" in why[("binary.txt", None)]
-    assert "undecodable" in why[("noise.txt", None)] or "binary" in why[("noise.txt", None)]
+    assert why[("noise.txt", None)] == "undecodable bytes (no text encoding fits)"
     assert "empty" in why[("empty.txt", None)]
     assert "no text" in why[("blank.md", None)]
     assert "too large" in why[("huge.txt", None)]
@@ -384,7 +390,7 @@ def test_text_is_nfc_with_unix_newlines(index_folder):
 
 @pytest.mark.parametrize("c1", ["\x90", "\x98", "\x9b", "\x9d", "\x9e", "\x9f"])
 def test_a_c1_character_loses_only_itself_never_the_text_after_it(c1):
-    from index.textclean import normalize_text, strip_controls
+    from index.text.textclean import normalize_text, strip_controls
 
     # double-encoded UTF-8 brings C1 characters into ordinary prose
     text = f"She said \u00e2\x80{c1}yes\u00e2\x80\x9d and left.\nThe next paragraph stays."
@@ -399,7 +405,7 @@ def test_a_c1_character_loses_only_itself_never_the_text_after_it(c1):
 
 
 def test_double_encoded_utf8_is_mended_only_where_it_holds_a_c1_character():
-    from index.textclean import normalize_text
+    from index.text.textclean import normalize_text
 
     right = "It\u2019s \u201cdone\u201d \u2014 caf\u00e9 \u00e0 la carte \u20ac5 \U0001f600"
     assert normalize_text(right.encode("utf-8").decode("latin-1")) == (
@@ -412,7 +418,7 @@ def test_double_encoded_utf8_is_mended_only_where_it_holds_a_c1_character():
 
 
 def test_an_unterminated_escape_string_loses_only_its_introducer():
-    from index.textclean import strip_controls
+    from index.text.textclean import strip_controls
 
     kept = "0;never closed, and the rest"
     assert strip_controls("Title\x1b]" + kept) == "Title" + kept
@@ -614,8 +620,12 @@ def test_titles_and_fields_are_capped(index_folder):
     assert len(metas) == 4
     for m in metas.values():
         assert len(m.title) == cap and m.title.endswith("…"), m.path
-        for value in (m.source, m.author, m.url):
-            assert value is None or len(value) <= field
+    # (source, author, url): each one given is cut to the cap
+    assert {p: tuple(v and len(v) for v in (m.source, m.author, m.url))
+            for p, m in metas.items()} == {"a.md": (field, field, field),
+                                           "b.jsonl": (None, field, None),
+                                           "c.html": (None, None, None),
+                                           "d.md": (None, None, None)}
     a = metas["a.md"]
     assert a.title == ("Word " * 60)[: cap - 1].rstrip() + "…"
     assert len(a.source) == len(a.author) == len(a.url) == field

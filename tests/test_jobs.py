@@ -69,12 +69,19 @@ def test_one_rule_says_where_chunks_run():
     assert jobs.pool_size(jobs.PARALLEL_MIN_CHUNKS, 1) == 0  # one process asked for
     assert jobs.pool_size(jobs.PARALLEL_MIN_CHUNKS, 2) == 2
     assert jobs.pool_size(jobs.PARALLEL_MIN_CHUNKS, 64) == jobs.PARALLEL_MIN_CHUNKS  # <= chunks
+    # work in bigger chunks than its units (the indexer: a chunk a worker)
+    assert jobs.pool_size(jobs.PARALLEL_MIN_CHUNKS, 2, chunks=2) == 2
+    assert jobs.pool_size(jobs.PARALLEL_MIN_CHUNKS - 1, 2, chunks=2) == 0
     assert 1 <= jobs.default_workers() <= jobs.MAX_DEFAULT_WORKERS
 
 
 def test_few_chunks_run_here():
     got = jobs.map_chunks(double, [[1], [2]], procs=2)
     assert got == [(os.getpid(), [2]), (os.getpid(), [4])]
+    # two chunks that are enough work for workers
+    pids = {r[0] for r in jobs.map_chunks(double, [[1], [2]], procs=2,
+                                          units=jobs.PARALLEL_MIN_CHUNKS)}
+    assert os.getpid() not in pids
 
 
 # ------------------------------------------------------------- a real pool

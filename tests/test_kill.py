@@ -28,8 +28,9 @@ from pathlib import Path
 
 import pytest
 
-from index import Corpus, IndexMissingError, NotFoundError, indexer
-from index.store import STORE_FILE, Store
+from index import Corpus, IndexMissingError, NotFoundError
+from index.search import indexer
+from index.store.db import STORE_FILE, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 11
@@ -334,7 +335,7 @@ def test_killed_between_the_whoosh_commit_and_the_store_commit(corpora, tmp_path
     gen0 = indexer.latest_generation(ix)
     marker = new_marker()
     code = ("import os, signal, sys\n"
-            "from index import store\n"
+            "from index.store import db as store\n"
             "store.Store.apply = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)\n"
             "from tui.cli import main\n"
             "main(sys.argv[1:])\n")

@@ -28,13 +28,13 @@ from contextlib import contextmanager
 
 import pytest
 
-from index import align as A
 from index import diff as D
-from index import entities as E
-from index import quotes as Q
-from index import sentences as S
 from index.ingest import derive_title
 from index.models import Entity, Quote
+from index.nlp import entities as E
+from index.nlp import quotes as Q
+from index.text import align as A
+from index.text import sentences as S
 
 SMALL = 16 * 1024
 BIG = 256 * 1024

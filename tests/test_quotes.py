@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from index import entities as E
-from index.entities import load_extractor
-from index.quotes import find_quote_spans, find_quoted, find_quotes
+from index.nlp import entities as E
+from index.nlp.entities import load_extractor
+from index.nlp.quotes import find_quote_spans, find_quoted, find_quotes
 
 GOLD = Path(__file__).resolve().parent / "data" / "quotes_gold.json"
 
 
 def quotes_of(text: str, kind: str = "rules"):
     """As variorum annotates: with the spaCy extractor, speakers from the parse."""
-    from index.speakers import load_parser
+    from index.nlp.speakers import load_parser
 
     ents = E.extract([text], load_extractor(kind))[0]
     return find_quotes(text, ents, load_parser() if kind == "spacy" else None)
@@ -153,7 +153,7 @@ def test_a_stray_opening_single_quote_does_not_hide_later_quotes():
 def parsed(text: str):
     """Quotes and phrases with speakers read from the parse (spaCy NER and
     parser)."""
-    from index.speakers import load_parser
+    from index.nlp.speakers import load_parser
 
     parser = load_parser()
     if parser is None:
@@ -273,7 +273,7 @@ def test_a_verb_with_no_subject_defers_to_the_verb_above():
 
 
 def test_annotate_reads_speakers_from_the_parse_with_the_spacy_extractor():
-    from index.annotate import annotate_texts
+    from index.nlp.annotate import annotate_texts
 
     text = ("Tom Becker, who joined Ava Lindqvist on the ticket in July, told reporters: "
             "“We will bring these jobs back home to this state.”")

@@ -9,8 +9,8 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 
 from index import NotFoundError, QueryError
-from index.analysis import stem
-from index.search import SNIPPET_WIDTH
+from index.search.query import SNIPPET_WIDTH
+from index.text.tokens import STOPS, stem
 
 
 def short(path: str) -> str:
@@ -326,11 +326,12 @@ def test_total_is_exact_for_every_kind_of_query(tmp_path):
 
 def test_fast_bm25f_scores_equal_whooshs_bm25f(sample_corpus):
     """The cached-length scorer must rank and score exactly as Whoosh's BM25F."""
-    from index import search as qs
+    from index.search import query as qs
+    from index.search import ranking
 
     sample_corpus.search("putin")  # opens the searcher
     ix = sample_corpus._ix
-    with ix.searcher(weighting=qs.FastBM25F()) as fast, ix.searcher() as plain:
+    with ix.searcher(weighting=ranking.FastBM25F()) as fast, ix.searcher() as plain:
         for q in ["putin", "kim jong", '"north korea"', "presid*", "china OR russia"]:
             pq = qs.parse(q, ix.schema)
             a = [(h.docnum, round(h.score, 9)) for h in fast.search(pq, limit=None)]
@@ -484,7 +485,8 @@ def _three_builds(tmp_path, monkeypatch, files):
     """The same corpus indexed in one process, by parallel workers (a segment
     each), and incrementally in four updates that also replace and delete
     files (deleted documents in old segments)."""
-    from index import Corpus, indexer
+    from index import Corpus
+    from index.search import indexer
 
     clock = [1_700_000_000 * 10**9]
     builds = {}
@@ -497,7 +499,7 @@ def _three_builds(tmp_path, monkeypatch, files):
         elif how == "workers":
             _write(root, files, clock)
             with monkeypatch.context() as m:
-                m.setattr(indexer, "FILES_PER_CHUNK", 1)  # a chunk a file: workers
+                m.setattr(indexer, "FILES_PER_CHUNK", 1)  # a file is worth a worker
                 c.update(procs=2, versions=False)
         else:
             keys = sorted(files)
@@ -558,8 +560,12 @@ OTHER_QUERIES = ["price", "oil", "pric*", "pr?ce", "prise~", "oil*", '"price ris
 
 
 def test_every_build_of_a_corpus_gives_the_same_hits(tmp_path, monkeypatch):
+    from index.search import indexer
+
     builds = _three_builds(tmp_path, monkeypatch, _generated(11, 80))
-    assert _segments(builds["workers"]) == 2 and _segments(builds["steps"]) > 2
+    # a segment a chunk: 80 files, a chunk a file, at most CHUNKS_PER_WORKER chunks a worker
+    assert _segments(builds["workers"]) == 2 * indexer.CHUNKS_PER_WORKER
+    assert _segments(builds["steps"]) > 2
     got = {how: {q: hit_paths(c, q) for q, _ in BATTERY} | {q: hit_paths(c, q) for q in
                                                              OTHER_QUERIES}
            for how, c in builds.items()}
@@ -579,3 +585,11 @@ def test_every_build_of_a_corpus_gives_the_same_hits(tmp_path, monkeypatch):
     one = got["one"]
     assert one["oil -price"] and set(one["oil"]) - set(one["oil -price"])
     assert one["NOT price"] and one["oil -date:[2024-01-01 TO 2024-06-30]"]
+
+
+def test_the_tokenizer_drops_whooshs_stop_words():
+    """The tokenizer keeps its own copy of Whoosh's stop words (it does not
+    import Whoosh); the query parser's analyzer and the index must agree."""
+    from whoosh.analysis import STOP_WORDS
+
+    assert frozenset(STOP_WORDS) == STOPS

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from datasketch import LeanMinHash, MinHash
 
+from bench.evalset import TRANSFORMS, EvalSet, Spinner, make_evalset
 from index import Corpus
-from index.evalset import TRANSFORMS, EvalSet, Spinner, make_evalset
 from index.versions import NUM_PERM, features, prepare, verify
 
 BBC = Path("/work/shared/corpora/bbc")
@@ -420,7 +420,7 @@ def test_common_terms_are_frozen_once_and_left_out_of_signatures(tmp_path, sampl
     import json
 
     from index import versions
-    from index.analysis import stem
+    from index.text.tokens import stem
 
     monkeypatch.setattr(versions, "FREEZE_AT", 3)
     monkeypatch.setattr(versions, "COMMON_SHARE", 0.8)  # in 4 of the 5 seeds
@@ -756,7 +756,7 @@ def test_boilerplate_counts_are_kept_incrementally(sample_dir, write_files, open
 
 
 def test_heavy_hand_paraphrase_is_found_by_its_sentences_order():
-    from index.align import align
+    from index.text.align import align
 
     src, para = prepare(SOURCE), prepare(PARAPHRASE_HEAVY)
     plain = align(src.sentence_tokens, para.sentence_tokens, gap_sim=0)

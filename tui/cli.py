@@ -25,9 +25,19 @@ from rich.progress import (
 )
 from rich.text import Text
 
-import index.safe as sanitize
-from index import Corpus, IndexBusyError, VariorumError, pipeline
-from index.models import UpdateReport
+from index import (
+    DEFAULT_PHASES,
+    EXTRACTORS,
+    LABEL_NAMES,
+    Corpus,
+    IndexBusyError,
+    UpdateReport,
+    VariorumError,
+    connect_dask,
+    parse_dask_target,
+    run_pipeline,
+    sanitize,
+)
 
 EXIT_NOT_FOUND = 1
 CLI_EXTRACT_MAX = 500  # articles an entity search extracts on the spot (about 10 s)
@@ -119,11 +129,11 @@ class RateColumn(ProgressColumn):
 
 
 def run_update(c: Corpus, quiet: bool, procs: int | None = None,
-               phases: tuple[str, ...] = pipeline.DEFAULT_PHASES,
+               phases: tuple[str, ...] = DEFAULT_PHASES,
                executor=None) -> UpdateReport:
     """The engine's update pipeline, with a progress bar on a terminal."""
     if quiet:
-        return pipeline.update(c, phases, procs=procs, executor=executor)
+        return run_pipeline(c, phases, procs=procs, executor=executor)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -142,7 +152,7 @@ def run_update(c: Corpus, quiet: bool, procs: int | None = None,
                 what = "entities" if phase == "entities" else f"versions: {phase}"
             bar.update(task, completed=done, total=total, description=what)
 
-        return pipeline.update(c, phases, progress=progress, procs=procs, executor=executor)
+        return run_pipeline(c, phases, progress=progress, procs=procs, executor=executor)
 
 
 class DefaultGroup(click.Group):
@@ -165,7 +175,7 @@ index_dir_option = click.option(
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
 ner_option = click.option(
-    "--ner", type=click.Choice(["auto", "spacy", "rules"]), default=None,
+    "--ner", type=click.Choice(EXTRACTORS), default=None,
     help="Entity extractor (default: $VARIORUM_NER, else auto: spaCy if a model is "
          "installed, else rules).",
 )
@@ -233,17 +243,15 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities
     signal.signal(signal.SIGTERM, _on_sigterm)  # a clean cancel, as Ctrl-C
     c = Corpus(root, index_dir, ner=ner)
     quiet = as_json or not sys.stderr.isatty()
-    phases = pipeline.DEFAULT_PHASES + ("entities",) * with_entities
+    phases = DEFAULT_PHASES + ("entities",) * with_entities
     dask = None
     if dask_spec and dask_spec.strip():
-        # (imported only here: without --dask, Dask is never imported)
-        from index import cluster
-
-        target = cluster.parse_target(dask_spec)
+        # (Dask itself is imported only when connecting: without --dask, never)
+        target = parse_dask_target(dask_spec)
         if procs and target.address is not None:
             raise Failure("--procs sets local worker processes; with a Dask scheduler the "
                           "cluster's workers run the work")
-        with cluster.connect(target, c.root, c.index_dir, local_workers=procs) as ex:
+        with connect_dask(target, c.root, c.index_dir, local_workers=procs) as ex:
             dask = {"scheduler": ex.address, "workers": ex.workers}
             if not quiet:
                 err().print(Text(f"dask: {ex.workers} worker threads at {ex.address}",
@@ -408,8 +416,6 @@ def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
 def entities_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | None,
                  as_json: bool) -> None:
     """The named entities of one article, grouped by label, with their mentions."""
-    from index.entities import LABEL_NAMES
-
     c = open_corpus(corpus, index_dir, ner=ner)
     ann = c.annotations(c.get(ref))
     if as_json:

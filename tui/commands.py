@@ -17,12 +17,12 @@ from textual.binding import Binding
 class Command:
     id: str  # the binding id, e.g. "reader.search"
     keys: str  # default keys, Textual names, comma-separated
-    action: str  # the action run on the widget or screen that owns the binding
+    action: str  # run on the widget or screen that owns the binding ("app.…": on the app)
     title: str  # short: the footer, the palette
     help: str  # one line: the help screen, the palette
     context: str  # where it applies: one of CONTEXTS
     footer: bool = True  # shown in the footer
-    palette: bool = True  # offered in the command palette (needs a no-argument app action)
+    palette: bool = True  # offered in the command palette (needs a no-argument screen action)
 
 
 CONTEXTS = {
@@ -91,11 +91,11 @@ COMMANDS: list[Command] = [
     Command("reader.back", "escape", "back", "Back",
             "leave the search box; elsewhere, clear the query", "reader", footer=False,
             palette=False),
-    Command("reader.next-pane", "tab", "focus_next", "Next pane",
+    Command("reader.next-pane", "tab", "app.focus_next", "Next pane",
             "cycle the panes: list, article, sidebar", "reader", footer=False, palette=False),
-    Command("reader.prev-pane", "shift+tab", "focus_previous", "Previous pane",
+    Command("reader.prev-pane", "shift+tab", "app.focus_previous", "Previous pane",
             "cycle the panes backwards", "reader", footer=False, palette=False),
-    Command("reader.quit", "q", "quit", "Quit", "quit variorum", "reader"),
+    Command("reader.quit", "q", "app.quit", "Quit", "quit variorum", "reader"),
     # ---------------------------------------------------------------- list
     *_cursor("list", "next article", "previous article", "first article", "last article"),
     Command("list.open", "enter", "choose", "Open", "read the article (focus its text)",
@@ -120,7 +120,7 @@ COMMANDS: list[Command] = [
     Command("diff.inline", "i", "toggle_inline", "Inline", "side by side ↔ inline", "diff"),
     Command("diff.report", "r", "toggle_report", "Report",
             "show or hide the spin report (Enter on an item jumps to it)", "diff"),
-    Command("diff.next-pane", "tab", "focus_next", "Pane", "diff ↔ spin report", "diff",
+    Command("diff.next-pane", "tab", "app.focus_next", "Pane", "diff ↔ spin report", "diff",
             footer=False, palette=False),
     Command("diff.help", "question_mark,f1", "help", "Help", "this help", "diff"),
     Command("diff.close", "escape,q", "close", "Close", "back to the reader", "diff"),

@@ -31,7 +31,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.paths import config_dir, state_dir
+from index import EXTRACTORS, config_dir, or_list, state_dir
 
 from .commands import BY_ID
 
@@ -66,7 +66,7 @@ def config_path(explicit: str | Path | None = None) -> Path:
     return Path(env).expanduser() if env else config_dir() / "config.toml"
 
 
-def load_config(explicit: str | Path | None = None, themes: set[str] | None = None) -> Config:
+def load_config(explicit: str | Path | None = None) -> Config:
     """Read the config; never raises: problems are collected in ``problems``."""
     cfg = Config()
     path = config_path(explicit)
@@ -99,8 +99,8 @@ def load_config(explicit: str | Path | None = None, themes: set[str] | None = No
     where = str(path)
 
     theme = env["theme"] or data.get("theme")
-    if theme is not None:
-        if not isinstance(theme, str) or (themes is not None and theme not in themes):
+    if theme is not None:  # a name; whether the app has it: see checked_theme
+        if not isinstance(theme, str):
             cfg.problems.append(f"config {where}: unknown theme {theme!r}; "
                                 f"using {DEFAULT_THEME}")
         else:
@@ -123,10 +123,10 @@ def load_config(explicit: str | Path | None = None, themes: set[str] | None = No
                                 f"{SIDEBAR_MIN} to {SIDEBAR_MAX}; using {DEFAULT_SIDEBAR}")
     ner = env["ner"] or data.get("ner")
     if ner is not None:
-        if ner in ("auto", "spacy", "rules"):
+        if ner in EXTRACTORS:
             cfg.ner = ner
         else:
-            cfg.problems.append(f"config {where}: ner must be auto, spacy or rules")
+            cfg.problems.append(f"config {where}: ner must be {or_list(EXTRACTORS)}")
     keymap = data.get("keymap", {})
     if not isinstance(keymap, dict):
         cfg.problems.append(f"config {where}: [keymap] must be a table of id = \"keys\"")
@@ -145,6 +145,16 @@ def load_config(explicit: str | Path | None = None, themes: set[str] | None = No
         more = len(cfg.problems) - PROBLEMS_MAX
         cfg.problems[PROBLEMS_MAX:] = [f"config {where}: {more} more problems not shown"]
     return cfg
+
+
+def checked_theme(cfg: Config, themes) -> str | None:
+    """The configured theme if it is one of ``themes`` (the app's), else
+    None, with the problem added to ``cfg.problems``: the one theme check."""
+    if cfg.theme in themes:
+        return cfg.theme
+    cfg.problems.append(f"config: unknown theme {cfg.theme!r} (themes: "
+                        f"{', '.join(sorted(themes))})")
+    return None
 
 
 # ------------------------------------------------------------------- state

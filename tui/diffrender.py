@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from index.models import DiffGroup, DiffResult
-from index.safe import body, terminal
+from index import DiffGroup, DiffResult, body, terminal
 
 DELETE = "red strike"
 INSERT = "green underline"

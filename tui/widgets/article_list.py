@@ -12,8 +12,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from index.models import ListEntry, index_of
-from index.safe import terminal
+from index import ListEntry, index_of, terminal
 
 from ..commands import bindings
 
@@ -21,6 +20,11 @@ from ..commands import bindings
 class ArticleList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ArticleList { scrollbar-gutter: stable; overflow-x: hidden; }
+    ArticleList > .article-list--cursor { background: $accent; color: $text; text-style: bold; }
+    ArticleList:blur > .article-list--cursor { background: $panel-lighten-2; }
+    ArticleList > .article-list--meta { color: $text-muted; }
+    ArticleList > .article-list--badge { color: $success; text-style: bold; }
+    ArticleList > .article-list--mark { color: $warning; text-style: bold; }
     """
     BINDINGS = bindings("list")
     COMPONENT_CLASSES = {"article-list--cursor", "article-list--meta", "article-list--badge",

@@ -32,9 +32,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from index.models import Article
-from index.safe import terminal
-from index.spans import merge_spans
+from index import Article, merge_spans, terminal
 
 from ..commands import bindings
 
@@ -146,6 +144,14 @@ class ArticleView(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     ArticleView { padding: 0 1; scrollbar-gutter: stable; }
+    ArticleView > .article-view--title { text-style: bold; color: $text; }
+    ArticleView > .article-view--meta { color: $text-muted; }
+    ArticleView > .article-view--hit { background: $warning 50%; text-style: underline; }
+    ArticleView > .article-view--current-hit { background: $warning; color: $background;
+        text-style: bold underline; }
+    ArticleView > .article-view--entity { color: $accent-lighten-2; }
+    ArticleView > .article-view--quote { text-style: italic; }
+    ArticleView > .article-view--selected { background: $success 45%; text-style: bold; }
     """
     BINDINGS = bindings("article")
     COMPONENT_CLASSES = {

@@ -24,20 +24,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from index.models import Annotations, Entity, Quote
-from index.safe import body, terminal
+from index import LABEL_NAMES, Annotations, Entity, Quote, body, search_field, terminal
 
 from ..commands import bindings
 
 QUOTE_PREVIEW = 60  # characters of a quote shown in the list
 
-# Which query field searches an entity of each label.
-SEARCH_FIELD = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place",
-                "FAC": "place"}
-
-
 def search_query(entity: Entity) -> str:
-    field = SEARCH_FIELD.get(entity.label, "entity")
+    field = search_field(entity.label)
     name = entity.name.replace('"', "")
     return f'{field}:"{name}"'
 
@@ -89,8 +83,6 @@ class SidebarList(ScrollView, can_focus=True):
 
     def set_items(self, entities: list[Entity], quotes: list[Quote],
                   phrases: list[Quote] = ()) -> None:
-        from index.entities import LABEL_NAMES
-
         items: list[Entity | Quote] = []
         rows: list[_Row] = []
         first: list[int] = []
@@ -236,6 +228,7 @@ class Sidebar(Vertical):
 
     DEFAULT_CSS = """
     Sidebar { width: 34; border-left: vkey $panel-lighten-2; }
+    Sidebar.hidden, Sidebar.auto-hidden { display: none; }
     Sidebar > #sidebar-head { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
     Sidebar > SidebarList { height: 1fr; border: none; padding: 0; scrollbar-gutter: stable; }
     """

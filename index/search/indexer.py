@@ -1,7 +1,7 @@
 """Building and incrementally updating a corpus index.
 
 An index directory holds a Whoosh index (``whoosh/``) and a SQLite store
-(``store.sqlite``, see :mod:`index.store`). One run:
+(``store.sqlite``, see :mod:`index.store.db`). One run:
 
 1. scans the corpus and compares size/mtime with the manifest: unchanged files
    are not opened, so re-indexing an unchanged corpus costs a directory walk;
@@ -30,8 +30,6 @@ import fcntl
 import gc
 import math
 import os
-import re
-import shutil
 import sqlite3
 import time
 from collections import Counter
@@ -42,121 +40,75 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from whoosh import fields, index
-from whoosh.filedb.filestore import FileStorage
-from whoosh.writing import SegmentWriter
+from whoosh import index
 
-from . import jobs
-from .analysis import BodyField, NewsAnalyzer, spellable, spelling_words, term_positions
-from .errors import Cancelled, CorpusError, DiskFullError, IndexBusyError
-from .fastwrite import BulkSegmentWriter
-from .ingest import FileEntry, content_hash, read_file, scan, shown_name
-from .models import Article, ArticleMeta, Skipped, UpdateReport
-from .store import STORE_FILE, Store, compress
+from .. import jobs
+from ..errors import Cancelled, CorpusError, DiskFullError, IndexBusyError
+from ..ingest import FileEntry, content_hash, read_file, scan, shown_name
+from ..models import Article, ArticleMeta, Skipped, UpdateReport
+from ..store.db import STORE_FILE, Store, compress
+from ..text.tokens import spellable, spelling_words, term_positions
+from . import whoosh_internals as wi
+from .schema import schema
 
 WHOOSH_DIR = "whoosh"
 LOCK_FILE = "update.lock"
-# Files a chunk reads: enough to be worth a worker's start (see index.jobs
-# for the one rule of where chunks run). Each chunk writes a segment of its
-# own, so a run makes at most CHUNKS_PER_WORKER of them a worker: more make
-# every search a little slower until a later run merges them; fewer make
-# progress (counted in finished chunks) coarse.
+# Files worth a worker's start: the indexer's unit of work for the one rule
+# of where work runs (index.jobs). A run that goes to workers deals its files
+# into CHUNKS_PER_WORKER chunks a worker, each written as a Whoosh segment of
+# its own: more segments made the index bigger (8 instead of 2 for 10,000
+# articles: +20%) and every search slower until a later run merged them,
+# for a progress that moves a chunk at a time.
 FILES_PER_CHUNK = 100
-CHUNKS_PER_WORKER = 4
+CHUNKS_PER_WORKER = 1
 # The fewest files read in workers (what the rule comes to here; tests size
 # their corpora by it).
 PARALLEL_MIN_FILES = FILES_PER_CHUNK * (jobs.PARALLEL_MIN_CHUNKS - 1) + 1
 WORKER_LIMIT_MB = 512  # Whoosh posting pool per worker: large, so runs rarely spill
 
 
-def schema() -> fields.Schema:
-    plain = NewsAnalyzer(stemming=False)
-    return fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        path=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=NewsAnalyzer(), stored=True, field_boost=2.0),
-        source=fields.TEXT(analyzer=plain, stored=True),
-        author=fields.TEXT(analyzer=plain, stored=True),
-        date=fields.DATETIME(stored=True),
-        hash=fields.STORED(),
-        body=BodyField(),
-    )
-
-
 def open_index(index_dir: Path, create: bool = False) -> index.Index | None:
     """The Whoosh index at its latest generation (what the writer builds on)."""
     wdir = index_dir / WHOOSH_DIR
-    if index.exists_in(wdir):
-        return index.open_dir(wdir)
+    if _exists_in(wdir):
+        return _open_dir(wdir)
     if not create:
         return None
     wdir.mkdir(parents=True, exist_ok=True)
     return index.create_in(wdir, schema())
 
 
-class _GenerationIndex(index.FileIndex):
-    """One generation of a Whoosh index, its TOC read once: neither a later
-    commit nor the deletion of this generation's TOC changes what it reads
-    (``FileIndex`` reads the latest TOC again at every use)."""
+def _open_dir(wdir: Path) -> index.FileIndex:
+    """The Whoosh index in ``wdir``, read with the schema this code defines.
 
-    def __init__(self, storage, toc: index.TOC):
-        self.storage, self.indexname, self._schema = storage, _INDEX_NAME, None
-        self._toc = toc
-
-    def _read_toc(self) -> index.TOC:
-        return self._toc
-
-    def latest_generation(self) -> int:
-        return self._toc.generation
+    Whoosh pickles the schema into each generation's TOC, naming its classes
+    by the module that defines them; read back, an index written before one
+    of them moved (``index.analysis`` became ``index.search.schema``) would
+    not open. The schema is the code's, and has not changed since the first
+    index: the TOC's copy is never read."""
+    return index.open_dir(str(wdir), schema=schema())
 
 
-_INDEX_NAME = "MAIN"  # Whoosh's default index name: files MAIN_*, _MAIN_<gen>.toc
+def _exists_in(wdir: Path) -> bool:
+    """``whoosh.index.exists_in``, reading the TOC as :func:`_open_dir` does."""
+    if os.path.exists(wdir):
+        try:
+            return _open_dir(wdir).latest_generation() > -1
+        except index.EmptyIndexError:
+            pass
+    return False
 
 
 def latest_generation(index_dir: Path) -> int:
     """The newest Whoosh generation on disk (-1 when there is none)."""
-    return index.TOC._latest_generation(FileStorage(str(index_dir / WHOOSH_DIR)), _INDEX_NAME)
+    return wi.latest_generation(index_dir / WHOOSH_DIR)
 
 
 def open_generation(index_dir: Path, generation: int) -> index.Index:
     """The Whoosh index as it was at ``generation`` (the one the store names).
     Raises FileNotFoundError when that generation's files are gone: an update
     has moved the store on since it was read, and removed them."""
-    storage = FileStorage(str(index_dir / WHOOSH_DIR), readonly=True)
-    return _GenerationIndex(storage, index.TOC.read(storage, _INDEX_NAME, gen=generation))
-
-
-_TOC_RE = re.compile(rf"^_{_INDEX_NAME}_([0-9]+)\.toc$")
-_TOC_TEMP_RE = re.compile(rf"^_{_INDEX_NAME}_[0-9]+\.toc\.")  # TOC.write's temp file
-_SEGMENT_RE = re.compile(rf"^({_INDEX_NAME}_[0-9a-z]+)\.")
-
-
-def _remove_strays(wdir: Path, keep: int | None) -> None:
-    """Delete every Whoosh file that no generation but ``keep`` (the one the
-    store names; the latest when it names none) needs: what a killed or failed
-    run wrote (its workers' segments, a TOC the store never recorded, a half
-    written TOC, spilled posting pools) and what a run removed too late to
-    delete. Only under the update lock: no writer is running."""
-    storage = FileStorage(str(wdir))
-    latest = index.TOC._latest_generation(storage, _INDEX_NAME)
-    if keep is None or not storage.file_exists(index.TOC._filename(_INDEX_NAME, keep)):
-        keep = latest  # an index from before the store named it (or a damaged one)
-    if keep < 0:
-        return
-    live = {s.segment_id() for s in index.TOC.read(storage, _INDEX_NAME, gen=keep).segments}
-    for name in os.listdir(wdir):
-        toc, seg = _TOC_RE.match(name), _SEGMENT_RE.match(name)
-        if (toc and int(toc.group(1)) != keep) or _TOC_TEMP_RE.match(name) or (
-                seg and seg.group(1) not in live):
-            _unlink(wdir / name)
-    shutil.rmtree(wdir / f"{_INDEX_NAME}.tmp", ignore_errors=True)  # writers' temp storage
-
-
-def _unlink(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
+    return wi.open_generation(index_dir / WHOOSH_DIR, generation, schema())
 
 
 def is_disk_full(e: BaseException, where: Path) -> bool:
@@ -236,8 +188,8 @@ def _index_part(index_dir: str, root: str,
     read, if any) and write them into a new Whoosh segment (no lock taken:
     the parent holds the index's write lock). A top-level function of plain
     data: it runs in a worker process, or here."""
-    ix = index.open_dir(Path(index_dir, WHOOSH_DIR))
-    writer = BulkSegmentWriter(ix, _lk=False, limitmb=WORKER_LIMIT_MB, compound=_COMPOUND)
+    ix = _open_dir(Path(index_dir, WHOOSH_DIR))
+    writer = wi.bulk_writer(ix, WORKER_LIMIT_MB, _COMPOUND)
     # Millions of posting tuples make the cyclic GC rescan the pool again and
     # again; nothing built here is cyclic, so pause it for the bulk work.
     gc_was_enabled = gc.isenabled()
@@ -266,30 +218,16 @@ def _index_part(index_dir: str, root: str,
                 metas.append((a.meta, h))
             part.files.append((entry, res.sha, metas, res.skipped))
         if not added:
-            _drop(writer)
+            wi.drop(writer)
         else:
-            part.segment = writer._finalize_segment()
+            part.segment = wi.finish_segment(writer)
     except BaseException:
-        _drop(writer)
+        wi.drop(writer)
         raise
     finally:
         if gc_was_enabled:
             gc.enable()
     return part
-
-
-def _drop(writer: SegmentWriter) -> None:
-    """Give up a worker's writer without ``cancel()``.
-
-    Whoosh's ``cancel()`` deletes the writer's temp folder (``MAIN.tmp``), and
-    every writer of an index shares that folder: the parent's writer keeps its
-    column file there until it commits, so a worker that found nothing to add
-    (a touched file, a run that only deletes) made the parent's commit fail.
-    """
-    try:
-        writer._close_segment()
-    finally:
-        writer.is_closed = True
 
 
 def _split(entries: list[FileEntry], n: int) -> list[list[FileEntry]]:
@@ -304,51 +242,11 @@ def _split(entries: list[FileEntry], n: int) -> list[list[FileEntry]]:
 
 
 def _chunks(entries: list[FileEntry], known_sha: dict[str, str],
-            procs: int | None) -> list[list[tuple[FileEntry, str | None]]]:
-    """The files to read, in chunks (see FILES_PER_CHUNK)."""
-    workers = procs or jobs.default_workers()
-    n = max(1, min(math.ceil(len(entries) / FILES_PER_CHUNK), workers * CHUNKS_PER_WORKER))
+            workers: int) -> list[list[tuple[FileEntry, str | None]]]:
+    """The files to read, in chunks of about the same size: one here, or
+    CHUNKS_PER_WORKER for each of ``workers`` workers."""
+    n = max(1, workers * CHUNKS_PER_WORKER)
     return [[(e, known_sha.get(e.path)) for e in part] for part in _split(entries, n)]
-
-
-def _open_writer(ix: index.Index, index_dir: Path) -> SegmentWriter:
-    """A writer holding the index's write lock. The lock is taken here, not by
-    ``SegmentWriter``: when its constructor fails after locking (a full disk
-    as it creates the new segment's files), it keeps the lock, in a writer
-    nobody can release it from, for as long as this process lives."""
-    lock = ix.lock("WRITELOCK")
-    if not lock.acquire():
-        raise IndexBusyError(
-            f"another indexer is writing {index_dir}; try again when it has finished")
-    try:
-        writer = SegmentWriter(ix, _lk=False, compound=_COMPOUND)
-    except BaseException:
-        lock.release()
-        raise
-    writer.writelock = lock  # released by the writer's _finish(), or by _abort()
-    return writer
-
-
-def _abort(writer: SegmentWriter) -> None:
-    """Give up a write and always release the lock.
-
-    Whoosh 2.7's ``commit()`` leaves the write lock held when it raises; a
-    writer that failed must never keep the index locked. Segment files the
-    workers wrote are not in any TOC; Whoosh's ``clean_files`` removes them at
-    the next commit.
-    """
-    try:
-        if not writer.is_closed:
-            writer.cancel()
-    except Exception:
-        pass
-    finally:
-        lock = getattr(writer, "writelock", None)
-        if lock is not None:
-            try:
-                lock.release()
-            except Exception:
-                pass
 
 
 def update(
@@ -410,7 +308,7 @@ def update_lock(index_dir: Path):
 def is_complete(index_dir: Path) -> bool:
     """True once an update of this index has run to the end."""
     path = index_dir / STORE_FILE
-    if not (index.exists_in(index_dir / WHOOSH_DIR) and path.exists()):
+    if not (_exists_in(index_dir / WHOOSH_DIR) and path.exists()):
         return False
     store = Store(path, readonly=True)
     try:
@@ -424,7 +322,7 @@ def is_complete(index_dir: Path) -> bool:
 def _update(root, index_dir, store, progress, cancel, procs, t0, executor) -> UpdateReport:
     report = UpdateReport(corpus=str(root), index_dir=str(index_dir))
     ix = open_index(index_dir, create=True)
-    _remove_strays(index_dir / WHOOSH_DIR, store.whoosh_generation())
+    wi.remove_strays(index_dir / WHOOSH_DIR, store.whoosh_generation(), schema())
     store.set_meta("corpus", shown_name(str(root)))  # the store keeps UTF-8 text
     entries, scan_skips = scan(root)
     manifest = store.manifest()
@@ -449,18 +347,27 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor) -> Up
         report.seconds = time.perf_counter() - t0
         return report
 
-    writer = _open_writer(ix, index_dir)
+    writer = wi.open_writer(ix, _COMPOUND)
+    if writer is None:
+        raise IndexBusyError(
+            f"another indexer is writing {index_dir}; try again when it has finished")
 
     parts: list[_Part] = []
     try:
         try:
-            parts = jobs.map_chunks(partial(_index_part, str(index_dir), str(root)),
-                                    _chunks(to_read, known_sha, procs), procs=procs,
-                                    progress=progress, cancel=cancel, executor=executor)
+            units = math.ceil(len(to_read) / FILES_PER_CHUNK)
+            # a chunk a worker (each writes one segment): the local rule's
+            # workers, or a cluster's worker threads
+            width = (jobs.pool_size(units, procs) if executor is None
+                     else min(units, getattr(executor, "workers", 1)))
+            chunks = _chunks(to_read, known_sha, width)
+            parts = jobs.map_chunks(partial(_index_part, str(index_dir), str(root)), chunks,
+                                    procs=procs, units=units, progress=progress, cancel=cancel,
+                                    executor=executor)
         except Cancelled:
             parts = None
         if parts is None or (cancel is not None and cancel()):
-            _abort(writer)
+            wi.abort(writer)
             report.cancelled = True
             report.articles_total = store.count()  # the previous index, as it was
             report.seconds = time.perf_counter() - t0
@@ -476,20 +383,12 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor) -> Up
             writer.delete_by_term("path", path)
         store.put_bodies(b for p in parts for b in p.bodies)
 
-        segments = writer._merge_segments(None, None, None)
-        segments += [p.segment for p in parts if p.segment is not None]
-        if writer._added:  # the merge policy merged small segments into this writer
-            segments.append(writer._finalize_segment())
-        else:
-            writer._close_segment()
-        # The new generation's TOC, without Whoosh's clean-up (``_commit_toc``
-        # deletes the previous generation's files at once): readers keep
-        # opening the previous generation until the store names this one.
-        index.TOC(writer.schema, segments, writer.generation).write(
-            writer.storage, writer.indexname)
-        writer._finish()
+        # The new generation's TOC, the previous generation's files kept:
+        # readers open it until the store names this one.
+        segments = wi.commit_keeping_previous(
+            writer, [p.segment for p in parts if p.segment is not None])
     except BaseException:
-        _abort(writer)
+        wi.abort(writer)
         raise
 
     # Whoosh has written the new generation: record the run, and with it the

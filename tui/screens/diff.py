@@ -13,23 +13,23 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.geometry import Size
 from textual.message import Message
-from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
-from index.models import Article, DiffResult
-from index.safe import error_line, terminal
+from index import Article, DiffResult, error_line, terminal
 
 from .. import diffrender as dr
+from .. import messages as m
 from ..commands import bindings
+from .base import WorkerScreen, thread_worker
 
 GUTTER = 2  # marker column
 
@@ -183,8 +183,10 @@ class SpinPanel(OptionList):
     """The spin report; Enter on an item jumps to where it occurs."""
 
 
-class DiffScreen(Screen):
+class DiffScreen(WorkerScreen):
     """Diff of two articles: computed in a worker, shown side by side."""
+
+    COMMAND_CONTEXT = "diff"  # its commands in the palette (tui.commands)
 
     DEFAULT_CSS = """
     DiffScreen #diff-head { height: auto; max-height: 3; padding: 0 1;
@@ -199,16 +201,6 @@ class DiffScreen(Screen):
     DiffView > .diff-view--rule { color: $panel-lighten-2; }
     """
     BINDINGS = bindings("diff")
-
-    class Computed(Message):
-        def __init__(self, result: DiffResult | None, error: str | None = None) -> None:
-            self.result, self.error = result, error
-            super().__init__()
-
-    class Progress(Message):
-        def __init__(self, text: str) -> None:
-            self.text = text
-            super().__init__()
 
     def __init__(self, corpus, a: Article, b: Article) -> None:
         super().__init__()
@@ -242,40 +234,34 @@ class DiffScreen(Screen):
     def say(self, text: str) -> None:
         self.query_one("#diff-status", Static).update(Text(error_line(text)))
 
-    @work(thread=True, exclusive=True, group="diff")
+    @thread_worker("diff")
     def compute(self) -> None:
-        from index.errors import Cancelled
-
         worker = get_current_worker()
-        try:
-            anns = []
-            for art in (self.a, self.b):
-                got = self.corpus.cached_annotations(art)
-                if got is None:
-                    self.post_message(self.Progress(
-                        f"extracting entities and quotes of {art.path}…"))
-                    # in the engine's extraction process, never the reader's
-                    got = self.corpus.annotations(art, cancel=lambda: worker.is_cancelled,
-                                                  extract_here=False)
-                anns.append(got)
-            self.post_message(self.Progress("aligning sentences…"))
-            result = self.corpus.diff(self.a, self.b, annotations=(anns[0], anns[1]))
-        except Cancelled:
-            return
-        except Exception as e:  # shown, not raised
-            self.post_message(self.Computed(None, error_line(f"{type(e).__name__}: {e}")))
-            return
+        anns = []
+        for art in (self.a, self.b):
+            got = self.corpus.cached_annotations(art)
+            if got is None:
+                self.post_message(m.DiffProgress(
+                    f"extracting entities and quotes of {art.path}…"))
+                # in the engine's extraction process, never the reader's
+                got = self.corpus.annotations(art, cancel=lambda: worker.is_cancelled,
+                                              extract_here=False)
+            anns.append(got)
+        self.post_message(m.DiffProgress("aligning sentences…"))
+        result = self.corpus.diff(self.a, self.b, annotations=(anns[0], anns[1]))
         if not worker.is_cancelled:
-            self.post_message(self.Computed(result))
+            self.post_message(m.DiffComputed(result))
 
-    def on_diff_screen_progress(self, msg: Progress) -> None:
+    def worker_failed(self, worker: Worker, line: str) -> None:
+        self.view.set_result(None, f"The diff failed: {line}")
+        self.say(f"the diff failed: {line}")
+
+    @on(m.DiffProgress)
+    def progress(self, msg: m.DiffProgress) -> None:
         self.say(msg.text)
 
-    def on_diff_screen_computed(self, msg: Computed) -> None:
-        if msg.error:
-            self.view.set_result(None, f"The diff failed: {msg.error}")
-            self.say(f"the diff failed: {msg.error}")
-            return
+    @on(m.DiffComputed)
+    def computed(self, msg: m.DiffComputed) -> None:
         self.result = r = msg.result
         self.view.set_result(r)
         self.fill_report(r)
@@ -342,7 +328,9 @@ class DiffScreen(Screen):
         self.query_one(SpinPanel).toggle_class("hidden")
 
     def action_help(self) -> None:
-        self.app.action_help()
+        from .help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.app.config.keymap, "diff"))
 
     def action_close(self) -> None:
         self.workers.cancel_group(self, "diff")

@@ -1,8 +1,9 @@
-"""Querying an index: parsing, ranking, hit spans, snippets, suggestions.
+"""Querying an index: parsing, hit spans, snippets, suggestions (ranking:
+:mod:`index.search.ranking`).
 
 Hit spans are computed from the body text rather than stored in the index:
 the body is re-tokenised with the same tokenizer that indexed it
-(:func:`index.analysis.term_spans`) and every token whose term the query
+(:func:`index.text.tokens.term_spans`) and every token whose term the query
 matches (after expanding wildcards and fuzzy terms against the index's
 lexicon) is a hit; phrases match as whole runs of tokens; terms under ``NOT``
 are never hits.
@@ -14,23 +15,20 @@ import copy
 import re
 from collections.abc import Iterator
 
-from whoosh import collectors, fields, scoring
+from whoosh import fields
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
-from whoosh.matching import FilterMatcher, Matcher, NullMatcher, ReadTooFar
+from whoosh.matching import Matcher, NullMatcher, ReadTooFar
 from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, PlusMinusPlugin, QueryParser, syntax
 from whoosh.qparser.dateparse import DateParserPlugin
-from whoosh.searching import Searcher
 
-from .analysis import STOPS, TOKEN_RE, term_positions, term_spans
-from .errors import QueryError
-from .spans import merge_spans
+from ..errors import QueryError
+from ..labels import ENTITY_FIELDS  # fields that search entities (see index.nlp.annotate)
+from ..text.spans import merge_spans
+from ..text.tokens import STOPS, TOKEN_RE, term_spans
+from .whoosh_internals import ExcludingMatcher
 
 DEFAULT_FIELD = "body"  # it also holds each title (see indexer.body_for_index)
-TITLE_BONUS = 0.25  # re-ranking: score x (1 + bonus x share of query terms in the title)
-RERANK_DEPTH = 30  # how much of the top is re-ranked
-# Entity fields search the entities of articles (see index.annotate).
-ENTITY_FIELDS = ("person", "org", "place", "entity")
 QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id", *ENTITY_FIELDS)
 SNIPPET_WIDTH = 180
 
@@ -97,33 +95,6 @@ def _compact_dates(qstring: str) -> str:
         return "date:" + _ISO_DATE.sub(lambda d: "".join(g for g in d.groups() if g), m.group(1))
 
     return _DATE_CLAUSE.sub(fix, qstring)
-
-
-class FastBM25F(scoring.BM25F):
-    """BM25F with each segment's field lengths read once into a list.
-
-    Whoosh's scorer reads a document's field length from the lengths column
-    (a seek and a read) for every document it scores; on a query matching
-    most of a corpus that is a third of the time. Scores are the same as
-    ``scoring.BM25F``'s.
-    """
-
-    def scorer(self, searcher, fieldname, text, qf=1):
-        sc = super().scorer(searcher, fieldname, text, qf=qf)
-        if isinstance(sc, scoring.BM25FScorer):
-            lengths = _field_lengths(searcher.reader(), fieldname)
-            sc.dfl = lengths.__getitem__
-        return sc
-
-
-def _field_lengths(reader, fieldname: str) -> list[int]:
-    """Every document's length of ``fieldname`` in one segment (cached on the reader)."""
-    cache = reader.__dict__.setdefault("_variorum_lengths", {})
-    got = cache.get(fieldname)
-    if got is None:
-        dfl = reader.doc_field_length
-        got = cache[fieldname] = [dfl(d, fieldname, 1) for d in range(reader.doc_count_all())]
-    return got
 
 
 def parse(qstring: str, schema) -> wq.Query:
@@ -198,19 +169,6 @@ def _doc_set(q: wq.Query, searcher) -> frozenset[int]:
     return frozenset(ids)
 
 
-class _Excluding(FilterMatcher):
-    """The documents of a matcher that are not in a set."""
-
-    def __init__(self, child, ids, exclude=True, boost=1.0):
-        super().__init__(child, ids, exclude=True, boost=boost)
-
-    def skip_to_quality(self, minquality):
-        # FilterMatcher leaves this to the child, which may stop on an excluded document.
-        skipped = self.child.skip_to_quality(minquality / self.boost)
-        self._find_next()
-        return skipped
-
-
 class _Complement(Matcher):
     """Every live document of a segment that is not in a set (constant score)."""
 
@@ -282,7 +240,7 @@ class ExactAndNot(wq.AndNot):
         if not scored.is_active():
             return scored
         excluded = _doc_set(self.b, searcher)
-        return _Excluding(scored, excluded) if excluded else scored
+        return ExcludingMatcher(scored, excluded) if excluded else scored
 
 
 class ExactNot(wq.Not):
@@ -478,43 +436,3 @@ def correct(qstring: str, known_df, candidates) -> str | None:
         return None
     pieces.append(qstring[last:])
     return "".join(pieces)
-
-
-def run(searcher: Searcher, q: wq.Query, limit: int | None, terms: set[str] | None = None):
-    """Search; returns ([(score, stored fields)], exact total).
-
-    The top of the ranking is re-ranked with a bonus for query terms in the
-    title (BM25 over the body alone is one posting list a term; a title field
-    searched alongside would double the work of every query).
-    """
-    depth = None if limit is None else max(limit, RERANK_DEPTH)
-    # A single term with no deletions is counted for free (its document
-    # frequency): let Whoosh skip blocks for the top of the ranking. Anything
-    # else is scored and counted in one pass, with matcher replacement off:
-    # Whoosh 2.7's TopCollector drops documents that cannot reach the top N
-    # when it replaces matchers, and then undercounts (2,700 matches of
-    # econom* reported as 585).
-    if depth is None or (isinstance(q, wq.Term) and not searcher.reader().has_deletions()):
-        results = searcher.search(q, limit=depth)  # unlimited: scores and counts all
-    else:
-        collector = collectors.TopCollector(limit=depth, usequality=False, replace=0)
-        searcher.search_with_collector(q, collector)
-        results = collector.results()
-    hits = [(r.score, r.fields()) for r in results]
-    if terms:  # only the top is re-ranked; further down, BM25 order stands
-        top = hits[:RERANK_DEPTH]
-        for k, (score, f) in enumerate(top):
-            title_terms = set(term_positions(f.get("title", "")))
-            share = len(terms & title_terms) / len(terms)
-            top[k] = (score * (1 + TITLE_BONUS * share), f)
-        top.sort(key=lambda h: -h[0])
-        hits[:RERANK_DEPTH] = top
-    return hits[:limit] if limit is not None else hits, exact_total(searcher, q, results)
-
-
-def exact_total(searcher: Searcher, q: wq.Query, results) -> int:
-    """The number of matching documents, cheaply when the query is one term."""
-    reader = searcher.reader()
-    if isinstance(q, wq.Term) and not reader.has_deletions():
-        return reader.doc_frequency(q.fieldname, q.text)
-    return len(results)

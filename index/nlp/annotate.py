@@ -19,8 +19,9 @@ import zlib
 from functools import partial
 from pathlib import Path
 
+from ..labels import ENTITY_FIELDS
+from ..models import EntitiesReport, Entity, Quote
 from .entities import ENTITY_SCHEME, Extractor, ExtractorChoice, extract, name_keys, norm
-from .models import EntitiesReport, Entity, Quote
 from .quotes import QUOTE_SCHEME, find_quoted
 
 # Articles a chunk holds: small, so that a cancel or a kill loses little,
@@ -85,8 +86,8 @@ def _chunk(store_path: str, choice: ExtractorChoice,
     """Annotate the texts of ``hashes`` (a top-level function of plain data,
     for :func:`index.jobs.map_chunks`: in a worker process, or here; or
     ``hashes`` shipped with their texts, see :func:`_ship`)."""
-    from .jobs import unship
-    from .store import Store
+    from ..jobs import unship
+    from ..store.db import Store
 
     hashes, shipped = unship(hashes)
     if shipped is not None:
@@ -104,8 +105,8 @@ def _chunk(store_path: str, choice: ExtractorChoice,
 def _ship(store_path: str, hashes: list[str]):
     """A chunk of body hashes with their texts (for an executor whose
     workers cannot read the store: index.jobs)."""
-    from .jobs import Shipped
-    from .store import Store
+    from ..jobs import Shipped
+    from ..store.db import Store
 
     store = Store(Path(store_path), readonly=True)
     try:
@@ -121,8 +122,8 @@ def sync(store, store_path: Path, choice: ExtractorChoice, *, progress=None, can
     extractor (``first``: body hashes to do before the others), in chunks
     (:func:`index.jobs.map_chunks`; ``executor``: where they run, else where
     the rule says)."""
-    from .errors import Cancelled
-    from .jobs import map_chunks
+    from ..errors import Cancelled
+    from ..jobs import map_chunks
 
     t0 = time.perf_counter()
     key = cache_key(choice)
@@ -163,15 +164,6 @@ def sync(store, store_path: Path, choice: ExtractorChoice, *, progress=None, can
 
 
 # ----------------------------------------------------------------- search
-# Query-language fields that search entities, and the labels each covers.
-ENTITY_FIELDS: dict[str, tuple[str, ...] | None] = {
-    "person": ("PERSON",),
-    "org": ("ORG",),
-    "place": ("GPE", "LOC", "FAC"),
-    "entity": None,  # any label
-}
-
-
 def matching_hashes(store, key: str, field: str, words: list[str]) -> dict[str, set[str]]:
     """Body hash -> the entity names (folded) that match ``words`` in order
     (``person:liu`` matches "Liu Dongshu"; ``person:"liu dongshu"`` too)."""

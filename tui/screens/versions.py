@@ -9,8 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from index.models import Family
-from index.safe import terminal
+from index import Family, terminal
 
 from ..commands import bindings
 

@@ -32,7 +32,7 @@ pollster Kim: “…”") belongs to the subject of the clause before the colon
 if it names someone, else to the last person it names.
 
 :func:`load_parser` loads the pipeline once per process, lazily; without
-spaCy or its model it is ``None`` and the regex cues of :mod:`index.quotes`
+spaCy or its model it is ``None`` and the regex cues of :mod:`index.nlp.quotes`
 do all the work.
 """
 
@@ -41,7 +41,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from functools import lru_cache
 
-from .gazetteer import word_set
+from ..text.gazetteer import word_set
 
 # Verbs whose subject is who a quote belongs to (lemmas).
 SPEECH = word_set("""

@@ -17,8 +17,8 @@ writer's own). A quoted Title In Capitals is a title or a name (“Never Give
 an Inch”), neither speech nor a phrase.
 
 Speakers. With a parser (``find_quoted(..., parser=load_parser())``, what
-:mod:`index.annotate` does with the spaCy extractor), they are read from the
-parse of the sentences around each quote (:mod:`index.speakers`): the
+:mod:`index.nlp.annotate` does with the spaCy extractor), they are read from the
+parse of the sentences around each quote (:mod:`index.nlp.speakers`): the
 subject of the verb the quote belongs to, its head word's name, an
 apposition, a person inside it, an organisation. A transcript line
 ("KIM: …") is spoken by its label. Where the parse names no one, and
@@ -49,10 +49,10 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
+from ..models import Entity, Quote
+from ..text.gazetteer import PERSON_TITLES, SPEECH_VERBS, word_set
+from ..text.sentences import paragraphs, split_spans
 from .entities import norm
-from .gazetteer import PERSON_TITLES, SPEECH_VERBS, word_set
-from .models import Entity, Quote
-from .sentences import paragraphs, split_spans
 
 # Bump when what is found changes: cached annotations are made again.
 QUOTE_SCHEME = "q3"
@@ -209,7 +209,7 @@ def find_quoted(text: str, entities: list[Entity], parser=None) -> list[Quote]:
     """Quotes and phrases (kind "phrase": short quoted terms), in text order.
 
     ``parser``: a spaCy pipeline with a dependency parser
-    (:func:`index.speakers.load_parser`): speakers are then read from the
+    (:func:`index.nlp.speakers.load_parser`): speakers are then read from the
     parse of the sentences around each quote; without one, from the regex
     cues only.
 

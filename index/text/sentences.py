@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .analysis import TOKEN_RE, _term_cache, term
+from .tokens import TOKEN_RE, _term_cache, term
 
 # A boundary: sentence-final punctuation, optional closing quotes/brackets (group 1,
 # which end the sentence), white space, then something that can open a sentence.
@@ -44,25 +44,63 @@ def paragraphs(text: str) -> Iterator[tuple[int, str]]:
         pos += len(para) + 1
 
 
+def boundaries(para: str, pos: int = 0, endpos: int | None = None, *,
+               begun: int | None = None) -> Iterator[re.Match[str]]:
+    """The sentence boundaries of the paragraph ``para`` (no line breaks)
+    from ``pos`` to ``endpos``, in order: the one rule of where a sentence
+    ends. ``m.end(1)`` ends a sentence (closing quotes kept), ``m.end()``
+    starts the next. ``begun``: where the sentence ``pos`` is in began (by
+    default ``pos``), as far back as an abbreviation is looked for."""
+    start = pos if begun is None else begun
+    for m in _BOUNDARY.finditer(para, pos, len(para) if endpos is None else endpos):
+        # the run of word characters and dots ending the sentence so far
+        # (it ends in the final mark: the lookbehind); only its last few
+        # characters can make an abbreviation. Searched in place, never
+        # sliced: after a run of skipped abbreviations ("A. A. A. …") the
+        # sentence so far is long, and copying it at every boundary made
+        # the split quadratic.
+        w = _LAST_WORD.search(para, max(start, m.start() - _ABBREV_SCAN), m.start())
+        if w and (w.group(1).lower() in _ABBREV or len(w.group(1)) == 1):
+            continue  # "Mr. Kim", "U.S. officials", "John F. Kennedy"
+        yield m
+        start = m.end()
+
+
 def split_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each sentence; paragraphs always end a sentence."""
     spans: list[tuple[int, int]] = []
     for pstart, para in paragraphs(text):
         start = 0
-        for m in _BOUNDARY.finditer(para):
-            # the run of word characters and dots ending the sentence so far
-            # (it ends in the final mark: the lookbehind); only its last few
-            # characters can make an abbreviation. Searched in place, never
-            # sliced: after a run of skipped abbreviations ("A. A. A. …") the
-            # sentence so far is long, and copying it at every boundary made
-            # the split quadratic.
-            w = _LAST_WORD.search(para, max(start, m.start() - _ABBREV_SCAN), m.start())
-            if w and (w.group(1).lower() in _ABBREV or len(w.group(1)) == 1):
-                continue  # "Mr. Kim", "U.S. officials", "John F. Kennedy"
+        for m in boundaries(para):
             _add(spans, para, pstart, start, m.end(1))  # closing quotes kept
             start = m.end()
         _add(spans, para, pstart, start, len(para))
     return [s for s in spans if s[1] > s[0]]
+
+
+def first_sentence(line: str) -> str:
+    """The first sentence of one line (the whole line if it has one), not
+    trimmed; only as much of the line is looked at as it takes."""
+    m = next(boundaries(line), None)
+    return line[: m.end(1)] if m else line
+
+
+def sentence_around(text: str, s: int, e: int, reach: int) -> tuple[int, int]:
+    """The sentence that holds ``text[s:e]``: from the boundary before it to
+    the one after it in the same paragraph, each looked for up to ``reach``
+    characters away (a bound, for text with no sentence ends)."""
+    a = max(0, s - reach)
+    nl = text.rfind("\n", a, s)
+    a = nl + 1 if nl != -1 else a
+    # up to s + 1: a boundary just before s is seen with the word it opens
+    for m in boundaries(text, a, min(len(text), s + 1)):
+        if m.end() <= s:
+            a = m.end()
+    b = min(len(text), e + reach)
+    nl = text.find("\n", e, b)
+    b = nl if nl != -1 else b
+    m = next(boundaries(text, e, b, begun=a), None)
+    return a, (m.end(1) if m else b)
 
 
 def _add(spans: list[tuple[int, int]], para: str, base: int, s: int, e: int) -> None:

@@ -21,45 +21,10 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from .models import RS, US, ArticleMeta, ListEntry, Listing, Skipped
+from ..models import ArticleMeta, ListEntry, Listing, Skipped
+from . import schema
 
-SCHEMA_VERSION = 1
 STORE_FILE = "store.sqlite"  # in the index directory
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha TEXT,
-    ids TEXT NOT NULL DEFAULT '', skipped TEXT NOT NULL DEFAULT '');
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY, path TEXT NOT NULL, line INTEGER, title TEXT NOT NULL,
-    source TEXT, date TEXT, author TEXT, url TEXT, hash TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS articles_path ON articles(path, line);
-CREATE TABLE IF NOT EXISTS bodies (hash TEXT PRIMARY KEY, z BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS vocab (word TEXT PRIMARY KEY, df INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS sigs (id TEXT PRIMARY KEY, hash TEXT NOT NULL, sig BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS pairs (
-    a TEXT NOT NULL, b TEXT NOT NULL, kind TEXT NOT NULL, similarity REAL NOT NULL,
-    aligned REAL NOT NULL, PRIMARY KEY (a, b));
-CREATE INDEX IF NOT EXISTS pairs_b ON pairs(b);
-CREATE TABLE IF NOT EXISTS sentkeys (id TEXT PRIMARY KEY, keys BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS sentcounts (
-    one INTEGER PRIMARY KEY CHECK (one = 0), keys BLOB NOT NULL, counts BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS annotations (
-    hash TEXT NOT NULL, extractor TEXT NOT NULL, z BLOB NOT NULL,
-    PRIMARY KEY (hash, extractor));
-CREATE TABLE IF NOT EXISTS entity_tokens (
-    token TEXT NOT NULL, extractor TEXT NOT NULL, label TEXT NOT NULL, name TEXT NOT NULL,
-    hash TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS entity_tokens_token ON entity_tokens(token, extractor);
-CREATE INDEX IF NOT EXISTS entity_tokens_hash ON entity_tokens(hash);
-CREATE TABLE IF NOT EXISTS listing (
-    one INTEGER PRIMARY KEY CHECK (one = 0), stamp TEXT NOT NULL, n INTEGER NOT NULL,
-    z BLOB NOT NULL);
-CREATE TRIGGER IF NOT EXISTS listing_ins AFTER INSERT ON articles BEGIN DELETE FROM listing; END;
-CREATE TRIGGER IF NOT EXISTS listing_upd AFTER UPDATE ON articles BEGIN DELETE FROM listing; END;
-CREATE TRIGGER IF NOT EXISTS listing_del AFTER DELETE ON articles BEGIN DELETE FROM listing; END;
-"""
 
 _META_COLS = "id, path, title, source, date, author, url, line"
 _LIST_SQL = "SELECT id, path, title FROM articles ORDER BY path, line"
@@ -124,12 +89,15 @@ class Store:
             self.db = sqlite3.connect(path, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(_DDL)
-            self.db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-            self.db.commit()
         self.db.execute("PRAGMA busy_timeout=10000")
+        try:
+            if readonly:
+                schema.check(self.db, path)
+            else:
+                schema.migrate(self.db, path)
+        except BaseException:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -298,10 +266,11 @@ class Store:
         written when a field holds a separator: the table is read instead."""
         rows = self.db.execute(_LIST_SQL).fetchall()
         self.db.execute("DELETE FROM listing")
-        if any(US in f or RS in f for r in rows for f in r):
+        text = Listing.encode(rows)
+        if text is None:
             return
-        z = RS.join(map(US.join, rows)).encode("utf-8")
-        self.db.execute("INSERT INTO listing VALUES (0, ?, ?, ?)", (self._stamp(), len(rows), z))
+        self.db.execute("INSERT INTO listing VALUES (0, ?, ?, ?)",
+                        (self._stamp(), len(rows), text.encode("utf-8")))
 
     def meta_by_id(self, id_: str) -> tuple[ArticleMeta, str] | None:
         row = self.db.execute(

@@ -1,0 +1,45 @@
+"""Names the engine and its callers share, each kept once: entity labels and
+the headings they are shown under, the query fields that search entities
+and the labels each covers, and the entity extractors one can choose.
+
+Plain data (no import): the reader's sidebar, the CLI and the config read it
+through ``index``; the query parser, entity search and the extractors here.
+"""
+
+from __future__ import annotations
+
+# The labels an article's entities are shown under, in this order (spaCy's;
+# numeric ones, CARDINAL, MONEY, ..., are left out: they say little about who
+# or what an article is about), and each one's heading.
+LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "LAW",
+          "PRODUCT", "DATE")
+LABEL_NAMES = {
+    "PERSON": "People", "ORG": "Organisations", "GPE": "Places", "LOC": "Locations",
+    "NORP": "Groups", "FAC": "Facilities", "EVENT": "Events", "WORK_OF_ART": "Works",
+    "LAW": "Laws", "PRODUCT": "Products", "DATE": "Dates",
+}
+
+# Query-language fields that search entities, and the labels each covers
+# (``entity:`` any label).
+ENTITY_FIELDS: dict[str, tuple[str, ...] | None] = {
+    "person": ("PERSON",),
+    "org": ("ORG",),
+    "place": ("GPE", "LOC", "FAC"),
+    "entity": None,
+}
+
+
+def search_field(label: str) -> str:
+    """The query field that searches entities of ``label``."""
+    return next((f for f, labels in ENTITY_FIELDS.items() if labels and label in labels),
+                "entity")
+
+
+# The entity extractors: "auto" is spaCy when a model is installed, else the rules.
+EXTRACTORS = ("auto", "spacy", "rules")
+
+
+def or_list(names) -> str:
+    """Names as a message lists them: ``("a", "b", "c")`` is "a, b or c"."""
+    names = list(names)
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)

@@ -1,0 +1,3 @@
+"""The SQLite side of an index: the store (:mod:`index.store.db`), its tables
+and the migrations keyed on the schema version it records
+(:mod:`index.store.schema`)."""

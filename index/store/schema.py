@@ -1,0 +1,100 @@
+"""The store's tables, and the migrations that bring a store up to date.
+
+The store records the version of its schema (``meta.schema_version``). A
+store opened for writing is migrated from the version it records to
+:data:`SCHEMA_VERSION`, one migration at a time, each in its own
+transaction; a store of a newer version than this code knows is refused
+(:class:`index.errors.IndexVersionError`), for reading as well: its tables
+may mean something this code would misread. A store opened read-only is
+never migrated (the reader of an older one finds some tables missing and
+does without them, as it always has).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from ..errors import IndexVersionError
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha TEXT,
+    ids TEXT NOT NULL DEFAULT '', skipped TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, path TEXT NOT NULL, line INTEGER, title TEXT NOT NULL,
+    source TEXT, date TEXT, author TEXT, url TEXT, hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_path ON articles(path, line);
+CREATE TABLE IF NOT EXISTS bodies (hash TEXT PRIMARY KEY, z BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS vocab (word TEXT PRIMARY KEY, df INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sigs (id TEXT PRIMARY KEY, hash TEXT NOT NULL, sig BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS pairs (
+    a TEXT NOT NULL, b TEXT NOT NULL, kind TEXT NOT NULL, similarity REAL NOT NULL,
+    aligned REAL NOT NULL, PRIMARY KEY (a, b));
+CREATE INDEX IF NOT EXISTS pairs_b ON pairs(b);
+CREATE TABLE IF NOT EXISTS sentkeys (id TEXT PRIMARY KEY, keys BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS sentcounts (
+    one INTEGER PRIMARY KEY CHECK (one = 0), keys BLOB NOT NULL, counts BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS annotations (
+    hash TEXT NOT NULL, extractor TEXT NOT NULL, z BLOB NOT NULL,
+    PRIMARY KEY (hash, extractor));
+CREATE TABLE IF NOT EXISTS entity_tokens (
+    token TEXT NOT NULL, extractor TEXT NOT NULL, label TEXT NOT NULL, name TEXT NOT NULL,
+    hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS entity_tokens_token ON entity_tokens(token, extractor);
+CREATE INDEX IF NOT EXISTS entity_tokens_hash ON entity_tokens(hash);
+CREATE TABLE IF NOT EXISTS listing (
+    one INTEGER PRIMARY KEY CHECK (one = 0), stamp TEXT NOT NULL, n INTEGER NOT NULL,
+    z BLOB NOT NULL);
+CREATE TRIGGER IF NOT EXISTS listing_ins AFTER INSERT ON articles BEGIN DELETE FROM listing; END;
+CREATE TRIGGER IF NOT EXISTS listing_upd AFTER UPDATE ON articles BEGIN DELETE FROM listing; END;
+CREATE TRIGGER IF NOT EXISTS listing_del AFTER DELETE ON articles BEGIN DELETE FROM listing; END;
+"""
+
+SCHEMA_VERSION = 2
+
+# version -> the statements that bring a store of the version before up to it.
+MIGRATIONS: dict[int, str] = {
+    1: TABLES,  # a new store
+    # Stores marked 1 before the mark was read got tables added to the
+    # schema since (version pairs, sentence keys, annotations, the listing)
+    # only because every open ran TABLES again; every statement of it is
+    # IF NOT EXISTS, so running it once more completes such a store.
+    2: TABLES,
+}
+
+
+def version(db: sqlite3.Connection) -> int:
+    """The schema version the store records: 0 for a new, empty database,
+    and for one whose version cannot be read (a damaged store: what reads or
+    writes it next finds out, and says so, as it would have)."""
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    except sqlite3.DatabaseError:  # no meta table: nothing was ever written
+        return 0
+    return int(row[0]) if row and str(row[0]).isdigit() else 0
+
+
+def check(db: sqlite3.Connection, path: Path) -> int:
+    """The store's version, if this code can read it."""
+    v = version(db)
+    if v > SCHEMA_VERSION:
+        raise IndexVersionError(
+            f"the index at {Path(path).parent} was written by a newer variorum (store schema "
+            f"{v}; this one knows up to {SCHEMA_VERSION}): use that variorum, or delete "
+            f"the index folder and index the corpus again")
+    return v
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring the store up to :data:`SCHEMA_VERSION`: each migration it has
+    not had, in order, with the new version, in one transaction. (Two
+    processes that open a new store at once may both run a migration: each
+    is idempotent, every statement IF NOT EXISTS.)"""
+    for to in range(check(db, path) + 1, SCHEMA_VERSION + 1):
+        # executescript commits what is pending and runs its own statements;
+        # the BEGIN makes the migration and its version one transaction
+        db.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[to]}\n"
+                         f"INSERT OR REPLACE INTO meta VALUES ('schema_version', '{to}');\n"
+                         "COMMIT;")

@@ -1,0 +1,150 @@
+"""What the reader's workers report back to the UI thread: one dataclass each.
+
+A worker runs in a thread and never touches a widget; it posts one of these to
+its screen, whose handler (on the UI thread) shows it. A worker that fails
+posts nothing: Textual's ``Worker.StateChanged`` carries the error to the one
+handler in :mod:`tui.screens.base`. (The widgets' own messages, such as
+``ArticleList.Highlighted``, stay with their widgets.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from index import (
+    Annotations,
+    Article,
+    DiffResult,
+    EntitiesReport,
+    Family,
+    ListEntry,
+    SearchResult,
+    UpdateReport,
+)
+
+# ------------------------------------------------------------ the update
+
+
+@dataclass
+class IndexProgress(Message):
+    """How far a phase of the update is (``phase``: reading, a versions step, entities)."""
+
+    done: int
+    total: int
+    phase: str = "reading"
+
+
+@dataclass
+class Indexed(Message):
+    """The text index is up to date (the versions and entities phases follow)."""
+
+    report: UpdateReport
+
+
+@dataclass
+class VersionsFound(Message):
+    """The versions phase ended: every article's number of other versions.
+    ``generation``: the index's, after this process's own commits."""
+
+    counts: dict[str, int]
+    generation: int | None = None
+
+
+@dataclass
+class EntitiesDone(Message):
+    report: EntitiesReport
+
+
+@dataclass
+class Busy(Message):
+    """Another process holds the index's update lock."""
+
+
+# ------------------------------------------------------------ the list
+
+
+@dataclass
+class ArticlesLoaded(Message):
+    articles: Sequence[ListEntry]
+    generation: int | None = None
+
+
+@dataclass
+class Placeholder(Message):
+    """No list yet (no index, or it could not be read): what the text pane says."""
+
+    text: str
+
+
+@dataclass
+class GenerationSeen(Message):
+    """What the index's generation is now (None: no complete index yet)."""
+
+    generation: int | None
+
+
+@dataclass
+class BadgesLoaded(Message):
+    counts: dict[str, int]
+
+
+@dataclass
+class Searched(Message):
+    query: str
+    result: SearchResult
+
+
+# ------------------------------------------------------------ the article
+
+
+@dataclass
+class Loaded(Message):
+    """An article read for the text pane, with the hits of ``query`` in it."""
+
+    article: Article
+    spans: list[tuple[int, int]]
+    query: str | None
+
+
+@dataclass
+class ArticleRemoved(Message):
+    """The article is no longer in the index (another process's update removed it)."""
+
+    article_id: str
+
+
+@dataclass
+class AnnotationsLoaded(Message):
+    article_id: str
+    annotations: Annotations
+
+
+# ------------------------------------------------------ versions, diff
+
+
+@dataclass
+class FamilyLoaded(Message):
+    """The versions of an article (None: it has none); ``diff``: asked for by d."""
+
+    article_id: str
+    family: Family | None
+    diff: bool = False
+
+
+@dataclass
+class OpenDiff(Message):
+    a: Article
+    b: Article
+
+
+@dataclass
+class DiffProgress(Message):
+    text: str
+
+
+@dataclass
+class DiffComputed(Message):
+    result: DiffResult

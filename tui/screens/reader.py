@@ -1,0 +1,785 @@
+"""The reader: article list, article text with hits, search box, sidebar of
+entities and quotes, status line.
+
+Everything slow runs in thread workers (indexing, searching, loading an
+article) and reports back with the messages of :mod:`tui.messages`; the UI
+thread only renders. A worker that fails is said by the one handler of
+:class:`~tui.screens.base.WorkerScreen`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, get_current_worker
+
+from index import (
+    Article,
+    Corpus,
+    Entity,
+    IndexBusyError,
+    ListEntry,
+    NotFoundError,
+    Quote,
+    index_of,
+    sanitize,
+)
+
+from .. import messages as m
+from ..commands import bindings
+from ..config import SIDEBAR_MAX, SIDEBAR_MIN, Config, load_state, save_state
+from ..widgets.article_list import ArticleList
+from ..widgets.article_view import ArticleView
+from ..widgets.sidebar import Sidebar, search_query
+from ..widgets.status_line import StatusLine
+from .base import WorkerScreen, thread_worker
+
+SEARCH_DEBOUNCE = 0.3  # seconds after the last keystroke
+GC_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)
+LIST_LIMIT = 2000  # most results shown in the list
+SIDEBAR_MIN_WIDTH = 100  # columns: on a narrower screen the sidebar starts hidden
+WATCH_INTERVAL = 1.0  # seconds between looks at the index's generation (one SQLite read)
+BUSY = "another process is indexing this corpus"
+REMOVED = "this article was removed by an update"
+
+
+def _sentence(s: str) -> str:
+    return f"{s[0].upper()}{s[1:]}"
+
+
+def display_path(p: Path) -> str:
+    """A corpus path as a person would type it: relative to here, or from ~."""
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
+        try:
+            rel = p.relative_to(base)
+        except ValueError:
+            continue
+        return prefix + (rel.as_posix() if rel.parts else ".")
+    return str(p)
+
+
+def write_pager_copy(art: Article, directory: Path) -> Path:
+    """The private, read-only copy ``o`` hands to the pager: a header (title
+    and path, escaped as for a terminal: the pager shows it to one) and the
+    text (the article-text policy). Named after the file's stem, made safe and
+    short (a 255-byte name with another suffix would be too long as .txt)."""
+    import re
+
+    stem = re.sub(r"[^\w.-]+", "_", Path(art.path).stem)[:80].strip("._") or "article"
+    path = directory / f"{stem}.txt"
+    path.write_text(f"{sanitize.terminal(art.title)}\n{sanitize.terminal(art.path)}\n\n"
+                    f"{sanitize.body(art.text)}\n", encoding="utf-8")
+    path.chmod(0o444)
+    return path
+
+
+def _quiet_gc() -> None:
+    """Keep the cyclic GC's full collections short: they stop every thread,
+    the reader's too, and on a big corpus the background update makes them
+    frequent. What exists once the reader is up (Textual's widgets, the
+    modules) is frozen out of them, and young collections run less often."""
+    import gc
+
+    gc.collect()  # what is garbage now is not frozen with the rest
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, 10, 10)
+
+
+class ReaderScreen(WorkerScreen):
+    """The reader. Its public attributes (``list``, ``view``, ``sidebar``,
+    ``status``, ``search_text``) are what tests and benchmarks look at."""
+
+    COMMAND_CONTEXT = "reader"  # its commands in the palette (tui.commands)
+    AUTO_FOCUS = "#list"
+    DEFAULT_CSS = """
+    ReaderScreen { layout: vertical; }
+    ReaderScreen #topbar { height: 1; background: $primary-background; color: $text;
+        padding: 0 1; }
+    ReaderScreen #search { height: 3; margin: 0 0; }
+    ReaderScreen #main { height: 1fr; }
+    ReaderScreen #list { width: 30%; min-width: 24; border-right: vkey $panel-lighten-2; }
+    ReaderScreen #article { width: 1fr; }
+    """
+    BINDINGS = bindings("reader")
+
+    def __init__(self, corpus: Corpus, config: Config, *, quiet_gc: bool = False,
+                 watch_interval: float | None = WATCH_INTERVAL) -> None:
+        """``quiet_gc``: tune the process's garbage collector once the list is
+        up. ``watch_interval``: seconds between looks at the index's
+        generation (None: only when :meth:`watch_generation` is called)."""
+        super().__init__()
+        self.corpus = corpus
+        self.config = config
+        self._quiet_gc = quiet_gc
+        self._watch_interval = watch_interval
+        self.all_articles: Sequence[ListEntry] = []
+        self.search_text: str | None = None  # the query the list shows
+        self.index_summary = ""  # what the last update did, kept under later messages
+        self._debounce: Timer | None = None
+        self._mention_index: dict[str, int] = {}  # entity name -> mention last shown
+        self._sidebar_wanted = False  # shown with e on a narrow screen
+        self._current_id: str | None = None  # the list's current article, for workers
+        self._restore: dict | None = load_state(corpus.index_dir)  # applied when the list fills
+        self._keep: str | None = None  # article to put the cursor on when the list fills
+        self._generation: int | None = None  # the index generation the list was read at
+        self._watching = False  # a look at the generation is under way
+        self._busy = False  # another process holds the index's update lock
+        self._stay_on: str | None = None  # the article shown when the list is read again
+        self._update_started = False
+
+    # ---------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        yield Input(placeholder='/ search: words, "a phrase", title:…, source:…, '
+                                'date:[2024-01-01 to 2024-06-30], presid*, putn~',
+                    id="search")
+        with Horizontal(id="main"):
+            yield ArticleList(id="list")
+            yield ArticleView(id="article")
+            yield Sidebar(id="sidebar")
+        yield StatusLine(id="statusrow")
+        yield Footer()
+
+    @property
+    def list(self) -> ArticleList:
+        return self.query_one("#list", ArticleList)
+
+    @property
+    def view(self) -> ArticleView:
+        return self.query_one("#article", ArticleView)
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.query_one("#sidebar", Sidebar)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    @property
+    def search_box(self) -> Input:
+        return self.query_one("#search", Input)
+
+    def on_mount(self) -> None:
+        self.list.focus()
+        self.sidebar.styles.width = self.config.sidebar_width
+        self.update_topbar()
+        # Nothing here touches the index: the list loads in a worker. The update
+        # (scan, versions, entities) starts once the list is painted, so that on a
+        # big corpus it does not compete with the first paint; at once when there
+        # is no index yet.
+        self.reload_articles()
+        # Another process (`variorum index`, another reader) may update the
+        # index: its generation moves on with every commit; the list follows.
+        if self._watch_interval:
+            self.set_interval(self._watch_interval, self.watch_generation)
+
+    def on_unmount(self) -> None:
+        self.corpus.stop_workers()
+
+    def leave(self) -> None:
+        """Before the app exits: remember where the reader was; workers
+        waiting on the NER process give up now, and the extraction it is
+        doing ends (quitting must not wait for it)."""
+        current = self.list.current
+        save_state(self.corpus.index_dir, {
+            "query": self.search_text, "article": current.id if current else None,
+            "marks": list(self.list.marked)})
+        self.workers.cancel_all()
+        self.corpus.stop_workers()
+
+    def worker_failed(self, worker: Worker, line: str) -> None:
+        """A worker's failure, said where it belongs (see WorkerScreen)."""
+        if worker.group == "annotations":  # the sidebar says why it is empty
+            self.sidebar.show_message(f"No entities: {line}")
+            return
+        if worker.group == "index":
+            self.status.progress = None
+        elif worker.group == "articles":
+            if not self.all_articles:
+                self.view.show_placeholder(f"The article list could not be read: {line}")
+            self.start_update()  # the update may mend the index
+        self.status.fail(line)
+
+    # ------------------------------------------------------------- indexing
+    @thread_worker("index")
+    def index_corpus(self) -> None:
+        worker = get_current_worker()
+
+        def on_phase(name: str, report) -> None:
+            # The list is refreshed as soon as the text index is up to date;
+            # version families follow, and then the badges; then every
+            # article's entities and quotes (for entity search), the article
+            # on screen first (it is also done on demand meanwhile).
+            if name == "index":
+                self.post_message(m.Indexed(report))
+            elif name == "versions" and not report.cancelled:
+                counts = self.corpus.version_counts()
+                # this process's own commits: not another's update to follow
+                self.post_message(m.VersionsFound(counts, self.corpus.generation()))
+            elif name == "entities" and not report.cancelled:
+                self.post_message(m.EntitiesDone(report))
+
+        if self.all_articles:  # an index exists: open its searcher before the update
+            self.corpus.warm()  # runs, so that the first query does not wait for it
+        try:
+            self.corpus.update(
+                progress=lambda phase, d, t: self.post_message(m.IndexProgress(d, t, phase)),
+                cancel=lambda: worker.is_cancelled, entities=True,
+                first=lambda: [c] if (c := self._current_id) else [],  # read when it starts
+                extract_here=False,  # NER never runs in the reader's own process
+                on_phase=on_phase)
+        except IndexBusyError:  # tried again when the generation is next looked at
+            self.post_message(m.Busy())
+
+    def start_update(self) -> None:
+        if not self._update_started:
+            self._update_started = True
+            self.index_corpus()
+
+    @on(m.IndexProgress)
+    def index_progress(self, msg: m.IndexProgress) -> None:
+        self.status.progress = (msg.done, msg.total)
+        if msg.phase == "entities":
+            self.status.say(f"entities: {msg.done} of {msg.total} articles")
+        elif msg.phase != "reading":
+            self.status.say(f"versions: {msg.phase} {msg.done} of {msg.total}")
+        elif msg.done < msg.total:
+            self.status.say(f"indexing: read {msg.done} of {msg.total} files")
+        else:
+            self.status.say("indexing: writing the index")
+
+    @on(m.Indexed)
+    def indexed(self, msg: m.Indexed) -> None:
+        self.status.progress = None
+        r = msg.report
+        if r.cancelled:
+            return
+        parts = [f"{r.articles_total} articles"]
+        if r.changed_anything:
+            parts.append(f"{r.files_new} new, {r.files_changed} changed, "
+                         f"{r.files_deleted} deleted files")
+        if r.skipped:
+            parts.append(f"{len(r.skipped)} skipped (see `variorum index`)")
+        self.index_summary = "; ".join(parts)
+        self.status.say(self.index_summary)
+        if r.changed_anything or not self.all_articles:
+            self.reload_articles()
+
+    def _after_summary(self, what: str | None) -> None:
+        """Say ``what`` after what the update did."""
+        self.status.say("; ".join(p for p in (self.index_summary, what) if p))
+
+    @on(m.VersionsFound)
+    def versions_found(self, msg: m.VersionsFound) -> None:
+        self.status.progress = None
+        self.list.set_badges(msg.counts)
+        if msg.generation is not None and self.all_articles:
+            self._generation = msg.generation
+        self._after_summary(f"{len(msg.counts)} articles have versions (v)"
+                            if msg.counts else None)
+
+    @on(m.EntitiesDone)
+    def entities_done(self, msg: m.EntitiesDone) -> None:
+        self.status.progress = None
+        r = msg.report
+        if r.done:
+            self._after_summary(f"entities of {r.total} articles ready for search "
+                                f"({r.extractor})")
+
+    @on(m.Busy)
+    def busy(self, msg: m.Busy) -> None:
+        self.status.progress = None
+        self._busy = True
+        self._update_started = False  # started again once the other process is done
+        if self.all_articles:
+            self.status.say(f"{BUSY}; the list will reload when it finishes")
+        else:
+            self.status.say(f"{BUSY}; the list will load when it finishes")
+            self.view.show_placeholder(f"{_sentence(BUSY)}; the list will load when it finishes.")
+
+    # ------------------------------------------------------------- the list
+    def reload_articles(self) -> None:
+        self.articles_worker()
+
+    @thread_worker("articles")
+    def articles_worker(self) -> None:
+        from index import IndexMissingError
+
+        try:
+            # read first: the list read after it is at least as new
+            generation = self.corpus.generation()
+            articles = self.corpus.article_list()
+        except IndexMissingError:  # the first run: the update builds the index
+            self.post_message(m.Placeholder(
+                f"{_sentence(BUSY)}; the list will load when it finishes."
+                if self._busy else "Indexing… the list fills in when it is done."))
+            return
+        self.post_message(m.ArticlesLoaded(articles, generation))
+
+    @on(m.Placeholder)
+    def placeholder(self, msg: m.Placeholder) -> None:
+        if not self.all_articles:
+            self.view.show_placeholder(msg.text)
+        self.start_update()
+
+    @on(m.ArticlesLoaded)
+    def articles_loaded(self, msg: m.ArticlesLoaded) -> None:
+        if self._quiet_gc:
+            self._quiet_gc = False  # once, when the first list is on screen
+            self.call_after_refresh(_quiet_gc)
+        self.all_articles = msg.articles
+        if msg.generation is not None:
+            self._generation = msg.generation
+        self.update_topbar()
+        self.call_after_refresh(self.start_update)  # after the list is on screen
+        restore, self._restore = self._restore, None
+        if restore:  # where the reader was last time on this corpus
+            def known(i) -> bool:
+                return isinstance(i, str) and index_of(msg.articles, i) is not None
+
+            marks = restore.get("marks")
+            self.list.marked = [i for i in marks if known(i)][:2] \
+                if isinstance(marks, list) else []
+            self._keep = restore.get("article") if known(restore.get("article")) else None
+            query = restore.get("query")
+            if isinstance(query, str) and query and sanitize.error_line(query) == query:
+                # (a state file edited to hold controls is not put in the search box)
+                with self.prevent(Input.Changed):  # searched just below, not again on a timer
+                    self.search_box.value = query
+                self.run_search(query)
+                return
+        if self.search_text:
+            self.run_search(self.search_text)
+        else:
+            keep = self._keep or (self.list.current.id if self.list.current else None)
+            self._keep = None
+            self.list.set_items(self.all_articles, keep=keep, near=self.list.cursor)
+            if not self.all_articles:
+                self.view.show_placeholder("This corpus has no readable articles.")
+
+    def update_topbar(self) -> None:
+        bar = Text("variorum", style="bold")
+        bar.append(f"  {sanitize.terminal(display_path(self.corpus.root))}")
+        if self.all_articles:
+            bar.append(f"  ·  {len(self.all_articles)} articles", style="dim")
+        self.query_one("#topbar", Static).update(bar)
+
+    # -------------------------------------------------- another process's update
+    def watch_generation(self) -> None:
+        """Every WATCH_INTERVAL: look at the index's generation (in a worker:
+        the UI thread never waits on the store or the index lock)."""
+        if self._watching:
+            return
+        self._watching = True
+        self.generation_worker()
+
+    @thread_worker("watch")
+    def generation_worker(self) -> None:
+        try:
+            generation = self.corpus.generation()
+        except Exception:  # no complete index yet (another process is making it)
+            generation = None
+        self.post_message(m.GenerationSeen(generation))
+
+    @on(m.GenerationSeen)
+    def generation_seen(self, msg: m.GenerationSeen) -> None:
+        self._watching = False
+        if self._busy:  # the other process may be done: try the update again
+            self._busy = False
+            self.start_update()
+        if msg.generation is None or msg.generation == self._generation:
+            return
+        # another process committed an update (or this one did and the list is
+        # about to reload anyway): read the list again, and the badges
+        self._generation = msg.generation
+        self._stay_on = self.view.article.id if self.view.article is not None else None
+        self.reload_articles()
+        self.badges_worker()
+
+    @thread_worker("badges")
+    def badges_worker(self) -> None:
+        try:
+            counts = self.corpus.version_counts()
+        except Exception:  # the badges stay as they were; the next update redoes them
+            return
+        self.post_message(m.BadgesLoaded(counts))
+
+    @on(m.BadgesLoaded)
+    def badges_loaded(self, msg: m.BadgesLoaded) -> None:
+        self.list.set_badges(msg.counts)
+
+    # --------------------------------------------------------------- search
+    def action_focus_search(self) -> None:
+        self.search_box.focus()
+
+    @on(Input.Changed, "#search")
+    def search_changed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        value = event.value
+        self._debounce = self.set_timer(SEARCH_DEBOUNCE, lambda: self.run_search(value))
+
+    @on(Input.Submitted, "#search")
+    def search_submitted(self, event: Input.Submitted) -> None:
+        self.search_for(event.value, fill_box=False)
+
+    def search_for(self, value: str, fill_box: bool = True) -> None:
+        """Search now (not after the typing pause), then go to the results."""
+        if fill_box:
+            self.search_box.value = value
+        if self._debounce is not None:
+            self._debounce.stop()
+        self.run_search(value)
+        self.list.focus()
+
+    def run_search(self, value: str) -> None:
+        value = value.strip()
+        if not value:
+            self.clear_search()
+            return
+        self.status.say(f"searching {value}…")
+        self.search_worker(value)
+
+    @thread_worker("search")
+    def search_worker(self, value: str) -> None:
+        result = self.corpus.search(value, limit=LIST_LIMIT, spans=False)
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.Searched(value, result))
+
+    @on(m.Searched)
+    def searched(self, msg: m.Searched) -> None:
+        if msg.query != self.search_box.value.strip():
+            return  # the box has changed since: a newer search (or none) applies
+        same = msg.query == self.search_text  # the same query again (debounce, re-index)
+        keep = self._keep or (self.list.current.id if same and self.list.current else None)
+        self._keep = None
+        self.search_text = self.status.search_text = msg.query
+        items = [ListEntry(h.id, h.path, h.title) for h in msg.result.hits]
+        self.list.set_items(items, keep=keep, near=self.list.cursor if same else 0)
+        total = msg.result.total
+        said = f"{total} result{'s' if total != 1 else ''}"
+        if total > len(items):
+            said += f" (showing {len(items)})"
+        if msg.result.suggestion:
+            said += f" · did you mean: {msg.result.suggestion}"
+        if not items:
+            self.view.show_placeholder("No article matches this query.")
+        self.status.say(said)
+
+    def clear_search(self) -> None:
+        self.workers.cancel_group(self, "search")
+        self.search_text = self.status.search_text = None
+        keep = self.list.current.id if self.list.current else None
+        self.list.set_items(self.all_articles, keep=keep)
+        self.status.say("")
+
+    def action_back(self) -> None:
+        search = self.search_box
+        if search.has_focus:
+            self.list.focus()
+        elif self.search_text:
+            search.value = ""
+            self.clear_search()
+
+    # -------------------------------------------------------------- reading
+    @on(ArticleList.Highlighted)
+    def article_highlighted(self, event: ArticleList.Highlighted) -> None:
+        self._current_id = event.article.id if event.article is not None else None
+        self.status.article = (event.index, event.count)
+        if event.article is not None:
+            self.load_article(event.article.id, self.search_text)
+
+    @on(ArticleList.Chosen)
+    def article_chosen(self, event: ArticleList.Chosen) -> None:
+        self.view.focus()
+
+    @thread_worker("article")
+    def load_article(self, article_id: str, query: str | None) -> None:
+        try:
+            article = self.corpus.get(article_id)
+            spans = self.corpus.spans(article, query) if query else []
+        except NotFoundError:  # an update by another process removed it
+            self.post_message(m.ArticleRemoved(article_id))
+            return
+        text = sanitize.body(article.text)  # here, not on the UI thread: one scan
+        if text is not article.text:
+            article = dataclasses.replace(article, text=text)
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.Loaded(article, spans, query))
+
+    @on(m.ArticleRemoved)
+    def article_removed(self, msg: m.ArticleRemoved) -> None:
+        current = self.list.current
+        if current is not None and current.id == msg.article_id:
+            self.view.show_placeholder(f"{_sentence(REMOVED)}.")
+            self.sidebar.show_message("")
+            self.status.say(REMOVED)
+            self.watch_generation()  # at once, not at the next tick
+
+    @on(m.Loaded)
+    def loaded(self, msg: m.Loaded) -> None:
+        current = self.list.current
+        if current is None or current.id != msg.article.id:
+            return  # the cursor has moved on
+        stay, self._stay_on = self._stay_on, None
+        shown = self.view.article
+        if (stay == current.id and shown is not None and shown == msg.article
+                and self.view.spans == sorted(msg.spans)):
+            return  # read again after another process's update, unchanged: stay put
+        self.view.show_article(msg.article, msg.spans)
+        self._mention_index.clear()
+        self.sidebar.show_message("Extracting entities and quotes…")
+        # after the text is on screen: decoding a long article's entities in a
+        # worker would otherwise hold the GIL while the first frame is drawn
+        self.call_after_refresh(self.annotations_worker, msg.article)
+
+    @on(ArticleView.HitChanged)
+    def hit_changed(self, event: ArticleView.HitChanged) -> None:
+        self.status.hit = (event.index, event.total)
+
+    def action_next_hit(self) -> None:
+        self.view.next_hit()
+
+    def action_prev_hit(self) -> None:
+        self.view.prev_hit()
+
+    # ----------------------------------------------------- entities, quotes
+    @thread_worker("annotations")
+    def annotations_worker(self, article: Article) -> None:
+        worker = get_current_worker()
+        ann = self.corpus.cached_annotations(article)
+        if ann is None:
+            # NER runs in the engine's extraction process, never in the
+            # reader's; a cursor that moved on stops the wait (and the
+            # queued job). (A process that died is replaced by the engine.)
+            ann = self.corpus.annotations(article, cancel=lambda: worker.is_cancelled,
+                                          extract_here=False)
+        if not worker.is_cancelled:
+            self.post_message(m.AnnotationsLoaded(article.id, ann))
+
+    @on(m.AnnotationsLoaded)
+    def annotations_loaded(self, msg: m.AnnotationsLoaded) -> None:
+        if self.view.article is None or self.view.article.id != msg.article_id:
+            return  # another article is on screen now
+        ann = msg.annotations
+        self.sidebar.show(ann)
+        self.view.set_tints([span for e in ann.entities if e.label != "DATE"
+                             for span in e.mentions],
+                            [(q.start, q.end) for q in ann.quotes])
+
+    @on(Sidebar.EntityHighlighted)
+    def entity_highlighted(self, event: Sidebar.EntityHighlighted) -> None:
+        e = event.entity
+        self.view.select_spans(e.mentions if e else [])
+        if e is not None:
+            self.status.say(f"{e.name}: {e.count} mention{'s' if e.count != 1 else ''}"
+                            f" · enter: next mention · s: search the corpus for "
+                            f"{search_query(e)}")
+
+    @on(Sidebar.EntityChosen)
+    def entity_chosen(self, event: Sidebar.EntityChosen) -> None:
+        e = event.entity
+        k = self._mention_index.get(e.name, -1) + 1
+        self._mention_index[e.name] = k
+        self.view.select_spans(e.mentions, scroll_to=k)
+        self.status.say(f"{e.name}: mention {k % max(e.count, 1) + 1} of {e.count}"
+                        f" · s: search the corpus for {search_query(e)}")
+
+    @on(Sidebar.QuoteChosen)
+    def quote_chosen(self, event: Sidebar.QuoteChosen) -> None:
+        q = event.quote
+        self.view.select_spans([(q.start, q.end)], scroll_to=0)
+        what = "quoted phrase" if q.kind == "phrase" else "quote"
+        self.status.say(f"{what} by {q.speaker}" if q.speaker
+                        else "quoted phrase (the writer's)" if q.kind == "phrase"
+                        else "quote (speaker not named)")
+
+    @on(Sidebar.SearchEntity)
+    def search_entity(self, event: Sidebar.SearchEntity) -> None:
+        e = self.sidebar.highlighted
+        if isinstance(e, Entity):
+            self.search_for(search_query(e))
+
+    def action_toggle_sidebar(self) -> None:
+        sb = self.sidebar
+        if sb.has_class("hidden") or sb.has_class("auto-hidden"):
+            sb.remove_class("hidden", "auto-hidden")
+            self._sidebar_wanted = True
+        else:
+            sb.add_class("hidden")
+            self._sidebar_wanted = False
+        if not sb.display and sb.has_focus_within:
+            self.list.focus()
+
+    def action_sidebar_width(self, delta: int) -> None:
+        """Wider or narrower by ``delta`` columns: narrower than the least
+        width hides the sidebar, wider shows a hidden one."""
+        sb = self.sidebar
+        hidden = sb.has_class("hidden") or sb.has_class("auto-hidden")
+        width = self.config.sidebar_width
+        if delta < 0 and (hidden or width <= SIDEBAR_MIN):
+            if not hidden:
+                self.action_toggle_sidebar()
+            self.status.say("sidebar hidden")
+            return
+        if delta > 0 and hidden:
+            self.action_toggle_sidebar()
+        else:
+            width = max(SIDEBAR_MIN, min(SIDEBAR_MAX, width + delta))
+            self.config.sidebar_width = width
+            sb.styles.width = width
+        self.status.say(f"sidebar: {width} columns")
+
+    def on_resize(self, event) -> None:
+        # On a narrow screen the sidebar starts hidden (e shows it anyway).
+        narrow = event.size.width < SIDEBAR_MIN_WIDTH
+        self.sidebar.set_class(narrow and not self._sidebar_wanted, "auto-hidden")
+
+    def action_toggle_tints(self) -> None:
+        on_ = self.view.toggle_tints()
+        self.status.say("entities and quotes tinted" if on_ else "tints off")
+
+    # ------------------------------------------------------------- versions
+    def action_versions(self) -> None:
+        current = self.list.current
+        if current is not None:
+            self.family_worker(current.id)
+
+    @thread_worker("versions")
+    def family_worker(self, article_id: str, diff: bool = False) -> None:
+        self.post_message(m.FamilyLoaded(article_id, self.corpus.family_of(article_id), diff))
+
+    @on(m.FamilyLoaded)
+    def family_loaded(self, msg: m.FamilyLoaded) -> None:
+        current = self.list.current
+        if current is None or current.id != msg.article_id:
+            return  # the cursor has moved on
+        if msg.family is None:
+            self.status.say("this article has no other versions")
+            return
+        if msg.diff and len(msg.family.members) == 2:  # only one other version: diff it
+            other = next(x.id for x in msg.family.members if x.id != msg.article_id)
+            self.diff_worker(msg.article_id, other)
+            return
+        from .versions import VersionsScreen
+
+        self.app.push_screen(VersionsScreen(msg.family, msg.article_id, diff=msg.diff),
+                             self.open_version)
+
+    def open_version(self, article_id: str | None) -> None:
+        if not article_id:
+            return
+        if article_id.startswith("diff:"):
+            current = self.list.current
+            if current is not None:
+                self.diff_worker(current.id, article_id[5:])
+            return
+        if index_of(self.list.items, article_id) is None:
+            self.search_box.value = ""
+            self.clear_search()
+        k = index_of(self.list.items, article_id)
+        if k is not None:
+            self.list.cursor = k
+        self.list.focus()
+
+    # ------------------------------------------------------------------ diff
+    def action_mark(self) -> None:
+        marked = self.list.toggle_mark()
+        self.status.say(f"{len(marked)} of 2 articles marked" if len(marked) < 2
+                        else "2 articles marked: d shows what changed from ① to ②")
+
+    def action_diff(self) -> None:
+        marked = self.list.marked
+        if len(marked) == 2:
+            self.list.clear_marks()
+            self.diff_worker(marked[0], marked[1])
+            return
+        current = self.list.current
+        if current is None:
+            return
+        if self.list.badges.get(current.id):
+            self.family_worker(current.id, True)
+        else:
+            self.status.say("this article has no versions: mark two articles with m, "
+                            "then d shows what changed")
+
+    @thread_worker("open-diff")
+    def diff_worker(self, id_a: str, id_b: str) -> None:
+        self.post_message(m.OpenDiff(self.corpus.get(id_a), self.corpus.get(id_b)))
+
+    @on(m.OpenDiff)
+    def open_diff(self, msg: m.OpenDiff) -> None:
+        from .diff import DiffScreen
+
+        self.app.push_screen(DiffScreen(self.corpus, msg.a, msg.b))
+
+    # ------------------------------------------------------- help, copy, open
+    def action_help(self) -> None:
+        from .help import HelpScreen
+
+        focused = self.focused
+        context = ("list" if focused is self.list else
+                   "article" if focused is self.view else
+                   "sidebar" if focused is not None and focused.id == "sidebar-list" else
+                   "reader")
+        self.app.push_screen(HelpScreen(self.config.keymap, context))
+
+    def action_copy(self) -> None:
+        """y: the quote selected in the sidebar, else the article's title and path
+        (through the terminal's clipboard, OSC 52)."""
+        item = self.sidebar.highlighted if self.sidebar.display else None
+        art = self.view.article
+        if isinstance(item, Quote):
+            text = f"“{item.text}”" + (f" ({sanitize.terminal(item.speaker)})"
+                                       if item.speaker else "")
+        elif art is not None:  # each one line: a newline in a name shows as \x0a
+            text = f"{sanitize.terminal(art.title)}\n{sanitize.terminal(art.path)}"
+        else:
+            return
+        text = sanitize.clipboard(text)  # OSC 52: no ESC can end a bracketed paste early
+        self.app.copy_to_clipboard(text)
+        self.status.say(f"copied: {sanitize.error_line(text.splitlines()[0], limit=60)}")
+
+    def action_open_external(self) -> None:
+        """o: the article in $PAGER (else $EDITOR, else less), read-only: a
+        private copy of its text, never the corpus file."""
+        import shlex
+        import shutil
+        import subprocess
+        import tempfile
+
+        art = self.view.article
+        if art is None:
+            return
+        cmd = os.environ.get("PAGER") or os.environ.get("EDITOR") or "less"
+        try:
+            argv = shlex.split(cmd)
+        except ValueError:  # an unbalanced quote in $PAGER
+            argv = []
+        if not argv or shutil.which(argv[0]) is None:
+            self.status.fail(f"cannot open: {cmd!r} is not installed (set $PAGER or $EDITOR)")
+            return
+        with tempfile.TemporaryDirectory(prefix="variorum-") as d:
+            try:
+                path = write_pager_copy(art, Path(d))
+            except OSError as e:  # a full disk, say: one line, no traceback
+                self.status.fail(f"cannot write a copy to open: "
+                                 f"{e.strerror or type(e).__name__}")
+                return
+            try:
+                with self.app.suspend():
+                    subprocess.run([*argv, str(path)], check=False)
+            except Exception as e:  # no terminal to hand over (headless, or a test)
+                self.status.fail(f"cannot open {cmd}: {type(e).__name__}")
+                return
+        self.app.refresh()

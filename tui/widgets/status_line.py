@@ -1,0 +1,81 @@
+"""The reader's status line: where you are (article n of m, hit i of k, the
+query) and what is going on (the last message, an error, the update's
+progress bar).
+
+Each of those is a reactive field: whoever knows a fact sets it, and the
+line redraws itself (nobody builds the line by hand).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import ProgressBar, Static
+
+from index import error_line
+
+SEP = "  ·  "
+
+
+class StatusLine(Horizontal):
+    DEFAULT_CSS = """
+    StatusLine { height: 1; }
+    StatusLine > #status { width: 1fr; height: 1; padding: 0 1; background: $panel; }
+    StatusLine > #status.error { background: $error; color: $text; }
+    StatusLine > #progress { width: 40; height: 1; display: none; }
+    StatusLine > #progress.active { display: block; }
+    """
+
+    article: reactive[tuple[int, int]] = reactive((0, 0), init=False)
+    """(the list's cursor, its length): "article n of m" when the list is not empty."""
+    hit: reactive[tuple[int, int]] = reactive((-1, 0), init=False)
+    """(the current hit, the hits in the article): shown with a query."""
+    search_text: reactive[str | None] = reactive(None, init=False)
+    """The query the list shows (None: the whole corpus)."""
+    message: reactive[str] = reactive("", init=False)
+    """The last thing said (a result count, what the update is doing, …)."""
+    error: reactive[bool] = reactive(False, init=False)
+    """``message`` is an error (drawn as one)."""
+    progress: reactive[tuple[int, int] | None] = reactive(None, init=False)
+    """(done, total) of the update's phase under way; None: no bar."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        yield ProgressBar(id="progress", show_eta=False)
+
+    def say(self, message: str) -> None:
+        self.message, self.error = message, False
+
+    def fail(self, message: str) -> None:
+        self.message, self.error = message, True
+
+    @property
+    def text(self) -> str:
+        parts: list[str] = []
+        cursor, count = self.article
+        if count:
+            parts.append(f"article {cursor + 1} of {count}")
+        if self.search_text:
+            index, total = self.hit
+            if total:
+                parts.append(f"hit {index + 1} of {total}")
+            parts.append(f"query: {self.search_text}")
+        if self.message:
+            parts.append(self.message)
+        return error_line(SEP.join(parts))  # names and queries are data: one clean line
+
+    def _show(self) -> None:
+        status = self.query_one("#status", Static)
+        status.set_class(self.error, "error")
+        status.update(Text(self.text))
+
+    watch_article = watch_hit = watch_search_text = watch_message = watch_error = _show
+
+    def watch_progress(self, progress: tuple[int, int] | None) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.set_class(progress is not None, "active")
+        if progress is not None:
+            done, total = progress
+            bar.update(total=total, progress=done)
