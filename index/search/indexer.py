@@ -356,10 +356,11 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor) -> Up
     try:
         try:
             units = math.ceil(len(to_read) / FILES_PER_CHUNK)
-            # a chunk a worker (each writes one segment): the local rule's
-            # workers, or a cluster's worker threads
-            width = (jobs.pool_size(units, procs) if executor is None
-                     else min(units, getattr(executor, "workers", 1)))
+            # a chunk a worker (each writes one segment), by the one rule,
+            # for a cluster with its worker threads as the workers: the same
+            # files make the same segments, so the same scores, either way
+            width = jobs.pool_size(units, procs if executor is None
+                                   else max(1, getattr(executor, "workers", 1)))
             chunks = _chunks(to_read, known_sha, width)
             parts = jobs.map_chunks(partial(_index_part, str(index_dir), str(root)), chunks,
                                     procs=procs, units=units, progress=progress, cancel=cancel,
