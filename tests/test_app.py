@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from conftest import copy_sample_index
@@ -26,7 +27,8 @@ async def settle(app, pilot) -> None:
     the next refresh: a fixed number of rounds could return before it started)."""
     quiet = 0
     for _ in range(SETTLE_ROUNDS):
-        await app.workers.wait_for_complete()
+        # (a worker that fails is the app's to report: waiting must not raise)
+        await asyncio.gather(*(w.wait() for w in list(app.workers)), return_exceptions=True)
         await pilot.pause()
         quiet = quiet + 1 if all(w.is_finished for w in app.workers) else 0
         if quiet == 2:
@@ -215,6 +217,38 @@ async def test_a_worker_failure_is_one_status_line_and_the_reader_goes_on(tmp_pa
     logged = log_path().read_text(encoding="utf-8")
     assert "internal error in ReaderScreen.family_worker" in logged
     assert "Traceback" in logged and "RuntimeError: family lost" in logged
+
+
+async def test_a_widgets_worker_failure_is_said_by_the_screen_and_the_reader_goes_on(
+        corpus, monkeypatch):
+    """The article view's own worker (wrapping a long text's rest) fails:
+    the screen's one handler says it, and the app does not exit (Textual's
+    default for a worker's error)."""
+    from index.models import Article
+    from tui.screens.base import log_path
+    from tui.widgets import article_view as av
+
+    real = av.wrap_into
+
+    def broken(text, width, starts, ends, stop=None, cancelled=None):
+        if cancelled is not None:  # in the worker
+            raise RuntimeError("wrap lost its width")
+        return real(text, width, starts, ends, stop, cancelled)
+
+    monkeypatch.setattr(av, "wrap_into", broken)
+    app = VariorumApp(corpus, watch_interval=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        text = "A long paragraph of words.\n" * (2 * av.WRAP_INLINE // 27)
+        app.reader.view.show_article(Article(id="x", path="long.txt", title="Long", text=text))
+        await settle(app, pilot)
+        said = str(app.query_one("#status").render())
+        assert "internal error: RuntimeError: wrap lost its width" in said
+        assert app.is_running and app.screen is app.reader
+        await pilot.press("j")
+        await settle(app, pilot)
+        assert app.reader.view.article.path == app.reader.list.items[1].path
+    assert "internal error in ArticleView._wrap_rest" in log_path().read_text(encoding="utf-8")
 
 
 async def test_an_engine_error_is_said_as_its_message_and_not_logged(corpus):

@@ -69,15 +69,19 @@ class WorkerScreen(Screen):
     """A screen whose workers' failures are said in one line (see the module)."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The screen's workers, and those of its widgets (which hand their
+        workers' state on to their screen, e.g. ArticleView's)."""
         worker = event.worker
-        if event.state is not WorkerState.ERROR or worker.node is not self:
+        node = worker.node
+        if event.state is not WorkerState.ERROR or (
+                node is not self and getattr(node, "screen", None) is not self):
             return
         # A worker of the same group that is still registered started after
         # this one (each start cancels the last): this failure is out of date.
-        if any(w is not worker and w.node is self and w.group == worker.group
+        if any(w is not worker and w.node is node and w.group == worker.group
                for w in self.workers):
             return
-        line = failure_line(worker.error, f"{type(self).__name__}.{worker.name}")
+        line = failure_line(worker.error, f"{type(node).__name__}.{worker.name}")
         if line is not None:
             self.worker_failed(worker, line)
 

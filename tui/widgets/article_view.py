@@ -30,7 +30,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from index import Article, merge_spans, terminal
 
@@ -338,12 +338,20 @@ class ArticleView(ScrollView, can_focus=True):
         while len(self._wraps) > WRAP_CACHE:
             self._wraps.popitem(last=False)
 
-    @work(thread=True, exclusive=True, group="wrap")
+    @work(thread=True, exclusive=True, group="wrap", exit_on_error=False)
     def _wrap_rest(self, text: str, width: int, token: int) -> None:
         worker = get_current_worker()
         starts, ends = array("q"), array("q")
         if wrap_into(text, width, starts, ends, cancelled=lambda: worker.is_cancelled):
             self.post_message(self.Wrapped(token, width, starts, ends))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Textual sends a worker's state to its node only: handed on to the
+        # screen's one handler (tui/screens/base.py), which says a failure
+        event.stop()
+        hand_on = getattr(self.screen, "on_worker_state_changed", None)
+        if hand_on is not None:
+            hand_on(event)
 
     def on_article_view_wrapped(self, msg: Wrapped) -> None:
         msg.stop()
