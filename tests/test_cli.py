@@ -13,6 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_corpus"
+# one xdist worker runs them all, in order: they share the module's index
+pytestmark = pytest.mark.xdist_group("cli")
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,8 @@ from pathlib import Path
 import pytest
 
 distributed = pytest.importorskip("distributed")
+# one xdist worker runs them all: the module's cluster and local run are made once
+pytestmark = pytest.mark.xdist_group("dask")
 
 from index import Corpus, WorkerDied, cluster, jobs, pipeline  # noqa: E402
 from index.search.indexer import WHOOSH_DIR  # noqa: E402

@@ -43,8 +43,10 @@ POINTS = ("workers", "segments", "committed")
 GONE_WITHIN = 20.0  # seconds for a killed indexer's processes to be gone
 ENDS_WITHIN = 300.0  # seconds for a run (killed or not) to end: past it, a hang
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(),
-                                reason="finds processes through /proc")
+pytestmark = [pytest.mark.skipif(not Path("/proc/self/environ").exists(),
+                                 reason="finds processes through /proc"),
+              # one xdist worker runs them all: the module's indexes are made once
+              pytest.mark.xdist_group("kill")]
 
 _SYLLABLES = ["ka", "lo", "mi", "ra", "te", "su", "no", "vi", "de", "pa", "go", "ri", "ze",
               "bu", "fa", "tor", "mel", "quin", "dar", "sol"]
