@@ -9,6 +9,12 @@ All methods are thread-safe (one lock per corpus): the TUI calls them from
 worker threads. Each call reads one state of the index, the Whoosh generation
 and the store together, even while another process updates it; calls made
 inside ``with corpus.snapshot():`` share one.
+
+A facade: the work is done by the sub-packages (docs/architecture.md). It
+holds what lives as long as the corpus object: the lock, the one read
+snapshot (:class:`index.store.snapshot.StoreSnapshot`, and its Whoosh side,
+:class:`index.search.reader.Reader`), a writable store for caching
+annotations and the extraction worker.
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import pipeline
 from ._lazy import lazy
@@ -40,10 +45,8 @@ from .models import (
 )
 from .paths import index_dir_for
 from .store.db import STORE_FILE, Store
+from .store.snapshot import SnapshotLock, StoreSnapshot
 from .text.spans import merge_spans
-
-if TYPE_CHECKING:
-    from whoosh import index as windex
 
 # Loaded on first use: opening a corpus and listing its articles need none of
 # them (the reader paints its list before Whoosh is even imported).
@@ -54,6 +57,7 @@ indexer = lazy("index.search.indexer")
 jobs = lazy("index.jobs")
 qs = lazy("index.search.query")
 rank = lazy("index.search.ranking")
+rd = lazy("index.search.reader")
 vers = lazy("index.versions")
 
 SUGGEST_BELOW = 3  # offer "did you mean" when a query finds fewer articles than this
@@ -69,13 +73,9 @@ class Corpus:
         self._wstore: Store | None = None
         self._prefetch = None  # a Future of the article list, from prefetch_list()
         self.index_dir = Path(index_dir).expanduser() if index_dir else index_dir_for(self.root)
-        self._lock = _SnapshotLock(self._end_snapshot)
-        self._ix: windex.Index | None = None
-        self._ix_gen: int | None = None  # the Whoosh generation _ix is
-        self._gen: int | None = None  # the one the store's snapshot names
-        self._searcher = None
-        self._store: Store | None = None
-        self._vocab: tuple[list[str], list[int], dict[str, int]] | None = None
+        self._snap = StoreSnapshot(self.root, self.index_dir)
+        self._lock = SnapshotLock(self._snap.end)
+        self._reader: rd.Reader | None = None  # the snapshot's Whoosh side, see _whoosh()
         self._extraction: jobs.Worker | None = None  # see _extraction_worker()
 
     # ------------------------------------------------------------- lifecycle
@@ -101,8 +101,8 @@ class Corpus:
 
     def _index_changed(self) -> None:
         with self._lock:
-            self._vocab = None
-            self._drop_searcher()  # the next query opens the new generation
+            if self._reader is not None:
+                self._reader.index_changed()  # the next query opens the new generation
 
     def warm(self) -> None:
         """Open the searcher now (the reader does it in a worker once its list
@@ -113,21 +113,12 @@ class Corpus:
             except IndexMissingError:
                 pass
 
-    def _drop_searcher(self) -> None:
-        # Not ``Searcher.refresh()``: it reuses the open reader of every segment
-        # that is still in the index, with that segment's deletions as they were
-        # when it was opened, so documents deleted since (a changed or deleted
-        # file) would still be found. A new searcher reads the deletions anew.
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
-
     def generation(self) -> int:
         """The index's generation as the store records it now (inside a
         :meth:`snapshot`, as the snapshot does): it moves on with every
         committed update, by this process or another one."""
         with self._lock:
-            return self._open_store().generation()
+            return self._snap.open().generation()
 
     def snapshot(self):
         """``with corpus.snapshot():`` every call inside reads the same state
@@ -164,13 +155,12 @@ class Corpus:
     def close(self) -> None:
         self.stop_workers()
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            if self._store is not None:
-                self._store.close()
+            if self._reader is not None:
+                self._reader.close()
+            self._snap.close()
             if self._wstore is not None:
                 self._wstore.close()
-            self._searcher = self._store = self._ix = self._wstore = None
+            self._wstore = None
 
     def __enter__(self) -> Corpus:
         return self
@@ -178,98 +168,23 @@ class Corpus:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _open(self) -> None:
-        """The Whoosh generation the store's snapshot names, opened (once a
-        generation)."""
-        self._open_store()
-        if self._ix is not None and self._ix_gen == self._named_generation():
-            return
-        self._drop_searcher()
-        self._ix = self._vocab = None
-        self._ix_gen, self._ix = self._at_named_generation(
-            lambda gen: indexer.open_generation(self.index_dir, gen))
-
-    def _open_store(self) -> Store:
-        """The store alone, without Whoosh (what listing articles needs), in
-        a read snapshot that lasts until the outermost call returns."""
-        if self._store is None:
-            path = self.index_dir / STORE_FILE
-            store = Store(path, readonly=True) if path.exists() else None
-            try:
-                complete = store is not None and store.get_meta("complete") == "1"
-            except Exception:  # an old or damaged store: not an index
-                complete = False
-            if not complete:
-                if store is not None:
-                    store.close()
-                raise IndexMissingError(
-                    f"{self.root} is not indexed yet: run `variorum index {self.root}`")
-            self._store = store
-        if not self._store.db.in_transaction:
-            self._begin_snapshot()
-        return self._store
-
-    def _begin_snapshot(self) -> None:
-        # In WAL mode a read transaction sees the database as of its first
-        # read, whatever is committed after: the articles, bodies and the
-        # Whoosh generation they match, together.
-        self._store.db.execute("BEGIN")
-        self._gen = self._store.whoosh_generation()
-
-    def _end_snapshot(self) -> None:
-        if self._store is not None and self._store.db.in_transaction:
-            self._store.db.execute("COMMIT")  # a read: nothing to write, the snapshot ends
-
-    def _named_generation(self) -> int:
-        """The Whoosh generation to read: the one the store names (in an
-        index from before stores named one, the latest)."""
-        return self._gen if self._gen is not None else indexer.latest_generation(self.index_dir)
-
-    def _at_named_generation(self, open_at):
-        """``(generation, open_at(generation))`` for the generation the store
-        names. Its files are gone when an update committed and cleaned up
-        after this snapshot began: then the snapshot starts again, at the
-        state that update left."""
-        for attempt in range(4):
-            # a generation the store goes on naming with its files missing
-            # (a damaged index): the latest one there is, as before stores named one
-            gen = self._named_generation() if attempt < 3 else indexer.latest_generation(
-                self.index_dir)
-            try:
-                return gen, open_at(gen)
-            except FileNotFoundError:
-                if attempt == 3:
-                    raise IndexMissingError(
-                        f"the index of {self.root} is damaged: delete {self.index_dir} and "
-                        f"run `variorum index {self.root}`") from None
-                self._end_snapshot()
-                self._begin_snapshot()
+    def _whoosh(self) -> rd.Reader:
+        """The Whoosh side of the read snapshot (made on first use: listing
+        articles reads the store alone)."""
+        if self._reader is None:
+            self._reader = rd.Reader(self._snap)
+        return self._reader
 
     def _s(self):
-        self._open()
-        if self._searcher is None:
-            def open_searcher(gen: int):
-                ix = self._ix if gen == self._ix_gen else indexer.open_generation(
-                    self.index_dir, gen)
-                searcher = ix.searcher(weighting=rank.FastBM25F())
-                try:
-                    _open_columns(searcher)
-                except BaseException:
-                    searcher.close()
-                    raise
-                return ix, searcher
-
-            gen, (ix, searcher) = self._at_named_generation(open_searcher)
-            if gen != self._ix_gen:
-                self._vocab = None
-            self._ix_gen, self._ix, self._searcher = gen, ix, searcher
-        return self._searcher
+        """The searcher of the snapshot's Whoosh generation."""
+        return self._whoosh().searcher()
 
     @property
     def store(self) -> Store:
+        """The store, in the read snapshot, with the Whoosh generation it names open."""
         with self._lock:
-            self._open()
-            return self._store
+            self._whoosh().open()
+            return self._snap.store
 
     # -------------------------------------------------------------- articles
     def articles(self) -> list[ArticleMeta]:
@@ -285,7 +200,7 @@ class Corpus:
         if pending is not None:  # read ahead by prefetch_list(): take it once
             return pending.result()
         with self._lock:
-            return self._open_store().list_entries()
+            return self._snap.open().list_entries()
 
     def prefetch_list(self) -> None:
         """Start reading the article list in a thread now (the reader calls it
@@ -297,7 +212,7 @@ class Corpus:
         def run() -> None:
             try:
                 with self._lock:
-                    fut.set_result(self._open_store().list_entries())
+                    fut.set_result(self._snap.open().list_entries())
             except BaseException as e:  # handed to whoever takes the result
                 fut.set_exception(e)
 
@@ -351,14 +266,14 @@ class Corpus:
     # ---------------------------------------------------------------- search
     def _query(self, qstring: str):
         """Parse a query; entity clauses become the sets of articles they match."""
-        q = qs.parse(qstring, self._ix.schema)
+        q = qs.parse(qstring, self._whoosh().ix.schema)
         eclauses = qs.entity_clauses(q)
         if qs.has_entity_fields(q):
             key = ann.cache_key(self.extractor_choice)
 
             def ids_for(field: str, words: list[str]) -> set[str]:
-                return self._store.ids_for_hashes(
-                    set(ann.matching_hashes(self._store, key, field, words)))
+                return self._snap.store.ids_for_hashes(
+                    set(ann.matching_hashes(self._snap.store, key, field, words)))
 
             q = qs.rewrite_entities(q, ids_for)
         return q, eclauses
@@ -375,7 +290,7 @@ class Corpus:
                                          terms | {w for p in phrases for w in p})
             hits = []
             for score, fields in hits_found:
-                text = self._store.body(fields["hash"]) if spans else None
+                text = self._snap.store.body(fields["hash"]) if spans else None
                 sp = qs.hit_spans(text, terms, phrases) if text else []
                 if text and eclauses:
                     sp = merge_spans(sp + self._entity_spans(fields["hash"], eclauses))
@@ -400,13 +315,13 @@ class Corpus:
             art = ref if isinstance(ref, Article) else self.get(ref)
             sp = qs.hit_spans(art.text, terms, phrases)
             if eclauses:
-                meta = self._store.meta_by_id(art.id)
+                meta = self._snap.store.meta_by_id(art.id)
                 if meta:
                     sp = merge_spans(sp + self._entity_spans(meta[1], eclauses))
             return sp
 
     def _entity_spans(self, hash_: str, eclauses) -> list[tuple[int, int]]:
-        z = self._store.annotation(hash_, ann.cache_key(self.extractor_choice))
+        z = self._snap.store.annotation(hash_, ann.cache_key(self.extractor_choice))
         if z is None:
             return []
         ents, _ = ann.decode(z)
@@ -501,14 +416,14 @@ class Corpus:
         if not ids:
             return []
         with self._lock:
-            self._open()
-            return [m[1] for i in ids if (m := self._store.meta_by_id(i))]
+            self._whoosh().open()
+            return [m[1] for i in ids if (m := self._snap.store.meta_by_id(i))]
 
     def needs_entities(self, qstring: str) -> bool:
         """Whether a query searches entities (``person:``, ``org:``, …)."""
         with self._lock:
-            self._open()
-            return qs.has_entity_fields(qs.parse(qstring, self._ix.schema))
+            self._whoosh().open()
+            return qs.has_entity_fields(qs.parse(qstring, self._whoosh().ix.schema))
 
     def entity_coverage(self) -> tuple[int, int]:
         """(articles with entities extracted, articles)."""
@@ -531,11 +446,7 @@ class Corpus:
         from rapidfuzz.distance import Levenshtein
 
         with self._lock:
-            self._s()
-            if self._vocab is None:
-                words, dfs = self._store.vocab()
-                self._vocab = (words, dfs, dict(zip(words, dfs, strict=True)))
-            words, dfs, df_of = self._vocab
+            words, dfs, df_of = self._whoosh().vocab()
 
             def candidates(w: str):
                 maxd = 1 if len(w) <= 4 else 2
@@ -590,46 +501,8 @@ class Corpus:
             results = searcher.more_like(docnum, "body", text=art.text, top=limit)
             out = []
             for r in results:
-                out.append(_hit(r.fields(), r.score, self._store.body(r["hash"]) or "", []))
+                out.append(_hit(r.fields(), r.score, self._snap.store.body(r["hash"]) or "", []))
             return out
-
-
-class _SnapshotLock:
-    """The corpus's lock (re-entrant), and the extent of a read snapshot: the
-    snapshot begins with the first read of the store under it and ends when
-    the outermost holder lets go."""
-
-    def __init__(self, on_release: Callable[[], None]):
-        self._lock = threading.RLock()
-        self._depth = 0
-        self._on_release = on_release
-
-    def __enter__(self) -> _SnapshotLock:
-        self._lock.acquire()
-        self._depth += 1
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._depth -= 1
-        try:
-            if self._depth == 0:
-                self._on_release()
-        finally:
-            self._lock.release()
-
-
-def _open_columns(searcher) -> None:
-    """Open every segment's per-document files now. Whoosh opens a segment's
-    stored fields and field lengths on first use; an update that merges
-    segments deletes their files, so a searcher that first reads them after
-    such a commit (a query that runs while the reader's update commits) fails.
-    Open, they stay readable until the searcher closes."""
-    lengths = list(searcher.schema.scorable_names())
-    for leaf, _offset in searcher.reader().leaf_readers():
-        if leaf.doc_count_all():
-            leaf.stored_fields(0)
-            for name in lengths:
-                leaf.doc_field_length(0, name)
 
 
 def _family(group: list[VersionPair], meta: dict[str, ArticleMeta]) -> Family | None:
