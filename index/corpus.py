@@ -46,21 +46,18 @@ from .models import (
 from .paths import index_dir_for
 from .store.db import STORE_FILE, Store
 from .store.snapshot import SnapshotLock, StoreSnapshot
-from .text.spans import merge_spans
 
 # Loaded on first use: opening a corpus and listing its articles need none of
 # them (the reader paints its list before Whoosh is even imported).
 ann = lazy("index.nlp.annotate")
 diff_mod = lazy("index.diff")
 ents_mod = lazy("index.nlp.entities")
+hits = lazy("index.search.hits")
 indexer = lazy("index.search.indexer")
 jobs = lazy("index.jobs")
 qs = lazy("index.search.query")
-rank = lazy("index.search.ranking")
 rd = lazy("index.search.reader")
 vers = lazy("index.versions")
-
-SUGGEST_BELOW = 3  # offer "did you mean" when a query finds fewer articles than this
 
 
 class Corpus:
@@ -266,17 +263,16 @@ class Corpus:
     # ---------------------------------------------------------------- search
     def _query(self, qstring: str):
         """Parse a query; entity clauses become the sets of articles they match."""
-        q = qs.parse(qstring, self._whoosh().ix.schema)
-        eclauses = qs.entity_clauses(q)
-        if qs.has_entity_fields(q):
-            key = ann.cache_key(self.extractor_choice)
+        def ids_for(field: str, words: list[str]) -> set[str]:
+            return ann.article_ids(self._snap.store, ann.cache_key(self.extractor_choice),
+                                   field, words)
 
-            def ids_for(field: str, words: list[str]) -> set[str]:
-                return self._snap.store.ids_for_hashes(
-                    set(ann.matching_hashes(self._snap.store, key, field, words)))
+        return qs.parse_entities(qstring, self._whoosh().ix.schema, ids_for)  # opened by _s()
 
-            q = qs.rewrite_entities(q, ids_for)
-        return q, eclauses
+    def _entity_spans(self, eclauses) -> Callable[[str], list[tuple[int, int]]]:
+        """Body hash -> the spans of the mentions ``eclauses`` match in it."""
+        key = ann.cache_key(self.extractor_choice)
+        return lambda h: ann.clause_spans(self._snap.store, key, h, eclauses)
 
     def search(self, qstring: str, limit: int | None = 10, spans: bool = True) -> SearchResult:
         """Run a query. With ``spans``, each hit carries a snippet and the
@@ -285,24 +281,12 @@ class Corpus:
         with self._lock:
             searcher = self._s()
             q, eclauses = self._query(qstring)
-            terms, phrases = qs.match_sets(q, searcher.reader())
-            hits_found, total = rank.run(searcher, q, limit,
-                                         terms | {w for p in phrases for w in p})
-            hits = []
-            for score, fields in hits_found:
-                text = self._snap.store.body(fields["hash"]) if spans else None
-                sp = qs.hit_spans(text, terms, phrases) if text else []
-                if text and eclauses:
-                    sp = merge_spans(sp + self._entity_spans(fields["hash"], eclauses))
-                hits.append(_hit(fields, score, text or "", sp))
-            suggestion = self.suggest(qstring, total) if total < SUGGEST_BELOW else None
-            note = None
-            if eclauses:
-                done, all_ = self.entity_coverage()
-                if done < all_:
-                    note = (f"entity search covers {done} of {all_} articles so far "
-                            f"(the rest are not extracted yet)")
-            return SearchResult(query=qstring, total=total, hits=hits, suggestion=suggestion,
+            found, total = hits.search(searcher, q, limit,
+                                       self._snap.store.body if spans else None,
+                                       self._entity_spans(eclauses) if eclauses else None)
+            suggestion = self.suggest(qstring, total) if total < qs.SUGGEST_BELOW else None
+            note = ann.coverage_note(*self.entity_coverage()) if eclauses else None
+            return SearchResult(query=qstring, total=total, hits=found, suggestion=suggestion,
                                 note=note)
 
     def spans(self, ref: str | Article, qstring: str) -> list[tuple[int, int]]:
@@ -311,21 +295,24 @@ class Corpus:
         with self._lock:
             searcher = self._s()
             q, eclauses = self._query(qstring)
-            terms, phrases = qs.match_sets(q, searcher.reader())
             art = ref if isinstance(ref, Article) else self.get(ref)
-            sp = qs.hit_spans(art.text, terms, phrases)
-            if eclauses:
-                meta = self._snap.store.meta_by_id(art.id)
-                if meta:
-                    sp = merge_spans(sp + self._entity_spans(meta[1], eclauses))
-            return sp
+            meta = self._snap.store.meta_by_id(art.id) if eclauses else None
+            more = self._entity_spans(eclauses)(meta[1]) if meta else None
+            return hits.article_spans(searcher, q, art.text, more)
 
-    def _entity_spans(self, hash_: str, eclauses) -> list[tuple[int, int]]:
-        z = self._snap.store.annotation(hash_, ann.cache_key(self.extractor_choice))
-        if z is None:
-            return []
-        ents, _ = ann.decode(z)
-        return [s for field, words in eclauses for s in ann.mention_spans(ents, field, words)]
+    def suggest(self, qstring: str, total: int | None = None) -> str | None:
+        """A corrected query that finds more, or None."""
+        with self._lock:
+            def count(q: str) -> int:
+                return len(self._s().search(self._query(q)[0], limit=1))
+
+            return qs.suggest(qstring, self._whoosh().vocab(), count, total)
+
+    def similar(self, ref: str, limit: int = 10) -> list[SearchHit]:
+        """Articles most like this one (Whoosh's more-like-this over body terms)."""
+        with self._lock:
+            art = self.get(ref)
+            return hits.similar(self._s(), art, limit, self._snap.store.body)
 
     # ------------------------------------------------------------------ diff
     def diff(self, ref_a: str | Article, ref_b: str | Article, entities: bool = True,
@@ -440,32 +427,6 @@ class Corpus:
                 return None
         return self._wstore
 
-    def suggest(self, qstring: str, total: int | None = None) -> str | None:
-        """A corrected query that finds more, or None."""
-        from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
-
-        with self._lock:
-            words, dfs, df_of = self._whoosh().vocab()
-
-            def candidates(w: str):
-                maxd = 1 if len(w) <= 4 else 2
-                found = process.extract(
-                    w, words, scorer=Levenshtein.distance, score_cutoff=maxd, limit=25
-                )
-                return [(c, d, dfs[i]) for c, d, i in found]
-
-            fixed = qs.correct(qstring, df_of.get, candidates)
-            if not fixed:
-                return None
-            if total is None:
-                total = len(self._s().search(self._query(qstring)[0], limit=1))
-            try:
-                found = len(self._s().search(self._query(fixed)[0], limit=1))
-            except Exception:
-                return None
-            return fixed if found > total else None
-
     # -------------------------------------------------------------- versions
     def families(self) -> list[Family]:
         """Every version family, largest first."""
@@ -490,20 +451,6 @@ class Corpus:
         """Article id -> number of other versions it has (articles with none left out)."""
         return {m.id: len(f.members) - 1 for f in self.families() for m in f.members}
 
-    def similar(self, ref: str, limit: int = 10) -> list[SearchHit]:
-        """Articles most like this one (Whoosh's more-like-this over body terms)."""
-        with self._lock:
-            art = self.get(ref)
-            searcher = self._s()
-            docnum = searcher.document_number(id=art.id)
-            if docnum is None:
-                return []
-            results = searcher.more_like(docnum, "body", text=art.text, top=limit)
-            out = []
-            for r in results:
-                out.append(_hit(r.fields(), r.score, self._snap.store.body(r["hash"]) or "", []))
-            return out
-
 
 def _family(group: list[VersionPair], meta: dict[str, ArticleMeta]) -> Family | None:
     ids = {x for p in group for x in (p.a, p.b)}
@@ -519,18 +466,3 @@ def _family(group: list[VersionPair], meta: dict[str, ArticleMeta]) -> Family | 
              for p in group if p.a in order and p.b in order]
     pairs.sort(key=lambda p: (order[p.a], order[p.b]))
     return Family(tuple(members), tuple(pairs), dated)
-
-
-def _hit(r: dict, score: float, text: str, spans: list[tuple[int, int]]) -> SearchHit:
-    snip, snip_spans = qs.snippet_with_spans(text, spans) if text else ("", [])
-    return SearchHit(
-        id=r["id"],
-        path=r["path"],
-        title=r["title"],
-        score=float(score),
-        snippet=snip,
-        spans=spans,
-        source=r.get("source"),
-        date=r["date"].date().isoformat() if r.get("date") else None,
-        snippet_spans=snip_spans,
-    )

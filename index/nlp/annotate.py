@@ -180,6 +180,30 @@ def matching_hashes(store, key: str, field: str, words: list[str]) -> dict[str, 
     return out
 
 
+def article_ids(store, key: str, field: str, words: list[str]) -> set[str]:
+    """The ids of the articles an entity clause (``field``: ``words``) matches."""
+    return store.ids_for_hashes(set(matching_hashes(store, key, field, words)))
+
+
+def clause_spans(store, key: str, hash_: str, eclauses: list[tuple[str, list[str]]]
+                 ) -> list[tuple[int, int]]:
+    """Spans of the mentions the entity clauses ``eclauses`` match in the
+    text of ``hash_`` (none when its annotations are not cached)."""
+    z = store.annotation(hash_, key)
+    if z is None:
+        return []
+    ents, _ = decode(z)
+    return [s for field, words in eclauses for s in mention_spans(ents, field, words)]
+
+
+def coverage_note(done: int, total: int) -> str | None:
+    """What a search result says when entity search covers only some articles."""
+    if done >= total:
+        return None
+    return (f"entity search covers {done} of {total} articles so far "
+            f"(the rest are not extracted yet)")
+
+
 def mention_spans(entities: list[Entity], field: str, words: list[str]
                   ) -> list[tuple[int, int]]:
     """Spans of the mentions of the entities an entity clause matches."""
