@@ -19,7 +19,6 @@ annotations and the extraction worker.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -352,12 +351,9 @@ class Corpus:
         if got is not None:
             return got
         choice = self.extractor_choice
-        if not extract_here:
-            z = self._extraction_worker().call(ann.annotate_one, choice, art.text,
-                                               cancel=cancel)
-            e, q = ann.decode(z)
-        else:  # outside the lock: loading a model takes a second
-            e, q = ann.annotate_texts([art.text], choice.load())[0]
+        worker = None if extract_here else self._extraction_worker()
+        # outside the lock: loading a model takes a second
+        e, q = ann.extract_one(choice, art.text, worker, cancel=cancel)
         self._save_annotations(art, e, q)
         return Annotations.of(art.id, choice.name, e, q)
 
@@ -365,27 +361,23 @@ class Corpus:
         """An article's stored entities and quotes, or None if not extracted yet."""
         with self._lock:
             art = ref if isinstance(ref, Article) else self.get(ref)
-            meta = self.store.meta_by_id(art.id)
             choice = self.extractor_choice
-            z = self.store.annotation(meta[1], ann.cache_key(choice)) if meta else None
-        if z is None:
-            return None
-        e, q = ann.decode(z)
-        return Annotations.of(art.id, choice.name, e, q)
+            z = ann.stored(self.store, art.id, choice)
+        return ann.as_annotations(art.id, choice, z)
 
     def _save_annotations(self, art: Article, e: list[Entity], q: list[Quote]) -> None:
-        """Cache what was extracted; best effort (a locked or read-only store
-        costs a later re-extraction, not this result)."""
         with self._lock:
-            meta = self.store.meta_by_id(art.id)
-            w = self._writable()
-            if w is None or not meta:
-                return
+            ann.save(self.store, self._writable(), art.id, self.extractor_choice, e, q)
+
+    def _writable(self) -> Store | None:
+        """A writable connection to the store, for caching annotations (None
+        where the index cannot be written: then nothing is cached)."""
+        if self._wstore is None:
             try:
-                w.put_annotations([(meta[1], ann.cache_key(self.extractor_choice),
-                                    ann.encode(e, q), ents_mod.name_keys(e))])
-            except sqlite3.Error:
-                pass
+                self._wstore = Store(self.index_dir / STORE_FILE)
+            except Exception:
+                return None
+        return self._wstore
 
     def update_entities(self, progress: Callable[[str, int, int], None] | None = None,
                         cancel: Callable[[], bool] | None = None, procs: int | None = None,
@@ -416,16 +408,6 @@ class Corpus:
         """(articles with entities extracted, articles)."""
         with self._lock:
             return self.store.annotation_coverage(ann.cache_key(self.extractor_choice))
-
-    def _writable(self) -> Store | None:
-        """A writable connection to the store, for caching annotations (None
-        where the index cannot be written: then nothing is cached)."""
-        if self._wstore is None:
-            try:
-                self._wstore = Store(self.index_dir / STORE_FILE)
-            except Exception:
-                return None
-        return self._wstore
 
     # -------------------------------------------------------------- versions
     def families(self) -> list[Family]:
