@@ -25,7 +25,7 @@ from pathlib import Path
 
 from . import pipeline
 from ._lazy import lazy
-from .errors import IndexMissingError, NotFoundError
+from .errors import IndexMissingError
 from .models import (
     Annotations,
     Article,
@@ -39,10 +39,10 @@ from .models import (
     SearchHit,
     SearchResult,
     UpdateReport,
-    VersionPair,
     VersionsReport,
 )
 from .paths import index_dir_for
+from .store import refs
 from .store.db import STORE_FILE, Store
 from .store.snapshot import SnapshotLock, StoreSnapshot
 
@@ -222,35 +222,7 @@ class Corpus:
     def resolve(self, ref: str) -> str:
         """An article id from an id, a unique id prefix or a file path."""
         with self._lock:
-            store = self.store
-            ref = ref.strip()
-            if store.meta_by_id(ref):
-                return ref
-            if len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref):
-                ids = store.ids_with_prefix(ref)
-                if len(ids) == 1:
-                    return ids[0]
-                if len(ids) > 1:
-                    raise NotFoundError(f"id prefix {ref!r} is ambiguous: {', '.join(ids)}…")
-            for rel in self._relpaths(ref):
-                ids = store.ids_for_path(rel)
-                if len(ids) == 1:
-                    return ids[0]
-                if len(ids) > 1:
-                    raise NotFoundError(
-                        f"{rel} holds {len(ids)} articles; give one id, e.g. {ids[0]}"
-                    )
-            raise NotFoundError(f"no article with id or path {ref!r} in {self.root}")
-
-    def _relpaths(self, ref: str) -> list[str]:
-        out = [ref.replace("\\", "/").lstrip("./") if ref.startswith("./") else ref]
-        p = Path(ref).expanduser()
-        for cand in (p, Path.cwd() / p):
-            try:
-                out.append(cand.resolve().relative_to(self.root).as_posix())
-            except (ValueError, OSError):
-                pass
-        return out
+            return refs.resolve(self.store, self.root, ref)
 
     def get(self, ref: str) -> Article:
         with self._lock:
@@ -324,13 +296,10 @@ class Corpus:
         :meth:`annotations`) unless cached."""
         a = ref_a if isinstance(ref_a, Article) else self.get(ref_a)
         b = ref_b if isinstance(ref_b, Article) else self.get(ref_b)
-        kw = {}
         if entities:
-            ann_a, ann_b = annotations or (self.annotations(a, extract_here=extract_here),
-                                           self.annotations(b, extract_here=extract_here))
-            kw = {"ents_a": list(ann_a.entities), "ents_b": list(ann_b.entities),
-                  "quotes_a": ann_a.quoted, "quotes_b": ann_b.quoted}
-        return diff_mod.diff_texts(a.text, b.text, a_id=a.id, b_id=b.id, **kw)
+            annotations = annotations or (self.annotations(a, extract_here=extract_here),
+                                          self.annotations(b, extract_here=extract_here))
+        return diff_mod.diff_articles(a, b, annotations if entities else None)
 
     # -------------------------------------------------------------- entities
     @property
@@ -395,14 +364,12 @@ class Corpus:
         if not ids:
             return []
         with self._lock:
-            self._whoosh().open()
-            return [m[1] for i in ids if (m := self._snap.store.meta_by_id(i))]
+            return self.store.hashes_of(ids)
 
     def needs_entities(self, qstring: str) -> bool:
         """Whether a query searches entities (``person:``, ``org:``, …)."""
         with self._lock:
-            self._whoosh().open()
-            return qs.has_entity_fields(qs.parse(qstring, self._whoosh().ix.schema))
+            return qs.has_entity_fields(qs.parse(qstring, self._whoosh().open().schema))
 
     def entity_coverage(self) -> tuple[int, int]:
         """(articles with entities extracted, articles)."""
@@ -413,38 +380,15 @@ class Corpus:
     def families(self) -> list[Family]:
         """Every version family, largest first."""
         with self._lock:
-            rows = self.store.version_pairs()
-            meta = {a.id: a for a in self.store.paired_articles()}
-        live = (VersionPair(*r) for r in rows if r[0] in meta and r[1] in meta)
-        fams = [f for g in vers.families(live) if (f := _family(g, meta)) is not None]
-        fams.sort(key=lambda f: (-len(f.members), f.members[0].path))
-        return fams
+            rows, articles = self.store.version_pairs(), self.store.paired_articles()
+        return vers.assemble(rows, articles)
 
     def family_of(self, ref: str) -> Family | None:
         """The family an article belongs to, or None when it has no versions."""
         with self._lock:
             id_ = self.resolve(ref)
-        for f in self.families():
-            if any(m.id == id_ for m in f.members):
-                return f
-        return None
+        return vers.family_with(self.families(), id_)
 
     def version_counts(self) -> dict[str, int]:
         """Article id -> number of other versions it has (articles with none left out)."""
-        return {m.id: len(f.members) - 1 for f in self.families() for m in f.members}
-
-
-def _family(group: list[VersionPair], meta: dict[str, ArticleMeta]) -> Family | None:
-    ids = {x for p in group for x in (p.a, p.b)}
-    members = [meta[i] for i in ids if i in meta]
-    if len(members) < 2:
-        return None
-    dated = all(m.date for m in members)
-    members.sort(key=(lambda m: (m.date, m.path)) if dated else (lambda m: (m.path, m.line or 0)))
-    order = {m.id: k for k, m in enumerate(members)}
-    # each pair reads older/first -> newer/second
-    pairs = [p if order[p.a] < order[p.b] else VersionPair(p.b, p.a, p.kind, p.similarity,
-                                                           p.aligned)
-             for p in group if p.a in order and p.b in order]
-    pairs.sort(key=lambda p: (order[p.a], order[p.b]))
-    return Family(tuple(members), tuple(pairs), dated)
+        return vers.version_counts(self.families())
