@@ -9,19 +9,23 @@ All methods are thread-safe (one lock per corpus): the TUI calls them from
 worker threads. Each call reads one state of the index, the Whoosh generation
 and the store together, even while another process updates it; calls made
 inside ``with corpus.snapshot():`` share one.
+
+A facade: the work is done by the sub-packages (docs/architecture.md). It
+holds what lives as long as the corpus object: the lock, the one read
+snapshot (:class:`index.store.snapshot.StoreSnapshot`, and its Whoosh side,
+:class:`index.search.reader.Reader`), a writable store for caching
+annotations and the extraction worker.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import pipeline
 from ._lazy import lazy
-from .errors import IndexMissingError, NotFoundError
+from .errors import IndexMissingError
 from .models import (
     Annotations,
     Article,
@@ -35,28 +39,24 @@ from .models import (
     SearchHit,
     SearchResult,
     UpdateReport,
-    VersionPair,
     VersionsReport,
 )
 from .paths import index_dir_for
+from .store import refs
 from .store.db import STORE_FILE, Store
-from .text.spans import merge_spans
-
-if TYPE_CHECKING:
-    from whoosh import index as windex
+from .store.snapshot import SnapshotLock, StoreSnapshot
 
 # Loaded on first use: opening a corpus and listing its articles need none of
 # them (the reader paints its list before Whoosh is even imported).
 ann = lazy("index.nlp.annotate")
 diff_mod = lazy("index.diff")
 ents_mod = lazy("index.nlp.entities")
+hits = lazy("index.search.hits")
 indexer = lazy("index.search.indexer")
 jobs = lazy("index.jobs")
 qs = lazy("index.search.query")
-rank = lazy("index.search.ranking")
+rd = lazy("index.search.reader")
 vers = lazy("index.versions")
-
-SUGGEST_BELOW = 3  # offer "did you mean" when a query finds fewer articles than this
 
 
 class Corpus:
@@ -69,13 +69,9 @@ class Corpus:
         self._wstore: Store | None = None
         self._prefetch = None  # a Future of the article list, from prefetch_list()
         self.index_dir = Path(index_dir).expanduser() if index_dir else index_dir_for(self.root)
-        self._lock = _SnapshotLock(self._end_snapshot)
-        self._ix: windex.Index | None = None
-        self._ix_gen: int | None = None  # the Whoosh generation _ix is
-        self._gen: int | None = None  # the one the store's snapshot names
-        self._searcher = None
-        self._store: Store | None = None
-        self._vocab: tuple[list[str], list[int], dict[str, int]] | None = None
+        self._snap = StoreSnapshot(self.root, self.index_dir)
+        self._lock = SnapshotLock(self._snap.end)
+        self._reader: rd.Reader | None = None  # the snapshot's Whoosh side, see _whoosh()
         self._extraction: jobs.Worker | None = None  # see _extraction_worker()
 
     # ------------------------------------------------------------- lifecycle
@@ -101,8 +97,8 @@ class Corpus:
 
     def _index_changed(self) -> None:
         with self._lock:
-            self._vocab = None
-            self._drop_searcher()  # the next query opens the new generation
+            if self._reader is not None:
+                self._reader.index_changed()  # the next query opens the new generation
 
     def warm(self) -> None:
         """Open the searcher now (the reader does it in a worker once its list
@@ -113,21 +109,12 @@ class Corpus:
             except IndexMissingError:
                 pass
 
-    def _drop_searcher(self) -> None:
-        # Not ``Searcher.refresh()``: it reuses the open reader of every segment
-        # that is still in the index, with that segment's deletions as they were
-        # when it was opened, so documents deleted since (a changed or deleted
-        # file) would still be found. A new searcher reads the deletions anew.
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
-
     def generation(self) -> int:
         """The index's generation as the store records it now (inside a
         :meth:`snapshot`, as the snapshot does): it moves on with every
         committed update, by this process or another one."""
         with self._lock:
-            return self._open_store().generation()
+            return self._snap.open().generation()
 
     def snapshot(self):
         """``with corpus.snapshot():`` every call inside reads the same state
@@ -164,13 +151,12 @@ class Corpus:
     def close(self) -> None:
         self.stop_workers()
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            if self._store is not None:
-                self._store.close()
+            if self._reader is not None:
+                self._reader.close()
+            self._snap.close()
             if self._wstore is not None:
                 self._wstore.close()
-            self._searcher = self._store = self._ix = self._wstore = None
+            self._wstore = None
 
     def __enter__(self) -> Corpus:
         return self
@@ -178,98 +164,23 @@ class Corpus:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _open(self) -> None:
-        """The Whoosh generation the store's snapshot names, opened (once a
-        generation)."""
-        self._open_store()
-        if self._ix is not None and self._ix_gen == self._named_generation():
-            return
-        self._drop_searcher()
-        self._ix = self._vocab = None
-        self._ix_gen, self._ix = self._at_named_generation(
-            lambda gen: indexer.open_generation(self.index_dir, gen))
-
-    def _open_store(self) -> Store:
-        """The store alone, without Whoosh (what listing articles needs), in
-        a read snapshot that lasts until the outermost call returns."""
-        if self._store is None:
-            path = self.index_dir / STORE_FILE
-            store = Store(path, readonly=True) if path.exists() else None
-            try:
-                complete = store is not None and store.get_meta("complete") == "1"
-            except Exception:  # an old or damaged store: not an index
-                complete = False
-            if not complete:
-                if store is not None:
-                    store.close()
-                raise IndexMissingError(
-                    f"{self.root} is not indexed yet: run `variorum index {self.root}`")
-            self._store = store
-        if not self._store.db.in_transaction:
-            self._begin_snapshot()
-        return self._store
-
-    def _begin_snapshot(self) -> None:
-        # In WAL mode a read transaction sees the database as of its first
-        # read, whatever is committed after: the articles, bodies and the
-        # Whoosh generation they match, together.
-        self._store.db.execute("BEGIN")
-        self._gen = self._store.whoosh_generation()
-
-    def _end_snapshot(self) -> None:
-        if self._store is not None and self._store.db.in_transaction:
-            self._store.db.execute("COMMIT")  # a read: nothing to write, the snapshot ends
-
-    def _named_generation(self) -> int:
-        """The Whoosh generation to read: the one the store names (in an
-        index from before stores named one, the latest)."""
-        return self._gen if self._gen is not None else indexer.latest_generation(self.index_dir)
-
-    def _at_named_generation(self, open_at):
-        """``(generation, open_at(generation))`` for the generation the store
-        names. Its files are gone when an update committed and cleaned up
-        after this snapshot began: then the snapshot starts again, at the
-        state that update left."""
-        for attempt in range(4):
-            # a generation the store goes on naming with its files missing
-            # (a damaged index): the latest one there is, as before stores named one
-            gen = self._named_generation() if attempt < 3 else indexer.latest_generation(
-                self.index_dir)
-            try:
-                return gen, open_at(gen)
-            except FileNotFoundError:
-                if attempt == 3:
-                    raise IndexMissingError(
-                        f"the index of {self.root} is damaged: delete {self.index_dir} and "
-                        f"run `variorum index {self.root}`") from None
-                self._end_snapshot()
-                self._begin_snapshot()
+    def _whoosh(self) -> rd.Reader:
+        """The Whoosh side of the read snapshot (made on first use: listing
+        articles reads the store alone)."""
+        if self._reader is None:
+            self._reader = rd.Reader(self._snap)
+        return self._reader
 
     def _s(self):
-        self._open()
-        if self._searcher is None:
-            def open_searcher(gen: int):
-                ix = self._ix if gen == self._ix_gen else indexer.open_generation(
-                    self.index_dir, gen)
-                searcher = ix.searcher(weighting=rank.FastBM25F())
-                try:
-                    _open_columns(searcher)
-                except BaseException:
-                    searcher.close()
-                    raise
-                return ix, searcher
-
-            gen, (ix, searcher) = self._at_named_generation(open_searcher)
-            if gen != self._ix_gen:
-                self._vocab = None
-            self._ix_gen, self._ix, self._searcher = gen, ix, searcher
-        return self._searcher
+        """The searcher of the snapshot's Whoosh generation."""
+        return self._whoosh().searcher()
 
     @property
     def store(self) -> Store:
+        """The store, in the read snapshot, with the Whoosh generation it names open."""
         with self._lock:
-            self._open()
-            return self._store
+            self._whoosh().open()
+            return self._snap.store
 
     # -------------------------------------------------------------- articles
     def articles(self) -> list[ArticleMeta]:
@@ -285,7 +196,7 @@ class Corpus:
         if pending is not None:  # read ahead by prefetch_list(): take it once
             return pending.result()
         with self._lock:
-            return self._open_store().list_entries()
+            return self._snap.open().list_entries()
 
     def prefetch_list(self) -> None:
         """Start reading the article list in a thread now (the reader calls it
@@ -297,7 +208,7 @@ class Corpus:
         def run() -> None:
             try:
                 with self._lock:
-                    fut.set_result(self._open_store().list_entries())
+                    fut.set_result(self._snap.open().list_entries())
             except BaseException as e:  # handed to whoever takes the result
                 fut.set_exception(e)
 
@@ -311,35 +222,7 @@ class Corpus:
     def resolve(self, ref: str) -> str:
         """An article id from an id, a unique id prefix or a file path."""
         with self._lock:
-            store = self.store
-            ref = ref.strip()
-            if store.meta_by_id(ref):
-                return ref
-            if len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref):
-                ids = store.ids_with_prefix(ref)
-                if len(ids) == 1:
-                    return ids[0]
-                if len(ids) > 1:
-                    raise NotFoundError(f"id prefix {ref!r} is ambiguous: {', '.join(ids)}…")
-            for rel in self._relpaths(ref):
-                ids = store.ids_for_path(rel)
-                if len(ids) == 1:
-                    return ids[0]
-                if len(ids) > 1:
-                    raise NotFoundError(
-                        f"{rel} holds {len(ids)} articles; give one id, e.g. {ids[0]}"
-                    )
-            raise NotFoundError(f"no article with id or path {ref!r} in {self.root}")
-
-    def _relpaths(self, ref: str) -> list[str]:
-        out = [ref.replace("\\", "/").lstrip("./") if ref.startswith("./") else ref]
-        p = Path(ref).expanduser()
-        for cand in (p, Path.cwd() / p):
-            try:
-                out.append(cand.resolve().relative_to(self.root).as_posix())
-            except (ValueError, OSError):
-                pass
-        return out
+            return refs.resolve(self.store, self.root, ref)
 
     def get(self, ref: str) -> Article:
         with self._lock:
@@ -351,17 +234,16 @@ class Corpus:
     # ---------------------------------------------------------------- search
     def _query(self, qstring: str):
         """Parse a query; entity clauses become the sets of articles they match."""
-        q = qs.parse(qstring, self._ix.schema)
-        eclauses = qs.entity_clauses(q)
-        if qs.has_entity_fields(q):
-            key = ann.cache_key(self.extractor_choice)
+        def ids_for(field: str, words: list[str]) -> set[str]:
+            return ann.article_ids(self._snap.store, ann.cache_key(self.extractor_choice),
+                                   field, words)
 
-            def ids_for(field: str, words: list[str]) -> set[str]:
-                return self._store.ids_for_hashes(
-                    set(ann.matching_hashes(self._store, key, field, words)))
+        return qs.parse_entities(qstring, self._whoosh().ix.schema, ids_for)  # opened by _s()
 
-            q = qs.rewrite_entities(q, ids_for)
-        return q, eclauses
+    def _entity_spans(self, eclauses) -> Callable[[str], list[tuple[int, int]]]:
+        """Body hash -> the spans of the mentions ``eclauses`` match in it."""
+        key = ann.cache_key(self.extractor_choice)
+        return lambda h: ann.clause_spans(self._snap.store, key, h, eclauses)
 
     def search(self, qstring: str, limit: int | None = 10, spans: bool = True) -> SearchResult:
         """Run a query. With ``spans``, each hit carries a snippet and the
@@ -370,24 +252,12 @@ class Corpus:
         with self._lock:
             searcher = self._s()
             q, eclauses = self._query(qstring)
-            terms, phrases = qs.match_sets(q, searcher.reader())
-            hits_found, total = rank.run(searcher, q, limit,
-                                         terms | {w for p in phrases for w in p})
-            hits = []
-            for score, fields in hits_found:
-                text = self._store.body(fields["hash"]) if spans else None
-                sp = qs.hit_spans(text, terms, phrases) if text else []
-                if text and eclauses:
-                    sp = merge_spans(sp + self._entity_spans(fields["hash"], eclauses))
-                hits.append(_hit(fields, score, text or "", sp))
-            suggestion = self.suggest(qstring, total) if total < SUGGEST_BELOW else None
-            note = None
-            if eclauses:
-                done, all_ = self.entity_coverage()
-                if done < all_:
-                    note = (f"entity search covers {done} of {all_} articles so far "
-                            f"(the rest are not extracted yet)")
-            return SearchResult(query=qstring, total=total, hits=hits, suggestion=suggestion,
+            found, total = hits.search(searcher, q, limit,
+                                       self._snap.store.body if spans else None,
+                                       self._entity_spans(eclauses) if eclauses else None)
+            suggestion = self.suggest(qstring, total) if total < qs.SUGGEST_BELOW else None
+            note = ann.coverage_note(*self.entity_coverage()) if eclauses else None
+            return SearchResult(query=qstring, total=total, hits=found, suggestion=suggestion,
                                 note=note)
 
     def spans(self, ref: str | Article, qstring: str) -> list[tuple[int, int]]:
@@ -396,21 +266,24 @@ class Corpus:
         with self._lock:
             searcher = self._s()
             q, eclauses = self._query(qstring)
-            terms, phrases = qs.match_sets(q, searcher.reader())
             art = ref if isinstance(ref, Article) else self.get(ref)
-            sp = qs.hit_spans(art.text, terms, phrases)
-            if eclauses:
-                meta = self._store.meta_by_id(art.id)
-                if meta:
-                    sp = merge_spans(sp + self._entity_spans(meta[1], eclauses))
-            return sp
+            meta = self._snap.store.meta_by_id(art.id) if eclauses else None
+            more = self._entity_spans(eclauses)(meta[1]) if meta else None
+            return hits.article_spans(searcher, q, art.text, more)
 
-    def _entity_spans(self, hash_: str, eclauses) -> list[tuple[int, int]]:
-        z = self._store.annotation(hash_, ann.cache_key(self.extractor_choice))
-        if z is None:
-            return []
-        ents, _ = ann.decode(z)
-        return [s for field, words in eclauses for s in ann.mention_spans(ents, field, words)]
+    def suggest(self, qstring: str, total: int | None = None) -> str | None:
+        """A corrected query that finds more, or None."""
+        with self._lock:
+            def count(q: str) -> int:
+                return len(self._s().search(self._query(q)[0], limit=1))
+
+            return qs.suggest(qstring, self._whoosh().vocab(), count, total)
+
+    def similar(self, ref: str, limit: int = 10) -> list[SearchHit]:
+        """Articles most like this one (Whoosh's more-like-this over body terms)."""
+        with self._lock:
+            art = self.get(ref)
+            return hits.similar(self._s(), art, limit, self._snap.store.body)
 
     # ------------------------------------------------------------------ diff
     def diff(self, ref_a: str | Article, ref_b: str | Article, entities: bool = True,
@@ -423,13 +296,10 @@ class Corpus:
         :meth:`annotations`) unless cached."""
         a = ref_a if isinstance(ref_a, Article) else self.get(ref_a)
         b = ref_b if isinstance(ref_b, Article) else self.get(ref_b)
-        kw = {}
         if entities:
-            ann_a, ann_b = annotations or (self.annotations(a, extract_here=extract_here),
-                                           self.annotations(b, extract_here=extract_here))
-            kw = {"ents_a": list(ann_a.entities), "ents_b": list(ann_b.entities),
-                  "quotes_a": ann_a.quoted, "quotes_b": ann_b.quoted}
-        return diff_mod.diff_texts(a.text, b.text, a_id=a.id, b_id=b.id, **kw)
+            annotations = annotations or (self.annotations(a, extract_here=extract_here),
+                                          self.annotations(b, extract_here=extract_here))
+        return diff_mod.diff_articles(a, b, annotations if entities else None)
 
     # -------------------------------------------------------------- entities
     @property
@@ -450,12 +320,9 @@ class Corpus:
         if got is not None:
             return got
         choice = self.extractor_choice
-        if not extract_here:
-            z = self._extraction_worker().call(ann.annotate_one, choice, art.text,
-                                               cancel=cancel)
-            e, q = ann.decode(z)
-        else:  # outside the lock: loading a model takes a second
-            e, q = ann.annotate_texts([art.text], choice.load())[0]
+        worker = None if extract_here else self._extraction_worker()
+        # outside the lock: loading a model takes a second
+        e, q = ann.extract_one(choice, art.text, worker, cancel=cancel)
         self._save_annotations(art, e, q)
         return Annotations.of(art.id, choice.name, e, q)
 
@@ -463,27 +330,23 @@ class Corpus:
         """An article's stored entities and quotes, or None if not extracted yet."""
         with self._lock:
             art = ref if isinstance(ref, Article) else self.get(ref)
-            meta = self.store.meta_by_id(art.id)
             choice = self.extractor_choice
-            z = self.store.annotation(meta[1], ann.cache_key(choice)) if meta else None
-        if z is None:
-            return None
-        e, q = ann.decode(z)
-        return Annotations.of(art.id, choice.name, e, q)
+            z = ann.stored(self.store, art.id, choice)
+        return ann.as_annotations(art.id, choice, z)
 
     def _save_annotations(self, art: Article, e: list[Entity], q: list[Quote]) -> None:
-        """Cache what was extracted; best effort (a locked or read-only store
-        costs a later re-extraction, not this result)."""
         with self._lock:
-            meta = self.store.meta_by_id(art.id)
-            w = self._writable()
-            if w is None or not meta:
-                return
+            ann.save(self.store, self._writable(), art.id, self.extractor_choice, e, q)
+
+    def _writable(self) -> Store | None:
+        """A writable connection to the store, for caching annotations (None
+        where the index cannot be written: then nothing is cached)."""
+        if self._wstore is None:
             try:
-                w.put_annotations([(meta[1], ann.cache_key(self.extractor_choice),
-                                    ann.encode(e, q), ents_mod.name_keys(e))])
-            except sqlite3.Error:
-                pass
+                self._wstore = Store(self.index_dir / STORE_FILE)
+            except Exception:
+                return None
+        return self._wstore
 
     def update_entities(self, progress: Callable[[str, int, int], None] | None = None,
                         cancel: Callable[[], bool] | None = None, procs: int | None = None,
@@ -501,163 +364,31 @@ class Corpus:
         if not ids:
             return []
         with self._lock:
-            self._open()
-            return [m[1] for i in ids if (m := self._store.meta_by_id(i))]
+            return self.store.hashes_of(ids)
 
     def needs_entities(self, qstring: str) -> bool:
         """Whether a query searches entities (``person:``, ``org:``, …)."""
         with self._lock:
-            self._open()
-            return qs.has_entity_fields(qs.parse(qstring, self._ix.schema))
+            return qs.has_entity_fields(qs.parse(qstring, self._whoosh().open().schema))
 
     def entity_coverage(self) -> tuple[int, int]:
         """(articles with entities extracted, articles)."""
         with self._lock:
             return self.store.annotation_coverage(ann.cache_key(self.extractor_choice))
 
-    def _writable(self) -> Store | None:
-        """A writable connection to the store, for caching annotations (None
-        where the index cannot be written: then nothing is cached)."""
-        if self._wstore is None:
-            try:
-                self._wstore = Store(self.index_dir / STORE_FILE)
-            except Exception:
-                return None
-        return self._wstore
-
-    def suggest(self, qstring: str, total: int | None = None) -> str | None:
-        """A corrected query that finds more, or None."""
-        from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
-
-        with self._lock:
-            self._s()
-            if self._vocab is None:
-                words, dfs = self._store.vocab()
-                self._vocab = (words, dfs, dict(zip(words, dfs, strict=True)))
-            words, dfs, df_of = self._vocab
-
-            def candidates(w: str):
-                maxd = 1 if len(w) <= 4 else 2
-                found = process.extract(
-                    w, words, scorer=Levenshtein.distance, score_cutoff=maxd, limit=25
-                )
-                return [(c, d, dfs[i]) for c, d, i in found]
-
-            fixed = qs.correct(qstring, df_of.get, candidates)
-            if not fixed:
-                return None
-            if total is None:
-                total = len(self._s().search(self._query(qstring)[0], limit=1))
-            try:
-                found = len(self._s().search(self._query(fixed)[0], limit=1))
-            except Exception:
-                return None
-            return fixed if found > total else None
-
     # -------------------------------------------------------------- versions
     def families(self) -> list[Family]:
         """Every version family, largest first."""
         with self._lock:
-            rows = self.store.version_pairs()
-            meta = {a.id: a for a in self.store.paired_articles()}
-        live = (VersionPair(*r) for r in rows if r[0] in meta and r[1] in meta)
-        fams = [f for g in vers.families(live) if (f := _family(g, meta)) is not None]
-        fams.sort(key=lambda f: (-len(f.members), f.members[0].path))
-        return fams
+            rows, articles = self.store.version_pairs(), self.store.paired_articles()
+        return vers.assemble(rows, articles)
 
     def family_of(self, ref: str) -> Family | None:
         """The family an article belongs to, or None when it has no versions."""
         with self._lock:
             id_ = self.resolve(ref)
-        for f in self.families():
-            if any(m.id == id_ for m in f.members):
-                return f
-        return None
+        return vers.family_with(self.families(), id_)
 
     def version_counts(self) -> dict[str, int]:
         """Article id -> number of other versions it has (articles with none left out)."""
-        return {m.id: len(f.members) - 1 for f in self.families() for m in f.members}
-
-    def similar(self, ref: str, limit: int = 10) -> list[SearchHit]:
-        """Articles most like this one (Whoosh's more-like-this over body terms)."""
-        with self._lock:
-            art = self.get(ref)
-            searcher = self._s()
-            docnum = searcher.document_number(id=art.id)
-            if docnum is None:
-                return []
-            results = searcher.more_like(docnum, "body", text=art.text, top=limit)
-            out = []
-            for r in results:
-                out.append(_hit(r.fields(), r.score, self._store.body(r["hash"]) or "", []))
-            return out
-
-
-class _SnapshotLock:
-    """The corpus's lock (re-entrant), and the extent of a read snapshot: the
-    snapshot begins with the first read of the store under it and ends when
-    the outermost holder lets go."""
-
-    def __init__(self, on_release: Callable[[], None]):
-        self._lock = threading.RLock()
-        self._depth = 0
-        self._on_release = on_release
-
-    def __enter__(self) -> _SnapshotLock:
-        self._lock.acquire()
-        self._depth += 1
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._depth -= 1
-        try:
-            if self._depth == 0:
-                self._on_release()
-        finally:
-            self._lock.release()
-
-
-def _open_columns(searcher) -> None:
-    """Open every segment's per-document files now. Whoosh opens a segment's
-    stored fields and field lengths on first use; an update that merges
-    segments deletes their files, so a searcher that first reads them after
-    such a commit (a query that runs while the reader's update commits) fails.
-    Open, they stay readable until the searcher closes."""
-    lengths = list(searcher.schema.scorable_names())
-    for leaf, _offset in searcher.reader().leaf_readers():
-        if leaf.doc_count_all():
-            leaf.stored_fields(0)
-            for name in lengths:
-                leaf.doc_field_length(0, name)
-
-
-def _family(group: list[VersionPair], meta: dict[str, ArticleMeta]) -> Family | None:
-    ids = {x for p in group for x in (p.a, p.b)}
-    members = [meta[i] for i in ids if i in meta]
-    if len(members) < 2:
-        return None
-    dated = all(m.date for m in members)
-    members.sort(key=(lambda m: (m.date, m.path)) if dated else (lambda m: (m.path, m.line or 0)))
-    order = {m.id: k for k, m in enumerate(members)}
-    # each pair reads older/first -> newer/second
-    pairs = [p if order[p.a] < order[p.b] else VersionPair(p.b, p.a, p.kind, p.similarity,
-                                                           p.aligned)
-             for p in group if p.a in order and p.b in order]
-    pairs.sort(key=lambda p: (order[p.a], order[p.b]))
-    return Family(tuple(members), tuple(pairs), dated)
-
-
-def _hit(r: dict, score: float, text: str, spans: list[tuple[int, int]]) -> SearchHit:
-    snip, snip_spans = qs.snippet_with_spans(text, spans) if text else ("", [])
-    return SearchHit(
-        id=r["id"],
-        path=r["path"],
-        title=r["title"],
-        score=float(score),
-        snippet=snip,
-        spans=spans,
-        source=r.get("source"),
-        date=r["date"].date().isoformat() if r.get("date") else None,
-        snippet_spans=snip_spans,
-    )
+        return vers.version_counts(self.families())

@@ -45,6 +45,8 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from .models import (
+    Annotations,
+    Article,
     DiffGroup,
     DiffResult,
     DiffStats,
@@ -86,6 +88,18 @@ during against among without within across toward towards around up down out off
 is are was were be been being am has have had having do does did will would shall should can
 could may might must not no don't doesn't didn't isn't aren't wasn't weren't won't can't
 """))
+
+
+def diff_articles(a: Article, b: Article,
+                  annotations: tuple[Annotations, Annotations] | None = None) -> DiffResult:
+    """Diff two articles; with their ``annotations``, the entity, quote and
+    phrase changes too (see :func:`diff_texts`)."""
+    kw = {}
+    if annotations is not None:
+        ann_a, ann_b = annotations
+        kw = {"ents_a": list(ann_a.entities), "ents_b": list(ann_b.entities),
+              "quotes_a": ann_a.quoted, "quotes_b": ann_b.quoted}
+    return diff_texts(a.text, b.text, a_id=a.id, b_id=b.id, **kw)
 
 
 def diff_texts(a: str, b: str, *, ents_a: list[Entity] | None = None,

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-from .models import VersionPair, VersionsReport
+from .models import ArticleMeta, Family, VersionPair, VersionsReport
 from .text.align import MOVED_SIM, Alignment, align
 from .text.sentences import Sentence, content_tokens, sentences, split_spans
 from .text.tokens import STOPS, stem
@@ -521,6 +521,43 @@ def families(pairs: Iterable[VersionPair]) -> list[list[VersionPair]]:
     for p in pairs:
         groups.setdefault(find(p.a), []).append(p)
     return list(groups.values())
+
+
+def assemble(rows: Iterable[tuple], articles: Iterable[ArticleMeta]) -> list[Family]:
+    """Every version family, largest first, from the stored pairs ``rows``
+    (``(a, b, kind, similarity, aligned)``) and the metadata of the articles
+    in them (a pair with an article gone is left out)."""
+    meta = {a.id: a for a in articles}
+    live = (VersionPair(*r) for r in rows if r[0] in meta and r[1] in meta)
+    fams = [f for g in families(live) if (f := _family(g, meta)) is not None]
+    fams.sort(key=lambda f: (-len(f.members), f.members[0].path))
+    return fams
+
+
+def _family(group: list[VersionPair], meta: dict[str, ArticleMeta]) -> Family | None:
+    ids = {x for p in group for x in (p.a, p.b)}
+    members = [meta[i] for i in ids if i in meta]
+    if len(members) < 2:
+        return None
+    dated = all(m.date for m in members)
+    members.sort(key=(lambda m: (m.date, m.path)) if dated else (lambda m: (m.path, m.line or 0)))
+    order = {m.id: k for k, m in enumerate(members)}
+    # each pair reads older/first -> newer/second
+    pairs = [p if order[p.a] < order[p.b] else VersionPair(p.b, p.a, p.kind, p.similarity,
+                                                           p.aligned)
+             for p in group if p.a in order and p.b in order]
+    pairs.sort(key=lambda p: (order[p.a], order[p.b]))
+    return Family(tuple(members), tuple(pairs), dated)
+
+
+def family_with(fams: Iterable[Family], id_: str) -> Family | None:
+    """The family whose members include the article ``id_``, or None."""
+    return next((f for f in fams if any(m.id == id_ for m in f.members)), None)
+
+
+def version_counts(fams: Iterable[Family]) -> dict[str, int]:
+    """Article id -> number of other versions it has (articles with none left out)."""
+    return {m.id: len(f.members) - 1 for f in fams for m in f.members}
 
 
 # ------------------------------------------------------------------ the index

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import SAMPLE, SAMPLE_DIR, copy_sample_index
+
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "index"
 FORBIDDEN = ("textual", "tui")
@@ -117,6 +119,27 @@ def test_the_text_passes_and_the_diff_load_no_heavy_library():
     code = (
         f"import {', '.join(text)}, index.diff\n"
         "import sys\n"
+        f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})\n"
+        "assert not bad, bad\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_listing_a_corpus_loads_no_heavy_library(sample_index, tmp_path):
+    """The reader paints its article list from the store alone: opening a
+    corpus, listing its articles and reading its generation load no Whoosh,
+    numpy or spaCy (the store's read snapshot is apart from its Whoosh side)."""
+    ix = copy_sample_index(sample_index, tmp_path / "ix")
+    code = (
+        "import sys\n"
+        "from index import Corpus\n"
+        f"c = Corpus({str(SAMPLE_DIR)!r}, index_dir={str(ix)!r})\n"
+        "n, gen = len(c.article_list()), c.generation()\n"
+        "c.close()\n"
+        f"assert n == {len(SAMPLE)} and gen > 0, (n, gen)\n"
         f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})\n"
         "assert not bad, bad\n"
     )

@@ -330,7 +330,7 @@ def test_fast_bm25f_scores_equal_whooshs_bm25f(sample_corpus):
     from index.search import ranking
 
     sample_corpus.search("putin")  # opens the searcher
-    ix = sample_corpus._ix
+    ix = sample_corpus._whoosh().ix
     with ix.searcher(weighting=ranking.FastBM25F()) as fast, ix.searcher() as plain:
         for q in ["putin", "kim jong", '"north korea"', "presid*", "china OR russia"]:
             pq = qs.parse(q, ix.schema)

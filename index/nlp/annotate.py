@@ -14,13 +14,14 @@ there.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 import zlib
 from functools import partial
 from pathlib import Path
 
 from ..labels import ENTITY_FIELDS
-from ..models import EntitiesReport, Entity, Quote
+from ..models import Annotations, EntitiesReport, Entity, Quote
 from .entities import ENTITY_SCHEME, Extractor, ExtractorChoice, extract, name_keys, norm
 from .quotes import QUOTE_SCHEME, find_quoted
 
@@ -68,6 +69,48 @@ def decode(z: bytes) -> tuple[list[Entity], list[Quote]]:
             for n, lab, ms, al in data["entities"]]
     quotes = [Quote(*q) for q in data["quotes"]]
     return ents, quotes
+
+
+# ------------------------------------------------------------- one article
+def extract_one(choice: ExtractorChoice, text: str, worker=None, cancel=None
+                ) -> tuple[list[Entity], list[Quote]]:
+    """One text's entities and quotes, extracted in this thread, or in
+    ``worker`` (an :class:`index.jobs.Worker`, where the model stays loaded;
+    ``cancel()`` stops the wait)."""
+    if worker is not None:
+        return decode(worker.call(annotate_one, choice, text, cancel=cancel))
+    return annotate_texts([text], choice.load())[0]
+
+
+def stored(store, article_id: str, choice: ExtractorChoice) -> bytes | None:
+    """An article's cached entities and quotes as stored (None: not
+    extracted yet, or no such article); :func:`as_annotations` reads them."""
+    meta = store.meta_by_id(article_id)
+    return store.annotation(meta[1], cache_key(choice)) if meta else None
+
+
+def as_annotations(article_id: str, choice: ExtractorChoice, z: bytes | None
+                   ) -> Annotations | None:
+    if z is None:
+        return None
+    e, q = decode(z)
+    return Annotations.of(article_id, choice.name, e, q)
+
+
+def save(store, writable, article_id: str, choice: ExtractorChoice,
+         entities: list[Entity], quotes: list[Quote]) -> None:
+    """Cache what was extracted for an article (``store``: where its text's
+    hash is read; ``writable``: a writable store, or None where the index
+    cannot be written). Best effort: a locked or read-only store costs a
+    later re-extraction, not this result."""
+    meta = store.meta_by_id(article_id)
+    if writable is None or not meta:
+        return
+    try:
+        writable.put_annotations([(meta[1], cache_key(choice), encode(entities, quotes),
+                                   name_keys(entities))])
+    except sqlite3.Error:
+        pass
 
 
 # ------------------------------------------------------------- corpus-wide
@@ -178,6 +221,30 @@ def matching_hashes(store, key: str, field: str, words: list[str]) -> dict[str, 
         if any(toks[i:i + n] == words for i in range(len(toks) - n + 1)):
             out.setdefault(h, set()).add(name)
     return out
+
+
+def article_ids(store, key: str, field: str, words: list[str]) -> set[str]:
+    """The ids of the articles an entity clause (``field``: ``words``) matches."""
+    return store.ids_for_hashes(set(matching_hashes(store, key, field, words)))
+
+
+def clause_spans(store, key: str, hash_: str, eclauses: list[tuple[str, list[str]]]
+                 ) -> list[tuple[int, int]]:
+    """Spans of the mentions the entity clauses ``eclauses`` match in the
+    text of ``hash_`` (none when its annotations are not cached)."""
+    z = store.annotation(hash_, key)
+    if z is None:
+        return []
+    ents, _ = decode(z)
+    return [s for field, words in eclauses for s in mention_spans(ents, field, words)]
+
+
+def coverage_note(done: int, total: int) -> str | None:
+    """What a search result says when entity search covers only some articles."""
+    if done >= total:
+        return None
+    return (f"entity search covers {done} of {total} articles so far "
+            f"(the rest are not extracted yet)")
 
 
 def mention_spans(entities: list[Entity], field: str, words: list[str]

@@ -31,6 +31,7 @@ from .whoosh_internals import ExcludingMatcher
 DEFAULT_FIELD = "body"  # it also holds each title (see indexer.body_for_index)
 QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id", *ENTITY_FIELDS)
 SNIPPET_WIDTH = 180
+SUGGEST_BELOW = 3  # offer "did you mean" when a query finds fewer articles than this
 
 
 _parsers: dict[int, tuple[object, QueryParser]] = {}
@@ -326,6 +327,17 @@ def rewrite_entities(q: wq.Query, ids_for) -> wq.Query:
     return q.apply(lambda child: rewrite_entities(child, ids_for))
 
 
+def parse_entities(qstring: str, schema, ids_for) -> tuple[wq.Query, list[tuple[str, list[str]]]]:
+    """Parse a query whose entity clauses become the sets of articles they
+    match (``ids_for(field, words)``, see :func:`rewrite_entities`), and
+    those clauses (:func:`entity_clauses`), whose mentions are hits too."""
+    q = parse(qstring, schema)
+    eclauses = entity_clauses(q)
+    if has_entity_fields(q):
+        q = rewrite_entities(q, ids_for)
+    return q, eclauses
+
+
 def match_sets(q: wq.Query, reader, fieldname: str = "body"):
     """The terms (expanded) and phrases of ``q`` that can be hits in ``fieldname``."""
     terms: set[str] = set()
@@ -436,3 +448,33 @@ def correct(qstring: str, known_df, candidates) -> str | None:
         return None
     pieces.append(qstring[last:])
     return "".join(pieces)
+
+
+def suggest(qstring: str, vocab, count, total: int | None = None) -> str | None:
+    """A corrected query that finds more articles than ``qstring``, or None.
+
+    ``vocab``: ``(words, document frequencies, word -> frequency)`` of the
+    index (:meth:`index.search.reader.Reader.vocab`); ``count(qstring)``: how
+    many articles a query finds; ``total``: what ``qstring`` finds, when the
+    caller knows it."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    words, dfs, df_of = vocab
+
+    def candidates(w: str):
+        maxd = 1 if len(w) <= 4 else 2
+        found = process.extract(w, words, scorer=Levenshtein.distance, score_cutoff=maxd,
+                                limit=25)
+        return [(c, d, dfs[i]) for c, d, i in found]
+
+    fixed = correct(qstring, df_of.get, candidates)
+    if not fixed:
+        return None
+    if total is None:
+        total = count(qstring)
+    try:
+        found = count(fixed)
+    except Exception:  # a correction that does not parse is no suggestion
+        return None
+    return fixed if found > total else None

@@ -278,6 +278,10 @@ class Store:
         ).fetchone()
         return (ArticleMeta(*row[:-1]), row[-1]) if row else None
 
+    def hashes_of(self, ids: Iterable[str]) -> list[str]:
+        """The body hashes of the articles ``ids`` (unknown ones left out)."""
+        return [m[1] for i in ids if (m := self.meta_by_id(i))]
+
     def ids_with_prefix(self, prefix: str, limit: int = 3) -> list[str]:
         rows = self.db.execute(
             "SELECT id FROM articles WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",

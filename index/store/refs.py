@@ -1,0 +1,45 @@
+"""What a user may name an article by: its id, a unique prefix of it, or the
+path of its file (relative to the corpus, or as the shell gave it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import NotFoundError
+from .db import Store
+
+
+def resolve(store: Store, root: Path, ref: str) -> str:
+    """An article id from an id, a unique id prefix or a file path, in the
+    corpus at ``root``; NotFoundError says why none (or which ones)."""
+    ref = ref.strip()
+    if store.meta_by_id(ref):
+        return ref
+    if len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref):
+        ids = store.ids_with_prefix(ref)
+        if len(ids) == 1:
+            return ids[0]
+        if len(ids) > 1:
+            raise NotFoundError(f"id prefix {ref!r} is ambiguous: {', '.join(ids)}…")
+    for rel in _relpaths(root, ref):
+        ids = store.ids_for_path(rel)
+        if len(ids) == 1:
+            return ids[0]
+        if len(ids) > 1:
+            raise NotFoundError(
+                f"{rel} holds {len(ids)} articles; give one id, e.g. {ids[0]}"
+            )
+    raise NotFoundError(f"no article with id or path {ref!r} in {root}")
+
+
+def _relpaths(root: Path, ref: str) -> list[str]:
+    """The corpus-relative paths ``ref`` may mean: as given, and resolved
+    from here (or absolute) into ``root``."""
+    out = [ref.replace("\\", "/").lstrip("./") if ref.startswith("./") else ref]
+    p = Path(ref).expanduser()
+    for cand in (p, Path.cwd() / p):
+        try:
+            out.append(cand.resolve().relative_to(root).as_posix())
+        except (ValueError, OSError):
+            pass
+    return out
