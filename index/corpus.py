@@ -293,13 +293,21 @@ class Corpus:
         versions): aligned sentences, word-level changes, the spin report.
         With ``entities``, the entity and quote changes too, from
         ``annotations`` when the caller has them, else extracted (see
-        :meth:`annotations`) unless cached."""
+        :meth:`annotations`) unless cached.
+
+        Its ``similarity`` is the pair's one figure: for two versions, the
+        one their family holds (the same aligner, with the sentences the
+        corpus shares as boilerplate left out, see index.versions), so the
+        versions dialog, ``variorum versions`` and the diff agree."""
         a = ref_a if isinstance(ref_a, Article) else self.get(ref_a)
         b = ref_b if isinstance(ref_b, Article) else self.get(ref_b)
         if entities:
             annotations = annotations or (self.annotations(a, extract_here=extract_here),
                                           self.annotations(b, extract_here=extract_here))
-        return diff_mod.diff_articles(a, b, annotations if entities else None)
+        with self._lock:
+            pair = self.store.version_pair(a.id, b.id)
+        return diff_mod.diff_articles(a, b, annotations if entities else None,
+                                      similarity=None if pair is None else pair[3])
 
     # -------------------------------------------------------------- entities
     @property

@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict, deque
+from dataclasses import replace
 from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -91,15 +92,19 @@ could may might must not no don't doesn't didn't isn't aren't wasn't weren't won
 
 
 def diff_articles(a: Article, b: Article,
-                  annotations: tuple[Annotations, Annotations] | None = None) -> DiffResult:
+                  annotations: tuple[Annotations, Annotations] | None = None,
+                  similarity: float | None = None) -> DiffResult:
     """Diff two articles; with their ``annotations``, the entity, quote and
-    phrase changes too (see :func:`diff_texts`)."""
+    phrase changes too (see :func:`diff_texts`). ``similarity``: the pair's
+    figure when it is known (a version pair's, verified without the
+    corpus's boilerplate sentences), else the diff's own alignment's."""
     kw = {}
     if annotations is not None:
         ann_a, ann_b = annotations
         kw = {"ents_a": list(ann_a.entities), "ents_b": list(ann_b.entities),
               "quotes_a": ann_a.quoted, "quotes_b": ann_b.quoted}
-    return diff_texts(a.text, b.text, a_id=a.id, b_id=b.id, **kw)
+    result = diff_texts(a.text, b.text, a_id=a.id, b_id=b.id, **kw)
+    return result if similarity is None else replace(result, similarity=similarity)
 
 
 def diff_texts(a: str, b: str, *, ents_a: list[Entity] | None = None,

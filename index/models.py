@@ -491,7 +491,8 @@ class DiffResult:
     a: str
     b: str
     # the sentence alignment's (index.text.align): content words shared by aligned
-    # sentences over all, as for a version pair; the same either way round
+    # sentences over all, the same either way round; for two versions, their
+    # family's figure (Corpus.diff: the corpus's boilerplate sentences left out)
     similarity: float
     groups: tuple[DiffGroup, ...]
     substitutions: tuple[Substitution, ...]

@@ -716,6 +716,32 @@ def test_a_sentence_shared_by_a_copy_and_its_original_is_not_boilerplate():
                   drop) is None
 
 
+def test_the_diff_of_two_versions_gives_their_familys_similarity(write_files, open_corpus):
+    """Two versions sharing the related-links list of four other stories:
+    the family's similarity leaves the list out; the diff shows the list but
+    says the same figure, either way round (one figure per pair)."""
+    from index.diff import diff_texts
+
+    files = {f"story-{k}.txt": s + RELATED for k, s in enumerate(STORIES)}
+    # the list in ten articles: past the floor of a pair whose own sentences
+    # are in two articles each (3 x 2, see index.versions)
+    files.update({f"fact-{f['c'].lower()}.txt": FACT_SHEET.format(**f) + RELATED
+                  for f in FACT_FILLS})
+    update = STORIES[0].replace("41 days", "39 days").replace("exhausted", "worn out")
+    files["story-0-update.txt"] = update + RELATED
+    c = open_corpus(write_files(files))
+    c.update(procs=1)
+    assert family_paths(c) == [{"story-0.txt", "story-0-update.txt"}]
+    _kind, family_sim, _al = pair_map(c)[frozenset(("story-0.txt", "story-0-update.txt"))]
+    own = diff_texts(files["story-0.txt"], files["story-0-update.txt"]).similarity
+    assert own > family_sim + 0.01  # the shared list, counted by the diff alone, lifts it
+    assert c.diff("story-0.txt", "story-0-update.txt", entities=False).similarity == family_sim
+    assert c.diff("story-0-update.txt", "story-0.txt", entities=False).similarity == family_sim
+    # two articles that are no versions: the diff's own figure
+    other = c.diff("story-1.txt", "story-2.txt", entities=False)
+    assert other.similarity == diff_texts(files["story-1.txt"], files["story-2.txt"]).similarity
+
+
 def test_a_story_reprinted_many_times_is_one_family(write_files, open_corpus):
     files = {f"reprint-{k}.txt": f"Reprinted by outlet number {k} of eight.\n" + SOURCE
              for k in range(8)}

@@ -394,6 +394,13 @@ class Store:
                 ((p.a, p.b, p.kind, p.similarity, p.aligned) for p in pairs),
             )
 
+    def version_pair(self, a: str, b: str) -> tuple | None:
+        """The stored pair of ``a`` and ``b`` (either order): (a, b, kind,
+        similarity, aligned), or None."""
+        return self.db.execute(
+            "SELECT a, b, kind, similarity, aligned FROM pairs "
+            "WHERE (a = ? AND b = ?) OR (a = ? AND b = ?)", (a, b, b, a)).fetchone()
+
     def version_pairs(self) -> list[tuple]:
         """Every stored pair: (a, b, kind, similarity, aligned)."""
         return self.db.execute(
