@@ -6,6 +6,7 @@ too, so no test writes into the user's data directory.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,15 @@ import pytest
 from index import Corpus
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_corpus"
+MAX_TEST_PROCESSES = 5
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto`` (pyproject's addopts): one test process more than cores.
+    A test waits about a third of its time (on its subprocesses and worker
+    pools, on the UI's next frame); the extra process runs meanwhile. On
+    two cores: 236 s for the suite against 261 s with two processes."""
+    return min((os.cpu_count() or 1) + 1, MAX_TEST_PROCESSES)
 
 # The sample corpus: five real articles; 004 is a machine-"spun" copy of 001.
 SAMPLE = {

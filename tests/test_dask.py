@@ -28,8 +28,10 @@ from pathlib import Path
 import pytest
 
 distributed = pytest.importorskip("distributed")
-# one xdist worker runs them all: the module's cluster and local run are made once
-pytestmark = pytest.mark.xdist_group("dask")
+# Tests that share the module's cluster and local run are one xdist group
+# (made once, on one worker); the CLI runs that stop a run share theirs.
+ON_THE_CLUSTER = pytest.mark.xdist_group("dask")
+CLI_RUNS = pytest.mark.xdist_group("dask-cli")
 
 from index import Corpus, WorkerDied, cluster, jobs, pipeline  # noqa: E402
 from index.search.indexer import WHOOSH_DIR  # noqa: E402
@@ -214,6 +216,7 @@ def dask_ix(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("dask") / "ix"
 
 
+@ON_THE_CLUSTER
 def test_a_dask_run_equals_a_local_one(corpus_dir, local, dask_cluster, dask_ix):
     got, sent = dask_state(corpus_dir, dask_ix, dask_cluster.scheduler_address)
     # every stage shipped its chunks to the cluster (the files: 245, under
@@ -223,6 +226,7 @@ def test_a_dask_run_equals_a_local_one(corpus_dir, local, dask_cluster, dask_ix)
     assert got == local
 
 
+@ON_THE_CLUSTER
 def test_an_incremental_dask_run_equals_a_local_one(corpus_dir, local, local_ix, dask_cluster,
                                                     dask_ix, tmp_path):
     """Files added, rewritten and deleted since the last run (the two
@@ -242,6 +246,7 @@ def test_an_incremental_dask_run_equals_a_local_one(corpus_dir, local, local_ix,
     assert got == local_state(root, local_ix)
 
 
+@ON_THE_CLUSTER
 def test_a_worker_killed_mid_run_is_replaced_and_the_result_is_the_same(
         corpus_dir, local, dask_cluster, tmp_path):
     """SIGKILL of a worker busy with a chunk, at the first progress report
@@ -271,6 +276,7 @@ def dies_on_two(chunk: list[int]) -> list[int]:
     return chunk
 
 
+@ON_THE_CLUSTER
 def test_a_chunk_whose_workers_keep_dying_is_one_clear_error(dask_cluster, tmp_path):
     with cluster.connect(dask_cluster.scheduler_address, tmp_path, tmp_path / "ix") as ex, \
             pytest.raises(WorkerDied) as caught:
@@ -281,6 +287,7 @@ def test_a_chunk_whose_workers_keep_dying_is_one_clear_error(dask_cluster, tmp_p
                            "memory")
 
 
+@ON_THE_CLUSTER
 def test_chunk_errors_and_cancel_are_the_job_layers(dask_cluster, tmp_path):
     """A chunk's own exception comes up as it is. A cancel (here once the
     first chunk is in, the others waiting for a file this test makes after)
@@ -461,6 +468,7 @@ def left_behind(marker: str) -> dict[int, str]:
     return alive
 
 
+@CLI_RUNS
 def test_the_cli_on_a_local_cluster_equals_a_local_run(corpus_dir, local, tmp_path):
     """``VARIORUM_DASK=local:2 variorum index --entities``, the same as
     ``--dask local:2``; nothing is left running."""
@@ -490,6 +498,7 @@ def previous(corpus_dir, tmp_path_factory) -> dict:
     return {"ix": top / "ix", "state": before, "bigger": bigger}
 
 
+@CLI_RUNS
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_stopping_a_dask_run_keeps_the_previous_index_and_leaves_no_process(
         previous, tmp_path, how):
