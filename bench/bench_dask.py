@@ -39,7 +39,6 @@ import argparse
 import json
 import os
 import pickle
-import random
 import shutil
 import sys
 import tempfile
@@ -50,9 +49,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from bench.evalset import make_evalset  # noqa: E402
+from bench.evalset import corpus_texts, make_evalset  # noqa: E402
 from index import Corpus, pipeline  # noqa: E402
-from index.ingest import decode  # noqa: E402
 
 # next to the checkout (../shared) or, from a git worktree in /work/wt/NAME, two up
 BBC = next((p for p in (PROJECT.parent / "shared" / "corpora" / "bbc",
@@ -67,15 +65,7 @@ DONORS = 100  # articles the paragraph edits take paragraphs from (not in the co
 def make_corpus(dest: Path, n: int, seed: int) -> int:
     """``n`` files (or as many as the BBC articles give) into ``dest``; the
     number of files written."""
-    files = sorted(p for p in BBC.rglob("*.txt") if p.name.lower() != "readme.txt")
-    rng = random.Random(seed)
-    rng.shuffle(files)
-    texts, seen = [], set()
-    for p in files:
-        text, _ = decode(p.read_bytes())
-        if text and text not in seen:
-            seen.add(text)
-            texts.append((f"{p.parent.name}_{p.stem}", text))
+    texts = list(corpus_texts(BBC, seed))
     donors = [t for _, t in texts[:DONORS]]
     originals = texts[DONORS:DONORS + max(1, n // PER_ORIGINAL)]
     evalset = make_evalset(originals, seed=seed, transforms=VERSIONS, donors=donors)

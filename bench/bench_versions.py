@@ -44,7 +44,13 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from bench.evalset import NEGATIVES, TRANSFORMS, make_evalset, make_negatives  # noqa: E402
+from bench.evalset import (  # noqa: E402
+    NEGATIVES,
+    TRANSFORMS,
+    corpus_texts,
+    make_evalset,
+    make_negatives,
+)
 from index import Corpus  # noqa: E402
 from index.ingest import decode  # noqa: E402
 
@@ -60,16 +66,8 @@ def load_originals(corpus: Path | None, n: int, seed: int,
     """``n`` originals, and ``extra`` other articles (for hard negatives)."""
     if corpus is None:
         corpus = BBC if BBC.is_dir() else PROJECT / "sample_corpus"
-    files = sorted(p for p in corpus.rglob("*.txt") if p.name.lower() != "readme.txt")
-    rng = random.Random(seed)
-    rng.shuffle(files)
-    out, seen_text = [], set()
-    for p in files:
-        text, _ = decode(p.read_bytes())
-        if not text or text in seen_text:
-            continue
-        name = f"{p.parent.name}_{p.stem}" if p.parent != corpus else p.stem
-        seen_text.add(text)
+    out = []
+    for name, text in corpus_texts(corpus, seed):
         out.append((name, text))
         if len(out) >= n * 1.2 + 10 + extra * 1.2:
             break

@@ -63,7 +63,9 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from index.text.tokens import STOPS
 
@@ -414,3 +416,19 @@ def make_negatives(extras: list[str], seed: int = 0, per_class: int = 30) -> lis
         parts.append(LIVE_FOOTER)
         add("liveblog", k, "\n".join(parts))
     return docs
+
+
+def corpus_texts(corpus: Path, seed: int) -> Iterator[tuple[str, str]]:
+    """(name, text) of each distinct ``.txt`` article below ``corpus`` (its
+    README left out), in an order shuffled by ``seed``; the name is the file's
+    with its folder's in front ("business_012")."""
+    from index.ingest import decode
+
+    files = sorted(p for p in corpus.rglob("*.txt") if p.name.lower() != "readme.txt")
+    random.Random(seed).shuffle(files)
+    seen: set[str] = set()
+    for p in files:
+        text, _ = decode(p.read_bytes())
+        if text and text not in seen:
+            seen.add(text)
+            yield (f"{p.parent.name}_{p.stem}" if p.parent != corpus else p.stem), text

@@ -20,7 +20,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from functools import partial
 from pathlib import Path
@@ -33,13 +32,14 @@ distributed = pytest.importorskip("distributed")
 ON_THE_CLUSTER = pytest.mark.xdist_group("dask")
 CLI_RUNS = pytest.mark.xdist_group("dask-cli")
 
+from processes import left_behind, marked_env, new_marker  # noqa: E402
+
 from index import Corpus, WorkerDied, cluster, jobs, pipeline  # noqa: E402
 from index.search.indexer import WHOOSH_DIR  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ["harbour", '"quiet harbour"', "lantern OR beacon", "zebr*", "putin", "ferry NOT quiet"]
 ARTICLES = 240  # generated, one in four a near-copy of the one before
-GONE_WITHIN = 20.0  # s for a stopped run's processes to be gone (a bound for a hang)
 ENDS_WITHIN = 300.0  # s for a CLI run to end (a bound for a hang)
 
 _SYLLABLES = ["ka", "lo", "mi", "ra", "te", "su", "no", "vi", "de", "pa", "go", "ri", "ze",
@@ -430,8 +430,8 @@ def test_targets_are_parsed_or_refused():
 
 # ---------------------------------------------------------------------- CLI
 
-def cli(*args: str, marker: str, **kw) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), VARIORUM_TEST_MARK=marker)
+def cli(*args: str, marker: bytes, **kw) -> subprocess.Popen:
+    env = marked_env(marker, dict(os.environ, PYTHONPATH=str(ROOT)))
     env.pop("VARIORUM_DASK", None)
     env.update(kw.pop("env", {}))
     return subprocess.Popen([sys.executable, "-m", "tui.cli", *args], cwd=ROOT, env=env,
@@ -439,40 +439,11 @@ def cli(*args: str, marker: str, **kw) -> subprocess.Popen:
                             start_new_session=True, **kw)
 
 
-def ours(marker: str) -> dict[int, str]:
-    """pid -> command line of every live process carrying ``marker`` in its
-    environment (workers inherit it)."""
-    want = f"VARIORUM_TEST_MARK={marker}".encode()
-    found = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                if want in Path(f"/proc/{name}/environ").read_bytes().split(b"\0"):
-                    found[int(name)] = Path(f"/proc/{name}/cmdline").read_bytes()[:120].decode(
-                        errors="replace")
-            except OSError:
-                continue
-    return found
-
-
-def left_behind(marker: str) -> dict[int, str]:
-    """The marked processes still alive after a bounded wait (then ended by pid)."""
-    deadline = time.monotonic() + GONE_WITHIN
-    while (alive := ours(marker)) and time.monotonic() < deadline:
-        time.sleep(0.05)  # a poll for their exit (a bound for a hang, not a measurement)
-    for pid in alive:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    return alive
-
-
 @CLI_RUNS
 def test_the_cli_on_a_local_cluster_equals_a_local_run(corpus_dir, local, tmp_path):
     """``VARIORUM_DASK=local:2 variorum index --entities``, the same as
     ``--dask local:2``; nothing is left running."""
-    marker = uuid.uuid4().hex
+    marker = new_marker()
     proc = cli("index", str(corpus_dir), "--index-dir", str(tmp_path / "ix"), "--entities",
                "--ner", "rules", "--json", marker=marker, env={"VARIORUM_DASK": "local:2"})
     out, err = proc.communicate(timeout=ENDS_WITHIN)
@@ -510,7 +481,7 @@ def test_stopping_a_dask_run_keeps_the_previous_index_and_leaves_no_process(
     shutil.copytree(previous["ix"], ix)
     wdir = ix / WHOOSH_DIR
     before = set(os.listdir(wdir))
-    marker = uuid.uuid4().hex
+    marker = new_marker()
     proc = cli("index", str(root), "--index-dir", str(ix), "--dask", "local:2", "--json",
                marker=marker)
     try:

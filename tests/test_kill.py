@@ -23,10 +23,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import pytest
+from processes import left_behind, marked_env, new_marker, ours
 
 from index import Corpus, IndexMissingError, NotFoundError
 from index.search import indexer
@@ -40,7 +40,6 @@ CHANGED = indexer.PARALLEL_MIN_FILES  # and so does the incremental update
 PROCS = "2"
 QUERIES = ["harbour", "narwhal ferry", '"quiet harbour"', "lantern OR beacon", "zebr*"]
 POINTS = ("workers", "segments", "committed")
-GONE_WITHIN = 20.0  # seconds for a killed indexer's processes to be gone
 ENDS_WITHIN = 300.0  # seconds for a run (killed or not) to end: past it, a hang
 
 pytestmark = [pytest.mark.skipif(not Path("/proc/self/environ").exists(),
@@ -111,43 +110,11 @@ def clean(corpora, tmp_path_factory) -> dict[str, dict]:
 
 # ------------------------------------------------------------- processes
 
-def ours(marker: bytes) -> dict[int, str]:
-    """pid -> command line of every live process carrying ``marker`` in its
-    environment (a zombie has none: it is gone but for its exit status)."""
-    found = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            env = Path(f"/proc/{name}/environ").read_bytes().split(b"\0")
-            if marker in env:
-                cmd = Path(f"/proc/{name}/cmdline").read_bytes().replace(b"\0", b" ")
-                found[int(name)] = cmd.decode(errors="replace")[:160]
-        except OSError:
-            continue
-    return found
-
-
-def left_behind(marker: bytes) -> dict[int, str]:
-    """The marked processes still alive after a bounded wait (then ended, by
-    pid, so that one failed trial does not leave them to the next)."""
-    deadline = time.monotonic() + GONE_WITHIN
-    while (alive := ours(marker)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    for pid in alive:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    return alive
-
-
 def start(root: Path, ix: Path, marker: bytes, *, code: str | None = None) -> subprocess.Popen:
     """``variorum index`` (or ``code`` run as it) in a process group of its
     own; its stderr (and its workers') goes to a file that ``finish`` reads."""
-    key, _, value = marker.decode().partition("=")
     # (faulthandler: a process that hangs prints every thread's stack on SIGABRT)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONFAULTHANDLER="1", **{key: value})
+    env = marked_env(marker, dict(os.environ, PYTHONPATH=str(ROOT), PYTHONFAULTHANDLER="1"))
     cmd = ["-m", "tui.cli"] if code is None else ["-c", code]
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
@@ -184,10 +151,6 @@ def _stderr(proc: subprocess.Popen) -> str:
     with proc.stderr_file as f:
         f.seek(0)
         return f.read().decode(errors="replace")
-
-
-def new_marker() -> bytes:
-    return f"VARIORUM_KILL_TRIAL={uuid.uuid4().hex}".encode()
 
 
 # ------------------------------------------------------------ what is seen
@@ -382,7 +345,6 @@ def test_pool_workers_exit_when_their_parent_is_killed():
     """Workers busy (or idle) when the process that made their pool dies
     exit with it; multiprocessing's resource tracker then exits too."""
     marker = new_marker()
-    key, _, value = marker.decode().partition("=")
     code = ("import os, sys, time\n"
             "from index.pools import process_pool\n"
             "pool = process_pool(3)\n"
@@ -391,7 +353,7 @@ def test_pool_workers_exit_when_their_parent_is_killed():
             "print(len(pids), flush=True)\n"
             "time.sleep(600)\n")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT), **{key: value}),
+                            env=marked_env(marker, dict(os.environ, PYTHONPATH=str(ROOT))),
                             start_new_session=True)
     try:
         assert int(proc.stdout.readline()) >= 1  # the workers are up

@@ -18,13 +18,14 @@ from __future__ import annotations
 import sqlite3
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..models import ArticleMeta, ListEntry, Listing, Skipped
 from . import schema
 
 STORE_FILE = "store.sqlite"  # in the index directory
+IN_BATCH = 500  # values in one "IN (...)": SQLite allows 999 parameters a statement (older builds)
 
 _META_COLS = "id, path, title, source, date, author, url, line"
 _LIST_SQL = "SELECT id, path, title FROM articles ORDER BY path, line"
@@ -320,29 +321,25 @@ class Store:
         ).fetchall()
         return [ArticleMeta(*r) for r in rows]
 
+    def _where_in(self, select: str, values: Iterable[str]) -> Iterator[tuple]:
+        """The rows of ``select`` (ending in the column to match: "... WHERE
+        id") ``IN`` the ``values``, asked IN_BATCH values at a time (SQLite
+        caps the parameters of one statement)."""
+        values = list(values)
+        for k in range(0, len(values), IN_BATCH):
+            batch = values[k:k + IN_BATCH]
+            yield from self.db.execute(f"{select} IN ({','.join('?' * len(batch))})", batch)
+
     def bodies_for(self, ids: list[str], compressed: bool = False) -> dict:
         """Article id -> body text, for many ids at once (``compressed``:
         as stored, zlib bytes)."""
-        out: dict = {}
-        for k in range(0, len(ids), 500):
-            chunk = ids[k:k + 500]
-            marks = ",".join("?" * len(chunk))
-            for id_, z in self.db.execute(
-                f"SELECT a.id, b.z FROM articles a JOIN bodies b ON a.hash = b.hash "
-                f"WHERE a.id IN ({marks})", chunk,
-            ):
-                out[id_] = z if compressed else decompress(z)
-        return out
+        rows = self._where_in("SELECT a.id, b.z FROM articles a JOIN bodies b "
+                              "ON a.hash = b.hash WHERE a.id", ids)
+        return {id_: z if compressed else decompress(z) for id_, z in rows}
 
     def compressed_bodies(self, hashes: list[str]) -> dict[str, bytes]:
         """Body hash -> the body as stored (zlib bytes), for many at once."""
-        out: dict[str, bytes] = {}
-        for k in range(0, len(hashes), 500):
-            chunk = hashes[k:k + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(self.db.execute(
-                f"SELECT hash, z FROM bodies WHERE hash IN ({marks})", chunk))
-        return out
+        return dict(self._where_in("SELECT hash, z FROM bodies WHERE hash", hashes))
 
     def clear_versions(self) -> None:
         with self.db:
@@ -360,14 +357,7 @@ class Store:
 
     def sentence_keys(self, ids: Iterable[str]) -> dict[str, bytes]:
         """Article id -> its stored sentence keys (see versions.sentence_keys)."""
-        ids = list(ids)
-        out: dict[str, bytes] = {}
-        for k in range(0, len(ids), 500):
-            chunk = ids[k:k + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(self.db.execute(
-                f"SELECT id, keys FROM sentkeys WHERE id IN ({marks})", chunk))
-        return out
+        return dict(self._where_in("SELECT id, keys FROM sentkeys WHERE id", ids))
 
     def sentence_counts(self) -> tuple[bytes, bytes] | None:
         """The corpus's sentence-key counts: (keys, counts) blobs, or None."""
@@ -453,13 +443,7 @@ class Store:
             return []
 
     def ids_for_hashes(self, hashes: set[str]) -> set[str]:
-        out: set[str] = set()
-        hs = list(hashes)
-        for k in range(0, len(hs), 500):
-            chunk = hs[k:k + 500]
-            out.update(r[0] for r in self.db.execute(
-                f"SELECT id FROM articles WHERE hash IN ({','.join('?' * len(chunk))})", chunk))
-        return out
+        return {r[0] for r in self._where_in("SELECT id FROM articles WHERE hash", hashes)}
 
     def annotation_coverage(self, extractor: str) -> tuple[int, int]:
         """(articles whose text is annotated, articles)."""
