@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +18,16 @@ from index import Corpus
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_corpus"
 MAX_TEST_PROCESSES = 5
+
+# Tests press Ctrl-C (SIGINT to a run's process group) as a terminal would. A
+# test run started with SIGINT ignored (a background job of a shell without
+# job control: `make test &` in a script, some CI runners) would pass that on
+# to every process it starts, which would then ignore the tests' Ctrl-C, as a
+# program must when its parent asks. Python's own handler here makes the
+# children start with the default (a handler, unlike "ignore", is not
+# inherited across exec).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
