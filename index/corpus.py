@@ -304,8 +304,8 @@ class Corpus:
         if entities:
             annotations = annotations or (self.annotations(a, extract_here=extract_here),
                                           self.annotations(b, extract_here=extract_here))
-        with self._lock:
-            pair = self.store.version_pair(a.id, b.id)
+        with self._lock:  # (the store alone: a diff never needs Whoosh)
+            pair = self._snap.open().version_pair(a.id, b.id)
         return diff_mod.diff_articles(a, b, annotations if entities else None,
                                       similarity=None if pair is None else pair[3])
 

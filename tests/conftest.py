@@ -28,6 +28,8 @@ MAX_TEST_PROCESSES = 5
 # inherited across exec).
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+# A user's $VARIORUM_DASK would send every test's CLI run to a cluster.
+os.environ.pop("VARIORUM_DASK", None)
 
 
 def pytest_xdist_auto_num_workers(config) -> int:

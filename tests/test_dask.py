@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 
 distributed = pytest.importorskip("distributed")
-# Tests that share the module's cluster and local run are one xdist group
-# (made once, on one worker); the CLI runs that stop a run share theirs.
+# Tests that share the module's cluster are one xdist group (on one worker);
+# the CLI runs share theirs. The local run they compare with is made in each.
 ON_THE_CLUSTER = pytest.mark.xdist_group("dask")
 CLI_RUNS = pytest.mark.xdist_group("dask-cli")
 
@@ -250,7 +250,8 @@ def test_an_incremental_dask_run_equals_a_local_one(corpus_dir, local, local_ix,
 def test_a_worker_killed_mid_run_is_replaced_and_the_result_is_the_same(
         corpus_dir, local, dask_cluster, tmp_path):
     """SIGKILL of a worker busy with a chunk, at the first progress report
-    that finds one busy (reading files, usually; else a later phase's):
+    that finds one busy (signatures, verification or entities: the files
+    are one chunk here, whose only report is its last):
     Dask runs its chunks again on the other worker (and the one the nanny
     starts), and the index is the same."""
     killed = []
@@ -310,7 +311,6 @@ def test_chunk_errors_and_cancel_are_the_job_layers(dask_cluster, tmp_path):
             assert done == [0]
             # the window, and the one sent as chunk 0 came back
             assert sum(sent.sent.values()) <= ex.workers * jobs.IN_FLIGHT_PER_WORKER + 1
-            assert 1 <= len(list(marks.iterdir())) <= ex.workers  # one running a worker
         finally:
             release.touch()
         assert jobs.map_chunks(_double, [[1], [2]], executor=ex) == [[2], [4]]
