@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -162,8 +163,8 @@ def local(corpus_dir, local_ix) -> dict:
 
 # ----------------------------------------------------------------- cluster
 
-@pytest.fixture(scope="module")
-def two_workers():
+@contextmanager
+def local_cluster():
     """Two worker processes. A chunk is given up after its workers died
     twice (Dask's default: four times), to keep the killed-worker tests
     short."""
@@ -177,6 +178,12 @@ def two_workers():
         yield lc
     finally:
         lc.close()
+
+
+@pytest.fixture(scope="module")
+def two_workers():
+    with local_cluster() as lc:
+        yield lc
 
 
 @pytest.fixture
@@ -277,9 +284,11 @@ def dies_on_two(chunk: list[int]) -> list[int]:
     return chunk
 
 
-@ON_THE_CLUSTER
-def test_a_chunk_whose_workers_keep_dying_is_one_clear_error(dask_cluster, tmp_path):
-    with cluster.connect(dask_cluster.scheduler_address, tmp_path, tmp_path / "ix") as ex, \
+def test_a_chunk_whose_workers_keep_dying_is_one_clear_error(tmp_path):
+    """(On a cluster of its own: the module's would be left with workers its
+    nannies may not bring back in time on a busy machine.)"""
+    with local_cluster() as lc, \
+            cluster.connect(lc.scheduler_address, tmp_path, tmp_path / "ix") as ex, \
             pytest.raises(WorkerDied) as caught:
         jobs.map_chunks(dies_on_two, [[k] for k in range(6)], executor=ex)
     said = str(caught.value)
