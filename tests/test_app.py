@@ -153,8 +153,9 @@ async def test_the_status_line_draws_its_fields():
         line.search_text = "korea"
         line.fail("a [bold]bad\x1b[31m\nthing")
         await pilot.pause()
-        assert shown() == ("article 3 of 5  ·  hit 1 of 3  ·  query: korea  ·  "
-                           "a [bold]bad\\x1b[31m thing")  # data, one line, no escapes
+        # an error first (it must be read at any width), as data: one line, no escapes
+        assert shown() == ("a [bold]bad\\x1b[31m thing  ·  article 3 of 5  ·  hit 1 of 3  ·  "
+                           "query: korea")
         assert text.has_class("error")
         line.say("fine")
         line.progress = (3, 10)

@@ -263,20 +263,20 @@ READER_STEPS = [
     Step("reader.mark", "m", lambda app, b: app.reader.list.marked == [app.reader.list.current.id]),
     Step("reader.sidebar", "e", lambda app, b: app.reader.sidebar.display != b["sidebar"]),
     Step("reader.sidebar", "e", lambda app, b: app.reader.sidebar.display != b["sidebar"]),
-    Step("reader.sidebar-wider", "ctrl+l",
+    Step("reader.sidebar-wider", "greater_than_sign",
          lambda app, b: app.reader.sidebar.size.width == b["width"] + 4),
-    Step("reader.sidebar-narrower", "ctrl+h",
+    Step("reader.sidebar-narrower", "less_than_sign",
          lambda app, b: app.reader.sidebar.size.width == b["width"] - 4),
-    Step("reader.sidebar-wider", "right_square_bracket",
-         lambda app, b: app.reader.sidebar.size.width == b["width"] + 4),
-    Step("reader.sidebar-narrower", "left_square_bracket",
+    Step("reader.sidebar-narrower", "less_than_sign",
          lambda app, b: not app.reader.sidebar.display and "hidden" in status(app), _narrowest),
-    Step("reader.sidebar-wider", "right_square_bracket", lambda app, b: app.reader.sidebar.display),
+    Step("reader.sidebar-wider", "greater_than_sign", lambda app, b: app.reader.sidebar.display),
     Step("reader.tints", "t", lambda app, b: app.reader.view.show_tints != b["tints"]),
     Step("reader.copy", "y", lambda app, b: app.copied[-1].endswith(app.reader.view.article.path)),
     Step("reader.open-external", "o", lambda app, b: "cannot open true" in status(app)),
     Step("reader.next-pane", "tab", lambda app, b: app.focused is app.reader.view, _list_focused),
     Step("reader.next-pane", "tab", lambda app, b: app.focused is app.reader.sidebar.options),
+    Step("reader.next-pane", "tab", lambda app, b: app.focused is app.reader.list),
+    Step("reader.prev-pane", "shift+tab", lambda app, b: app.focused is app.reader.sidebar.options),
     Step("reader.prev-pane", "shift+tab", lambda app, b: app.focused is app.reader.view),
     Step("reader.help", "question_mark", _shown("HelpScreen"), _list_focused),
     Step("reader.help", "f1", _shown("HelpScreen"), _list_focused),
@@ -376,6 +376,40 @@ VERSIONS_STEPS = [
 ]
 
 
+def _version_row(app):
+    return app.screen.query_one("#versions").highlighted
+
+
+async def _versions_first(app, pilot):
+    await _versions_open(app, pilot)
+    app.screen.query_one("#versions").highlighted = 0
+
+
+async def _versions_last(app, pilot):
+    await _versions_open(app, pilot)
+    options = app.screen.query_one("#versions")
+    options.highlighted = options.option_count - 1
+
+
+VERSIONS_LIST_STEPS = [  # the sample's family has two versions: first and last
+    Step("versions-list.down", "j", lambda app, b: _version_row(app) == 1, _versions_first),
+    Step("versions-list.up", "k", lambda app, b: _version_row(app) == 0),
+    Step("versions-list.down", "down", lambda app, b: _version_row(app) == 1),
+    Step("versions-list.up", "up", lambda app, b: _version_row(app) == 0),
+    Step("versions-list.last", "G", lambda app, b: _version_row(app) == 1),
+    Step("versions-list.first", "g", lambda app, b: _version_row(app) == 0),
+    Step("versions-list.last", "end", lambda app, b: _version_row(app) == 1),
+    Step("versions-list.first", "home", lambda app, b: _version_row(app) == 0),
+    Step("versions-list.page-down", "space", lambda app, b: _version_row(app) == 1,
+         _versions_first),
+    Step("versions-list.page-down", "pagedown", lambda app, b: _version_row(app) == 1,
+         _versions_first),
+    Step("versions-list.page-up", "b", lambda app, b: _version_row(app) == 0, _versions_last),
+    Step("versions-list.page-up", "pageup", lambda app, b: _version_row(app) == 0,
+         _versions_last),
+]
+
+
 async def test_diff_and_versions_keys(corpus):
     app = VariorumApp(corpus)
     async with app.run_test(size=(150, 30)) as pilot:
@@ -383,6 +417,7 @@ async def test_diff_and_versions_keys(corpus):
         await run_steps(app, pilot, DIFF_STEPS, _diff_state)
         await run_steps(app, pilot, DIFF_TEXT_STEPS, lambda app: app.screen.view.scroll_offset.y)
         await run_steps(app, pilot, VERSIONS_STEPS, _diff_state)
+        await run_steps(app, pilot, VERSIONS_LIST_STEPS, _version_row)
 
 
 # ------------------------------------------------------------- the palette
@@ -455,10 +490,53 @@ async def test_every_palette_entry_through_the_palette(corpus, monkeypatch):
             assert check(app, before), f"palette {c.title!r} ({cid}): {state(app)!r}"
 
 
+# ------------------------------------------------------------------ the help
+async def _help_open(app, pilot):
+    await _close_screen(app, pilot)
+    await pilot.press("question_mark")
+    await settle(app, pilot)
+    assert screen_name(app) == "HelpScreen"
+
+
+async def _help_scrolled(app, pilot):
+    if screen_name(app) != "HelpScreen":
+        await _help_open(app, pilot)
+    text = app.screen.query_one("HelpText")
+    text.focus()
+    text.scroll_to(y=10, animate=False)
+
+
+HELP_TEXT_STEPS = _scroll_steps("help-text", lambda app: app.screen.query_one("HelpText"),
+                                _help_scrolled)
+
+HELP_STEPS = [
+    Step("help.filter", "slash", lambda app, b: app.focused.id == "help-filter", _help_open),
+    # typed into the filter, not taken as keys: q, ? and / are letters there
+    Step("help.close", "q", lambda app, b: screen_name(app) == "HelpScreen"
+         and app.focused.value == "q"),
+    Step("help.close", "escape", lambda app, b: screen_name(app) == "HelpScreen"
+         and app.focused.id != "help-filter" and len(app.screen.rows) > 50),
+    Step("help.close", "escape", _shown("ReaderScreen")),
+    Step("help.close", "q", _shown("ReaderScreen"), _help_open),
+    Step("help.close", "question_mark", _shown("ReaderScreen"), _help_open),
+    Step("help.close", "f1", _shown("ReaderScreen"), _help_open),
+]
+
+
+async def test_help_keys(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await run_steps(app, pilot, HELP_STEPS, _reader_state)
+        await run_steps(app, pilot, HELP_TEXT_STEPS,
+                        lambda app: app.screen.query_one("HelpText").scroll_offset.y)
+
+
 # ---------------------------------------------------------------- coverage
 def test_every_command_and_key_has_a_step():
     steps = (LIST_STEPS + ARTICLE_STEPS + SIDEBAR_STEPS + READER_STEPS + DIFF_STEPS
-             + DIFF_TEXT_STEPS + VERSIONS_STEPS)
+             + DIFF_TEXT_STEPS + VERSIONS_STEPS + VERSIONS_LIST_STEPS + HELP_STEPS
+             + HELP_TEXT_STEPS)
     pressed = {(s.command, s.key) for s in steps}
     wanted = {(c.id, k.strip()) for c in COMMANDS for k in c.keys.split(",")}
     assert wanted - pressed == set(), "commands or keys without a step"

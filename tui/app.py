@@ -14,7 +14,7 @@ from textual.screen import Screen
 
 from index import Corpus, sanitize
 
-from .commands import COMMANDS
+from .commands import COMMANDS, key_label
 from .config import Config, checked_theme
 from .screens.reader import WATCH_INTERVAL, ReaderScreen
 
@@ -59,14 +59,19 @@ class VariorumApp(App):
                         timeout=15, markup=False)  # config text is data, never markup
 
     def get_system_commands(self, screen: Screen):
-        """The palette: Textual's own commands, then variorum's (the ones of
-        the screen shown: its ``COMMAND_CONTEXT``)."""
-        yield from super().get_system_commands(screen)
+        """The palette: variorum's commands (those of the screen shown: its
+        ``COMMAND_CONTEXT``), each with its keys, then Textual's theme
+        picker. Textual's other entries are left out: a second "Quit",
+        "Maximize", "Screenshot" and "Keys" are not this reader's."""
         context = getattr(screen, "COMMAND_CONTEXT", None)
         for c in COMMANDS:
             if c.palette and c.context == context:
-                yield SystemCommand(c.title, c.help, functools.partial(screen.run_action,
-                                                                       c.action))
+                keys = key_label(self.config.keymap.get(c.id, c.keys))
+                yield SystemCommand(c.title, f"{keys}  ·  {c.help}",
+                                    functools.partial(screen.run_action, c.action))
+        for command in super().get_system_commands(screen):
+            if command.title == "Theme":
+                yield command
 
     async def action_quit(self) -> None:
         self.reader.leave()

@@ -33,6 +33,9 @@ CONTEXTS = {
     "diff": "Diff screen",
     "diff-text": "Diff text (both columns scroll together)",
     "versions": "Versions dialog",
+    "versions-list": "Versions dialog's list",
+    "help": "This help",
+    "help-text": "This help's text",
 }
 
 _SCROLL = [
@@ -73,10 +76,10 @@ COMMANDS: list[Command] = [
             "mark the article for a diff (mark two, then d)", "reader", footer=False),
     Command("reader.sidebar", "e", "toggle_sidebar", "Sidebar",
             "show or hide the sidebar of entities and quotes", "reader"),
-    Command("reader.sidebar-wider", "ctrl+l,right_square_bracket", "sidebar_width(4)",
+    Command("reader.sidebar-wider", "greater_than_sign", "sidebar_width(4)",
             "Wider sidebar", "make the sidebar wider (shows it when hidden)", "reader",
             footer=False, palette=False),
-    Command("reader.sidebar-narrower", "ctrl+h,left_square_bracket", "sidebar_width(-4)",
+    Command("reader.sidebar-narrower", "less_than_sign", "sidebar_width(-4)",
             "Narrower sidebar", "make the sidebar narrower (hides it at its least width)",
             "reader", footer=False, palette=False),
     Command("reader.tints", "t", "toggle_tints", "Tints",
@@ -91,9 +94,9 @@ COMMANDS: list[Command] = [
     Command("reader.back", "escape", "back", "Back",
             "leave the search box; elsewhere, clear the query", "reader", footer=False,
             palette=False),
-    Command("reader.next-pane", "tab", "app.focus_next", "Next pane",
+    Command("reader.next-pane", "tab", "focus_pane(1)", "Next pane",
             "cycle the panes: list, article, sidebar", "reader", footer=False, palette=False),
-    Command("reader.prev-pane", "shift+tab", "app.focus_previous", "Previous pane",
+    Command("reader.prev-pane", "shift+tab", "focus_pane(-1)", "Previous pane",
             "cycle the panes backwards", "reader", footer=False, palette=False),
     Command("reader.quit", "q", "app.quit", "Quit", "quit variorum", "reader"),
     # ---------------------------------------------------------------- list
@@ -131,9 +134,44 @@ COMMANDS: list[Command] = [
             "versions", palette=False),
     Command("versions.diff", "d", "diff", "Diff against it",
             "what changed against the highlighted version", "versions", palette=False),
+    *_cursor("versions-list", "next version", "previous version", "the first version",
+             "the last version"),
+    # ---------------------------------------------------------------- help
+    *[Command(f"help-text.{i}", k, a, t, h, "help-text", footer=False, palette=False)
+      for i, k, a, t, h in _SCROLL],
+    Command("help.filter", "slash", "filter", "Filter",
+            "type to keep only the commands that match (Esc: all again)", "help",
+            palette=False),
+    Command("help.close", "escape,question_mark,f1,q", "close", "Close", "close this help",
+            "help", palette=False),
 ]
 
 BY_ID = {c.id: c for c in COMMANDS}
+
+# Contexts whose keys are live at the same time: a pane's own, then its
+# screen's (a key of the pane shadows the screen's).
+SCOPES = [("reader", "list"), ("reader", "article"), ("reader", "sidebar"),
+          ("diff", "diff-text"), ("diff", "diff-report"), ("versions", "versions-list"),
+          ("help", "help-text")]
+
+
+def conflicts(keymap: dict[str, str]) -> list[str]:
+    """The keys the user's ``keymap`` gives to two commands that are live at
+    once, one line each ("n: reader.quit and reader.next-hit"). The default
+    keys' own overlaps are by design (a pane's key shadows its screen's) and
+    are not reported."""
+    out: list[str] = []
+    for scope in SCOPES:
+        holders: dict[str, list[str]] = {}
+        for c in COMMANDS:
+            if c.context in scope:
+                for k in keymap.get(c.id, c.keys).split(","):
+                    holders.setdefault(k.strip(), []).append(c.id)
+        for key, ids in holders.items():
+            line = f"{key_label(key)}: {' and '.join(ids)}"
+            if len(ids) > 1 and any(i in keymap for i in ids) and line not in out:
+                out.append(line)
+    return out
 
 
 def bindings(context: str) -> list[Binding]:
@@ -146,7 +184,8 @@ def bindings(context: str) -> list[Binding]:
 def key_label(keys: str) -> str:
     """Textual key names as a person reads them: ``question_mark,f1`` → ``? / F1``."""
     names = {"slash": "/", "question_mark": "?", "right_square_bracket": "]",
-             "left_square_bracket": "[", "escape": "Esc", "enter": "Enter", "tab": "Tab",
+             "left_square_bracket": "[", "less_than_sign": "<", "greater_than_sign": ">",
+             "apostrophe": "'", "escape": "Esc", "enter": "Enter", "tab": "Tab",
              "shift+tab": "shift+Tab", "space": "space", "pagedown": "PgDn", "pageup": "PgUp",
              "home": "Home", "end": "End", "down": "↓", "up": "↑"}
     out = []

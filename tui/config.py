@@ -33,7 +33,7 @@ from pathlib import Path
 
 from index import EXTRACTORS, config_dir, or_list, state_dir
 
-from .commands import BY_ID
+from .commands import BY_ID, conflicts
 
 DEFAULT_THEME = "textual-dark"
 DEFAULT_SIDEBAR = 34
@@ -141,6 +141,9 @@ def load_config(explicit: str | Path | None = None) -> Config:
                                 f"keys like \"n,ctrl+n\" (key names: see `?`)")
         else:
             cfg.keymap[cid] = keys.replace(" ", "")
+    for clash in conflicts(cfg.keymap):  # the later binding would win unsaid
+        cfg.problems.append(f"config {where}: keymap: one key for two commands ({clash}); "
+                            "rebind one of them")
     if len(cfg.problems) > PROBLEMS_MAX:  # each is a toast and a line on the terminal
         more = len(cfg.problems) - PROBLEMS_MAX
         cfg.problems[PROBLEMS_MAX:] = [f"config {where}: {more} more problems not shown"]

@@ -350,6 +350,7 @@ class ReaderScreen(WorkerScreen):
             marks = restore.get("marks")
             self.list.marked = [i for i in marks if known(i)][:2] \
                 if isinstance(marks, list) else []
+            self.status.marks = len(self.list.marked)
             self._keep = restore.get("article") if known(restore.get("article")) else None
             query = restore.get("query")
             if isinstance(query, str) and query and sanitize.error_line(query) == query:
@@ -484,12 +485,30 @@ class ReaderScreen(WorkerScreen):
         self.status.say("")
 
     def action_back(self) -> None:
+        """Esc: leave the search box; elsewhere, clear the query (one that
+        could not be searched too, with its error)."""
         search = self.search_box
         if search.has_focus:
             self.list.focus()
-        elif self.search_text:
-            search.value = ""
+        elif self.search_text or search.value:
+            if self._debounce is not None:
+                self._debounce.stop()
+            with self.prevent(Input.Changed):
+                search.value = ""
             self.clear_search()
+
+    def action_focus_pane(self, direction: int) -> None:
+        """Tab / shift+Tab: the panes in turn, list → article → sidebar (when
+        shown); never the search box (/ goes there)."""
+        panes = [self.list, self.view]
+        if self.sidebar.display:
+            panes.append(self.query_one("#sidebar-list"))
+        focused = self.focused
+        if focused in panes:
+            k = (panes.index(focused) + direction) % len(panes)
+        else:  # the search box, or nothing: the list first (backwards: the last pane)
+            k = 0 if direction > 0 else len(panes) - 1
+        panes[k].focus()
 
     # -------------------------------------------------------------- reading
     @on(ArticleList.Highlighted)
@@ -694,14 +713,28 @@ class ReaderScreen(WorkerScreen):
 
     # ------------------------------------------------------------------ diff
     def action_mark(self) -> None:
+        before = list(self.list.marked)
         marked = self.list.toggle_mark()
-        self.status.say(f"{len(marked)} of 2 articles marked" if len(marked) < 2
-                        else "2 articles marked: d shows what changed from ① to ②")
+        self.status.marks = len(marked)
+        if len(before) == 2 and len(marked) == 2:  # a third mark: the oldest gave way
+            dropped = next(i for i in before if i not in marked)
+            k = index_of(self.list.items, dropped)
+            name = f"article {k + 1}" if k is not None else "an article no longer listed"
+            self.status.say(f"marked as ②; {name} is no longer marked (two marks at most): "
+                            "d shows what changed from ① to ②")
+        elif len(marked) < len(before):
+            self.status.say("unmarked")
+        else:
+            self.status.say("marked ①: mark another with m, then d shows what changed"
+                            if len(marked) == 1
+                            else "marked ②: d shows what changed from ① to ②")
 
     def action_diff(self) -> None:
         marked = self.list.marked
         if len(marked) == 2:
             self.list.clear_marks()
+            self.status.marks = 0
+            self.status.say("the marks are cleared: the diff is of ① and ②")
             self.diff_worker(marked[0], marked[1])
             return
         current = self.list.current

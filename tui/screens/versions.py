@@ -12,6 +12,11 @@ from textual.widgets.option_list import Option
 from index import Family, terminal
 
 from ..commands import bindings
+from ..widgets.cursor_list import CursorList
+
+
+class VersionList(CursorList):
+    BINDINGS = bindings("versions-list")
 
 
 class VersionsScreen(ModalScreen[str | None]):
@@ -40,7 +45,7 @@ class VersionsScreen(ModalScreen[str | None]):
                     else "Enter opens one, d shows what changed")
             yield Label(Text(f"{len(f.members)} versions of this article, {order}. "
                              f"{what}; Esc closes.", style="bold"))
-            yield OptionList(*[self._option(m) for m in f.members], id="versions")
+            yield VersionList(*[self._option(m) for m in f.members], id="versions")
 
     def _option(self, m) -> Option:
         line = Text()

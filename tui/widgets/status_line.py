@@ -21,10 +21,12 @@ SEP = "  ·  "
 
 class StatusLine(Horizontal):
     DEFAULT_CSS = """
-    StatusLine { height: 1; }
-    StatusLine > #status { width: 1fr; height: 1; padding: 0 1; background: $panel; }
-    StatusLine > #status.error { background: $error; color: $text; }
-    StatusLine > #progress { width: 40; height: 1; display: none; }
+    StatusLine { height: auto; max-height: 3; }
+    StatusLine > #status { width: 1fr; height: auto; max-height: 3; padding: 0 1;
+        background: $panel; }
+    StatusLine > #status.error { background: $error; color: $text; text-style: bold; }
+    StatusLine > #progress { width: 22; height: 1; display: none; background: $panel; }
+    StatusLine > #progress Bar { width: 14; }
     StatusLine > #progress.active { display: block; }
     """
 
@@ -38,6 +40,8 @@ class StatusLine(Horizontal):
     """The last thing said (a result count, what the update is doing, …)."""
     error: reactive[bool] = reactive(False, init=False)
     """``message`` is an error (drawn as one)."""
+    marks: reactive[int] = reactive(0, init=False)
+    """How many articles are marked for a diff (m)."""
     progress: reactive[tuple[int, int] | None] = reactive(None, init=False)
     """(done, total) of the update's phase under way; None: no bar."""
 
@@ -62,8 +66,11 @@ class StatusLine(Horizontal):
             if total:
                 parts.append(f"hit {index + 1} of {total}")
             parts.append(f"query: {self.search_text}")
+        if self.marks:
+            parts.append("① marked" if self.marks == 1 else "①② marked")
         if self.message:
-            parts.append(self.message)
+            # an error first: it is what must be read, whatever the width
+            parts.insert(0, self.message) if self.error else parts.append(self.message)
         return error_line(SEP.join(parts))  # names and queries are data: one clean line
 
     def _show(self) -> None:
@@ -71,7 +78,8 @@ class StatusLine(Horizontal):
         status.set_class(self.error, "error")
         status.update(Text(self.text))
 
-    watch_article = watch_hit = watch_search_text = watch_message = watch_error = _show
+    watch_article = watch_hit = watch_search_text = watch_marks = watch_message = watch_error = (
+        _show)
 
     def watch_progress(self, progress: tuple[int, int] | None) -> None:
         bar = self.query_one("#progress", ProgressBar)

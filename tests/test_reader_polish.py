@@ -1,0 +1,122 @@
+"""The reader's keys and lines as people meet them (issue 13): Esc, Tab,
+marks, the status line at 80 columns, the help, the palette, the keymap."""
+
+from __future__ import annotations
+
+from test_app import search, settle
+
+from tui.app import VariorumApp
+from tui.commands import conflicts
+from tui.config import load_config
+
+
+def status(app) -> str:
+    return str(app.query_one("#status").render())
+
+
+async def test_escape_clears_a_query_that_could_not_be_searched(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, '"town college')  # unbalanced: an error, no results
+        box = app.query_one("#search")
+        assert app.query_one("#status").has_class("error")
+        assert app.focused is app.reader.list  # Enter went to the list
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert box.value == "" and not app.query_one("#status").has_class("error")
+        assert "unbalanced" not in status(app) and len(app.reader.list.items) == 5
+
+
+async def test_tab_cycles_the_panes_and_never_the_search_box(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(app, pilot)
+        seen = []
+        for _ in range(6):
+            await pilot.press("tab")
+            seen.append(app.focused.id)
+        assert seen == ["article", "sidebar-list", "list"] * 2
+        await pilot.press("slash")  # from the search box, Tab goes to the list
+        await pilot.press("tab", "x")  # and a letter typed after it is not a query
+        assert app.focused is app.reader.list and app.query_one("#search").value == ""
+        app.reader.action_toggle_sidebar()  # hidden: two panes
+        await pilot.pause()
+        await pilot.press("tab", "tab")
+        assert app.focused is app.reader.list
+
+
+async def test_marks_say_what_they_are_after_a_diff_and_a_third_mark(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "j", "m")
+        assert "①② marked" in status(app)
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "DiffScreen"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.reader.list.marked == [] and "marked" not in status(app)
+        # three marks: the third says which one gave way
+        await pilot.press("g", "m", "j", "m", "j", "m")
+        assert app.reader.list.marked == [app.reader.list.items[k].id for k in (1, 2)]
+        assert "article 1 is no longer marked" in status(app)
+
+
+async def test_a_long_error_is_read_whole_at_80_columns_beside_the_progress_bar(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        line = app.reader.status
+        line.progress = (5, 10)
+        message = ("unknown field 'foo:' (fields: title, body, source, author, url, date, "
+                   "person, org, place, event) and more words at the end")
+        line.fail(message)
+        await pilot.pause()
+        widget = app.query_one("#status")
+        drawn = " ".join(widget.render_line(y).text.strip() for y in range(widget.size.height))
+        assert " ".join(drawn.split()).startswith(message)  # all of it, first
+        bar = app.query_one("#progress")
+        assert bar.display and widget.size.width >= 50  # the bar takes little of the line
+
+
+async def test_help_reads_at_80_columns_and_filters_as_you_type(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark", "slash", *"sidebar")
+        await pilot.pause()
+        rows = app.screen.rows
+        assert rows and all("sidebar" in f"{keys} {words} {cid}".lower()
+                            for _ctx, keys, words, cid in rows)
+        assert {r[3] for r in rows} >= {"reader.sidebar", "reader.sidebar-wider"}
+        assert "list.down" not in {r[3] for r in rows}
+        # each row: keys, the description, then the id (the description is never cut)
+        table = app.screen.query_one("#help-table")
+        drawn = " ".join(" ".join(table.render_line(y).text.split())
+                         for y in range(table.size.height))
+        assert "make the sidebar wider (shows it when hidden) reader.sidebar-wider" in drawn
+
+
+async def test_the_palette_has_variorums_commands_with_their_keys(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        commands = list(app.get_system_commands(app.screen))
+        titles = [c.title for c in commands]
+        assert titles.count("Quit") == 1
+        assert not {"Maximize", "Screenshot", "Keys"} & set(titles)
+        search = next(c for c in commands if c.title == "Search")
+        assert search.help.startswith("/  ·  search the corpus")
+
+
+def test_a_keymap_that_gives_one_key_to_two_commands_is_reported(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[keymap]\n"reader.quit" = "n"\n"diff.inline" = "u"\n', encoding="utf-8")
+    cfg = load_config(path)
+    assert [p for p in cfg.problems if "one key for two commands" in p] == [
+        f"config {path}: keymap: one key for two commands (n: reader.next-hit and "
+        "reader.quit); rebind one of them"]
+    # the default keys' overlaps (a pane's key shadowing its screen's) are by design
+    assert conflicts({}) == []
