@@ -140,7 +140,13 @@ def _scroll_steps(prefix: str, view_of: Callable, setup: Callable) -> list[Step]
     ]
 
 
-ARTICLE_STEPS = _scroll_steps("article", lambda app: app.reader.view, _read_original)
+ARTICLE_STEPS = [
+    *_scroll_steps("article", lambda app: app.reader.view, _read_original),
+    Step("article.find", "slash", lambda app, b: app.focused.id == "find"
+         and app.focused.placeholder.startswith("find in this article"), _read_original),
+    Step("article.find-back", "question_mark", lambda app, b: app.focused.id == "find"
+         and app.focused.placeholder.startswith("find backwards"), _read_original),
+]
 
 
 async def test_article_keys(corpus):

@@ -120,3 +120,59 @@ def test_a_keymap_that_gives_one_key_to_two_commands_is_reported(tmp_path):
         "reader.quit); rebind one of them"]
     # the default keys' overlaps (a pane's key shadowing its screen's) are by design
     assert conflicts({}) == []
+
+
+async def test_slash_in_the_article_finds_in_it_and_n_follows_as_in_less(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, "korea")
+        view = app.reader.view
+        query_hits = list(view.spans)
+        assert query_hits
+        await pilot.press("enter")  # read it: the article has the focus
+        assert app.focused is view
+        await pilot.press("slash", *"the", "enter")
+        text = view.text
+        found = [text[a:b] for a, b in view.spans]
+        assert len(found) > 3 and {f.lower() for f in found} == {"the"}
+        assert app.focused is view and "find: the" in status(app)
+        assert app.reader.search_text == "korea"  # the corpus query is untouched
+        first = view.current_hit
+        await pilot.press("n")
+        assert view.current_hit == first + 1 and f"match {first + 2} of" in status(app)
+        # ? finds backwards, and n then goes backwards too
+        await pilot.press("question_mark", *"the", "enter")
+        k = view.current_hit
+        await pilot.press("n")
+        assert view.current_hit == (k - 1) % len(view.spans)
+        await pilot.press("escape")  # the query's hits again
+        assert view.spans == query_hits and "find:" not in status(app)
+        # smart case: a capital asks for that case
+        await pilot.press("slash", *"The", "enter")
+        assert {text[a:b] for a, b in view.spans} == {"The"}
+
+
+def test_the_pager_opens_at_the_hits_when_it_is_less(tmp_path):
+    from tui.screens.reader import find_spans, pager_argv
+
+    path = tmp_path / "a.txt"
+    assert pager_argv(["less", "-R"], path, ["Town College", "a.b (c)", "Town  College"]) == [
+        "less", "-R", r"+/Town College|a\.b \(c\)", str(path)]
+    assert pager_argv(["/usr/bin/less"], path, []) == ["/usr/bin/less", str(path)]
+    assert pager_argv(["more"], path, ["x"]) == ["more", str(path)]
+    text = "Town\nCollege and town   college; TOWN COLLEGE"
+    assert [text[a:b] for a, b in find_spans(text, "town college")] == [
+        "Town\nCollege", "town   college", "TOWN COLLEGE"]
+    assert find_spans(text, "Town College") == [(0, 12)]
+
+
+async def test_the_find_line_goes_away_when_left(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("tab", "slash")
+        box = app.query_one("#find")
+        assert box.display and app.focused is box
+        await pilot.press("tab")
+        assert not box.display and app.focused is app.reader.list

@@ -85,7 +85,8 @@ COMMANDS: list[Command] = [
     Command("reader.tints", "t", "toggle_tints", "Tints",
             "tint entities and quotes in the text, or not", "reader", footer=False),
     Command("reader.open-external", "o", "open_external", "Open in $PAGER",
-            "open the article read-only in $PAGER (or $EDITOR)", "reader", footer=False),
+            "open the article read-only in $PAGER (or $EDITOR; less opens at the hits)",
+            "reader", footer=False),
     Command("reader.copy", "y", "copy", "Copy",
             "copy the selected quote, else the article's title and path (OSC 52)", "reader",
             footer=False),
@@ -106,6 +107,13 @@ COMMANDS: list[Command] = [
     # ------------------------------------------------------------- article
     *[Command(f"article.{i}", k, a, t, h, "article", footer=False, palette=False)
       for i, k, a, t, h in _SCROLL],
+    Command("article.find", "slash", "screen.find(1)", "Find",
+            "find in this article, as less does (n/N: the next and previous match; Esc: "
+            "the query's hits again); the list's / searches the corpus", "article",
+            palette=False),
+    Command("article.find-back", "question_mark", "screen.find(-1)", "Find backwards",
+            "find in this article backwards from here (help: F1)", "article", footer=False,
+            palette=False),
     # ------------------------------------------------------------- sidebar
     *_cursor("sidebar", "next entity or quote", "previous entity or quote", "the first item",
              "the last item"),

@@ -82,6 +82,39 @@ def write_pager_copy(art: Article, directory: Path) -> Path:
     return path
 
 
+def find_spans(text: str, what: str) -> list[tuple[int, int]]:
+    """Where ``what`` occurs in ``text``, as less's / would find it: the words
+    literally, any run of spaces or line breaks between them, ignoring case
+    unless ``what`` has a capital (smart case)."""
+    import re
+
+    words = what.split()
+    if not words:
+        return []
+    flags = 0 if any(c.isupper() for c in what) else re.IGNORECASE
+    rx = re.compile(r"\s+".join(map(re.escape, words)), flags)
+    return [m.span() for m in rx.finditer(text)]
+
+
+def less_pattern(texts) -> str:
+    """A pattern for less's ``+/`` that finds any of ``texts`` literally
+    (less reads a regular expression: its special characters escaped)."""
+    import re
+
+    unique = list(dict.fromkeys(" ".join(t.split()) for t in texts if t.strip()))
+    return "|".join(re.sub(r"([\\.^$*+?()\[\]{}|])", r"\\\1", t) for t in unique)
+
+
+def pager_argv(argv: list[str], path: Path, texts) -> list[str]:
+    """The pager's command line: with less, ``+/pattern`` opens it at the
+    first of ``texts`` (the hits on screen: the query's, or the find's),
+    highlighted; other pagers get the file alone."""
+    pattern = less_pattern(texts)
+    if pattern and Path(argv[0]).name == "less":
+        return [*argv, f"+/{pattern}", str(path)]
+    return [*argv, str(path)]
+
+
 def _quiet_gc() -> None:
     """Keep the cyclic GC's full collections short: they stop every thread,
     the reader's too, and on a big corpus the background update makes them
@@ -92,6 +125,13 @@ def _quiet_gc() -> None:
     gc.collect()  # what is garbage now is not frozen with the rest
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, 10, 10)
+
+
+class FindBox(Input):
+    """The find line of the article (/ or ? there): hidden again when left."""
+
+    def on_blur(self) -> None:
+        self.remove_class("shown")
 
 
 class ReaderScreen(WorkerScreen):
@@ -108,6 +148,9 @@ class ReaderScreen(WorkerScreen):
     ReaderScreen #main { height: 1fr; }
     ReaderScreen #list { width: 30%; min-width: 24; border-right: vkey $panel-lighten-2; }
     ReaderScreen #article { width: 1fr; }
+    ReaderScreen #find { display: none; height: 1; border: none; padding: 0 1;
+        background: $boost; }
+    ReaderScreen #find.shown { display: block; }
     """
     BINDINGS = bindings("reader")
 
@@ -135,6 +178,10 @@ class ReaderScreen(WorkerScreen):
         self._busy = False  # another process holds the index's update lock
         self._stay_on: str | None = None  # the article shown when the list is read again
         self._update_started = False
+        self._find: str | None = None  # what / in the article found (its matches are the hits)
+        self._find_direction = 1  # ?: backwards, and n follows it (as in less)
+        self._pending_direction = 1  # the direction of the find box open now
+        self._query_spans: list[tuple[int, int]] = []  # the query's hits, back after a find
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -146,6 +193,7 @@ class ReaderScreen(WorkerScreen):
             yield ArticleList(id="list")
             yield ArticleView(id="article")
             yield Sidebar(id="sidebar")
+        yield FindBox(id="find", placeholder="find in this article: Enter finds, Esc cancels")
         yield StatusLine(id="statusrow")
         yield Footer()
 
@@ -488,8 +536,14 @@ class ReaderScreen(WorkerScreen):
         """Esc: leave the search box; elsewhere, clear the query (one that
         could not be searched too, with its error)."""
         search = self.search_box
-        if search.has_focus:
+        find = self.query_one("#find", Input)
+        if find.has_focus:
+            find.remove_class("shown")
+            self.view.focus()
+        elif search.has_focus:
             self.list.focus()
+        elif self._find is not None:
+            self.clear_find()
         elif self.search_text or search.value:
             if self._debounce is not None:
                 self._debounce.stop()
@@ -555,6 +609,8 @@ class ReaderScreen(WorkerScreen):
         if (stay == current.id and shown is not None and shown == msg.article
                 and self.view.spans == sorted(msg.spans)):
             return  # read again after another process's update, unchanged: stay put
+        self._query_spans = list(msg.spans)
+        self.clear_find(show=False)
         self.view.show_article(msg.article, msg.spans)
         self._mention_index.clear()
         self.sidebar.show_message("Extracting entities and quotes…")
@@ -567,10 +623,62 @@ class ReaderScreen(WorkerScreen):
         self.status.hit = (event.index, event.total)
 
     def action_next_hit(self) -> None:
-        self.view.next_hit()
+        self.view.next_hit() if self._find_direction > 0 else self.view.prev_hit()
 
     def action_prev_hit(self) -> None:
-        self.view.prev_hit()
+        self.view.prev_hit() if self._find_direction > 0 else self.view.next_hit()
+
+    # ------------------------------------------------------ find in the article
+    def action_find(self, direction: int) -> None:
+        """/ (or ? backwards) in the article: find in its text, as less does."""
+        if self.view.article is None:
+            return
+        box = self.query_one("#find", Input)
+        box.placeholder = ("find in this article" if direction > 0 else
+                           "find backwards in this article") + ": Enter finds, Esc cancels"
+        self._pending_direction = direction
+        box.value = ""
+        box.add_class("shown")
+        box.focus()
+
+    @on(Input.Submitted, "#find")
+    def find_submitted(self, event: Input.Submitted) -> None:
+        event.input.remove_class("shown")
+        self.view.focus()
+        what = event.value.strip()
+        if what:
+            self.find(what, self._pending_direction)
+
+    def find(self, what: str, direction: int = 1) -> None:
+        """Mark every match of ``what`` in the article as its hits and go to
+        the first one after the top of the screen (``direction`` -1: the
+        last one before it); n and N then move in that direction."""
+        view = self.view
+        spans = find_spans(view.text, what)
+        self._find, self._find_direction = what, direction
+        self.status.find_text = what
+        top = view.offset_at_top()
+        view.set_spans(spans)
+        if not spans:
+            self.status.say(f"not in this article: {what}")
+            return
+        if direction > 0:
+            k = next((i for i, (s, _e) in enumerate(spans) if s >= top), 0)
+        else:
+            k = next((i for i in range(len(spans) - 1, -1, -1) if spans[i][0] < top),
+                     len(spans) - 1)
+        view.goto_hit(k)
+        self.status.say("n: next match, N: previous, Esc: the query's hits again")
+
+    def clear_find(self, show: bool = True) -> None:
+        """The find is over: the query's hits are the hits again."""
+        if self._find is None:
+            return
+        self._find, self._find_direction = None, 1
+        self.status.find_text = None
+        if show:
+            self.view.set_spans(self._query_spans)
+            self.status.say("")
 
     # ----------------------------------------------------- entities, quotes
     @thread_worker("annotations")
@@ -810,8 +918,10 @@ class ReaderScreen(WorkerScreen):
                                  f"{e.strerror or type(e).__name__}")
                 return
             try:
+                view = self.view
+                texts = [view.text[a:b] for a, b in view.spans]
                 with self.app.suspend():
-                    subprocess.run([*argv, str(path)], check=False)
+                    subprocess.run(pager_argv(argv, path, texts), check=False)
             except Exception as e:  # no terminal to hand over (headless, or a test)
                 self.status.fail(f"cannot open {cmd}: {type(e).__name__}")
                 return

@@ -388,6 +388,11 @@ class ArticleView(ScrollView, can_focus=True):
         i = bisect.bisect_right(self._starts, offset) - 1
         return len(self._header) + max(i, 0)
 
+    def offset_at_top(self) -> int:
+        """The text offset of the first body line on screen (0 above the body)."""
+        i = self.scroll_offset.y - len(self._header)
+        return self._starts[i] if 0 <= i < len(self._starts) else 0
+
     def goto_hit(self, index: int) -> None:
         if not self.spans:
             return

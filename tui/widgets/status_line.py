@@ -36,6 +36,9 @@ class StatusLine(Horizontal):
     """(the current hit, the hits in the article): shown with a query."""
     search_text: reactive[str | None] = reactive(None, init=False)
     """The query the list shows (None: the whole corpus)."""
+    find_text: reactive[str | None] = reactive(None, init=False)
+    """What is being found in the article (/ in the article: its hits are the
+    ones counted then)."""
     message: reactive[str] = reactive("", init=False)
     """The last thing said (a result count, what the update is doing, …)."""
     error: reactive[bool] = reactive(False, init=False)
@@ -61,10 +64,13 @@ class StatusLine(Horizontal):
         cursor, count = self.article
         if count:
             parts.append(f"article {cursor + 1} of {count}")
+        index, total = self.hit
+        if self.find_text:
+            parts.append(f"match {index + 1} of {total}" if total else "no match")
+            parts.append(f"find: {self.find_text}")
+        elif self.search_text and total:
+            parts.append(f"hit {index + 1} of {total}")
         if self.search_text:
-            index, total = self.hit
-            if total:
-                parts.append(f"hit {index + 1} of {total}")
             parts.append(f"query: {self.search_text}")
         if self.marks:
             parts.append("① marked" if self.marks == 1 else "①② marked")
@@ -78,8 +84,8 @@ class StatusLine(Horizontal):
         status.set_class(self.error, "error")
         status.update(Text(self.text))
 
-    watch_article = watch_hit = watch_search_text = watch_marks = watch_message = watch_error = (
-        _show)
+    watch_article = watch_hit = watch_search_text = watch_find_text = watch_marks = _show
+    watch_message = watch_error = _show
 
     def watch_progress(self, progress: tuple[int, int] | None) -> None:
         bar = self.query_one("#progress", ProgressBar)
