@@ -247,6 +247,11 @@ async def _list_focused(app, pilot):
     await _close_screen(app, pilot)
 
 
+async def _with_saved(app, pilot):
+    await _list_focused(app, pilot)
+    app.reader.saved = {"one": "korea"}
+
+
 async def _narrowest(app, pilot):
     from tui.config import SIDEBAR_MIN
 
@@ -452,6 +457,8 @@ PALETTE = {
     "reader.open-external": (_list_focused, lambda app, b: "cannot open true" in status(app)),
     "reader.copy": (_list_focused, lambda app, b: app.copied),
     "reader.help": (_list_focused, _shown("HelpScreen")),
+    "reader.saved": (_with_saved, _shown("SavedSearchesScreen")),
+    "reader.save-search": (_with_hits, _shown("SaveSearchScreen")),
     "diff.next-change": (_diff_open, lambda app, b: app.screen.view.current_group > b["group"]),
     "diff.prev-change": (_diff_second_change,
                          lambda app, b: app.screen.view.current_group < b["group"]),
@@ -494,6 +501,70 @@ async def test_every_palette_entry_through_the_palette(corpus, monkeypatch):
             await pilot.press("enter")
             await settle(app, pilot)
             assert check(app, before), f"palette {c.title!r} ({cid}): {state(app)!r}"
+
+
+# ------------------------------------------- the search box, saved searches
+async def _typed_then_history(app, pilot):
+    await _close_screen(app, pilot)
+    app.reader.history = ["older", "newest"][::-1]  # newest first
+    app.reader._history_pos = -1
+    box = app.query_one("#search")
+    box.focus()
+    box.value = "draft"
+
+
+async def _saved_open(app, pilot):
+    await _close_screen(app, pilot)
+    app.reader.saved = {"one": "korea", "two": '"Town College"', "three": "Soler"}
+    await pilot.press("apostrophe")
+    await settle(app, pilot)
+    assert screen_name(app) == "SavedSearchesScreen"
+
+
+def _saved_row(app):
+    return app.screen.query_one("#saved").highlighted
+
+
+async def _saved_first(app, pilot):
+    await _saved_open(app, pilot)
+    app.screen.query_one("#saved").highlighted = 0
+
+
+async def _saved_last(app, pilot):
+    await _saved_open(app, pilot)
+    app.screen.query_one("#saved").highlighted = 2
+
+
+SEARCH_STEPS = [
+    Step("search.older", "up", lambda app, b: app.query_one("#search").value == "newest",
+         _typed_then_history),
+    Step("search.older", "up", lambda app, b: app.query_one("#search").value == "older"),
+    Step("search.newer", "down", lambda app, b: app.query_one("#search").value == "newest"),
+    Step("search.newer", "down", lambda app, b: app.query_one("#search").value == "draft"),
+    Step("reader.save-search", "ctrl+s", _shown("SaveSearchScreen")),
+    Step("reader.saved", "apostrophe", _shown("SavedSearchesScreen"), _with_saved),
+    Step("saved.close", "apostrophe", _shown("ReaderScreen")),
+    Step("saved.close", "escape", _shown("ReaderScreen"), _saved_open),
+    Step("saved.delete", "x", lambda app, b: list(app.reader.saved) == ["two", "three"],
+         _saved_first),
+    Step("saved.delete", "delete", lambda app, b: list(app.reader.saved) == ["three"]),
+    *[Step(f"saved-list.{cid}", key, (lambda want: lambda app, b: _saved_row(app) == want)(to),
+           setup)
+      for cid, key, to, setup in [
+          ("down", "j", 1, _saved_first), ("down", "down", 1, _saved_first),
+          ("up", "k", 1, _saved_last), ("up", "up", 1, _saved_last),
+          ("last", "G", 2, _saved_first), ("last", "end", 2, _saved_first),
+          ("first", "g", 0, _saved_last), ("first", "home", 0, _saved_last),
+          ("page-down", "space", 2, _saved_first), ("page-down", "pagedown", 2, _saved_first),
+          ("page-up", "b", 0, _saved_last), ("page-up", "pageup", 0, _saved_last)]],
+]
+
+
+async def test_search_box_and_saved_search_keys(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await run_steps(app, pilot, SEARCH_STEPS, _reader_state)
 
 
 # ------------------------------------------------------------------ the help
@@ -542,7 +613,7 @@ async def test_help_keys(corpus):
 def test_every_command_and_key_has_a_step():
     steps = (LIST_STEPS + ARTICLE_STEPS + SIDEBAR_STEPS + READER_STEPS + DIFF_STEPS
              + DIFF_TEXT_STEPS + VERSIONS_STEPS + VERSIONS_LIST_STEPS + HELP_STEPS
-             + HELP_TEXT_STEPS)
+             + HELP_TEXT_STEPS + SEARCH_STEPS)
     pressed = {(s.command, s.key) for s in steps}
     wanted = {(c.id, k.strip()) for c in COMMANDS for k in c.keys.split(",")}
     assert wanted - pressed == set(), "commands or keys without a step"

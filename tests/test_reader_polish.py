@@ -176,3 +176,36 @@ async def test_the_find_line_goes_away_when_left(corpus):
         assert box.display and app.focused is box
         await pilot.press("tab")
         assert not box.display and app.focused is app.reader.list
+
+
+async def test_queries_are_kept_and_saved_searches_recalled_across_sessions(
+        tmp_path, monkeypatch, sample_index):
+    from test_app import sample_copy
+
+    from index import Corpus
+
+    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
+    corpus = sample_copy(sample_index, tmp_path)
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, "korea")
+        await search(app, pilot, "Soler")
+        await pilot.press("slash", "ctrl+s")  # name the query
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "SaveSearchScreen"
+        await pilot.press(*"soler", "enter")
+        await settle(app, pilot)
+        assert app.reader.saved == {"soler": "Soler"}  # the name typed over the query
+    # a new session on the same corpus (the state was written when saved)
+    again = VariorumApp(Corpus(corpus.root, index_dir=corpus.index_dir, ner="rules"))
+    async with again.run_test(size=(120, 30)) as pilot:
+        await settle(again, pilot)
+        assert again.reader.history == ["Soler", "korea"]
+        await pilot.press("escape", "slash", "up", "up")
+        assert again.query_one("#search").value == "korea"
+        await pilot.press("escape", "escape", "apostrophe", "enter")
+        await settle(again, pilot)
+        assert again.reader.search_text == "Soler" and len(again.reader.list.items) == 1
+        titles = [c.title for c in again.get_system_commands(again.screen)]
+        assert "Saved search: soler" in titles

@@ -69,6 +69,10 @@ class VariorumApp(App):
                 keys = key_label(self.config.keymap.get(c.id, c.keys))
                 yield SystemCommand(c.title, f"{keys}  ·  {c.help}",
                                     functools.partial(screen.run_action, c.action))
+        for name, query in getattr(screen, "saved", {}).items():  # the reader's
+            yield SystemCommand(f"Saved search: {sanitize.error_line(name)}",
+                                sanitize.error_line(query),
+                                functools.partial(screen.search_for, query))
         for command in super().get_system_commands(screen):
             if command.title == "Theme":
                 yield command

@@ -34,6 +34,9 @@ CONTEXTS = {
     "diff-text": "Diff text (both columns scroll together)",
     "versions": "Versions dialog",
     "versions-list": "Versions dialog's list",
+    "search": "Search box",
+    "saved": "Saved searches",
+    "saved-list": "Saved searches' list",
     "help": "This help",
     "help-text": "This help's text",
 }
@@ -63,6 +66,11 @@ COMMANDS: list[Command] = [
     # -------------------------------------------------------------- reader
     Command("reader.search", "slash", "focus_search", "Search",
             "search the corpus (as you type; Enter to go to the results)", "reader"),
+    Command("reader.saved", "apostrophe", "saved_searches", "Saved searches",
+            "the saved searches: Enter runs one (save the query with ctrl+s in the box)",
+            "reader"),
+    Command("reader.save-search", "ctrl+s", "save_search", "Save search",
+            "save the query under a name (' recalls it)", "reader", footer=False),
     Command("reader.next-hit", "n", "next_hit", "Next hit",
             "next hit of the query in the article (wraps around)", "reader"),
     Command("reader.prev-hit", "N", "prev_hit", "Prev hit",
@@ -100,6 +108,12 @@ COMMANDS: list[Command] = [
     Command("reader.prev-pane", "shift+tab", "focus_pane(-1)", "Previous pane",
             "cycle the panes backwards", "reader", footer=False, palette=False),
     Command("reader.quit", "q", "app.quit", "Quit", "quit variorum", "reader"),
+    # -------------------------------------------------------------- search
+    Command("search.older", "up", "screen.history(1)", "Older query",
+            "the query before this one (the history is kept per corpus)", "search",
+            footer=False, palette=False),
+    Command("search.newer", "down", "screen.history(-1)", "Newer query",
+            "the query after this one", "search", footer=False, palette=False),
     # ---------------------------------------------------------------- list
     *_cursor("list", "next article", "previous article", "first article", "last article"),
     Command("list.open", "enter", "choose", "Open", "read the article (focus its text)",
@@ -144,6 +158,13 @@ COMMANDS: list[Command] = [
             "what changed against the highlighted version", "versions", palette=False),
     *_cursor("versions-list", "next version", "previous version", "the first version",
              "the last version"),
+    # ------------------------------------------------------ saved searches
+    Command("saved.close", "escape,apostrophe", "dismiss(None)", "Close", "close the list",
+            "saved", palette=False),
+    Command("saved.delete", "x,delete", "delete", "Delete",
+            "forget the highlighted saved search", "saved", palette=False),
+    *_cursor("saved-list", "next saved search", "previous saved search", "the first one",
+             "the last one"),
     # ---------------------------------------------------------------- help
     *[Command(f"help-text.{i}", k, a, t, h, "help-text", footer=False, palette=False)
       for i, k, a, t, h in _SCROLL],
@@ -158,7 +179,8 @@ BY_ID = {c.id: c for c in COMMANDS}
 
 # Contexts whose keys are live at the same time: a pane's own, then its
 # screen's (a key of the pane shadows the screen's).
-SCOPES = [("reader", "list"), ("reader", "article"), ("reader", "sidebar"),
+SCOPES = [("reader", "list"), ("reader", "article"), ("reader", "sidebar"), ("reader", "search"),
+          ("saved", "saved-list"),
           ("diff", "diff-text"), ("diff", "diff-report"), ("versions", "versions-list"),
           ("help", "help-text")]
 

@@ -127,6 +127,15 @@ def _quiet_gc() -> None:
     gc.set_threshold(GC_THRESHOLD, 10, 10)
 
 
+HISTORY_MAX = 100  # queries kept per corpus
+
+
+class SearchBox(Input):
+    """The search box: up and down recall the corpus's earlier queries."""
+
+    BINDINGS = bindings("search")
+
+
 class FindBox(Input):
     """The find line of the article (/ or ? there): hidden again when left."""
 
@@ -172,6 +181,14 @@ class ReaderScreen(WorkerScreen):
         self._sidebar_wanted = False  # shown with e on a narrow screen
         self._current_id: str | None = None  # the list's current article, for workers
         self._restore: dict | None = load_state(corpus.index_dir)  # applied when the list fills
+        history = self._restore.get("history")
+        self.history: list[str] = [q for q in history if isinstance(q, str)][:HISTORY_MAX] \
+            if isinstance(history, list) else []  # newest first
+        saved = self._restore.get("saved")
+        self.saved: dict[str, str] = {k: v for k, v in saved.items() if isinstance(v, str)} \
+            if isinstance(saved, dict) else {}  # name -> query, in saving order
+        self._history_pos = -1  # where up/down is in the history (-1: what was typed)
+        self._history_draft = ""  # what was typed before up was pressed
         self._keep: str | None = None  # article to put the cursor on when the list fills
         self._generation: int | None = None  # the index generation the list was read at
         self._watching = False  # a look at the generation is under way
@@ -186,9 +203,9 @@ class ReaderScreen(WorkerScreen):
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
-        yield Input(placeholder='/ search: words, "a phrase", title:…, source:…, '
-                                'date:[2024-01-01 to 2024-06-30], presid*, putn~',
-                    id="search")
+        yield SearchBox(placeholder='/ search: words, "a phrase", title:…, source:…, '
+                                    'date:[2024-01-01 to 2024-06-30], presid*, putn~ '
+                                    '(↑ ↓ earlier queries)', id="search")
         with Horizontal(id="main"):
             yield ArticleList(id="list")
             yield ArticleView(id="article")
@@ -238,12 +255,18 @@ class ReaderScreen(WorkerScreen):
         """Before the app exits: remember where the reader was; workers
         waiting on the NER process give up now, and the extraction it is
         doing ends (quitting must not wait for it)."""
+        self.remember()
+        self.workers.cancel_all()
+        self.corpus.stop_workers()
+
+    def remember(self) -> None:
+        """Write the reader's state of this corpus (on quitting, and when a
+        search is saved: that must not wait for a clean exit)."""
         current = self.list.current
         save_state(self.corpus.index_dir, {
             "query": self.search_text, "article": current.id if current else None,
-            "marks": list(self.list.marked)})
-        self.workers.cancel_all()
-        self.corpus.stop_workers()
+            "marks": list(self.list.marked), "history": self.history[:HISTORY_MAX],
+            "saved": self.saved})
 
     def worker_failed(self, worker: Worker, line: str) -> None:
         """A worker's failure, said where it belongs (see WorkerScreen)."""
@@ -473,6 +496,8 @@ class ReaderScreen(WorkerScreen):
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
+        if self._history_pos >= 0 and event.value != self.history[self._history_pos]:
+            self._history_pos = -1  # edited: a new query, not the history's
         if self._debounce is not None:
             self._debounce.stop()
         value = event.value
@@ -488,6 +513,10 @@ class ReaderScreen(WorkerScreen):
             self.search_box.value = value
         if self._debounce is not None:
             self._debounce.stop()
+        query = value.strip()
+        if query:  # the history: queries gone to (Enter), not every prefix typed
+            self.history = [query, *(q for q in self.history if q != query)][:HISTORY_MAX]
+        self._history_pos = -1
         self.run_search(value)
         self.list.focus()
 
@@ -524,6 +553,56 @@ class ReaderScreen(WorkerScreen):
         if not items:
             self.view.show_placeholder("No article matches this query.")
         self.status.say(said)
+
+    # -------------------------------------------- history, saved searches
+    def action_history(self, step: int) -> None:
+        """Up (1) and down (-1) in the search box: older and newer queries."""
+        if not self.history:
+            return
+        box = self.search_box
+        if self._history_pos == -1:
+            self._history_draft = box.value
+        pos = max(-1, min(len(self.history) - 1, self._history_pos + step))
+        if pos == self._history_pos:
+            return
+        self._history_pos = pos
+        box.value = self._history_draft if pos == -1 else self.history[pos]
+        box.cursor_position = len(box.value)
+        self.status.say("" if pos == -1 else
+                        f"query {pos + 1} of {len(self.history)} in the history (↑ older, "
+                        "↓ newer, Enter searches)")
+
+    def action_save_search(self) -> None:
+        query = self.search_box.value.strip() or self.search_text
+        if not query:
+            self.status.say("no query to save: type one in the search box (/) first")
+            return
+        from .saved import SaveSearchScreen
+
+        def saved(name: str | None) -> None:
+            if name:
+                self.saved.pop(name, None)  # saved again: it moves to the end
+                self.saved[name] = query
+                self.remember()
+                self.status.say(f"saved as {name}: ' lists the saved searches")
+
+        self.app.push_screen(SaveSearchScreen(query), saved)
+
+    def action_saved_searches(self) -> None:
+        if not self.saved:
+            self.status.say("no saved searches yet: ctrl+s saves the query")
+            return
+        from .saved import SavedSearchesScreen
+
+        def forget(name: str) -> None:
+            self.saved.pop(name, None)
+            self.remember()
+
+        def chosen(query: str | None) -> None:
+            if query:
+                self.search_for(query)
+
+        self.app.push_screen(SavedSearchesScreen(self.saved, forget), chosen)
 
     def clear_search(self) -> None:
         self.workers.cancel_group(self, "search")
