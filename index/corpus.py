@@ -38,6 +38,7 @@ from .models import (
     Quote,
     SearchHit,
     SearchResult,
+    TermHits,
     UpdateReport,
     VersionsReport,
 )
@@ -270,6 +271,18 @@ class Corpus:
             meta = self._snap.store.meta_by_id(art.id) if eclauses else None
             more = self._entity_spans(eclauses)(meta[1]) if meta else None
             return hits.article_spans(searcher, q, art.text, more)
+
+    def term_hits(self, ref: str | Article, qstring: str) -> TermHits:
+        """The hits of ``qstring`` in one article's body, each with the
+        clause it is a hit of (the same hits as :meth:`spans`, told apart)."""
+        with self._lock:
+            searcher = self._s()
+            q, eclauses = self._query(qstring)
+            art = ref if isinstance(ref, Article) else self.get(ref)
+            meta = self._snap.store.meta_by_id(art.id) if eclauses else None
+            more = [(f'{field}:"{" ".join(words)}"', self._entity_spans([(field, words)])(meta[1])
+                     if meta else []) for field, words in eclauses]
+            return hits.article_term_hits(searcher, q, art.text, more)
 
     def suggest(self, qstring: str, total: int | None = None) -> str | None:
         """A corrected query that finds more, or None."""

@@ -235,6 +235,20 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
+class TermHits:
+    """The hits of a query in one article, each with the clause it is a hit of
+    (a reader colours each clause's hits apart)."""
+
+    terms: list[str]  # the query's clauses that can be hits, as parsed (words stemmed)
+    spans: list[tuple[int, int, int]]  # (start, end, index into terms), sorted, disjoint
+
+    @property
+    def plain(self) -> list[tuple[int, int]]:
+        """The spans alone."""
+        return [(s, e) for s, e, _k in self.spans]
+
+
+@dataclass(frozen=True)
 class SearchResult:
     query: str
     total: int

@@ -262,7 +262,7 @@ async def test_an_engine_error_is_said_as_its_message_and_not_logged(corpus):
         status = app.query_one("#status")
         said = str(status.render())
         assert status.has_class("error") and "internal error" not in said
-        assert said.startswith("article 1 of 5  ·  ") and "unbalanced quote" in said
+        assert said.startswith("unbalanced quote") and said.endswith("  ·  article 1 of 5")
     assert not log_path().exists()
 
 
@@ -813,10 +813,10 @@ async def test_sidebar_width_keys_and_copy(corpus):
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
         before = app.reader.sidebar.size.width
-        await pilot.press("ctrl+l")
+        await pilot.press("greater_than_sign")
         await pilot.pause()
         assert app.reader.sidebar.size.width == before + 4
-        await pilot.press("ctrl+h", "ctrl+h")
+        await pilot.press("less_than_sign", "less_than_sign")
         await pilot.pause()
         assert app.reader.sidebar.size.width == before - 4
         await pilot.press("y")

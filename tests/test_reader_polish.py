@@ -209,3 +209,29 @@ async def test_queries_are_kept_and_saved_searches_recalled_across_sessions(
         assert again.reader.search_text == "Soler" and len(again.reader.list.items) == 1
         titles = [c.title for c in again.get_system_commands(again.screen)]
         assert "Saved search: soler" in titles
+
+
+async def test_each_word_of_a_query_has_its_colour_and_the_status_line_a_legend(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, 'korea "Town College"')
+        view = app.reader.view
+        text = view.text
+        by_term = {}
+        for (s, e), k in zip(view.spans, view.span_terms, strict=True):
+            by_term.setdefault(k, set()).add(text[s:e])
+        assert by_term == {0: {"Korea", "Koreas"}, 1: {"Town College"}}
+        first, second = view.hit_style(0), view.hit_style(1)
+        assert first.bgcolor != second.bgcolor and first.underline and second.underline
+        # drawn so: a line with a "Town College" hit that is not the current one
+        k = next(i for i, t in enumerate(view.span_terms) if t == 1 and i != view.current_hit)
+        view.scroll_to(y=view.line_of_offset(view.spans[k][0]), animate=False)
+        await pilot.pause()
+        strip = view.render_line(0)
+        assert [seg.style.bgcolor for seg in strip if seg.text == "Town College"] == [
+            second.bgcolor]
+        # the legend: each word as the article spells it, in its colour
+        status = app.query_one("#status")
+        assert [w for w, _st in app.reader.status.legend] == ["Korea", "Town College"]
+        assert str(status.render()).endswith("·  Korea Town College")

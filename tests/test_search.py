@@ -3,6 +3,7 @@ fields, dates, errors, suggestions, similar articles, resolving references."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -86,6 +87,23 @@ def test_spans_method_matches_hit_spans(sample_corpus):
         assert {t.lower() for t in span_texts(sample_corpus, hit)} <= {
             "strategic", "partnership", "partnerships", "strategically",
         }
+
+
+def test_term_hits_tell_each_clauses_hits_apart(sample_corpus, sample_files):
+    art = sample_corpus.get(sample_files["001"])
+    q = 'sign "Yun Sun" putn~ presid* -korea sun'
+    th = sample_corpus.term_hits(art, q)
+    assert th.terms == ["sign", '"yun sun"', "putn~", "presid*", "sun"]
+    assert th.plain == sample_corpus.spans(art, q)  # the same hits, told apart
+    found: dict[int, set[str]] = {}
+    for s, e, k in th.spans:
+        found.setdefault(k, set()).add(art.text[s:e].lower())
+    assert found[0] <= {"sign", "signs", "signed", "signing"} and found[0]
+    assert found[1] == {"yun sun"} and found[2] == {"putin"}
+    assert found[3] and all(w.startswith("presid") for w in found[3])
+    # "Sun" inside the phrase is the phrase's: hits never overlap
+    assert 4 not in found
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(th.spans))
 
 
 def test_not_terms_are_never_highlighted(sample_corpus, sample_files):

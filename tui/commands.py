@@ -68,7 +68,7 @@ COMMANDS: list[Command] = [
             "search the corpus (as you type; Enter to go to the results)", "reader"),
     Command("reader.saved", "apostrophe", "saved_searches", "Saved searches",
             "the saved searches: Enter runs one (save the query with ctrl+s in the box)",
-            "reader"),
+            "reader", footer=False),
     Command("reader.save-search", "ctrl+s", "save_search", "Save search",
             "save the query under a name (' recalls it)", "reader", footer=False),
     Command("reader.next-hit", "n", "next_hit", "Next hit",

@@ -9,6 +9,7 @@ handler in :mod:`tui.screens.base`. (The widgets' own messages, such as
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -107,6 +108,7 @@ class Loaded(Message):
     article: Article
     spans: list[tuple[int, int]]
     query: str | None
+    terms: list[int] = dataclasses.field(default_factory=list)  # each span's clause of the query
 
 
 @dataclass

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..models import Article, SearchHit
+from ..models import Article, SearchHit, TermHits
 from ..text.spans import merge_spans
 from . import ranking
-from .query import hit_spans, match_sets, snippet_with_spans
+from .query import grouped_hit_spans, hit_spans, match_groups, match_sets, snippet_with_spans
 
 Span = tuple[int, int]
 
@@ -43,6 +43,15 @@ def article_spans(searcher, q, text: str, more: list[Span] | None = None) -> lis
     terms, phrases = match_sets(q, searcher.reader())
     sp = hit_spans(text, terms, phrases)
     return merge_spans(sp + more) if more else sp
+
+
+def article_term_hits(searcher, q, text: str,
+                      more: list[tuple[str, list[Span]]] = ()) -> TermHits:
+    """The hits of ``q`` in one body, each with its clause; ``more``: the
+    entity clauses' labels and mention spans."""
+    groups = match_groups(q, searcher.reader())
+    spans = grouped_hit_spans(text, groups, [sp for _label, sp in more])
+    return TermHits([label for label, _t, _p in groups] + [label for label, _sp in more], spans)
 
 
 def similar(searcher, art: Article, limit: int,

@@ -338,13 +338,31 @@ def parse_entities(qstring: str, schema, ids_for) -> tuple[wq.Query, list[tuple[
     return q, eclauses
 
 
-def match_sets(q: wq.Query, reader, fieldname: str = "body"):
-    """The terms (expanded) and phrases of ``q`` that can be hits in ``fieldname``."""
-    terms: set[str] = set()
-    phrases: list[list[str]] = []
+def clause_label(node: wq.Query) -> str:
+    """A clause as parsed (its words stemmed): ``korea``, ``"town colleg"``,
+    ``presid*``, ``putn~``."""
+    if isinstance(node, wq.Phrase):
+        return '"' + " ".join(node.words) + '"'
+    text = getattr(node, "text", None)
+    if not isinstance(text, str):
+        return str(node)
+    if isinstance(node, wq.FuzzyTerm):
+        return text + "~"
+    if isinstance(node, wq.Prefix):
+        return text + "*"
+    return text
+
+
+def match_groups(q: wq.Query, reader, fieldname: str = "body"
+                 ) -> list[tuple[str, set[str], list[list[str]]]]:
+    """``(label, terms, phrases)`` of each clause of ``q`` that can be a hit
+    in ``fieldname``, in the query's order (a clause given twice: once), its
+    terms expanded (a wildcard's or a fuzzy term's words in the index)."""
+    groups: dict[str, tuple[set[str], list[list[str]]]] = {}
     for node in positive_leaves(q):
         if getattr(node, "fieldname", None) != fieldname:
             continue
+        terms, phrases = groups.setdefault(clause_label(node), (set(), []))
         if isinstance(node, wq.Phrase):
             if node.words:
                 phrases.append(list(node.words))
@@ -352,14 +370,21 @@ def match_sets(q: wq.Query, reader, fieldname: str = "body"):
         for f, t in node.existing_terms(reader, expand=True):
             if f == fieldname:
                 terms.add(t.decode("utf-8") if isinstance(t, bytes) else t)
+    return [(label, t, p) for label, (t, p) in groups.items() if t or p]
+
+
+def match_sets(q: wq.Query, reader, fieldname: str = "body"):
+    """The terms (expanded) and phrases of ``q`` that can be hits in ``fieldname``."""
+    terms: set[str] = set()
+    phrases: list[list[str]] = []
+    for _label, t, p in match_groups(q, reader, fieldname):
+        terms |= t
+        phrases += p
     return terms, phrases
 
 
-def hit_spans(text: str, terms: set[str], phrases: list[list[str]]) -> list[tuple[int, int]]:
-    """Character spans in ``text`` of every hit, sorted, overlaps merged."""
-    if not terms and not phrases:
-        return []
-    toks = term_spans(text)
+def _token_hits(toks, terms: set[str], phrases: list[list[str]]) -> list[tuple[int, int]]:
+    """The spans of ``terms`` and ``phrases`` among the tokens ``toks``, unmerged."""
     spans = [(s, e) for t, s, e in toks if t in terms]
     for ph in phrases:
         n = len(ph)
@@ -369,7 +394,33 @@ def hit_spans(text: str, terms: set[str], phrases: list[list[str]]) -> list[tupl
                 toks[i + k][0] == ph[k] for k in range(1, n)
             ):
                 spans.append((s, toks[i + n - 1][2]))
-    return merge_spans(spans)
+    return spans
+
+
+def hit_spans(text: str, terms: set[str], phrases: list[list[str]]) -> list[tuple[int, int]]:
+    """Character spans in ``text`` of every hit, sorted, overlaps merged."""
+    if not terms and not phrases:
+        return []
+    return merge_spans(_token_hits(term_spans(text), terms, phrases))
+
+
+def grouped_hit_spans(text: str, groups: list[tuple[str, set[str], list[list[str]]]],
+                      more: list[list[tuple[int, int]]] = ()) -> list[tuple[int, int, int]]:
+    """``(start, end, k)``: every hit in ``text`` with the index ``k`` of the
+    clause it is a hit of (``groups`` from :func:`match_groups`, then the
+    clauses whose spans are given in ``more``), sorted; where hits of two
+    clauses overlap, the one that starts first is kept (the earlier clause
+    when they start together)."""
+    toks = term_spans(text) if groups else []
+    per = [merge_spans(_token_hits(toks, t, p)) for _label, t, p in groups]
+    per += [merge_spans(list(spans)) for spans in more]
+    tagged = sorted((s, e, k) for k, spans in enumerate(per) for s, e in spans)
+    out: list[tuple[int, int, int]] = []
+    for s, e, k in tagged:
+        if out and s < out[-1][1]:
+            continue
+        out.append((s, e, k))
+    return out
 
 
 def snippet_with_spans(

@@ -14,6 +14,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -199,6 +200,7 @@ class ReaderScreen(WorkerScreen):
         self._find_direction = 1  # ?: backwards, and n follows it (as in less)
         self._pending_direction = 1  # the direction of the find box open now
         self._query_spans: list[tuple[int, int]] = []  # the query's hits, back after a find
+        self._query_terms: list[int] = []  # the clause of the query each of those is a hit of
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -659,7 +661,7 @@ class ReaderScreen(WorkerScreen):
     def load_article(self, article_id: str, query: str | None) -> None:
         try:
             article = self.corpus.get(article_id)
-            spans = self.corpus.spans(article, query) if query else []
+            hits = self.corpus.term_hits(article, query) if query else None
         except NotFoundError:  # an update by another process removed it
             self.post_message(m.ArticleRemoved(article_id))
             return
@@ -667,7 +669,8 @@ class ReaderScreen(WorkerScreen):
         if text is not article.text:
             article = dataclasses.replace(article, text=text)
         if not get_current_worker().is_cancelled:
-            self.post_message(m.Loaded(article, spans, query))
+            self.post_message(m.Loaded(article, hits.plain if hits else [], query,
+                                       [k for _s, _e, k in hits.spans] if hits else []))
 
     @on(m.ArticleRemoved)
     def article_removed(self, msg: m.ArticleRemoved) -> None:
@@ -689,8 +692,10 @@ class ReaderScreen(WorkerScreen):
                 and self.view.spans == sorted(msg.spans)):
             return  # read again after another process's update, unchanged: stay put
         self._query_spans = list(msg.spans)
+        self._query_terms = list(msg.terms)
         self.clear_find(show=False)
-        self.view.show_article(msg.article, msg.spans)
+        self.view.show_article(msg.article, msg.spans, msg.terms)
+        self.status.legend = self.legend()
         self._mention_index.clear()
         self.sidebar.show_message("Extracting entities and quotes…")
         # after the text is on screen: decoding a long article's entities in a
@@ -736,6 +741,7 @@ class ReaderScreen(WorkerScreen):
         spans = find_spans(view.text, what)
         self._find, self._find_direction = what, direction
         self.status.find_text = what
+        self.status.legend = []
         top = view.offset_at_top()
         view.set_spans(spans)
         if not spans:
@@ -756,8 +762,23 @@ class ReaderScreen(WorkerScreen):
         self._find, self._find_direction = None, 1
         self.status.find_text = None
         if show:
-            self.view.set_spans(self._query_spans)
+            self.view.set_spans(self._query_spans, terms=self._query_terms)
+            self.status.legend = self.legend()
             self.status.say("")
+
+    def legend(self) -> list[tuple[str, Style]]:
+        """With a query of several words or phrases: each one's hits as this
+        article spells them most often, in its hit colour (the status line's
+        legend)."""
+        view = self.view
+        forms: dict[int, dict[str, int]] = {}
+        for (s, e), k in zip(view.spans, view.span_terms, strict=False):
+            word = " ".join(view.text[s:e].split())
+            forms.setdefault(k, {}).setdefault(word, 0)
+            forms[k][word] += 1
+        if len(forms) < 2:
+            return []
+        return [(max(forms[k], key=forms[k].get), view.hit_style(k)) for k in sorted(forms)]
 
     # ----------------------------------------------------- entities, quotes
     @thread_worker("annotations")
@@ -912,9 +933,9 @@ class ReaderScreen(WorkerScreen):
         elif len(marked) < len(before):
             self.status.say("unmarked")
         else:
-            self.status.say("marked ①: mark another with m, then d shows what changed"
+            self.status.say("mark another with m: d then shows what changed"
                             if len(marked) == 1
-                            else "marked ②: d shows what changed from ① to ②")
+                            else "2 articles marked: d shows what changed from ① to ②")
 
     def action_diff(self) -> None:
         marked = self.list.marked

@@ -147,6 +147,9 @@ class ArticleView(ScrollView, can_focus=True):
     ArticleView > .article-view--title { text-style: bold; color: $text; }
     ArticleView > .article-view--meta { color: $text-muted; }
     ArticleView > .article-view--hit { background: $warning 50%; text-style: underline; }
+    ArticleView > .article-view--hit-2 { background: $accent 45%; text-style: underline; }
+    ArticleView > .article-view--hit-3 { background: $success 45%; text-style: underline; }
+    ArticleView > .article-view--hit-4 { background: $error 40%; text-style: underline; }
     ArticleView > .article-view--current-hit { background: $warning; color: $background;
         text-style: bold underline; }
     ArticleView > .article-view--entity { color: $accent-lighten-2; }
@@ -158,6 +161,9 @@ class ArticleView(ScrollView, can_focus=True):
         "article-view--title",
         "article-view--meta",
         "article-view--hit",
+        "article-view--hit-2",
+        "article-view--hit-3",
+        "article-view--hit-4",
         "article-view--current-hit",
         "article-view--entity",
         "article-view--quote",
@@ -176,6 +182,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.article: Article | None = None
         self.text = ""
         self.spans: list[tuple[int, int]] = []
+        self.span_terms: list[int] = []  # each hit's clause of the query: its colour
         self._span_starts: list[int] = []
         # the wrapped body: line k is text[_starts[k]:_ends[k]]; until a worker
         # has wrapped a long text (not _complete), only the lines up to offset
@@ -217,7 +224,8 @@ class ArticleView(ScrollView, can_focus=True):
         """Whether the whole text is wrapped to the current width."""
         return self._complete
 
-    def show_article(self, article: Article | None, spans: list[tuple[int, int]] = ()) -> None:
+    def show_article(self, article: Article | None, spans: list[tuple[int, int]] = (),
+                     terms: list[int] = ()) -> None:
         self.article = article
         self.text = article.text if article else ""
         self._wraps.clear()
@@ -225,7 +233,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._pending = self._anchor = None
         self._wrap_width = 0
         self.entity_spans, self.quote_spans, self.selected_spans = [], [], []
-        self.set_spans(spans, reset_scroll=True)
+        self.set_spans(spans, reset_scroll=True, terms=terms)
 
     def set_tints(self, entity_spans, quote_spans) -> None:
         """Entity mentions and quotes of the article shown (tinted when
@@ -260,8 +268,18 @@ class ArticleView(ScrollView, can_focus=True):
         if not (self.scroll_offset.y <= line < self.scroll_offset.y + height):
             self.scroll_to(y=max(0, line - height // 3), animate=False)
 
-    def set_spans(self, spans, reset_scroll: bool = False) -> None:
-        self.spans = sorted(spans)
+    def hit_style(self, term: int) -> Style:
+        """The style of the hits of the query's clause ``term`` (four colours, in turn)."""
+        cls = "article-view--hit" + ("" if term % 4 == 0 else f"-{term % 4 + 1}")
+        return self.get_component_rich_style(cls)
+
+    def set_spans(self, spans, reset_scroll: bool = False, terms: list[int] = ()) -> None:
+        """The hits: ``spans`` (sorted, disjoint), and ``terms``, the clause
+        of the query each is a hit of (its colour; none: one colour)."""
+        terms = list(terms) if len(terms) == len(spans) else [0] * len(spans)
+        pairs = sorted(zip(spans, terms, strict=True))
+        self.spans = [sp for sp, _k in pairs]
+        self.span_terms = [k for _sp, k in pairs]
         self._span_starts = [s for s, _ in self.spans]
         self._rewrap(force=True)
         if reset_scroll:
@@ -439,7 +457,7 @@ class ArticleView(ScrollView, can_focus=True):
             layers.append((self.quote_spans, style_of("article-view--quote")))
             layers.append((self.entity_spans, style_of("article-view--entity")))
         layers.append((self.selected_spans, style_of("article-view--selected")))
-        hit, current = style_of("article-view--hit"), style_of("article-view--current-hit")
+        current = style_of("article-view--current-hit")
         cuts = {start, end}
         active: list[tuple[list[tuple[int, int]], Style]] = []
         for spans, style in layers:
@@ -463,7 +481,8 @@ class ArticleView(ScrollView, can_focus=True):
                     style = style + st
             for k, (s, e) in enumerate(hits):
                 if s <= a < e:
-                    style = style + (current if first_hit + k == self.current_hit else hit)
+                    style = style + (current if first_hit + k == self.current_hit
+                                     else self.hit_style(self.span_terms[first_hit + k]))
                     break
             segs.append(Segment(text[a:b], style))
         return segs

@@ -43,6 +43,8 @@ class StatusLine(Horizontal):
     """The last thing said (a result count, what the update is doing, …)."""
     error: reactive[bool] = reactive(False, init=False)
     """``message`` is an error (drawn as one)."""
+    legend: reactive[list] = reactive(list, init=False)
+    """``(word, style)`` of each word or phrase of a query of several, in its hit colour."""
     marks: reactive[int] = reactive(0, init=False)
     """How many articles are marked for a diff (m)."""
     progress: reactive[tuple[int, int] | None] = reactive(None, init=False)
@@ -82,9 +84,16 @@ class StatusLine(Horizontal):
     def _show(self) -> None:
         status = self.query_one("#status", Static)
         status.set_class(self.error, "error")
-        status.update(Text(self.text))
+        line = Text(self.text)
+        if self.legend and not self.error:
+            line.append(SEP)
+            for k, (word, style) in enumerate(self.legend):
+                line.append(" " if k else "")
+                line.append(error_line(word, limit=40), style)
+        status.update(line)
 
     watch_article = watch_hit = watch_search_text = watch_find_text = watch_marks = _show
+    watch_legend = _show
     watch_message = watch_error = _show
 
     def watch_progress(self, progress: tuple[int, int] | None) -> None:
