@@ -235,3 +235,24 @@ async def test_each_word_of_a_query_has_its_colour_and_the_status_line_a_legend(
         status = app.query_one("#status")
         assert [w for w, _st in app.reader.status.legend] == ["Korea", "Town College"]
         assert str(status.render()).endswith("·  Korea Town College")
+
+
+def test_help_snapshot_80x24_filtered(snap_compare, tmp_path, monkeypatch, sample_index):
+    from pathlib import Path
+
+    from conftest import copy_sample_index
+    from test_app import ROOT
+
+    from index import Corpus
+
+    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(ROOT)
+    app = VariorumApp(Corpus(Path("sample_corpus"), ner="rules",
+                             index_dir=copy_sample_index(sample_index, tmp_path / "ix")))
+
+    async def run_before(pilot) -> None:
+        await settle(app, pilot)
+        await pilot.press("question_mark", "slash", *"diff")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -8,6 +8,7 @@ what is typed keeps the commands whose keys, words or id match.
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -61,31 +62,27 @@ class HelpScreen(ModalScreen[None]):
             order.remove(self.focus_context)
             order.insert(0, self.focus_context)
         self.rows = []
-        table = Table(expand=True, show_header=False, box=None, padding=(0, 1))
-        table.add_column(width=16, style="bold", no_wrap=True)
-        table.add_column(ratio=1)
+        tables = []
         for ctx in order:
-            rows = []
+            table = Table(title=CONTEXTS[ctx], title_justify="left", title_style="bold underline",
+                          expand=True, show_header=False, box=None, padding=(0, 1))
+            table.add_column(width=16, style="bold", no_wrap=True)
+            table.add_column(ratio=1)
             for c in COMMANDS:
                 if c.context != ctx:
                     continue
                 keys = key_label(self.keymap.get(c.id, c.keys))
                 if needle and needle not in f"{keys}\n{c.help}\n{c.id}\n{c.title}".lower():
                     continue
-                rows.append((keys, c))
-                self.rows.append((ctx, keys, c.help, c.id))
-            if not rows:
-                continue
-            if table.row_count:
-                table.add_row("", "")
-            table.add_row(Text(CONTEXTS[ctx], style="bold underline"), "")
-            for keys, c in rows:  # never markup: keys and words are data here
-                what = Text(c.help)
+                what = Text(c.help)  # never markup: keys and words are data here
                 what.append(f"  {c.id}", style="dim")
                 table.add_row(Text(keys, overflow="fold"), what)
-        if not self.rows:
-            table.add_row("", Text(f"no command matches {needle!r}", style="italic"))
-        self.query_one("#help-table", Static).update(table)
+                self.rows.append((ctx, keys, c.help, c.id))
+            if table.row_count:
+                tables.append(table)
+        shown = Group(*tables) if tables else Text(f"no command matches {needle!r}",
+                                                     style="italic")
+        self.query_one("#help-table", Static).update(shown)
 
     @on(Input.Changed, "#help-filter")
     def filter_changed(self, event: Input.Changed) -> None:

@@ -365,9 +365,8 @@ class ReaderScreen(WorkerScreen):
     def entities_done(self, msg: m.EntitiesDone) -> None:
         self.status.progress = None
         r = msg.report
-        if r.done:
-            self._after_summary(f"entities of {r.total} articles ready for search "
-                                f"({r.extractor})")
+        self._after_summary(f"entities of {r.total} articles ready for search ({r.extractor})"
+                            if r.done else None)  # (none new: the progress said is over)
 
     @on(m.Busy)
     def busy(self, msg: m.Busy) -> None:
