@@ -32,6 +32,7 @@ CONTEXTS = {
     "sidebar": "Sidebar (entities and quotes)",
     "diff": "Diff screen",
     "diff-text": "Diff text (both columns scroll together)",
+    "diff-report": "Spin report (beside the diff text, or below it on a narrow screen)",
     "versions": "Versions dialog",
 }
 
@@ -117,7 +118,10 @@ COMMANDS: list[Command] = [
             "next change", "diff"),
     Command("diff.prev-change", "left_square_bracket", "prev_change", "Prev change",
             "previous change", "diff"),
-    Command("diff.inline", "i", "toggle_inline", "Inline", "side by side ↔ inline", "diff"),
+    Command("diff.inline", "i", "toggle_inline", "Inline",
+            "side by side ↔ inline (it opens inline below 120 columns)", "diff"),
+    Command("diff.swap", "s", "swap", "Swap",
+            "swap the direction: the second article becomes the first (− ↔ +)", "diff"),
     Command("diff.report", "r", "toggle_report", "Report",
             "show or hide the spin report (Enter on an item jumps to it)", "diff"),
     Command("diff.next-pane", "tab", "app.focus_next", "Pane", "diff ↔ spin report", "diff",
@@ -126,6 +130,10 @@ COMMANDS: list[Command] = [
     Command("diff.close", "escape,q", "close", "Close", "back to the reader", "diff"),
     *[Command(f"diff-text.{i}", k, a, t, h, "diff-text", footer=False, palette=False)
       for i, k, a, t, h in _SCROLL],
+    *_cursor("diff-report", "next item", "previous item", "the first item", "the last item"),
+    Command("diff-report.choose", "enter", "choose", "Go to",
+            "jump to where the item occurs (again: its next occurrence)", "diff-report",
+            footer=False, palette=False),
     # ------------------------------------------------------------ versions
     Command("versions.close", "escape,v", "dismiss(None)", "Close", "close the dialog",
             "versions", palette=False),
