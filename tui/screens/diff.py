@@ -64,36 +64,47 @@ class DiffView(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     DiffView { scrollbar-gutter: stable; }
-    DiffView > .diff-view--delete { color: $text-error; text-style: strike; }
-    DiffView > .diff-view--insert { color: $text-success; text-style: bold underline; }
-    DiffView > .diff-view--moved { color: $text-secondary; text-style: italic; }
-    DiffView > .diff-view--dim { color: $text-muted; }
+    /* the colours are tints behind text in the theme's foreground, so every
+       theme (dark or light) keeps the text's contrast; the text style says
+       what changed on its own (struck, underlined, italic, the symbols) */
+    DiffView > .diff-view--delete { color: $foreground; background: $error 30%;
+        text-style: strike; }
+    DiffView > .diff-view--insert { color: $foreground; background: $success 30%;
+        text-style: bold underline; }
+    DiffView > .diff-view--moved { color: $foreground; background: $secondary 20%;
+        text-style: italic; }
+    DiffView > .diff-view--dim { color: $foreground 75%; }
     DiffView > .diff-view--head { text-style: bold; }
-    DiffView > .diff-view--note { color: $text-warning; }
-    DiffView > .diff-view--minus { color: $text-error; text-style: bold; }
-    DiffView > .diff-view--plus { color: $text-success; text-style: bold; }
-    DiffView > .diff-view--path { color: $text-accent; }
-    DiffView > .diff-view--marker-changed { color: $text-warning; text-style: bold; }
-    DiffView > .diff-view--marker-dropped { color: $text-error; text-style: bold; }
-    DiffView > .diff-view--marker-added { color: $text-success; text-style: bold; }
-    DiffView > .diff-view--marker-moved { color: $text-secondary; text-style: bold; }
-    DiffView > .diff-view--current { background: $accent 30%; }
-    DiffView > .diff-view--bar { color: $accent; text-style: bold; }
-    DiffView > .diff-view--rule { color: $foreground 40%; }
-    /* no colour (NO_COLOR): text at full contrast, the text style says it all */
-    DiffView:nocolor > .diff-view--delete { color: $text; text-style: strike; }
-    DiffView:nocolor > .diff-view--insert { color: $text; text-style: bold underline; }
-    DiffView:nocolor > .diff-view--moved { color: $text; text-style: italic; }
-    DiffView:nocolor > .diff-view--note { color: $text; }
-    DiffView:nocolor > .diff-view--minus { color: $text; text-style: bold; }
-    DiffView:nocolor > .diff-view--plus { color: $text; text-style: bold; }
+    DiffView > .diff-view--note { color: $foreground 75%; text-style: italic; }
+    DiffView > .diff-view--minus { color: $foreground; background: $error 40%;
+        text-style: bold; }
+    DiffView > .diff-view--plus { color: $foreground; background: $success 40%;
+        text-style: bold; }
+    DiffView > .diff-view--path { color: $text-secondary; }
+    DiffView > .diff-view--marker-changed { color: $foreground; background: $warning 40%;
+        text-style: bold; }
+    DiffView > .diff-view--marker-dropped { color: $foreground; background: $error 40%;
+        text-style: bold; }
+    DiffView > .diff-view--marker-added { color: $foreground; background: $success 40%;
+        text-style: bold; }
+    DiffView > .diff-view--marker-moved { color: $foreground; background: $secondary 40%;
+        text-style: bold; }
+    DiffView > .diff-view--current { background: $accent 20%; }
+    DiffView > .diff-view--bar { color: $foreground; text-style: bold; }
+    DiffView > .diff-view--rule { color: $foreground 60%; }
+    /* no colour (NO_COLOR: greys): the text at full contrast on the plain
+       background; struck, underlined, italic and the symbols carry it all */
+    DiffView:nocolor > .diff-view--delete { color: $text; background: $background 0%; }
+    DiffView:nocolor > .diff-view--insert { color: $text; background: $background 0%; }
+    DiffView:nocolor > .diff-view--moved { color: $text; background: $background 0%; }
+    DiffView:nocolor > .diff-view--minus { color: $text; background: $background 0%; }
+    DiffView:nocolor > .diff-view--plus { color: $text; background: $background 0%; }
     DiffView:nocolor > .diff-view--path { color: $text; }
-    DiffView:nocolor > .diff-view--marker-changed { color: $text; }
-    DiffView:nocolor > .diff-view--marker-dropped { color: $text; }
-    DiffView:nocolor > .diff-view--marker-added { color: $text; }
-    DiffView:nocolor > .diff-view--marker-moved { color: $text; }
-    DiffView:nocolor > .diff-view--current { text-style: bold; }
-    DiffView:nocolor > .diff-view--bar { color: $text; text-style: bold; }
+    DiffView:nocolor > .diff-view--marker-changed { background: $background 0%; }
+    DiffView:nocolor > .diff-view--marker-dropped { background: $background 0%; }
+    DiffView:nocolor > .diff-view--marker-added { background: $background 0%; }
+    DiffView:nocolor > .diff-view--marker-moved { background: $background 0%; }
+    DiffView:nocolor > .diff-view--current { background: $foreground 15%; }
     DiffView:nocolor > .diff-view--rule { color: $text; }
     """
     BINDINGS = bindings("diff-text")
@@ -128,8 +139,7 @@ class DiffView(ScrollView, can_focus=True):
         over whatever background the row has). Deleted words, inserted
         words and the brackets carry a role in their meta, so a selection
         can leave the brackets (and, inline, the deleted words) out."""
-        def c(name: str) -> Style:
-            return self.get_component_rich_style(f"diff-view--{name}", partial=True)
+        c = self.component
 
         return dr.Styles(
             delete=c("delete") + _ROLE_DEL, insert=c("insert"), moved=c("moved"),
@@ -137,6 +147,16 @@ class DiffView(ScrollView, can_focus=True):
             minus=c("minus"), plus=c("plus"), changed_marker=c("marker-changed"),
             dropped_marker=c("marker-dropped"), added_marker=c("marker-added"),
             moved_marker=c("marker-moved"), same_marker=c("dim"))
+
+    def component(self, name: str) -> Style:
+        """The component class ``diff-view--{name}`` as a style to lay over
+        a row: its colours resolved (alpha blended over the view's
+        background), a background only where the class sets one."""
+        full = self.get_component_rich_style(f"diff-view--{name}")
+        partial = self.get_component_rich_style(f"diff-view--{name}", partial=True)
+        colours = Style(color=full.color if partial.color else None,
+                        bgcolor=full.bgcolor if partial.bgcolor else None)
+        return colours + partial.without_color
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -255,11 +275,11 @@ class DiffView(ScrollView, can_focus=True):
         style = base
         current = k == self.current_group
         if current:
-            style = base + self.get_component_rich_style("diff-view--current", partial=True)
+            style = base + self.component("current")
         sel = self.text_selection
         span = sel.get_span(n) if sel is not None else None
         on_right = sel is not None and sel.start is not None and sel.start.x >= RIGHT
-        bar = (Segment("▌", style + self.get_component_rich_style("diff-view--bar", partial=True))
+        bar = (Segment("▌", style + self.component("bar"))
                if current else Segment(" ", style))
         m = dr.marker(g) if first else " "
         mark = Segment(m, style + dr.marker_style(m, self._st) if m != " " else style)
@@ -269,7 +289,7 @@ class DiffView(ScrollView, can_focus=True):
             used = sum(s.cell_length for s in left.segs)
             segs += ts.pinned([Segment(" " * max(0, self._col - used), style)],
                               len(left.plain), n)
-            rule = style + self.get_component_rich_style("diff-view--rule", partial=True)
+            rule = style + self.component("rule")
             segs += ts.pinned([Segment(" │ ", rule)], RIGHT, n)
             segs += self._column(right, style, n, RIGHT, span if on_right else None)
         return Strip(segs).crop(0, width).adjust_cell_length(width, style)
@@ -384,7 +404,7 @@ class DiffScreen(WorkerScreen):
     # r shows it below the text.
     DEFAULT_CSS = """
     DiffScreen #diff-head { height: auto; max-height: 2; padding: 0 1;
-        background: $primary-background; text-wrap: nowrap; text-overflow: ellipsis; }
+        text-wrap: nowrap; text-overflow: ellipsis; }
     DiffScreen #diff-main { height: 1fr; }
     DiffScreen DiffView { width: 1fr; }
     DiffScreen SpinPanel { width: 36%; max-width: 48; min-width: 24; border: none;
@@ -395,6 +415,7 @@ class DiffScreen(WorkerScreen):
     DiffScreen.-narrow SpinPanel { width: 1fr; max-width: 100%; height: 45%;
         border-left: none; border-top: hkey $foreground 30%; }
     DiffScreen #diff-status { height: 1; padding: 0 1; background: $panel; }
+    SpinPanel > .option-list--option-disabled { color: $foreground; }
     """
     NARROW = 60  # columns below which the report gives the text the width
     BINDINGS = bindings("diff")
@@ -443,7 +464,7 @@ class DiffScreen(WorkerScreen):
     def show_head(self) -> None:
         """The two articles, one line each: − the first ("from"), + the second."""
         st = self.view.styles_for_text()
-        path = self.view.get_component_rich_style("diff-view--path", partial=True)
+        path = self.view.component("path")
         head = Text(no_wrap=True, overflow="ellipsis")
         for sign, style, art, end in (("− ", st.minus, self.a, "\n"),
                                       ("+ ", st.plus, self.b, "")):

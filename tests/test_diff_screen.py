@@ -1,0 +1,164 @@
+"""The diff screen for people: readable without colour and on a light theme,
+laid out for the terminal's width, the current change plain to see, the
+direction swappable, the report's keys, and text selection (the diff's and
+the article's) through Textual's selection API."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import copy_sample_index
+from rich.color import Color as RichColor
+from test_app import ROOT, open_seed_diff, settle
+
+from index import Corpus
+from tui.app import VariorumApp
+
+ORIGINAL = "001_f563c122a25a09e3.txt"
+
+
+# ------------------------------------------------------------------ helpers
+def _luminance(c: RichColor) -> float:
+    r, g, b = c.get_truecolor()
+
+    def ch(v: int) -> float:
+        v /= 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * ch(r) + 0.7152 * ch(g) + 0.0722 * ch(b)
+
+
+def contrast(style) -> float:
+    """The WCAG contrast ratio of a drawn cell's text on its background."""
+    fg, bg = style.color, style.bgcolor
+    if style.reverse:
+        fg, bg = bg, fg
+    a, b = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def screen_rows(app) -> list[list]:
+    """What the terminal is sent, row by row: the segments after the app's
+    filters (NO_COLOR's monochrome, the theme's ANSI colours)."""
+    return [list(strip) for strip in app.screen._compositor.render_strips()]
+
+
+def row_text(row) -> str:
+    return "".join(s.text for s in row)
+
+
+def cells(row, x0: int, x1: int) -> list:
+    """The styles of the cells ``x0:x1`` of a row (one cell a character here)."""
+    out, x = [], 0
+    for s in row:
+        for _ in s.text:
+            if x0 <= x < x1:
+                out.append(s.style)
+            x += 1
+    return out
+
+
+def region_rows(app, widget) -> list[tuple[int, list]]:
+    """The screen rows of ``widget``'s region, each cut to it: (y, segments)."""
+    r = widget.content_region
+    rows = screen_rows(app)
+    out = []
+    for y in range(r.y, r.bottom):
+        row = rows[y]
+        segs, x = [], 0
+        for s in row:
+            for ch in s.text:
+                if r.x <= x < r.right:
+                    segs.append(type(s)(ch, s.style))
+                x += 1
+        out.append((y, segs))
+    return out
+
+
+def sample(tmp_path, sample_index) -> Corpus:
+    return Corpus(ROOT / "sample_corpus", ner="rules",
+                  index_dir=copy_sample_index(sample_index, tmp_path / "ix"))
+
+
+def make_app(tmp_path, sample_index, monkeypatch, *, theme: str | None = None,
+             no_color: bool = False) -> VariorumApp:
+    """The app as a user starts it with these settings in the environment
+    (set before the app is made: Textual reads NO_COLOR when it starts)."""
+    from tui.config import load_config
+
+    if theme is not None:
+        monkeypatch.setenv("VARIORUM_THEME", theme)
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    return VariorumApp(sample(tmp_path, sample_index), config=load_config())
+
+
+BLOCKS = set("▁▂▃▄▅▆▇█▔▏▕▎")  # scrollbars and borders: not text
+
+
+def worst_contrast(app, widget, *, symbols: bool = False) -> tuple[float, str]:
+    """The lowest contrast of any character drawn in ``widget`` (its text;
+    with ``symbols`` only the one-cell symbols: │ ▌ and the markers)."""
+    worst = (99.0, "")
+    for y, segs in region_rows(app, widget):
+        for s in segs:
+            if not s.text.strip() or s.text in BLOCKS:
+                continue
+            if symbols != (s.text in "│▌~-+↕−"):
+                continue
+            worst = min(worst, (contrast(s.style), f"{s.text!r} on row {y}"))
+    return worst
+
+
+def diff_widgets(screen):
+    return [screen.view, screen.query_one("#spin"), screen.query_one("#diff-head")]
+
+
+# -------------------------------------------------- 1, 2: readable everywhere
+@pytest.mark.parametrize("inline", [False, True])
+async def test_without_colour_every_change_reads_at_full_contrast(
+        tmp_path, sample_index, monkeypatch, inline):
+    app = make_app(tmp_path, sample_index, monkeypatch, no_color=True)
+    async with app.run_test(size=(150, 40)) as pilot:
+        assert app.no_color
+        screen = await open_seed_diff(app, pilot)
+        if inline:
+            await pilot.press("i")
+        await pilot.press("right_square_bracket")  # a current change on screen too
+        await settle(app, pilot)
+        # the substitution's two sides: struck and underlined, at full contrast
+        rows = screen_rows(app)
+        y = next(y for y, r in enumerate(rows) if "[-While-]" in row_text(r))
+        text = row_text(rows[y])
+        frm = cells(rows[y], text.index("While"), text.index("While") + 5)
+        to = cells(rows[y], text.index("{+As+}") + 2, text.index("{+As+}") + 4)
+        assert all(s.strike for s in frm) and all(s.underline for s in to)
+        assert min(contrast(s) for s in frm + to) >= 7
+        # the header's − and + are there and as clear as the text
+        head = screen.query_one("#diff-head").content_region
+        signs = [row_text(rows[head.y + i])[head.x] for i in (0, 1)]
+        assert signs == ["−", "+"]
+        assert min(contrast(cells(rows[head.y + i], head.x, head.x + 1)[0])
+                   for i in (0, 1)) >= 7
+        # nothing drawn in the diff, its header or its report is dim
+        for w in diff_widgets(screen):
+            low, where = worst_contrast(app, w)
+            assert low >= 7, f"{type(w).__name__}: {where} at {low:.2f}"
+
+
+@pytest.mark.parametrize("theme", ["textual-light", "textual-dark"])
+async def test_every_diff_style_is_readable_on_a_light_and_a_dark_theme(
+        tmp_path, sample_index, monkeypatch, theme):
+    app = make_app(tmp_path, sample_index, monkeypatch, theme=theme)
+    async with app.run_test(size=(150, 40)) as pilot:
+        assert app.theme == theme
+        screen = await open_seed_diff(app, pilot)
+        for keys in (["right_square_bracket"], ["i", "right_square_bracket"]):
+            await pilot.press(*keys)
+            await settle(app, pilot)
+            for w in diff_widgets(screen):
+                low, where = worst_contrast(app, w)  # text: WCAG AA
+                assert low >= 4.5, f"{theme} {type(w).__name__}: {where} at {low:.2f}"
+                low, where = worst_contrast(app, w, symbols=True)  # symbols: 3 to 1
+                assert low >= 3, f"{theme} {type(w).__name__}: {where} at {low:.2f}"
