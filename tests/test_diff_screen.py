@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from conftest import copy_sample_index
 from rich.color import Color as RichColor
-from test_app import ROOT, open_seed_diff, settle
+from test_app import ROOT, SPUN, open_seed_diff, settle
 
 from index import Corpus
 from tui.app import VariorumApp
@@ -162,3 +162,124 @@ async def test_every_diff_style_is_readable_on_a_light_and_a_dark_theme(
                 assert low >= 4.5, f"{theme} {type(w).__name__}: {where} at {low:.2f}"
                 low, where = worst_contrast(app, w, symbols=True)  # symbols: 3 to 1
                 assert low >= 3, f"{theme} {type(w).__name__}: {where} at {low:.2f}"
+
+
+# ------------------------------------------------------------ 3: the layout
+async def test_the_layout_follows_the_width_and_the_text_comes_first(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        view, panel = screen.view, screen.query_one("#spin")
+        # below 120 columns: inline (the CLI's rule), the report beside it, narrower
+        assert view.inline
+        assert panel.display and 24 <= panel.outer_size.width <= 30
+        assert view.size.width >= 80 - 30 - 1
+        await pilot.press("i")  # i still toggles
+        assert not view.inline
+        await pilot.resize_terminal(120, 40)
+        await settle(app, pilot)
+        assert not view.inline  # chosen by i: the width no longer decides
+
+    # 120 columns and more: side by side
+    app2 = VariorumApp(corpus)
+    async with app2.run_test(size=(120, 40)) as pilot:
+        screen = await open_seed_diff(app2, pilot)
+        assert not screen.view.inline
+        assert screen.query_one("#spin").outer_size.width == 43  # 36% of 120
+        # narrowed to 40×12: inline, the report hidden, the diff text on screen
+        await pilot.resize_terminal(40, 12)
+        await settle(app2, pilot)
+        view, panel = screen.view, screen.query_one("#spin")
+        assert view.inline and not panel.display
+        assert view.size.width >= 36 and view.size.height >= 6
+        shown = "\n".join(row_text(r) for r in screen_rows(app2))
+        assert "[-Editor’s note" in shown  # the first change, in the text
+        # r shows the report below the text, not beside it
+        await pilot.press("r")
+        await settle(app2, pilot)
+        assert panel.display and panel.region.y > view.region.y
+        assert panel.region.width == view.region.width
+        assert view.size.height >= 3
+
+
+# ------------------------------------------------------ 4: the current change
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_the_current_change_is_marked_on_every_row_with_and_without_colour(
+        tmp_path, sample_index, monkeypatch, no_color):
+    app = make_app(tmp_path, sample_index, monkeypatch, no_color=no_color)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        view = screen.view
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(app, pilot)
+        k = view.current_group
+        first = view._group_first_row[k]
+        nrows = sum(1 for g, _l, _r in view._rows if g == k)
+        assert nrows >= 2  # a group that wraps: the bar is on each of its rows
+        top = view.content_region
+        rows = screen_rows(app)
+        bars = [y - top.y + view.scroll_offset.y for y in range(top.y, top.bottom)
+                if row_text(rows[y])[top.x] == "▌"]
+        assert bars == list(range(first, first + nrows))
+        bar = cells(rows[top.y + first - view.scroll_offset.y], top.x, top.x + 1)[0]
+        assert bar.bold and contrast(bar) >= 7
+        # and a background of its own: the row is told from the next group's
+        gap = top.x + 2  # the space after the marker
+        cur = cells(rows[top.y + first - view.scroll_offset.y], gap, gap + 1)[0]
+        other = cells(rows[top.y + first + nrows - view.scroll_offset.y], gap, gap + 1)[0]
+        assert cur.bgcolor != other.bgcolor
+
+
+# ------------------------------------------------------ 7: the report's keys
+async def test_the_report_pane_moves_with_the_cursor_keys(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        panel = screen.query_one("#spin")
+        await pilot.press("tab")
+        assert app.focused is panel
+        enabled = [i for i in range(panel.option_count)
+                   if not panel.get_option_at_index(i).disabled]
+        panel.highlighted = enabled[0]
+        await pilot.press("j")
+        assert panel.highlighted == enabled[1]
+        await pilot.press("j", "k")
+        assert panel.highlighted == enabled[1]
+        await pilot.press("G")
+        assert panel.highlighted == enabled[-1]
+        await pilot.press("g")
+        assert panel.highlighted == enabled[0]
+        await pilot.press("space")
+        paged = panel.highlighted
+        assert paged > enabled[5]
+        await pilot.press("b")
+        assert panel.highlighted < paged
+        # Enter still jumps to the item's place in the text
+        await pilot.press("g", "enter")
+        assert screen.view.current_group == screen.result.substitutions[0].groups[0]
+
+
+# --------------------------------------------------- 11: swap the direction
+async def test_s_swaps_the_direction(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        before = screen.result
+        head = str(screen.query_one("#diff-head").render())
+        assert head.startswith("− 001_") and "\n+ 004_" in head
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert (screen.a.path, screen.b.path) == (SPUN, ORIGINAL)
+        head = str(screen.query_one("#diff-head").render())
+        assert head.startswith("− 004_") and "\n+ 001_" in head
+        r = screen.result
+        assert r is not before
+        # new → ancient read the other way round, and the text's brackets too
+        assert any(s.frm == "ancient" and s.to == "new" for s in r.substitutions)
+        assert not any(s.frm == "new" and s.to == "ancient" for s in r.substitutions)
+        assert (r.stats.dropped, r.stats.added) == (before.stats.added, before.stats.dropped)
+        rows = [screen.view.render_line(y).text for y in range(screen.view.size.height)]
+        assert any("[-As-]" in t and "{+While+}" in t for t in rows)
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert (screen.a.path, screen.b.path) == (ORIGINAL, SPUN)
