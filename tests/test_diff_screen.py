@@ -283,3 +283,74 @@ async def test_s_swaps_the_direction(corpus):
         await pilot.press("s")
         await settle(app, pilot)
         assert (screen.a.path, screen.b.path) == (ORIGINAL, SPUN)
+
+
+# ------------------------------------------------------- 17: select and copy
+async def drag(pilot, widget, start: tuple[int, int], end: tuple[int, int]) -> None:
+    """A mouse drag over ``widget`` from ``start`` to ``end`` (its offsets)."""
+    await pilot.mouse_down(widget, offset=start)
+    await pilot.hover(widget, offset=end)
+    await pilot.mouse_up(widget, offset=end)
+    await pilot.pause()
+
+
+async def copied_by_ctrl_c(app, pilot) -> str:
+    got: list[str] = []
+    app.copy_to_clipboard = got.append
+    await pilot.press("ctrl+c")
+    assert len(got) == 1
+    return got[0]
+
+
+async def test_a_drag_in_the_article_selects_its_text_and_ctrl_c_copies_it(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        view = app.reader.view
+        body = len(view._header)  # the first line of the text
+        line0 = view.render_line(body).text
+        assert line0.startswith("Russia and North Korea have signed")
+        # from "Korea" on the first line to the third line's 20th character
+        x0 = line0.index("Korea") + 1  # (the view's left padding)
+        await drag(pilot, view, (x0, body), (20, body + 2))
+        s, e = view._starts[0] + x0 - 1, view._starts[2] + 20
+        assert app.screen.get_selected_text() == view.text[s:e]
+        # the article's own text: a line the wrapping broke is not broken
+        assert "treaty, elevating" in view.text[s:e]
+        # the selection is drawn
+        painted = app.screen.get_component_rich_style("screen--selection").bgcolor
+        first = list(view.render_line(body))
+        styles = cells(first, x0 - 1, x0 + 4)
+        assert all(st.bgcolor == painted for st in styles)
+        assert all(st.bgcolor != painted for st in cells(first, 0, x0 - 1))
+        assert await copied_by_ctrl_c(app, pilot) == view.text[s:e]
+
+
+async def test_a_drag_in_the_diff_copies_one_columns_words_without_markers(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        view = screen.view
+        rows = [view.render_line(y).text for y in range(view.size.height)]
+        y = next(y for y, t in enumerate(rows) if "[-While-]" in t)
+        right = rows[y].index("{+As+}")
+        # the right column, from its "{+As+}" to the next row: the second
+        # article's words, as they are in it, without {+ +}
+        await drag(pilot, view, (right, y), (right + 12, y + 1))
+        got = screen.get_selected_text()
+        assert got.startswith("As Russian President Vladimir")
+        assert "{+" not in got and "+}" not in got and "[-" not in got
+        assert got.count("\n") == 0  # one sentence: its rows joined with spaces
+        assert "While" not in got  # nothing from the left column
+        # the left column: the first article's words, its deletions unbracketed
+        left = rows[y].index("[-While-]")
+        await drag(pilot, view, (left, y), (left + 20, y))  # to the "e" of "Pre…"
+        assert screen.get_selected_text() == "While Russian Pre"
+        assert await copied_by_ctrl_c(app, pilot) == "While Russian Pre"
+        # inline: the second text, the deleted words left out
+        await pilot.press("i")
+        rows = [view.render_line(y).text for y in range(view.size.height)]
+        y = next(y for y, t in enumerate(rows) if "[-While-] {+As+}" in t)
+        x = rows[y].index("[-While-]")
+        await drag(pilot, view, (x, y), (x + len("[-While-] {+As+} Russia"), y))
+        assert screen.get_selected_text() == "As Russian"

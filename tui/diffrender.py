@@ -39,6 +39,7 @@ class Styles:
     insert: StyleType = INSERT  # an inserted word (the "to" side)
     moved: StyleType = MOVED  # a moved sentence, as a whole
     mark: StyleType = ""  # added to the wdiff brackets ``[-``, ``-]``, ``{+``, ``+}``
+    gap: StyleType = ""  # a space that is the deletion's (after it, or before one alone)
     dim: StyleType = "dim"  # context, "(none)", notes
     head: StyleType = "bold"  # a report line's kind
     note: StyleType = "yellow"  # a quote's gender note
@@ -109,25 +110,25 @@ def _append_ops(out: Text, ops, spaced, st: Styles = CLI) -> Text:
             out.append(y)
             continue
         if spaced(out.plain[-1:]) and (x or y)[:1].isalnum():
-            out.append(" ")
+            out.append(" ", st.gap if not y else "")
         if x:
-            _marked(out, x, "[-", "-]", st.delete, st.mark)
+            _marked(out, x, "[-", "-]", st.delete, st.mark, st.gap)
         if y:
             _marked(out, y, "{+", "+}", st.insert, st.mark)
     return out
 
 
 def _marked(t: Text, s: str, open_: str, close: str, style: StyleType,
-            mark: StyleType = "") -> None:
+            mark: StyleType = "", trail: StyleType = "") -> None:
     """``s`` between the markers, its trailing space outside them (``mark``:
-    a style added to the markers alone)."""
+    a style added to the markers alone; ``trail``: the trailing space's)."""
     core = s.rstrip()
     start = len(t)
     t.append(open_ + core + close, style)
     if mark:
         t.stylize(mark, start, start + len(open_))
         t.stylize(mark, len(t) - len(close), len(t))
-    t.append(s[len(core):])
+    t.append(s[len(core):], trail)
 
 
 def arrow(t: Text, frm: str | None, to: str | None, st: Styles = CLI) -> Text:

@@ -143,7 +143,7 @@ class DiffView(ScrollView, can_focus=True):
 
         return dr.Styles(
             delete=c("delete") + _ROLE_DEL, insert=c("insert"), moved=c("moved"),
-            mark=_ROLE_MARK, dim=c("dim"), head=c("head"), note=c("note"),
+            mark=_ROLE_MARK, gap=_ROLE_DEL, dim=c("dim"), head=c("head"), note=c("note"),
             minus=c("minus"), plus=c("plus"), changed_marker=c("marker-changed"),
             dropped_marker=c("marker-dropped"), added_marker=c("marker-added"),
             moved_marker=c("marker-moved"), same_marker=c("dim"))
