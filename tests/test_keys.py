@@ -336,6 +336,18 @@ async def _diff_second_change(app, pilot):
     await pilot.press("right_square_bracket", "right_square_bracket")
 
 
+async def _diff_dragged(app, pilot):
+    """A mouse drag over "As Russian President" in the diff's right column."""
+    await _diff_open(app, pilot)
+    view = app.screen.view
+    rows = [view.render_line(y).text for y in range(view.size.height)]
+    y = next(y for y, t in enumerate(rows) if "{+As+} Russian President" in t)
+    x = rows[y].index("{+As+}")
+    await pilot.mouse_down(view, offset=(x, y))
+    await pilot.hover(view, offset=(x + len("{+As+} Russian Presiden"), y))
+    await pilot.mouse_up(view, offset=(x + len("{+As+} Russian Presiden"), y))
+
+
 DIFF_TEXT_STEPS = _scroll_steps("diff-text", lambda app: app.screen.view, _diff_scrolled)
 
 DIFF_STEPS = [
@@ -353,6 +365,8 @@ DIFF_STEPS = [
          lambda app, b: not app.screen.query_one("#spin").has_class("hidden")),
     Step("diff.next-pane", "tab", lambda app, b: app.focused.id == "spin"),
     Step("diff.next-pane", "tab", lambda app, b: app.focused.id == "diff-view"),
+    Step("diff.copy", "ctrl+c", lambda app, b: app.copied[-1:] == ["As Russian President"],
+         _diff_dragged),
     Step("diff.help", "question_mark", _shown("HelpScreen")),
     Step("diff.help", "f1", _shown("HelpScreen"), _diff_open),
     Step("diff.close", "escape", _shown("ReaderScreen"), _diff_open),
@@ -430,6 +444,8 @@ VERSIONS_STEPS = [
 
 async def test_diff_and_versions_keys(corpus):
     app = VariorumApp(corpus)
+    app.copied = []
+    app.copy_to_clipboard = app.copied.append
     async with app.run_test(size=(150, 30)) as pilot:
         await settle(app, pilot)
         await run_steps(app, pilot, DIFF_STEPS, _diff_state)
