@@ -354,3 +354,41 @@ async def test_a_drag_in_the_diff_copies_one_columns_words_without_markers(corpu
         x = rows[y].index("[-While-]")
         await drag(pilot, view, (x, y), (x + len("[-While-] {+As+} Russia"), y))
         assert screen.get_selected_text() == "As Russian"
+
+
+# ---------------------------------------------------------------- snapshots
+def _snapshot(snap_compare, tmp_path, monkeypatch, sample_index, size, keys, **env):
+    monkeypatch.chdir(ROOT)
+    app = make_app(tmp_path, sample_index, monkeypatch, **env)
+
+    async def run_before(pilot) -> None:
+        await open_seed_diff(app, pilot)
+        await pilot.press(*keys)
+        await settle(app, pilot)
+
+    return snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_snapshot_120x40_side_by_side(snap_compare, tmp_path, monkeypatch, sample_index):
+    assert _snapshot(snap_compare, tmp_path, monkeypatch, sample_index, (120, 40),
+                     ["right_square_bracket", "right_square_bracket"])
+
+
+def test_snapshot_80x24_inline(snap_compare, tmp_path, monkeypatch, sample_index):
+    assert _snapshot(snap_compare, tmp_path, monkeypatch, sample_index, (80, 24),
+                     ["right_square_bracket", "right_square_bracket"])
+
+
+def test_snapshot_40x12_text_first(snap_compare, tmp_path, monkeypatch, sample_index):
+    assert _snapshot(snap_compare, tmp_path, monkeypatch, sample_index, (40, 12),
+                     ["right_square_bracket", "right_square_bracket"])
+
+
+def test_snapshot_80x24_no_color(snap_compare, tmp_path, monkeypatch, sample_index):
+    assert _snapshot(snap_compare, tmp_path, monkeypatch, sample_index, (80, 24),
+                     ["right_square_bracket", "right_square_bracket"], no_color=True)
+
+
+def test_snapshot_120x40_light_theme(snap_compare, tmp_path, monkeypatch, sample_index):
+    assert _snapshot(snap_compare, tmp_path, monkeypatch, sample_index, (120, 40),
+                     ["right_square_bracket", "right_square_bracket"], theme="textual-light")
