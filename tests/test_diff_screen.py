@@ -164,6 +164,19 @@ async def test_every_diff_style_is_readable_on_a_light_and_a_dark_theme(
                 assert low >= 3, f"{theme} {type(w).__name__}: {where} at {low:.2f}"
 
 
+async def test_a_theme_change_redraws_the_diff_in_the_new_themes_styles(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        await pilot.press("right_square_bracket")
+        app.theme = "textual-light"
+        await settle(app, pilot)
+        for w in diff_widgets(screen):
+            low, where = worst_contrast(app, w)
+            assert low >= 4.5, f"{type(w).__name__}: {where} at {low:.2f}"
+        assert screen.view.current_group >= 0
+
+
 # ------------------------------------------------------------ 3: the layout
 async def test_the_layout_follows_the_width_and_the_text_comes_first(corpus):
     app = VariorumApp(corpus)

@@ -166,6 +166,11 @@ class DiffView(ScrollView, can_focus=True):
     def _restyle(self) -> None:
         if self.styles_for_text() != self._st:
             self._rebuild(force=True)
+            self.post_message(self.Restyled())
+
+    class Restyled(Message):
+        """The view's styles changed (another theme): what else is drawn in
+        them (the header, the report) is drawn again."""
 
     # ------------------------------------------------------------- content
     def set_result(self, result: DiffResult | None, placeholder: str | None = None) -> None:
@@ -200,6 +205,8 @@ class DiffView(ScrollView, can_focus=True):
             return
         self._width = width
         self._rows, self._group_first_row = [], []
+        if self.text_selection is not None:  # its offsets were into the rows gone
+            self.screen.clear_selection()
         r = self.result
         if r is None:
             self.virtual_size = Size(width, 1)
@@ -594,6 +601,15 @@ class DiffScreen(WorkerScreen):
     def action_close(self) -> None:
         self.workers.cancel_group(self, "diff")
         self.app.pop_screen()
+
+    @on(DiffView.Restyled)
+    def restyled(self) -> None:
+        self.show_head()
+        if self.result is not None:
+            panel = self.query_one(SpinPanel)
+            keep = panel.highlighted
+            self.fill_report(self.result)
+            panel.highlighted = keep
 
     @on(DiffView.ChangeChanged)
     def change_changed(self, event: DiffView.ChangeChanged) -> None:

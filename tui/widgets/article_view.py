@@ -289,6 +289,8 @@ class ArticleView(ScrollView, can_focus=True):
         if not force and 0 < top < len(self._starts):
             anchor = self._starts[top]
         self._wrap_width = width
+        if self.is_attached and self.text_selection is not None:
+            self.screen.clear_selection()  # its offsets were into the lines gone
         if self.article is None:
             self._header = [self.placeholder[s:e]
                             for s, e in wrap_offsets(self.placeholder, width)]
