@@ -5,7 +5,11 @@ together by construction: each group of aligned sentences is wrapped to the
 column width and the shorter side padded, so a row on the left is the row on
 the right. Changes are marked with symbols as well as colour (``[-…-]``,
 ``{+…+}``, a marker per group: ``~`` changed, ``-`` dropped, ``+`` added,
-``↕`` moved). ``]``/``[`` jump between changes, ``i`` toggles inline.
+``↕`` moved), the current change with a ``▌`` bar on each of its rows.
+``]``/``[`` jump between changes, ``i`` toggles inline (the layout follows
+the width until then: inline below 120 columns, as the CLI), ``s`` swaps
+the direction. Colours come from the theme (component classes); without
+colour (``NO_COLOR``) the text keeps its full contrast.
 """
 
 from __future__ import annotations
@@ -56,8 +60,8 @@ class DiffView(ScrollView, can_focus=True):
 
     Its styles are component classes (theme colours, and text styles that
     carry the meaning without colour: deleted struck, inserted underlined,
-    moved italic, the current change a ``▌`` bar); :meth:`styles` hands them
-    to :mod:`tui.diffrender`, the renderer the CLI shares. A mouse drag
+    moved italic, the current change a ``▌`` bar); :meth:`styles_for_text`
+    hands them to :mod:`tui.diffrender`, the renderer the CLI shares. A mouse drag
     selects text in one column (Textual's selection API); ctrl+c copies it
     without the wdiff brackets (inline: the second text, deletions left out).
     """
@@ -135,10 +139,11 @@ class DiffView(ScrollView, can_focus=True):
 
     # -------------------------------------------------------------- styles
     def styles_for_text(self) -> dr.Styles:
-        """The diff's styles from this widget's component classes (partial:
-        over whatever background the row has). Deleted words, inserted
-        words and the brackets carry a role in their meta, so a selection
-        can leave the brackets (and, inline, the deleted words) out."""
+        """The diff's styles from this widget's component classes (see
+        :meth:`component`). Deleted words (and a space that goes with
+        them) and the wdiff brackets carry a role in their style's meta, so
+        a selection can leave the brackets (and, inline, the deleted words)
+        out."""
         c = self.component
 
         return dr.Styles(
