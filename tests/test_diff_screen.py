@@ -145,6 +145,11 @@ async def test_without_colour_every_change_reads_at_full_contrast(
         for w in diff_widgets(screen):
             low, where = worst_contrast(app, w)
             assert low >= 7, f"{type(w).__name__}: {where} at {low:.2f}"
+        # nor the report's highlighted item, once the report has the focus
+        await pilot.press("tab", "j")
+        await settle(app, pilot)
+        low, where = worst_contrast(app, screen.query_one("#spin"))
+        assert low >= 7, f"the report's cursor: {where} at {low:.2f}"
 
 
 @pytest.mark.parametrize("theme", ["textual-light", "textual-dark"])

@@ -428,6 +428,8 @@ class DiffScreen(WorkerScreen):
         border-left: none; border-top: hkey $foreground 30%; }
     DiffScreen #diff-status { height: 1; padding: 0 1; background: $panel; }
     SpinPanel > .option-list--option-disabled { color: $foreground; }
+    SpinPanel:nocolor > .option-list--option-highlighted { color: $text;
+        background: $background; text-style: reverse bold; }
     """
     NARROW = 60  # columns below which the report gives the text the width
     BINDINGS = bindings("diff")
