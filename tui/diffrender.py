@@ -5,7 +5,9 @@ and ``{+inserted+}``), so they read on a terminal without colour too; each
 group has a one-character marker: ``~`` changed, ``-`` dropped, ``+``
 added, ``↕`` moved, a space when nothing changed. Article text goes in as
 plain ``Text``, never parsed as markup, through :func:`index.safe.body`
-(names through :func:`index.safe.terminal`).
+(names through :func:`index.safe.terminal`). One renderer, two sets of
+styles (:class:`Styles`): the CLI's rich styles by default, the reader's
+from its widgets' component classes (the theme's colours).
 """
 
 from __future__ import annotations
