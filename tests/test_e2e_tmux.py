@@ -115,3 +115,40 @@ def test_search_next_hit_help_and_quit_in_a_real_terminal(term, tmp_path):
     term.wait_until(lambda _: status.exists() and status.read_text().endswith("\n"),
                     "variorum did not quit")
     assert status.read_text() == "0\n"
+
+
+def test_the_diff_at_80x24_opens_inline_moves_and_closes_in_a_real_terminal(term, tmp_path):
+    if not VARIORUM.exists():
+        pytest.skip(f"{VARIORUM} is not installed (run through `make test`)")
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "sample_corpus", corpus)
+    status = tmp_path / "exit-status"
+    env = (f"VARIORUM_DATA_DIR={tmp_path / 'data'} VARIORUM_CONFIG_DIR={tmp_path / 'cfg'} "
+           "TERM=xterm-256color")
+    cmd = f"unset COLUMNS LINES; {env} {VARIORUM} {corpus}; echo $? > {status}; sleep 30"
+    term.tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "e2e", cmd)
+    term.tmux("set-option", "-t", "e2e", "window-size", "manual")
+    term.tmux("resize-window", "-t", "e2e", "-x", "80", "-y", "24")
+    term.wait_for("article 1 of 5")
+    # the versions are found (the badges drawn): d has a version to diff against
+    term.wait_until(lambda screen: screen.count("≈1") == 2, "no version badges")
+    term.keys("j")  # 001, which has one other version: 004
+    term.wait_for("article 2 of 5")
+    term.keys("d")
+    # below 120 columns the diff opens inline: one text column, no │ between two
+    screen = term.wait_for("changed groups")
+    assert "[-Editor’s note" in screen and "{+Essayist’s" in screen
+    assert " │ " not in screen
+    assert "] Next change" in footer(screen)
+    term.keys("]")
+    term.wait_for("change 1 of")
+    term.keys("]")
+    screen = term.wait_for("change 2 of")
+    assert "▌" in screen  # the current change's bar
+    term.keys("Escape")  # alone: a lone Esc is told from a key sequence after a pause
+    term.wait_until(lambda screen: "] Next change" not in footer(screen)
+                    and "[-" not in screen, "Esc did not close the diff")
+    term.keys("q")
+    term.wait_until(lambda _: status.exists() and status.read_text().endswith("\n"),
+                    "variorum did not quit")
+    assert status.read_text() == "0\n"

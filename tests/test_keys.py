@@ -313,7 +313,8 @@ def _diff_state(app):
     s = app.screen
     if screen_name(app) != "DiffScreen":
         return {"screen": screen_name(app)}
-    return {"screen": "DiffScreen", "group": s.view.current_group, "inline": s.view.inline,
+    return {"screen": "DiffScreen", "a": s.a.path, "group": s.view.current_group,
+            "inline": s.view.inline,
             "report": s.query_one("#spin").has_class("hidden"),
             "focus": app.focused.id if app.focused else None,
             "y": s.view.scroll_offset.y}
@@ -346,6 +347,18 @@ async def _diff_second_change(app, pilot):
     await pilot.press("right_square_bracket", "right_square_bracket")
 
 
+async def _diff_dragged(app, pilot):
+    """A mouse drag over "As Russian President" in the diff's right column."""
+    await _diff_open(app, pilot)
+    view = app.screen.view
+    rows = [view.render_line(y).text for y in range(view.size.height)]
+    y = next(y for y, t in enumerate(rows) if "{+As+} Russian President" in t)
+    x = rows[y].index("{+As+}")
+    await pilot.mouse_down(view, offset=(x, y))
+    await pilot.hover(view, offset=(x + len("{+As+} Russian Presiden"), y))
+    await pilot.mouse_up(view, offset=(x + len("{+As+} Russian Presiden"), y))
+
+
 DIFF_TEXT_STEPS = _scroll_steps("diff-text", lambda app: app.screen.view, _diff_scrolled)
 
 DIFF_STEPS = [
@@ -356,15 +369,68 @@ DIFF_STEPS = [
     Step("diff.prev-change", "left_square_bracket",
          lambda app, b: app.screen.view.current_group < b["group"]),
     Step("diff.inline", "i", lambda app, b: app.screen.view.inline != b["inline"]),
+    Step("diff.swap", "s", lambda app, b: app.screen.a.path != b["a"]
+         and app.screen.result is not None and app.screen.result.a == app.screen.a.id),
     Step("diff.report", "r", lambda app, b: app.screen.query_one("#spin").has_class("hidden")),
     Step("diff.report", "r",
          lambda app, b: not app.screen.query_one("#spin").has_class("hidden")),
     Step("diff.next-pane", "tab", lambda app, b: app.focused.id == "spin"),
     Step("diff.next-pane", "tab", lambda app, b: app.focused.id == "diff-view"),
+    Step("diff.copy", "ctrl+c", lambda app, b: app.copied[-1:] == ["As Russian President"],
+         _diff_dragged),
     Step("diff.help", "question_mark", _shown("HelpScreen")),
     Step("diff.help", "f1", _shown("HelpScreen"), _diff_open),
     Step("diff.close", "escape", _shown("ReaderScreen"), _diff_open),
     Step("diff.close", "q", _shown("ReaderScreen"), _diff_open),
+]
+
+
+def _report_state(app):
+    return app.screen.query_one("#spin").highlighted
+
+
+def _report_enabled(app) -> list[int]:
+    panel = app.screen.query_one("#spin")
+    return [i for i in range(panel.option_count) if not panel.get_option_at_index(i).disabled]
+
+
+async def _report_first(app, pilot):
+    await _diff_open(app, pilot)
+    panel = app.screen.query_one("#spin")
+    panel.focus()
+    panel.highlighted = _report_enabled(app)[0]
+
+
+async def _report_last(app, pilot):
+    app.screen.query_one("#spin").highlighted = _report_enabled(app)[-1]
+
+
+def _report_moved(by: int):
+    def check(app, b):
+        on = _report_enabled(app)
+        return _report_state(app) == on[on.index(b) + by]
+    return check
+
+
+DIFF_REPORT_STEPS = [
+    Step("diff-report.down", "j", _report_moved(1), _report_first),
+    Step("diff-report.down", "down", _report_moved(1)),
+    Step("diff-report.up", "k", _report_moved(-1)),
+    Step("diff-report.up", "up", _report_moved(-1)),
+    Step("diff-report.last", "G", lambda app, b: _report_state(app) == _report_enabled(app)[-1]),
+    Step("diff-report.first", "g", lambda app, b: _report_state(app) == _report_enabled(app)[0]),
+    Step("diff-report.last", "end",
+         lambda app, b: _report_state(app) == _report_enabled(app)[-1]),
+    Step("diff-report.first", "home",
+         lambda app, b: _report_state(app) == _report_enabled(app)[0]),
+    Step("diff-report.page-down", "pagedown", lambda app, b: _report_state(app) > b + 5),
+    Step("diff-report.page-down", "space", lambda app, b: _report_state(app) > b + 5),
+    Step("diff-report.page-up", "pageup", lambda app, b: _report_state(app) < b - 5,
+         _report_last),
+    Step("diff-report.page-up", "b", lambda app, b: _report_state(app) < b - 5),
+    Step("diff-report.choose", "enter",
+         lambda app, b: "occurrence 1 of" in str(app.screen.query_one("#diff-status").render()),
+         _report_first),
 ]
 
 
@@ -423,10 +489,13 @@ VERSIONS_LIST_STEPS = [  # the sample's family has two versions: first and last
 
 async def test_diff_and_versions_keys(corpus):
     app = VariorumApp(corpus)
+    app.copied = []
+    app.copy_to_clipboard = app.copied.append
     async with app.run_test(size=(150, 30)) as pilot:
         await settle(app, pilot)
         await run_steps(app, pilot, DIFF_STEPS, _diff_state)
         await run_steps(app, pilot, DIFF_TEXT_STEPS, lambda app: app.screen.view.scroll_offset.y)
+        await run_steps(app, pilot, DIFF_REPORT_STEPS, _report_state)
         await run_steps(app, pilot, VERSIONS_STEPS, _diff_state)
         await run_steps(app, pilot, VERSIONS_LIST_STEPS, _version_row)
 
@@ -463,6 +532,7 @@ PALETTE = {
     "diff.prev-change": (_diff_second_change,
                          lambda app, b: app.screen.view.current_group < b["group"]),
     "diff.inline": (_diff_open, lambda app, b: app.screen.view.inline != b["inline"]),
+    "diff.swap": (_diff_open, lambda app, b: app.screen.a.path != b["a"]),
     "diff.report": (_diff_open, lambda app, b: app.screen.query_one("#spin").has_class(
         "hidden") != b["report"]),
     "diff.help": (_diff_open, _shown("HelpScreen")),
@@ -612,8 +682,8 @@ async def test_help_keys(corpus):
 # ---------------------------------------------------------------- coverage
 def test_every_command_and_key_has_a_step():
     steps = (LIST_STEPS + ARTICLE_STEPS + SIDEBAR_STEPS + READER_STEPS + DIFF_STEPS
-             + DIFF_TEXT_STEPS + VERSIONS_STEPS + VERSIONS_LIST_STEPS + HELP_STEPS
-             + HELP_TEXT_STEPS + SEARCH_STEPS)
+             + DIFF_TEXT_STEPS + DIFF_REPORT_STEPS + VERSIONS_STEPS + VERSIONS_LIST_STEPS
+             + HELP_STEPS + HELP_TEXT_STEPS + SEARCH_STEPS)
     pressed = {(s.command, s.key) for s in steps}
     wanted = {(c.id, k.strip()) for c in COMMANDS for k in c.keys.split(",")}
     assert wanted - pressed == set(), "commands or keys without a step"

@@ -505,7 +505,7 @@ def diff_cmd(ref_a: str, ref_b: str, corpus: str | None, index_dir: str | None,
                             f"  {safe(b.path)}  {b.id}"), soft_wrap=True)
     con.print()
     if layout is None:
-        layout = "side" if con.width >= 120 else "inline"
+        layout = dr.default_layout(con.width)
     groups = [g for g in r.groups if g.is_change or not changes_only]
     if layout == "side":
         table = Table(box=None, show_header=False, expand=True, padding=(0, 1))

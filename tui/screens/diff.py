@@ -5,10 +5,16 @@ together by construction: each group of aligned sentences is wrapped to the
 column width and the shorter side padded, so a row on the left is the row on
 the right. Changes are marked with symbols as well as colour (``[-…-]``,
 ``{+…+}``, a marker per group: ``~`` changed, ``-`` dropped, ``+`` added,
-``↕`` moved). ``]``/``[`` jump between changes, ``i`` toggles inline.
+``↕`` moved), the current change with a ``▌`` bar on each of its rows.
+``]``/``[`` jump between changes, ``i`` toggles inline (the layout follows
+the width until then: inline below 120 columns, as the CLI), ``s`` swaps
+the direction. Colours come from the theme (component classes); without
+colour (``NO_COLOR``) the text keeps its full contrast.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -19,6 +25,7 @@ from textual.containers import Horizontal
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
@@ -29,17 +36,90 @@ from index import Article, DiffResult, error_line, terminal
 from .. import diffrender as dr
 from .. import messages as m
 from ..commands import bindings
+from ..widgets import textselect as ts
+from ..widgets.cursor_list import CursorList
 from .base import WorkerScreen, thread_worker
 
-GUTTER = 2  # marker column
+GUTTER = 3  # the current change's bar, the group's marker, a space
+RIGHT = 1 << 20  # selection offsets of the right column start here (the left's at 0)
+
+
+class _Side(NamedTuple):
+    """One column of one row: its segments, which of them are text (not a
+    wdiff bracket; inline, not a deleted word), and that text."""
+
+    segs: list[Segment]
+    is_text: list[bool]
+    plain: str
+
+
+_EMPTY = _Side([], [], "")
 
 
 class DiffView(ScrollView, can_focus=True):
+    """Both columns (or the inline text) of a diff, in one Line-API view.
+
+    Its styles are component classes (theme colours, and text styles that
+    carry the meaning without colour: deleted struck, inserted underlined,
+    moved italic, the current change a ``▌`` bar); :meth:`styles_for_text`
+    hands them to :mod:`tui.diffrender`, the renderer the CLI shares. A mouse drag
+    selects text in one column (Textual's selection API); ctrl+c copies it
+    without the wdiff brackets (inline: the second text, deletions left out).
+    """
+
     DEFAULT_CSS = """
     DiffView { scrollbar-gutter: stable; }
+    /* the colours are tints behind text in the theme's foreground, so every
+       theme (dark or light) keeps the text's contrast; the text style says
+       what changed on its own (struck, underlined, italic, the symbols) */
+    DiffView > .diff-view--delete { color: $foreground; background: $error 30%;
+        text-style: strike; }
+    DiffView > .diff-view--insert { color: $foreground; background: $success 30%;
+        text-style: bold underline; }
+    DiffView > .diff-view--moved { color: $foreground; background: $secondary 20%;
+        text-style: italic; }
+    DiffView > .diff-view--dim { color: $foreground 75%; }
+    DiffView > .diff-view--head { text-style: bold; }
+    DiffView > .diff-view--note { color: $foreground 75%; text-style: italic; }
+    DiffView > .diff-view--minus { color: $foreground; background: $error 40%;
+        text-style: bold; }
+    DiffView > .diff-view--plus { color: $foreground; background: $success 40%;
+        text-style: bold; }
+    DiffView > .diff-view--path { color: $text-secondary; }
+    DiffView > .diff-view--marker-changed { color: $foreground; background: $warning 40%;
+        text-style: bold; }
+    DiffView > .diff-view--marker-dropped { color: $foreground; background: $error 40%;
+        text-style: bold; }
+    DiffView > .diff-view--marker-added { color: $foreground; background: $success 40%;
+        text-style: bold; }
+    DiffView > .diff-view--marker-moved { color: $foreground; background: $secondary 40%;
+        text-style: bold; }
+    DiffView > .diff-view--current { background: $accent 20%; }
+    DiffView > .diff-view--bar { color: $foreground; text-style: bold; }
+    DiffView > .diff-view--rule { color: $foreground 60%; }
+    /* no colour (NO_COLOR: greys): the text at full contrast on the plain
+       background; struck, underlined, italic and the symbols carry it all */
+    DiffView:nocolor > .diff-view--delete { color: $text; background: $background 0%; }
+    DiffView:nocolor > .diff-view--insert { color: $text; background: $background 0%; }
+    DiffView:nocolor > .diff-view--moved { color: $text; background: $background 0%; }
+    DiffView:nocolor > .diff-view--minus { color: $text; background: $background 0%; }
+    DiffView:nocolor > .diff-view--plus { color: $text; background: $background 0%; }
+    DiffView:nocolor > .diff-view--path { color: $text; }
+    DiffView:nocolor > .diff-view--marker-changed { background: $background 0%; }
+    DiffView:nocolor > .diff-view--marker-dropped { background: $background 0%; }
+    DiffView:nocolor > .diff-view--marker-added { background: $background 0%; }
+    DiffView:nocolor > .diff-view--marker-moved { background: $background 0%; }
+    DiffView:nocolor > .diff-view--current { background: $foreground 15%; }
+    DiffView:nocolor > .diff-view--rule { color: $text; }
     """
     BINDINGS = bindings("diff-text")
-    COMPONENT_CLASSES = {"diff-view--current", "diff-view--rule"}
+    COMPONENT_CLASSES = {
+        "diff-view--delete", "diff-view--insert", "diff-view--moved", "diff-view--dim",
+        "diff-view--head", "diff-view--note", "diff-view--minus", "diff-view--plus",
+        "diff-view--path", "diff-view--marker-changed", "diff-view--marker-dropped",
+        "diff-view--marker-added", "diff-view--marker-moved", "diff-view--current",
+        "diff-view--bar", "diff-view--rule",
+    }
 
     class ChangeChanged(Message):
         def __init__(self, index: int, total: int) -> None:
@@ -51,11 +131,52 @@ class DiffView(ScrollView, can_focus=True):
         self.result: DiffResult | None = None
         self.inline = False
         self.placeholder = "Computing the diff…"
-        self._rows: list[tuple[int, list[Segment], list[Segment]]] = []  # (group, left, right)
+        self._rows: list[tuple[int, _Side, _Side]] = []  # (group, left, right)
         self._group_first_row: list[int] = []
         self._width = 0
         self._col = 0
+        self._st = dr.Styles()
         self.current_group = -1
+
+    # -------------------------------------------------------------- styles
+    def styles_for_text(self) -> dr.Styles:
+        """The diff's styles from this widget's component classes (see
+        :meth:`component`). Deleted words (and a space that goes with
+        them) and the wdiff brackets carry a role in their style's meta, so
+        a selection can leave the brackets (and, inline, the deleted words)
+        out."""
+        c = self.component
+
+        return dr.Styles(
+            delete=c("delete") + _ROLE_DEL, insert=c("insert"), moved=c("moved"),
+            mark=_ROLE_MARK, gap=_ROLE_DEL, dim=c("dim"), head=c("head"), note=c("note"),
+            minus=c("minus"), plus=c("plus"), changed_marker=c("marker-changed"),
+            dropped_marker=c("marker-dropped"), added_marker=c("marker-added"),
+            moved_marker=c("marker-moved"), same_marker=c("dim"))
+
+    def component(self, name: str) -> Style:
+        """The component class ``diff-view--{name}`` as a style to lay over
+        a row: its colours resolved (alpha blended over the view's
+        background), a background only where the class sets one."""
+        full = self.get_component_rich_style(f"diff-view--{name}")
+        partial = self.get_component_rich_style(f"diff-view--{name}", partial=True)
+        colours = Style(color=full.color if partial.color else None,
+                        bgcolor=full.bgcolor if partial.bgcolor else None)
+        return colours + partial.without_color
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self.is_mounted:  # a theme change: the rows hold the old styles
+            self.call_after_refresh(self._restyle)
+
+    def _restyle(self) -> None:
+        if self.styles_for_text() != self._st:
+            self._rebuild(force=True)
+            self.post_message(self.Restyled())
+
+    class Restyled(Message):
+        """The view's styles changed (another theme): what else is drawn in
+        them (the header, the report) is drawn again."""
 
     # ------------------------------------------------------------- content
     def set_result(self, result: DiffResult | None, placeholder: str | None = None) -> None:
@@ -63,15 +184,19 @@ class DiffView(ScrollView, can_focus=True):
         if placeholder:
             self.placeholder = placeholder
         self.current_group = -1
+        self.screen.clear_selection()
         self._rebuild(force=True)
         self.scroll_to(0, 0, animate=False)
 
     def set_inline(self, inline: bool) -> None:
+        if inline == self.inline:
+            return
         keep = self.current_group
         self.inline = inline
+        self.screen.clear_selection()
         self._rebuild(force=True)
         if keep >= 0:
-            self.goto_group(keep)
+            self.goto_group(keep, announce=False)
 
     @property
     def changes(self) -> list[int]:
@@ -86,28 +211,32 @@ class DiffView(ScrollView, can_focus=True):
             return
         self._width = width
         self._rows, self._group_first_row = [], []
+        if self.text_selection is not None:  # its offsets were into the rows gone
+            self.screen.clear_selection()
         r = self.result
         if r is None:
             self.virtual_size = Size(width, 1)
             self.refresh()
             return
         console = self.app.console
+        self._st = st = self.styles_for_text()
         col = width - GUTTER if self.inline else (width - GUTTER - 3) // 2
         col = max(col, 8)
         for k, g in enumerate(r.groups):
             self._group_first_row.append(len(self._rows))
             if self.inline:
-                left = [_segs(line, console) for line in dr.inline(g).wrap(console, col)]
-                right: list[list[Segment]] = []
+                left = [_side(line, console, inline=True)
+                        for line in dr.inline(g, st).wrap(console, col)]
+                right: list[_Side] = []
                 n = len(left)
             else:
-                lt, rt = dr.sides(g)
-                left = [_segs(line, console) for line in lt.wrap(console, col)] if g.a else []
-                right = [_segs(line, console) for line in rt.wrap(console, col)] if g.b else []
+                lt, rt = dr.sides(g, st)
+                left = [_side(line, console) for line in lt.wrap(console, col)] if g.a else []
+                right = [_side(line, console) for line in rt.wrap(console, col)] if g.b else []
                 n = max(len(left), len(right), 1)
             for i in range(n):
-                self._rows.append((k, left[i] if i < len(left) else [],
-                                   right[i] if i < len(right) else []))
+                self._rows.append((k, left[i] if i < len(left) else _EMPTY,
+                                   right[i] if i < len(right) else _EMPTY))
         self._col = col
         self.virtual_size = Size(width, len(self._rows))
         self.refresh()
@@ -157,30 +286,118 @@ class DiffView(ScrollView, can_focus=True):
         g = self.result.groups[k]
         first = self._group_first_row[k] == n
         style = base
-        if k == self.current_group:
-            style = base + self.get_component_rich_style("diff-view--current")
+        current = k == self.current_group
+        if current:
+            style = base + self.component("current")
+        sel = self.text_selection
+        span = sel.get_span(n) if sel is not None else None
+        on_right = sel is not None and sel.start is not None and sel.start.x >= RIGHT
+        bar = (Segment("▌", style + self.component("bar"))
+               if current else Segment(" ", style))
         m = dr.marker(g) if first else " "
-        segs = [Segment(m + " ", base + Style.parse(dr.marker_style(m)) if m != " " else style)]
-        segs += _restyle(left, style)
+        mark = Segment(m, style + dr.marker_style(m, self._st) if m != " " else style)
+        segs = ts.pinned([bar, mark, Segment(" ", style)], 0, n)
+        segs += self._column(left, style, n, 0, None if on_right else span)
         if not self.inline:
-            used = sum(s.cell_length for s in left)
-            segs.append(Segment(" " * max(0, self._col - used), style))
-            rule = base + self.get_component_rich_style("diff-view--rule")
-            segs.append(Segment(" │ ", rule))
-            segs += _restyle(right, style)
+            used = sum(s.cell_length for s in left.segs)
+            segs += ts.pinned([Segment(" " * max(0, self._col - used), style)],
+                              len(left.plain), n)
+            rule = style + self.component("rule")
+            segs += ts.pinned([Segment(" │ ", rule)], RIGHT, n)
+            segs += self._column(right, style, n, RIGHT, span if on_right else None)
         return Strip(segs).crop(0, width).adjust_cell_length(width, style)
 
+    def _column(self, side: _Side, base: Style, y: int, x0: int,
+                span: tuple[int, int] | None) -> list[Segment]:
+        """One column's segments over ``base``: the text ones with their
+        selection offsets (and the selected part painted), the brackets
+        pinned to the text position they stand at."""
+        sel_style = self.screen.get_component_rich_style("screen--selection") if span else None
+        out: list[Segment] = []
+        x = 0
+        for seg, is_text in zip(side.segs, side.is_text, strict=True):
+            s = Segment(seg.text, base + seg.style if seg.style else base)
+            if not is_text:
+                out += ts.pinned([s], x0 + x, y)
+                continue
+            piece = [s]
+            if span is not None and sel_style is not None:
+                # (an end before this column's offsets: the selection ends in the other
+                # column, so this line is selected to its end)
+                a = max(span[0] - x0, 0)
+                b = len(side.plain) if span[1] < x0 else span[1] - x0
+                pa, pb = max(a - x, 0), min(b - x, len(seg.text))
+                if pa < pb:
+                    piece = ts.paint(piece, pa, pb, sel_style)
+            out += ts.with_offset(piece, x0 + x, y)
+            x += len(seg.text)
+        return out
 
-def _segs(line: Text, console) -> list[Segment]:
-    return [s for s in line.render(console) if s.text != "\n"]
+    # ------------------------------------------------------------ selection
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text of the column the selection started in: the
+        article's words, without the wdiff brackets (inline: without the
+        deleted words); a sentence group per line."""
+        if not self._rows:
+            return None
+        start, end = selection.start, selection.end
+        right = start is not None and start.x >= RIGHT
+        x0 = RIGHT if right else 0
+        pieces: list[tuple[int, str]] = []  # (group, text)
+        y0 = 0 if start is None else start.y
+        y1 = len(self._rows) - 1 if end is None else min(end.y, len(self._rows) - 1)
+        for y in range(y0, y1 + 1):
+            k, left, rside = self._rows[y]
+            plain = (rside if right else left).plain
+            a = start.x - x0 if start is not None and y == start.y else 0
+            b = len(plain)
+            if end is not None and y == end.y and (end.x >= x0 if right else end.x < RIGHT):
+                b = end.x - x0
+            if plain:
+                pieces.append((k, plain[max(a, 0):max(b, 0)]))
+        out = ""
+        last = None
+        for k, t in pieces:
+            if last is not None:
+                out += "\n" if k != last else ("" if out[-1:].isspace() or not out else " ")
+            out += t
+            last = k
+        return out, "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
 
 
-def _restyle(segs: list[Segment], base: Style) -> list[Segment]:
-    return [Segment(s.text, base + s.style if s.style else base) for s in segs]
+_ROLE_DEL = Style.from_meta({"diff": "del"})
+_ROLE_MARK = Style.from_meta({"diff": "mark"})
 
 
-class SpinPanel(OptionList):
-    """The spin report; Enter on an item jumps to where it occurs."""
+def _side(line: Text, console, inline: bool = False) -> _Side:
+    """A wrapped line of one column: its segments (roles taken out of their
+    styles) and which are text."""
+    segs, is_text, plain = [], [], []
+    for s in line.render(console):
+        if s.text == "\n" or not s.text:
+            continue
+        role = s.style.meta.get("diff") if s.style is not None and s.style._meta else None
+        text = role != "mark" and not (inline and role == "del")
+        style = s.style.clear_meta_and_links() if s.style is not None else None
+        segs.append(Segment(s.text, style))
+        is_text.append(text)
+        if text:
+            plain.append(s.text)
+    return _Side(segs, is_text, "".join(plain))
+
+
+class SpinPanel(CursorList):
+    """The spin report; Enter on an item jumps to where it occurs. Its
+    words are drawn in the diff view's styles (one set of component
+    classes for the diff)."""
+
+    BINDINGS = bindings("diff-report")
+
+    def action_choose(self) -> None:
+        self.action_select()
 
 
 class DiffScreen(WorkerScreen):
@@ -188,18 +405,27 @@ class DiffScreen(WorkerScreen):
 
     COMMAND_CONTEXT = "diff"  # its commands in the palette (tui.commands)
 
+    # The spin report takes a third of the width (at most 48 columns); on a
+    # narrow screen (-narrow) the text comes first: the report is hidden, and
+    # r shows it below the text.
     DEFAULT_CSS = """
-    DiffScreen #diff-head { height: auto; max-height: 3; padding: 0 1;
-        background: $primary-background; }
+    DiffScreen #diff-head { height: auto; max-height: 2; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis; }
     DiffScreen #diff-main { height: 1fr; }
     DiffScreen DiffView { width: 1fr; }
-    DiffScreen SpinPanel { width: 44; border: none; border-left: vkey $panel-lighten-2;
-        scrollbar-gutter: stable; }
+    DiffScreen SpinPanel { width: 36%; max-width: 48; min-width: 24; border: none;
+        border-left: vkey $foreground 30%; scrollbar-gutter: stable; }
     DiffScreen SpinPanel.hidden { display: none; }
+    DiffScreen.-narrow #diff-main { layout: vertical; }
+    DiffScreen.-narrow DiffView { width: 1fr; height: 1fr; }
+    DiffScreen.-narrow SpinPanel { width: 1fr; max-width: 100%; height: 45%;
+        border-left: none; border-top: hkey $foreground 30%; }
     DiffScreen #diff-status { height: 1; padding: 0 1; background: $panel; }
-    DiffView > .diff-view--current { background: $boost; }
-    DiffView > .diff-view--rule { color: $panel-lighten-2; }
+    SpinPanel > .option-list--option-disabled { color: $foreground; }
+    SpinPanel:nocolor > .option-list--option-highlighted { color: $text;
+        background: $background; text-style: reverse bold; }
     """
+    NARROW = 60  # columns below which the report gives the text the width
     BINDINGS = bindings("diff")
 
     def __init__(self, corpus, a: Article, b: Article) -> None:
@@ -207,15 +433,11 @@ class DiffScreen(WorkerScreen):
         self.corpus, self.a, self.b = corpus, a, b
         self.result: DiffResult | None = None
         self._occurrence: dict[str, int] = {}
+        self._layout_chosen = False  # i pressed: the layout no longer follows the width
+        self._report_chosen = False  # r pressed: nor does the report's showing
 
     def compose(self) -> ComposeResult:
-        head = Text(no_wrap=True, overflow="ellipsis")  # one line per article
-        for sign, style, art, end in (("− ", "bold red", self.a, "\n"),
-                                      ("+ ", "bold green", self.b, "")):
-            head.append(sign, style)
-            head.append(terminal(art.path) + "  ", "cyan")
-            head.append(terminal(art.title) + end, "bold")
-        yield Static(head, id="diff-head")
+        yield Static("", id="diff-head")
         with Horizontal(id="diff-main"):
             yield DiffView(id="diff-view")
             yield SpinPanel(id="spin")
@@ -227,9 +449,37 @@ class DiffScreen(WorkerScreen):
         return self.query_one(DiffView)
 
     def on_mount(self) -> None:
+        self.fit(self.app.size.width)
+        self.show_head()
         self.view.focus()
         self.say("computing the diff…")
         self.compute()
+
+    def on_resize(self) -> None:
+        self.fit(self.size.width)
+
+    def fit(self, width: int) -> None:
+        """The layout for ``width`` columns (the CLI's rule: inline below
+        :data:`~tui.diffrender.SIDE_BY_SIDE_MIN`), unless ``i`` chose it;
+        a narrow screen hides the report, unless ``r`` chose it."""
+        narrow = width < self.NARROW
+        self.set_class(narrow, "-narrow")
+        if not self._layout_chosen:
+            self.view.set_inline(dr.default_layout(width) == "inline")
+        if not self._report_chosen:
+            self.query_one(SpinPanel).set_class(narrow, "hidden")
+
+    def show_head(self) -> None:
+        """The two articles, one line each: − the first ("from"), + the second."""
+        st = self.view.styles_for_text()
+        path = self.view.component("path")
+        head = Text(no_wrap=True, overflow="ellipsis")
+        for sign, style, art, end in (("− ", st.minus, self.a, "\n"),
+                                      ("+ ", st.plus, self.b, "")):
+            head.append(sign, style)
+            head.append(terminal(art.path) + "  ", path)
+            head.append(terminal(art.title) + end, st.head)
+        self.query_one("#diff-head", Static).update(head)
 
     def say(self, text: str) -> None:
         self.query_one("#diff-status", Static).update(Text(error_line(text)))
@@ -269,10 +519,12 @@ class DiffScreen(WorkerScreen):
         st = r.stats
         self.say(f"similarity {r.similarity:.2f} · {len(self.view.changes)} changed groups · "
                  f"words changed {st.words_changed:.0%} · moved {st.moved} · dropped "
-                 f"{st.dropped} · added {st.added} · ] next change, [ previous, i inline")
+                 f"{st.dropped} · added {st.added} · ] next change, [ previous, i inline, "
+                 "s swap")
 
     def fill_report(self, r: DiffResult) -> None:
         panel = self.query_one(SpinPanel)
+        sty = self.view.styles_for_text()
         opts: list[Option] = []
         st = r.stats
         opts.append(Option(Text(
@@ -282,33 +534,34 @@ class DiffScreen(WorkerScreen):
             disabled=True))
 
         def head(title: str) -> None:
-            opts.append(Option(Text(title, style="bold underline"), disabled=True))
+            opts.append(Option(Text(title, style=sty.head + Style(underline=True)),
+                               disabled=True))
 
         if r.substitutions:
             head(f"Substitutions ({len(r.substitutions)})")
             for k, s in enumerate(r.substitutions):
                 t = Text(f"{s.count:>3}× ", no_wrap=True, overflow="ellipsis")
-                opts.append(Option(dr.arrow(t, s.frm, s.to), id=f"s{k}"))
+                opts.append(Option(dr.arrow(t, s.frm, s.to, sty), id=f"s{k}"))
         minor = dr.minor_line(r)
         if minor:
-            opts.append(Option(Text(minor, style="dim"), disabled=True))
+            opts.append(Option(Text(minor, style=sty.dim), disabled=True))
         if r.entity_changes:
             head("Entities")
             for k, e in enumerate(r.entity_changes):
-                t = Text(f"{e.label} ", style="dim", no_wrap=True, overflow="ellipsis")
-                opts.append(Option(dr.arrow(t, e.frm, e.to), id=f"e{k}"))
+                t = Text(f"{e.label} ", style=sty.dim, no_wrap=True, overflow="ellipsis")
+                opts.append(Option(dr.arrow(t, e.frm, e.to, sty), id=f"e{k}"))
         if r.quote_changes:
             head("Quotes")
             for k, q in enumerate(r.quote_changes):
-                opts.append(Option(dr.quote_line(q, width=80), id=f"q{k}"))
+                opts.append(Option(dr.quote_line(q, width=80, st=sty), id=f"q{k}"))
         if r.phrase_changes:
             head("Quoted phrases")
             for k, p in enumerate(r.phrase_changes):
-                opts.append(Option(dr.phrase_line(p), id=f"p{k}"))
+                opts.append(Option(dr.phrase_line(p, sty), id=f"p{k}"))
         if r.number_changes:
             head("Numbers and dates")
             for k, n in enumerate(r.number_changes):
-                opts.append(Option(dr.number_line(n, width=70), id=f"n{k}"))
+                opts.append(Option(dr.number_line(n, width=70, st=sty), id=f"n{k}"))
         panel.clear_options()
         panel.add_options(opts)
 
@@ -320,12 +573,26 @@ class DiffScreen(WorkerScreen):
         self.view.next_change(-1)
 
     def action_toggle_inline(self) -> None:
+        self._layout_chosen = True
         self.view.set_inline(not self.view.inline)
         self.say("inline: the second version, with the first's words struck out"
                  if self.view.inline else "side by side")
 
     def action_toggle_report(self) -> None:
+        self._report_chosen = True
         self.query_one(SpinPanel).toggle_class("hidden")
+
+    def action_swap(self) -> None:
+        """The other direction: the second article becomes the "from" side."""
+        self.a, self.b = self.b, self.a
+        self.result = None
+        self._occurrence = {}
+        self.show_head()
+        self.view.set_result(None, "Computing the diff…")
+        self.query_one(SpinPanel).clear_options()
+        self.say(f"swapped: from {terminal(self.a.path)} to {terminal(self.b.path)}; "
+                 "computing the diff…")
+        self.compute()
 
     def action_help(self) -> None:
         from .help import HelpScreen
@@ -335,6 +602,15 @@ class DiffScreen(WorkerScreen):
     def action_close(self) -> None:
         self.workers.cancel_group(self, "diff")
         self.app.pop_screen()
+
+    @on(DiffView.Restyled)
+    def restyled(self) -> None:
+        self.show_head()
+        if self.result is not None:
+            panel = self.query_one(SpinPanel)
+            keep = panel.highlighted
+            self.fill_report(self.result)
+            panel.highlighted = keep
 
     @on(DiffView.ChangeChanged)
     def change_changed(self, event: DiffView.ChangeChanged) -> None:

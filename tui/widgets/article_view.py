@@ -25,16 +25,18 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import work
-from textual.geometry import Size
+from textual.geometry import Offset, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.worker import Worker, get_current_worker
 
 from index import Article, merge_spans, terminal
 
 from ..commands import bindings
+from . import textselect as ts
 
 _WORD = re.compile(r"\S+\s*")
 # A character not known to be one cell wide: a paragraph without any is
@@ -305,6 +307,8 @@ class ArticleView(ScrollView, can_focus=True):
         if not force and 0 < top < len(self._starts):
             anchor = self._starts[top]
         self._wrap_width = width
+        if self.is_attached and self.text_selection is not None:
+            self.screen.clear_selection()  # its offsets were into the lines gone
         if self.article is None:
             self._header = [self.placeholder[s:e]
                             for s, e in wrap_offsets(self.placeholder, width)]
@@ -436,16 +440,56 @@ class ArticleView(ScrollView, can_focus=True):
         if n < len(self._header):
             cls = "article-view--title" if n < self._title_lines else "article-view--meta"
             style = base + self.get_component_rich_style(cls)
-            return Strip([Segment(self._header[n], style)]).crop(0, width).adjust_cell_length(
-                width, base
-            )
-        n -= len(self._header)
-        if n >= len(self._starts):  # not wrapped yet (a long article's worker is on it)
+            segs = self._selected([Segment(self._header[n], style)], n)
+            return Strip(segs).crop(0, width).adjust_cell_length(width, base).apply_offsets(0, n)
+        body = n - len(self._header)
+        if body >= len(self._starts):  # not wrapped yet (a long article's worker is on it)
             return Strip.blank(width, base)
-        start, end = self._starts[n], self._ends[n]
-        return Strip(self._segments(start, end, base)).crop(0, width).adjust_cell_length(
-            width, base
-        )
+        start, end = self._starts[body], self._ends[body]
+        segs = self._selected(self._segments(start, end, base), n)
+        return Strip(segs).crop(0, width).adjust_cell_length(width, base).apply_offsets(0, n)
+
+    # ------------------------------------------------------------ selection
+    # Textual's selection API: each line's characters carry their (column,
+    # line) offsets, so a mouse drag selects; the selected text is the
+    # article's own (its line breaks, not the wrapping's).
+    def _selected(self, segs: list[Segment], n: int) -> list[Segment]:
+        """Line ``n``'s segments with the selected part painted."""
+        sel = self.text_selection
+        span = sel.get_span(n) if sel is not None else None
+        if span is None:
+            return segs
+        return ts.paint(segs, span[0], span[1],
+                        self.screen.get_component_rich_style("screen--selection"))
+
+    def _offset_of(self, line: int, column: int) -> int:
+        """The text offset of ``column`` of body line ``line`` (clamped to it)."""
+        line = max(0, min(line, len(self._starts) - 1))
+        start, end = self._starts[line], self._ends[line]
+        return min(start + max(column, 0), end)
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        if self.article is None:
+            return None
+        h = len(self._header)
+        start = selection.start or Offset(0, 0)
+        end = selection.end or Offset(len(self.text), h + len(self._starts))
+        parts = []
+        if start.y < h:  # the title and metadata lines, one per line
+            lines = list(self._header[start.y:min(end.y, h - 1) + 1])
+            if end.y < h:
+                lines[-1] = lines[-1][:end.x]
+            lines[0] = lines[0][start.x:]
+            parts.append("\n".join(lines))
+        if end.y >= h and self._starts:
+            a = self._offset_of(start.y - h, start.x) if start.y >= h else 0
+            b = self._offset_of(end.y - h, end.x) if end.y - h < len(self._starts) \
+                else len(self.text)
+            parts.append(self.text[a:b])
+        return "\n".join(p for p in parts if p), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
 
     def _segments(self, start: int, end: int, base: Style) -> list[Segment]:
         """The line ``text[start:end]`` cut where any layer starts or ends;
