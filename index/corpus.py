@@ -233,8 +233,13 @@ class Corpus:
 
     # ---------------------------------------------------------------- search
     def _query(self, qstring: str):
-        """Parse a query; entity clauses become the sets of articles they match."""
+        """Parse a query; entity and version clauses become the sets of
+        articles they match."""
         def ids_for(field: str, words: list[str]) -> set[str]:
+            if field == "has":  # has:versions
+                return self._snap.store.ids_with_versions()
+            if field == "kind":  # kind:rewrite
+                return self._snap.store.ids_with_versions(words[0])
             return ann.article_ids(self._snap.store, ann.cache_key(self.extractor_choice),
                                    field, words)
 
