@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import repeat
@@ -76,10 +77,11 @@ class Listing(Sequence):
     few rows it draws. ``index_of`` finds an id without making an entry.
     """
 
-    __slots__ = ("_recs", "_text")
+    __slots__ = ("_cols", "_recs", "_text")
 
     def __init__(self, text: str):
         self._text = text
+        self._cols: tuple[bool, bool] | None = None
         self._recs = text.split(RS) if text else []
 
     @staticmethod
@@ -120,6 +122,14 @@ class Listing(Sequence):
     def __repr__(self) -> str:
         return f"<Listing of {len(self)} articles>"
 
+    def has_columns(self) -> tuple[bool, bool]:
+        """Whether any entry has a date, and whether any has a source (a
+        search of the text, in C, once: no entries are made)."""
+        if self._cols is None:
+            self._cols = (_DATED.search(self._text) is not None,
+                          _SOURCED.search(self._text) is not None)
+        return self._cols
+
     def index_of(self, article_id: str) -> int | None:
         """The position of article ``article_id``, or None (a search of the
         text, then a count of the records before it: no entries are made)."""
@@ -129,6 +139,12 @@ class Listing(Sequence):
                 return text.count(RS, 0, pos)
             start = pos + 1
         return None
+
+
+# a date field (then the source field's separator); a source field: the
+# separator after a date field, empty or not, then a character of a source
+_DATED = re.compile(f"{US}\\d{{4}}-\\d\\d-\\d\\d{US}")
+_SOURCED = re.compile(f"{US}(?:\\d{{4}}-\\d\\d-\\d\\d)?{US}[^{RS}]")
 
 
 def index_of(entries: Sequence[ListEntry], article_id: str) -> int | None:

@@ -33,6 +33,7 @@ CONTEXTS = {
     "diff": "Diff screen",
     "diff-text": "Diff text (both columns scroll together)",
     "versions": "Versions dialog",
+    "filters": "Filter menu (F in the list)",
 }
 
 _SCROLL = [
@@ -83,6 +84,9 @@ COMMANDS: list[Command] = [
             "tint entities and quotes in the text, or not", "reader", footer=False),
     Command("reader.open-external", "o", "open_external", "Open in $PAGER",
             "open the article read-only in $PAGER (or $EDITOR)", "reader", footer=False),
+    Command("reader.bookmark", "B", "bookmark", "Bookmark",
+            "bookmark the article (★), or drop its bookmark (F b: only the bookmarked)",
+            "reader", footer=False),
     Command("reader.copy", "y", "copy", "Copy",
             "copy the selected quote, else the article's title and path (OSC 52)", "reader",
             footer=False),
@@ -100,6 +104,12 @@ COMMANDS: list[Command] = [
     *_cursor("list", "next article", "previous article", "first article", "last article"),
     Command("list.open", "enter", "choose", "Open", "read the article (focus its text)",
             "list", footer=False, palette=False),
+    Command("list.sort", "S", "screen.cycle_sort", "Sort",
+            "sort the list: its own order (files, or relevance), by date, by source, by title",
+            "list", palette=False),
+    Command("list.filter", "F", "screen.filter_menu", "Filter",
+            "filter the list: versions, their kind, source, dates, bookmarks (a menu)", "list",
+            palette=False),
     # ------------------------------------------------------------- article
     *[Command(f"article.{i}", k, a, t, h, "article", footer=False, palette=False)
       for i, k, a, t, h in _SCROLL],
@@ -131,6 +141,26 @@ COMMANDS: list[Command] = [
             "versions", palette=False),
     Command("versions.diff", "d", "diff", "Diff against it",
             "what changed against the highlighted version", "versions", palette=False),
+    # ------------------------------------------------------------- filters
+    # each adds its query field to the search (or takes it out again)
+    *[Command(f"filter.{i}", k, f"pick({a!r})", t, h, "filters", palette=False)
+      for i, k, a, t, h in [
+          ("versions", "v", "has:versions", "Has versions",
+           "articles with other versions (has:versions)"),
+          ("copy", "c", "kind:copy", "Copies", "articles with a word-for-word copy (kind:copy)"),
+          ("near-copy", "n", "kind:near-copy", "Near-copies",
+           "articles with a near-copy (kind:near-copy)"),
+          ("rewrite", "r", "kind:rewrite", "Rewrites", "articles with a rewrite (kind:rewrite)"),
+          ("source", "s", "source", "This source",
+           "the highlighted article's source (source:\"…\"), or its folder (path:…)"),
+          ("month", "m", "month", "This month", "the highlighted article's month (date:…)"),
+          ("dates", "d", "dates", "Date range…",
+           "type a date range in the search box (date:[… to …])"),
+          ("bookmarks", "b", "bookmarks", "Bookmarks", "only the bookmarked articles (★)"),
+          ("clear", "x", "clear", "Clear", "every filter off (the query's words stay)"),
+      ]],
+    Command("filter.close", "escape,F", "dismiss(None)", "Close", "close the menu", "filters",
+            palette=False),
 ]
 
 BY_ID = {c.id: c for c in COMMANDS}
