@@ -19,8 +19,9 @@ class FiltersScreen(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     FiltersScreen { align: center middle; }
-    FiltersScreen > Vertical { width: auto; max-width: 90%; height: auto; max-height: 90%;
+    FiltersScreen > Vertical { width: 84; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; background: $surface; padding: 0 1; }
+    FiltersScreen Static { width: 1fr; height: auto; }
     """
     BINDINGS = bindings("filters")
 
@@ -37,8 +38,8 @@ class FiltersScreen(ModalScreen[str | None]):
             what = c.action[len("pick('"):-2]
             text.append("✓ " if what in self.active else "  ")
             text.append(f"{key_label(self.keymap.get(c.id, c.keys)):>3}  ", style="bold")
-            text.append(c.title)
-            text.append(f"  {c.help}\n", style="dim")
+            text.append(f"{c.title:<13}")
+            text.append(f" {c.help}\n", style="dim")
         text.append("Esc closes", style="dim")
         with Vertical():
             yield Static(text, id="filters")

@@ -703,6 +703,10 @@ class ReaderScreen(WorkerScreen):
                 self.status.say("this article has no source or folder")
                 return
             folder = current.path.rpartition("/")[0]
+            if current.source == folder and (len(folder.split()) > 1 or '"' in folder):
+                self.status.say("a folder whose name has spaces cannot be a filter: "
+                                "type path:… in the search box")
+                return
             clause = (f"path:{folder}/*" if current.source == folder
                       else 'source:"{}"'.format(current.source.replace('"', " ")))
         elif what == "month":

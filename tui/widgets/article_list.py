@@ -51,10 +51,11 @@ def without_filters(query: str) -> str:
 
 def layout(width: int, dates: bool, sources: bool) -> tuple[int, int]:
     """(day, source) column widths for a list ``width`` cells wide, 0 for a
-    column left out: the title keeps most of the width."""
+    column left out: the title keeps most of the width (the source at most a
+    quarter of what the day leaves)."""
     day = (10 if width >= 60 else 8 if width >= 36 else 0) if dates else 0
-    source = max(6, min(16, width // 5)) if sources and width >= 40 else 0
-    return day, source
+    source = min(16, (width - 3 - (day + 1 if day else 0)) // 4) if sources else 0
+    return day, (source if source >= 6 else 0)
 
 
 def day_text(day: str, width: int) -> str:
@@ -305,13 +306,13 @@ class ArticleList(ScrollView, can_focus=True):
         if source:
             cols += f"{'source' + arrow['source']:<{source}} "
         cols += "title" + arrow["title"]
+        filters = query_filters(self.query) + ["★ only"] * self.only_bookmarks
+        if filters:  # first: what is left out matters more than the order
+            cols += " · " + " ".join(filters)
         if self.sort is None:
             cols += f" · by {self.sort_name}"
-        elif not day and self.sort in ("date", "source"):
+        elif (self.sort == "date" and not day) or (self.sort == "source" and not source):
             cols += f" · by {self.sort}"
-        filters = query_filters(self.query) + ["★ only"] * self.only_bookmarks
-        if filters:
-            cols += " · " + " ".join(filters)
         return cols
 
     def render_line(self, y: int) -> Strip:
@@ -329,9 +330,8 @@ class ArticleList(ScrollView, can_focus=True):
         cursor = row == self.cursor
         style = base + self.get_component_rich_style("article-list--cursor") if cursor else base
 
-        def part(cls: str) -> object:
-            st = base + self.get_component_rich_style(cls)
-            return style + st if cursor else st
+        def part(cls: str) -> object:  # on the cursor's row, the cursor's style
+            return style if cursor else base + self.get_component_rich_style(cls)
 
         unread = aid not in self.read
         segs = [Segment("•" if unread else " ", part("article-list--unread"))]

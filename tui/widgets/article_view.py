@@ -202,6 +202,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._title_lines = 1
         self.versions = 0  # the article's other versions (the header's badge)
         self._body_start = 0  # where the body shown starts (after a first line that is the title)
+        self._title = ""  # the title shown (the first paragraph, when it is the title)
         self.placeholder = "No article selected."
         # tint layers, each sorted and non-overlapping: entity mentions, quotes
         # (shown when ``show_tints``), and the selected entity's mentions or quote
@@ -235,7 +236,8 @@ class ArticleView(ScrollView, can_focus=True):
         self.article = article
         self.text = article.text if article else ""
         self.versions = versions
-        self._body_start = body_start(self.text, article.title) if article else 0
+        self._body_start, self._title = (body_start(self.text, article.title) if article
+                                         else (0, ""))
         self._wraps.clear()
         self._wrap_token += 1  # a worker still wrapping the last article: its result is stale
         self._pending = self._anchor = None
@@ -311,7 +313,7 @@ class ArticleView(ScrollView, can_focus=True):
             self._complete, self._reached = True, 0
         else:
             a = self.article
-            title = terminal(a.title, limit=TITLE_MAX)
+            title = terminal(self._title, limit=TITLE_MAX)
             self._header = [title[s:e] for s, e in wrap_offsets(title, width)]
             self._title_lines = len(self._header)
             meta = terminal(" · ".join(x for x in (a.source, a.date, a.path) if x),
@@ -503,16 +505,29 @@ class ArticleView(ScrollView, can_focus=True):
         return segs
 
 
-def body_start(text: str, title: str) -> int:
-    """Where the body to show starts: after its first line when that line is
-    the title (shown above it), and the empty lines after it; else 0."""
+TITLE_PARAGRAPH = 400  # characters: a first paragraph up to this long may stand as the title
+
+
+def body_start(text: str, title: str) -> tuple[int, str]:
+    """Where the body to show starts, and the title to show above it.
+
+    When the text's first paragraph is the title, or the title is that
+    paragraph cut short ("…", a first sentence the ingester shortened) and it
+    is not too long, the paragraph is the title (in full) and the body starts
+    after it and the empty lines that follow; else the body is the whole text
+    under the title as given."""
     nl = text.find("\n")
-    if nl < 0 or " ".join(text[:nl].split()) != " ".join(title.split()) or not title.strip():
-        return 0
+    first = " ".join(text[: nl if nl >= 0 else len(text)].split())
+    want = " ".join(title.split())
+    cut = want.endswith("…") and len(want) > 1 and first.startswith(want[:-1].rstrip())
+    if not want or not (first == want or (cut and len(first) <= TITLE_PARAGRAPH)):
+        return 0, title
+    if nl < 0:
+        return len(text), first
     pos = nl + 1
     while pos < len(text) and text[pos] in "\r\n":
         pos += 1
-    return pos
+    return pos, first
 
 
 def _overlapping(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
