@@ -357,8 +357,9 @@ def test_entity_tints_read_on_light_and_dark_and_without_colour():
 
     async def run(theme: str):
         app = Host()
-        async with app.run_test(size=(60, 10)):
+        async with app.run_test(size=(60, 10)) as pilot:
             app.theme = theme
+            await pilot.pause()
             view = app.query_one(ArticleView)
             ent = view.get_component_rich_style("article-view--entity")
             hit = view.get_component_rich_style("article-view--hit")
@@ -371,6 +372,7 @@ def test_entity_tints_read_on_light_and_dark_and_without_colour():
         ent, hit, bg = asyncio.run(run(theme))
         fg = Color.from_rich_color(ent.color)
         back = Color.from_rich_color(bg)
+        assert back.brightness > 0.5 if theme == "textual-light" else back.brightness < 0.5
         assert abs(fg.brightness - back.brightness) > 0.35, theme
         assert ent.bgcolor is None or ent.bgcolor != hit.bgcolor
         assert ent.color != Color.from_rich_color(hit.bgcolor).rich_color

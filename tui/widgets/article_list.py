@@ -53,7 +53,7 @@ def layout(width: int, dates: bool, sources: bool) -> tuple[int, int]:
     """(day, source) column widths for a list ``width`` cells wide, 0 for a
     column left out: the title keeps most of the width (the source at most a
     quarter of what the day leaves)."""
-    day = (10 if width >= 60 else 8 if width >= 36 else 0) if dates else 0
+    day = (10 if width >= 60 else 8 if width >= 26 else 0) if dates else 0
     source = min(16, (width - 3 - (day + 1 if day else 0)) // 4) if sources else 0
     return day, (source if source >= 6 else 0)
 

@@ -157,7 +157,7 @@ class ArticleView(ScrollView, can_focus=True):
     ArticleView > .article-view--hit { background: $warning 50%; text-style: underline; }
     ArticleView > .article-view--current-hit { background: $warning; color: $background;
         text-style: bold underline; }
-    ArticleView > .article-view--entity { color: $text-secondary; text-style: bold; }
+    ArticleView > .article-view--entity { color: $text-primary; text-style: bold; }
     ArticleView > .article-view--quote { text-style: italic; }
     ArticleView > .article-view--selected { background: $success 45%; text-style: bold; }
     """
