@@ -188,7 +188,7 @@ class Corpus:
             return self.store.list_articles()
 
     def article_list(self) -> Sequence[ListEntry]:
-        """(id, path, title) of every article, in list order: what the
+        """(id, path, title, day, source) of every article, in list order: what the
         reader's list needs, read without opening Whoosh (a ``Listing``, whose
         entries are made as they are read; a plain list in the rare index
         where a path or title holds a separator character)."""
