@@ -37,7 +37,13 @@ from index import (
 from .. import messages as m
 from ..commands import bindings
 from ..config import SIDEBAR_MAX, SIDEBAR_MIN, Config, load_state, save_state
-from ..widgets.article_list import ArticleList, query_filters, without_filters
+from ..widgets.article_list import (
+    ArticleList,
+    filter_clause,
+    query_filters,
+    toggle_clause,
+    without_filters,
+)
 from ..widgets.article_view import ArticleView
 from ..widgets.sidebar import Sidebar, search_query
 from ..widgets.status_line import StatusLine
@@ -690,37 +696,19 @@ class ReaderScreen(WorkerScreen):
         if what == "clear":
             if self.list.only_bookmarks:
                 self.list.toggle_only_bookmarks()
-            clause = None
-            query = without_filters(query)
-        elif what == "dates":
+            self.search_for(without_filters(query))
+            return
+        if what == "dates":
             day = (current.date if current else "") or ""
             self.search_box.value = f"{query} date:[{day} to {day}]".strip()
             self.search_box.focus()
             self.status.say("type the first and last day (YYYY-MM-DD), then Enter")
             return
-        elif what == "source":
-            if current is None or not current.source:
-                self.status.say("this article has no source or folder")
-                return
-            folder = current.path.rpartition("/")[0]
-            if current.source == folder and (len(folder.split()) > 1 or '"' in folder):
-                self.status.say("a folder whose name has spaces cannot be a filter: "
-                                "type path:… in the search box")
-                return
-            clause = (f"path:{folder}/*" if current.source == folder
-                      else 'source:"{}"'.format(current.source.replace('"', " ")))
-        elif what == "month":
-            if current is None or not current.date:
-                self.status.say("this article has no date")
-                return
-            clause = f"date:{current.date[:7]}"
-        else:
-            clause = what
-        if clause is not None:
-            present = clause in query_filters(query)
-            query = (" ".join(query.replace(clause, " ").split()) if present
-                     else f"{query} {clause}".strip())
-        self.search_for(query)
+        clause, problem = filter_clause(what, current)
+        if clause is None:
+            self.status.say(problem or "")
+            return
+        self.search_for(toggle_clause(query, clause))
 
     def action_bookmark(self) -> None:
         on = self.list.toggle_bookmark()

@@ -49,6 +49,32 @@ def without_filters(query: str) -> str:
     return " ".join(FILTER_CLAUSE.sub(" ", query).split())
 
 
+def filter_clause(what: str, entry: ListEntry | None) -> tuple[str | None, str | None]:
+    """The query clause of a filter of the menu (``has:versions``, …, or
+    ``source``, ``month``: the article ``entry``'s), or None and why not."""
+    if what == "source":
+        if entry is None or not entry.source:
+            return None, "this article has no source or folder"
+        folder = entry.path.rpartition("/")[0]
+        if entry.source != folder:
+            return 'source:"{}"'.format(entry.source.replace('"', " ")), None
+        if len(folder.split()) > 1 or '"' in folder:
+            return None, "a folder whose name has spaces cannot be a filter: type path:…"
+        return f"path:{folder}/*", None
+    if what == "month":
+        if entry is None or not entry.date:
+            return None, "this article has no date"
+        return f"date:{entry.date[:7]}", None
+    return what, None
+
+
+def toggle_clause(query: str, clause: str) -> str:
+    """``query`` with ``clause`` added, or taken out when it is there."""
+    if clause in query_filters(query):
+        return " ".join(query.replace(clause, " ").split())
+    return f"{query} {clause}".strip()
+
+
 def layout(width: int, dates: bool, sources: bool) -> tuple[int, int]:
     """(day, source) column widths for a list ``width`` cells wide, 0 for a
     column left out: the title keeps most of the width (the source at most a
