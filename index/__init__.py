@@ -37,8 +37,18 @@ from .errors import (
     VariorumError,
     WorkerDied,
 )
-from .labels import ENTITY_FIELDS, EXTRACTORS, LABEL_NAMES, LABELS, or_list, search_field
+from .labels import (
+    ENTITY_FIELDS,
+    EXTRACTORS,
+    LABEL_NAMES,
+    LABELS,
+    PAIR_KINDS,
+    VERSION_FIELDS,
+    or_list,
+    search_field,
+)
 from .models import (
+    SORTS,
     Annotations,
     Article,
     ArticleMeta,
@@ -64,6 +74,8 @@ from .models import (
     VersionPair,
     VersionsReport,
     index_of,
+    list_entry,
+    sort_entries,
 )
 from .paths import config_dir, data_dir, index_dir_for, state_dir
 from .pipeline import DEFAULT_PHASES, PHASES
@@ -78,7 +90,10 @@ __all__ = [
     "EXTRACTORS",
     "LABELS",
     "LABEL_NAMES",
+    "PAIR_KINDS",
     "PHASES",
+    "SORTS",
+    "VERSION_FIELDS",
     "Annotations",
     "Article",
     "ArticleMeta",
@@ -125,12 +140,14 @@ __all__ = [
     "error_line",
     "index_dir_for",
     "index_of",
+    "list_entry",
     "merge_spans",
     "or_list",
     "parse_dask_target",
     "run_pipeline",
     "sanitize",
     "search_field",
+    "sort_entries",
     "state_dir",
     "terminal",
 ]

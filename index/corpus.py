@@ -189,7 +189,7 @@ class Corpus:
             return self.store.list_articles()
 
     def article_list(self) -> Sequence[ListEntry]:
-        """(id, path, title) of every article, in list order: what the
+        """(id, path, title, day, source) of every article, in list order: what the
         reader's list needs, read without opening Whoosh (a ``Listing``, whose
         entries are made as they are read; a plain list in the rare index
         where a path or title holds a separator character)."""
@@ -234,8 +234,13 @@ class Corpus:
 
     # ---------------------------------------------------------------- search
     def _query(self, qstring: str):
-        """Parse a query; entity clauses become the sets of articles they match."""
+        """Parse a query; entity and version clauses become the sets of
+        articles they match."""
         def ids_for(field: str, words: list[str]) -> set[str]:
+            if field == "has":  # has:versions
+                return self._snap.store.ids_with_versions()
+            if field == "kind":  # kind:rewrite
+                return self._snap.store.ids_with_versions(words[0])
             return ann.article_ids(self._snap.store, ann.cache_key(self.extractor_choice),
                                    field, words)
 

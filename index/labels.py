@@ -35,6 +35,13 @@ def search_field(label: str) -> str:
                 "entity")
 
 
+# The kinds of version pair (index.versions), and the query fields that pick
+# the articles with versions: ``has:versions`` (any), ``kind:rewrite`` (a
+# version of that kind). Each becomes the set of articles it names.
+PAIR_KINDS = ("copy", "near-copy", "rewrite")
+VERSION_FIELDS: dict[str, tuple[str, ...]] = {"has": ("versions",), "kind": PAIR_KINDS}
+
+
 # The entity extractors: "auto" is spaCy when a model is installed, else the rules.
 EXTRACTORS = ("auto", "spacy", "rules")
 

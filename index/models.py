@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import repeat
@@ -23,11 +24,46 @@ class ArticleMeta:
 
 
 class ListEntry(NamedTuple):
-    """An article as the list shows it (a tuple: 100k of them load in a blink)."""
+    """An article as the list shows it (a tuple: 100k of them load in a blink).
+
+    ``date`` is the day (``YYYY-MM-DD``, "" when the file gives none);
+    ``source`` the article's source, else its folder ("" at the corpus's top):
+    the list's outlet column. Made by :func:`list_entry` (or the store's
+    listing, which does the same in SQL)."""
 
     id: str
     path: str
     title: str
+    date: str = ""
+    source: str = ""
+
+
+def list_entry(id: str, path: str, title: str, date: str | None,
+               source: str | None) -> ListEntry:
+    """The list's entry of an article: its day, and its source or else its
+    folder (the one rule; ``store._LIST_SQL`` says it in SQL)."""
+    return ListEntry(id, path, title, (date or "")[:10], source or path.rpartition("/")[0])
+
+
+SORTS = ("date", "source", "title")  # the list's sort keys (None: the list's own order)
+
+
+def sort_entries(entries: Sequence[ListEntry], key: str | None) -> Sequence[ListEntry]:
+    """``entries`` in the order ``key`` names: "date" (newest first, undated
+    last), "source" (then newest first), "title"; None: as they are (file
+    order, or a search's relevance). A stable sort: ties keep their order."""
+    if key is None:
+        return entries
+    if key not in SORTS:
+        raise ValueError(f"unknown sort {key!r} (sorts: {', '.join(SORTS)})")
+    items = list(entries)
+    if key == "title":
+        items.sort(key=lambda e: e.title.casefold())
+    else:
+        items.sort(key=lambda e: e.date, reverse=True)  # "" (undated) sorts last
+        if key == "source":
+            items.sort(key=lambda e: (e.source == "", e.source.casefold()))
+    return items
 
 
 US, RS = "\x1f", "\x1e"  # the field and record separators of a Listing's text
@@ -41,15 +77,16 @@ class Listing(Sequence):
     few rows it draws. ``index_of`` finds an id without making an entry.
     """
 
-    __slots__ = ("_recs", "_text")
+    __slots__ = ("_cols", "_recs", "_text")
 
     def __init__(self, text: str):
         self._text = text
+        self._cols: tuple[bool, bool] | None = None
         self._recs = text.split(RS) if text else []
 
     @staticmethod
     def encode(entries: Sequence[Sequence[str]]) -> str | None:
-        """The text of a Listing of ``entries`` (each ``(id, path, title)``),
+        """The text of a Listing of ``entries`` (each a ListEntry's fields),
         or None when a field holds a separator (a file name may hold any
         byte but / and NUL): the one encoding, for the list and the store's
         listing blob alike."""
@@ -85,6 +122,14 @@ class Listing(Sequence):
     def __repr__(self) -> str:
         return f"<Listing of {len(self)} articles>"
 
+    def has_columns(self) -> tuple[bool, bool]:
+        """Whether any entry has a date, and whether any has a source (a
+        search of the text, in C, once: no entries are made)."""
+        if self._cols is None:
+            self._cols = (_DATED.search(self._text) is not None,
+                          _SOURCED.search(self._text) is not None)
+        return self._cols
+
     def index_of(self, article_id: str) -> int | None:
         """The position of article ``article_id``, or None (a search of the
         text, then a count of the records before it: no entries are made)."""
@@ -94,6 +139,12 @@ class Listing(Sequence):
                 return text.count(RS, 0, pos)
             start = pos + 1
         return None
+
+
+# a date field (then the source field's separator); a source field: the
+# separator after a date field, empty or not, then a character of a source
+_DATED = re.compile(f"{US}\\d{{4}}-\\d\\d-\\d\\d{US}")
+_SOURCED = re.compile(f"{US}(?:\\d{{4}}-\\d\\d-\\d\\d)?{US}[^{RS}]")
 
 
 def index_of(entries: Sequence[ListEntry], article_id: str) -> int | None:
@@ -232,6 +283,11 @@ class SearchHit:
             "snippet": self.snippet,
             "spans": [list(s) for s in self.spans],
         }
+
+    @property
+    def entry(self) -> ListEntry:
+        """The hit as the article list shows it."""
+        return list_entry(self.id, self.path, self.title, self.date, self.source)
 
 
 @dataclass(frozen=True)

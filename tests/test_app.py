@@ -231,10 +231,10 @@ async def test_a_widgets_worker_failure_is_said_by_the_screen_and_the_reader_goe
 
     real = av.wrap_into
 
-    def broken(text, width, starts, ends, stop=None, cancelled=None):
+    def broken(text, width, starts, ends, stop=None, cancelled=None, **kw):
         if cancelled is not None:  # in the worker
             raise RuntimeError("wrap lost its width")
-        return real(text, width, starts, ends, stop, cancelled)
+        return real(text, width, starts, ends, stop, cancelled, **kw)
 
     monkeypatch.setattr(av, "wrap_into", broken)
     app = VariorumApp(corpus, watch_interval=None)
@@ -328,8 +328,8 @@ async def test_article_text_is_data_not_markup(tmp_path, monkeypatch):
         assert "Title with [bold red]markup[/bold red]" in joined
         assert "Body red text [b]x[/b] and  osc." in joined
         assert "\x1b" not in joined and "\x07" not in joined
-        row = app.reader.list.render_line(0).text
-        assert row.startswith("1 Title with [bold red]markup")
+        row = app.reader.list.render_line(1).text  # (line 0: the column names)
+        assert row.startswith("   Title with [bold red]markup")  # (read: no •)
 
 
 async def test_resizing_rewraps_without_losing_text(corpus):
@@ -384,9 +384,9 @@ async def test_versions_badge_and_dialog_open_the_other_version(corpus):
     app = VariorumApp(corpus)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        rows = [app.reader.list.render_line(y).text for y in range(5)]
-        badged = [r.split()[0] for r in rows if "≈1" in r]
-        assert badged == ["2", "5"]  # 001 and 004, the spun pair
+        rows = [app.reader.list.render_line(y + 1).text for y in range(5)]
+        badged = [k for k, r in enumerate(rows) if r.rstrip().endswith("≈1")]
+        assert badged == [1, 4]  # 001 and 004, the spun pair
         await pilot.press("j")  # 001
         await settle(app, pilot)
         assert app.reader.view.article.path.startswith("001")
@@ -528,16 +528,16 @@ async def test_sidebar_hides_and_tints_toggle(corpus):
         await pilot.pause()
         assert app.reader.sidebar.display
         view = app.reader.view
-        assert view.show_tints and view.entity_spans
+        assert not view.show_tints and view.entity_spans  # tints start off
         s, _e = view.entity_spans[0]
         line = view.line_of_offset(s) - view.scroll_offset.y
-        tinted = view.render_line(line)
+        plain = view.render_line(line)
         await pilot.press("t")
-        assert not view.show_tints
-        assert "tints off" in str(app.query_one("#status").render())
-        assert view.render_line(line) != tinted  # the mention is drawn plain now
+        assert view.show_tints
+        assert "entities and quotes tinted" in str(app.query_one("#status").render())
+        assert view.render_line(line) != plain  # the mention is tinted now
         await pilot.press("t")
-        assert view.show_tints and view.render_line(line) == tinted
+        assert not view.show_tints and view.render_line(line) == plain
 
 
 async def test_narrow_screen_starts_without_the_sidebar(corpus):
@@ -638,7 +638,7 @@ async def test_marking_two_articles_diffs_any_two(corpus):
         await settle(app, pilot)
         await pilot.press("m")  # 003
         assert "2 articles marked" in str(app.query_one("#status").render())
-        assert app.reader.list.render_line(0).text.startswith("1 ①")
+        assert app.reader.list.render_line(1).text.startswith(" ① ")
         await pilot.press("d")
         await settle(app, pilot)
         await settle(app, pilot)
@@ -1005,18 +1005,18 @@ async def test_a_long_article_is_wrapped_off_the_ui_thread_once_per_width(monkey
     real = av.wrap_into
     calls: list[tuple[bool, int]] = []  # (on the UI thread, characters wrapped)
 
-    def counting(text_, width, starts, ends, stop=None, cancelled=None):
+    def counting(text_, width, starts, ends, stop=None, cancelled=None, **kw):
         if text_ is text:  # the body (not the title)
             calls.append((threading.current_thread() is threading.main_thread(),
                           len(text) if stop is None else stop))
-        return real(text_, width, starts, ends, stop, cancelled)
+        return real(text_, width, starts, ends, stop, cancelled, **kw)
 
     monkeypatch.setattr(av, "wrap_into", counting)
 
     def expected(width: int) -> list[tuple[int, int]]:
         starts: list[int] = []
         ends: list[int] = []
-        real(text, width, starts, ends)
+        real(text, width, starts, ends, spaced=True)
         return list(zip(starts, ends, strict=True))
 
     # one line at 100 columns, two at 70

@@ -152,3 +152,40 @@ def test_the_diff_at_80x24_opens_inline_moves_and_closes_in_a_real_terminal(term
     term.wait_until(lambda _: status.exists() and status.read_text().endswith("\n"),
                     "variorum did not quit")
     assert status.read_text() == "0\n"
+
+
+def test_sort_and_filter_the_list_in_a_real_terminal(term, tmp_path):
+    from test_list import write_dated
+
+    if not VARIORUM.exists():
+        pytest.skip(f"{VARIORUM} is not installed (run through `make test`)")
+    corpus = tmp_path / "news"
+    write_dated(corpus)
+    env = (f"VARIORUM_DATA_DIR={tmp_path / 'data'} VARIORUM_CONFIG_DIR={tmp_path / 'cfg'} "
+           f"TERM=xterm-256color")
+    cmd = f"unset COLUMNS LINES; {env} {VARIORUM} {corpus}; sleep 30"
+    term.tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", "e2e", cmd)
+    term.tmux("set-option", "-t", "e2e", "window-size", "manual")
+    term.tmux("resize-window", "-t", "e2e", "-x", "120", "-y", "40")
+    term.wait_for("article 1 of 5")
+    term.wait_for("entities of 5 articles ready for search")
+    screen = term.wait_for("by file order")
+    assert "date" in screen and "source" in screen
+    term.keys("S")  # by date, newest first
+    screen = term.wait_for("sorted by date")
+    days = [d for d in ("24-06-23", "24-06-22", "24-06-21", "24-06-20", "24-05-25")
+            if d in screen]
+    assert len(days) == 5
+    assert sorted(days, key=screen.index) == days  # top to bottom, newest first
+    assert "date ▼" in screen
+    term.keys("F")
+    term.wait_for("Filter the list")
+    term.keys("v")  # has:versions: the spun pair only
+    screen = term.wait_for("2 results")
+    pane = [line.split("▕")[0] for line in screen.split("\n")]  # the list, left of its border
+    top = next(line for line in pane if "date ▼" in line)
+    assert "has:versions" in top  # the filter in force, on the list's top line
+    rows = [line for line in pane if "≈1" in line]
+    assert len(rows) == 2 and "24-06-23" in rows[0] and "24-06-20" in rows[1]
+    assert not any("24-06-21" in line for line in pane)  # 000: no versions, filtered out
+    term.keys("q")

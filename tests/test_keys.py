@@ -98,6 +98,8 @@ LIST_STEPS = [
     Step("list.page-up", "pageup", lambda app, b: app.reader.list.cursor == 0, _bottom),
     Step("list.page-up", "b", lambda app, b: app.reader.list.cursor == 0, _bottom),
     Step("list.open", "enter", lambda app, b: app.focused is app.reader.view),
+    Step("list.sort", "S", lambda app, b: app.reader.list.sort == "date", _top),
+    Step("list.filter", "F", lambda app, b: screen_name(app) == "FiltersScreen"),
 ]
 
 
@@ -500,6 +502,69 @@ async def test_diff_and_versions_keys(corpus):
         await run_steps(app, pilot, VERSIONS_LIST_STEPS, _version_row)
 
 
+# ----------------------------------------------- the filter menu, bookmarks
+async def _filters_open(app, pilot):
+    await _close_screen(app, pilot)
+    if app.reader.list.only_bookmarks:
+        app.reader.list.toggle_only_bookmarks()
+    await goto(app, pilot, ORIGINAL)
+    if app.reader.search_box.value:
+        app.reader.search_for("")
+        await settle(app, pilot)
+    await pilot.press("F")
+    await settle(app, pilot)
+    assert screen_name(app) == "FiltersScreen"
+
+
+def _filter_state(app):
+    return {"box": app.reader.search_box.value, "only": app.reader.list.only_bookmarks}
+
+
+async def _filters_open_filtered(app, pilot):
+    """The menu, over the list with has:versions and only the bookmarked."""
+    await _filters_open(app, pilot)
+    for key in ("v", "F", "b", "F"):
+        await pilot.press(key)
+        await settle(app, pilot)
+    assert app.reader.search_box.value == "has:versions" and app.reader.list.only_bookmarks
+
+
+def _query_is(text: str):
+    return lambda app, b: screen_name(app) == "ReaderScreen" and \
+        app.reader.search_box.value == text
+
+
+FILTER_STEPS = [
+    Step("reader.bookmark", "B",
+         lambda app, b: app.reader.list.bookmarks == {app.reader.list.current.id},
+         _list_focused),
+    Step("filter.versions", "v", _query_is("has:versions"), _filters_open),
+    Step("filter.copy", "c", _query_is("kind:copy"), _filters_open),
+    Step("filter.near-copy", "n", _query_is("kind:near-copy"), _filters_open),
+    Step("filter.rewrite", "r", _query_is("kind:rewrite"), _filters_open),
+    # the sample's articles have no source, no folder, no date: said so
+    Step("filter.source", "s", lambda app, b: "no source or folder" in status(app),
+         _filters_open),
+    Step("filter.month", "m", lambda app, b: "has no date" in status(app), _filters_open),
+    Step("filter.dates", "d", lambda app, b: app.focused.id == "search"
+         and app.reader.search_box.value == "date:[ to ]", _filters_open),
+    Step("filter.bookmarks", "b", lambda app, b: app.reader.list.only_bookmarks
+         and len(app.reader.list.items) == 1, _filters_open),
+    Step("filter.clear", "x", lambda app, b: not app.reader.list.only_bookmarks
+         and app.reader.search_box.value == "" and len(app.reader.list.items) == 5,
+         _filters_open_filtered),
+    Step("filter.close", "escape", _shown("ReaderScreen"), _filters_open),
+    Step("filter.close", "F", _shown("ReaderScreen"), _filters_open),
+]
+
+
+async def test_filter_menu_and_bookmark_keys(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await run_steps(app, pilot, FILTER_STEPS, _filter_state)
+
+
 # ------------------------------------------------------------- the palette
 async def _with_second_hit(app, pilot):
     await _with_hits(app, pilot)
@@ -523,6 +588,8 @@ PALETTE = {
                     lambda app, b: app.reader.list.marked == [app.reader.list.current.id]),
     "reader.sidebar": (_list_focused, lambda app, b: app.reader.sidebar.display != b["sidebar"]),
     "reader.tints": (_list_focused, lambda app, b: app.reader.view.show_tints != b["tints"]),
+    "reader.bookmark": (_list_focused,
+                        lambda app, b: app.reader.list.current.id in app.reader.list.bookmarks),
     "reader.open-external": (_list_focused, lambda app, b: "cannot open true" in status(app)),
     "reader.copy": (_list_focused, lambda app, b: app.copied),
     "reader.help": (_list_focused, _shown("HelpScreen")),
@@ -683,7 +750,7 @@ async def test_help_keys(corpus):
 def test_every_command_and_key_has_a_step():
     steps = (LIST_STEPS + ARTICLE_STEPS + SIDEBAR_STEPS + READER_STEPS + DIFF_STEPS
              + DIFF_TEXT_STEPS + DIFF_REPORT_STEPS + VERSIONS_STEPS + VERSIONS_LIST_STEPS
-             + HELP_STEPS + HELP_TEXT_STEPS + SEARCH_STEPS)
+             + HELP_STEPS + HELP_TEXT_STEPS + SEARCH_STEPS + FILTER_STEPS)
     pressed = {(s.command, s.key) for s in steps}
     wanted = {(c.id, k.strip()) for c in COMMANDS for k in c.keys.split(",")}
     assert wanted - pressed == set(), "commands or keys without a step"

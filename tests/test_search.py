@@ -611,3 +611,76 @@ def test_the_tokenizer_drops_whooshs_stop_words():
     from whoosh.analysis import STOP_WORDS
 
     assert frozenset(STOP_WORDS) == STOPS
+
+
+# ----------------------------------------------------------- version fields
+
+
+@pytest.fixture
+def versioned(index_folder, sample_dir, sample_files):
+    """000 twice (a copy: "again/000.txt"), 001 and its rewrite 004, and 002 alone."""
+    text = {k: (sample_dir / f).read_text(encoding="utf-8") for k, f in sample_files.items()}
+    c, report = index_folder({"000.txt": text["000"], "again/000.txt": text["000"],
+                              "001.txt": text["001"], "004.txt": text["004"],
+                              "002.txt": text["002"]})
+    assert report.articles_total == 5 and report.versions.pairs == 2
+    return c
+
+
+def test_version_fields_pick_the_articles_with_versions(versioned):
+    c = versioned
+    everyone = {"000.txt", "again/000.txt", "001.txt", "004.txt"}
+    assert paths(c, "has:versions") == everyone
+    assert paths(c, "kind:copy") == {"000.txt", "again/000.txt"}
+    assert paths(c, "kind:rewrite") == {"001.txt", "004.txt"}
+    assert paths(c, "kind:near-copy") == set()
+    # with words, other fields, negated, or-ed, upper case
+    assert paths(c, "putin has:versions") == everyone & paths(c, "putin")
+    assert paths(c, "putin -has:versions") == paths(c, "putin") - everyone == {"002.txt"}
+    assert paths(c, "kind:copy OR kind:rewrite") == everyone
+    assert paths(c, "kind:REWRITE") == paths(c, "kind:rewrite")
+    assert c.search("kind:rewrite").total == 2
+
+
+@pytest.mark.parametrize(("query", "says"), [
+    ("has:nothing", "has: takes versions"),
+    ("kind:spin", "kind: takes copy or near-copy or rewrite"),
+    ("kind:rewr*", "kind: takes"),
+])
+def test_version_fields_say_what_they_take(versioned, query, says):
+    with pytest.raises(QueryError) as err:
+        versioned.search(query)
+    assert says in str(err.value)
+
+
+def test_list_entries_carry_the_day_and_the_source_else_the_folder(index_folder):
+    from index import ListEntry
+
+    c, report = index_folder({
+        "a.md": FRONT.format(title="Harbour report", date="2024-06-30T18:00:00",
+                             source="Daily Tide", body="The harbour froze over."),
+        "wire/b.txt": "Harbour news\n\nThe harbour reopened.\n",
+        "c.txt": "Harbour notes\n\nThe harbour again.\n",
+    })
+    assert report.articles_total == 3
+    listed = {e.path: e for e in c.article_list()}
+    assert [(e.date, e.source) for e in (listed["a.md"], listed["wire/b.txt"], listed["c.txt"])
+            ] == [("2024-06-30", "Daily Tide"), ("", "wire"), ("", "")]
+    # a search hit is the same entry
+    for h in c.search("harbour", limit=None, spans=False).hits:
+        assert h.entry == listed[h.path] and isinstance(h.entry, ListEntry)
+
+
+def test_sort_entries_by_date_source_and_title():
+    from index import ListEntry, sort_entries
+
+    es = [ListEntry("1", "a", "beta", "2024-01-02", "Tide"),
+          ListEntry("2", "b", "Alpha", "", "Gazette"),
+          ListEntry("3", "c", "gamma", "2024-03-01", ""),
+          ListEntry("4", "d", "delta", "2023-12-31", "Tide")]
+    assert sort_entries(es, None) is es
+    assert [e.id for e in sort_entries(es, "date")] == ["3", "1", "4", "2"]  # undated last
+    assert [e.id for e in sort_entries(es, "source")] == ["2", "1", "4", "3"]  # then newest
+    assert [e.id for e in sort_entries(es, "title")] == ["2", "1", "4", "3"]
+    with pytest.raises(ValueError):
+        sort_entries(es, "nonsense")

@@ -40,6 +40,7 @@ CONTEXTS = {
     "saved-list": "Saved searches' list",
     "help": "This help",
     "help-text": "This help's text",
+    "filters": "Filter menu (F in the list)",
 }
 
 _SCROLL = [
@@ -96,6 +97,9 @@ COMMANDS: list[Command] = [
     Command("reader.open-external", "o", "open_external", "Open in $PAGER",
             "open the article read-only in $PAGER (or $EDITOR; less opens at the hits)",
             "reader", footer=False),
+    Command("reader.bookmark", "B", "bookmark", "Bookmark",
+            "bookmark the article (★), or drop its bookmark (F b: only the bookmarked)",
+            "reader", footer=False),
     Command("reader.copy", "y", "copy", "Copy",
             "copy the selected quote, else the article's title and path (OSC 52)", "reader",
             footer=False),
@@ -119,6 +123,12 @@ COMMANDS: list[Command] = [
     *_cursor("list", "next article", "previous article", "first article", "last article"),
     Command("list.open", "enter", "choose", "Open", "read the article (focus its text)",
             "list", footer=False, palette=False),
+    Command("list.sort", "S", "screen.cycle_sort", "Sort",
+            "sort the list: its own order (files, or relevance), by date, by source, by title",
+            "list", palette=False),
+    Command("list.filter", "F", "screen.filter_menu", "Filter",
+            "filter the list: versions, their kind, source, dates, bookmarks (a menu)", "list",
+            palette=False),
     # ------------------------------------------------------------- article
     *[Command(f"article.{i}", k, a, t, h, "article", footer=False, palette=False)
       for i, k, a, t, h in _SCROLL],
@@ -184,6 +194,26 @@ COMMANDS: list[Command] = [
             palette=False),
     Command("help.close", "escape,question_mark,f1,q", "close", "Close", "close this help",
             "help", palette=False),
+    # ------------------------------------------------------------- filters
+    # each adds its query field to the search (or takes it out again)
+    *[Command(f"filter.{i}", k, f"pick({a!r})", t, h, "filters", palette=False)
+      for i, k, a, t, h in [
+          ("versions", "v", "has:versions", "Has versions",
+           "articles with other versions (has:versions)"),
+          ("copy", "c", "kind:copy", "Copies", "articles with a word-for-word copy (kind:copy)"),
+          ("near-copy", "n", "kind:near-copy", "Near-copies",
+           "articles with a near-copy (kind:near-copy)"),
+          ("rewrite", "r", "kind:rewrite", "Rewrites", "articles with a rewrite (kind:rewrite)"),
+          ("source", "s", "source", "This source",
+           "the article's source (source:\"…\") or folder (path:…)"),
+          ("month", "m", "month", "This month", "the article's month (date:…)"),
+          ("dates", "d", "dates", "Date range…",
+           "type a range in the search box (date:[… to …])"),
+          ("bookmarks", "b", "bookmarks", "Bookmarks", "only the bookmarked articles (★)"),
+          ("clear", "x", "clear", "Clear", "every filter off (the query's words stay)"),
+      ]],
+    Command("filter.close", "escape,F", "dismiss(None)", "Close", "close the menu", "filters",
+            palette=False),
 ]
 
 BY_ID = {c.id: c for c in COMMANDS}

@@ -23,13 +23,18 @@ from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, PlusMinusPlugin, QueryPa
 from whoosh.qparser.dateparse import DateParserPlugin
 
 from ..errors import QueryError
-from ..labels import ENTITY_FIELDS  # fields that search entities (see index.nlp.annotate)
+from ..labels import (
+    ENTITY_FIELDS,  # fields that search entities (see index.nlp.annotate)
+    VERSION_FIELDS,  # fields that pick articles with versions
+)
 from ..text.spans import merge_spans
 from ..text.tokens import STOPS, TOKEN_RE, term_spans
 from .whoosh_internals import ExcludingMatcher
 
 DEFAULT_FIELD = "body"  # it also holds each title (see indexer.body_for_index)
-QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id", *ENTITY_FIELDS)
+QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id", *ENTITY_FIELDS,
+                *VERSION_FIELDS)
+SET_FIELDS = (*ENTITY_FIELDS, *VERSION_FIELDS)  # clauses that become sets of articles
 SNIPPET_WIDTH = 180
 SUGGEST_BELOW = 3  # offer "did you mean" when a query finds fewer articles than this
 
@@ -44,12 +49,12 @@ def _parser(schema) -> QueryParser:
     index does not have: their words are split at white space only and
     lower-cased (no stemming, no stop words dropped; "O'Neill" and "U.S." stay
     whole, as entity names are stored) and :func:`rewrite_entities` turns them
-    into sets of articles.
+    into sets of articles; so are the version fields (``has:``, ``kind:``).
     """
     got = _parsers.get(id(schema))
     if got is None or got[0] is not schema:
         parse_schema = schema.copy()
-        for name in ENTITY_FIELDS:
+        for name in SET_FIELDS:
             parse_schema.add(name, fields.TEXT(
                 analyzer=RegexTokenizer(r"\S+") | LowercaseFilter()))
         p = QueryParser(DEFAULT_FIELD, parse_schema)
@@ -313,12 +318,32 @@ def _entity_words(node: wq.Query) -> list[str]:
                      f"(no wildcards, fuzzy terms or ranges)")
 
 
+def version_words(field: str, words: list[str]) -> list[str]:
+    """The words of a version clause (``has:versions``, ``kind:rewrite``), or
+    QueryError saying what it takes."""
+    allowed = VERSION_FIELDS[field]
+    if len(words) != 1 or words[0] not in allowed:
+        raise QueryError(f"{field}: takes {' or '.join(allowed)} "
+                         f"(not {' '.join(words) or 'nothing'})")
+    return words
+
+
+def has_set_fields(q: wq.Query) -> bool:
+    """Whether any clause of ``q`` becomes a set of articles (entities, versions)."""
+    return any(getattr(n, "fieldname", None) in SET_FIELDS
+               for n in ([q] if q.is_leaf() else q.leaves()))
+
+
 def rewrite_entities(q: wq.Query, ids_for) -> wq.Query:
-    """Replace each entity clause by the articles it matches:
+    """Replace each entity or version clause by the articles it matches:
     ``ids_for(field, words)`` gives their ids."""
     if q.is_leaf():
-        if getattr(q, "fieldname", None) in ENTITY_FIELDS:
-            ids = sorted(ids_for(q.fieldname, _entity_words(q)))
+        field = getattr(q, "fieldname", None)
+        if field in SET_FIELDS:
+            words = _entity_words(q)
+            if field in VERSION_FIELDS:
+                words = version_words(field, words)
+            ids = sorted(ids_for(field, words))
             if not ids:
                 return wq.NullQuery
             return wq.Or([wq.Term("id", i) for i in ids]) if len(ids) > 1 else wq.Term("id",
@@ -333,7 +358,7 @@ def parse_entities(qstring: str, schema, ids_for) -> tuple[wq.Query, list[tuple[
     those clauses (:func:`entity_clauses`), whose mentions are hits too."""
     q = parse(qstring, schema)
     eclauses = entity_clauses(q)
-    if has_entity_fields(q):
+    if has_set_fields(q):
         q = rewrite_entities(q, ids_for)
     return q, eclauses
 

@@ -28,7 +28,12 @@ STORE_FILE = "store.sqlite"  # in the index directory
 IN_BATCH = 500  # values in one "IN (...)": SQLite allows 999 parameters a statement (older builds)
 
 _META_COLS = "id, path, title, source, date, author, url, line"
-_LIST_SQL = "SELECT id, path, title FROM articles ORDER BY path, line"
+# A ListEntry's fields (see models.list_entry: the day, the source else the
+# folder; rtrim by every character of the path but "/" leaves its folder)
+_LIST_SQL = ("SELECT id, path, title, COALESCE(substr(date, 1, 10), ''), "
+             "COALESCE(NULLIF(source, ''), rtrim(rtrim(path, replace(path, '/', '')), '/')) "
+             "FROM articles ORDER BY path, line")
+LISTING_FORMAT = 2  # in the stamp: a listing of another format (fewer fields) is not read
 # The listing blob: the article list as the UTF-8 text of a Listing, written
 # with every change to the articles. Read in one step, it loads 100k entries
 # in a fraction of the time of 100k rows (and, read while the app imports, it
@@ -232,7 +237,7 @@ class Store:
         return [ArticleMeta(*r) for r in rows]
 
     def list_entries(self) -> Listing | list[ListEntry]:
-        """What the article list shows (id, path, title), in list order: from
+        """What the article list shows (ListEntry), in list order: from
         the listing blob when it is current, else from the articles table."""
         try:
             row = self.db.execute("SELECT stamp, n, z FROM listing").fetchone()
@@ -249,7 +254,7 @@ class Store:
         check (the triggers on ``articles`` drop the listing on any change, even
         one made by a variorum that knows nothing of it)."""
         n, top = self.db.execute("SELECT COUNT(*), MAX(rowid) FROM articles").fetchone()
-        return f"{n}:{top}"
+        return f"{LISTING_FORMAT}:{n}:{top}"
 
     def _has_listing(self) -> bool:
         return self.db.execute("SELECT 1 FROM listing").fetchone() is not None
@@ -390,6 +395,13 @@ class Store:
         return self.db.execute(
             "SELECT a, b, kind, similarity, aligned FROM pairs "
             "WHERE (a = ? AND b = ?) OR (a = ? AND b = ?)", (a, b, b, a)).fetchone()
+
+    def ids_with_versions(self, kind: str | None = None) -> set[str]:
+        """The articles with a version (of ``kind``, when given: "copy",
+        "near-copy", "rewrite")."""
+        where, args = ("WHERE kind = ?", (kind,)) if kind else ("", ())
+        return {r[0] for r in self.db.execute(
+            f"SELECT a FROM pairs {where} UNION SELECT b FROM pairs {where}", args * 2)}
 
     def version_pairs(self) -> list[tuple]:
         """Every stored pair: (a, b, kind, similarity, aligned)."""

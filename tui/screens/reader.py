@@ -38,7 +38,13 @@ from index import (
 from .. import messages as m
 from ..commands import bindings
 from ..config import SIDEBAR_MAX, SIDEBAR_MIN, Config, load_state, save_state
-from ..widgets.article_list import ArticleList
+from ..widgets.article_list import (
+    ArticleList,
+    filter_clause,
+    query_filters,
+    toggle_clause,
+    without_filters,
+)
 from ..widgets.article_view import ArticleView
 from ..widgets.sidebar import Sidebar, search_query
 from ..widgets.status_line import StatusLine
@@ -156,7 +162,7 @@ class ReaderScreen(WorkerScreen):
         padding: 0 1; }
     ReaderScreen #search { height: 3; margin: 0 0; }
     ReaderScreen #main { height: 1fr; }
-    ReaderScreen #list { width: 30%; min-width: 24; border-right: vkey $panel-lighten-2; }
+    ReaderScreen #list { width: 38%; min-width: 24; border-right: vkey $panel-lighten-2; }
     ReaderScreen #article { width: 1fr; }
     ReaderScreen #find { display: none; height: 1; border: none; padding: 0 1;
         background: $boost; }
@@ -238,6 +244,11 @@ class ReaderScreen(WorkerScreen):
 
     def on_mount(self) -> None:
         self.list.focus()
+        state = self._restore or {}  # what was read and bookmarked, kept per corpus
+        for name in ("read", "bookmarks"):
+            ids = state.get(name)
+            if isinstance(ids, list):
+                setattr(self.list, name, {i for i in ids if isinstance(i, str)})
         self.sidebar.styles.width = self.config.sidebar_width
         self.update_topbar()
         # Nothing here touches the index: the list loads in a worker. The update
@@ -268,7 +279,8 @@ class ReaderScreen(WorkerScreen):
         save_state(self.corpus.index_dir, {
             "query": self.search_text, "article": current.id if current else None,
             "marks": list(self.list.marked), "history": self.history[:HISTORY_MAX],
-            "saved": self.saved})
+            "saved": self.saved,
+            "read": sorted(self.list.read), "bookmarks": sorted(self.list.bookmarks)})
 
     def worker_failed(self, worker: Worker, line: str) -> None:
         """A worker's failure, said where it belongs (see WorkerScreen)."""
@@ -356,6 +368,8 @@ class ReaderScreen(WorkerScreen):
     def versions_found(self, msg: m.VersionsFound) -> None:
         self.status.progress = None
         self.list.set_badges(msg.counts)
+        if self.view.article is not None:
+            self.view.set_versions(msg.counts.get(self.view.article.id, 0))
         if msg.generation is not None and self.all_articles:
             self._generation = msg.generation
         self._after_summary(f"{len(msg.counts)} articles have versions (v)"
@@ -436,7 +450,8 @@ class ReaderScreen(WorkerScreen):
         else:
             keep = self._keep or (self.list.current.id if self.list.current else None)
             self._keep = None
-            self.list.set_items(self.all_articles, keep=keep, near=self.list.cursor)
+            self.list.set_items(self.all_articles, keep=keep, near=self.list.cursor,
+                                ranked=False)
             if not self.all_articles:
                 self.view.show_placeholder("This corpus has no readable articles.")
 
@@ -490,6 +505,8 @@ class ReaderScreen(WorkerScreen):
     @on(m.BadgesLoaded)
     def badges_loaded(self, msg: m.BadgesLoaded) -> None:
         self.list.set_badges(msg.counts)
+        if self.view.article is not None:
+            self.view.set_versions(msg.counts.get(self.view.article.id, 0))
 
     # --------------------------------------------------------------- search
     def action_focus_search(self) -> None:
@@ -543,8 +560,9 @@ class ReaderScreen(WorkerScreen):
         keep = self._keep or (self.list.current.id if same and self.list.current else None)
         self._keep = None
         self.search_text = self.status.search_text = msg.query
-        items = [ListEntry(h.id, h.path, h.title) for h in msg.result.hits]
-        self.list.set_items(items, keep=keep, near=self.list.cursor if same else 0)
+        items = [h.entry for h in msg.result.hits]
+        self.list.set_query(msg.query)
+        self.list.set_items(items, keep=keep, near=self.list.cursor if same else 0, ranked=True)
         total = msg.result.total
         said = f"{total} result{'s' if total != 1 else ''}"
         if total > len(items):
@@ -609,7 +627,8 @@ class ReaderScreen(WorkerScreen):
         self.workers.cancel_group(self, "search")
         self.search_text = self.status.search_text = None
         keep = self.list.current.id if self.list.current else None
-        self.list.set_items(self.all_articles, keep=keep)
+        self.list.set_query(None)
+        self.list.set_items(self.all_articles, keep=keep, ranked=False)
         self.status.say("")
 
     def action_back(self) -> None:
@@ -693,8 +712,10 @@ class ReaderScreen(WorkerScreen):
         self._query_spans = list(msg.spans)
         self._query_terms = list(msg.terms)
         self.clear_find(show=False)
-        self.view.show_article(msg.article, msg.spans, msg.terms)
+        self.view.show_article(msg.article, msg.spans, msg.terms,
+                               versions=self.list.badges.get(current.id, 0))
         self.status.legend = self.legend()
+        self.list.mark_read(current.id)
         self._mention_index.clear()
         self.sidebar.show_message("Extracting entities and quotes…")
         # after the text is on screen: decoding a long article's entities in a
@@ -874,6 +895,51 @@ class ReaderScreen(WorkerScreen):
     def action_toggle_tints(self) -> None:
         on_ = self.view.toggle_tints()
         self.status.say("entities and quotes tinted" if on_ else "tints off")
+
+    # ------------------------------------------------ sort, filter, bookmarks
+    def action_cycle_sort(self) -> None:
+        self.status.say(f"sorted by {self.list.cycle_sort()} (S: the next sort)")
+
+    def action_filter_menu(self) -> None:
+        from .filters import FiltersScreen
+
+        active = set(query_filters(self.search_box.value))
+        if self.list.only_bookmarks:
+            active.add("bookmarks")
+        self.app.push_screen(FiltersScreen(active, self.config.keymap), self.apply_filter)
+
+    def apply_filter(self, what: str | None) -> None:
+        """A filter of the menu, on or off: a query field added to the
+        search or taken out of it (``dates``: typed in the search box)."""
+        if not what:
+            return
+        query = self.search_box.value.strip()
+        current = self.list.current
+        if what == "bookmarks":
+            on = self.list.toggle_only_bookmarks()
+            self.status.say("only the bookmarked articles" if on else "every article")
+            return
+        if what == "clear":
+            if self.list.only_bookmarks:
+                self.list.toggle_only_bookmarks()
+            self.search_for(without_filters(query))
+            return
+        if what == "dates":
+            day = (current.date if current else "") or ""
+            self.search_box.value = f"{query} date:[{day} to {day}]".strip()
+            self.search_box.focus()
+            self.status.say("type the first and last day (YYYY-MM-DD), then Enter")
+            return
+        clause, problem = filter_clause(what, current)
+        if clause is None:
+            self.status.say(problem or "")
+            return
+        self.search_for(toggle_clause(query, clause))
+
+    def action_bookmark(self) -> None:
+        on = self.list.toggle_bookmark()
+        if on is not None:
+            self.status.say("bookmarked (★)" if on else "bookmark dropped")
 
     # ------------------------------------------------------------- versions
     def action_versions(self) -> None:

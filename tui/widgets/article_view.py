@@ -63,16 +63,18 @@ def _line_re(width: int) -> re.Pattern:
 
 
 def wrap_into(text: str, width: int, starts, ends, stop: int | None = None,
-              cancelled=None) -> bool:
-    """Greedy word wrap of ``text[:stop]`` to ``width`` cells, appending each
-    line's ``(start, end)`` offsets to ``starts`` and ``ends``. A word longer
-    than the line is split. Returns False if ``cancelled()`` said so (checked
-    between paragraphs)."""
+              cancelled=None, start: int = 0, spaced: bool = False) -> bool:
+    """Greedy word wrap of ``text[start:stop]`` to ``width`` cells, appending
+    each line's ``(start, end)`` offsets to ``starts`` and ``ends``. A word
+    longer than the line is split. With ``spaced``, a paragraph that a single
+    newline ends is followed by an empty line (at that newline's offset: the
+    offsets still cover the text in order). Returns False if ``cancelled()``
+    said so (checked between paragraphs)."""
     width = max(width, 8)
     stop = len(text) if stop is None else stop
     rx = _line_re(width)
     add_start, add_end = starts.append, ends.append
-    pos, n = 0, 0
+    pos, n = start, 0
     while True:
         nl = text.find("\n", pos, stop)
         pend = stop if nl < 0 else nl
@@ -92,6 +94,9 @@ def wrap_into(text: str, width: int, starts, ends, stop: int | None = None,
             _wrap_cells(text, pos, pend, width, add_start, add_end)
         if nl < 0:
             return True
+        if spaced and pos != pend and nl + 1 < stop and text[nl + 1] != "\n":
+            add_start(nl)  # a blank line between two paragraphs
+            add_end(nl)
         pos = nl + 1
         n += 1
         if cancelled is not None and not n % 64 and cancelled():
@@ -129,12 +134,14 @@ def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
     return list(zip(starts, ends, strict=True))
 
 
-def wrap_prefix(text: str, width: int, limit: int) -> tuple[array, array, int]:
+def wrap_prefix(text: str, width: int, limit: int, start: int = 0,
+                spaced: bool = False) -> tuple[array, array, int]:
     """The lines of the first ``limit`` characters that are certainly lines of
     the whole text (the last one may continue past the cut: dropped), and the
     offset they reach."""
     starts, ends = array("q"), array("q")
-    wrap_into(text, width, starts, ends, stop=min(limit, len(text)))
+    wrap_into(text, width, starts, ends, stop=min(limit, len(text)), start=start,
+              spaced=spaced)
     if limit < len(text) and len(starts) > 1:
         starts.pop()
         ends.pop()
@@ -148,13 +155,14 @@ class ArticleView(ScrollView, can_focus=True):
     ArticleView { padding: 0 1; scrollbar-gutter: stable; }
     ArticleView > .article-view--title { text-style: bold; color: $text; }
     ArticleView > .article-view--meta { color: $text-muted; }
+    ArticleView > .article-view--badge { color: $text-success; text-style: bold; }
     ArticleView > .article-view--hit { background: $warning 50%; text-style: underline; }
     ArticleView > .article-view--hit-2 { background: $accent 45%; text-style: underline; }
     ArticleView > .article-view--hit-3 { background: $success 45%; text-style: underline; }
     ArticleView > .article-view--hit-4 { background: $error 40%; text-style: underline; }
     ArticleView > .article-view--current-hit { background: $warning; color: $background;
         text-style: bold underline; }
-    ArticleView > .article-view--entity { color: $accent-lighten-2; }
+    ArticleView > .article-view--entity { color: $text-primary; text-style: bold; }
     ArticleView > .article-view--quote { text-style: italic; }
     ArticleView > .article-view--selected { background: $success 45%; text-style: bold; }
     """
@@ -162,6 +170,7 @@ class ArticleView(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "article-view--title",
         "article-view--meta",
+        "article-view--badge",
         "article-view--hit",
         "article-view--hit-2",
         "article-view--hit-3",
@@ -200,13 +209,16 @@ class ArticleView(ScrollView, can_focus=True):
         self._header: list[str] = []
         self._wrap_width = 0
         self._title_lines = 1
+        self.versions = 0  # the article's other versions (the header's badge)
+        self._body_start = 0  # where the body shown starts (after a first line that is the title)
+        self._title = ""  # the title shown (the first paragraph, when it is the title)
         self.placeholder = "No article selected."
         # tint layers, each sorted and non-overlapping: entity mentions, quotes
         # (shown when ``show_tints``), and the selected entity's mentions or quote
         self.entity_spans: list[tuple[int, int]] = []
         self.quote_spans: list[tuple[int, int]] = []
         self.selected_spans: list[tuple[int, int]] = []
-        self.show_tints = True
+        self.show_tints = False  # t turns them on
 
     # ------------------------------------------------------------- content
     class Wrapped(Message):
@@ -227,9 +239,15 @@ class ArticleView(ScrollView, can_focus=True):
         return self._complete
 
     def show_article(self, article: Article | None, spans: list[tuple[int, int]] = (),
-                     terms: list[int] = ()) -> None:
+                     terms: list[int] = (), versions: int = 0) -> None:
+        """Show ``article`` with its hits ``spans`` (``terms``: the query's
+        clause each is a hit of); ``versions``: how many other versions it
+        has (the header says so)."""
         self.article = article
         self.text = article.text if article else ""
+        self.versions = versions
+        self._body_start, self._title = (body_start(self.text, article.title) if article
+                                         else (0, ""))
         self._wraps.clear()
         self._wrap_token += 1  # a worker still wrapping the last article: its result is stale
         self._pending = self._anchor = None
@@ -317,11 +335,14 @@ class ArticleView(ScrollView, can_focus=True):
             self._complete, self._reached = True, 0
         else:
             a = self.article
-            meta = " · ".join(x for x in (a.source, a.date, a.path, a.id) if x)
-            title = terminal(a.title, limit=TITLE_MAX)
+            title = terminal(self._title, limit=TITLE_MAX)
             self._header = [title[s:e] for s, e in wrap_offsets(title, width)]
             self._title_lines = len(self._header)
-            self._header += [terminal(meta, limit=TITLE_MAX), ""]
+            meta = terminal(" · ".join(x for x in (a.source, a.date, a.path) if x),
+                            limit=TITLE_MAX)
+            if self.versions:
+                meta += f" · {self.badge}"
+            self._header += [meta[s:e] for s, e in wrap_offsets(meta, width)] + [""]
             self._lay_out(width)
         self._resize_virtual()
         if anchor is not None:
@@ -331,6 +352,19 @@ class ArticleView(ScrollView, can_focus=True):
                 self._anchor = None
                 self.scroll_to(y=self.line_of_offset(anchor), animate=False)
         self.refresh()
+
+    def set_versions(self, versions: int) -> None:
+        """The article's number of other versions, known after it was shown."""
+        if versions != self.versions and self.article is not None:
+            self.versions = versions
+            self._wrap_width = 0  # the header again; the body's lines are kept
+            self._rewrap()
+
+    @property
+    def badge(self) -> str:
+        """The header's family badge: "≈2 versions" (the list's ≈2)."""
+        n = self.versions
+        return f"≈{n} version{'s' if n != 1 else ''} (v)" if n else ""
 
     def _lay_out(self, width: int) -> None:
         """The body's lines for ``width``: kept from before, else wrapped here
@@ -344,15 +378,16 @@ class ArticleView(ScrollView, can_focus=True):
             return
         if len(self.text) <= WRAP_INLINE:
             starts, ends = array("q"), array("q")
-            wrap_into(self.text, width, starts, ends)
+            wrap_into(self.text, width, starts, ends, start=self._body_start, spaced=True)
             self._keep_wrap(width, starts, ends)
             self._starts, self._ends = starts, ends
             self._complete, self._reached = True, len(self.text)
             return
-        self._starts, self._ends, self._reached = wrap_prefix(self.text, width, WRAP_INLINE)
+        self._starts, self._ends, self._reached = wrap_prefix(
+            self.text, width, WRAP_INLINE, start=self._body_start, spaced=True)
         self._complete = False
         self._wrap_token += 1
-        self._wrap_rest(self.text, width, self._wrap_token)
+        self._wrap_rest(self.text, width, self._wrap_token, self._body_start)
 
     def _keep_wrap(self, width: int, starts: array, ends: array) -> None:
         self._wraps[width] = (starts, ends)
@@ -361,10 +396,11 @@ class ArticleView(ScrollView, can_focus=True):
             self._wraps.popitem(last=False)
 
     @work(thread=True, exclusive=True, group="wrap", exit_on_error=False)
-    def _wrap_rest(self, text: str, width: int, token: int) -> None:
+    def _wrap_rest(self, text: str, width: int, token: int, start: int = 0) -> None:
         worker = get_current_worker()
         starts, ends = array("q"), array("q")
-        if wrap_into(text, width, starts, ends, cancelled=lambda: worker.is_cancelled):
+        if wrap_into(text, width, starts, ends, cancelled=lambda: worker.is_cancelled,
+                     start=start, spaced=True):
             self.post_message(self.Wrapped(token, width, starts, ends))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -440,7 +476,12 @@ class ArticleView(ScrollView, can_focus=True):
         if n < len(self._header):
             cls = "article-view--title" if n < self._title_lines else "article-view--meta"
             style = base + self.get_component_rich_style(cls)
-            segs = self._selected([Segment(self._header[n], style)], n)
+            line, segs = self._header[n], []
+            badge = self.badge if n >= self._title_lines else ""
+            if badge and line.endswith(badge):  # the family badge, in its own style
+                bstyle = base + self.get_component_rich_style("article-view--badge")
+                segs = [Segment(line[:-len(badge)], style), Segment(badge, bstyle)]
+            segs = self._selected(segs or [Segment(line, style)], n)
             return Strip(segs).crop(0, width).adjust_cell_length(width, base).apply_offsets(0, n)
         body = n - len(self._header)
         if body >= len(self._starts):  # not wrapped yet (a long article's worker is on it)
@@ -530,6 +571,31 @@ class ArticleView(ScrollView, can_focus=True):
                     break
             segs.append(Segment(text[a:b], style))
         return segs
+
+
+TITLE_PARAGRAPH = 400  # characters: a first paragraph up to this long may stand as the title
+
+
+def body_start(text: str, title: str) -> tuple[int, str]:
+    """Where the body to show starts, and the title to show above it.
+
+    When the text's first paragraph is the title, or the title is that
+    paragraph cut short ("…", a first sentence the ingester shortened) and it
+    is not too long, the paragraph is the title (in full) and the body starts
+    after it and the empty lines that follow; else the body is the whole text
+    under the title as given."""
+    nl = text.find("\n")
+    first = " ".join(text[: nl if nl >= 0 else len(text)].split())
+    want = " ".join(title.split())
+    cut = want.endswith("…") and len(want) > 1 and first.startswith(want[:-1].rstrip())
+    if not want or not (first == want or (cut and len(first) <= TITLE_PARAGRAPH)):
+        return 0, title
+    if nl < 0:
+        return len(text), first
+    pos = nl + 1
+    while pos < len(text) and text[pos] in "\r\n":
+        pos += 1
+    return pos, first
 
 
 def _overlapping(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
