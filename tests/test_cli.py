@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -300,3 +301,69 @@ def test_commands_during_another_update_say_so_in_one_line(env, corpus, tmp_path
         assert p.stderr.splitlines() == [
             f"variorum: error: another process is indexing {corpus} for the first time; "
             "try again when it has finished"]
+
+
+# ------------------------------------------------- issue 13: piped and terminal
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+HUMAN = [
+    ("show", "003_1cc552ea7276300b.txt"),
+    ("search", "Stimson"),
+    ("similar", "003_1cc552ea7276300b.txt"),
+    ("versions",),
+    ("entities", "003_1cc552ea7276300b.txt"),
+    ("quotes", "003_1cc552ea7276300b.txt"),
+    ("diff", "001_f563c122a25a09e3.txt", "004_f4557d851bb201a9.txt", "--no-entities"),
+]
+
+
+def piped(env: dict, *args: str, columns: str | None = None) -> str:
+    e = {k: v for k, v in env.items() if k not in ("COLUMNS", "FORCE_COLOR", "TTY_COMPATIBLE")}
+    if columns:
+        e["COLUMNS"] = columns
+    p = run(e, *args)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def test_piped_show_is_the_text_as_it_is(env, corpus):
+    """Issue 13 (12): no wrapping at 80 columns, no trailing spaces: every
+    paragraph of the article is one line of the output, as in its file."""
+    name = "003_1cc552ea7276300b.txt"
+    out = piped(env, "show", name, "--corpus", str(corpus)).splitlines()
+    text = json.loads(run(env, "show", name, "--corpus", str(corpus), "--json").stdout)["text"]
+    paragraphs = [p for p in text.splitlines() if len(p) > 100]
+    assert paragraphs and all(p in out for p in paragraphs)
+    assert [line for line in out if line != line.rstrip()] == []
+
+
+@pytest.mark.parametrize("args", HUMAN, ids=[a[0] for a in HUMAN])
+def test_piped_human_output_does_not_depend_on_columns(env, corpus, args):
+    """Piped, every subcommand prints whole lines: the same at 40 columns as at
+    the default, and no line ends in padding."""
+    wide = piped(env, *args, "--corpus", str(corpus))
+    narrow = piped(env, *args, "--corpus", str(corpus), columns="40")
+    assert wide.splitlines() == narrow.splitlines()
+    if args[0] != "entities":  # (its lines are short) long lines were there to wrap
+        assert max(len(line) for line in wide.splitlines()) > 80
+    assert [line for line in wide.splitlines() if line != line.rstrip()] == []
+
+
+def test_piped_search_lines_are_whole_and_on_a_terminal_fit_its_width(env, corpus):
+    args = ("search", "Stimson", "--corpus", str(corpus))
+    res = json.loads(run(env, *args, "--json").stdout)
+    lines = piped(env, *args).splitlines()
+    for i, h in enumerate(res["hits"], 1):
+        assert f"{i:>3}. {h['title']}  {h['path']}  {h['id']}  {h['score']:.2f}" in lines
+        assert "     " + h["snippet"] in lines
+    term = dict(env, TTY_COMPATIBLE="1", COLUMNS="120")  # rich takes it for a terminal
+    shown = ANSI.sub("", run(term, *args).stdout).splitlines()
+    assert len(shown) == len(lines)  # nothing wrapped onto a line of its own
+    assert max(len(line) for line in shown) == 120
+    snippets = [line for line in shown if line.startswith("     ")]
+    long = [x for x in lines if x.startswith("     ") and len(x) > 120]
+    assert long and len(snippets) == len(res["hits"])
+    assert sum(x.endswith("…") and len(x) == 120 for x in snippets) == len(long)
+    for i, h in enumerate(res["hits"], 1):  # titles are cut, the path and id stay
+        (line,) = [x for x in shown if x.startswith(f"{i:>3}. ")]
+        assert line.endswith(f"  {h['path']}  {h['id']}  {h['score']:.2f}")
