@@ -1096,3 +1096,28 @@ def test_a_first_index_cancelled_after_its_first_files_keeps_them_listed(tmp_pat
                                                     indexer.FIRST_BATCH)
         assert c.has_index and [e.path for e in c.article_list()] == names
         assert c.search("narwhal", limit=None).total == len(names)
+
+
+def test_an_article_is_named_by_a_unique_prefix_of_its_file_name(write_files, open_corpus):
+    """Issue 13 (13b): `variorum diff 001 004`; in folders, the name's or the
+    path's start; several files: one error naming a few of them."""
+    root = write_files({"001_a1.txt": "One\n\nOtters.\n", "004_b2.txt": "Four\n\nSeals.\n",
+                        "world/001.txt": "World one\n\nGulls.\n",
+                        "world/0021.txt": "World two\n\nTerns.\n",
+                        "feed.jsonl": '{"id": "1", "text": "a"}\n{"id": "2", "text": "b"}\n'})
+    c = open_corpus(root)
+    c.update(versions=False)
+    assert c.get("004").path == "004_b2.txt"
+    assert c.get("002").path == "world/0021.txt"  # the name's start, in a folder
+    assert c.get("world/001").path == "world/001.txt"
+    with pytest.raises(NotFoundError) as e:
+        c.get("00")
+    assert str(e.value) == ("'00' is the start of several file names: 001_a1.txt, "
+                            "004_b2.txt, world/001.txt, …")
+    with pytest.raises(NotFoundError, match=r"'001' is the start of several file names: "
+                                            r"001_a1\.txt, world/001\.txt$"):
+        c.get("001")
+    with pytest.raises(NotFoundError, match=r"feed\.jsonl holds 2 articles"):
+        c.get("fe")
+    with pytest.raises(NotFoundError, match="no article with id, path or file name 'zz'"):
+        c.get("zz")

@@ -8,6 +8,7 @@ input errors.
 
 from __future__ import annotations
 
+import difflib
 import os
 import signal
 import sys
@@ -195,8 +196,24 @@ class DefaultGroup(click.Group):
     def parse_args(self, ctx, args):
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h",
                                                                           "--version")):
+            if args and not args[0].startswith("-"):
+                self.check_folder(args[0])
             args = ["open", *args]
         return super().parse_args(ctx, args)
+
+    def check_folder(self, word: str) -> None:
+        """``variorum WORD``: WORD is a corpus folder, else a mistyped command
+        (one line naming the closest commands) or a folder that is not there."""
+        if Path(word).expanduser().is_dir():
+            return
+        if os.sep in word or word.startswith((".", "~")):  # meant as a path
+            raise Failure(f"corpus folder not found: {word}")
+        close = difflib.get_close_matches(word, list(self.commands), n=2, cutoff=0.6)
+        if close:
+            raise Failure(f"no command '{word}'; did you mean "
+                          + " or ".join(f"'{c}'" for c in close) + "?")
+        raise Failure(f"no command or corpus folder '{word}' (the commands: "
+                      + ", ".join(self.commands) + ")")
 
 
 corpus_option = click.option(
@@ -450,6 +467,8 @@ def entities_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str |
     ann = c.annotations(c.get(ref))
     if as_json:
         echo_json([e.to_json() for e in ann.entities])
+    elif not ann.entities:  # an answer, not a failure
+        out().print(Text(f"no entities found · {ann.extractor}"))
     else:
         con = out()
         con.print(Text(f"{len(ann.entities)} entities · {ann.extractor}", style="dim"))
@@ -463,8 +482,6 @@ def entities_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str |
             if e.aliases:
                 line.append("  also: " + ", ".join(safe(a) for a in e.aliases), style="dim")
             con.print(line)
-    if not ann.entities:
-        sys.exit(EXIT_NOT_FOUND)
 
 
 @cli.command("quotes")
@@ -481,6 +498,8 @@ def quotes_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | N
     ann = c.annotations(c.get(ref))
     if as_json:
         echo_json([q.to_json() for q in ann.quoted])
+    elif not ann.quoted:  # an answer, not a failure
+        out().print(Text(f"no quotes found · {ann.extractor}"))
     else:
         con = out()
         con.print(Text(f"{len(ann.quotes)} quotes · {len(ann.phrases)} quoted phrases · "
@@ -497,8 +516,6 @@ def quotes_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | N
                                     ("  " + (safe(q.speaker) if q.speaker else "(the writer's)"),
                                      "bold" if q.speaker else "dim italic"),
                                     (f"  [{q.start}–{q.end}]", "dim")))
-    if not ann.quoted:
-        sys.exit(EXIT_NOT_FOUND)
 
 
 @cli.command("diff")
