@@ -52,7 +52,8 @@ async def main():
                 first = (round(now, 2), n)
             if reader.status.error:
                 raise SystemExit(f"the reader failed: {msg}")
-            if reader.index_summary and n and "articles" in reader.index_summary:
+            summary = reader.index_summary  # "N articles; …" once the index is up to date
+            if summary and n and n == int(summary.split()[0]):
                 total = (round(now, 2), n)
                 break
             await asyncio.sleep(0.02)
