@@ -21,7 +21,9 @@ Phases, in this order:
 
 ``progress(phase, done, total)`` is the one progress signature; ``on_phase(
 name, report)`` is called as each phase ends (the reader shows the index
-before the families are found).
+before the families are found), and with ``"index-batch"`` when a first index
+of a big corpus has committed its first files (the rest still to come; the
+reader lists them meanwhile).
 
 ``executor``: where every phase's chunks run instead of local worker
 processes, e.g. a Dask cluster (:func:`index.cluster.connect`); this process
@@ -69,7 +71,9 @@ def update(corpus, phases: Iterable[str] = DEFAULT_PHASES, *,
     report = UpdateReport(corpus=str(corpus.root), index_dir=str(corpus.index_dir))
     if "index" in phases:
         report = indexer.update(corpus.root, corpus.index_dir, cancel=cancel, procs=procs,
-                                progress=_phase(progress, "reading"), executor=executor)
+                                progress=_phase(progress, "reading"), executor=executor,
+                                on_batch=None if on_phase is None else
+                                (lambda r: _batch(corpus, on_phase, r)))
         if report.changed_anything:
             corpus._index_changed()  # the next query opens the new generation
         _done(on_phase, "index", report)
@@ -110,6 +114,11 @@ def _phase(progress: Progress | None, name: str):
 def _done(on_phase, name: str, report) -> None:
     if on_phase is not None:
         on_phase(name, report)
+
+
+def _batch(corpus, on_phase, report) -> None:
+    corpus._index_changed()  # the first files are committed: the next query sees them
+    on_phase("index-batch", report)
 
 
 def _versions(corpus, progress, cancel, procs, executor):

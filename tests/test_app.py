@@ -1174,3 +1174,35 @@ async def test_a_state_file_with_controls_or_odd_shapes_is_not_restored(corpus):
         await settle(app, pilot)
         assert app.query_one("#search").value == "" and app.reader.search_text is None
         assert len(app.reader.list.items) == 5 and app.reader.list.marked == []
+
+
+async def test_a_first_index_lists_the_first_articles_before_it_ends(tmp_path):
+    """Issue 13 (6): on a first index of a big corpus the list shows the first
+    files' articles while the rest are still being read, then all of them."""
+    import random
+
+    from index.search import indexer
+
+    rng = random.Random(5)
+    words = ["".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+             for _ in range(2000)]
+    folder = tmp_path / "big"
+    folder.mkdir()
+    n = indexer.FIRST_BATCH_MIN_FILES
+    for i in range(n):
+        body = " ".join(rng.choice(words) for _ in range(60))
+        (folder / f"{i:04d}.txt").write_text(f"Story {i}\n\n{body}.\n")
+    app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix", ner="rules"))
+    counts: list[tuple[int, bool]] = []  # (the list's length, the update still running)
+    async with app.run_test(size=(120, 40)) as pilot:
+        reader = app.reader
+
+        def seen(article: tuple[int, int]) -> None:
+            running = any(w.group == "index" and not w.is_finished for w in app.workers)
+            counts.append((article[1], running))
+
+        reader.watch(reader.status, "article", seen, init=False)
+        await settle(app, pilot)
+        assert (indexer.FIRST_BATCH, True) in counts  # listed while the update ran
+        assert counts[-1][0] == n and len(reader.list.items) == n
+        assert [c for c, _ in counts if c] == sorted(c for c, _ in counts if c)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -155,7 +156,7 @@ def test_entities_json_shape(env, corpus):
     assert {text[s:e] for s, e in liu["mentions"]} == {"Liu Dongshu", "Liu"}
 
 
-def test_quotes_json_shape_and_no_quotes_exits_1(env, corpus):
+def test_quotes_json_shape_and_no_quotes_exits_0(env, corpus):
     r = run(env, "quotes", "001_f563c122a25a09e3.txt", "--corpus", str(corpus), "--json")
     assert r.returncode == 0, r.stderr
     quoted = json.loads(r.stdout)
@@ -168,7 +169,7 @@ def test_quotes_json_shape_and_no_quotes_exits_1(env, corpus):
     assert last["speaker"] == "Liu Dongshu"
     assert text[last["start"]:last["end"]].startswith("“Neither country")
     none = run(env, "quotes", "002_48ed843bf2c6f299.txt", "--corpus", str(corpus), "--json")
-    assert none.returncode == 1 and json.loads(none.stdout) == []
+    assert none.returncode == 0 and json.loads(none.stdout) == []  # an answer (issue 13)
 
 
 def test_human_entities_and_quotes(env, corpus):
@@ -300,3 +301,115 @@ def test_commands_during_another_update_say_so_in_one_line(env, corpus, tmp_path
         assert p.stderr.splitlines() == [
             f"variorum: error: another process is indexing {corpus} for the first time; "
             "try again when it has finished"]
+
+
+# ------------------------------------------------- issue 13: piped and terminal
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+HUMAN = [
+    ("show", "003_1cc552ea7276300b.txt"),
+    ("search", "Stimson"),
+    ("similar", "003_1cc552ea7276300b.txt"),
+    ("versions",),
+    ("entities", "003_1cc552ea7276300b.txt"),
+    ("quotes", "003_1cc552ea7276300b.txt"),
+    ("diff", "001_f563c122a25a09e3.txt", "004_f4557d851bb201a9.txt", "--no-entities"),
+]
+
+
+def piped(env: dict, *args: str, columns: str | None = None) -> str:
+    e = {k: v for k, v in env.items() if k not in ("COLUMNS", "FORCE_COLOR", "TTY_COMPATIBLE")}
+    if columns:
+        e["COLUMNS"] = columns
+    p = run(e, *args)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def test_piped_show_is_the_text_as_it_is(env, corpus):
+    """Issue 13 (12): no wrapping at 80 columns, no trailing spaces: every
+    paragraph of the article is one line of the output, as in its file."""
+    name = "003_1cc552ea7276300b.txt"
+    out = piped(env, "show", name, "--corpus", str(corpus)).splitlines()
+    text = json.loads(run(env, "show", name, "--corpus", str(corpus), "--json").stdout)["text"]
+    paragraphs = [p for p in text.splitlines() if len(p) > 100]
+    assert paragraphs and all(p in out for p in paragraphs)
+    assert [line for line in out if line != line.rstrip()] == []
+
+
+@pytest.mark.parametrize("args", HUMAN, ids=[a[0] for a in HUMAN])
+def test_piped_human_output_does_not_depend_on_columns(env, corpus, args):
+    """Piped, every subcommand prints whole lines: the same at 40 columns as at
+    the default, and no line ends in padding."""
+    wide = piped(env, *args, "--corpus", str(corpus))
+    narrow = piped(env, *args, "--corpus", str(corpus), columns="40")
+    assert wide.splitlines() == narrow.splitlines()
+    if args[0] != "entities":  # (its lines are short) long lines were there to wrap
+        assert max(len(line) for line in wide.splitlines()) > 80
+    assert [line for line in wide.splitlines() if line != line.rstrip()] == []
+
+
+def test_piped_search_lines_are_whole_and_on_a_terminal_fit_its_width(env, corpus):
+    args = ("search", "Stimson", "--corpus", str(corpus))
+    res = json.loads(run(env, *args, "--json").stdout)
+    lines = piped(env, *args).splitlines()
+    for i, h in enumerate(res["hits"], 1):
+        assert f"{i:>3}. {h['title']}  {h['path']}  {h['id']}  {h['score']:.2f}" in lines
+        assert "     " + h["snippet"] in lines
+    term = dict(env, TTY_COMPATIBLE="1", COLUMNS="120")  # rich takes it for a terminal
+    shown = ANSI.sub("", run(term, *args).stdout).splitlines()
+    assert len(shown) == len(lines)  # nothing wrapped onto a line of its own
+    assert max(len(line) for line in shown) == 120
+    snippets = [line for line in shown if line.startswith("     ")]
+    long = [x for x in lines if x.startswith("     ") and len(x) > 120]
+    assert long and len(snippets) == len(res["hits"])
+    assert sum(x.endswith("…") and len(x) == 120 for x in snippets) == len(long)
+    for i, h in enumerate(res["hits"], 1):  # titles are cut, the path and id stay
+        (line,) = [x for x in shown if x.startswith(f"{i:>3}. ")]
+        assert line.endswith(f"  {h['path']}  {h['id']}  {h['score']:.2f}")
+
+
+def test_a_mistyped_command_names_the_closest(env, tmp_path):
+    """Issue 13 (13a): one line, exit 2; a word that is neither a command nor a
+    folder says so."""
+    for args, said in [
+        (("serach", "putin"), "no command 'serach'; did you mean 'search'?"),
+        (("diffs", "a", "b"), "no command 'diffs'; did you mean 'diff'?"),
+        (("nosuchcommand",), "no command or corpus folder 'nosuchcommand' (the commands: "
+                             "open, index, search, show, versions, entities, quotes, diff, "
+                             "similar)"),
+        (("./nosuchfolder",), "corpus folder not found: ./nosuchfolder"),
+    ]:
+        p = run(env, *args, cwd=tmp_path)
+        assert p.returncode == 2 and p.stdout == ""
+        assert p.stderr.splitlines() == [f"variorum: error: {said}"]
+    (tmp_path / "serach").mkdir()  # a folder of that name is a corpus folder: the reader
+    p = run(env, "serach", cwd=tmp_path)
+    assert p.returncode == 2 and "the reader needs a terminal" in p.stderr
+
+
+def test_articles_are_named_by_a_unique_file_name_prefix(env, corpus):
+    """Issue 13 (13b): `variorum diff 001 004`, as the README names them."""
+    args = ("--corpus", str(corpus), "--json")
+    short = run(env, "diff", "001", "004", "--no-entities", *args)
+    assert short.returncode == 0, short.stderr
+    full = run(env, "diff", "001_f563c122a25a09e3.txt", "004_f4557d851bb201a9.txt",
+               "--no-entities", *args)
+    assert json.loads(short.stdout) == json.loads(full.stdout)
+    bad = run(env, "show", "00", *args)
+    assert bad.returncode == 2 and bad.stderr.splitlines() == [
+        "variorum: error: '00' is the start of several file names: 000_0e0738cec9c8d1ee.txt, "
+        "001_f563c122a25a09e3.txt, 002_48ed843bf2c6f299.txt, …"]
+
+
+def test_an_article_with_no_quotes_or_entities_is_an_answer(env, tmp_path):
+    """Issue 13 (13c): exit 0, one clear line; JSON an empty list."""
+    (tmp_path / "calm.txt").write_text("quiet notes\n\nthe tide came in and went out.\n")
+    args = ("calm.txt", "--corpus", str(tmp_path), "--ner", "rules")
+    for cmd in ("quotes", "entities"):
+        human = run(env, cmd, *args)
+        assert human.returncode == 0, human.stderr
+        (line,) = human.stdout.splitlines()
+        assert line.startswith(f"no {cmd} found · rules")
+        js = run(env, cmd, *args, "--json")
+        assert js.returncode == 0 and json.loads(js.stdout) == []

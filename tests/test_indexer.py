@@ -1040,3 +1040,84 @@ def test_a_full_disk_in_the_versions_phase_is_one_line(tmp_path, sample_dir, mon
     c.update(procs=1)
     assert c.families()
     c.close()
+
+
+def _many_files(folder: Path, n: int) -> list[str]:
+    folder.mkdir()
+    words = ["harbour", "lantern", "ferry", "gull", "tide", "pier", "rope", "mast"]
+    for i in range(n):
+        body = " ".join(words[(i * 7 + k) % len(words)] for k in range(40))
+        (folder / f"{i:04d}.txt").write_text(f"Story {i}\n\nA narwhal {body}.\n")
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_first_index_lists_its_first_files_before_the_rest(tmp_path):
+    """Issue 13 (6): on a first index of a big corpus the one update commits its
+    first files on their own; another reader lists and searches them while the
+    rest are read, and the index counts as complete only at the end."""
+    names = _many_files(tmp_path / "big", indexer.FIRST_BATCH_MIN_FILES)
+    ix = tmp_path / "ix"
+    seen: dict = {}
+
+    def on_phase(name: str, report) -> None:
+        seen.setdefault("phases", []).append(name)
+        if name == "index-batch":
+            with Corpus(tmp_path / "big", index_dir=ix) as other:  # as the reader's own
+                seen["list"] = [e.path for e in other.article_list()]
+                seen["found"] = other.search("narwhal", limit=None).total
+                seen["complete"] = other.has_index
+            seen["total"] = report.articles_total
+
+    with Corpus(tmp_path / "big", index_dir=ix) as c:
+        r = c.update(procs=1, versions=False, on_phase=on_phase)
+        assert seen["phases"] == ["index-batch", "index"]
+        assert seen["list"] == names[:indexer.FIRST_BATCH]
+        assert seen["found"] == seen["total"] == indexer.FIRST_BATCH
+        assert seen["complete"] is False
+        assert (r.files_new, r.articles_added, r.articles_total) == (len(names),) * 3
+        assert [e.path for e in c.article_list()] == names
+        assert c.has_index and c.search("narwhal", limit=None).total == len(names)
+
+
+def test_a_first_index_cancelled_after_its_first_files_keeps_them_listed(tmp_path):
+    names = _many_files(tmp_path / "big", indexer.FIRST_BATCH_MIN_FILES)
+    ix = tmp_path / "ix"
+    batches = []
+    with Corpus(tmp_path / "big", index_dir=ix) as c:
+        r = c.update(procs=1, versions=False, cancel=lambda: bool(batches),
+                     on_phase=lambda name, rep: batches.append(name))
+        assert r.cancelled and batches == ["index-batch", "index"]  # (the phase's end: cancelled)
+        assert r.articles_total == indexer.FIRST_BATCH
+    with Corpus(tmp_path / "big", index_dir=ix) as c:
+        assert not c.has_index  # so `variorum search` builds it first
+        assert [e.path for e in c.article_list()] == names[:indexer.FIRST_BATCH]
+        r = c.update(procs=1, versions=False)  # the next run reads the rest
+        assert (r.files_new, r.files_unchanged) == (len(names) - indexer.FIRST_BATCH,
+                                                    indexer.FIRST_BATCH)
+        assert c.has_index and [e.path for e in c.article_list()] == names
+        assert c.search("narwhal", limit=None).total == len(names)
+
+
+def test_an_article_is_named_by_a_unique_prefix_of_its_file_name(write_files, open_corpus):
+    """Issue 13 (13b): `variorum diff 001 004`; in folders, the name's or the
+    path's start; several files: one error naming a few of them."""
+    root = write_files({"001_a1.txt": "One\n\nOtters.\n", "004_b2.txt": "Four\n\nSeals.\n",
+                        "world/001.txt": "World one\n\nGulls.\n",
+                        "world/0021.txt": "World two\n\nTerns.\n",
+                        "feed.jsonl": '{"id": "1", "text": "a"}\n{"id": "2", "text": "b"}\n'})
+    c = open_corpus(root)
+    c.update(versions=False)
+    assert c.get("004").path == "004_b2.txt"
+    assert c.get("002").path == "world/0021.txt"  # the name's start, in a folder
+    assert c.get("world/001").path == "world/001.txt"
+    with pytest.raises(NotFoundError) as e:
+        c.get("00")
+    assert str(e.value) == ("'00' is the start of several file names: 001_a1.txt, "
+                            "004_b2.txt, world/001.txt, …")
+    with pytest.raises(NotFoundError, match=r"'001' is the start of several file names: "
+                                            r"001_a1\.txt, world/001\.txt$"):
+        c.get("001")
+    with pytest.raises(NotFoundError, match=r"feed\.jsonl holds 2 articles"):
+        c.get("fe")
+    with pytest.raises(NotFoundError, match="no article with id, path or file name 'zz'"):
+        c.get("zz")

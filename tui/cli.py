@@ -8,6 +8,7 @@ input errors.
 
 from __future__ import annotations
 
+import difflib
 import os
 import signal
 import sys
@@ -80,12 +81,41 @@ class _Console(Console):
 
 
 def out() -> Console:
+    """Standard output for people. On a terminal rich wraps at its width; piped,
+    every line is printed as it is (``soft_wrap``: no wrapping at 80 columns,
+    no padding), so `grep` finds a sentence of an article whole."""
     # markup=False: nothing printed here is ever parsed as Rich markup.
-    return _Console(markup=False, highlight=False, emoji=False)
+    con = _Console(markup=False, highlight=False, emoji=False)
+    con.soft_wrap = not con.is_terminal
+    return con
+
+
+def hit_line(con: Console, n: int, title: str | None, rest: str) -> None:
+    """``  n. title  rest`` (a path, an id, a score) as one line: on a terminal
+    the title is cut with … so that the rest still fits."""
+    head = Text(f"{n:>3}. ")
+    title_text = Text(safe(title), style="bold")
+    tail = Text(rest, style="dim")
+    if con.is_terminal:
+        room = con.width - head.cell_len - tail.cell_len
+        if room >= 12:
+            title_text.truncate(room, overflow="ellipsis")
+    one_line(con, Text.assemble(head, title_text, tail))
+
+
+def one_line(con: Console, text: Text) -> None:
+    """A line of a list (a hit, a version, a similar article): on a terminal cut
+    with … at its width, never wrapped; piped, whole."""
+    if con.is_terminal:
+        con.print(text, no_wrap=True, overflow="ellipsis", crop=True)
+    else:
+        con.print(text)
 
 
 def err() -> Console:
-    return _Console(stderr=True, markup=False, highlight=False, emoji=False)
+    con = _Console(stderr=True, markup=False, highlight=False, emoji=False)
+    con.soft_wrap = not con.is_terminal  # as out()
+    return con
 
 
 def safe(s: str | None) -> str:
@@ -146,8 +176,13 @@ def run_update(c: Corpus, quiet: bool, procs: int | None = None,
         task = bar.add_task("reading", total=None)
 
         def progress(phase: str, done: int, total: int) -> None:
-            if phase == "reading":  # segments are written after the last file is read: say so
-                what = "writing index" if done >= total else "reading"
+            if phase == "reading" and done >= total:
+                # the texts and search terms are saved after the last file is read:
+                # say so, with a pulsing bar (there is no count to show)
+                bar.update(task, completed=0, total=None, description="saving the index")
+                return
+            if phase == "reading":
+                what = "reading"
             else:
                 what = "entities" if phase == "entities" else f"versions: {phase}"
             bar.update(task, completed=done, total=total, description=what)
@@ -161,8 +196,24 @@ class DefaultGroup(click.Group):
     def parse_args(self, ctx, args):
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h",
                                                                           "--version")):
+            if args and not args[0].startswith("-"):
+                self.check_folder(args[0])
             args = ["open", *args]
         return super().parse_args(ctx, args)
+
+    def check_folder(self, word: str) -> None:
+        """``variorum WORD``: WORD is a corpus folder, else a mistyped command
+        (one line naming the closest commands) or a folder that is not there."""
+        if Path(word).expanduser().is_dir():
+            return
+        if os.sep in word or word.startswith((".", "~")):  # meant as a path
+            raise Failure(f"corpus folder not found: {word}")
+        close = difflib.get_close_matches(word, list(self.commands), n=2, cutoff=0.6)
+        if close:
+            raise Failure(f"no command '{word}'; did you mean "
+                          + " or ".join(f"'{c}'" for c in close) + "?")
+        raise Failure(f"no command or corpus folder '{word}' (the commands: "
+                      + ", ".join(self.commands) + ")")
 
 
 corpus_option = click.option(
@@ -277,13 +328,13 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities
         f": {report.files_new} new, {report.files_changed} changed, "
         f"{report.files_deleted} deleted, {report.files_unchanged} unchanged files; "
         f"{report.articles_total} articles ({report.seconds:.2f} s)",
-    ), soft_wrap=True)
+    ))
     if v is not None:
         con.print(Text(f"versions: {v.signed} new signatures, {v.candidates} candidate pairs, "
-                       f"{v.pairs} verified ({v.seconds:.2f} s)"), soft_wrap=True)
+                       f"{v.pairs} verified ({v.seconds:.2f} s)"))
     if ents is not None:
         con.print(Text(f"entities: {ents.done} articles extracted, {ents.cached} already done "
-                       f"({ents.extractor}; {ents.seconds:.1f} s)"), soft_wrap=True)
+                       f"({ents.extractor}; {ents.seconds:.1f} s)"))
     if report.skipped:
         con.print(Text(f"skipped {len(report.skipped)}:", style="yellow"))
         for s in report.skipped:
@@ -326,15 +377,12 @@ def search_cmd(query: str, corpus: str | None, index_dir: str | None, limit: int
         if res.note:
             err().print(Text(f"note: {sanitize.error_line(res.note)}", style="yellow"))
         for i, h in enumerate(res.hits, 1):
-            line = Text(f"{i:>3}. ")
-            line.append(safe(h.title), style="bold")
-            line.append(f"  {safe(h.path)}  {h.id}  {h.score:.2f}", style="dim")
-            con.print(line, soft_wrap=True)
+            hit_line(con, i, h.title, f"  {safe(h.path)}  {h.id}  {h.score:.2f}")
             # offsets of the hits in it: the length-keeping body policy
             snip = Text("     " + sanitize.body(h.snippet).replace("\n", " "))
             for s, e in h.snippet_spans:
                 snip.stylize(HIT_STYLE, s + 5, e + 5)
-            con.print(snip, soft_wrap=True)
+            one_line(con, snip)
     if res.total == 0:
         sys.exit(EXIT_NOT_FOUND)
 
@@ -359,9 +407,9 @@ def show_cmd(ref: str, corpus: str | None, index_dir: str | None, query: str | N
         echo_json(data)
         return
     con = out()
-    con.print(Text(safe(art.title), style="bold"), soft_wrap=True)
+    con.print(Text(safe(art.title), style="bold"))
     meta = " · ".join(safe(x) for x in (art.source, art.date, art.path, art.id) if x)
-    con.print(Text(meta, style="dim"), soft_wrap=True)
+    con.print(Text(meta, style="dim"))
     con.print()
     body = Text(sanitize.body(art.text))
     for s, e in spans:
@@ -397,9 +445,8 @@ def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
             order = "by date" if f.dated else "order unknown"
             con.print(Text(f"family {n}: {len(f.members)} versions ({order})", style="bold"))
             for m in f.members:
-                con.print(Text.assemble(f"  {m.id}  ", (safe(m.path), "cyan"),
-                                        f"  {safe(m.date) or '-'}  ", safe(m.title)),
-                          soft_wrap=True)
+                one_line(con, Text.assemble(f"  {m.id}  ", (safe(m.path), "cyan"),
+                                            f"  {safe(m.date) or '-'}  ", safe(m.title)))
             for p in f.pairs:
                 con.print(Text(f"    {p.a} ~ {p.b}  {p.kind:<9}  similarity {p.similarity:.2f}"
                                f"  aligned {p.aligned:.2f}", style="dim"))
@@ -420,6 +467,8 @@ def entities_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str |
     ann = c.annotations(c.get(ref))
     if as_json:
         echo_json([e.to_json() for e in ann.entities])
+    elif not ann.entities:  # an answer, not a failure
+        out().print(Text(f"no entities found · {ann.extractor}"))
     else:
         con = out()
         con.print(Text(f"{len(ann.entities)} entities · {ann.extractor}", style="dim"))
@@ -432,9 +481,7 @@ def entities_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str |
             line.append(safe(e.name), style="cyan")
             if e.aliases:
                 line.append("  also: " + ", ".join(safe(a) for a in e.aliases), style="dim")
-            con.print(line, soft_wrap=True)
-    if not ann.entities:
-        sys.exit(EXIT_NOT_FOUND)
+            con.print(line)
 
 
 @cli.command("quotes")
@@ -451,6 +498,8 @@ def quotes_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | N
     ann = c.annotations(c.get(ref))
     if as_json:
         echo_json([q.to_json() for q in ann.quoted])
+    elif not ann.quoted:  # an answer, not a failure
+        out().print(Text(f"no quotes found · {ann.extractor}"))
     else:
         con = out()
         con.print(Text(f"{len(ann.quotes)} quotes · {len(ann.phrases)} quoted phrases · "
@@ -459,16 +508,14 @@ def quotes_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | N
             who = safe(q.speaker) if q.speaker else "(speaker not named)"
             con.print(Text.assemble((who, "bold" if q.speaker else "dim italic"),
                                     (f"  [{q.start}–{q.end}]", "dim")))
-            con.print(Text("  “" + safe(q.text.replace("\n", " ¶ ")) + "”"), soft_wrap=True)
+            con.print(Text("  “" + safe(q.text.replace("\n", " ¶ ")) + "”"))
         if ann.phrases:
             con.print(Text("Quoted phrases", style="bold underline"))
         for q in ann.phrases:
             con.print(Text.assemble(("  “" + safe(q.text) + "”", ""),
                                     ("  " + (safe(q.speaker) if q.speaker else "(the writer's)"),
                                      "bold" if q.speaker else "dim italic"),
-                                    (f"  [{q.start}–{q.end}]", "dim")), soft_wrap=True)
-    if not ann.quoted:
-        sys.exit(EXIT_NOT_FOUND)
+                                    (f"  [{q.start}–{q.end}]", "dim")))
 
 
 @cli.command("diff")
@@ -500,9 +547,9 @@ def diff_cmd(ref_a: str, ref_b: str, corpus: str | None, index_dir: str | None,
         return
     con = out()
     con.print(Text.assemble(("− ", "bold red"), (safe(a.title), "bold"),
-                            f"  {safe(a.path)}  {a.id}"), soft_wrap=True)
+                            f"  {safe(a.path)}  {a.id}"))
     con.print(Text.assemble(("+ ", "bold green"), (safe(b.title), "bold"),
-                            f"  {safe(b.path)}  {b.id}"), soft_wrap=True)
+                            f"  {safe(b.path)}  {b.id}"))
     con.print()
     if layout is None:
         layout = dr.default_layout(con.width)
@@ -516,7 +563,12 @@ def diff_cmd(ref_a: str, ref_b: str, corpus: str | None, index_dir: str | None,
             left, right = dr.sides(g)
             m = dr.marker(g)
             table.add_row(Text(m, dr.marker_style(m)), left, right)
-        con.print(table)
+        if con.is_terminal:
+            con.print(table)
+        else:  # its columns wrap at the width, piped too; with no padding at the ends
+            with con.capture() as cap:
+                con.print(table, soft_wrap=False)
+            con.print("\n".join(line.rstrip() for line in cap.get().splitlines()))
     else:
         for g in groups:
             m = dr.marker(g)
@@ -525,7 +577,7 @@ def diff_cmd(ref_a: str, ref_b: str, corpus: str | None, index_dir: str | None,
             con.print(line)
     con.print()
     for line in dr.report_lines(r):
-        con.print(line, soft_wrap=True)
+        con.print(line)
 
 
 @cli.command("similar")
@@ -546,12 +598,9 @@ def similar_cmd(ref: str, corpus: str | None, index_dir: str | None, limit: int,
         ]})
     else:
         con = out()
-        con.print(Text.assemble("like ", (safe(art.title), "bold"), f" ({art.id}):"),
-                  soft_wrap=True)
+        con.print(Text.assemble("like ", (safe(art.title), "bold"), f" ({art.id}):"))
         for i, h in enumerate(hits, 1):
-            con.print(Text.assemble(f"{i:>3}. ", (safe(h.title), "bold"),
-                                    (f"  {safe(h.path)}  {h.id}  {h.score:.2f}", "dim")),
-                      soft_wrap=True)
+            hit_line(con, i, h.title, f"  {safe(h.path)}  {h.id}  {h.score:.2f}")
     if not hits:
         sys.exit(EXIT_NOT_FOUND)
 

@@ -40,9 +40,12 @@ class IndexProgress(Message):
 
 @dataclass
 class Indexed(Message):
-    """The text index is up to date (the versions and entities phases follow)."""
+    """The text index is up to date (the versions and entities phases follow);
+    or, ``partial``, a first index has committed its first files (the list
+    can show them) and reads the rest."""
 
     report: UpdateReport
+    partial: bool = False
 
 
 @dataclass

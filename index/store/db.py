@@ -295,6 +295,20 @@ class Store:
         ).fetchall()
         return [r[0] for r in rows]
 
+    def paths_with_prefix(self, prefix: str, limit: int = 4) -> list[str]:
+        """Up to ``limit`` article files (corpus-relative paths, sorted) whose
+        path, or whose file name, starts with ``prefix``."""
+        rows = self.db.execute(
+            "SELECT DISTINCT path FROM articles WHERE substr(path, 1, ?) = ? "
+            "OR instr(path, ?) > 0 ORDER BY path", (len(prefix), prefix, "/" + prefix))
+        out: list[str] = []
+        for (path,) in rows:
+            if path.startswith(prefix) or path.rsplit("/", 1)[-1].startswith(prefix):
+                out.append(path)
+                if len(out) == limit:
+                    break
+        return out
+
     def ids_for_path(self, path: str) -> list[str]:
         return [
             r[0]

@@ -1,5 +1,7 @@
-"""What a user may name an article by: its id, a unique prefix of it, or the
-path of its file (relative to the corpus, or as the shell gave it)."""
+"""What a user may name an article by: its id, a unique prefix of it, the
+path of its file (relative to the corpus, or as the shell gave it), or a
+unique prefix of its file's name or path (``001`` for ``001_f563….txt``).
+The CLI and the reader both resolve references here."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from .db import Store
 
 
 def resolve(store: Store, root: Path, ref: str) -> str:
-    """An article id from an id, a unique id prefix or a file path, in the
-    corpus at ``root``; NotFoundError says why none (or which ones)."""
+    """An article id from an id, a unique id prefix, a file path or a unique
+    prefix of a file's name or path, in the corpus at ``root``; NotFoundError
+    says why none (or which ones, when a prefix names several files)."""
     ref = ref.strip()
     if store.meta_by_id(ref):
         return ref
@@ -23,13 +26,22 @@ def resolve(store: Store, root: Path, ref: str) -> str:
             raise NotFoundError(f"id prefix {ref!r} is ambiguous: {', '.join(ids)}…")
     for rel in _relpaths(root, ref):
         ids = store.ids_for_path(rel)
-        if len(ids) == 1:
-            return ids[0]
-        if len(ids) > 1:
-            raise NotFoundError(
-                f"{rel} holds {len(ids)} articles; give one id, e.g. {ids[0]}"
-            )
-    raise NotFoundError(f"no article with id or path {ref!r} in {root}")
+        if ids:
+            return _one(rel, ids)
+    if ref:
+        paths = store.paths_with_prefix(ref.replace("\\", "/"), limit=4)
+        if len(paths) == 1:
+            return _one(paths[0], store.ids_for_path(paths[0]))
+        if len(paths) > 1:
+            shown = ", ".join(paths[:3]) + (", …" if len(paths) > 3 else "")
+            raise NotFoundError(f"{ref!r} is the start of several file names: {shown}")
+    raise NotFoundError(f"no article with id, path or file name {ref!r} in {root}")
+
+
+def _one(path: str, ids: list[str]) -> str:
+    if len(ids) > 1:
+        raise NotFoundError(f"{path} holds {len(ids)} articles; give one id, e.g. {ids[0]}")
+    return ids[0]
 
 
 def _relpaths(root: Path, ref: str) -> list[str]:

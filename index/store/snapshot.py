@@ -56,12 +56,16 @@ class StoreSnapshot:
 
     def open(self) -> Store:
         """The store, in a read snapshot that lasts until :meth:`end`.
-        Raises IndexMissingError when no update of the index has completed."""
+        Raises IndexMissingError when no update of the index has completed
+        (nor committed the first batch of a first index)."""
         if self.store is None:
             path = self.index_dir / STORE_FILE
             store = Store(path, readonly=True) if path.exists() else None
             try:
-                complete = store is not None and store.get_meta("complete") == "1"
+                # complete, or the first batch of a first index committed
+                # (see index.search.indexer.update): readers list it meanwhile
+                complete = store is not None and "1" in (store.get_meta("complete"),
+                                                         store.get_meta("listable"))
             except Exception:  # an old or damaged store: not an index
                 complete = False
             if not complete:

@@ -305,8 +305,8 @@ class ReaderScreen(WorkerScreen):
             # version families follow, and then the badges; then every
             # article's entities and quotes (for entity search), the article
             # on screen first (it is also done on demand meanwhile).
-            if name == "index":
-                self.post_message(m.Indexed(report))
+            if name in ("index", "index-batch"):
+                self.post_message(m.Indexed(report, partial=name == "index-batch"))
             elif name == "versions" and not report.cancelled:
                 counts = self.corpus.version_counts()
                 # this process's own commits: not another's update to follow
@@ -340,13 +340,20 @@ class ReaderScreen(WorkerScreen):
             self.status.say(f"versions: {msg.phase} {msg.done} of {msg.total}")
         elif msg.done < msg.total:
             self.status.say(f"indexing: read {msg.done} of {msg.total} files")
-        else:
-            self.status.say("indexing: writing the index")
+        else:  # no bar: this step has no count to show
+            self.status.progress = None
+            self.status.say(f"indexing: read all {msg.total} files; saving their texts and "
+                            "search terms")
 
     @on(m.Indexed)
     def indexed(self, msg: m.Indexed) -> None:
-        self.status.progress = None
         r = msg.report
+        if msg.partial:  # the first files of a first index: listed while the rest are read
+            self.status.say(f"indexing: the first {r.articles_total} articles are listed; "
+                            "reading the others")
+            self.reload_articles()
+            return
+        self.status.progress = None
         if r.cancelled:
             return
         parts = [f"{r.articles_total} articles"]
@@ -408,7 +415,7 @@ class ReaderScreen(WorkerScreen):
         except IndexMissingError:  # the first run: the update builds the index
             self.post_message(m.Placeholder(
                 f"{_sentence(BUSY)}; the list will load when it finishes."
-                if self._busy else "Indexing… the list fills in when it is done."))
+                if self._busy else "Indexing… articles are listed as soon as they are read."))
             return
         self.post_message(m.ArticlesLoaded(articles, generation))
 
