@@ -144,6 +144,8 @@ def _scroll_steps(prefix: str, view_of: Callable, setup: Callable) -> list[Step]
 
 ARTICLE_STEPS = [
     *_scroll_steps("article", lambda app: app.reader.view, _read_original),
+    Step("article.select", "V", lambda app, b: bool(app.screen.get_selected_text()),
+         _read_original),
     Step("article.find", "slash", lambda app, b: app.focused.id == "find"
          and app.focused.placeholder.startswith("find in this article"), _read_original),
     Step("article.find-back", "question_mark", lambda app, b: app.focused.id == "find"
@@ -285,6 +287,8 @@ READER_STEPS = [
     Step("reader.sidebar-wider", "greater_than_sign", lambda app, b: app.reader.sidebar.display),
     Step("reader.tints", "t", lambda app, b: app.reader.view.show_tints != b["tints"]),
     Step("reader.copy", "y", lambda app, b: app.copied[-1].endswith(app.reader.view.article.path)),
+    Step("reader.copy", "ctrl+c",
+         lambda app, b: app.copied[-1].endswith(app.reader.view.article.path)),
     Step("reader.open-external", "o", lambda app, b: "cannot open true" in status(app)),
     Step("reader.next-pane", "tab", lambda app, b: app.focused is app.reader.view, _list_focused),
     Step("reader.next-pane", "tab", lambda app, b: app.focused is app.reader.sidebar.options),

@@ -256,3 +256,31 @@ def test_help_snapshot_80x24_filtered(snap_compare, tmp_path, monkeypatch, sampl
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_v_selects_paragraphs_with_the_keyboard_and_y_copies_them(corpus):
+    app = VariorumApp(corpus)
+    app.copied = []
+    app.copy_to_clipboard = app.copied.append
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, '"Town College"')
+        await pilot.press("enter")  # read it
+        view = app.reader.view
+        text = view.text
+        hit = view.spans[view.current_hit][0]
+        start, end = text.rfind("\n", 0, hit) + 1, text.find("\n", hit)
+        await pilot.press("V")
+        assert app.screen.get_selected_text() == text[start:end]  # the hit's paragraph
+        assert "selected" in status(app)
+        await pilot.press("V")  # and the next one
+        nxt = end + 1
+        while text[nxt] == "\n":
+            nxt += 1
+        both = text[start:text.find("\n", nxt)]
+        assert app.screen.get_selected_text() == both
+        await pilot.press("y")
+        assert app.copied == [both]
+        await pilot.press("escape")  # the selection goes; the query stays
+        assert app.screen.get_selected_text() is None
+        assert app.reader.search_text == '"Town College"'

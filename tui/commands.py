@@ -100,9 +100,9 @@ COMMANDS: list[Command] = [
     Command("reader.bookmark", "B", "bookmark", "Bookmark",
             "bookmark the article (★), or drop its bookmark (F b: only the bookmarked)",
             "reader", footer=False),
-    Command("reader.copy", "y", "copy", "Copy",
-            "copy the selected quote, else the article's title and path (OSC 52)", "reader",
-            footer=False),
+    Command("reader.copy", "y,ctrl+c", "copy", "Copy",
+            "copy the text selected (a mouse drag, or V), else the sidebar's quote, else the "
+            "article's title and path (OSC 52)", "reader", footer=False),
     Command("reader.help", "question_mark,f1", "help", "Help",
             "this help: every key, from the list the bindings are made of", "reader"),
     Command("reader.back", "escape", "back", "Back",
@@ -132,6 +132,9 @@ COMMANDS: list[Command] = [
     # ------------------------------------------------------------- article
     *[Command(f"article.{i}", k, a, t, h, "article", footer=False, palette=False)
       for i, k, a, t, h in _SCROLL],
+    Command("article.select", "V", "screen.select_paragraph", "Select paragraph",
+            "select the paragraph of the hit on screen (else the top one); again: and the "
+            "next; y copies, Esc clears", "article", footer=False, palette=False),
     Command("article.find", "slash", "screen.find(1)", "Find",
             "find in this article, as less does (n/N: the next and previous match; Esc: "
             "the query's hits again); the list's / searches the corpus", "article",

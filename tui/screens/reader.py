@@ -638,12 +638,21 @@ class ReaderScreen(WorkerScreen):
         self.list.set_items(self.all_articles, keep=keep, ranked=False)
         self.status.say("")
 
+    def key_escape(self) -> bool:
+        """Before Esc's binding (reader.back): Textual's own Esc clears a
+        selection, and would do so before the binding could tell that Esc
+        was meant for it; here the selection is left to action_back."""
+        return False  # not handled here: the binding runs
+
     def action_back(self) -> None:
         """Esc: leave the search box; elsewhere, clear the query (one that
         could not be searched too, with its error)."""
         search = self.search_box
         find = self.query_one("#find", Input)
-        if find.has_focus:
+        if self.selections and not (find.has_focus or search.has_focus):
+            self.clear_selection()  # a selection first: what Esc undoes is what was done last
+            self.status.say("")
+        elif find.has_focus:
             find.remove_class("shown")
             self.view.focus()
         elif search.has_focus:
@@ -1047,12 +1056,26 @@ class ReaderScreen(WorkerScreen):
                    "reader")
         self.app.push_screen(HelpScreen(self.config.keymap, context))
 
+    def action_select_paragraph(self) -> None:
+        """V in the article: select a paragraph; again: the next one too."""
+        view = self.view
+        extend = view._kbd_selection is not None and bool(self.selections)
+        got = view.select_paragraph(extend=extend)
+        if got is not None:
+            words = len(view.text[got[0]:got[1]].split())
+            self.status.say(f"selected {words} words · V: and the next paragraph · y copies "
+                            "· Esc clears")
+
     def action_copy(self) -> None:
-        """y: the quote selected in the sidebar, else the article's title and path
-        (through the terminal's clipboard, OSC 52)."""
+        """y: the text selected (a mouse drag, or V), else the quote selected
+        in the sidebar, else the article's title and path (through the
+        terminal's clipboard, OSC 52)."""
         item = self.sidebar.highlighted if self.sidebar.display else None
         art = self.view.article
-        if isinstance(item, Quote):
+        selected = self.get_selected_text()
+        if selected:
+            text = sanitize.body(selected)
+        elif isinstance(item, Quote):
             text = f"“{item.text}”" + (f" ({sanitize.terminal(item.speaker)})"
                                        if item.speaker else "")
         elif art is not None:  # each one line: a newline in a name shows as \x0a

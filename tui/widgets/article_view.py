@@ -219,6 +219,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.quote_spans: list[tuple[int, int]] = []
         self.selected_spans: list[tuple[int, int]] = []
         self.show_tints = False  # t turns them on
+        self._kbd_selection: tuple[int, int] | None = None  # (start, end) selected with V
 
     # ------------------------------------------------------------- content
     class Wrapped(Message):
@@ -530,7 +531,46 @@ class ArticleView(ScrollView, can_focus=True):
         return "\n".join(p for p in parts if p), "\n"
 
     def selection_updated(self, selection: Selection | None) -> None:
+        if selection is None:
+            self._kbd_selection = None
         self.refresh()
+
+    def select_paragraph(self, extend: bool = False) -> tuple[int, int] | None:
+        """Select, with the keyboard, the paragraph of the current hit when it
+        is on screen, else the one at the top of the screen; ``extend``: add
+        the next paragraph to the selection made so. The text offsets
+        selected (None: no article)."""
+        text = self.text
+        if self.article is None or not self._starts:
+            return None
+        if extend and self._kbd_selection is not None:
+            start, end = self._kbd_selection
+            nxt = end
+            while nxt < len(text) and text[nxt] == "\n":  # over the blank lines
+                nxt += 1
+            end = text.find("\n", nxt) if nxt < len(text) else end
+            end = len(text) if end < 0 else end
+        else:
+            at = self.offset_at_top()
+            if 0 <= self.current_hit < len(self.spans):
+                hit = self.spans[self.current_hit][0]
+                line = self.line_of_offset(hit)
+                if self.scroll_offset.y <= line < self.scroll_offset.y + self.size.height:
+                    at = hit
+            at = max(at, self._body_start)
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            end = len(text) if end < 0 else end
+        self._kbd_selection = (start, end)
+        h = len(self._header)
+
+        def offset(pos: int) -> Offset:
+            line = max(bisect.bisect_right(self._starts, pos) - 1, 0)
+            return Offset(pos - self._starts[line], h + line)
+
+        self.screen.selections = {self: Selection(offset(start), offset(end))}
+        self.refresh()
+        return start, end
 
     def _segments(self, start: int, end: int, base: Style) -> list[Segment]:
         """The line ``text[start:end]`` cut where any layer starts or ends;
