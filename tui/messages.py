@@ -153,3 +153,17 @@ class DiffProgress(Message):
 @dataclass
 class DiffComputed(Message):
     result: DiffResult
+
+
+# ------------------------------------------------ where in a text view
+
+
+@dataclass
+class Position(Message):
+    """A text view's current place among its marks changed: the article's
+    hits (``ArticleView``), the diff's changes (``DiffView``). ``index`` -1:
+    none current; ``total``: how many there are."""
+
+    index: int
+    total: int
+

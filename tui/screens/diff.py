@@ -121,11 +121,6 @@ class DiffView(ScrollView, can_focus=True):
         "diff-view--bar", "diff-view--rule",
     }
 
-    class ChangeChanged(Message):
-        def __init__(self, index: int, total: int) -> None:
-            self.index, self.total = index, total
-            super().__init__()
-
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.result: DiffResult | None = None
@@ -259,7 +254,7 @@ class DiffView(ScrollView, can_focus=True):
         self.refresh()
         if announce:
             ch = self.changes
-            self.post_message(self.ChangeChanged(ch.index(k) if k in ch else -1, len(ch)))
+            self.post_message(m.Position(ch.index(k) if k in ch else -1, len(ch)))
 
     def next_change(self, direction: int = 1) -> None:
         ch = self.changes
@@ -612,8 +607,8 @@ class DiffScreen(WorkerScreen):
             self.fill_report(self.result)
             panel.highlighted = keep
 
-    @on(DiffView.ChangeChanged)
-    def change_changed(self, event: DiffView.ChangeChanged) -> None:
+    @on(m.Position)
+    def change_changed(self, event: m.Position) -> None:
         if event.index >= 0:
             self.say(f"change {event.index + 1} of {event.total}")
 

@@ -738,8 +738,8 @@ class ReaderScreen(WorkerScreen):
         # worker would otherwise hold the GIL while the first frame is drawn
         self.call_after_refresh(self.annotations_worker, msg.article)
 
-    @on(ArticleView.HitChanged)
-    def hit_changed(self, event: ArticleView.HitChanged) -> None:
+    @on(m.Position)
+    def hit_changed(self, event: m.Position) -> None:
         self.status.hit = (event.index, event.total)
 
     def action_next_hit(self) -> None:

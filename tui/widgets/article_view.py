@@ -36,6 +36,7 @@ from textual.worker import Worker, get_current_worker
 from index import Article, merge_spans, terminal
 
 from ..commands import bindings
+from ..messages import Position
 from . import textselect as ts
 
 _WORD = re.compile(r"\S+\s*")
@@ -183,11 +184,6 @@ class ArticleView(ScrollView, can_focus=True):
 
     current_hit: reactive[int] = reactive(-1, layout=False)
 
-    class HitChanged(Message):
-        def __init__(self, index: int, total: int) -> None:
-            self.index, self.total = index, total
-            super().__init__()
-
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.article: Article | None = None
@@ -309,7 +305,7 @@ class ArticleView(ScrollView, can_focus=True):
         if self.spans:
             self.goto_hit(0)
         else:
-            self.post_message(self.HitChanged(-1, 0))
+            self.post_message(Position(-1, 0))
 
     def show_placeholder(self, message: str) -> None:
         self.placeholder = message
@@ -459,7 +455,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.current_hit = index
         self.scroll_to_offset(self.spans[index][0])
         self.refresh()
-        self.post_message(self.HitChanged(index, len(self.spans)))
+        self.post_message(Position(index, len(self.spans)))
 
     def next_hit(self) -> None:
         if self.spans:
