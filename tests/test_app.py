@@ -41,6 +41,22 @@ def sample_copy(sample_index: Path, tmp_path: Path, ner: str = "rules") -> Corpu
     return Corpus(SAMPLE, index_dir=copy_sample_index(sample_index, tmp_path / "ix"), ner=ner)
 
 
+def snapshot_app(tmp_path: Path, monkeypatch, sample_index: Path) -> VariorumApp:
+    """The reader as a snapshot shows it: run from the project folder (the
+    top bar names ``sample_corpus``), over a copy of the session's index, with
+    the rule extractor (the same sidebar on every machine, whatever model it
+    has)."""
+    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(ROOT)
+    return VariorumApp(Corpus(Path("sample_corpus"), ner="rules",
+                              index_dir=copy_sample_index(sample_index, tmp_path / "ix")))
+
+
+def status(app) -> str:
+    """The status line as drawn."""
+    return str(app.query_one("#status").render())
+
+
 def toasts(app) -> list[str]:
     """The notifications on screen, each as drawn (its lines joined by spaces)."""
     return [" ".join(" ".join(t.render_line(y).text.strip() for y in range(t.size.height))
@@ -350,11 +366,7 @@ async def test_resizing_rewraps_without_losing_text(corpus):
 
 
 def test_reader_snapshot_after_search(snap_compare, tmp_path, monkeypatch, sample_index):
-    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(ROOT)
-    # the rule extractor: the same sidebar on every machine, whatever model it has
-    app = VariorumApp(Corpus(Path("sample_corpus"), ner="rules",
-                             index_dir=copy_sample_index(sample_index, tmp_path / "ix")))
+    app = snapshot_app(tmp_path, monkeypatch, sample_index)
 
     async def run_before(pilot) -> None:
         await settle(app, pilot)
@@ -677,10 +689,7 @@ async def test_the_report_panel_lists_phrase_changes_and_jumps_to_them(corpus):
 
 
 def _diff_snapshot(snap_compare, tmp_path, monkeypatch, sample_index, keys: list[str]):
-    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(ROOT)
-    app = VariorumApp(Corpus(Path("sample_corpus"), ner="rules",
-                             index_dir=copy_sample_index(sample_index, tmp_path / "ix")))
+    app = snapshot_app(tmp_path, monkeypatch, sample_index)
 
     async def run_before(pilot) -> None:
         await open_seed_diff(app, pilot)
@@ -876,10 +885,7 @@ async def test_hits_show_without_colour(corpus):
 
 
 def test_reader_snapshot_80x24(snap_compare, tmp_path, monkeypatch, sample_index):
-    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(ROOT)
-    app = VariorumApp(Corpus(Path("sample_corpus"), ner="rules",
-                             index_dir=copy_sample_index(sample_index, tmp_path / "ix")))
+    app = snapshot_app(tmp_path, monkeypatch, sample_index)
 
     async def run_before(pilot) -> None:
         await settle(app, pilot)

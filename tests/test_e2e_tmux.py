@@ -64,6 +64,22 @@ def term(tmp_path):
     t.tmux("kill-server")
 
 
+def start(term: Term, tmp_path: Path, corpus: Path, status: Path, size: tuple[int, int],
+          env: str = "") -> None:
+    """Run the installed `variorum` on ``corpus`` in a tmux session ``e2e`` of
+    ``size``, with its own data and config folders; its exit status goes to
+    ``status``."""
+    env = (f"VARIORUM_DATA_DIR={tmp_path / 'data'} VARIORUM_CONFIG_DIR={tmp_path / 'cfg'} "
+           f"TERM=xterm-256color {env}")
+    # COLUMNS/LINES from the test runner would fix the app at their size
+    cmd = f"unset COLUMNS LINES; {env} {VARIORUM} {corpus}; echo $? > {status}; sleep 30"
+    x, y = (str(n) for n in size)
+    term.tmux("new-session", "-d", "-x", x, "-y", y, "-s", "e2e", cmd)
+    # a detached session may still get tmux's 80x24 default: set the size outright
+    term.tmux("set-option", "-t", "e2e", "window-size", "manual")
+    term.tmux("resize-window", "-t", "e2e", "-x", x, "-y", y)
+
+
 def test_search_next_hit_help_and_quit_in_a_real_terminal(term, tmp_path):
     if not VARIORUM.exists():
         pytest.skip(f"{VARIORUM} is not installed (run through `make test`)")
@@ -74,14 +90,7 @@ def test_search_next_hit_help_and_quit_in_a_real_terminal(term, tmp_path):
     pager = tmp_path / "pager.sh"  # a $PAGER that notes what it was given, then returns
     pager.write_text(f'#!/bin/sh\n{{ head -n 1 "$1"; stat -c %a "$1"; }} > {paged}\n')
     pager.chmod(0o755)
-    env = (f"VARIORUM_DATA_DIR={tmp_path / 'data'} VARIORUM_CONFIG_DIR={tmp_path / 'cfg'} "
-           f"TERM=xterm-256color PAGER={pager}")
-    # COLUMNS/LINES from the test runner would fix the app at their size
-    cmd = f"unset COLUMNS LINES; {env} {VARIORUM} {corpus}; echo $? > {status}; sleep 30"
-    term.tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", "e2e", cmd)
-    # a detached session may still get tmux's 80x24 default: set the size outright
-    term.tmux("set-option", "-t", "e2e", "window-size", "manual")
-    term.tmux("resize-window", "-t", "e2e", "-x", "120", "-y", "40")
+    start(term, tmp_path, corpus, status, (120, 40), f"PAGER={pager}")
     term.wait_for("article 1 of 5")
     # the first indexing, then the background entity extraction, are done: nothing
     # replaces the status message after this
@@ -123,12 +132,7 @@ def test_the_diff_at_80x24_opens_inline_moves_and_closes_in_a_real_terminal(term
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "sample_corpus", corpus)
     status = tmp_path / "exit-status"
-    env = (f"VARIORUM_DATA_DIR={tmp_path / 'data'} VARIORUM_CONFIG_DIR={tmp_path / 'cfg'} "
-           "TERM=xterm-256color")
-    cmd = f"unset COLUMNS LINES; {env} {VARIORUM} {corpus}; echo $? > {status}; sleep 30"
-    term.tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "e2e", cmd)
-    term.tmux("set-option", "-t", "e2e", "window-size", "manual")
-    term.tmux("resize-window", "-t", "e2e", "-x", "80", "-y", "24")
+    start(term, tmp_path, corpus, status, (80, 24))
     term.wait_for("article 1 of 5")
     # the versions are found (the badges drawn): d has a version to diff against
     term.wait_until(lambda screen: screen.count("≈1") == 2, "no version badges")
@@ -161,12 +165,7 @@ def test_sort_and_filter_the_list_in_a_real_terminal(term, tmp_path):
         pytest.skip(f"{VARIORUM} is not installed (run through `make test`)")
     corpus = tmp_path / "news"
     write_dated(corpus)
-    env = (f"VARIORUM_DATA_DIR={tmp_path / 'data'} VARIORUM_CONFIG_DIR={tmp_path / 'cfg'} "
-           f"TERM=xterm-256color")
-    cmd = f"unset COLUMNS LINES; {env} {VARIORUM} {corpus}; sleep 30"
-    term.tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", "e2e", cmd)
-    term.tmux("set-option", "-t", "e2e", "window-size", "manual")
-    term.tmux("resize-window", "-t", "e2e", "-x", "120", "-y", "40")
+    start(term, tmp_path, corpus, tmp_path / "exit-status", (120, 40))
     term.wait_for("article 1 of 5")
     term.wait_for("entities of 5 articles ready for search")
     screen = term.wait_for("by file order")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from test_app import SPUN, settle
+from test_app import SPUN, settle, status
 
 from tui.app import VariorumApp
 from tui.commands import COMMANDS
@@ -27,10 +27,6 @@ class Step:
     key: str  # one of its keys, as Pilot names it
     check: Callable  # (app, state before the key) -> bool
     setup: Callable | None = None  # async (app, pilot): the state the key needs
-
-
-def status(app) -> str:
-    return str(app.query_one("#status").render())
 
 
 async def run_steps(app, pilot, steps: list[Step], state: Callable) -> None:

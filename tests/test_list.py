@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLE
-from test_app import search, settle
+from test_app import search, settle, status
 
 from index import Corpus
 from tui.app import VariorumApp
@@ -65,10 +65,6 @@ def rows(app) -> list[str]:
 
 def listed(app) -> list[str]:
     return [e.path for e in app.reader.list.items]
-
-
-def status(app) -> str:
-    return str(app.query_one("#status").render())
 
 
 # ------------------------------------------------------------------ columns

@@ -3,15 +3,11 @@ marks, the status line at 80 columns, the help, the palette, the keymap."""
 
 from __future__ import annotations
 
-from test_app import search, settle
+from test_app import search, settle, snapshot_app, status
 
 from tui.app import VariorumApp
 from tui.commands import conflicts
 from tui.config import load_config
-
-
-def status(app) -> str:
-    return str(app.query_one("#status").render())
 
 
 async def test_escape_clears_a_query_that_could_not_be_searched(corpus):
@@ -238,17 +234,7 @@ async def test_each_word_of_a_query_has_its_colour_and_the_status_line_a_legend(
 
 
 def test_help_snapshot_80x24_filtered(snap_compare, tmp_path, monkeypatch, sample_index):
-    from pathlib import Path
-
-    from conftest import copy_sample_index
-    from test_app import ROOT
-
-    from index import Corpus
-
-    monkeypatch.setenv("VARIORUM_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(ROOT)
-    app = VariorumApp(Corpus(Path("sample_corpus"), ner="rules",
-                             index_dir=copy_sample_index(sample_index, tmp_path / "ix")))
+    app = snapshot_app(tmp_path, monkeypatch, sample_index)
 
     async def run_before(pilot) -> None:
         await settle(app, pilot)
@@ -256,31 +242,3 @@ def test_help_snapshot_80x24_filtered(snap_compare, tmp_path, monkeypatch, sampl
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
-
-
-async def test_v_selects_paragraphs_with_the_keyboard_and_y_copies_them(corpus):
-    app = VariorumApp(corpus)
-    app.copied = []
-    app.copy_to_clipboard = app.copied.append
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(app, pilot)
-        await search(app, pilot, '"Town College"')
-        await pilot.press("enter")  # read it
-        view = app.reader.view
-        text = view.text
-        hit = view.spans[view.current_hit][0]
-        start, end = text.rfind("\n", 0, hit) + 1, text.find("\n", hit)
-        await pilot.press("V")
-        assert app.screen.get_selected_text() == text[start:end]  # the hit's paragraph
-        assert "selected" in status(app)
-        await pilot.press("V")  # and the next one
-        nxt = end + 1
-        while text[nxt] == "\n":
-            nxt += 1
-        both = text[start:text.find("\n", nxt)]
-        assert app.screen.get_selected_text() == both
-        await pilot.press("y")
-        assert app.copied == [both]
-        await pilot.press("escape")  # the selection goes; the query stays
-        assert app.screen.get_selected_text() is None
-        assert app.reader.search_text == '"Town College"'
