@@ -4,7 +4,10 @@ ends), with what the status line said meanwhile and when.
 
 Each run is a fresh process and a fresh index dir: the app runs headless at
 120×40 as `variorum PATH` starts it (prefetch, then the app), with its one
-update pipeline indexing the corpus in the background.
+update pipeline indexing the corpus in the background. The baseline, run
+alternately in the same process tree: the same pipeline without the early
+first batch (one commit at the end, as before issue 13), so the list stays
+empty until the whole index is written.
 
     python bench/bench_first_list.py [CORPUS] [--runs 3]
 
@@ -31,6 +34,9 @@ T0 = time.perf_counter()
 import asyncio, json, os, sys
 sys.path.insert(0, sys.argv[1])
 from index import Corpus
+if sys.argv[4] == "baseline":  # no early first batch: one commit at the end
+    from index.search import indexer
+    indexer.FIRST_BATCH_MIN_FILES = 1 << 62
 corpus = Corpus(sys.argv[2], index_dir=sys.argv[3])
 corpus.prefetch_list()
 from tui.app import VariorumApp
@@ -67,9 +73,9 @@ asyncio.run(main())
 """
 
 
-def run_once(corpus: Path) -> dict:
+def run_once(corpus: Path, mode: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="variorum-first-list-") as ix:
-        p = subprocess.run([sys.executable, "-c", _CHILD, str(PROJECT), str(corpus), ix],
+        p = subprocess.run([sys.executable, "-c", _CHILD, str(PROJECT), str(corpus), ix, mode],
                            stdout=subprocess.PIPE, text=True, timeout=600,
                            env=dict(os.environ, VARIORUM_NER="rules"))
         for line in p.stdout.splitlines():
@@ -82,18 +88,29 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("corpus", nargs="?", default="../shared/corpora/bbc")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--verbose", action="store_true", help="what the status line said, when")
     args = ap.parse_args()
-    firsts, alls = [], []
+    got: dict[str, dict[str, list[float]]] = {m: {"first": [], "all": []}
+                                             for m in ("early", "baseline")}
+    loads = []
     for k in range(args.runs):
-        r = run_once(Path(args.corpus))
-        firsts.append(r["first"][0])
-        alls.append(r["all"][0])
-        print(f"run {k + 1}: list first non-empty at {r['first'][0]:.2f} s "
-              f"({r['first'][1]} articles); all {r['all'][1]} at {r['all'][0]:.2f} s")
-        for t, msg in r["said"]:
-            print(f"    {t:6.2f}  {msg}")
-    print(f"median: first articles {statistics.median(firsts):.2f} s, "
-          f"whole list {statistics.median(alls):.2f} s (load {os.getloadavg()[0]:.1f})")
+        for mode in ("early", "baseline"):  # alternately: the same load for both
+            r = run_once(Path(args.corpus), mode)
+            loads.append(os.getloadavg()[0])
+            got[mode]["first"].append(r["first"][0])
+            got[mode]["all"].append(r["all"][0])
+            print(f"run {k + 1} {mode:>8}: list first non-empty at {r['first'][0]:.2f} s "
+                  f"({r['first'][1]} articles); all {r['all'][1]} at {r['all'][0]:.2f} s")
+            if args.verbose:
+                for t, msg in r["said"]:
+                    print(f"    {t:6.2f}  {msg}")
+    med = {m: {k: statistics.median(v) for k, v in d.items()} for m, d in got.items()}
+    for m in ("early", "baseline"):
+        print(f"median {m:>8}: first articles {med[m]['first']:.2f} s, "
+              f"whole list {med[m]['all']:.2f} s")
+    print(f"first articles: {med['baseline']['first'] / med['early']['first']:.1f}× sooner; "
+          f"whole list: {med['early']['all'] / med['baseline']['all']:.2f}× the baseline's time "
+          f"(load {min(loads):.1f}–{max(loads):.1f}, {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

@@ -157,6 +157,8 @@ def test_the_pager_opens_at_the_hits_when_it_is_less(tmp_path):
         "less", "-R", r"+/Town College|a\.b \(c\)", str(path)]
     assert pager_argv(["/usr/bin/less"], path, []) == ["/usr/bin/less", str(path)]
     assert pager_argv(["more"], path, ["x"]) == ["more", str(path)]
+    # less reads a leading ! or @ as a search modifier: escaped
+    assert pager_argv(["less"], path, ["!Bang", "x"])[1] == r"+/\!Bang|x"
     text = "Town\nCollege and town   college; TOWN COLLEGE"
     assert [text[a:b] for a, b in find_spans(text, "town college")] == [
         "Town\nCollege", "town   college", "TOWN COLLEGE"]
@@ -220,6 +222,9 @@ async def test_each_word_of_a_query_has_its_colour_and_the_status_line_a_legend(
         assert by_term == {0: {"Korea", "Koreas"}, 1: {"Town College"}}
         first, second = view.hit_style(0), view.hit_style(1)
         assert first.bgcolor != second.bgcolor and first.underline and second.underline
+        # four hit colours, none the selected entity's
+        selected = view.get_component_rich_style("article-view--selected")
+        assert len({view.hit_style(k).bgcolor for k in range(4)} | {selected.bgcolor}) == 5
         # drawn so: a line with a "Town College" hit that is not the current one
         k = next(i for i, t in enumerate(view.span_terms) if t == 1 and i != view.current_hit)
         view.scroll_to(y=view.line_of_offset(view.spans[k][0]), animate=False)
@@ -242,3 +247,100 @@ def test_help_snapshot_80x24_filtered(snap_compare, tmp_path, monkeypatch, sampl
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_saved_searches_and_keys_in_the_palette_are_text_never_markup(corpus):
+    from tui.config import Config
+
+    app = VariorumApp(corpus, config=Config(keymap={"reader.versions": "[/]"}))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        app.reader.saved = {"[b]x": "a [/] b [@click=app.quit]"}
+        await pilot.press("ctrl+p")  # the palette lists them: nothing is parsed, nothing runs
+        await settle(app, pilot)
+        from textual import events
+
+        app.post_message(events.Paste("Saved search: [b]x"))
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.is_running and app.query_one("#search").value == "a [/] b [@click=app.quit]"
+
+
+async def test_a_hit_in_a_title_paragraph_shown_as_the_header_is_not_counted(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, "Alliance")
+        app.reader.list.cursor = next(i for i, a in enumerate(app.reader.list.items)
+                                      if a.path.startswith("003"))
+        await settle(app, pilot)
+        view = app.reader.view
+        assert view._body_start > 0  # 003's first paragraph is its title
+        body_hits = [s for s, _e in app.reader.corpus.spans(view.article, "Alliance")
+                     if s >= view._body_start]
+        assert [s for s, _e in view.spans] == body_hits and body_hits
+        assert app.reader.status.hit == (0, len(body_hits))
+        assert view.text[view.spans[0][0]:view.spans[0][1]].lower() == "alliance"
+
+
+async def test_the_filter_menu_ticks_every_filter_in_force(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.reader.search_box.value = 'korea source:"Some Outlet" date:2024-06 has:versions'
+        await pilot.press("F")
+        await settle(app, pilot)
+        menu = str(app.screen.query_one("#filters").render())
+        ticked = {line.split()[2] for line in menu.splitlines() if line.startswith("✓")}
+        assert ticked == {"Has", "This"}  # has:versions, this source, this month
+        assert sum(line.startswith("✓") for line in menu.splitlines()) == 3
+
+
+async def test_the_updates_progress_never_replaces_what_was_said(corpus):
+    from tui import messages as m
+
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, "foo:bar")  # an error
+        said = status(app)
+        assert said.startswith("unknown field 'foo:'")
+        # the background update moves on: its step is said beside the error
+        app.reader.post_message(m.IndexProgress(480, 2226, "entities"))
+        await pilot.pause()
+        assert status(app).startswith(said) and "entities: 480 of 2226 articles" in status(app)
+        assert app.query_one("#status").has_class("error")
+        await pilot.press("v")  # no versions: said, and it stays through the next step
+        await settle(app, pilot)
+        app.reader.post_message(m.IndexProgress(481, 2226, "entities"))
+        await pilot.pause()
+        assert "this article has no other versions" in status(app)
+        assert "entities: 481 of 2226 articles" in status(app)
+
+
+def test_the_inline_diff_puts_no_space_after_an_opening_quote(corpus):
+    from tui import diffrender as dr
+
+    ids = {a.path[:3]: a.id for a in corpus.article_list()}
+    r = corpus.diff(ids["001"], ids["004"], entities=False)
+    lines = [dr.inline(g).plain for g in r.groups]
+    assert any("a “[-turning point-]{+watershed moment+}”" in t for t in lines)
+    assert not any(f"{q} [" in t or f"{q} {{" in t for t in lines for q in "“‘(")
+    # after a word, a change is still set apart
+    assert any("called the [-new-] {+ancient+}" in t for t in lines)
+
+
+async def test_the_sidebar_shown_at_80_columns_leaves_the_article_room(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert not app.reader.sidebar.display  # hidden on a narrow screen
+        wide = app.reader.view.size.width
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert app.reader.sidebar.display
+        assert app.reader.has_class("-cramped") and app.reader.view.size.width >= 20
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert app.reader.view.size.width == wide  # the list has its width back

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 from textual.app import App, SystemCommand
+from textual.markup import escape
 from textual.screen import Screen
 
 from index import Corpus, sanitize
@@ -67,11 +68,13 @@ class VariorumApp(App):
         for c in COMMANDS:
             if c.palette and c.context == context:
                 keys = key_label(self.config.keymap.get(c.id, c.keys))
-                yield SystemCommand(c.title, f"{keys}  ·  {c.help}",
+                yield SystemCommand(escape(c.title), escape(f"{keys}  ·  {c.help}"),
                                     functools.partial(screen.run_action, c.action))
+        # (the palette reads its titles as markup: every text here is escaped,
+        # a saved query or a keymap's keys being the user's data)
         for name, query in getattr(screen, "saved", {}).items():  # the reader's
-            yield SystemCommand(f"Saved search: {sanitize.error_line(name)}",
-                                sanitize.error_line(query),
+            yield SystemCommand(escape(f"Saved search: {sanitize.error_line(name)}"),
+                                escape(sanitize.error_line(query)),
                                 functools.partial(screen.search_for, query))
         for command in super().get_system_commands(screen):
             if command.title == "Theme":

@@ -164,7 +164,7 @@ COMMANDS: list[Command] = [
             "show or hide the spin report (Enter on an item jumps to it)", "diff"),
     Command("diff.next-pane", "tab", "app.focus_next", "Pane", "diff ↔ spin report", "diff",
             footer=False, palette=False),
-    Command("diff.copy", "ctrl+c", "screen.copy_text", "Copy",
+    Command("diff.copy", "ctrl+c", "copy", "Copy",
             "copy the text selected with the mouse (a drag; the words of one column)",
             "diff", footer=False, palette=False),
     Command("diff.help", "question_mark,f1", "help", "Help", "this help", "diff"),

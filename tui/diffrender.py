@@ -96,10 +96,17 @@ def inline(g: DiffGroup, st: Styles = CLI) -> Text:
     """One text: the second version with the first's words struck out before
     what replaced them."""
     # "Kim Jong Un [-in a luxury car-], the…": a space before a change after a word
-    out = _append_ops(Text(), g.ops, lambda p: bool(p) and not p.isspace(), st)
+    out = _append_ops(Text(), g.ops, _ends_a_word, st)
     if g.moved:
         out.stylize(st.moved)
     return out
+
+
+def _ends_a_word(p: str) -> bool:
+    """Whether a change after the character ``p`` needs a space before it:
+    after a word or closing punctuation, not after a space or an opening
+    quote or bracket (“[-turning point-]…, not “ [-turning point-])."""
+    return bool(p) and not p.isspace() and p not in "“‘«‹„‚([{\"'¿¡"
 
 
 def _append_ops(out: Text, ops, spaced, st: Styles = CLI) -> Text:

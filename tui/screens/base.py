@@ -20,7 +20,7 @@ from textual import work
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from index import Cancelled, VariorumError, error_line, state_dir
+from index import Cancelled, VariorumError, clipboard, error_line, state_dir
 
 LOG_NAME = "reader.log"
 LOG_MAX = 1 << 20  # bytes: past this the log starts again (the last one kept as .1)
@@ -67,6 +67,15 @@ def failure_line(error: BaseException | None, where: str = "a worker") -> str | 
 
 class WorkerScreen(Screen):
     """A screen whose workers' failures are said in one line (see the module)."""
+
+    def copy_out(self, text: str) -> str:
+        """Put ``text`` on the terminal's clipboard (OSC 52), made safe for it
+        (no ESC can end a bracketed paste early; at most CLIPBOARD_MAX): the
+        one way out of the reader. Its first line, as a status line says it."""
+        text = clipboard(text)
+        self.app.copy_to_clipboard(text)
+        first = text.lstrip("\n").split("\n", 1)[0]
+        return f"copied: {error_line(first, limit=60)}"
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The screen's workers, and those of its widgets (which hand their

@@ -31,7 +31,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
-from index import Article, DiffResult, error_line, terminal
+from index import Article, DiffResult, body, error_line, terminal
 
 from .. import diffrender as dr
 from .. import messages as m
@@ -248,9 +248,14 @@ class DiffView(ScrollView, can_focus=True):
             return
         self.current_group = k
         row = self._group_first_row[k]
+        last = (self._group_first_row[k + 1] if k + 1 < len(self._group_first_row)
+                else len(self._rows)) - 1
         height = self.scrollable_content_region.height or 1
-        if not (self.scroll_offset.y <= row < self.scroll_offset.y + height - 1):
-            self.scroll_to(y=max(0, row - height // 3), animate=False)
+        top = self.scroll_offset.y
+        # the whole group in view (its top, when it is taller than the screen)
+        if row < top or min(last, row + height - 1) >= top + height:
+            self.scroll_to(y=max(0, row - height // 3 if last - row < height * 2 // 3 else row),
+                           animate=False)
         self.refresh()
         if announce:
             ch = self.changes
@@ -415,7 +420,7 @@ class DiffScreen(WorkerScreen):
     DiffScreen.-narrow DiffView { width: 1fr; height: 1fr; }
     DiffScreen.-narrow SpinPanel { width: 1fr; max-width: 100%; height: 45%;
         border-left: none; border-top: hkey $foreground 30%; }
-    DiffScreen #diff-status { height: 1; padding: 0 1; background: $panel; }
+    DiffScreen #diff-status { height: auto; max-height: 3; padding: 0 1; background: $panel; }
     SpinPanel > .option-list--option-disabled { color: $foreground; }
     SpinPanel:nocolor > .option-list--option-highlighted { color: $text;
         background: $background; text-style: reverse bold; }
@@ -448,7 +453,7 @@ class DiffScreen(WorkerScreen):
         self.show_head()
         self.view.focus()
         self.say("computing the diff…")
-        self.compute()
+        self.compute(self.a, self.b)
 
     def on_resize(self) -> None:
         self.fit(self.size.width)
@@ -480,10 +485,10 @@ class DiffScreen(WorkerScreen):
         self.query_one("#diff-status", Static).update(Text(error_line(text)))
 
     @thread_worker("diff")
-    def compute(self) -> None:
+    def compute(self, a: Article, b: Article) -> None:
         worker = get_current_worker()
         anns = []
-        for art in (self.a, self.b):
+        for art in (a, b):
             got = self.corpus.cached_annotations(art)
             if got is None:
                 self.post_message(m.DiffProgress(
@@ -493,7 +498,7 @@ class DiffScreen(WorkerScreen):
                                               extract_here=False)
             anns.append(got)
         self.post_message(m.DiffProgress("aligning sentences…"))
-        result = self.corpus.diff(self.a, self.b, annotations=(anns[0], anns[1]))
+        result = self.corpus.diff(a, b, annotations=(anns[0], anns[1]))
         if not worker.is_cancelled:
             self.post_message(m.DiffComputed(result))
 
@@ -507,7 +512,10 @@ class DiffScreen(WorkerScreen):
 
     @on(m.DiffComputed)
     def computed(self, msg: m.DiffComputed) -> None:
-        self.result = r = msg.result
+        r = msg.result
+        if (r.a, r.b) != (self.a.id, self.b.id):
+            return  # the other direction's, finished just as s swapped them
+        self.result = r
         self.view.set_result(r)
         self.fill_report(r)
         self.view.focus()
@@ -587,7 +595,15 @@ class DiffScreen(WorkerScreen):
         self.query_one(SpinPanel).clear_options()
         self.say(f"swapped: from {terminal(self.a.path)} to {terminal(self.b.path)}; "
                  "computing the diff…")
-        self.compute()
+        self.compute(self.a, self.b)
+
+    def action_copy(self) -> None:
+        """ctrl+c: the text selected with the mouse (one column's words)."""
+        selected = self.get_selected_text()
+        if not selected:
+            self.say("nothing selected: drag over the text with the mouse, then ctrl+c")
+            return
+        self.say(self.copy_out(body(selected)))
 
     def action_help(self) -> None:
         from .help import HelpScreen

@@ -54,6 +54,7 @@ SEARCH_DEBOUNCE = 0.3  # seconds after the last keystroke
 GC_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)
 LIST_LIMIT = 2000  # most results shown in the list
 SIDEBAR_MIN_WIDTH = 100  # columns: on a narrower screen the sidebar starts hidden
+ARTICLE_MIN = 40  # columns the article keeps, where it can, beside the list and the sidebar
 WATCH_INTERVAL = 1.0  # seconds between looks at the index's generation (one SQLite read)
 BUSY = "another process is indexing this corpus"
 REMOVED = "this article was removed by an update"
@@ -109,7 +110,9 @@ def less_pattern(texts) -> str:
     import re
 
     unique = list(dict.fromkeys(" ".join(t.split()) for t in texts if t.strip()))
-    return "|".join(re.sub(r"([\\.^$*+?()\[\]{}|])", r"\\\1", t) for t in unique)
+    pattern = "|".join(re.sub(r"([\\.^$*+?()\[\]{}|])", r"\\\1", t) for t in unique)
+    # a leading ! or @ (or ^N, ^E, …) would be one of less's search modifiers
+    return "\\" + pattern if pattern[:1] in ("!", "@") else pattern
 
 
 def pager_argv(argv: list[str], path: Path, texts) -> list[str]:
@@ -163,6 +166,7 @@ class ReaderScreen(WorkerScreen):
     ReaderScreen #search { height: 3; margin: 0 0; }
     ReaderScreen #main { height: 1fr; }
     ReaderScreen #list { width: 38%; min-width: 24; border-right: vkey $panel-lighten-2; }
+    ReaderScreen.-cramped #list { width: 22; min-width: 22; }
     ReaderScreen #article { width: 1fr; }
     ReaderScreen #find { display: none; height: 1; border: none; padding: 0 1;
         background: $boost; }
@@ -212,8 +216,8 @@ class ReaderScreen(WorkerScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
         yield SearchBox(placeholder='/ search: words, "a phrase", title:…, source:…, '
-                                    'date:[2024-01-01 to 2024-06-30], presid*, putn~ '
-                                    '(↑ ↓ earlier queries)', id="search")
+                                    'date:[2024-01-01 to 2024-06-30], presid*, putn~',
+                        id="search")
         with Horizontal(id="main"):
             yield ArticleList(id="list")
             yield ArticleView(id="article")
@@ -288,7 +292,7 @@ class ReaderScreen(WorkerScreen):
             self.sidebar.show_message(f"No entities: {line}")
             return
         if worker.group == "index":
-            self.status.progress = None
+            self.status.progress, self.status.activity = None, ""
         elif worker.group == "articles":
             if not self.all_articles:
                 self.view.show_placeholder(f"The article list could not be read: {line}")
@@ -333,27 +337,28 @@ class ReaderScreen(WorkerScreen):
 
     @on(m.IndexProgress)
     def index_progress(self, msg: m.IndexProgress) -> None:
-        self.status.progress = (msg.done, msg.total)
+        status = self.status  # the activity, beside what was said (an error stays)
+        status.progress = (msg.done, msg.total)
         if msg.phase == "entities":
-            self.status.say(f"entities: {msg.done} of {msg.total} articles")
+            status.activity = f"entities: {msg.done} of {msg.total} articles"
         elif msg.phase != "reading":
-            self.status.say(f"versions: {msg.phase} {msg.done} of {msg.total}")
+            status.activity = f"versions: {msg.phase} {msg.done} of {msg.total}"
         elif msg.done < msg.total:
-            self.status.say(f"indexing: read {msg.done} of {msg.total} files")
+            status.activity = f"indexing: read {msg.done} of {msg.total} files"
         else:  # no bar: this step has no count to show
-            self.status.progress = None
-            self.status.say(f"indexing: read all {msg.total} files; saving their texts and "
-                            "search terms")
+            status.progress = None
+            status.activity = (f"indexing: read all {msg.total} files; saving their texts "
+                               "and search terms")
 
     @on(m.Indexed)
     def indexed(self, msg: m.Indexed) -> None:
         r = msg.report
         if msg.partial:  # the first files of a first index: listed while the rest are read
-            self.status.say(f"indexing: the first {r.articles_total} articles are listed; "
-                            "reading the others")
+            self.status.activity = (f"indexing: the first {r.articles_total} articles are "
+                                    "listed; reading the others")
             self.reload_articles()
             return
-        self.status.progress = None
+        self.status.progress, self.status.activity = None, ""
         if r.cancelled:
             return
         parts = [f"{r.articles_total} articles"]
@@ -363,13 +368,16 @@ class ReaderScreen(WorkerScreen):
         if r.skipped:
             parts.append(f"{len(r.skipped)} skipped (see `variorum index`)")
         self.index_summary = "; ".join(parts)
-        self.status.say(self.index_summary)
+        self._after_summary(None)
         if r.changed_anything or not self.all_articles:
             self.reload_articles()
 
     def _after_summary(self, what: str | None) -> None:
-        """Say ``what`` after what the update did."""
-        self.status.say("; ".join(p for p in (self.index_summary, what) if p))
+        """Say ``what`` after what the update did (an error said stays: the
+        summary waits for the next message)."""
+        self.status.activity = ""
+        if not self.status.error:
+            self.status.say("; ".join(p for p in (self.index_summary, what) if p))
 
     @on(m.VersionsFound)
     def versions_found(self, msg: m.VersionsFound) -> None:
@@ -391,7 +399,7 @@ class ReaderScreen(WorkerScreen):
 
     @on(m.Busy)
     def busy(self, msg: m.Busy) -> None:
-        self.status.progress = None
+        self.status.progress, self.status.activity = None, ""
         self._busy = True
         self._update_started = False  # started again once the other process is done
         if self.all_articles:
@@ -588,6 +596,8 @@ class ReaderScreen(WorkerScreen):
         box = self.search_box
         if self._history_pos == -1:
             self._history_draft = box.value
+            if step > 0 and box.value.strip() == self.history[0]:
+                step = 2  # the newest is what the box holds: the one before it
         pos = max(-1, min(len(self.history) - 1, self._history_pos + step))
         if pos == self._history_pos:
             return
@@ -686,6 +696,13 @@ class ReaderScreen(WorkerScreen):
         self.status.article = (event.index, event.count)
         if event.article is not None:
             self.load_article(event.article.id, self.search_text)
+        else:  # an empty list: nothing of the last article stays on screen
+            self.workers.cancel_group(self, "article")
+            self.workers.cancel_group(self, "annotations")
+            if self.view.article is not None:
+                self.view.show_placeholder("No article in the list." if self.all_articles
+                                           else self.view.placeholder)
+            self.sidebar.show_message("")
 
     @on(ArticleList.Chosen)
     def article_chosen(self, event: ArticleList.Chosen) -> None:
@@ -883,6 +900,7 @@ class ReaderScreen(WorkerScreen):
             self._sidebar_wanted = False
         if not sb.display and sb.has_focus_within:
             self.list.focus()
+        self.fit_panes()
 
     def action_sidebar_width(self, delta: int) -> None:
         """Wider or narrower by ``delta`` columns: narrower than the least
@@ -901,12 +919,23 @@ class ReaderScreen(WorkerScreen):
             width = max(SIDEBAR_MIN, min(SIDEBAR_MAX, width + delta))
             self.config.sidebar_width = width
             sb.styles.width = width
+            self.fit_panes()
         self.status.say(f"sidebar: {width} columns")
 
     def on_resize(self, event) -> None:
         # On a narrow screen the sidebar starts hidden (e shows it anyway).
         narrow = event.size.width < SIDEBAR_MIN_WIDTH
         self.sidebar.set_class(narrow and not self._sidebar_wanted, "auto-hidden")
+        self.fit_panes()
+
+    def fit_panes(self) -> None:
+        """With the sidebar shown on a narrow screen, the list gives up width
+        so that the article keeps ARTICLE_MIN columns where it can."""
+        sb = self.sidebar
+        shown = not (sb.has_class("hidden") or sb.has_class("auto-hidden"))
+        width = self.size.width
+        article = width - round(width * 0.38) - self.config.sidebar_width
+        self.set_class(shown and article < ARTICLE_MIN, "-cramped")
 
     def action_toggle_tints(self) -> None:
         on_ = self.view.toggle_tints()
@@ -919,7 +948,14 @@ class ReaderScreen(WorkerScreen):
     def action_filter_menu(self) -> None:
         from .filters import FiltersScreen
 
-        active = set(query_filters(self.search_box.value))
+        def menu_entry(clause: str) -> str:  # the menu's name for a clause in force
+            if clause.startswith(("source:", "path:")):
+                return "source"
+            if clause.startswith("date:"):
+                return "dates" if clause.startswith("date:[") else "month"
+            return clause
+
+        active = {menu_entry(c) for c in query_filters(self.search_box.value)}
         if self.list.only_bookmarks:
             active.add("bookmarks")
         self.app.push_screen(FiltersScreen(active, self.config.keymap), self.apply_filter)
@@ -955,6 +991,7 @@ class ReaderScreen(WorkerScreen):
     def action_bookmark(self) -> None:
         on = self.list.toggle_bookmark()
         if on is not None:
+            self.remember()  # at once, as saved searches are: a crash must not lose it
             self.status.say("bookmarked (★)" if on else "bookmark dropped")
 
     # ------------------------------------------------------------- versions
@@ -1082,9 +1119,7 @@ class ReaderScreen(WorkerScreen):
             text = f"{sanitize.terminal(art.title)}\n{sanitize.terminal(art.path)}"
         else:
             return
-        text = sanitize.clipboard(text)  # OSC 52: no ESC can end a bracketed paste early
-        self.app.copy_to_clipboard(text)
-        self.status.say(f"copied: {sanitize.error_line(text.splitlines()[0], limit=60)}")
+        self.status.say(self.copy_out(text))
 
     def action_open_external(self) -> None:
         """o: the article in $PAGER (else $EDITOR, else less), read-only: a

@@ -159,7 +159,7 @@ class ArticleView(ScrollView, can_focus=True):
     ArticleView > .article-view--badge { color: $text-success; text-style: bold; }
     ArticleView > .article-view--hit { background: $warning 50%; text-style: underline; }
     ArticleView > .article-view--hit-2 { background: $accent 45%; text-style: underline; }
-    ArticleView > .article-view--hit-3 { background: $success 45%; text-style: underline; }
+    ArticleView > .article-view--hit-3 { background: $primary 45%; text-style: underline; }
     ArticleView > .article-view--hit-4 { background: $error 40%; text-style: underline; }
     ArticleView > .article-view--current-hit { background: $warning; color: $background;
         text-style: bold underline; }
@@ -294,7 +294,10 @@ class ArticleView(ScrollView, can_focus=True):
         """The hits: ``spans`` (sorted, disjoint), and ``terms``, the clause
         of the query each is a hit of (its colour; none: one colour)."""
         terms = list(terms) if len(terms) == len(spans) else [0] * len(spans)
-        pairs = sorted(zip(spans, terms, strict=True))
+        # a hit in a first paragraph that is the title, shown in the header
+        # instead, is not one to go to (nor counted)
+        pairs = sorted((sp, k) for sp, k in zip(spans, terms, strict=True)
+                       if sp[0] >= self._body_start)
         self.spans = [sp for sp, _k in pairs]
         self.span_terms = [k for _sp, k in pairs]
         self._span_starts = [s for s, _ in self.spans]

@@ -272,7 +272,9 @@ class Sidebar(Vertical):
 
     def show(self, ann: Annotations) -> None:
         self.annotations = ann
-        head = Text(f"{len(ann.entities)} entities · {len(ann.quotes)} quotes\n", style="bold")
+        ne, nq = len(ann.entities), len(ann.quotes)
+        head = Text(f"{ne} entit{'y' if ne == 1 else 'ies'} · {nq} quote{'' if nq == 1 else 's'}\n",
+                    style="bold")
         head.append(ann.extractor, style="dim")
         self.query_one("#sidebar-head", Static).update(head)
         self.options.set_items(list(ann.entities), list(ann.quotes), list(ann.phrases))

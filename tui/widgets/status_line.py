@@ -41,6 +41,10 @@ class StatusLine(Horizontal):
     ones counted then)."""
     message: reactive[str] = reactive("", init=False)
     """The last thing said (a result count, what the update is doing, …)."""
+    activity: reactive[str] = reactive("", init=False)
+    """What the background update is doing ("entities: 40 of 2226 articles"):
+    said after the message, never instead of it (a step every few hundred
+    milliseconds would otherwise hide an error as soon as it is said)."""
     error: reactive[bool] = reactive(False, init=False)
     """``message`` is an error (drawn as one)."""
     legend: reactive[list] = reactive(list, init=False)
@@ -79,6 +83,8 @@ class StatusLine(Horizontal):
         if self.message:
             # an error first: it is what must be read, whatever the width
             parts.insert(0, self.message) if self.error else parts.append(self.message)
+        if self.activity:
+            parts.append(self.activity)
         return error_line(SEP.join(parts))  # names and queries are data: one clean line
 
     def _show(self) -> None:
@@ -94,7 +100,7 @@ class StatusLine(Horizontal):
 
     watch_article = watch_hit = watch_search_text = watch_find_text = watch_marks = _show
     watch_legend = _show
-    watch_message = watch_error = _show
+    watch_message = watch_error = watch_activity = _show
 
     def watch_progress(self, progress: tuple[int, int] | None) -> None:
         bar = self.query_one("#progress", ProgressBar)
