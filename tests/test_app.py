@@ -1198,7 +1198,24 @@ async def test_a_first_index_lists_the_first_articles_before_it_ends(tmp_path):
     for i in range(n):
         body = " ".join(rng.choice(words) for _ in range(60))
         (folder / f"{i:04d}.txt").write_text(f"Story {i}\n\n{body}.\n")
-    app = VariorumApp(Corpus(folder, index_dir=tmp_path / "ix", ner="rules"))
+    import threading
+
+    listed = threading.Event()  # the reader shows the first files
+
+    class Held(Corpus):
+        """The rest of the files are read only once the reader lists the
+        first ones (on a fast machine they could be done before the list is
+        read again; this test is about the order, not a race)."""
+
+        def update(self, *args, on_phase=None, **kw):
+            def held(name, report):
+                on_phase(name, report)
+                if name == "index-batch":
+                    listed.wait(120)  # (not set: the assertions below say so)
+
+            return super().update(*args, on_phase=held if on_phase else None, **kw)
+
+    app = VariorumApp(Held(folder, index_dir=tmp_path / "ix", ner="rules"))
     counts: list[tuple[int, bool]] = []  # (the list's length, the update still running)
     async with app.run_test(size=(120, 40)) as pilot:
         reader = app.reader
@@ -1206,6 +1223,8 @@ async def test_a_first_index_lists_the_first_articles_before_it_ends(tmp_path):
         def seen(article: tuple[int, int]) -> None:
             running = any(w.group == "index" and not w.is_finished for w in app.workers)
             counts.append((article[1], running))
+            if article[1] == indexer.FIRST_BATCH:
+                listed.set()
 
         reader.watch(reader.status, "article", seen, init=False)
         await settle(app, pilot)

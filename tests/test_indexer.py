@@ -1121,3 +1121,18 @@ def test_an_article_is_named_by_a_unique_prefix_of_its_file_name(write_files, op
         c.get("fe")
     with pytest.raises(NotFoundError, match="no article with id, path or file name 'zz'"):
         c.get("zz")
+
+
+def test_a_prefix_of_one_articles_id_and_anothers_file_name_is_said(write_files, open_corpus):
+    root = write_files({"first.txt": "One\n\nOtters swim.\n"})
+    c = open_corpus(root)
+    c.update(versions=False)
+    first = c.get("first.txt")
+    prefix = first.id[:6]
+    (root / f"{prefix}-second.txt").write_text("Two\n\nSeals bark.\n", encoding="utf-8")
+    c.update(versions=False)
+    with pytest.raises(NotFoundError, match=rf"'{prefix}' starts the id {first.id} and the "
+                                            rf"file name {prefix}-second\.txt of another"):
+        c.get(prefix)
+    assert c.get(first.id[:8]).id == first.id  # more of the id: no clash
+    assert c.get(f"{prefix}-s").path == f"{prefix}-second.txt"

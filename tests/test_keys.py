@@ -679,6 +679,8 @@ SEARCH_STEPS = [
     Step("search.newer", "down", lambda app, b: app.query_one("#search").value == "newest"),
     Step("search.newer", "down", lambda app, b: app.query_one("#search").value == "draft"),
     Step("reader.save-search", "ctrl+s", _shown("SaveSearchScreen")),
+    Step("save.cancel", "escape", lambda app, b: screen_name(app) == "ReaderScreen"
+         and not app.reader.saved),
     Step("reader.saved", "apostrophe", _shown("SavedSearchesScreen"), _with_saved),
     Step("saved.close", "apostrophe", _shown("ReaderScreen")),
     Step("saved.close", "escape", _shown("ReaderScreen"), _saved_open),

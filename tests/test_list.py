@@ -370,7 +370,7 @@ def test_entity_tints_read_on_light_and_dark_and_without_colour():
         back = Color.from_rich_color(bg)
         assert back.brightness > 0.5 if theme == "textual-light" else back.brightness < 0.5
         assert abs(fg.brightness - back.brightness) > 0.35, theme
-        assert ent.bgcolor is None or ent.bgcolor != hit.bgcolor
+        assert ent.bgcolor != hit.bgcolor  # a tint is the text's colour, never a hit's background
         assert ent.color != Color.from_rich_color(hit.bgcolor).rich_color
         assert ent.bold
 

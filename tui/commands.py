@@ -36,6 +36,7 @@ CONTEXTS = {
     "versions": "Versions dialog",
     "versions-list": "Versions dialog's list",
     "search": "Search box",
+    "save": "Naming a saved search",
     "saved": "Saved searches",
     "saved-list": "Saved searches' list",
     "help": "This help",
@@ -183,6 +184,8 @@ COMMANDS: list[Command] = [
     *_cursor("versions-list", "next version", "previous version", "the first version",
              "the last version"),
     # ------------------------------------------------------ saved searches
+    Command("save.cancel", "escape", "dismiss(None)", "Cancel",
+            "save nothing (Enter saves under the name typed)", "save", palette=False),
     Command("saved.close", "escape,apostrophe", "dismiss(None)", "Close", "close the list",
             "saved", palette=False),
     Command("saved.delete", "x,delete", "delete", "Delete",
@@ -226,7 +229,7 @@ BY_ID = {c.id: c for c in COMMANDS}
 SCOPES = [("reader", "list"), ("reader", "article"), ("reader", "sidebar"), ("reader", "search"),
           ("saved", "saved-list"),
           ("diff", "diff-text"), ("diff", "diff-report"), ("versions", "versions-list"),
-          ("help", "help-text")]
+          ("help", "help-text"), ("filters",), ("save",)]
 
 
 def conflicts(keymap: dict[str, str]) -> list[str]:

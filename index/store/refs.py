@@ -18,23 +18,26 @@ def resolve(store: Store, root: Path, ref: str) -> str:
     ref = ref.strip()
     if store.meta_by_id(ref):
         return ref
-    if len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref):
-        ids = store.ids_with_prefix(ref)
-        if len(ids) == 1:
-            return ids[0]
-        if len(ids) > 1:
-            raise NotFoundError(f"id prefix {ref!r} is ambiguous: {', '.join(ids)}…")
     for rel in _relpaths(root, ref):
         ids = store.ids_for_path(rel)
         if ids:
             return _one(rel, ids)
-    if ref:
-        paths = store.paths_with_prefix(ref.replace("\\", "/"), limit=4)
-        if len(paths) == 1:
-            return _one(paths[0], store.ids_for_path(paths[0]))
-        if len(paths) > 1:
-            shown = ", ".join(paths[:3]) + (", …" if len(paths) > 3 else "")
-            raise NotFoundError(f"{ref!r} is the start of several file names: {shown}")
+    # a prefix: of an id (hex, 4 characters or more) or of a file's name or path;
+    # one that starts both an id and another article's file name is said so
+    ids = (store.ids_with_prefix(ref)
+           if len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref) else [])
+    paths = store.paths_with_prefix(ref.replace("\\", "/"), limit=4) if ref else []
+    if len(paths) > 1:
+        shown = ", ".join(paths[:3]) + (", …" if len(paths) > 3 else "")
+        raise NotFoundError(f"{ref!r} is the start of several file names: {shown}")
+    by_path = _one(paths[0], store.ids_for_path(paths[0])) if paths else None
+    if len(ids) > 1:
+        raise NotFoundError(f"id prefix {ref!r} is ambiguous: {', '.join(ids)}…")
+    if ids and by_path is not None and ids[0] != by_path:
+        raise NotFoundError(f"{ref!r} starts the id {ids[0]} and the file name {paths[0]} "
+                            "of another article: give more of either")
+    if ids or by_path is not None:
+        return ids[0] if ids else by_path
     raise NotFoundError(f"no article with id, path or file name {ref!r} in {root}")
 
 

@@ -30,7 +30,7 @@ class SaveSearchScreen(ModalScreen[str | None]):
     SaveSearchScreen > Vertical { width: 70%; max-width: 80; height: auto;
         border: round $accent; background: $surface; padding: 0 1; }
     """
-    BINDINGS = [("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = bindings("save")
 
     def __init__(self, query: str) -> None:
         super().__init__()

@@ -28,7 +28,9 @@ class VersionsScreen(ModalScreen[str | None]):
         border: round $accent; background: $surface; padding: 0 1; }
     VersionsScreen Label { width: 1fr; margin: 0 0 1 0; }
     VersionsScreen OptionList { height: auto; max-height: 20; }
+    VersionsScreen > .versions--path { color: $text-primary; text-style: bold; }
     """
+    COMPONENT_CLASSES = {"versions--path"}
     BINDINGS = bindings("versions")
 
     def __init__(self, family: Family, current: str, diff: bool = False) -> None:
@@ -43,14 +45,16 @@ class VersionsScreen(ModalScreen[str | None]):
         with Vertical():
             what = ("Enter shows what changed against it" if self.diff
                     else "Enter opens one, d shows what changed")
-            yield Label(Text(f"{len(f.members)} versions of this article, {order}. "
+            others = len(f.members) - 1
+            yield Label(Text(f"This article and its {others} other version"
+                             f"{'' if others == 1 else 's'}, {order}. "
                              f"{what}; Esc closes.", style="bold"))
             yield VersionList(*[self._option(m) for m in f.members], id="versions")
 
     def _option(self, m) -> Option:
         line = Text()
         line.append("▶ " if m.id == self.current else "  ")
-        line.append(terminal(m.path), style="cyan")
+        line.append(terminal(m.path), style=self.get_component_rich_style("versions--path"))
         if m.date:
             line.append(f"  {terminal(m.date)}")
         pair = next((p for p in self.family.pairs if self.current in (p.a, p.b)
