@@ -395,7 +395,8 @@ def search_cmd(query: str, corpus: str | None, index_dir: str | None, limit: int
 @json_option
 def show_cmd(ref: str, corpus: str | None, index_dir: str | None, query: str | None,
              as_json: bool) -> None:
-    """Print one article (by id, unique id prefix or path)."""
+    """Print one article: by id, a unique start of an id (4+ characters) or of a
+    file's name or path (001 for 001_f563….txt), or a path."""
     c = open_corpus(corpus, index_dir)
     art = c.get(ref)
     spans = c.spans(art, query) if query else []
