@@ -344,3 +344,16 @@ async def test_the_sidebar_shown_at_80_columns_leaves_the_article_room(corpus):
         await pilot.press("e")
         await settle(app, pilot)
         assert app.reader.view.size.width == wide  # the list has its width back
+
+
+async def test_a_sort_says_when_it_sorts_only_the_most_relevant_results(corpus, monkeypatch):
+    from tui.screens import reader
+
+    monkeypatch.setattr(reader, "LIST_LIMIT", 2)  # the sample's 5 stand for 100k
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await search(app, pilot, "korea")
+        assert len(app.reader.list.items) == 2 and "(showing 2)" in status(app)
+        await pilot.press("S")
+        assert "; the 2 most relevant of 5 results" in status(app)

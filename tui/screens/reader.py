@@ -206,6 +206,7 @@ class ReaderScreen(WorkerScreen):
         self._busy = False  # another process holds the index's update lock
         self._stay_on: str | None = None  # the article shown when the list is read again
         self._update_started = False
+        self._found = 0  # how many articles the query shown matches (the list: LIST_LIMIT at most)
         self._find: str | None = None  # what / in the article found (its matches are the hits)
         self._find_direction = 1  # ?: backwards, and n follows it (as in less)
         self._pending_direction = 1  # the direction of the find box open now
@@ -578,7 +579,7 @@ class ReaderScreen(WorkerScreen):
         items = [h.entry for h in msg.result.hits]
         self.list.set_query(msg.query)
         self.list.set_items(items, keep=keep, near=self.list.cursor if same else 0, ranked=True)
-        total = msg.result.total
+        total = self._found = msg.result.total
         said = f"{total} result{'s' if total != 1 else ''}"
         if total > len(items):
             said += f" (showing {len(items)})"
@@ -943,7 +944,11 @@ class ReaderScreen(WorkerScreen):
 
     # ------------------------------------------------ sort, filter, bookmarks
     def action_cycle_sort(self) -> None:
-        self.status.say(f"sorted by {self.list.cycle_sort()} (S: the next sort)")
+        said = f"sorted by {self.list.cycle_sort()} (S: the next sort)"
+        shown = len(self.list.items)
+        if self.search_text and self._found > shown:  # the list holds the most relevant only
+            said += f"; the {shown} most relevant of {self._found} results"
+        self.status.say(said)
 
     def action_filter_menu(self) -> None:
         from .filters import FiltersScreen
