@@ -357,3 +357,13 @@ async def test_a_sort_says_when_it_sorts_only_the_most_relevant_results(corpus, 
         assert len(app.reader.list.items) == 2 and "(showing 2)" in status(app)
         await pilot.press("S")
         assert "; the 2 most relevant of 5 results" in status(app)
+
+
+async def test_a_sort_by_what_no_article_has_says_so(corpus):
+    app = VariorumApp(corpus)  # the sample's files: no dates, no sources, no folders
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        assert not any(e.date or e.source for e in app.reader.list.items)
+        await pilot.press("S")
+        assert "sorted by date" in status(app)
+        assert "no article here has a date: the order stays as it was" in status(app)

@@ -944,8 +944,12 @@ class ReaderScreen(WorkerScreen):
 
     # ------------------------------------------------ sort, filter, bookmarks
     def action_cycle_sort(self) -> None:
-        said = f"sorted by {self.list.cycle_sort()} (S: the next sort)"
+        name = self.list.cycle_sort()
+        said = f"sorted by {name} (S: the next sort)"
         shown = len(self.list.items)
+        if name in ("date", "source") and shown and not any(
+                getattr(e, name) for e in self.list.items):
+            said += f"; no article here has a {name}: the order stays as it was"
         if self.search_text and self._found > shown:  # the list holds the most relevant only
             said += f"; the {shown} most relevant of {self._found} results"
         self.status.say(said)
