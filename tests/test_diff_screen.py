@@ -303,6 +303,17 @@ async def test_s_swaps_the_direction(corpus):
         assert (screen.a.path, screen.b.path) == (ORIGINAL, SPUN)
 
 
+async def test_s_keeps_the_current_change(corpus):
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        await pilot.press(*["right_square_bracket"] * 3)
+        assert screen.view.changes.index(screen.view.current_group) == 2
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert screen.view.changes.index(screen.view.current_group) == 2
+
+
 # ------------------------------------------------------- 17: select and copy
 async def drag(pilot, widget, start: tuple[int, int], end: tuple[int, int]) -> None:
     """A mouse drag over ``widget`` from ``start`` to ``end`` (its offsets)."""

@@ -124,6 +124,7 @@ class DiffView(ScrollView, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.result: DiffResult | None = None
+        self._keep_change: int | None = None  # the change to go back to after a swap
         self.inline = False
         self.placeholder = "Computing the diff…"
         self._rows: list[tuple[int, _Side, _Side]] = []  # (group, left, right)
@@ -517,6 +518,10 @@ class DiffScreen(WorkerScreen):
             return  # the other direction's, finished just as s swapped them
         self.result = r
         self.view.set_result(r)
+        keep, self._keep_change = self._keep_change, None
+        if keep is not None and self.view.changes:  # where it was before a swap
+            self.view.goto_group(self.view.changes[min(keep, len(self.view.changes) - 1)],
+                                 announce=False)
         self.fill_report(r)
         self.view.focus()
         st = r.stats
@@ -586,7 +591,10 @@ class DiffScreen(WorkerScreen):
         self.query_one(SpinPanel).toggle_class("hidden")
 
     def action_swap(self) -> None:
-        """The other direction: the second article becomes the "from" side."""
+        """The other direction: the second article becomes the "from" side
+        (the n-th change stays the current one)."""
+        changes, current = self.view.changes, self.view.current_group
+        self._keep_change = changes.index(current) if current in changes else None
         self.a, self.b = self.b, self.a
         self.result = None
         self._occurrence = {}
