@@ -124,7 +124,6 @@ class DiffView(ScrollView, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.result: DiffResult | None = None
-        self._keep_change: int | None = None  # the change to go back to after a swap
         self.inline = False
         self.placeholder = "Computing the diff…"
         self._rows: list[tuple[int, _Side, _Side]] = []  # (group, left, right)
@@ -433,6 +432,7 @@ class DiffScreen(WorkerScreen):
         super().__init__()
         self.corpus, self.a, self.b = corpus, a, b
         self.result: DiffResult | None = None
+        self._keep_change: int | None = None  # the change to go back to after a swap
         self._occurrence: dict[str, int] = {}
         self._layout_chosen = False  # i pressed: the layout no longer follows the width
         self._report_chosen = False  # r pressed: nor does the report's showing
