@@ -455,38 +455,31 @@ VERSIONS_STEPS = [
 ]
 
 
-def _version_row(app):
-    return app.screen.query_one("#versions").highlighted
+def option_list_steps(context: str, list_id: str, opened, rows: int) -> list[Step]:
+    """The six cursor commands of an option list of ``rows`` rows (a
+    CursorList), each key from the first row or the last one: the list is
+    ``#list_id`` on the screen ``opened`` (async (app, pilot)) shows."""
+    def row(app):
+        return app.screen.query_one(f"#{list_id}").highlighted
+
+    def at(k: int):
+        async def setup(app, pilot):
+            await opened(app, pilot)
+            app.screen.query_one(f"#{list_id}").highlighted = k % rows
+        return setup
+
+    last = rows - 1
+    wanted = [("down", "j", 0, 1), ("down", "down", 0, 1), ("up", "k", -1, last - 1),
+              ("up", "up", -1, last - 1), ("last", "G", 0, last), ("last", "end", 0, last),
+              ("first", "g", -1, 0), ("first", "home", -1, 0), ("page-down", "space", 0, last),
+              ("page-down", "pagedown", 0, last), ("page-up", "b", -1, 0),
+              ("page-up", "pageup", -1, 0)]
+    return [Step(f"{context}.{cid}", key, (lambda want: lambda app, b: row(app) == want)(to),
+                 at(start)) for cid, key, start, to in wanted]
 
 
-async def _versions_first(app, pilot):
-    await _versions_open(app, pilot)
-    app.screen.query_one("#versions").highlighted = 0
-
-
-async def _versions_last(app, pilot):
-    await _versions_open(app, pilot)
-    options = app.screen.query_one("#versions")
-    options.highlighted = options.option_count - 1
-
-
-VERSIONS_LIST_STEPS = [  # the sample's family has two versions: first and last
-    Step("versions-list.down", "j", lambda app, b: _version_row(app) == 1, _versions_first),
-    Step("versions-list.up", "k", lambda app, b: _version_row(app) == 0),
-    Step("versions-list.down", "down", lambda app, b: _version_row(app) == 1),
-    Step("versions-list.up", "up", lambda app, b: _version_row(app) == 0),
-    Step("versions-list.last", "G", lambda app, b: _version_row(app) == 1),
-    Step("versions-list.first", "g", lambda app, b: _version_row(app) == 0),
-    Step("versions-list.last", "end", lambda app, b: _version_row(app) == 1),
-    Step("versions-list.first", "home", lambda app, b: _version_row(app) == 0),
-    Step("versions-list.page-down", "space", lambda app, b: _version_row(app) == 1,
-         _versions_first),
-    Step("versions-list.page-down", "pagedown", lambda app, b: _version_row(app) == 1,
-         _versions_first),
-    Step("versions-list.page-up", "b", lambda app, b: _version_row(app) == 0, _versions_last),
-    Step("versions-list.page-up", "pageup", lambda app, b: _version_row(app) == 0,
-         _versions_last),
-]
+# the sample's family has two versions
+VERSIONS_LIST_STEPS = option_list_steps("versions-list", "versions", _versions_open, 2)
 
 
 async def test_diff_and_versions_keys(corpus):
@@ -499,7 +492,7 @@ async def test_diff_and_versions_keys(corpus):
         await run_steps(app, pilot, DIFF_TEXT_STEPS, lambda app: app.screen.view.scroll_offset.y)
         await run_steps(app, pilot, DIFF_REPORT_STEPS, _report_state)
         await run_steps(app, pilot, VERSIONS_STEPS, _diff_state)
-        await run_steps(app, pilot, VERSIONS_LIST_STEPS, _version_row)
+        await run_steps(app, pilot, VERSIONS_LIST_STEPS, _diff_state)
 
 
 # ----------------------------------------------- the filter menu, bookmarks
@@ -658,18 +651,9 @@ async def _saved_open(app, pilot):
     assert screen_name(app) == "SavedSearchesScreen"
 
 
-def _saved_row(app):
-    return app.screen.query_one("#saved").highlighted
-
-
 async def _saved_first(app, pilot):
     await _saved_open(app, pilot)
     app.screen.query_one("#saved").highlighted = 0
-
-
-async def _saved_last(app, pilot):
-    await _saved_open(app, pilot)
-    app.screen.query_one("#saved").highlighted = 2
 
 
 SEARCH_STEPS = [
@@ -687,15 +671,7 @@ SEARCH_STEPS = [
     Step("saved.delete", "x", lambda app, b: list(app.reader.saved) == ["two", "three"],
          _saved_first),
     Step("saved.delete", "delete", lambda app, b: list(app.reader.saved) == ["three"]),
-    *[Step(f"saved-list.{cid}", key, (lambda want: lambda app, b: _saved_row(app) == want)(to),
-           setup)
-      for cid, key, to, setup in [
-          ("down", "j", 1, _saved_first), ("down", "down", 1, _saved_first),
-          ("up", "k", 1, _saved_last), ("up", "up", 1, _saved_last),
-          ("last", "G", 2, _saved_first), ("last", "end", 2, _saved_first),
-          ("first", "g", 0, _saved_last), ("first", "home", 0, _saved_last),
-          ("page-down", "space", 2, _saved_first), ("page-down", "pagedown", 2, _saved_first),
-          ("page-up", "b", 0, _saved_last), ("page-up", "pageup", 0, _saved_last)]],
+    *option_list_steps("saved-list", "saved", _saved_open, 3),
 ]
 
 
