@@ -2,7 +2,8 @@
 
 A corpus is a folder read recursively. Supported files: ``.txt``, ``.md``
 (front matter allowed), ``.html``/``.htm`` (main text extracted, nothing
-fetched), ``.jsonl`` (one article a line). Anything that cannot be read is
+fetched), ``.jsonl`` (one article a line), ``.json`` (one article a file, e.g.
+news-please's output). Anything that cannot be read is
 skipped with a one-line reason; the corpus folder is never written to.
 """
 
@@ -30,7 +31,7 @@ from .text.sentences import first_sentence
 from .text.textclean import normalize_text, one_line
 
 SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown",
-             ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+             ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".json": "json"}
 
 # ----------------------------------------------------------------------- limits
 # What one input may cost, in one place (the README's "Limits" lists them).
@@ -226,6 +227,8 @@ def _read_file(root: Path, entry: FileEntry) -> FileResult:
             art = _from_markdown(entry.path, text)
         elif kind == "html":
             art = _from_html(entry.path, text)
+        elif kind == "json":
+            art = _from_json(entry.path, text)
         else:
             art = _from_text(entry.path, text)
     except _Refused as r:
@@ -617,20 +620,8 @@ def _jsonl_article(path: str, line: bytes, lineno: int, seen: set[str]) -> Artic
     text, why = decode(line)
     if text is None:
         raise _Refused(why)
-    try:
-        obj = json_loads(text)
-    except json.JSONDecodeError as e:
-        raise _Refused(f"malformed JSON ({e.msg})") from None
-    except ValueError as e:  # too deep, a number too long
-        raise _Refused(str(e)) from None
-    if not isinstance(obj, dict):
-        raise _Refused("not a JSON object")
-    body = _pick(obj, *TEXT_KEYS)
-    if not isinstance(body, str):
-        raise _Refused(f"no text field ({'/'.join(TEXT_KEYS)})")
-    body = normalize_text(body)
-    if not body:
-        raise _Refused("empty text")
+    obj = _json_object(text)
+    body = _json_body(obj)
     key = _cut_line(obj["id"], MAX_FIELD_CHARS) if obj.get("id") not in (None, "") else lineno
     locator = f"{path}#{key}"
     if locator in seen:  # a repeated id: fall back to the line number
@@ -638,6 +629,40 @@ def _jsonl_article(path: str, line: bytes, lineno: int, seen: set[str]) -> Artic
     seen.add(locator)
     return _article(path, locator, body, title=_pick(obj, "title", "headline"), meta=obj,
                     line=lineno)
+
+
+def _from_json(path: str, raw: str) -> Article:
+    """A ``.json`` file holding one article: an object with its text under
+    one of TEXT_KEYS (news-please writes one such file per article, its text
+    under ``maintext``); many articles go in a ``.jsonl`` file."""
+    obj = _json_object(raw, many="a .json file holds one article object (many: .jsonl, "
+                                  "one a line)")
+    return _article(path, path, _json_body(obj), title=_pick(obj, "title", "headline"),
+                    meta=obj)
+
+
+def _json_object(text: str, many: str = "not a JSON object") -> dict:
+    """The JSON object ``text`` holds (bounded depth and number size)."""
+    try:
+        obj = json_loads(text)
+    except json.JSONDecodeError as e:
+        raise _Refused(f"malformed JSON ({e.msg})") from None
+    except ValueError as e:  # too deep, a number too long
+        raise _Refused(str(e)) from None
+    if not isinstance(obj, dict):
+        raise _Refused(many if isinstance(obj, list) else "not a JSON object")
+    return obj
+
+
+def _json_body(obj: dict) -> str:
+    """An article object's text, normalised; refused when there is none."""
+    body = _pick(obj, *TEXT_KEYS)
+    if not isinstance(body, str):
+        raise _Refused(f"no text field ({'/'.join(TEXT_KEYS)})")
+    body = normalize_text(body)
+    if not body:
+        raise _Refused("empty text")
+    return body
 
 
 # A JSON string, unrolled and possessive: linear, whatever the text.
@@ -688,10 +713,13 @@ def _article(path: str, locator: str, text: str, *, title, meta: dict | None = N
         id=article_id(locator),
         path=path,
         title=(_cut_line(title, MAX_TITLE_CHARS) if title else "") or derive_title(text),
+        # (news-please's names too: source_domain; date_publish, else the page's
+        # last change, else when it was downloaded)
         source=_cut_line(_pick(meta, "source", "outlet", "publisher", "sitename", "site_name",
-                               "site"), MAX_FIELD_CHARS) or None,
+                               "site", "source_domain"), MAX_FIELD_CHARS) or None,
         date=parse_date(_pick(meta, "date", "published", "published_at", "pubdate",
-                              "pubDate", "datePublished")),
+                              "pubDate", "datePublished", "date_publish", "date_modify",
+                              "date_download")),
         author=_cut_line(_as_text(_pick(meta, "author", "authors", "byline")),
                          MAX_FIELD_CHARS) or None,
         url=_cut_line(_pick(meta, "url", "link"), MAX_FIELD_CHARS) or None,

@@ -205,6 +205,48 @@ def test_jsonl_several_articles_with_fields_and_lines(index_folder):
     assert all(a.path == "feed.jsonl" for a in arts)
 
 
+NEWS_PLEASE = {  # one article as news-please writes it (its field names, its date format)
+    "authors": ["Ann Example", "Bo Writer"], "date_download": "2024-06-21 10:00:00",
+    "date_modify": None, "date_publish": "2024-06-20 08:15:00", "description": "A summary.",
+    "filename": "https%3A%2F%2Fnews.example%2Fa.json", "image_url": None, "language": "en",
+    "localpath": None, "maintext": "The body of the story.\n\nIts second paragraph.",
+    "source_domain": "news.example", "title": "A story", "title_page": None,
+    "title_rss": None, "url": "https://news.example/a"}
+
+
+def test_a_news_please_json_file_is_one_article_with_its_fields(index_folder):
+    import json
+
+    undated = dict(NEWS_PLEASE, date_publish=None, maintext="Another body.", title="B")
+    c, report = index_folder({"news.example/a.json": json.dumps(NEWS_PLEASE),
+                              "news.example/b.json": json.dumps(undated),
+                              "list.json": json.dumps([NEWS_PLEASE]),
+                              "none.json": json.dumps({"title": "no text"}),
+                              "bad.json": "{not json"})
+    assert report.articles_total == 2
+    a = c.get("news.example/a.json")
+    assert (a.title, a.text, a.source, a.date, a.author, a.url) == (
+        "A story", "The body of the story.\n\nIts second paragraph.", "news.example",
+        "2024-06-20T08:15:00", "Ann Example, Bo Writer", "https://news.example/a")
+    # no publication date: the page's last change, else when it was downloaded
+    assert c.get("news.example/b.json").date == "2024-06-21T10:00:00"
+    why = {s.path: s.reason for s in report.skipped}
+    assert why == {"list.json": "a .json file holds one article object (many: .jsonl, one a "
+                                "line)",
+                   "none.json": "no text field (text/body/content/article/maintext)",
+                   "bad.json": why["bad.json"]}
+    assert why["bad.json"].startswith("malformed JSON (")
+
+
+def test_news_please_field_names_in_jsonl_too(index_folder):
+    import json
+
+    c, report = index_folder({"feed.jsonl": json.dumps(NEWS_PLEASE) + "\n"})
+    [m] = c.articles()
+    a = c.get(m.id)
+    assert (a.source, a.date) == ("news.example", "2024-06-20T08:15:00")
+
+
 def test_jsonl_ids_are_stable(write_files, open_corpus):
     root = write_files({"feed.jsonl": JSONL})
     c1 = open_corpus(root, "ix1")
