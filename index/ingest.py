@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import codecs
 import errno
+import gzip
 import hashlib
 import json
 import os
 import re
 import stat
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +34,17 @@ from .text.textclean import normalize_text, one_line
 
 SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown",
              ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".json": "json"}
+GZIPPED = {".jsonl.gz": "jsonl", ".json.gz": "json"}  # read through gzip, bounded
+
+
+def file_kind(name: str) -> tuple[str | None, bool, str]:
+    """``(kind, gzipped, extension)`` of a file name; kind None: not read."""
+    low = name.lower()
+    for ext, kind in GZIPPED.items():
+        if low.endswith(ext):
+            return kind, True, ext
+    ext = os.path.splitext(low)[1]
+    return SUPPORTED.get(ext), False, ext
 
 # ----------------------------------------------------------------------- limits
 # What one input may cost, in one place (the README's "Limits" lists them).
@@ -120,8 +133,8 @@ def scan(root: Path) -> tuple[list[FileEntry], list[Skipped]]:
             if not _is_utf8(name):
                 skipped.append(Skipped(shown_name(rel), "file name is not valid UTF-8"))
                 continue
-            ext = full.suffix.lower()
-            if ext not in SUPPORTED:
+            kind, _gz, ext = file_kind(name)
+            if kind is None:
                 skipped.append(Skipped(rel, f"unsupported file type {ext or '(none)'}"))
                 continue
             try:
@@ -201,7 +214,7 @@ def read_file(root: Path, entry: FileEntry) -> FileResult:
 
 
 def _read_file(root: Path, entry: FileEntry) -> FileResult:
-    kind = SUPPORTED[Path(entry.path).suffix.lower()]
+    kind, gz, _ext = file_kind(entry.path)
     limit = MAX_JSONL_BYTES if kind == "jsonl" else MAX_FILE_BYTES
     if entry.size > limit:
         return _skip(entry, f"too large ({_mib(entry.size)} > {_mib(limit)} limit)")
@@ -210,11 +223,18 @@ def _read_file(root: Path, entry: FileEntry) -> FileResult:
     with _open_regular(root / entry.path) as f:
         if f is None:
             return _skip(entry, "not a regular file")
+        # gzipped: what is read is what it unpacks to, within the same limits
+        # (a small file that unpacks to gigabytes is cut there, never held)
+        src = gzip.GzipFile(fileobj=f, mode="rb") if gz else f
         if kind == "jsonl":
-            return _read_jsonl(f, entry)
-        data = f.read(limit + 1)  # bounded: the file may have grown since the scan
+            return _read_jsonl(src, entry)
+        try:
+            data = src.read(limit + 1)  # bounded: the file may have grown since the scan
+        except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+            return _skip(entry, _gzip_trouble(e))
     if len(data) > limit:
-        return _skip(entry, f"too large (over {_mib(limit)} limit)")
+        return _skip(entry, f"too large (over {_mib(limit)} limit"
+                            f"{' once unpacked' if gz else ''})")
     if not data:
         return _skip(entry, "empty file")
     sha = hashlib.blake2b(data, digest_size=16).hexdigest()
@@ -577,21 +597,37 @@ def _read_jsonl(f: BinaryIO, entry: FileEntry) -> FileResult:
     articles: list[Article] = []
     skipped: list[Skipped] = []
     h = hashlib.blake2b(digest_size=16)
-    wide = _wide_encoding(f.read(8192))
+    try:
+        wide = _wide_encoding(f.read(8192))
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        return _skip(entry, _gzip_trouble(e))
     if wide:
         return _skip(entry, f"a .jsonl file must be UTF-8 (this one is {wide.upper()})")
     f.seek(0)
     seen: set[str] = set()
     lineno = 0
+    total = 0  # bytes read (unpacked, for a gzipped file)
     while True:
-        line = f.readline(MAX_LINE_BYTES + 2)  # room for the line's own "\r\n"
+        try:
+            line = f.readline(MAX_LINE_BYTES + 2)  # room for the line's own "\r\n"
+            total += len(line)
+            if total > MAX_JSONL_BYTES:
+                skipped.append(_skipped(entry.path, f"the rest: past the {_mib(MAX_JSONL_BYTES)} "
+                                                    "limit once unpacked", lineno + 1))
+                break
+        except (EOFError, zlib.error, gzip.BadGzipFile) as e:  # the lines before it stay
+            skipped.append(_skipped(entry.path, _gzip_trouble(e), lineno + 1))
+            break
         if not line:
             break
         lineno += 1
         h.update(line)
         if len(line.rstrip(b"\r\n")) > MAX_LINE_BYTES:
             while not line.endswith(b"\n"):  # the rest of the line, chunk by chunk
-                line = f.readline(1024 * 1024)
+                try:
+                    line = f.readline(1024 * 1024)
+                except (EOFError, zlib.error, gzip.BadGzipFile):
+                    break
                 if not line:
                     break
                 h.update(line)
@@ -614,6 +650,15 @@ def _read_jsonl(f: BinaryIO, entry: FileEntry) -> FileResult:
     if not articles and not skipped:
         skipped.append(_skipped(entry.path, "empty file"))
     return FileResult(entry, articles, skipped, h.hexdigest())
+
+
+def _gzip_trouble(e: BaseException) -> str:
+    """A gzipped file's trouble as a skip reason."""
+    if isinstance(e, EOFError):
+        return "gzip data ends early (a truncated file): what came before it is read"
+    if isinstance(e, gzip.BadGzipFile):
+        return f"not gzip data ({e})"
+    return f"corrupt gzip data ({e})"
 
 
 def _jsonl_article(path: str, line: bytes, lineno: int, seen: set[str]) -> Article:

@@ -247,6 +247,36 @@ def test_news_please_field_names_in_jsonl_too(index_folder):
     assert (a.source, a.date) == ("news.example", "2024-06-20T08:15:00")
 
 
+def test_gzipped_json_and_jsonl_are_read_within_the_limits(index_folder, monkeypatch):
+    import gzip
+    import json
+
+    from index import ingest
+
+    lines = "".join(json.dumps(dict(NEWS_PLEASE, maintext=f"Story number {k}.", title=f"S{k}"))
+                    + "\n" for k in range(50)).encode()
+    whole = gzip.compress(lines)
+    monkeypatch.setattr(ingest, "MAX_FILE_BYTES", 4096)  # a .json.gz that unpacks past it
+    c, report = index_folder({
+        "feed.jsonl.gz": whole,
+        "one.json.gz": gzip.compress(json.dumps(NEWS_PLEASE).encode()),
+        "cut.jsonl.gz": whole[: len(whole) * 2 // 3],  # a truncated member
+        "bomb.json.gz": gzip.compress(b'{"text": "' + b"a " * 100_000 + b'"}'),
+        "fake.jsonl.gz": b"not gzip at all\n",
+        "other.gz": whole})
+    titles = {m.title for m in c.articles()}
+    assert {f"S{k}" for k in range(50)} <= titles and "A story" in titles
+    cut = {m.title for m in c.articles() if m.path == "cut.jsonl.gz"}
+    assert cut and cut == {f"S{k}" for k in range(len(cut))}  # the lines before the cut
+    why = {s.path: s.reason for s in report.skipped}
+    assert why["cut.jsonl.gz"] == ("gzip data ends early (a truncated file): what came before "
+                                   "it is read")
+    assert why["bomb.json.gz"] == "too large (over 0.0 MiB limit once unpacked)"
+    assert why["fake.jsonl.gz"].startswith("not gzip data (")
+    assert why["other.gz"] == "unsupported file type .gz"
+    assert c.get("one.json.gz").source == "news.example"
+
+
 def test_jsonl_ids_are_stable(write_files, open_corpus):
     root = write_files({"feed.jsonl": JSONL})
     c1 = open_corpus(root, "ix1")
