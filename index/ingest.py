@@ -3,7 +3,8 @@
 A corpus is a folder read recursively. Supported files: ``.txt``, ``.md``
 (front matter allowed), ``.html``/``.htm`` (main text extracted, nothing
 fetched), ``.jsonl`` (one article a line), ``.json`` (one article a file, e.g.
-news-please's output). Anything that cannot be read is
+news-please's output), ``.csv`` (one article a row), ``.jsonl.gz`` and
+``.json.gz``. Anything that cannot be read is
 skipped with a one-line reason; the corpus folder is never written to.
 """
 
@@ -33,7 +34,8 @@ from .text.sentences import first_sentence
 from .text.textclean import normalize_text, one_line
 
 SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown",
-             ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".json": "json"}
+             ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".json": "json",
+             ".csv": "csv"}
 GZIPPED = {".jsonl.gz": "jsonl", ".json.gz": "json"}  # read through gzip, bounded
 
 
@@ -215,7 +217,7 @@ def read_file(root: Path, entry: FileEntry) -> FileResult:
 
 def _read_file(root: Path, entry: FileEntry) -> FileResult:
     kind, gz, _ext = file_kind(entry.path)
-    limit = MAX_JSONL_BYTES if kind == "jsonl" else MAX_FILE_BYTES
+    limit = MAX_JSONL_BYTES if kind in ("jsonl", "csv") else MAX_FILE_BYTES
     if entry.size > limit:
         return _skip(entry, f"too large ({_mib(entry.size)} > {_mib(limit)} limit)")
     if entry.size == 0:
@@ -228,6 +230,8 @@ def _read_file(root: Path, entry: FileEntry) -> FileResult:
         src = gzip.GzipFile(fileobj=f, mode="rb") if gz else f
         if kind == "jsonl":
             return _read_jsonl(src, entry)
+        if kind == "csv":
+            return _read_csv(src, entry)
         try:
             data = src.read(limit + 1)  # bounded: the file may have grown since the scan
         except (EOFError, zlib.error, gzip.BadGzipFile) as e:
@@ -649,6 +653,69 @@ def _read_jsonl(f: BinaryIO, entry: FileEntry) -> FileResult:
             articles.append(art)
     if not articles and not skipped:
         skipped.append(_skipped(entry.path, "empty file"))
+    return FileResult(entry, articles, skipped, h.hexdigest())
+
+
+CSV_TEXT_KEYS = ("text", "body", "maintext", "content", "article")
+
+
+def _read_csv(f: BinaryIO, entry: FileEntry) -> FileResult:
+    """A CSV file with a header row: one article a row, its text in a
+    ``text``/``body``/``maintext`` column (any case), the other columns as
+    JSONL's fields (``title``, ``date``, ``source``, ``url``, ``author``,
+    ``id``). Read row by row, each field bounded; a bad row is skipped with
+    its own reason and the rest are read."""
+    import csv
+    import io
+
+    h = hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16))
+    f.seek(0)
+    wide = _wide_encoding(f.read(8192))
+    if wide:
+        return _skip(entry, f"a .csv file must be UTF-8 (this one is {wide.upper()})")
+    f.seek(0)
+    text = io.TextIOWrapper(f, encoding="utf-8-sig", errors="replace", newline="")
+    csv.field_size_limit(MAX_LINE_BYTES)
+    rows = csv.reader(text)
+    try:
+        header = [one_line(h_)[:MAX_FIELD_CHARS].lower() for h_ in next(rows, [])]
+    except csv.Error as e:
+        return _skip(entry, f"unreadable CSV header ({e})", h.hexdigest())
+    if not any(k in header for k in CSV_TEXT_KEYS):
+        return _skip(entry, f"a .csv file needs a header with a text column "
+                            f"({'/'.join(CSV_TEXT_KEYS[:3])})", h.hexdigest())
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    seen: set[str] = set()
+    while True:
+        line = rows.line_num + 1  # where the row starts (a quoted field may span lines)
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as e:  # a field past the limit, a stray NUL: that row
+            skipped.append(_skipped(entry.path, f"unreadable row ({e})", line))
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        obj = {k: v for k, v in zip(header, row, strict=False) if k}
+        try:
+            body = _json_body({k: obj.get(k) for k in CSV_TEXT_KEYS})
+        except _Refused as r:
+            skipped.append(_skipped(entry.path, r.reason, line))
+            continue
+        key = _cut_line(obj["id"], MAX_FIELD_CHARS) if obj.get("id") else f"row{line}"
+        locator = f"{entry.path}#{key}"
+        if locator in seen:  # a repeated id: the row's line instead
+            locator = f"{entry.path}#row{line}"
+        seen.add(locator)
+        try:
+            articles.append(_article(entry.path, locator, body, meta=obj,
+                                     title=_pick(obj, "title", "headline"), line=line))
+        except _Refused as r:
+            skipped.append(_skipped(entry.path, r.reason, line))
+    if not articles and not skipped:
+        skipped.append(_skipped(entry.path, "no rows"))
     return FileResult(entry, articles, skipped, h.hexdigest())
 
 

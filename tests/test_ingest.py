@@ -241,7 +241,7 @@ def test_a_news_please_json_file_is_one_article_with_its_fields(index_folder):
 def test_news_please_field_names_in_jsonl_too(index_folder):
     import json
 
-    c, report = index_folder({"feed.jsonl": json.dumps(NEWS_PLEASE) + "\n"})
+    c, _report = index_folder({"feed.jsonl": json.dumps(NEWS_PLEASE) + "\n"})
     [m] = c.articles()
     a = c.get(m.id)
     assert (a.source, a.date) == ("news.example", "2024-06-20T08:15:00")
@@ -275,6 +275,32 @@ def test_gzipped_json_and_jsonl_are_read_within_the_limits(index_folder, monkeyp
     assert why["fake.jsonl.gz"].startswith("not gzip data (")
     assert why["other.gz"] == "unsupported file type .gz"
     assert c.get("one.json.gz").source == "news.example"
+
+
+def test_a_csv_file_is_one_article_a_row(index_folder, write_files, open_corpus):
+    csv_text = ("\ufeffID,Title,Text,Date,Source,URL,Author,extra\r\n"
+                "a1,First,\"The first body,\nwith a comma and a line.\",2024-06-20,Wire,"
+                "https://news.example/1,Ann,x\r\n"
+                ",Second,The second body.,,,,,\r\n"
+                "a3,No text,,,,,,\r\n"
+                "a1,Again,The same id again.,,,,,\r\n")
+    c, report = index_folder({"feed.csv": csv_text, "notext.csv": "title,date\nA,2024\n"})
+    arts = {m.title: c.get(m.id) for m in c.articles()}
+    assert set(arts) == {"First", "Second", "Again"}
+    first = arts["First"]
+    assert (first.text, first.date, first.source, first.url, first.author, first.line) == (
+        "The first body,\nwith a comma and a line.", "2024-06-20", "Wire",
+        "https://news.example/1", "Ann", 2)  # the line the row starts on
+    assert len({a.id for a in arts.values()}) == 3
+    why = {(s.path, s.line): s.reason for s in report.skipped}
+    assert why == {("feed.csv", 5): "no text field (text/body/content/article/maintext)",
+                   ("notext.csv", None): "a .csv file needs a header with a text column "
+                                         "(text/body/maintext)"}
+    # ids are stable: the same file indexed again elsewhere gives the same ids
+    root = write_files({"feed.csv": csv_text})
+    again = open_corpus(root, "ix2")
+    again.update(versions=False)
+    assert {m.id for m in again.articles()} == {a.id for a in arts.values()}
 
 
 def test_jsonl_ids_are_stable(write_files, open_corpus):
