@@ -44,6 +44,7 @@ from .labels import (
     LABELS,
     PAIR_KINDS,
     VERSION_FIELDS,
+    delay_label,
     or_list,
     search_field,
 )
@@ -136,6 +137,7 @@ __all__ = [
     "config_dir",
     "connect_dask",
     "data_dir",
+    "delay_label",
     "dumps_json",
     "error_line",
     "index_dir_for",

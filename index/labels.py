@@ -50,3 +50,16 @@ def or_list(names) -> str:
     """Names as a message lists them: ``("a", "b", "c")`` is "a, b or c"."""
     names = list(names)
     return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
+
+
+def delay_label(seconds: float | None) -> str:
+    """A delay after the first publication as people say it: "+40 min",
+    "+3 h", "+2 d" (rounded down); "date unknown" for None."""
+    if seconds is None:
+        return "date unknown"
+    minutes = max(int(seconds // 60), 0)
+    if minutes < 60:
+        return f"+{minutes} min"
+    if minutes < 48 * 60:
+        return f"+{minutes // 60} h"
+    return f"+{minutes // (24 * 60)} d"

@@ -249,15 +249,29 @@ class VersionPair:
 class Family:
     """Connected versions of one article."""
 
-    members: tuple[ArticleMeta, ...]  # oldest first when every member is dated
+    members: tuple[ArticleMeta, ...]  # the dated ones oldest first, then the undated by path
     pairs: tuple[VersionPair, ...]
-    dated: bool  # the members' order is by date (else by path: order unknown)
+    dated: bool  # every member is dated: the order is by date (else only the dated ones')
+    # the timeline: per member, seconds after the first publication (None: no
+    # date), and the kind of the step that led to it (its closest earlier
+    # version's pair: copy, near-copy, rewrite; None for the first)
+    delays: tuple[float | None, ...] = ()
+    steps: tuple[str | None, ...] = ()
+
+    @property
+    def first(self) -> str | None:
+        """The id of the first publication (None: no member is dated)."""
+        return self.members[0].id if self.delays and self.delays[0] is not None else None
 
     def to_json(self) -> dict:
+        delays = self.delays or (None,) * len(self.members)
+        steps = self.steps or (None,) * len(self.members)
         return {
-            "members": [{"id": m.id, "path": m.path, "title": m.title, "date": m.date}
-                        for m in self.members],
-            "order": "date" if self.dated else "unknown",
+            "members": [{"id": m.id, "path": m.path, "title": m.title, "date": m.date,
+                         "delay_s": d, "step": k}
+                        for m, d, k in zip(self.members, delays, steps, strict=True)],
+            "order": "date" if self.dated else ("partly by date" if self.first else "unknown"),
+            "first": self.first,
             "pairs": [p.to_json() for p in self.pairs],
         }
 

@@ -28,6 +28,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache, partial
 from hashlib import blake2b
 from pathlib import Path
@@ -539,15 +540,39 @@ def _family(group: list[VersionPair], meta: dict[str, ArticleMeta]) -> Family | 
     members = [meta[i] for i in ids if i in meta]
     if len(members) < 2:
         return None
-    dated = all(m.date for m in members)
-    members.sort(key=(lambda m: (m.date, m.path)) if dated else (lambda m: (m.path, m.line or 0)))
+    when = {m.id: _instant(m.date) for m in members}
+    dated = all(when[m.id] is not None for m in members)
+    # the dated oldest first, then the undated (order unknown) by path
+    members.sort(key=lambda m: (0, when[m.id], m.path) if when[m.id] is not None
+                 else (1, m.path, m.line or 0))
     order = {m.id: k for k, m in enumerate(members)}
     # each pair reads older/first -> newer/second
     pairs = [p if order[p.a] < order[p.b] else VersionPair(p.b, p.a, p.kind, p.similarity,
                                                            p.aligned)
              for p in group if p.a in order and p.b in order]
     pairs.sort(key=lambda p: (order[p.a], order[p.b]))
-    return Family(tuple(members), tuple(pairs), dated)
+    t0 = when[members[0].id]
+    delays = tuple(None if t0 is None or when[m.id] is None
+                   else (when[m.id] - t0).total_seconds() for m in members)
+    closest: dict[str, VersionPair] = {}  # a member -> its pair with the closest earlier one
+    for p in pairs:
+        if p.b not in closest or p.similarity > closest[p.b].similarity:
+            closest[p.b] = p
+    steps = tuple(closest[m.id].kind if m.id in closest else None for m in members)
+    return Family(tuple(members), tuple(pairs), dated, delays, steps)
+
+
+def _instant(value: str | None) -> datetime | None:
+    """A member's date as a naive UTC instant (a day alone: its midnight);
+    None when it has none or it cannot be read."""
+    if not value:
+        return None
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
+
 
 
 def family_with(fams: Iterable[Family], id_: str) -> Family | None:

@@ -792,3 +792,32 @@ def test_heavy_hand_paraphrase_is_found_by_its_sentences_order():
     assert vp.aligned == 0.9  # the six between them matched by their place; not the title
     for other in (*STORIES, FACT_SHEET.format(**FACT_FILLS[0]), live_blog(0)):
         assert verify("o", prepare(other), "para", para) is None
+
+
+def test_a_family_is_a_timeline_first_publication_delays_and_steps(write_files, open_corpus):
+    body = ("The council approved the new budget on Tuesday after a long debate about "
+            "schools, roads and the harbour. Members said the plan would raise spending "
+            "on repairs by a fifth over two years. The mayor called the vote a turning "
+            "point for the town. Opponents warned that the harbour project had no "
+            "money set aside for its second phase. A final reading is due next month.")
+    root = write_files({
+        "b.md": f"---\ntitle: Budget\ndate: 2024-06-20T11:30:00+02:00\n---\n{body}\n",
+        "a.md": f"---\ntitle: Budget\ndate: 2024-06-20T08:00:00+02:00\n---\n{body}\n",
+        "c.md": f"---\ntitle: Budget\n---\n{body}\n",  # undated
+        "d.md": f"---\ntitle: Budget\ndate: 2024-06-23\n---\n{body}\n",
+    })
+    c = open_corpus(root)
+    c.update()
+    [fam] = c.families()
+    assert [m.path for m in fam.members] == ["a.md", "b.md", "d.md", "c.md"]
+    assert fam.first == fam.members[0].id and not fam.dated
+    # d.md's day is its midnight (a date without a zone: read as UTC), 2 d 18 h after
+    # a.md's 06:00 UTC
+    assert fam.delays == (0.0, 3.5 * 3600, (2 * 24 + 18) * 3600, None)
+    assert fam.steps == (None, "copy", "copy", "copy")
+    j = fam.to_json()
+    assert (j["first"], j["order"]) == (fam.members[0].id, "partly by date")
+    assert [m["delay_s"] for m in j["members"]] == [0.0, 12600.0, 237600.0, None]
+    from index import delay_label
+
+    assert [delay_label(d) for d in fam.delays] == ["+0 min", "+3 h", "+2 d", "date unknown"]

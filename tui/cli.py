@@ -35,6 +35,7 @@ from index import (
     UpdateReport,
     VariorumError,
     connect_dask,
+    delay_label,
     parse_dask_target,
     run_pipeline,
     sanitize,
@@ -443,10 +444,16 @@ def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
         if not fams:
             con.print(Text("no versions found" + (f" of {safe(ref)}" if ref else "")))
         for n, f in enumerate(fams, 1):
-            order = "by date" if f.dated else "order unknown"
+            order = ("by date" if f.dated else "by date where known, then the undated"
+                     if f.first else "order unknown: no dates")
             con.print(Text(f"family {n}: {len(f.members)} versions ({order})", style="bold"))
-            for m in f.members:
-                one_line(con, Text.assemble(f"  {m.id}  ", (safe(m.path), "cyan"),
+            delays = f.delays or (None,) * len(f.members)
+            steps = f.steps or (None,) * len(f.members)
+            for k, (m, d, step) in enumerate(zip(f.members, delays, steps, strict=True)):
+                when = ("first" if k == 0 and f.first else delay_label(d) if d is not None
+                        else "undated")
+                one_line(con, Text.assemble(f"  {when:>8}  {(step or ''):<9}  {m.id}  ",
+                                            (safe(m.path), "cyan"),
                                             f"  {safe(m.date) or '-'}  ", safe(m.title)))
             for p in f.pairs:
                 con.print(Text(f"    {p.a} ~ {p.b}  {p.kind:<9}  similarity {p.similarity:.2f}"

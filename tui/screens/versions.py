@@ -9,7 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from index import Family, terminal
+from index import Family, delay_label, terminal
 
 from ..commands import bindings
 from ..widgets.cursor_list import CursorList
@@ -41,7 +41,9 @@ class VersionsScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         f = self.family
-        order = "oldest first" if f.dated else "order unknown (no dates)"
+        order = ("a timeline, the first publication first" if f.dated else
+                 "the dated first, by date, then the undated" if f.first else
+                 "order unknown (no dates)")
         with Vertical():
             what = ("Enter shows what changed against it" if self.diff
                     else "Enter opens one, d shows what changed")
@@ -49,11 +51,17 @@ class VersionsScreen(ModalScreen[str | None]):
             yield Label(Text(f"This article and its {others} other version"
                              f"{'' if others == 1 else 's'}, {order}. "
                              f"{what}; Esc closes.", style="bold"))
-            yield VersionList(*[self._option(m) for m in f.members], id="versions")
+            yield VersionList(*[self._option(k, m) for k, m in enumerate(f.members)],
+                              id="versions")
 
-    def _option(self, m) -> Option:
+    def _option(self, k: int, m) -> Option:
+        f = self.family
         line = Text()
         line.append("▶ " if m.id == self.current else "  ")
+        if f.first:  # the timeline: the first publication, then each one's delay
+            delay = f.delays[k] if k < len(f.delays) else None
+            when = "first" if k == 0 else delay_label(delay) if delay is not None else "undated"
+            line.append(f"{when:>8}  ", style="bold")
         line.append(terminal(m.path), style=self.get_component_rich_style("versions--path"))
         if m.date:
             line.append(f"  {terminal(m.date)}")
