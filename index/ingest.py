@@ -4,7 +4,8 @@ A corpus is a folder read recursively. Supported files: ``.txt``, ``.md``
 (front matter allowed), ``.html``/``.htm`` (main text extracted, nothing
 fetched), ``.jsonl`` (one article a line), ``.json`` (one article a file, e.g.
 news-please's output), ``.csv`` (one article a row), ``.jsonl.gz`` and
-``.json.gz``. Anything that cannot be read is
+``.json.gz``, and web archives (``.warc``, ``.warc.gz``, ``.wacz``: one article
+an HTML response record). Anything that cannot be read is
 skipped with a one-line reason; the corpus folder is never written to.
 """
 
@@ -35,8 +36,10 @@ from .text.textclean import normalize_text, one_line
 
 SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown",
              ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".json": "json",
-             ".csv": "csv"}
-GZIPPED = {".jsonl.gz": "jsonl", ".json.gz": "json"}  # read through gzip, bounded
+             ".csv": "csv", ".warc": "warc", ".wacz": "wacz"}
+# read through gzip, bounded (a .warc.gz: warcio reads its gzip members itself)
+GZIPPED = {".jsonl.gz": "jsonl", ".json.gz": "json", ".warc.gz": "warc"}
+ARCHIVES = ("warc", "wacz")  # many pages a file, read record by record
 
 
 def file_kind(name: str) -> tuple[str | None, bool, str]:
@@ -217,7 +220,7 @@ def read_file(root: Path, entry: FileEntry) -> FileResult:
 
 def _read_file(root: Path, entry: FileEntry) -> FileResult:
     kind, gz, _ext = file_kind(entry.path)
-    limit = MAX_JSONL_BYTES if kind in ("jsonl", "csv") else MAX_FILE_BYTES
+    limit = MAX_JSONL_BYTES if kind in ("jsonl", "csv", *ARCHIVES) else MAX_FILE_BYTES
     if entry.size > limit:
         return _skip(entry, f"too large ({_mib(entry.size)} > {_mib(limit)} limit)")
     if entry.size == 0:
@@ -227,6 +230,8 @@ def _read_file(root: Path, entry: FileEntry) -> FileResult:
             return _skip(entry, "not a regular file")
         # gzipped: what is read is what it unpacks to, within the same limits
         # (a small file that unpacks to gigabytes is cut there, never held)
+        if kind in ARCHIVES:
+            return _read_archive(f, entry, kind)
         src = gzip.GzipFile(fileobj=f, mode="rb") if gz else f
         if kind == "jsonl":
             return _read_jsonl(src, entry)
@@ -461,7 +466,10 @@ def _yaml_loader():
     return NoAliasLoader
 
 
-def _from_html(path: str, raw: str) -> Article | None:
+def _from_html(path: str, raw: str, locator: str | None = None,
+               capture: dict | None = None) -> Article | None:
+    """A page's article. ``capture`` (a web archive's record): its ``url``
+    stands, its ``date`` and ``host`` serve when the page gives none."""
     import trafilatura
 
     # Nothing is fetched: trafilatura works on the string it is given. Only the
@@ -487,6 +495,10 @@ def _from_html(path: str, raw: str) -> Article | None:
         body = d.get("text") or ""
         meta = {k: d.get(k) for k in ("title", "author", "sitename", "url")}
     meta["date"] = _html_date(raw)
+    if capture:
+        meta["url"] = capture.get("url") or meta.get("url")
+        meta["date_download"] = capture.get("date")  # after the page's own date
+        meta["site"] = capture.get("host")  # after the page's publisher (sitename)
     if not body.strip():
         # Short pages fall below trafilatura's main-text thresholds: take all
         # visible text (scripts and styles dropped) instead.
@@ -500,7 +512,7 @@ def _from_html(path: str, raw: str) -> Article | None:
     if not text:
         return None
     title = meta.get("title") or _html_title(raw)
-    return _article(path, path, text, title=title, meta=meta)
+    return _article(path, locator or path, text, title=title, meta=meta)
 
 
 _DATE_META = frozenset({
@@ -717,6 +729,130 @@ def _read_csv(f: BinaryIO, entry: FileEntry) -> FileResult:
     if not articles and not skipped:
         skipped.append(_skipped(entry.path, "no rows"))
     return FileResult(entry, articles, skipped, h.hexdigest())
+
+
+def _read_archive(f: BinaryIO, entry: FileEntry, kind: str) -> FileResult:
+    """A web archive: ``.warc`` / ``.warc.gz`` (warcio reads both), or a
+    ``.wacz`` (a zip whose ``archive/`` holds WARC files). Every HTML
+    ``response`` record is an article through the same HTML extraction, its
+    id from the record's URI and payload digest (stable across re-indexes).
+    Records that are not pages (requests, metadata) are passed over;
+    revisits and non-HTML payloads are counted in one skip line; a broken or
+    truncated record ends the file with a reason, what came before it kept."""
+    import zipfile
+
+    h = hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16))
+    f.seek(0)
+    out = _ArchiveRead(entry)
+    if kind == "wacz":
+        try:
+            with zipfile.ZipFile(f) as z:
+                names = sorted(n for n in z.namelist() if n.startswith("archive/")
+                               and n.lower().endswith((".warc", ".warc.gz")))
+                if not names:
+                    return _skip(entry, "a .wacz file with no WARC in archive/", h.hexdigest())
+                for name in names:
+                    with z.open(name) as member:
+                        out.read(member, f" in {name}", z.getinfo(name).file_size)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile) as e:
+            return _skip(entry, f"not a readable .wacz (zip) file ({e})", h.hexdigest())
+    else:
+        out.read(f, "", entry.size)
+    return out.result(h.hexdigest())
+
+
+class _ArchiveRead:
+    """The articles and skips of one archive file, record by record."""
+
+    def __init__(self, entry: FileEntry) -> None:
+        self.entry = entry
+        self.articles: list[Article] = []
+        self.skipped: list[Skipped] = []
+        self.passed: dict[str, int] = {}  # why records were not read -> how many
+        self.seen: set[str] = set()
+
+    def read(self, stream, where: str, size: int | None) -> None:
+        """The records of one WARC stream of ``size`` bytes (a truncated
+        file's last record is never whole: what is left after the last whole
+        record is said)."""
+        from warcio.archiveiterator import ArchiveIterator
+        from warcio.exceptions import ArchiveLoadFailed
+
+        n = end = 0
+        try:
+            it = ArchiveIterator(stream, check_digests=True)
+            for rec in it:
+                n += 1
+                self.record(rec, where)
+                end = it.get_record_offset() + it.get_record_length()
+        except (ArchiveLoadFailed, EOFError, zlib.error, ValueError) as e:
+            self.skipped.append(_skipped(self.entry.path, _cut(
+                f"a broken or truncated record after {n} records{where} "
+                f"({type(e).__name__}: {e}); the records before it are read",
+                MAX_REASON_CHARS)))
+            return
+        if size is not None and size - end > 16:  # more than a record's closing blank lines
+            self.skipped.append(_skipped(self.entry.path, (
+                f"{size - end:,} bytes after the last whole record{where} (a truncated "
+                f"file?): the {n} records before them are read")))
+
+    def record(self, rec, where: str) -> None:
+        path = self.entry.path
+        if rec.rec_type == "revisit":
+            self.passed["revisits"] = self.passed.get("revisits", 0) + 1
+            return
+        if rec.rec_type != "response":
+            return  # a request, warcinfo, metadata: not a page
+        ctype = (rec.http_headers.get_header("Content-Type") or "") if rec.http_headers else ""
+        if "html" not in ctype.lower():
+            self.passed["not HTML"] = self.passed.get("not HTML", 0) + 1
+            return
+        headers = rec.rec_headers
+        uri = _cut_line(headers.get_header("WARC-Target-URI") or "", MAX_FIELD_CHARS)
+        digest = (headers.get_header("WARC-Payload-Digest")
+                  or headers.get_header("WARC-Record-ID") or "")
+        locator = f"{path}#{uri}#{digest}"
+        if locator in self.seen:
+            self.passed["the same page again"] = self.passed.get("the same page again", 0) + 1
+            return
+        self.seen.add(locator)
+        data = rec.content_stream().read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            self.skipped.append(_skipped(path, _cut(f"{uri}: page too large (over "
+                                                    f"{_mib(MAX_FILE_BYTES)})", MAX_REASON_CHARS)))
+            return
+        # read to its end: a digest that does not match is a record cut short
+        # (a truncated file) or one whose Content-Length lies: never an article
+        checker = getattr(rec, "digest_checker", None)
+        if (checker is not None and checker.passed is False) or \
+                getattr(rec.raw_stream, "limit", 0) > 0:  # the file ended inside it
+            self.skipped.append(_skipped(path, _cut(
+                f"{uri}: the record's digest does not match (cut short, or its "
+                f"Content-Length is wrong): not read", MAX_REASON_CHARS)))
+            return
+        text, why = decode(data)
+        try:
+            if text is None:
+                raise _Refused(why)
+            host = uri.split("://", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0]
+            art = _from_html(path, text, locator, {
+                "url": uri, "host": host.removeprefix("www.") or None,
+                "date": headers.get_header("WARC-Date")})
+        except _Refused as r:
+            self.skipped.append(_skipped(path, _cut(f"{uri}: {r.reason}", MAX_REASON_CHARS)))
+            return
+        if art is None or not art.text:
+            self.skipped.append(_skipped(path, _cut(f"{uri}: no text", MAX_REASON_CHARS)))
+        else:
+            self.articles.append(art)
+
+    def result(self, sha: str) -> FileResult:
+        if self.passed:
+            self.skipped.append(_skipped(self.entry.path, "records not read: " + ", ".join(
+                f"{n} {why}" for why, n in sorted(self.passed.items()))))
+        if not self.articles and not self.skipped:
+            self.skipped.append(_skipped(self.entry.path, "no pages in this archive"))
+        return FileResult(self.entry, self.articles, self.skipped, sha)
 
 
 def _gzip_trouble(e: BaseException) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import socket
 import unicodedata
 from pathlib import Path
@@ -853,3 +854,103 @@ def test_a_corpus_folder_whose_own_name_is_not_utf8(tmp_path, open_corpus):
     c = open_corpus(Path(os.fsdecode(root)))
     assert not c.update(procs=1).skipped
     assert c.search("ferries").total == 1
+
+
+# ------------------------------------------------------------- web archives
+def _page(title: str, words: str, date: str | None = None, site: str | None = None) -> bytes:
+    meta = (f'<meta property="article:published_time" content="{date}">' if date else "")
+    meta += f'<meta property="og:site_name" content="{site}">' if site else ""
+    body = "".join(f"<p>{words} sentence {k} of the story goes on here.</p>" for k in range(8))
+    return (f"<html><head><title>{title}</title>{meta}</head><body><article><h1>{title}</h1>"
+            f"{body}</article></body></html>").encode()
+
+
+def _warc(records, gz: bool = True) -> bytes:
+    """A WARC made with warcio from ``(kind, uri, content_type, payload)``."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=gz)
+    for kind, uri, ctype, payload in records:
+        if kind == "request":
+            rec = w.create_warc_record(uri, "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n"
+                                                                         b"\r\n"))
+        else:
+            http = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            rec = w.create_warc_record(uri, kind, payload=io.BytesIO(payload),
+                                       http_headers=http,
+                                       warc_headers_dict={"WARC-Date": "2024-06-21T09:00:00Z"})
+        w.write_record(rec)
+    return buf.getvalue()
+
+
+PAGES = [
+    ("request", "https://www.news.example/a", None, None),
+    ("response", "https://www.news.example/a", "text/html; charset=utf-8",
+     _page("Council budget", "Alpha", date="2024-06-20T08:00:00+00:00", site="Example News")),
+    ("response", "https://other.example:8080/b", "text/html",
+     _page("Harbour plan", "Bravo")),  # no date, no publisher: the capture's and the host
+    ("response", "https://other.example/logo.png", "image/png", b"\x89PNG..."),
+    ("revisit", "https://www.news.example/a", "text/html", b""),
+    ("response", "https://www.news.example/a", "text/html; charset=utf-8",  # the same again
+     _page("Council budget", "Alpha", date="2024-06-20T08:00:00+00:00", site="Example News")),
+]
+
+
+def test_warc_pages_become_articles_with_the_captures_url_date_and_host(index_folder):
+    c, report = index_folder({"crawl.warc.gz": _warc(PAGES), "plain.warc": _warc(PAGES[:3],
+                                                                                   gz=False)})
+    arts = [c.get(m.id) for m in c.articles() if m.path == "crawl.warc.gz"]
+    by_title = {a.title: a for a in arts}
+    assert set(by_title) == {"Council budget", "Harbour plan"}
+    a, b = by_title["Council budget"], by_title["Harbour plan"]
+    assert (a.url, a.date, a.source) == ("https://www.news.example/a", "2024-06-20T08:00:00+00:00",
+                                         "Example News")
+    assert (b.url, b.date, b.source) == ("https://other.example:8080/b",
+                                         "2024-06-21T09:00:00+00:00", "other.example")
+    assert "Bravo sentence 3 of the story" in b.text
+    assert {m.title for m in c.articles() if m.path == "plain.warc"} == {"Council budget",
+                                                                          "Harbour plan"}
+    why = [s.reason for s in report.skipped if s.path == "crawl.warc.gz"]
+    assert why == ["records not read: 1 not HTML, 1 revisits, 1 the same page again"]
+
+
+def test_a_warcs_ids_are_stable_and_a_broken_archive_keeps_what_came_before(
+        write_files, open_corpus):
+    import zipfile
+
+    data = _warc(PAGES)
+    root = write_files({"crawl.warc.gz": data})
+    first = open_corpus(root, "ix1")
+    first.update(versions=False)
+    again = open_corpus(root, "ix2")
+    again.update(versions=False)
+    assert {m.id for m in first.articles()} == {m.id for m in again.articles()}
+    # a truncated gzip member, and a record whose Content-Length lies
+    two = _warc(PAGES[1:3])
+    plain = _warc(PAGES[1:3], gz=False)
+    lying = plain.replace(b"Content-Length: ", b"Content-Length: 9", 1)
+    wacz = root / "capture.wacz"
+    with zipfile.ZipFile(wacz, "w") as z:
+        z.writestr("archive/data.warc.gz", data)
+        z.writestr("datapackage.json", "{}")
+    write_files({"cut.warc.gz": two[: len(two) - 200], "lying.warc": lying,
+                 "notzip.wacz": b"not a zip"})
+    report = first.update(versions=False)
+    by_path: dict[str, set[str]] = {}
+    for m in first.articles():
+        by_path.setdefault(m.path, set()).add(m.title)
+    assert by_path["capture.wacz"] == {"Council budget", "Harbour plan"}
+    assert by_path["cut.warc.gz"] == {"Council budget"}  # the page before the cut
+    assert "lying.warc" not in by_path  # its first record swallowed the second: neither read
+    why = {(s.path, s.reason) for s in report.skipped}
+    [cut] = [r for p, r in why if p == "cut.warc.gz"]  # (the bytes: as zlib packed them)
+    assert re.fullmatch(r"[\d,]+ bytes after the last whole record \(a truncated file\?\): "
+                        r"the 1 records before them are read", cut)
+    assert ("lying.warc", "https://www.news.example/a: the record's digest does not match "
+                          "(cut short, or its Content-Length is wrong): not read") in why
+    assert next(r for p, r in why if p == "notzip.wacz").startswith(
+        "not a readable .wacz (zip) file (")
