@@ -413,3 +413,39 @@ def test_an_article_with_no_quotes_or_entities_is_an_answer(env, tmp_path):
         assert line.startswith(f"no {cmd} found · rules")
         js = run(env, cmd, *args, "--json")
         assert js.returncode == 0 and json.loads(js.stdout) == []
+
+
+def test_search_as_csv_and_jsonl_tables_no_formula_runs(env, tmp_path):
+    import csv
+    import io
+
+    d = tmp_path / "formula"
+    d.mkdir()
+    # a title a spreadsheet would run as a formula, and one with a comma and quotes
+    (d / "a.md").write_text('---\ntitle: "=HYPERLINK(\\"http://x\\",\\"y\\")"\n---\n'
+                            "Harbour budget story one.\n", encoding="utf-8")
+    (d / "b.md").write_text('---\ntitle: "Harbour, \\"quoted\\" news"\ndate: 2024-06-20\n---\n'
+                            "Harbour budget story two.\n", encoding="utf-8")
+    assert run(env, "index", str(d)).returncode == 0
+    p = run(env, "search", "harbour", "--corpus", str(d), "--format", "csv")
+    assert p.returncode == 0, p.stderr
+    rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    assert list(rows[0]) == ["rank", "id", "path", "title", "source", "date", "score", "snippet"]
+    titles = {r["path"]: r["title"] for r in rows}
+    assert titles == {"a.md": "'=HYPERLINK(\"http://x\",\"y\")", "b.md": 'Harbour, "quoted" news'}
+    p = run(env, "search", "harbour", "--corpus", str(d), "--format", "jsonl")
+    lines = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [x["rank"] for x in lines] == [1, 2] and {x["path"] for x in lines} == {"a.md",
+                                                                                   "b.md"}
+    assert {x["title"] for x in lines} == {'=HYPERLINK("http://x","y")', 'Harbour, "quoted" news'}
+
+
+def test_versions_as_a_csv_table_one_row_a_member(env, corpus):
+    import csv
+    import io
+
+    p = run(env, "versions", "--corpus", str(corpus), "--format", "csv")
+    assert p.returncode == 0, p.stderr
+    rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    assert [(r["family"], r["path"][:3], r["first"], r["delay_s"], r["step"]) for r in rows] == [
+        ("1", "001", "False", "", ""), ("1", "004", "False", "", "rewrite")]

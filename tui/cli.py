@@ -128,6 +128,25 @@ def echo_json(data) -> None:
     click.echo(sanitize.dumps_json(data))
 
 
+def echo_table(fmt: str, columns: list[str], rows: list[dict]) -> None:
+    """Rows as a spreadsheet reads them: ``csv`` (a header, every text cell
+    made safe: no formula can run), or ``jsonl`` (an object a line, escaped
+    as --json is)."""
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(sanitize.dumps_json({c: row.get(c) for c in columns}, indent=None))
+        return
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(columns)
+    for row in rows:
+        w.writerow([sanitize.csv_cell(row.get(c)) for c in columns])
+    click.echo(buf.getvalue(), nl=False)
+
+
 def default_corpus() -> Path:
     env = os.environ.get("VARIORUM_CORPUS")
     if env:
@@ -226,6 +245,8 @@ index_dir_option = click.option(
     help="Where the index lives (default: one per corpus, in the user data dir).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
+format_option = click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]),
+                             default=None, help="Print a table: CSV or JSON Lines (see README).")
 ner_option = click.option(
     "--ner", type=click.Choice(EXTRACTORS), default=None,
     help="Entity extractor (default: $VARIORUM_NER, else auto: spaCy if a model is "
@@ -348,8 +369,9 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities
 @index_dir_option
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 10_000))
 @json_option
+@format_option
 def search_cmd(query: str, corpus: str | None, index_dir: str | None, limit: int,
-               as_json: bool) -> None:
+               as_json: bool, fmt: str | None) -> None:
     """Search the corpus with the Whoosh query language (see README)."""
     c = open_corpus(corpus, index_dir)
     if c.needs_entities(query):
@@ -364,7 +386,12 @@ def search_cmd(query: str, corpus: str | None, index_dir: str | None, limit: int
                              f"`variorum index --entities {safe(str(c.root))}` for all of "
                              "them", style="yellow"), soft_wrap=True)
     res = c.search(query, limit=limit)
-    if as_json:
+    if fmt:
+        echo_table(fmt, ["rank", "id", "path", "title", "source", "date", "score", "snippet"],
+                   [{"rank": i, "id": h.id, "path": h.path, "title": h.title, "source": h.source,
+                     "date": h.date, "score": round(h.score, 4), "snippet": h.snippet}
+                    for i, h in enumerate(res.hits, 1)])
+    elif as_json:
         echo_json(res.to_json())
     else:
         con = out()
@@ -427,8 +454,9 @@ def show_cmd(ref: str, corpus: str | None, index_dir: str | None, query: str | N
 @corpus_option
 @index_dir_option
 @json_option
+@format_option
 def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
-                 as_json: bool) -> None:
+                 as_json: bool, fmt: str | None) -> None:
     """List version families (copies, near-copies, rewrites), or one article's versions."""
     c = open_corpus(corpus, index_dir)
     try:
@@ -437,7 +465,14 @@ def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
         err().print(Text("variorum: another process is updating the index: these are the "
                          "versions found before it", style="yellow"), soft_wrap=True)
     fams = [f] if ref and (f := c.family_of(ref)) else ([] if ref else c.families())
-    if as_json:
+    if fmt:  # one row a member, its family's timeline with it
+        echo_table(fmt, ["family", "id", "path", "title", "date", "first", "delay_s", "step"], [
+            {"family": n, "id": m.id, "path": m.path, "title": m.title, "date": m.date,
+             "first": m.id == f.first, "delay_s": d, "step": k}
+            for n, f in enumerate(fams, 1)
+            for m, d, k in zip(f.members, f.delays or (None,) * len(f.members),
+                               f.steps or (None,) * len(f.members), strict=True)])
+    elif as_json:
         echo_json({"families": [f.to_json() for f in fams]})
     else:
         con = out()
