@@ -28,8 +28,7 @@ class ListEntry(NamedTuple):
 
     ``date`` is the day (``YYYY-MM-DD``, "" when the file gives none);
     ``source`` the article's source, else its folder ("" at the corpus's top):
-    the list's outlet column. Made by :func:`list_entry` (or the store's
-    listing, which does the same in SQL)."""
+    the list's outlet column. Made by :func:`list_entry`."""
 
     id: str
     path: str
@@ -41,7 +40,7 @@ class ListEntry(NamedTuple):
 def list_entry(id: str, path: str, title: str, date: str | None,
                source: str | None) -> ListEntry:
     """The list's entry of an article: its day, and its source or else its
-    folder (the one rule; ``store._LIST_SQL`` says it in SQL)."""
+    folder (the one rule: the store's listing and search hits are made by it)."""
     return ListEntry(id, path, title, (date or "")[:10], source or path.rpartition("/")[0])
 
 

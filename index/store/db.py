@@ -21,18 +21,16 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..models import ArticleMeta, ListEntry, Listing, Skipped
+from ..models import ArticleMeta, ListEntry, Listing, Skipped, list_entry
 from . import schema
 
 STORE_FILE = "store.sqlite"  # in the index directory
 IN_BATCH = 500  # values in one "IN (...)": SQLite allows 999 parameters a statement (older builds)
 
 _META_COLS = "id, path, title, source, date, author, url, line"
-# A ListEntry's fields (see models.list_entry: the day, the source else the
-# folder; rtrim by every character of the path but "/" leaves its folder)
-_LIST_SQL = ("SELECT id, path, title, COALESCE(substr(date, 1, 10), ''), "
-             "COALESCE(NULLIF(source, ''), rtrim(rtrim(path, replace(path, '/', '')), '/')) "
-             "FROM articles ORDER BY path, line")
+# what a ListEntry is made of (by models.list_entry: the one rule for the day
+# and the source-else-folder), in list order
+_LIST_SQL = "SELECT id, path, title, date, source FROM articles ORDER BY path, line"
 LISTING_FORMAT = 2  # in the stamp: a listing of another format (fewer fields) is not read
 # The listing blob: the article list as the UTF-8 text of a Listing, written
 # with every change to the articles. Read in one step, it loads 100k entries
@@ -247,7 +245,10 @@ class Store:
             listing = Listing(row[2].decode("utf-8"))
             if len(listing) == row[1]:
                 return listing
-        return Listing.of(list(map(ListEntry._make, self.db.execute(_LIST_SQL))))
+        return Listing.of(self._entries())
+
+    def _entries(self) -> list[ListEntry]:
+        return [list_entry(*row) for row in self.db.execute(_LIST_SQL)]
 
     def _stamp(self) -> str:
         """The article count and top rowid when the listing was written: a second
@@ -270,7 +271,7 @@ class Store:
     def _write_listing(self) -> None:
         """Rewrite the listing blob (inside the caller's transaction). Not
         written when a field holds a separator: the table is read instead."""
-        rows = self.db.execute(_LIST_SQL).fetchall()
+        rows = self._entries()
         self.db.execute("DELETE FROM listing")
         text = Listing.encode(rows)
         if text is None:
