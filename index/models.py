@@ -254,21 +254,22 @@ class Family:
     # the timeline: per member, seconds after the first publication (None: no
     # date), and the kind of the step that led to it (its closest earlier
     # version's pair: copy, near-copy, rewrite; None for the first)
-    delays: tuple[float | None, ...] = ()
-    steps: tuple[str | None, ...] = ()
+    delays: tuple[float | None, ...]
+    steps: tuple[str | None, ...]
 
     @property
     def first(self) -> str | None:
         """The id of the first publication (None: no member is dated)."""
-        return self.members[0].id if self.delays and self.delays[0] is not None else None
+        return self.members[0].id if self.delays[0] is not None else None
+
+    def timeline(self) -> Iterator[tuple[ArticleMeta, float | None, str | None]]:
+        """``(member, delay_s, step)`` of each member, in the family's order."""
+        return zip(self.members, self.delays, self.steps, strict=True)
 
     def to_json(self) -> dict:
-        delays = self.delays or (None,) * len(self.members)
-        steps = self.steps or (None,) * len(self.members)
         return {
             "members": [{"id": m.id, "path": m.path, "title": m.title, "date": m.date,
-                         "delay_s": d, "step": k}
-                        for m, d, k in zip(self.members, delays, steps, strict=True)],
+                         "delay_s": d, "step": k} for m, d, k in self.timeline()],
             "order": "date" if self.dated else ("partly by date" if self.first else "unknown"),
             "first": self.first,
             "pairs": [p.to_json() for p in self.pairs],

@@ -469,9 +469,7 @@ def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
         echo_table(fmt, ["family", "id", "path", "title", "date", "first", "delay_s", "step"], [
             {"family": n, "id": m.id, "path": m.path, "title": m.title, "date": m.date,
              "first": m.id == f.first, "delay_s": d, "step": k}
-            for n, f in enumerate(fams, 1)
-            for m, d, k in zip(f.members, f.delays or (None,) * len(f.members),
-                               f.steps or (None,) * len(f.members), strict=True)])
+            for n, f in enumerate(fams, 1) for m, d, k in f.timeline()])
     elif as_json:
         echo_json({"families": [f.to_json() for f in fams]})
     else:
@@ -482,9 +480,7 @@ def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
             order = ("by date" if f.dated else "by date where known, then the undated"
                      if f.first else "order unknown: no dates")
             con.print(Text(f"family {n}: {len(f.members)} versions ({order})", style="bold"))
-            delays = f.delays or (None,) * len(f.members)
-            steps = f.steps or (None,) * len(f.members)
-            for k, (m, d, step) in enumerate(zip(f.members, delays, steps, strict=True)):
+            for k, (m, d, step) in enumerate(f.timeline()):
                 when = ("first" if k == 0 and f.first else delay_label(d) if d is not None
                         else "undated")
                 one_line(con, Text.assemble(f"  {when:>8}  {(step or ''):<9}  {m.id}  ",

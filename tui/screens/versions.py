@@ -59,7 +59,7 @@ class VersionsScreen(ModalScreen[str | None]):
         line = Text()
         line.append("▶ " if m.id == self.current else "  ")
         if f.first:  # the timeline: the first publication, then each one's delay
-            delay = f.delays[k] if k < len(f.delays) else None
+            delay = f.delays[k]
             when = "first" if k == 0 else delay_label(delay) if delay is not None else "undated"
             line.append(f"{when:>8}  ", style="bold")
         line.append(terminal(m.path), style=self.get_component_rich_style("versions--path"))
