@@ -249,6 +249,8 @@ class ReaderScreen(WorkerScreen):
 
     def on_mount(self) -> None:
         self.list.focus()
+        self.watch(self.list, "marked", lambda marked: setattr(self.status, "marks", len(marked)),
+                   init=False)
         state = self._restore or {}  # what was read and bookmarked, kept per corpus
         for name in ("read", "bookmarks"):
             ids = state.get(name)
@@ -452,7 +454,6 @@ class ReaderScreen(WorkerScreen):
             marks = restore.get("marks")
             self.list.marked = [i for i in marks if known(i)][:2] \
                 if isinstance(marks, list) else []
-            self.status.marks = len(self.list.marked)
             self._keep = restore.get("article") if known(restore.get("article")) else None
             query = restore.get("query")
             if isinstance(query, str) and query and sanitize.error_line(query) == query:
@@ -1050,7 +1051,6 @@ class ReaderScreen(WorkerScreen):
     def action_mark(self) -> None:
         before = list(self.list.marked)
         marked = self.list.toggle_mark()
-        self.status.marks = len(marked)
         if len(before) == 2 and len(marked) == 2:  # a third mark: the oldest gave way
             dropped = next(i for i in before if i not in marked)
             k = index_of(self.list.items, dropped)
@@ -1068,7 +1068,6 @@ class ReaderScreen(WorkerScreen):
         marked = self.list.marked
         if len(marked) == 2:
             self.list.clear_marks()
-            self.status.marks = 0
             self.status.say("the marks are cleared: the diff is of ① and ②")
             self.diff_worker(marked[0], marked[1])
             return

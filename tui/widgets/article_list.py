@@ -121,6 +121,9 @@ class ArticleList(ScrollView, can_focus=True):
                          "article-list--mark"}
 
     cursor: reactive[int] = reactive(0, always_update=True)
+    marked: reactive[list[str]] = reactive(list, init=False)
+    """Article ids marked for a diff, in marking order (two at most); a new
+    list each change, so whoever watches it (the status line) follows."""
 
     class Highlighted(Message):
         """The cursor moved to an article."""
@@ -154,7 +157,6 @@ class ArticleList(ScrollView, can_focus=True):
         self.query: str | None = None  # the query the list shows (its filters are named)
         self._rows: dict[int, tuple[str, str, str]] = {}  # row -> (day, source, title) cleaned
         self.badges: dict[str, int] = {}  # article id -> number of other versions
-        self.marked: list[str] = []  # article ids marked for a diff, in marking order
         self.read: set[str] = set()  # article ids read (kept per corpus)
         self.bookmarks: set[str] = set()  # article ids bookmarked (kept per corpus)
         self._columns = (False, False)  # any article with a day, with a source
@@ -248,7 +250,7 @@ class ArticleList(ScrollView, can_focus=True):
         cur = self.current
         if cur is not None:
             if cur.id in self.marked:
-                self.marked.remove(cur.id)
+                self.marked = [i for i in self.marked if i != cur.id]
             else:
                 self.marked = [*self.marked, cur.id][-2:]
             self.refresh()
