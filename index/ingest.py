@@ -15,6 +15,7 @@ import codecs
 import errno
 import gzip
 import hashlib
+import io
 import json
 import os
 import re
@@ -678,15 +679,14 @@ def _read_csv(f: BinaryIO, entry: FileEntry) -> FileResult:
     ``id``). Read row by row, each field bounded; a bad row is skipped with
     its own reason and the rest are read."""
     import csv
-    import io
 
-    h = hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16))
-    f.seek(0)
     wide = _wide_encoding(f.read(8192))
     if wide:
         return _skip(entry, f"a .csv file must be UTF-8 (this one is {wide.upper()})")
     f.seek(0)
-    text = io.TextIOWrapper(f, encoding="utf-8-sig", errors="replace", newline="")
+    h = _Hashed(f)  # hashed as it is parsed: read once
+    text = io.TextIOWrapper(io.BufferedReader(h), encoding="utf-8-sig", errors="replace",
+                            newline="")
     csv.field_size_limit(MAX_LINE_BYTES)
     rows = csv.reader(text)
     try:
@@ -741,24 +741,50 @@ def _read_archive(f: BinaryIO, entry: FileEntry, kind: str) -> FileResult:
     truncated record ends the file with a reason, what came before it kept."""
     import zipfile
 
+    out = _ArchiveRead(entry)
+    if kind == "warc":
+        h = _Hashed(f)  # hashed as its records are read: read once
+        out.read(h, "", entry.size)
+        return out.result(h.hexdigest())
+    # a zip is read where its directory says: hashed first
     h = hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16))
     f.seek(0)
-    out = _ArchiveRead(entry)
-    if kind == "wacz":
-        try:
-            with zipfile.ZipFile(f) as z:
-                names = sorted(n for n in z.namelist() if n.startswith("archive/")
-                               and n.lower().endswith((".warc", ".warc.gz")))
-                if not names:
-                    return _skip(entry, "a .wacz file with no WARC in archive/", h.hexdigest())
-                for name in names:
-                    with z.open(name) as member:
-                        out.read(member, f" in {name}", z.getinfo(name).file_size)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile) as e:
-            return _skip(entry, f"not a readable .wacz (zip) file ({e})", h.hexdigest())
-    else:
-        out.read(f, "", entry.size)
+    try:
+        with zipfile.ZipFile(f) as z:
+            names = sorted(n for n in z.namelist() if n.startswith("archive/")
+                           and n.lower().endswith((".warc", ".warc.gz")))
+            if not names:
+                return _skip(entry, "a .wacz file with no WARC in archive/", h.hexdigest())
+            for name in names:
+                with z.open(name) as member:
+                    out.read(member, f" in {name}", z.getinfo(name).file_size)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile) as e:
+        return _skip(entry, f"not a readable .wacz (zip) file ({e})", h.hexdigest())
     return out.result(h.hexdigest())
+
+
+class _Hashed(io.RawIOBase):
+    """A file whose bytes are hashed as they are read, so a file parsed as a
+    stream (CSV, WARC) is read once, not once more for its hash. The digest
+    is always the whole file's: what the parser left unread is hashed then."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f = f
+        self.h = hashlib.blake2b(digest_size=16)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self.f.readinto(b)
+        if n:
+            self.h.update(memoryview(b)[:n])
+        return n
+
+    def hexdigest(self) -> str:
+        while chunk := self.f.read(1 << 20):
+            self.h.update(chunk)
+        return self.h.hexdigest()
 
 
 class _ArchiveRead:
