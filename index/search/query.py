@@ -434,12 +434,13 @@ def grouped_hit_spans(text: str, groups: list[tuple[str, set[str], list[list[str
     """``(start, end, k)``: every hit in ``text`` with the index ``k`` of the
     clause it is a hit of (``groups`` from :func:`match_groups`, then the
     clauses whose spans are given in ``more``), sorted; where hits of two
-    clauses overlap, the one that starts first is kept (the earlier clause
-    when they start together)."""
+    clauses overlap, the one that starts first is kept (when they start
+    together, the longer: a phrase over a word of it; then the earlier clause)."""
     toks = term_spans(text) if groups else []
     per = [merge_spans(_token_hits(toks, t, p)) for _label, t, p in groups]
     per += [merge_spans(list(spans)) for spans in more]
-    tagged = sorted((s, e, k) for k, spans in enumerate(per) for s, e in spans)
+    tagged = sorted(((s, e, k) for k, spans in enumerate(per) for s, e in spans),
+                    key=lambda t: (t[0], -t[1], t[2]))
     out: list[tuple[int, int, int]] = []
     for s, e, k in tagged:
         if out and s < out[-1][1]:
