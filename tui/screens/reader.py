@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -80,8 +81,6 @@ def write_pager_copy(art: Article, directory: Path) -> Path:
     and path, escaped as for a terminal: the pager shows it to one) and the
     text (the article-text policy). Named after the file's stem, made safe and
     short (a 255-byte name with another suffix would be too long as .txt)."""
-    import re
-
     stem = re.sub(r"[^\w.-]+", "_", Path(art.path).stem)[:80].strip("._") or "article"
     path = directory / f"{stem}.txt"
     path.write_text(f"{sanitize.terminal(art.title)}\n{sanitize.terminal(art.path)}\n\n"
@@ -94,8 +93,6 @@ def find_spans(text: str, what: str) -> list[tuple[int, int]]:
     """Where ``what`` occurs in ``text``, as less's / would find it: the words
     literally, any run of spaces or line breaks between them, ignoring case
     unless ``what`` has a capital (smart case)."""
-    import re
-
     words = what.split()
     if not words:
         return []
@@ -107,8 +104,6 @@ def find_spans(text: str, what: str) -> list[tuple[int, int]]:
 def less_pattern(texts) -> str:
     """A pattern for less's ``+/`` that finds any of ``texts`` literally
     (less reads a regular expression: its special characters escaped)."""
-    import re
-
     unique = list(dict.fromkeys(" ".join(t.split()) for t in texts if t.strip()))
     pattern = "|".join(re.sub(r"([\\.^$*+?()\[\]{}|])", r"\\\1", t) for t in unique)
     # a leading ! or @ (or ^N, ^E, …) would be one of less's search modifiers
