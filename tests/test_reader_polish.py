@@ -367,3 +367,36 @@ async def test_a_sort_by_what_no_article_has_says_so(corpus):
         await pilot.press("S")
         assert "sorted by date" in status(app)
         assert "no article here has a date: the order stays as it was" in status(app)
+
+
+async def test_a_search_asked_for_during_the_first_index_runs_when_it_is_made(tmp_path):
+    import shutil
+    import threading
+    from pathlib import Path
+
+    from index import Corpus
+
+    folder = tmp_path / "news"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sample_corpus", folder)
+    go = threading.Event()
+
+    class Held(Corpus):
+        """The first index waits until the test has searched."""
+
+        def update(self, *args, **kw):
+            go.wait(120)
+            return super().update(*args, **kw)
+
+    app = VariorumApp(Held(folder, index_dir=tmp_path / "ix", ner="rules"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        app.reader.search_for('"Town College"')
+        for _ in range(10_000):  # until the search worker has found no index yet
+            if app.reader._search_waits is not None:
+                break
+            await pilot.pause()
+        assert status(app) == "the index is being made: the search runs when it is ready"
+        go.set()
+        await settle(app, pilot)
+        assert app.reader.search_text == '"Town College"' and len(app.reader.list.items) == 1
+        assert "not indexed" not in status(app)

@@ -96,6 +96,13 @@ class BadgesLoaded(Message):
 
 
 @dataclass
+class SearchWaits(Message):
+    """A query asked for while the first index is made: it runs once it is."""
+
+    query: str
+
+
+@dataclass
 class Searched(Message):
     query: str
     result: SearchResult

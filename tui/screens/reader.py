@@ -201,6 +201,7 @@ class ReaderScreen(WorkerScreen):
         self._busy = False  # another process holds the index's update lock
         self._stay_on: str | None = None  # the article shown when the list is read again
         self._update_started = False
+        self._search_waits: str | None = None  # a query asked for before the first index
         self._found = 0  # how many articles the query shown matches (the list: LIST_LIMIT at most)
         self._find: str | None = None  # what / in the article found (its matches are the hits)
         self._find_direction = 1  # ?: backwards, and n follows it (as in less)
@@ -369,6 +370,9 @@ class ReaderScreen(WorkerScreen):
         self._after_summary(None)
         if r.changed_anything or not self.all_articles:
             self.reload_articles()
+        waiting, self._search_waits = self._search_waits, None
+        if waiting and waiting == self.search_box.value.strip():  # asked for while it was made
+            self.run_search(waiting)
 
     def _after_summary(self, what: str | None) -> None:
         """Say ``what`` after what the update did (an error said stays: the
@@ -560,9 +564,22 @@ class ReaderScreen(WorkerScreen):
 
     @thread_worker("search")
     def search_worker(self, value: str) -> None:
-        result = self.corpus.search(value, limit=LIST_LIMIT, spans=False)
+        from index import IndexMissingError
+
+        try:
+            result = self.corpus.search(value, limit=LIST_LIMIT, spans=False)
+        except IndexMissingError:
+            if not self._update_started:
+                raise
+            self.post_message(m.SearchWaits(value))  # the first index is being made
+            return
         if not get_current_worker().is_cancelled:
             self.post_message(m.Searched(value, result))
+
+    @on(m.SearchWaits)
+    def search_waits(self, msg: m.SearchWaits) -> None:
+        self._search_waits = msg.query
+        self.status.say("the index is being made: the search runs when it is ready")
 
     @on(m.Searched)
     def searched(self, msg: m.Searched) -> None:
