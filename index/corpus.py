@@ -35,6 +35,7 @@ from .models import (
     Entity,
     Family,
     ListEntry,
+    OutletsReport,
     Quote,
     SearchHit,
     SearchResult,
@@ -58,6 +59,7 @@ jobs = lazy("index.jobs")
 qs = lazy("index.search.query")
 rd = lazy("index.search.reader")
 vers = lazy("index.versions")
+outlets_mod = lazy("index.outlets")
 
 
 class Corpus:
@@ -414,6 +416,23 @@ class Corpus:
         with self._lock:
             id_ = self.resolve(ref)
         return vers.family_with(self.families(), id_)
+
+    def outlets(self, progress: Callable[[str, int, int], None] | None = None,
+                cancel: Callable[[], bool] | None = None, procs: int | None = None,
+                spin: bool = True) -> OutletsReport:
+        """Who republishes whom (:mod:`index.outlets`). With ``spin``, the
+        rewrites' spin counts not stored yet are found first (the pipeline's
+        "spin" phase: their entities and quotes, then a diff each; cancelled,
+        the table says how many are unchecked). An index that cannot be
+        written is read as it is."""
+        if spin and self._writable() is not None:
+            pipeline.update(self, ("spin",), progress=progress, cancel=cancel, procs=procs)
+        with self._lock:
+            store = self._snap.open()
+            fams = vers.assemble(store.version_pairs(), store.paired_articles())
+            hashes = store.hash_by_id(m.id for f in fams for m in f.members)
+            counts = store.spin_counts(ann.cache_key(self.extractor_choice))
+        return outlets_mod.table(fams, hashes, counts)
 
     def version_counts(self) -> dict[str, int]:
         """Article id -> number of other versions it has (articles with none left out)."""

@@ -199,6 +199,17 @@ class VersionsReport:
 
 
 @dataclass
+class SpinReport:
+    """One run of the pipeline's ``"spin"`` phase (:mod:`index.outlets`)."""
+
+    rewrites: int = 0  # dated rewrites in the families
+    cached: int = 0  # whose spin counts were stored already
+    done: int = 0  # diffed in this run
+    seconds: float = 0.0
+    cancelled: bool = False
+
+
+@dataclass
 class UpdateReport:
     """What one run of the indexer did."""
 
@@ -217,6 +228,7 @@ class UpdateReport:
     cancelled: bool = False
     versions: VersionsReport | None = None  # None when version detection did not run
     entities: EntitiesReport | None = None  # None when entity extraction did not run
+    spin: SpinReport | None = None  # None when the spin phase did not run
 
     @property
     def changed_anything(self) -> bool:
@@ -256,6 +268,9 @@ class Family:
     # version's pair: copy, near-copy, rewrite; None for the first)
     delays: tuple[float | None, ...]
     steps: tuple[str | None, ...]
+    # per member, the id of that closest earlier version (None for the first,
+    # and for a member with no pair to an earlier one)
+    parents: tuple[str | None, ...]
 
     @property
     def first(self) -> str | None:
@@ -269,11 +284,73 @@ class Family:
     def to_json(self) -> dict:
         return {
             "members": [{"id": m.id, "path": m.path, "title": m.title, "date": m.date,
-                         "delay_s": d, "step": k} for m, d, k in self.timeline()],
+                         "delay_s": d, "step": k, "after": p}
+                        for (m, d, k), p in zip(self.timeline(), self.parents, strict=True)],
             "order": "date" if self.dated else ("partly by date" if self.first else "unknown"),
             "first": self.first,
             "pairs": [p.to_json() for p in self.pairs],
         }
+
+
+# ------------------------------------------------------------ outlets
+@dataclass(frozen=True)
+class Step:
+    """A later version and the earlier one it came from."""
+
+    earlier: ArticleMeta
+    later: ArticleMeta
+    kind: str  # "copy" | "near-copy" | "rewrite"
+    delay_s: float | None  # the later one's date minus the earlier one's (None: one undated)
+
+
+@dataclass(frozen=True)
+class OutletPair:
+    """How many of ``origin``'s articles appear as later versions at
+    ``republisher``, by kind; the median delay; and, of the rewrites whose
+    spin report is known (``checked``), how many changed an entity or a quote."""
+
+    origin: str
+    republisher: str
+    counts: tuple[tuple[str, int], ...]  # (kind, versions) for each kind, in PAIR_KINDS' order
+    median_delay_s: float
+    checked: int  # rewrites whose spin report is known
+    changed: int  # of those, rewrites that changed an entity or a quote
+    steps: tuple[Step, ...] = field(repr=False, compare=False, default=())
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.counts)
+
+    @property
+    def changed_share(self) -> float | None:
+        """The share of the checked rewrites that changed an entity or a quote."""
+        return self.changed / self.checked if self.checked else None
+
+    def to_json(self, steps: bool = True) -> dict:
+        d = {"origin": self.origin, "republisher": self.republisher, "total": self.total,
+             **dict(self.counts),
+             "median_delay_s": self.median_delay_s,
+             "rewrites_checked": self.checked, "rewrites_changed": self.changed,
+             "changed_share": None if self.changed_share is None
+             else round(self.changed_share, 4)}
+        if steps:
+            d["steps"] = [{"earlier": s.earlier.id, "later": s.later.id, "kind": s.kind,
+                           "delay_s": s.delay_s} for s in self.steps]
+        return d
+
+
+@dataclass(frozen=True)
+class OutletsReport:
+    """The table, by volume (most steps first), and what it left out."""
+
+    pairs: tuple[OutletPair, ...]
+    steps: int  # steps counted in the table
+    undated: int  # later versions left out: one of the two articles has no date
+    unchecked: int  # rewrites in the table whose spin report is not known
+
+    def to_json(self, steps: bool = True) -> dict:
+        return {"pairs": [p.to_json(steps) for p in self.pairs], "steps": self.steps,
+                "left_out_undated": self.undated, "rewrites_unchecked": self.unchecked}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,10 @@ Phases, in this order:
     entities and quotes of every article not done yet
     (:func:`index.nlp.annotate.sync`), each finished chunk stored at once;
     progress phase ``"entities"`` (in articles).
+``"spin"``
+    the spin counts of the rewrites between dated versions, for the outlets
+    table (:func:`index.outlets.sync`): the annotations they lack, then one
+    diff each not done yet; progress phases ``"entities"`` and ``"spin"``.
 
 ``progress(phase, done, total)`` is the one progress signature; ``on_phase(
 name, report)`` is called as each phase ends (the reader shows the index
@@ -39,7 +43,7 @@ from .errors import DiskFullError
 from .models import UpdateReport
 from .store.db import STORE_FILE, Store
 
-PHASES = ("index", "versions", "entities")
+PHASES = ("index", "versions", "entities", "spin")
 DEFAULT_PHASES = ("index", "versions")
 
 Progress = Callable[[str, int, int], None]
@@ -95,6 +99,12 @@ def update(corpus, phases: Iterable[str] = DEFAULT_PHASES, *,
                                     executor)
         _done(on_phase, "entities", report.entities)
         report.cancelled = report.entities.cancelled
+    if "spin" in phases:
+        if _stop(cancel, report):
+            return report
+        report.spin = _spin(corpus, progress, cancel, procs, executor)
+        _done(on_phase, "spin", report.spin)
+        report.cancelled = report.spin.cancelled
     return report
 
 
@@ -155,5 +165,17 @@ def _entities(corpus, progress, cancel, procs, first, extract_here: bool, execut
         return annotate.sync(store, path, corpus.extractor_choice, progress=_phase(
             progress, "entities"), cancel=cancel, procs=procs, first=first_hashes,
             executor=executor)
+    finally:
+        store.close()
+
+
+def _spin(corpus, progress, cancel, procs, executor):
+    from . import outlets
+
+    path = corpus.index_dir / STORE_FILE
+    store = Store(path)
+    try:
+        return outlets.sync(store, path, corpus.extractor_choice, progress=progress,
+                            cancel=cancel, procs=procs, executor=executor)
     finally:
         store.close()

@@ -559,7 +559,8 @@ def _family(group: list[VersionPair], meta: dict[str, ArticleMeta]) -> Family | 
         if p.b not in closest or p.similarity > closest[p.b].similarity:
             closest[p.b] = p
     steps = tuple(closest[m.id].kind if m.id in closest else None for m in members)
-    return Family(tuple(members), tuple(pairs), dated, delays, steps)
+    parents = tuple(closest[m.id].a if m.id in closest else None for m in members)
+    return Family(tuple(members), tuple(pairs), dated, delays, steps, parents)
 
 
 def _instant(value: str | None) -> datetime | None:

@@ -376,7 +376,8 @@ def test_a_mistyped_command_names_the_closest(env, tmp_path):
         (("serach", "putin"), "no command 'serach'; did you mean 'search'?"),
         (("diffs", "a", "b"), "no command 'diffs'; did you mean 'diff'?"),
         (("nosuchcommand",), "no command or corpus folder 'nosuchcommand' (the commands: "
-                             "open, index, search, show, versions, entities, quotes, diff, "
+                             "open, index, search, show, versions, outlets, entities, quotes, "
+                             "diff, "
                              "similar)"),
         (("./nosuchfolder",), "corpus folder not found: ./nosuchfolder"),
     ]:

@@ -30,6 +30,7 @@ from index import (
     DEFAULT_PHASES,
     EXTRACTORS,
     LABEL_NAMES,
+    PAIR_KINDS,
     Corpus,
     IndexBusyError,
     UpdateReport,
@@ -201,10 +202,8 @@ def run_update(c: Corpus, quiet: bool, procs: int | None = None,
                 # say so, with a pulsing bar (there is no count to show)
                 bar.update(task, completed=0, total=None, description="saving the index")
                 return
-            if phase == "reading":
-                what = "reading"
-            else:
-                what = "entities" if phase == "entities" else f"versions: {phase}"
+            what = {"reading": "reading", "entities": "entities",
+                    "spin": "spin reports"}.get(phase, f"versions: {phase}")
             bar.update(task, completed=done, total=total, description=what)
 
         return run_pipeline(c, phases, progress=progress, procs=procs, executor=executor)
@@ -491,6 +490,106 @@ def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
                                f"  aligned {p.aligned:.2f}", style="dim"))
     if not fams:
         sys.exit(EXIT_NOT_FOUND)
+
+
+@cli.command("outlets")
+@corpus_option
+@index_dir_option
+@click.option("--from", "origin", metavar="SOURCE",
+              help="Only what SOURCE published first (with it, or --to, each version is listed).")
+@click.option("--to", "republisher", metavar="SOURCE",
+              help="Only the later versions at SOURCE.")
+@click.option("--no-spin", is_flag=True,
+              help="Do not diff the rewrites not checked yet (their entities and quotes are "
+                   "extracted first: slow on first use).")
+@ner_option
+@json_option
+@format_option
+def outlets_cmd(corpus: str | None, index_dir: str | None, origin: str | None,
+                republisher: str | None, no_spin: bool, ner: str | None, as_json: bool,
+                fmt: str | None) -> None:
+    """Who republishes whom: for each pair of sources, how many of the first's
+    articles appear as later versions at the second, by kind, after how long,
+    and how many of the rewrites changed a name or a quote."""
+    c = open_corpus(corpus, index_dir, ner=ner)
+    quiet = as_json or fmt is not None or not sys.stderr.isatty()
+    try:
+        c.update_versions()
+        if not no_spin:
+            run_update(c, quiet, phases=("spin",))
+    except IndexBusyError:
+        err().print(Text("variorum: another process is updating the index: this is the "
+                         "table as it stands", style="yellow"), soft_wrap=True)
+    report = c.outlets(spin=False)
+    pairs = list(report.pairs)
+    for name, side in ((origin, "origin"), (republisher, "republisher")):
+        if name is None:
+            continue
+        names = sorted({getattr(p, side) for p in pairs}, key=str.casefold)
+        pairs = [p for p in pairs if getattr(p, side).casefold() == name.casefold()]
+        if not pairs:
+            shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+            raise Failure(f"no outlet {name!r} among the "
+                          f"{'first publishers' if side == 'origin' else 'republishers'}"
+                          f" ({shown or 'none'})", EXIT_NOT_FOUND)
+    listing = origin is not None or republisher is not None
+    if fmt and listing:  # one row a later version
+        echo_table(fmt, ["origin", "republisher", "kind", "delay_s", "earlier_id",
+                         "earlier_path", "later_id", "later_path", "later_title",
+                         "later_date"], [
+            {"origin": p.origin, "republisher": p.republisher, "kind": s.kind,
+             "delay_s": s.delay_s, "earlier_id": s.earlier.id, "earlier_path": s.earlier.path,
+             "later_id": s.later.id, "later_path": s.later.path, "later_title": s.later.title,
+             "later_date": s.later.date} for p in pairs for s in p.steps])
+        return
+    if fmt:
+        cols = ["origin", "republisher", "total", *PAIR_KINDS, "median_delay_s",
+                "rewrites_checked", "rewrites_changed", "changed_share"]
+        echo_table(fmt, cols, [p.to_json(steps=False) for p in pairs])
+        return
+    if as_json:
+        data = report.to_json(steps=listing)
+        data["pairs"] = [p.to_json(steps=listing) for p in pairs]
+        echo_json(data)
+        return
+    con = out()
+    if listing:
+        for p in pairs:
+            con.print(Text(f"{safe(p.origin)} → {safe(p.republisher)}: {p.total} later "
+                           f"version{'s' * (p.total != 1)}", style="bold"))
+            for s in p.steps:
+                one_line(con, Text.assemble(
+                    f"  {delay_label(s.delay_s):>7}  {s.kind:<9}  ", (safe(s.later.path), "cyan"),
+                    f"  {safe(s.later.title)}  ", (f"← {safe(s.earlier.path)}", "dim")))
+        return
+    _outlets_table(con, pairs)
+    if report.undated:
+        n = report.undated
+        con.print(Text(f"{n} later version{'s' * (n != 1)} left out: "
+                       f"{'they or their' if n != 1 else 'it or its'} earlier version"
+                       f"{'s' * (n != 1)} {'have' if n != 1 else 'has'} no date", style="dim"))
+    if report.unchecked:
+        con.print(Text(f"{report.unchecked} rewrites not checked for changed names and quotes"
+                       + (" (--no-spin)" if no_spin else ""), style="dim"))
+    if not report.pairs:
+        sys.exit(EXIT_NOT_FOUND)
+
+
+def _outlets_table(con: Console, pairs) -> None:
+    """The outlets table: one line a pair of sources, columns aligned."""
+    head = ["from", "to", "versions", *PAIR_KINDS, "median delay", "changed entity/quote"]
+    rows = [[safe(p.origin), safe(p.republisher), str(p.total), *(str(n) for _, n in p.counts),
+             delay_label(p.median_delay_s),
+             "-" if p.changed_share is None else
+             f"{p.changed}/{p.checked} ({p.changed_share:.0%})"] for p in pairs]
+    if not rows:
+        con.print(Text("no later versions between dated articles"))
+        return
+    widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
+    for n, r in enumerate([head, *rows]):
+        cells = [c.ljust(w) if k < 2 else c.rjust(w)
+                 for k, (c, w) in enumerate(zip(r, widths, strict=True))]
+        one_line(con, Text("  ".join(cells).rstrip(), style="bold" if n == 0 else ""))
 
 
 @cli.command("entities")

@@ -160,9 +160,10 @@ def _ship(store_path: str, hashes: list[str]):
 
 def sync(store, store_path: Path, choice: ExtractorChoice, *, progress=None, cancel=None,
          procs: int | None = None, first: list[str] | None = None,
-         executor=None) -> EntitiesReport:
+         executor=None, only: list[str] | None = None) -> EntitiesReport:
     """Annotate every article text not yet annotated by ``choice``'s
-    extractor (``first``: body hashes to do before the others), in chunks
+    extractor (``first``: body hashes to do before the others; ``only``:
+    these body hashes and no others, each counted once), in chunks
     (:func:`index.jobs.map_chunks`; ``executor``: where they run, else where
     the rule says)."""
     from ..errors import Cancelled
@@ -171,7 +172,7 @@ def sync(store, store_path: Path, choice: ExtractorChoice, *, progress=None, can
     t0 = time.perf_counter()
     key = cache_key(choice)
     report = EntitiesReport(extractor=choice.name)
-    rows = store.article_hashes_list()
+    rows = store.article_hashes_list() if only is None else [(h, h) for h in only]
     report.total = len(rows)
     have = store.annotated_hashes(key)
     todo: list[str] = []

@@ -329,6 +329,10 @@ class Store:
     def article_hashes(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT id, hash FROM articles"))
 
+    def hash_by_id(self, ids: Iterable[str]) -> dict[str, str]:
+        """Article id -> body hash, for the known ones of ``ids``."""
+        return dict(self._where_in("SELECT id, hash FROM articles WHERE id", ids))
+
     def sig_hashes(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT id, hash FROM sigs"))
 
@@ -482,6 +486,23 @@ class Store:
         except sqlite3.OperationalError:
             done = 0
         return done, self.count()
+
+    # ------------------------------------------------------------ spin report
+    def spin_counts(self, extractor: str) -> dict[tuple[str, str], tuple[int, int]]:
+        """(hash_a, hash_b) -> (entity changes, quote changes) of every pair
+        of texts whose spin report is stored for ``extractor``."""
+        try:
+            return {(a, b): (e, q) for a, b, e, q in self.db.execute(
+                "SELECT hash_a, hash_b, entities, quotes FROM spin WHERE extractor=?",
+                (extractor,))}
+        except sqlite3.OperationalError:  # an index made before the table (read-only)
+            return {}
+
+    def put_spin(self, extractor: str, rows: Iterable[tuple[str, str, int, int]]) -> None:
+        """Store ``(hash_a, hash_b, entity changes, quote changes)`` rows."""
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO spin VALUES (?, ?, ?, ?, ?)",
+                                ((a, b, extractor, e, q) for a, b, e, q in rows))
 
     def article_hashes_list(self) -> list[tuple[str, str]]:
         """(id, hash) of every article, in list order."""

@@ -52,16 +52,28 @@ CREATE TRIGGER IF NOT EXISTS listing_upd AFTER UPDATE ON articles BEGIN DELETE F
 CREATE TRIGGER IF NOT EXISTS listing_del AFTER DELETE ON articles BEGIN DELETE FROM listing; END;
 """
 
-SCHEMA_VERSION = 2
+# What the spin report of one rewrite found, per pair of texts (body hashes,
+# older first) and extractor (the annotations' cache key): how many entity
+# and quote changes. The outlets table's "changed an entity or a quote"
+# (index.outlets) is read from it.
+SPIN = """
+CREATE TABLE IF NOT EXISTS spin (
+    hash_a TEXT NOT NULL, hash_b TEXT NOT NULL, extractor TEXT NOT NULL,
+    entities INTEGER NOT NULL, quotes INTEGER NOT NULL,
+    PRIMARY KEY (hash_a, hash_b, extractor));
+"""
+
+SCHEMA_VERSION = 3
 
 # version -> the statements that bring a store of the version before up to it.
 MIGRATIONS: dict[int, str] = {
-    1: TABLES,  # a new store
+    1: TABLES + SPIN,  # a new store
     # Stores marked 1 before the mark was read got tables added to the
     # schema since (version pairs, sentence keys, annotations, the listing)
     # only because every open ran TABLES again; every statement of it is
     # IF NOT EXISTS, so running it once more completes such a store.
     2: TABLES,
+    3: SPIN,  # the spin report's counts per rewrite (issue 14)
 }
 
 
