@@ -91,10 +91,11 @@ class Corpus:
                extract_here: bool = True,
                on_phase: Callable[[str, object], None] | None = None) -> UpdateReport:
         """Index the corpus incrementally, then (``versions``) find version
-        families, then (``entities``) extract entities and quotes: the one
-        update pipeline, :func:`index.pipeline.update` (which says what the
-        arguments do; ``progress(phase, done, total)``)."""
-        phases = ("index",) + ("versions",) * versions + ("entities",) * entities
+        families, then (``entities``) extract entities and quotes and the
+        rewrites' spin counts: the one update pipeline,
+        :func:`index.pipeline.update` (which says what the arguments do;
+        ``progress(phase, done, total)``)."""
+        phases = ("index",) + ("versions",) * versions + ("entities", "spin") * entities
         return pipeline.update(self, phases, progress=progress, cancel=cancel, procs=procs,
                                first=first, extract_here=extract_here, on_phase=on_phase)
 

@@ -102,7 +102,7 @@ def update(corpus, phases: Iterable[str] = DEFAULT_PHASES, *,
     if "spin" in phases:
         if _stop(cancel, report):
             return report
-        report.spin = _spin(corpus, progress, cancel, procs, executor)
+        report.spin = _spin(corpus, progress, cancel, procs, extract_here, executor)
         _done(on_phase, "spin", report.spin)
         report.cancelled = report.spin.cancelled
     return report
@@ -169,10 +169,12 @@ def _entities(corpus, progress, cancel, procs, first, extract_here: bool, execut
         store.close()
 
 
-def _spin(corpus, progress, cancel, procs, executor):
+def _spin(corpus, progress, cancel, procs, extract_here: bool, executor):
     from . import outlets
 
     path = corpus.index_dir / STORE_FILE
+    if executor is None and not extract_here:  # the texts' extraction, as _entities does
+        executor = corpus._extraction_worker()
     store = Store(path)
     try:
         return outlets.sync(store, path, corpus.extractor_choice, progress=progress,

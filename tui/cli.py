@@ -298,7 +298,8 @@ def open_cmd(path: str | None, index_dir: str | None, config_file: str | None) -
 @click.option("--procs", type=click.IntRange(1, 64),
               help="Worker processes (default: the cores, at most 4).")
 @click.option("--entities", "with_entities", is_flag=True,
-              help="Also extract the entities and quotes of every article (for entity search).")
+              help="Also extract the entities and quotes of every article (for entity "
+                   "search), and diff the rewrites (for `variorum outlets`).")
 @click.option("--dask", "dask_spec", metavar="ADDRESS", envvar="VARIORUM_DASK",
               help="Run the work on a Dask cluster: a scheduler address (tcp://host:8786), or "
                    "`local` / `local:N` for N local worker processes (default: "
@@ -315,7 +316,7 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities
     signal.signal(signal.SIGTERM, _on_sigterm)  # a clean cancel, as Ctrl-C
     c = Corpus(root, index_dir, ner=ner)
     quiet = as_json or not sys.stderr.isatty()
-    phases = DEFAULT_PHASES + ("entities",) * with_entities
+    phases = DEFAULT_PHASES + ("entities", "spin") * with_entities
     dask = None
     if dask_spec and dask_spec.strip():
         # (Dask itself is imported only when connecting: without --dask, never)

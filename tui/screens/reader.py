@@ -340,6 +340,8 @@ class ReaderScreen(WorkerScreen):
         status.progress = (msg.done, msg.total)
         if msg.phase == "entities":
             status.activity = f"entities: {msg.done} of {msg.total} articles"
+        elif msg.phase == "spin":
+            status.activity = f"spin reports: {msg.done} of {msg.total} rewrites"
         elif msg.phase != "reading":
             status.activity = f"versions: {msg.phase} {msg.done} of {msg.total}"
         elif msg.done < msg.total:
