@@ -408,8 +408,9 @@ class Corpus:
     # -------------------------------------------------------------- versions
     def families(self) -> list[Family]:
         """Every version family, largest first."""
-        with self._lock:
-            rows, articles = self.store.version_pairs(), self.store.paired_articles()
+        with self._lock:  # (the store alone: families never need Whoosh)
+            store = self._snap.open()
+            rows, articles = store.version_pairs(), store.paired_articles()
         return vers.assemble(rows, articles)
 
     def family_of(self, ref: str) -> Family | None:
@@ -431,7 +432,8 @@ class Corpus:
         with self._lock:
             store = self._snap.open()
             fams = vers.assemble(store.version_pairs(), store.paired_articles())
-            hashes = store.hash_by_id(m.id for f in fams for m in f.members)
+            hashes = store.hash_by_id({i for f in fams for m, p, k in zip(
+                f.members, f.parents, f.steps, strict=True) if k == "rewrite" for i in (m.id, p)})
             counts = store.spin_counts(ann.cache_key(self.extractor_choice))
         return outlets_mod.table(fams, hashes, counts)
 
