@@ -450,3 +450,4 @@ def test_versions_as_a_csv_table_one_row_a_member(env, corpus):
     rows = list(csv.DictReader(io.StringIO(p.stdout)))
     assert [(r["family"], r["path"][:3], r["first"], r["delay_s"], r["step"]) for r in rows] == [
         ("1", "001", "False", "", ""), ("1", "004", "False", "", "rewrite")]
+    assert [r["after"] for r in rows] == ["", rows[0]["id"]]

@@ -818,6 +818,10 @@ def test_a_family_is_a_timeline_first_publication_delays_and_steps(write_files, 
     j = fam.to_json()
     assert (j["first"], j["order"]) == (fam.members[0].id, "partly by date")
     assert [m["delay_s"] for m in j["members"]] == [0.0, 12600.0, 237600.0, None]
+    # each later one came from its closest earlier version: all copies of a.md's text,
+    # the first of the equally similar earlier ones
+    assert fam.parents == (None, fam.members[0].id, fam.members[0].id, fam.members[0].id)
+    assert [m["after"] for m in j["members"]] == list(fam.parents)
     from index import delay_label
 
     assert [delay_label(d) for d in fam.delays] == ["+0 min", "+3 h", "+2 d", "date unknown"]

@@ -466,10 +466,12 @@ def versions_cmd(ref: str | None, corpus: str | None, index_dir: str | None,
                          "versions found before it", style="yellow"), soft_wrap=True)
     fams = [f] if ref and (f := c.family_of(ref)) else ([] if ref else c.families())
     if fmt:  # one row a member, its family's timeline with it
-        echo_table(fmt, ["family", "id", "path", "title", "date", "first", "delay_s", "step"], [
+        echo_table(fmt, ["family", "id", "path", "title", "date", "first", "delay_s", "step",
+                         "after"], [
             {"family": n, "id": m.id, "path": m.path, "title": m.title, "date": m.date,
-             "first": m.id == f.first, "delay_s": d, "step": k}
-            for n, f in enumerate(fams, 1) for m, d, k in f.timeline()])
+             "first": m.id == f.first, "delay_s": d, "step": k, "after": after}
+            for n, f in enumerate(fams, 1)
+            for (m, d, k), after in zip(f.timeline(), f.parents, strict=True)])
     elif as_json:
         echo_json({"families": [f.to_json() for f in fams]})
     else:
