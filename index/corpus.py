@@ -26,6 +26,7 @@ from pathlib import Path
 from . import pipeline
 from ._lazy import lazy
 from .errors import IndexMissingError
+from .labels import LANGUAGE_FIELD
 from .models import (
     Annotations,
     Article,
@@ -244,6 +245,8 @@ class Corpus:
                 return self._snap.store.ids_with_versions()
             if field == "kind":  # kind:rewrite
                 return self._snap.store.ids_with_versions(words[0])
+            if field == LANGUAGE_FIELD:  # lang:de
+                return self._snap.store.ids_with_language(words[0])
             return ann.article_ids(self._snap.store, ann.cache_key(self.extractor_choice),
                                    field, words)
 

@@ -33,7 +33,7 @@ from typing import BinaryIO
 
 from .models import Article, Skipped
 from .text.sentences import first_sentence
-from .text.textclean import normalize_text, one_line
+from .text.textclean import language_code, normalize_text, one_line
 
 SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown",
              ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".json": "json",
@@ -495,7 +495,7 @@ def _from_html(path: str, raw: str, locator: str | None = None,
         d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
         body = d.get("text") or ""
         meta = {k: d.get(k) for k in ("title", "author", "sitename", "url")}
-    meta["date"] = _html_date(raw)
+    meta["date"], meta["language"] = _html_date_and_language(raw)
     if capture:
         meta["url"] = capture.get("url") or meta.get("url")
         meta["date_download"] = capture.get("date")  # after the page's own date
@@ -524,12 +524,10 @@ _DATE_META = frozenset({
 })
 
 
-def _html_date(raw: str) -> str | None:
-    """The publication date a page states in its metadata, or None.
-
-    Read from ``<meta>`` tags, ``itemprop="datePublished"`` and JSON-LD
-    ``datePublished``; never from the visible text.
-    """
+def _html_date_and_language(raw: str) -> tuple[str | None, str | None]:
+    """The publication date a page states in its metadata (see
+    :func:`_html_date`) and the language it says it is in (``<html lang>``,
+    else a ``content-language`` or ``og:locale`` meta tag), each or None."""
     from lxml import etree
     from lxml import html as lhtml
 
@@ -539,7 +537,25 @@ def _html_date(raw: str) -> str | None:
             raw.encode("utf-8"), parser=lhtml.HTMLParser(encoding="utf-8")
         )
     except (ValueError, etree.LxmlError):
-        return None
+        return None, None
+    lang = language_code(tree.get("lang"))
+    if lang is None:
+        for el in tree.iter("meta"):
+            key = (el.get("http-equiv") or el.get("property") or el.get("name") or "").lower()
+            if key in ("content-language", "og:locale", "language", "dc.language"):
+                lang = language_code(el.get("content"))
+                if lang:
+                    break
+    return _html_date(tree), lang
+
+
+def _html_date(tree) -> str | None:
+    """The publication date a page (its parsed ``tree``) states in its
+    metadata, or None.
+
+    Read from ``<meta>`` tags, ``itemprop="datePublished"`` and JSON-LD
+    ``datePublished``; never from the visible text.
+    """
     for el in tree.iter("meta"):
         key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip()
         if key.lower() in _DATE_META:
@@ -998,6 +1014,7 @@ def _article(path: str, locator: str, text: str, *, title, meta: dict | None = N
                          MAX_FIELD_CHARS) or None,
         url=_cut_line(_pick(meta, "url", "link"), MAX_FIELD_CHARS) or None,
         line=line,
+        language=language_code(_pick(meta, "language", "lang", "inLanguage", "locale")),
         text=text,
     )
 

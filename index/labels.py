@@ -41,6 +41,10 @@ def search_field(label: str) -> str:
 PAIR_KINDS = ("copy", "near-copy", "rewrite")
 VERSION_FIELDS: dict[str, tuple[str, ...]] = {"has": ("versions",), "kind": PAIR_KINDS}
 
+# The query field that picks the articles in a language: ``lang:de`` (a tag
+# as the articles give it; "en" is "en-us" and "en-gb" too).
+LANGUAGE_FIELD = "lang"
+
 
 # The entity extractors: "auto" is spaCy when a model is installed, else the rules.
 EXTRACTORS = ("auto", "spacy", "rules")

@@ -21,6 +21,7 @@ class ArticleMeta:
     author: str | None = None
     url: str | None = None
     line: int | None = None  # 1-based line for articles from a .jsonl file
+    language: str | None = None  # a BCP 47 tag as given ("en", "de-ch"), folded; never guessed
 
 
 class ListEntry(NamedTuple):
@@ -170,6 +171,7 @@ class Article(ArticleMeta):
             author=self.author,
             url=self.url,
             line=self.line,
+            language=self.language,
         )
 
 

@@ -71,7 +71,7 @@ def test_search_json_shape_and_spans(env, corpus):
     assert set(hit) == {"id", "path", "title", "score", "snippet", "spans"}
     assert hit["path"] == "004_f4557d851bb201a9.txt"
     shown = json.loads(run(env, "show", hit["id"], "--corpus", str(corpus), "--json").stdout)
-    assert set(shown) == {"id", "path", "title", "source", "date", "text"}
+    assert set(shown) == {"id", "path", "title", "source", "date", "language", "text"}
     assert [shown["text"][s:e] for s, e in hit["spans"]] == ["Town College"] * len(hit["spans"])
     assert hit["spans"], "the phrase occurs in 004"
     assert "Town College" in hit["snippet"]

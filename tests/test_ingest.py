@@ -954,3 +954,74 @@ def test_a_warcs_ids_are_stable_and_a_broken_archive_keeps_what_came_before(
                           "(cut short, or its Content-Length is wrong): not read") in why
     assert next(r for p, r in why if p == "notzip.wacz").startswith(
         "not a readable .wacz (zip) file (")
+
+
+def test_an_articles_language_is_read_as_a_tag_never_guessed(index_folder):
+    import json
+
+    c, report = index_folder({
+        "np/de.json": json.dumps(dict(NEWS_PLEASE, language="de", maintext="Der Text.")),
+        "np/us.json": json.dumps(dict(NEWS_PLEASE, language="EN_us", maintext="The text.")),
+        "np/word.json": json.dumps(dict(NEWS_PLEASE, language="English", maintext="Words.")),
+        "np/none.json": json.dumps(dict(NEWS_PLEASE, language=None, maintext="No tag.")),
+        "page.html": ('<html lang="pt-BR"><head><title>T</title></head><body><p>'
+                      + "Um texto em portugu\u00eas. " * 20 + "</p></body></html>"),
+        "meta.html": ('<html><head><meta http-equiv="Content-Language" content="fr">'
+                      "<title>T</title></head><body><p>" + "Un texte. " * 20
+                      + "</p></body></html>"),
+        "plain.txt": "A text file says no language.\n",
+    })
+    assert report.articles_total == 7
+    got = {p: c.get(p).language for p in ("np/de.json", "np/us.json", "np/word.json",
+                                          "np/none.json", "page.html", "meta.html",
+                                          "plain.txt")}
+    assert got == {"np/de.json": "de", "np/us.json": "en-us", "np/word.json": None,
+                   "np/none.json": None, "page.html": "pt-br", "meta.html": "fr",
+                   "plain.txt": None}
+    # lang: picks them, a tag's variants with it
+    assert {h.path for h in c.search("lang:en", limit=None).hits} == {"np/us.json"}
+    assert {h.path for h in c.search("lang:pt_BR", limit=None).hits} == {"page.html"}
+    assert {h.path for h in c.search("lang:pt", limit=None).hits} == {"page.html"}
+    assert {h.path for h in c.search("lang:de OR lang:fr", limit=None).hits} == {
+        "np/de.json", "meta.html"}
+    assert c.search("lang:en-gb", limit=None).total == 0
+    from index import QueryError
+
+    with pytest.raises(QueryError, match="lang: takes a language tag"):
+        c.search("lang:English")
+    # a changed file's new tag replaces the old; a deleted file's goes
+    (c.root / "np/de.json").write_text(json.dumps(dict(NEWS_PLEASE, language="nl",
+                                                       maintext="De tekst.")))
+    (c.root / "page.html").unlink()
+    c.update(procs=1)
+    assert c.get("np/de.json").language == "nl"
+    assert c.search("lang:de", limit=None).total == 0
+    assert c.search("lang:pt", limit=None).total == 0
+
+
+def test_an_index_of_before_languages_is_read_and_then_migrated(index_folder):
+    import json
+    import sqlite3
+
+    c, _ = index_folder({"de.json": json.dumps(dict(NEWS_PLEASE, language="de"))})
+    path = c.index_dir / "store.sqlite"
+    c.close()
+    with sqlite3.connect(path) as db:  # as the store of variorum before issue 14 was
+        db.execute("DROP TABLE langs")
+        db.execute("DROP TABLE spin")
+        db.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+    from index import Corpus
+
+    old = Corpus(c.root, index_dir=c.index_dir)
+    assert old.get("de.json").language is None  # read-only: not migrated, read as it is
+    assert old.search("lang:de").total == 0
+    old.close()
+    again = Corpus(c.root, index_dir=c.index_dir)
+    report = again.update(procs=1)  # migrates the store, then reads the file again
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+            "3",)
+    assert report.files_changed == 1
+    assert again.get("de.json").language == "de"
+    assert again.update(procs=1).files_unchanged == 1  # once
+    again.close()

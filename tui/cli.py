@@ -430,14 +430,15 @@ def show_cmd(ref: str, corpus: str | None, index_dir: str | None, query: str | N
     spans = c.spans(art, query) if query else []
     if as_json:
         data = {"id": art.id, "path": art.path, "title": art.title, "source": art.source,
-                "date": art.date, "text": art.text}
+                "date": art.date, "language": art.language, "text": art.text}
         if query:
             data["spans"] = [list(s) for s in spans]
         echo_json(data)
         return
     con = out()
     con.print(Text(safe(art.title), style="bold"))
-    meta = " · ".join(safe(x) for x in (art.source, art.date, art.path, art.id) if x)
+    meta = " · ".join(safe(x) for x in (art.source, art.date, art.language, art.path, art.id)
+                      if x)
     con.print(Text(meta, style="dim"))
     con.print()
     body = Text(sanitize.body(art.text))

@@ -25,16 +25,19 @@ from whoosh.qparser.dateparse import DateParserPlugin
 from ..errors import QueryError
 from ..labels import (
     ENTITY_FIELDS,  # fields that search entities (see index.nlp.annotate)
+    LANGUAGE_FIELD,  # the field that picks articles in a language
     VERSION_FIELDS,  # fields that pick articles with versions
 )
 from ..text.spans import merge_spans
+from ..text.textclean import language_code
 from ..text.tokens import STOPS, TOKEN_RE, term_spans
 from .whoosh_internals import ExcludingMatcher
 
 DEFAULT_FIELD = "body"  # it also holds each title (see indexer.body_for_index)
 QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id", *ENTITY_FIELDS,
-                *VERSION_FIELDS)
-SET_FIELDS = (*ENTITY_FIELDS, *VERSION_FIELDS)  # clauses that become sets of articles
+                *VERSION_FIELDS, LANGUAGE_FIELD)
+# clauses that become sets of articles
+SET_FIELDS = (*ENTITY_FIELDS, *VERSION_FIELDS, LANGUAGE_FIELD)
 SNIPPET_WIDTH = 180
 SUGGEST_BELOW = 3  # offer "did you mean" when a query finds fewer articles than this
 
@@ -328,6 +331,15 @@ def version_words(field: str, words: list[str]) -> list[str]:
     return words
 
 
+def language_words(words: list[str]) -> list[str]:
+    """The tag of a language clause (``lang:de``), or QueryError saying what it takes."""
+    tag = language_code(words[0]) if len(words) == 1 else None
+    if tag is None:
+        raise QueryError(f"{LANGUAGE_FIELD}: takes a language tag such as en, de or pt-br "
+                         f"(not {' '.join(words) or 'nothing'})")
+    return [tag]
+
+
 def has_set_fields(q: wq.Query) -> bool:
     """Whether any clause of ``q`` becomes a set of articles (entities, versions)."""
     return any(getattr(n, "fieldname", None) in SET_FIELDS
@@ -343,6 +355,8 @@ def rewrite_entities(q: wq.Query, ids_for) -> wq.Query:
             words = _entity_words(q)
             if field in VERSION_FIELDS:
                 words = version_words(field, words)
+            elif field == LANGUAGE_FIELD:
+                words = language_words(words)
             ids = sorted(ids_for(field, words))
             if not ids:
                 return wq.NullQuery

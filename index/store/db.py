@@ -27,7 +27,12 @@ from . import schema
 STORE_FILE = "store.sqlite"  # in the index directory
 IN_BATCH = 500  # values in one "IN (...)": SQLite allows 999 parameters a statement (older builds)
 
-_META_COLS = "id, path, title, source, date, author, url, line"
+# (the language from its own table: a lookup by primary key, no join to
+# qualify every column of the queries that use these; a store of before the
+# table, read-only so not migrated, has none)
+_META_COLS = ("id, path, title, source, date, author, url, line, "
+              "(SELECT language FROM langs WHERE langs.id = articles.id)")
+_META_COLS_NO_LANGS = "id, path, title, source, date, author, url, line, NULL"
 # what a ListEntry is made of (by models.list_entry: the one rule for the day
 # and the source-else-folder), in list order
 _LIST_SQL = "SELECT id, path, title, date, source FROM articles ORDER BY path, line"
@@ -102,6 +107,13 @@ class Store:
         except BaseException:
             self.db.close()
             raise
+        self._meta_cols = _META_COLS_NO_LANGS
+        try:
+            if self.db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type='table' AND name='langs'").fetchone():
+                self._meta_cols = _META_COLS
+        except sqlite3.DatabaseError:  # a damaged store: what reads it next says so
+            pass
 
     def close(self) -> None:
         self.db.close()
@@ -186,6 +198,10 @@ class Store:
                            (WHOOSH_GENERATION, str(whoosh_generation)))
             db.executemany("DELETE FROM files WHERE path=?", ((p,) for p in deleted_paths))
             db.executemany("DELETE FROM articles WHERE id=?", ((i,) for i in removed_ids))
+            db.executemany("DELETE FROM langs WHERE id=?",
+                           ((i,) for i in (*removed_ids, *(a.id for a, _ in articles))))
+            db.executemany("INSERT INTO langs VALUES (?, ?)",
+                           ((a.id, a.language) for a, _ in articles if a.language))
             db.executemany(
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -230,7 +246,7 @@ class Store:
 
     def list_articles(self) -> list[ArticleMeta]:
         rows = self.db.execute(
-            f"SELECT {_META_COLS} FROM articles ORDER BY path, line"
+            f"SELECT {self._meta_cols} FROM articles ORDER BY path, line"
         ).fetchall()
         return [ArticleMeta(*r) for r in rows]
 
@@ -281,7 +297,7 @@ class Store:
 
     def meta_by_id(self, id_: str) -> tuple[ArticleMeta, str] | None:
         row = self.db.execute(
-            f"SELECT {_META_COLS}, hash FROM articles WHERE id=?", (id_,)
+            f"SELECT {self._meta_cols}, hash FROM articles WHERE id=?", (id_,)
         ).fetchone()
         return (ArticleMeta(*row[:-1]), row[-1]) if row else None
 
@@ -340,7 +356,7 @@ class Store:
         """The metadata of every article in a version pair (not all of them:
         at 100k articles, families need a few thousand)."""
         rows = self.db.execute(
-            f"SELECT {_META_COLS} FROM articles "
+            f"SELECT {self._meta_cols} FROM articles "
             f"WHERE id IN (SELECT a FROM pairs UNION SELECT b FROM pairs)"
         ).fetchall()
         return [ArticleMeta(*r) for r in rows]
@@ -414,6 +430,16 @@ class Store:
         return self.db.execute(
             "SELECT a, b, kind, similarity, aligned FROM pairs "
             "WHERE (a = ? AND b = ?) OR (a = ? AND b = ?)", (a, b, b, a)).fetchone()
+
+    def ids_with_language(self, tag: str) -> set[str]:
+        """The articles in language ``tag`` or a variant of it ("en" is
+        "en-us" too; "en-us" is only that)."""
+        try:
+            return {r[0] for r in self.db.execute(
+                "SELECT id FROM langs WHERE language = ? OR substr(language, 1, ?) = ?",
+                (tag, len(tag) + 1, tag + "-"))}
+        except sqlite3.OperationalError:  # an index made before languages (read-only)
+            return set()
 
     def ids_with_versions(self, kind: str | None = None) -> set[str]:
         """The articles with a version (of ``kind``, when given: "copy",

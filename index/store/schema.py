@@ -52,11 +52,17 @@ CREATE TRIGGER IF NOT EXISTS listing_upd AFTER UPDATE ON articles BEGIN DELETE F
 CREATE TRIGGER IF NOT EXISTS listing_del AFTER DELETE ON articles BEGIN DELETE FROM listing; END;
 """
 
-# What the spin report of one rewrite found, per pair of texts (body hashes,
+# Issue 14's tables. ``langs``: the language each article says it is in
+# (only those that say one), apart from ``articles`` so that a store is
+# migrated by statements that can all run twice (no ALTER TABLE).
+#
+# ``spin``: what the spin report of one rewrite found, per pair of texts (body hashes,
 # older first) and extractor (the annotations' cache key): how many entity
 # and quote changes. The outlets table's "changed an entity or a quote"
 # (index.outlets) is read from it.
-SPIN = """
+ISSUE14 = """
+CREATE TABLE IF NOT EXISTS langs (id TEXT PRIMARY KEY, language TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS langs_language ON langs(language);
 CREATE TABLE IF NOT EXISTS spin (
     hash_a TEXT NOT NULL, hash_b TEXT NOT NULL, extractor TEXT NOT NULL,
     entities INTEGER NOT NULL, quotes INTEGER NOT NULL,
@@ -67,13 +73,16 @@ SCHEMA_VERSION = 3
 
 # version -> the statements that bring a store of the version before up to it.
 MIGRATIONS: dict[int, str] = {
-    1: TABLES + SPIN,  # a new store
+    1: TABLES + ISSUE14,  # a new store
     # Stores marked 1 before the mark was read got tables added to the
     # schema since (version pairs, sentence keys, annotations, the listing)
     # only because every open ran TABLES again; every statement of it is
     # IF NOT EXISTS, so running it once more completes such a store.
     2: TABLES,
-    3: SPIN,  # the spin report's counts per rewrite (issue 14)
+    # articles' languages, the spin report's counts per rewrite; every file
+    # but a .txt (which says no language) is read again by the next update,
+    # so that its articles get the language they say they are in
+    3: ISSUE14 + "UPDATE files SET mtime_ns = -1, sha = NULL WHERE path NOT LIKE '%.txt';",
 }
 
 

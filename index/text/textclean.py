@@ -91,3 +91,16 @@ def one_line(s: str | None) -> str:
         return ""
     s = normalize_text(str(s))
     return " ".join(s.split())
+
+
+# A language tag as BCP 47 spells it, folded: "en", "de-ch", "zh-hant-tw" ("en_US" and
+# "EN-us" read as "en-us"); anything else is no language.
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8}){0,3}")
+
+
+def language_code(v) -> str | None:
+    """A language tag, folded to lower case with ``-`` (None: none, or not a tag)."""
+    if not isinstance(v, str):
+        return None
+    tag = v.strip().replace("_", "-").lower()
+    return tag if _LANGUAGE_TAG.fullmatch(tag) else None
