@@ -295,6 +295,22 @@ async def test_the_header_names_source_date_path_and_versions(dated):
         assert not any("Editor’s note" in line for line in lines[k + 1:])
 
 
+async def test_the_header_says_the_language_the_file_gives(tmp_path):
+    import json
+
+    root = tmp_path / "np"
+    root.mkdir()
+    (root / "a.json").write_text(json.dumps({
+        "title": "Ein Artikel", "maintext": "Der Text des Artikels.", "language": "de",
+        "source_domain": "zeitung.example", "date_publish": "2024-06-20 08:15:00"}))
+    app = VariorumApp(Corpus(root, index_dir=tmp_path / "ix", ner="rules"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        head = " ".join(view_lines(app)[1:4])  # (wrapped at the pane's width)
+        assert "zeitung.example · 2024-06-20T08:15:00 · de · a.json" in head
+        await pilot.press("q")
+
+
 async def test_paragraphs_are_apart_and_a_first_line_that_is_the_title_is_not_repeated(
         dated):
     app = VariorumApp(dated)

@@ -338,7 +338,7 @@ class ArticleView(ScrollView, can_focus=True):
             title = terminal(self._title, limit=TITLE_MAX)
             self._header = [title[s:e] for s, e in wrap_offsets(title, width)]
             self._title_lines = len(self._header)
-            meta = terminal(" · ".join(x for x in (a.source, a.date, a.path) if x),
+            meta = terminal(" · ".join(x for x in (a.source, a.date, a.language, a.path) if x),
                             limit=TITLE_MAX)
             if self.versions:
                 meta += f" · {self.badge}"
