@@ -23,6 +23,7 @@ from index import (
     Family,
     ListEntry,
     SearchResult,
+    SpinReport,
     UpdateReport,
 )
 
@@ -60,6 +61,14 @@ class VersionsFound(Message):
 @dataclass
 class EntitiesDone(Message):
     report: EntitiesReport
+
+
+@dataclass
+class SpinDone(Message):
+    """The update's last phase ended: the rewrites' spin counts (for the
+    outlets table) are stored."""
+
+    report: SpinReport
 
 
 @dataclass

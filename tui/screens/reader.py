@@ -316,6 +316,8 @@ class ReaderScreen(WorkerScreen):
                 self.post_message(m.VersionsFound(counts, self.corpus.generation()))
             elif name == "entities" and not report.cancelled:
                 self.post_message(m.EntitiesDone(report))
+            elif name == "spin" and not report.cancelled:
+                self.post_message(m.SpinDone(report))
 
         if self.all_articles:  # an index exists: open its searcher before the update
             self.corpus.warm()  # runs, so that the first query does not wait for it
@@ -400,6 +402,11 @@ class ReaderScreen(WorkerScreen):
         r = msg.report
         self._after_summary(f"entities of {r.total} articles ready for search ({r.extractor})"
                             if r.done else None)  # (none new: the progress said is over)
+
+    @on(m.SpinDone)
+    def spin_done(self, msg: m.SpinDone) -> None:
+        # (said nothing: the outlets table reads the counts when it is opened)
+        self.status.progress, self.status.activity = None, ""
 
     @on(m.Busy)
     def busy(self, msg: m.Busy) -> None:
