@@ -246,11 +246,12 @@ def test_diff_exports_html_and_markdown(env, corpus, tmp_path):
     page = target.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<td><del>While</del> Russian" in page
     assert "<h3>Substitutions (" in page
-    # a file's markup and terminal escapes are text in a report, its controls dropped
+    # a file's markup is text in a report (its terminal escapes were dropped when indexed)
     hostile = run(env, "diff", "hostile.txt", "001_f563c122a25a09e3.txt", "--corpus",
                   str(corpus), "--no-entities", "--format", "html")
     assert hostile.returncode == 0, hostile.stderr
-    assert "[bold red]not bold[/bold red] [31mred?" in hostile.stdout
+    assert "<h2>Markup test [bold red]not bold[/bold red] red? and  end.</h2>" in hostile.stdout
+    assert "[link=http://x]a link[/link]" in hostile.stdout and "href" not in hostile.stdout
     assert "\x1b" not in hostile.stdout and "\x07" not in hostile.stdout
     # -o alone, or --format with another output
     bad = run(env, *args, "-o", str(tmp_path / "x.md"))
