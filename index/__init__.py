@@ -12,6 +12,9 @@ says what each holds.
 - its errors, each a one-line, user-facing message;
 - the one sanitiser for what leaves the program, by destination
   (``index.safe``): its functions, or the namespace ``sanitize``;
+- a diff and its spin report as parts of text with roles, the wording every
+  renderer draws (``diffreport``, that is ``index.report``), and the diff's
+  exports as HTML and Markdown (:func:`export_diff`, :func:`write_new_file`);
 - the per-user folders (``index.paths``), the tables of names the engine and
   the UI share (``index.labels``) and :func:`merge_spans`, the one rule for
   merging character spans.
@@ -19,6 +22,7 @@ says what each holds.
 Importing it is light: Whoosh, numpy and spaCy are loaded when first used.
 """
 
+from . import report as diffreport
 from . import safe as sanitize
 from .cluster import DASK_ENV, ClusterError
 from .cluster import Target as DaskTarget
@@ -37,6 +41,11 @@ from .errors import (
     VariorumError,
     WorkerDied,
 )
+from .export import FORMATS as EXPORT_FORMATS
+from .export import diff_html, diff_markdown
+from .export import file_name as export_file_name
+from .export import render as export_diff
+from .export import write_new as write_new_file
 from .labels import (
     ENTITY_FIELDS,
     EXTRACTORS,
@@ -92,6 +101,7 @@ __all__ = [
     "DASK_ENV",
     "DEFAULT_PHASES",
     "ENTITY_FIELDS",
+    "EXPORT_FORMATS",
     "EXTRACTORS",
     "LABELS",
     "LABEL_NAMES",
@@ -146,8 +156,13 @@ __all__ = [
     "connect_dask",
     "data_dir",
     "delay_label",
+    "diff_html",
+    "diff_markdown",
+    "diffreport",
     "dumps_json",
     "error_line",
+    "export_diff",
+    "export_file_name",
     "index_dir_for",
     "index_of",
     "list_entry",
@@ -160,4 +175,5 @@ __all__ = [
     "sort_entries",
     "state_dir",
     "terminal",
+    "write_new_file",
 ]

@@ -49,6 +49,10 @@ Destinations:
   as text: numbers themselves pass as they are); HTML is ``html.escape``-d
   (quotes too); Markdown has every character that is markup
   backslash-escaped (``<`` and ``>`` too, so no raw HTML passes).
+- :func:`link_url`: whether a URL from the corpus may be an export's link
+  target: only ``http``/``https`` URLs with a host and no white space,
+  quote or control (never ``javascript:``, ``data:`` or ``file:``); any other
+  URL is written as text.
 
 Nothing here fetches, runs or writes anything.
 """
@@ -187,3 +191,16 @@ def markdown_text(s: str | None, *, inline: bool = False) -> str:
     if inline:
         s = " ".join(s.splitlines())
     return _MARKDOWN.sub(r"\\\1", s)
+
+
+_LINK_URL = re.compile(r"https?://[^\s/?#\"'<>`\\]+(?:[/?#][^\s\"'<>`\\]*)?",
+                       re.ASCII | re.IGNORECASE)
+
+
+def link_url(s: str | None) -> str | None:
+    """``s`` if it may be a link target in an export (``http`` or
+    ``https``, a host, no white space, quotes, angle brackets, backslash or
+    control, ASCII), else None: then it is written as text."""
+    if not s or _ANY.search(s) or not s.isascii():
+        return None
+    return s if _LINK_URL.fullmatch(s) else None

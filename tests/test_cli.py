@@ -232,6 +232,35 @@ def test_diff_human_inline_and_side_by_side(env, corpus):
     assert bad.returncode == 2 and "nope.txt" in bad.stderr
 
 
+def test_diff_exports_html_and_markdown(env, corpus, tmp_path):
+    args = ("diff", "001_f563c122a25a09e3.txt", "004_f4557d851bb201a9.txt", "--corpus",
+            str(corpus), "--no-entities")
+    md = run(env, *args, "--format", "md")
+    assert md.returncode == 0, md.stderr
+    assert md.stdout.startswith("# Diff: ") and "\n## Spin report\n" in md.stdout
+    assert "`~` ~~While~~ **As** Russian President" in md.stdout
+    target = tmp_path / "report.html"
+    html = run(env, *args, "--format", "html", "-o", str(target))
+    assert html.returncode == 0, html.stderr
+    assert html.stdout == "" and html.stderr == f"wrote {target}\n"
+    page = target.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<td><del>While</del> Russian" in page
+    assert "<h3>Substitutions (" in page
+    # a file's markup is text in a report (its terminal escapes were dropped when indexed)
+    hostile = run(env, "diff", "hostile.txt", "001_f563c122a25a09e3.txt", "--corpus",
+                  str(corpus), "--no-entities", "--format", "html")
+    assert hostile.returncode == 0, hostile.stderr
+    assert "<h2>Markup test [bold red]not bold[/bold red] red? and  end.</h2>" in hostile.stdout
+    assert "[link=http://x]a link[/link]" in hostile.stdout and "href" not in hostile.stdout
+    assert "\x1b" not in hostile.stdout and "\x07" not in hostile.stdout
+    # -o alone, or --format with another output
+    bad = run(env, *args, "-o", str(tmp_path / "x.md"))
+    assert bad.returncode == 2 and "-o needs --format html or --format md" in bad.stderr
+    both = run(env, *args, "--format", "md", "--json")
+    assert both.returncode == 2 and "--format writes the whole report" in both.stderr
+    assert not (tmp_path / "x.md").exists()
+
+
 # A file name holding a bracketed-paste end, a right-to-left override and an
 # 8-bit CSI (issue 11): the terminal and JSON must never get them raw.
 HOSTILE_NAME = "evil\x1b[201~\u202egnp\x9b.txt"

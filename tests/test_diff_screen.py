@@ -385,6 +385,56 @@ async def test_a_drag_in_the_diff_copies_one_columns_words_without_markers(corpu
         assert screen.get_selected_text() == "As Russian"
 
 
+# ------------------------------------------------------ e: the report as HTML
+async def test_e_writes_the_report_beside_the_user_never_over_a_file(
+        tmp_path, monkeypatch, sample_index):
+    from html import escape
+
+    out = tmp_path / "here"
+    out.mkdir()
+    app = make_app(tmp_path, sample_index, monkeypatch)
+    monkeypatch.chdir(out)  # the reader's working directory
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        path = out / f"variorum-diff-{screen.a.id}-{screen.b.id}.html"
+        said = str(screen.query_one("#diff-status").render())
+        assert said == f"wrote {path} (HTML: both texts side by side and the spin report)"
+        html = path.read_text(encoding="utf-8")
+        for art in (screen.a, screen.b):
+            assert f"<h2>{escape(art.title)}</h2>" in html
+        # the text, escaped: a sentence with quotes and an apostrophe of the first text
+        assert "<del>While</del> Russian President Vladimir Putin <del>glided</del>" in html
+        assert "paled in comparison to the “<del>groundbreaking” new</del> partnership" in html
+        assert "<h2>Spin report</h2>" in html and "<script" not in html
+        # again: a new file, the first one kept
+        await pilot.press("e")
+        await settle(app, pilot)
+        again = path.with_name(path.stem + "-1.html")
+        assert again.read_text(encoding="utf-8") == html
+        assert str(screen.query_one("#diff-status").render()) == (
+            f"wrote {again} (HTML: both texts side by side and the spin report)")
+        assert {p.name for p in out.iterdir()} == {path.name, again.name}
+
+
+async def test_an_export_that_cannot_be_written_is_one_line_in_the_status(
+        tmp_path, monkeypatch, sample_index):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    app = make_app(tmp_path, sample_index, monkeypatch)
+    monkeypatch.chdir(gone)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        gone.rmdir()  # the working directory removed under the reader
+        await pilot.press("e")
+        await settle(app, pilot)
+        said = str(screen.query_one("#diff-status").render())
+        assert said == ("cannot write the report in the current directory: "
+                        "No such file or directory")
+        assert app.is_running and screen.result is not None and screen.view.result is not None
+
+
 # ---------------------------------------------------------------- snapshots
 def _snapshot(snap_compare, tmp_path, monkeypatch, sample_index, size, keys, **env):
     monkeypatch.chdir(ROOT)

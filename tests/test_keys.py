@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from test_app import SPUN, settle, status
 
@@ -363,6 +364,13 @@ async def _diff_dragged(app, pilot):
 
 DIFF_TEXT_STEPS = _scroll_steps("diff-text", lambda app: app.screen.view, _diff_scrolled)
 
+
+def _exported(app, before) -> bool:
+    """e wrote the report in the current directory (a test's tmp dir), and said so."""
+    said = str(app.screen.query_one("#diff-status").render())
+    name = f"variorum-diff-{app.screen.a.id}-{app.screen.b.id}"
+    return said.startswith(f"wrote {Path.cwd() / name}") and any(Path.cwd().glob(name + "*"))
+
 DIFF_STEPS = [
     Step("diff.next-change", "right_square_bracket",
          lambda app, b: app.screen.view.current_group != b["group"], _diff_open),
@@ -373,6 +381,7 @@ DIFF_STEPS = [
     Step("diff.inline", "i", lambda app, b: app.screen.view.inline != b["inline"]),
     Step("diff.swap", "s", lambda app, b: app.screen.a.path != b["a"]
          and app.screen.result is not None and app.screen.result.a == app.screen.a.id),
+    Step("diff.export", "e", _exported),
     Step("diff.report", "r", lambda app, b: app.screen.query_one("#spin").has_class("hidden")),
     Step("diff.report", "r",
          lambda app, b: not app.screen.query_one("#spin").has_class("hidden")),
@@ -482,7 +491,8 @@ def option_list_steps(context: str, list_id: str, opened, rows: int) -> list[Ste
 VERSIONS_LIST_STEPS = option_list_steps("versions-list", "versions", _versions_open, 2)
 
 
-async def test_diff_and_versions_keys(corpus):
+async def test_diff_and_versions_keys(corpus, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where e writes the report
     app = VariorumApp(corpus)
     app.copied = []
     app.copy_to_clipboard = app.copied.append
@@ -595,13 +605,14 @@ PALETTE = {
     "diff.swap": (_diff_open, lambda app, b: app.screen.a.path != b["a"]),
     "diff.report": (_diff_open, lambda app, b: app.screen.query_one("#spin").has_class(
         "hidden") != b["report"]),
+    "diff.export": (_diff_open, _exported),
     "diff.help": (_diff_open, _shown("HelpScreen")),
     "diff.close": (_diff_open, _shown("ReaderScreen")),
     "reader.quit": (_list_focused, lambda app, b: app.return_code == 0),  # last: it ends the app
 }
 
 
-async def test_every_palette_entry_through_the_palette(corpus, monkeypatch):
+async def test_every_palette_entry_through_the_palette(corpus, monkeypatch, tmp_path):
     """ctrl+p, the command's title, Enter: each entry does what its key does.
 
     The title is pasted (the event a terminal's bracketed paste gives), not
@@ -610,6 +621,7 @@ async def test_every_palette_entry_through_the_palette(corpus, monkeypatch):
     from textual import events
 
     monkeypatch.setenv("PAGER", "true")
+    monkeypatch.chdir(tmp_path)  # where e writes the report
     in_palette = {c.id for c in COMMANDS if c.palette}
     assert in_palette == set(PALETTE), "palette entries without a test, or tests of none"
     by_id = {c.id: c for c in COMMANDS}

@@ -28,6 +28,7 @@ from rich.text import Text
 
 from index import (
     DEFAULT_PHASES,
+    EXPORT_FORMATS,
     EXTRACTORS,
     LABEL_NAMES,
     PAIR_KINDS,
@@ -37,6 +38,7 @@ from index import (
     VariorumError,
     connect_dask,
     delay_label,
+    export_diff,
     parse_dask_target,
     run_pipeline,
     sanitize,
@@ -672,20 +674,42 @@ def quotes_cmd(ref: str, corpus: str | None, index_dir: str | None, ner: str | N
 @click.option("--changes-only", is_flag=True, help="Leave out sentences that did not change.")
 @ner_option
 @json_option
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default=None,
+              help="Write a self-contained report instead: HTML (side by side, printable) "
+                   "or Markdown (see README, Exports).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="With --format: write the report to this file (else to standard output).")
 def diff_cmd(ref_a: str, ref_b: str, corpus: str | None, index_dir: str | None,
              layout: str | None, no_entities: bool, changes_only: bool, ner: str | None,
-             as_json: bool) -> None:
+             as_json: bool, fmt: str | None, output: str | None) -> None:
     """What changed from article A to article B (ids or paths): aligned
     sentences, word changes, and the spin report."""
     from rich.table import Table
 
     from . import diffrender as dr
 
+    if output is not None and fmt is None:
+        raise Failure("-o needs --format html or --format md")
+    if fmt is not None and (as_json or layout or changes_only):
+        raise Failure("--format writes the whole report: it goes with none of "
+                      "--json, --inline, --side-by-side, --changes-only")
     c = open_corpus(corpus, index_dir, ner=ner)
     a, b = c.get(ref_a), c.get(ref_b)
     r = c.diff(a, b, entities=not no_entities)
     if as_json:
         echo_json(r.to_json())
+        return
+    if fmt is not None:
+        report = export_diff(fmt, r, a, b)
+        if output is None:
+            click.echo(report, nl=False)
+            return
+        try:
+            with open(output, "w", encoding="utf-8", newline="\n") as f:
+                f.write(report)
+        except OSError as e:
+            raise Failure(f"cannot write {output}: {e.strerror or e}") from None
+        click.echo(f"wrote {sanitize.terminal(output)}", err=True)
         return
     con = out()
     con.print(Text.assemble(("− ", "bold red"), (safe(a.title), "bold"),

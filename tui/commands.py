@@ -163,6 +163,9 @@ COMMANDS: list[Command] = [
             "swap the direction: the second article becomes the first (− ↔ +)", "diff"),
     Command("diff.report", "r", "toggle_report", "Report",
             "show or hide the spin report (Enter on an item jumps to it)", "diff"),
+    Command("diff.export", "e", "export", "Export",
+            "write the diff and its spin report as an HTML page in the current directory "
+            "(variorum-diff-A-B.html; never over a file: -1, -2…)", "diff", footer=False),
     Command("diff.next-pane", "tab", "app.focus_next", "Pane", "diff ↔ spin report", "diff",
             footer=False, palette=False),
     Command("diff.copy", "ctrl+c", "copy", "Copy",

@@ -1,11 +1,13 @@
 """Rich text for a diff, shared by the CLI and the reader's diff view.
 
+The wording and layout are the engine's (``index.report``: a diff and its
+spin report as parts of text, each with a role); this module draws them.
 Changes are marked with symbols as well as colour (wdiff's ``[-deleted-]``
 and ``{+inserted+}``), so they read on a terminal without colour too; each
 group has a one-character marker: ``~`` changed, ``-`` dropped, ``+``
 added, ``↕`` moved, a space when nothing changed. Article text goes in as
-plain ``Text``, never parsed as markup, through :func:`index.safe.body`
-(names through :func:`index.safe.terminal`). One renderer, two sets of
+plain ``Text``, never parsed as markup (the engine has put it through
+:func:`index.safe.body`; names go through :func:`index.safe.terminal`). One renderer, two sets of
 styles (:class:`Styles`): the CLI's rich styles by default, the reader's
 from its widgets' component classes (the theme's colours).
 """
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 from rich.style import StyleType
 from rich.text import Text
 
-from index import DiffGroup, DiffResult, body, terminal
+from index import DiffGroup, DiffResult, terminal
+from index import diffreport as report
 
 DELETE = "red strike"
 INSERT = "green underline"
@@ -57,14 +60,7 @@ class Styles:
 CLI = Styles()
 
 
-def marker(g: DiffGroup) -> str:
-    if not g.b:
-        return "-"
-    if not g.a:
-        return "+"
-    if g.moved:
-        return "↕"
-    return "~" if g.changed else " "
+marker = report.marker
 
 
 def marker_style(m: str, st: Styles = CLI) -> StyleType:
@@ -72,20 +68,42 @@ def marker_style(m: str, st: Styles = CLI) -> StyleType:
             "~": st.changed_marker}.get(m, st.same_marker)
 
 
+def _role_style(role: str, st: Styles) -> StyleType:
+    return {"dim": st.dim, "head": st.head, "note": st.note, "delete": st.delete,
+            "insert": st.insert, "minus": st.minus, "plus": st.plus, "gap": st.gap}.get(role, "")
+
+
+def draw(parts, st: Styles = CLI, out: Text | None = None) -> Text:
+    """Parts of text (``index.report``) appended to ``out`` (a new Text by
+    default) in the styles ``st`` gives their roles; changed words between
+    wdiff's marks, their trailing space outside."""
+    out = Text() if out is None else out
+    for p in parts:
+        text = terminal(p.text) if p.name else p.text
+        if p.role in report.WDIFF:
+            open_, close = report.WDIFF[p.role]
+            core, trail = report.split_trailing(text)
+            style = st.delete if p.role == "del" else st.insert
+            start = len(out)
+            out.append(open_ + core + close, style)
+            if st.mark:
+                out.stylize(st.mark, start, start + len(open_))
+                out.stylize(st.mark, len(out) - len(close), len(out))
+            out.append(trail, st.gap if p.role == "del" else "")
+        else:
+            out.append(text, _role_style(p.role, st))
+    return out
+
+
+def draw_line(line: report.Line, st: Styles = CLI, **text_options) -> Text:
+    """A report line: its own role the base style, its parts over it."""
+    return draw(line.parts, st, Text(style=_role_style(line.role, st), **text_options))
+
+
 def sides(g: DiffGroup, st: Styles = CLI) -> tuple[Text, Text]:
     """The group's first-text side (deletions marked) and second-text side
     (insertions marked)."""
-    left, right = Text(), Text()
-    for kind, x, y in g.ops:
-        x, y = body(x), body(y)
-        if kind == "equal":
-            left.append(x)
-            right.append(y)
-            continue
-        if x:
-            _marked(left, x, "[-", "-]", st.delete, st.mark)
-        if y:
-            _marked(right, y, "{+", "+}", st.insert, st.mark)
+    left, right = (draw(side, st) for side in report.group_sides(g))
     if g.moved:
         left.stylize(st.moved)
         right.stylize(st.moved)
@@ -96,191 +114,38 @@ def inline(g: DiffGroup, st: Styles = CLI) -> Text:
     """One text: the second version with the first's words struck out before
     what replaced them."""
     # "Kim Jong Un [-in a luxury car-], the…": a space before a change after a word
-    out = _append_ops(Text(), g.ops, _ends_a_word, st)
+    out = draw(report.group_inline(g), st)
     if g.moved:
         out.stylize(st.moved)
     return out
 
 
-def _ends_a_word(p: str) -> bool:
-    """Whether a change after the character ``p`` needs a space before it:
-    after a word or closing punctuation, not after a space or an opening
-    quote or bracket (“[-turning point-]…, not “ [-turning point-])."""
-    return bool(p) and not p.isspace() and p not in "“‘«‹„‚([{\"'¿¡"
-
-
-def _append_ops(out: Text, ops, spaced, st: Styles = CLI) -> Text:
-    """Word ops onto ``out``: equal text as it is, deletions ``[-…-]`` and
-    insertions ``{+…+}``, with a space before a change where ``spaced(last
-    character so far)`` says so."""
-    for kind, x, y in ops:
-        x, y = body(x), body(y)
-        if kind == "equal":
-            out.append(y)
-            continue
-        if spaced(out.plain[-1:]) and (x or y)[:1].isalnum():
-            out.append(" ", st.gap if not y else "")
-        if x:
-            _marked(out, x, "[-", "-]", st.delete, st.mark, st.gap)
-        if y:
-            _marked(out, y, "{+", "+}", st.insert, st.mark)
-    return out
-
-
-def _marked(t: Text, s: str, open_: str, close: str, style: StyleType,
-            mark: StyleType = "", trail: StyleType = "") -> None:
-    """``s`` between the markers, its trailing space outside them (``mark``:
-    a style added to the markers alone; ``trail``: the trailing space's)."""
-    core = s.rstrip()
-    start = len(t)
-    t.append(open_ + core + close, style)
-    if mark:
-        t.stylize(mark, start, start + len(open_))
-        t.stylize(mark, len(t) - len(close), len(t))
-    t.append(s[len(core):], trail)
-
-
 def arrow(t: Text, frm: str | None, to: str | None, st: Styles = CLI) -> Text:
     """Append ``frm → to`` to ``t`` (deleted and inserted styles; a side that
     is missing reads "(none)")."""
-    t.append(body(frm) if frm else "(none)", st.delete if frm else st.dim)
-    t.append(" → ")
-    t.append(body(to) if to else "(none)", st.insert if to else st.dim)
-    return t
+    return draw(report.arrow_parts(frm, to), st, t)
 
 
 def report_lines(r: DiffResult, limit: int = 20) -> list[Text]:
-    """The spin report as lines of text."""
-    st = r.stats
-    out = [Text("Spin report", style="bold underline")]
-    out.append(Text(
-        f"similarity {r.similarity:.2f} · words changed {st.words_changed:.0%} · sentences "
-        f"aligned {st.sentences_aligned:.0%} · moved {st.moved} · dropped {st.dropped} · "
-        f"added {st.added} · split/merged {st.split_or_merged}"))
-    if r.substitutions:
-        out.append(Text(f"Substitutions ({len(r.substitutions)})", style="bold"))
-        for s in r.substitutions[:limit]:
-            out.append(arrow(Text(f"  {s.count:>3}× "), s.frm, s.to))
-        if len(r.substitutions) > limit:
-            out.append(Text(f"  … {len(r.substitutions) - limit} more", style="dim"))
-    minor = minor_line(r)
-    if minor:
-        out.append(Text("  " + minor, style="dim"))
-    if r.entity_changes:
-        out.append(Text("Entities", style="bold"))
-        for e in r.entity_changes:
-            out.append(arrow(Text(f"  {e.label:<7} "), e.frm, e.to))
-    if r.quote_changes:
-        out.append(Text("Quotes", style="bold"))
-        for q in r.quote_changes:
-            out.append(quote_line(q))
-    if r.phrase_changes:
-        out.append(Text("Quoted phrases", style="bold"))
-        for p in r.phrase_changes:
-            out.append(phrase_line(p))
-    if r.number_changes:
-        out.append(Text("Numbers and dates", style="bold"))
-        for n in r.number_changes:
-            out.append(number_line(n))
+    """The spin report as lines of text (the CLI's)."""
+    out = [Text(report.REPORT_TITLE, style="bold underline")]
+    for section in report.spin_report(r, limit=limit):
+        if section.heading:
+            out.append(Text(section.heading, style="bold"))
+        out += [draw_line(line) for line in section.lines]
     return out
 
 
-def minor_line(r: DiffResult) -> str:
-    """How many changes were only of case or only of punctuation and
-    spelling (counted, not listed among the substitutions)."""
-    nc = sum(c.count for c in r.case_changes)
-    npu = sum(c.count for c in r.punctuation_changes)
-    if not nc and not npu:
-        return ""
-    return f"not listed: {nc} case-only, {npu} punctuation/spelling-only changes"
-
-
 def quote_line(q, width: int = 150, st: Styles = CLI) -> Text:
-    """A quote change: who said it, and the changed words in context
-    (``[-deleted-]{+inserted+}`` within an excerpt centred on the first
-    change); a lost or added quote, shortened."""
-    who = terminal(q.speaker) if q.speaker else "(not named)"
-    line = Text(f"  {q.kind:<7} ", style=st.head)
-    line.append(who)
-    if q.to_speaker != q.speaker and q.kind != "added":
-        line.append(" → " + (terminal(q.to_speaker) if q.to_speaker else "(not named)"))
-    if q.gender:
-        line.append(f" ({q.gender})", style=st.note)
-    line.append(": ")
-    if q.kind == "words" and q.excerpt:
-        line.append("“")
-        _append_ops(line, q.excerpt, str.isalnum, st)
-        line.append("”")
-        return line
-    if q.frm:
-        line.append("“" + _short(q.frm, width) + "”",
-                    st.delete if q.kind in ("words", "lost") else "")
-    if q.frm and q.to and q.kind == "words":
-        line.append(" → ")
-    if q.to and q.kind in ("words", "added"):
-        line.append("“" + _short(q.to, width) + "”", st.insert)
-    return line
+    """A quote change: who said it, and the changed words in context."""
+    return draw_line(report.quote_line(q, width), st)
 
 
 def phrase_line(p, st: Styles = CLI) -> Text:
     """A quoted phrase changed, lost or added, with who uses it."""
-    line = Text(f"  {p.kind:<7} ", style=st.head)
-    line.append("“" + body(p.frm) + "”" if p.frm else "(none)",
-                st.delete if p.frm else st.dim)
-    line.append(" → ")
-    line.append("“" + body(p.to) + "”" if p.to else "(none)",
-                st.insert if p.to else st.dim)
-    who = p.speaker or p.to_speaker
-    line.append(f"  ({terminal(who)})" if who else "  (the writer's)", st.dim)
-    return line
+    return draw_line(report.phrase_line(p), st)
 
 
 def number_line(n, width: int = 100, st: Styles = CLI) -> Text:
-    """A number change and the sentence it is in (each side's, when they
-    differ), cut around the number."""
-    line = arrow(Text(f"  {n.kind:<8} "), n.frm, n.to, st)
-    if n.context_a and n.frm:
-        line.append("\n      − ", st.minus)
-        line.append_text(context(n.context_a, n.frm, width, st.delete, n.offsets[0], st))
-    if n.context_b and n.to:
-        line.append("\n      + ", st.plus)
-        line.append_text(context(n.context_b, n.to, width, st.insert, n.offsets[1], st))
-    if not n.frm and n.context_a:
-        line.append("\n      − ", st.minus)
-        line.append(_short(n.context_a, width), st.dim)
-    if not n.to and n.context_b:
-        line.append("\n      + ", st.plus)
-        line.append(_short(n.context_b, width), st.dim)
-    return line
-
-
-def context(sentence: str, word: str, width: int, style: StyleType, at: int | None = None,
-            st: Styles = CLI) -> Text:
-    """``sentence`` cut to about ``width`` characters around ``word``, which
-    is marked: at offset ``at`` when given (the number itself, not the "1"
-    inside "2015"), else where it first occurs."""
-    sentence = body(sentence.replace("\n", " "))
-    word = body(word)
-    i = at if at is not None and sentence[at:at + len(word)] == word else sentence.find(word)
-    if i < 0:
-        return Text(_short(sentence, width), st.dim)
-    lo = max(0, i - (width - len(word)) // 2)
-    hi = min(len(sentence), lo + width)
-    lo = max(0, min(lo, hi - width))
-    if lo:
-        lo = sentence.find(" ", lo) + 1 or lo
-    if hi < len(sentence):
-        hi = sentence.rfind(" ", i + len(word), hi) if sentence.rfind(
-            " ", i + len(word), hi) > 0 else hi
-    t = Text("…" if lo else "", st.dim)
-    t.append(sentence[lo:i], st.dim)
-    t.append(word, style)
-    t.append(sentence[i + len(word):hi], st.dim)
-    if hi < len(sentence):
-        t.append("…", st.dim)
-    return t
-
-
-def _short(s: str, n: int = 70) -> str:
-    s = body(s.replace("\n", " "))
-    return s if len(s) <= n else s[: n - 1].rstrip() + "…"
+    """A number change and the sentence it is in, cut around the number."""
+    return draw_line(report.number_line(n, width), st)

@@ -14,6 +14,7 @@ colour (``NO_COLOR``) the text keeps its full contrast.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 from rich.segment import Segment
@@ -31,7 +32,17 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
-from index import Article, DiffResult, body, error_line, terminal
+from index import (
+    Article,
+    DiffResult,
+    body,
+    diffreport,
+    error_line,
+    export_diff,
+    export_file_name,
+    terminal,
+    write_new_file,
+)
 
 from .. import diffrender as dr
 from .. import messages as m
@@ -40,6 +51,7 @@ from ..widgets import textselect as ts
 from ..widgets.cursor_list import CursorList
 from .base import WorkerScreen, thread_worker
 
+EXPORT_FORMAT = "html"  # what e writes (the CLI's diff --format writes either)
 GUTTER = 3  # the current change's bar, the group's marker, a space
 RIGHT = 1 << 20  # selection offsets of the right column start here (the left's at 0)
 
@@ -503,7 +515,30 @@ class DiffScreen(WorkerScreen):
         if not worker.is_cancelled:
             self.post_message(m.DiffComputed(result))
 
+    @thread_worker("export")
+    def export(self, r: DiffResult, a: Article, b: Article) -> None:
+        """Write the report as HTML in the current directory (a new file,
+        never over one)."""
+        text = export_diff(EXPORT_FORMAT, r, a, b)
+        where = "the current directory"
+        try:
+            where = str(Path.cwd())
+            path = write_new_file(where, export_file_name(a, b, EXPORT_FORMAT), text)
+        except OSError as e:
+            self.post_message(m.DiffExported(None, f"cannot write the report in {where}: "
+                                                   f"{e.strerror or e}"))
+            return
+        self.post_message(m.DiffExported(str(path)))
+
+    @on(m.DiffExported)
+    def exported(self, msg: m.DiffExported) -> None:
+        self.say(f"wrote {msg.path} (HTML: both texts side by side and the spin report)"
+                 if msg.path else msg.error)
+
     def worker_failed(self, worker: Worker, line: str) -> None:
+        if worker.group == "export":
+            self.say(f"the export failed: {line}")
+            return
         self.view.set_result(None, f"The diff failed: {line}")
         self.say(f"the diff failed: {line}")
 
@@ -531,45 +566,21 @@ class DiffScreen(WorkerScreen):
                  "s swap")
 
     def fill_report(self, r: DiffResult) -> None:
+        """The spin report (the engine's, compact: a narrow pane), each item
+        an option whose id says what it reports."""
         panel = self.query_one(SpinPanel)
         sty = self.view.styles_for_text()
         opts: list[Option] = []
-        st = r.stats
-        opts.append(Option(Text(
-            f"similarity {r.similarity:.2f}\nwords changed {st.words_changed:.0%}\n"
-            f"sentences aligned {st.sentences_aligned:.0%}\nmoved {st.moved} · dropped "
-            f"{st.dropped} · added {st.added}\nsplit or merged {st.split_or_merged}"),
-            disabled=True))
-
-        def head(title: str) -> None:
-            opts.append(Option(Text(title, style=sty.head + Style(underline=True)),
-                               disabled=True))
-
-        if r.substitutions:
-            head(f"Substitutions ({len(r.substitutions)})")
-            for k, s in enumerate(r.substitutions):
-                t = Text(f"{s.count:>3}× ", no_wrap=True, overflow="ellipsis")
-                opts.append(Option(dr.arrow(t, s.frm, s.to, sty), id=f"s{k}"))
-        minor = dr.minor_line(r)
-        if minor:
-            opts.append(Option(Text(minor, style=sty.dim), disabled=True))
-        if r.entity_changes:
-            head("Entities")
-            for k, e in enumerate(r.entity_changes):
-                t = Text(f"{e.label} ", style=sty.dim, no_wrap=True, overflow="ellipsis")
-                opts.append(Option(dr.arrow(t, e.frm, e.to, sty), id=f"e{k}"))
-        if r.quote_changes:
-            head("Quotes")
-            for k, q in enumerate(r.quote_changes):
-                opts.append(Option(dr.quote_line(q, width=80, st=sty), id=f"q{k}"))
-        if r.phrase_changes:
-            head("Quoted phrases")
-            for k, p in enumerate(r.phrase_changes):
-                opts.append(Option(dr.phrase_line(p, sty), id=f"p{k}"))
-        if r.number_changes:
-            head("Numbers and dates")
-            for k, n in enumerate(r.number_changes):
-                opts.append(Option(dr.number_line(n, width=70, st=sty), id=f"n{k}"))
+        for section in diffreport.spin_report(r, limit=None, compact=True, quote_width=80,
+                                             number_width=70):
+            if section.heading:
+                opts.append(Option(Text(section.heading, style=sty.head + Style(underline=True)),
+                                   disabled=True))
+            one_row = section.key in ("substitutions", "entities")
+            for line in section.lines:
+                text = (dr.draw_line(line, sty, no_wrap=True, overflow="ellipsis") if one_row
+                        else dr.draw_line(line, sty))
+                opts.append(Option(text, id=line.ref, disabled=line.ref is None))
         panel.clear_options()
         panel.add_options(opts)
 
@@ -612,6 +623,15 @@ class DiffScreen(WorkerScreen):
             self.say("nothing selected: drag over the text with the mouse, then ctrl+c")
             return
         self.say(self.copy_out(body(selected)))
+
+    def action_export(self) -> None:
+        """e: the diff and its spin report as an HTML page, written in the
+        current directory (the one the reader was started in), in a worker."""
+        if self.result is None:
+            self.say("the diff is not ready yet: press e again when it is")
+            return
+        self.say("writing the report…")
+        self.export(self.result, self.a, self.b)
 
     def action_help(self) -> None:
         from .help import HelpScreen
