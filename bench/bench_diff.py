@@ -49,7 +49,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from bench.evalset import Spinner  # noqa: E402
+from bench.evalset import Spinner, spun_pair  # noqa: E402
 from index.diff import diff_texts  # noqa: E402
 from index.nlp import entities as E  # noqa: E402
 from index.nlp.quotes import find_quoted  # noqa: E402
@@ -76,14 +76,7 @@ def make_pair(words: int, seed: int) -> tuple[str, str]:
                 n += len(p.split())
         if n >= words:
             break
-    rng = random.Random(seed)
-    spinner = Spinner(texts[:300], rng)
-    b = [spinner.spin(p, 0.3) for p in paras]
-    b.append(b.pop(3))  # a paragraph moved to the end
-    del b[len(b) // 2]  # one dropped
-    k = len(b) // 3
-    b[k] = b[k].replace(". ", ".\n", 1)  # a sentence split off into a paragraph of its own
-    return "\n".join(paras), "\n".join(b)
+    return spun_pair(paras, texts[:300], seed)
 
 
 def timed(fn, runs: int) -> tuple[float, list[float]]:

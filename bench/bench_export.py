@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
 import sys
 import time
@@ -32,7 +31,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from bench.evalset import Spinner  # noqa: E402
+from bench.evalset import spun_pair  # noqa: E402
 from index import ArticleMeta, dumps_json  # noqa: E402
 from index.diff import diff_texts  # noqa: E402
 from index.export import diff_html, diff_markdown  # noqa: E402
@@ -53,14 +52,7 @@ def make_pair(words: int, seed: int) -> tuple[str, str]:
         p = f"{p} (Part {copy + 1}.)" if copy else p
         paras.append(p)
         n += len(p.split())
-    rng = random.Random(seed)
-    spinner = Spinner(texts, rng)
-    b = [spinner.spin(p, 0.3) for p in paras]
-    b.append(b.pop(3))  # a paragraph moved to the end
-    del b[len(b) // 2]  # one dropped
-    k = len(b) // 3
-    b[k] = b[k].replace(". ", ".\n", 1)  # a sentence split off into a paragraph of its own
-    return "\n".join(paras), "\n".join(b)
+    return spun_pair(paras, texts, seed)
 
 
 def by_turns(fns: dict, runs: int) -> dict[str, list[float]]:

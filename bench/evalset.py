@@ -168,6 +168,20 @@ class Spinner:
         return "".join(out)
 
 
+def spun_pair(paras: list[str], texts: list[str], seed: int) -> tuple[str, str]:
+    """A long diff benchmark's pair: A, the paragraphs ``paras``; B, each
+    spun at 30% of its content words (a :class:`Spinner` of ``texts``), with
+    a paragraph moved to the end, one dropped and a sentence split off into
+    a paragraph of its own."""
+    spinner = Spinner(texts, random.Random(seed))
+    b = [spinner.spin(p, 0.3) for p in paras]
+    b.append(b.pop(3))  # a paragraph moved to the end
+    del b[len(b) // 2]  # one dropped
+    k = len(b) // 3
+    b[k] = b[k].replace(". ", ".\n", 1)  # a sentence split off into a paragraph of its own
+    return "\n".join(paras), "\n".join(b)
+
+
 def _sentences(par: str) -> list[str]:
     return [s for s in _SENT.split(par) if s.strip()]
 
