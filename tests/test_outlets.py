@@ -145,6 +145,10 @@ def test_outlets_cli_table_json_and_csv(dated_corpus, tmp_path):
     assert [ln.split()[:3] for ln in steps.stdout.splitlines()[1:]] == [
         ["+2", "h", "copy"], ["+24", "h", "copy"]]
     assert "mirror/e.md" in steps.stdout.splitlines()[1]
+    undated = run_cli_(["outlets", "--corpus", str(ROOT / "sample_corpus"), "--index-dir",
+                        str(tmp_path / "sample-ix"), "--json"])
+    assert undated.returncode == 1  # no dates: no table, as the human output says
+    assert json.loads(undated.stdout)["left_out_undated"] == 1
     none = run_cli_(["outlets", *base, "--from", "Nobody"])
     assert none.returncode == 1
     assert none.stderr.strip() == ("variorum: error: no outlet 'Nobody' among the first "

@@ -539,6 +539,13 @@ def outlets_cmd(corpus: str | None, index_dir: str | None, origin: str | None,
                           f"{'first publishers' if side == 'origin' else 'republishers'}"
                           f" ({shown or 'none'})", EXIT_NOT_FOUND)
     listing = origin is not None or republisher is not None
+    _echo_outlets(report, pairs, listing, no_spin, as_json, fmt)
+    if not report.pairs:
+        sys.exit(EXIT_NOT_FOUND)
+
+
+def _echo_outlets(report, pairs, listing: bool, no_spin: bool, as_json: bool,
+                  fmt: str | None) -> None:
     if fmt and listing:  # one row a later version
         echo_table(fmt, ["origin", "republisher", "kind", "delay_s", "earlier_id",
                          "earlier_path", "later_id", "later_path", "later_title",
@@ -577,8 +584,6 @@ def outlets_cmd(corpus: str | None, index_dir: str | None, origin: str | None,
     if report.unchecked:
         con.print(Text(f"{report.unchecked} rewrites not checked for changed names and quotes"
                        + (" (--no-spin)" if no_spin else ""), style="dim"))
-    if not report.pairs:
-        sys.exit(EXIT_NOT_FOUND)
 
 
 def _outlets_table(con: Console, pairs) -> None:
