@@ -546,6 +546,8 @@ def outlets_cmd(corpus: str | None, index_dir: str | None, origin: str | None,
 
 def _echo_outlets(report, pairs, listing: bool, no_spin: bool, as_json: bool,
                   fmt: str | None) -> None:
+    """The outlets table (``listing``: the versions behind its rows ``pairs``)
+    as --format, --json or for people."""
     if fmt and listing:  # one row a later version
         echo_table(fmt, ["origin", "republisher", "kind", "delay_s", "earlier_id",
                          "earlier_path", "later_id", "later_path", "later_title",
