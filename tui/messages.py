@@ -22,6 +22,7 @@ from index import (
     EntitiesReport,
     Family,
     ListEntry,
+    OutletsReport,
     SearchResult,
     UpdateReport,
 )
@@ -150,6 +151,13 @@ class FamilyLoaded(Message):
 class OpenDiff(Message):
     a: Article
     b: Article
+
+
+@dataclass
+class OutletsLoaded(Message):
+    """Who republishes whom: the table (:meth:`index.Corpus.outlets`)."""
+
+    report: OutletsReport
 
 
 @dataclass

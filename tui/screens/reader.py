@@ -1104,6 +1104,14 @@ class ReaderScreen(WorkerScreen):
 
         self.app.push_screen(DiffScreen(self.corpus, msg.a, msg.b))
 
+    # --------------------------------------------------------------- outlets
+    def action_outlets(self) -> None:
+        """O: who republishes whom; a version chosen there opens its diff
+        through :meth:`diff_worker`, over that screen."""
+        from .outlets import OutletsScreen
+
+        self.app.push_screen(OutletsScreen(self.corpus, self.diff_worker))
+
     # ------------------------------------------------------- help, copy, open
     def action_help(self) -> None:
         from .help import HelpScreen

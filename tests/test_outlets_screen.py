@@ -1,0 +1,137 @@
+"""The outlets screen (O in the reader): who republishes whom, a pair's
+versions, and the diff of one, through Pilot on a real index of the dated
+corpus (conftest's ``dated_corpus``) and of the undated sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_app import settle
+
+from index import Corpus
+from tui.app import VariorumApp
+from tui.screens.outlets import HEADS, SHORT_HEADS, OutletsScreen
+
+
+def dated_app(root: Path, tmp_path: Path) -> VariorumApp:
+    """The reader over the dated corpus; its own background update makes the
+    index (versions, entities, and the rewrites' spin counts)."""
+    return VariorumApp(Corpus(root, index_dir=tmp_path / "ix", ner="rules"), watch_interval=None)
+
+
+def lines(widget) -> list[str]:
+    """A widget's lines as drawn, without their trailing spaces (blank ones left out)."""
+    out = [widget.render_line(y).text.rstrip() for y in range(widget.size.height)]
+    return [t for t in out if t]
+
+
+async def open_outlets(app, pilot) -> OutletsScreen:
+    await settle(app, pilot)
+    await pilot.press("O")
+    await settle(app, pilot)
+    assert isinstance(app.screen, OutletsScreen)
+    return app.screen
+
+
+async def test_the_table_counts_each_pair_by_kind_with_delay_and_changed_share(
+        dated_corpus, tmp_path):
+    app = dated_app(dated_corpus, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_outlets(app, pilot)
+        head = " ".join(lines(screen.query_one("#outlets-head")))
+        assert head.startswith("Who republishes whom: 3 later versions between dated articles")
+        assert "1 later version left out: it or its earlier version has no date" in head
+        # the reader's update checked the one rewrite: nothing said unchecked
+        assert "not checked" not in head
+        cols, = lines(screen.query_one("#outlets-cols"))
+        assert [c.strip() for c in cols.split("  ") if c.strip()] == list(HEADS)
+        rows = [r.split() for r in lines(screen.options)]
+        # by volume; versions, copy, near-copy, rewrite, median delay, changed
+        assert rows == [["Wire", "Mirror", "2", "2", "0", "0", "+13", "h", "-"],
+                        ["Wire", "Spinner", "1", "0", "0", "1", "+3", "h", "1/1", "100%"]]
+        # the columns line up: each number ends where its heading does
+        table = [cols, *lines(screen.options)]
+        end = cols.index("versions") + len("versions")
+        assert {t[:end].rstrip()[-1:] for t in table[1:]} == {"2", "1"}
+        assert all(len(t[:end].rstrip()) == end for t in table)
+
+
+async def test_enter_lists_a_pairs_versions_and_opens_the_diff_of_one(dated_corpus, tmp_path):
+    from tui.screens.diff import DiffScreen
+
+    app = dated_app(dated_corpus, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_outlets(app, pilot)
+        await pilot.press("enter")  # Wire → Mirror
+        await settle(app, pilot)
+        assert app.screen is screen and screen.pair is not None
+        assert lines(screen.query_one("#outlets-head"))[0].startswith(
+            "Wire → Mirror: 2 later versions, the newest first.")
+        shown = lines(screen.options)
+        assert [t.split() for t in shown] == [
+            ["+2", "h", "copy", "mirror/e.md", "Budget"], ["←", "wire/d.md"],
+            ["+24", "h", "copy", "mirror/c.md", "Summit"], ["←", "wire/a.md"]]
+        await pilot.press("j", "enter")  # a day later, the mirror's copy of the summit
+        await settle(app, pilot)
+        assert isinstance(app.screen, DiffScreen)
+        assert (app.screen.a.path, app.screen.b.path) == ("wire/a.md", "mirror/c.md")
+        # Esc: the diff, then the versions, then the table (its row kept), then the reader
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen and screen.pair is not None
+        await pilot.press("escape")
+        assert screen.pair is None and screen.options.option_count == 2
+        await pilot.press("j", "enter")  # Wire → Spinner: the rewrite
+        await settle(app, pilot)
+        assert lines(screen.options)[0].split()[:4] == [
+            "+3", "h", "rewrite", "spin/b.md"]
+        await pilot.press("escape")
+        assert screen.options.highlighted == 1
+        await pilot.press("escape")
+        assert app.screen is app.reader
+
+
+async def test_narrow_the_headings_shorten_and_every_column_stays(dated_corpus, tmp_path):
+    app = dated_app(dated_corpus, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_outlets(app, pilot)
+        cols, = lines(screen.query_one("#outlets-cols"))
+        assert cols.split() == list(SHORT_HEADS) and len(cols) <= 78
+        assert lines(screen.options)[1].split() == ["Wire", "Spinner", "1", "0", "0", "1",
+                                                    "+3", "h", "1/1", "100%"]
+
+
+async def test_the_undated_sample_says_why_the_table_is_empty(corpus):
+    app = VariorumApp(corpus, watch_interval=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_outlets(app, pilot)
+        head = " ".join(lines(screen.query_one("#outlets-head")))
+        assert head.startswith("No later versions between dated articles: 1 later version left "
+                               "out: it or its earlier version has no date")
+        assert not screen.options.display and not screen.query_one("#outlets-cols").display
+        await pilot.press("escape")
+        assert app.screen is app.reader
+
+
+async def test_a_failure_to_make_the_table_is_said_on_the_screen(corpus, monkeypatch):
+    def broken(*a, **kw):
+        raise RuntimeError("store gone")
+
+    monkeypatch.setattr(corpus, "outlets", broken)
+    app = VariorumApp(corpus, watch_interval=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_outlets(app, pilot)
+        head = " ".join(lines(screen.query_one("#outlets-head")))
+        assert head.startswith("The table could not be made: internal error: RuntimeError: "
+                               "store gone")
+        assert app.is_running
+
+
+def test_outlets_snapshot_80x24(snap_compare, dated_corpus, tmp_path):
+    app = dated_app(dated_corpus, tmp_path)
+
+    async def run_before(pilot) -> None:
+        await open_outlets(app, pilot)
+        await pilot.press("j")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
