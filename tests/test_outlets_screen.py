@@ -8,9 +8,9 @@ from pathlib import Path
 
 from test_app import settle
 
-from index import Corpus
+from index import Corpus, OutletPair
 from tui.app import VariorumApp
-from tui.screens.outlets import HEADS, SHORT_HEADS, OutletsScreen
+from tui.screens.outlets import HEADS, SHORT_HEADS, OutletsScreen, table_rows
 
 
 def dated_app(root: Path, tmp_path: Path) -> VariorumApp:
@@ -99,6 +99,27 @@ async def test_narrow_the_headings_shorten_and_every_column_stays(dated_corpus, 
         assert cols.split() == list(SHORT_HEADS) and len(cols) <= 78
         assert lines(screen.options)[1].split() == ["Wire", "Spinner", "1", "0", "0", "1",
                                                     "+3", "h", "1/1", "100%"]
+
+
+def test_long_sources_are_cut_and_a_very_narrow_table_leaves_the_kinds_out():
+    pairs = [OutletPair("A wire service with a very long name indeed", "Another long name, too",
+                        (("copy", 12), ("near-copy", 3), ("rewrite", 1)), 3 * 86400, 1, 1),
+             OutletPair("Short", "X", (("copy", 1), ("near-copy", 0), ("rewrite", 0)), 600,
+                        0, 0)]
+    rows = [t.plain for t in table_rows(pairs, 78)]
+    assert rows[0].split() == list(SHORT_HEADS)
+    assert all(len(r) <= 78 for r in rows)
+    assert rows[1].split()[:3] == ["A", "wire", "service"] and "…" in rows[1]
+    assert rows[1].endswith("+3 d  1/1 100%") and rows[2].endswith("+10 min         -")
+    # every number ends under the end of its heading
+    for head in ("vers", "copy", "near", "rewr"):
+        end = rows[0].index(head) + len(head)
+        assert [r[end - 1] for r in rows[1:]] == {"vers": ["6", "1"], "copy": ["2", "1"],
+                                                  "near": ["3", "0"], "rewr": ["1", "0"]}[head]
+    narrow = [t.plain for t in table_rows(pairs, 38)]
+    assert narrow[0].split() == ["from", "to", "vers", "delay", "changed"]
+    assert all(len(r) <= 38 for r in narrow)
+    assert narrow[2].split() == ["Short", "X", "1", "+10", "min", "-"]
 
 
 async def test_the_undated_sample_says_why_the_table_is_empty(corpus):

@@ -28,13 +28,14 @@ from ..commands import bindings
 from ..widgets.cursor_list import CursorList
 from .base import WorkerScreen, thread_worker
 
-# The columns' headings; below WIDE columns (or when the full ones leave the
-# two sources too little room) the short ones.
+# The columns' headings, and their short forms for a narrow screen (where
+# the full ones leave the two sources less than SOURCE_MIN cells each).
 HEADS = ("from", "to", "versions", "copy", "near-copy", "rewrite", "median delay",
          "changed entity/quote")
 SHORT_HEADS = ("from", "to", "vers", "copy", "near", "rewr", "delay", "changed")
+KINDS = (3, 4, 5)  # the columns a very narrow screen leaves out (the total stays)
 GAP = 2  # spaces between columns
-SOURCE_MIN = 8  # the least width a source column is given before the headings shorten
+SOURCE_MIN = 8  # the least width a source column is given before columns shorten or go
 
 
 def changed_cell(p: OutletPair) -> str:
@@ -53,31 +54,36 @@ def _fit(text: str, width: int) -> Text:
 
 def table_rows(pairs: Sequence[OutletPair], width: int) -> list[Text]:
     """The column headings, then one line a pair, aligned in ``width``
-    cells: the numbers right-aligned; the headings shortened, and the two
-    sources cut, when the full ones do not fit."""
+    cells: the numbers right-aligned. Where the full headings leave the
+    sources too little room they shorten, then the three kinds' columns go;
+    the sources are cut to what is left (and a line never wraps)."""
     cells = [[terminal(p.origin), terminal(p.republisher), str(p.total),
               *(str(n) for _, n in p.counts), delay_label(p.median_delay_s), changed_cell(p)]
              for p in pairs]
-    for heads in (HEADS, SHORT_HEADS):
-        nums = [max(cell_len(r[k]) for r in [list(heads), *cells]) for k in range(2, len(heads))]
-        room = width - sum(nums) - GAP * (len(heads) - 1)
+    every = range(len(HEADS))
+    for heads, keep in ((HEADS, every), (SHORT_HEADS, every),
+                        (SHORT_HEADS, [k for k in every if k not in KINDS])):
+        table = [[row[k] for k in keep] for row in [list(heads), *cells]]
+        nums = [max(cell_len(r[k]) for r in table) for k in range(2, len(keep))]
+        room = width - sum(nums) - GAP * (len(keep) - 1)
         if room >= 2 * SOURCE_MIN:
             break
-    natural = [max(cell_len(r[k]) for r in [list(heads), *cells]) for k in (0, 1)]
+    natural = [max(cell_len(r[k]) for r in table) for k in (0, 1)]
     if sum(natural) <= room:
         src = natural
     else:  # each source its share of the room, the shorter one giving the other what it leaves
-        half = max(room // 2, SOURCE_MIN)
-        first = min(natural[0], max(half, room - natural[1]))
-        src = [first, max(min(natural[1], room - first), SOURCE_MIN)]
+        least = max(min(SOURCE_MIN, room // 2), 3)  # (less than SOURCE_MIN on a tiny screen)
+        first = min(natural[0], max(room // 2, least, room - natural[1]))
+        src = [first, max(min(natural[1], room - first), least)]
     out = []
-    for row in [list(heads), *cells]:
+    for row in table:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append_text(_fit(row[0], src[0]))
         line.append(" " * GAP)
         line.append_text(_fit(row[1], src[1]))
         for cell, w in zip(row[2:], nums, strict=True):
             line.append(" " * (GAP + w - cell_len(cell)) + cell)
+        line.truncate(width, overflow="ellipsis")
         out.append(line)
     return out
 
@@ -119,7 +125,7 @@ class OutletsScreen(WorkerScreen):
 
     COMMAND_CONTEXT = "outlets"
     DEFAULT_CSS = """
-    OutletsScreen #outlets-head { height: auto; max-height: 8; padding: 0 1; }
+    OutletsScreen #outlets-head { height: auto; max-height: 30%; padding: 0 1; }
     OutletsScreen #outlets-cols { height: 1; padding: 0 1; text-style: bold;
         background: $panel; }
     OutletsScreen #outlets-cols.hidden { display: none; }
