@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_app import settle
+from test_app import settle, status
 
-from index import Corpus, OutletPair
+from index import Corpus, OutletPair, OutletsReport
 from tui.app import VariorumApp
-from tui.screens.outlets import HEADS, SHORT_HEADS, OutletsScreen, table_rows
+from tui.screens.outlets import HEADS, SHORT_HEADS, OutletsScreen, head_line, table_rows
 
 
 def dated_app(root: Path, tmp_path: Path) -> VariorumApp:
@@ -37,6 +37,10 @@ async def test_the_table_counts_each_pair_by_kind_with_delay_and_changed_share(
         dated_corpus, tmp_path):
     app = dated_app(dated_corpus, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        # the reader's update ends with the rewrites' spin reports, and says so
+        assert "changed entities and quotes of 1 rewrite checked (O: who republishes whom)" \
+            in status(app)
         screen = await open_outlets(app, pilot)
         head = " ".join(lines(screen.query_one("#outlets-head")))
         assert head.startswith("Who republishes whom: 3 later versions between dated articles")
@@ -91,6 +95,22 @@ async def test_enter_lists_a_pairs_versions_and_opens_the_diff_of_one(dated_corp
         assert app.screen is app.reader
 
 
+async def test_opened_before_the_update_ends_the_table_is_read_again_when_it_does(
+        dated_corpus, tmp_path):
+    """O pressed at once, before the reader's first index (or before its
+    spin counts): the table is read again when the update's last phase ends,
+    so it shows the rewrite's spin report."""
+    app = dated_app(dated_corpus, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("O")
+        # (at once there is no index yet: the head says the reader is making it)
+        screen = app.screen
+        assert isinstance(screen, OutletsScreen)
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert lines(screen.options)[1].split()[-2:] == ["1/1", "100%"]
+
+
 async def test_narrow_the_headings_shorten_and_every_column_stays(dated_corpus, tmp_path):
     app = dated_app(dated_corpus, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -120,6 +140,22 @@ def test_long_sources_are_cut_and_a_very_narrow_table_leaves_the_kinds_out():
     assert narrow[0].split() == ["from", "to", "vers", "delay", "changed"]
     assert all(len(r) <= 38 for r in narrow)
     assert narrow[2].split() == ["Short", "X", "1", "+10", "min", "-"]
+
+
+def test_the_head_says_what_is_unchecked_and_why_a_table_is_empty():
+    rewrite = OutletPair("Wire", "Spinner", (("copy", 0), ("near-copy", 0), ("rewrite", 2)),
+                         3600, 0, 0)
+    head = head_line(OutletsReport((rewrite,), 2, 0, 2))
+    assert head.startswith("Who republishes whom: 2 later versions between dated articles")
+    assert "2 rewrites not checked yet: the reader checks them after it extracts the entities" \
+        in head
+    assert "left out" not in head
+    assert head_line(OutletsReport((), 0, 0, 0)) == (
+        "No later versions between dated articles: no article has another version yet (the "
+        "reader finds them as it indexes). Esc goes back.")
+    assert head_line(OutletsReport((), 0, 3, 0)).startswith(
+        "No later versions between dated articles: 3 later versions left out: they or their "
+        "earlier versions have no date")
 
 
 async def test_the_undated_sample_says_why_the_table_is_empty(corpus):

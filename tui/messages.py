@@ -24,6 +24,7 @@ from index import (
     ListEntry,
     OutletsReport,
     SearchResult,
+    SpinReport,
     UpdateReport,
 )
 
@@ -61,6 +62,14 @@ class VersionsFound(Message):
 @dataclass
 class EntitiesDone(Message):
     report: EntitiesReport
+
+
+@dataclass
+class SpinDone(Message):
+    """The update's last phase ended: the rewrites' spin counts are stored
+    (the outlets table, if shown, is read again)."""
+
+    report: SpinReport
 
 
 @dataclass

@@ -21,7 +21,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from index import Corpus, OutletPair, OutletsReport, delay_label, terminal
+from index import Corpus, IndexMissingError, OutletPair, OutletsReport, delay_label, terminal
 
 from .. import messages as m
 from ..commands import bindings
@@ -106,7 +106,8 @@ def head_line(report: OutletsReport) -> str:
     parts.append("Changed: of the rewrites checked, those that changed an entity or a quote.")
     if unchecked:
         parts.append(f"{unchecked} rewrite{'s' * (unchecked != 1)} not checked yet: the "
-                     "reader checks them after it extracts the entities.")
+                     "reader checks them after it extracts the entities, and this table is "
+                     "read again then.")
     parts.append("Enter lists a pair's versions.")
     return " ".join(parts)
 
@@ -132,7 +133,7 @@ class OutletsScreen(WorkerScreen):
     OutletsScreen OutletsList { height: 1fr; max-height: 100%; padding: 0 1; }
     OutletsScreen OutletsList, OutletsScreen OutletsList:focus { border: none; }
     OutletsScreen OutletsList.hidden { display: none; }
-    OutletsScreen > .outlets--path { color: $text-primary; text-style: bold; }
+    OutletsScreen > .outlets--path { text-style: bold; }
     OutletsScreen > .outlets--dim { color: $text-muted; }
     OutletsScreen > .outlets--rewrite { color: $text-warning; text-style: italic; }
     OutletsScreen OutletsList:nocolor > .option-list--option-highlighted { color: $text;
@@ -167,11 +168,24 @@ class OutletsScreen(WorkerScreen):
         self.post_message(m.OutletsLoaded(self.corpus.outlets(spin=False)))
 
     def worker_failed(self, worker: Worker, line: str) -> None:
-        self.query_one("#outlets-head", Static).update(Text(f"The table could not be made: {line}"))
+        """Said in the head; no index yet is no failure: the reader is making
+        it, and reads the table again when its update ends."""
+        if isinstance(worker.error, IndexMissingError):
+            line = ("Not indexed yet: the reader is making the index; the table shows when "
+                    "its update is done.")
+        else:
+            line = f"The table could not be made: {line}"
+        self.query_one("#outlets-head", Static).update(Text(line))
 
     @on(m.OutletsLoaded)
     def loaded(self, msg: m.OutletsLoaded) -> None:
+        """The table (again, after the reader's update: the pair whose
+        versions are listed is found in it again, else the table is shown)."""
         self.report = msg.report
+        if self.pair is not None:
+            key = (self.pair.origin, self.pair.republisher)
+            self.pair = next((p for p in msg.report.pairs
+                              if (p.origin, p.republisher) == key), None)
         self.show()
 
     def on_resize(self) -> None:
@@ -213,19 +227,21 @@ class OutletsScreen(WorkerScreen):
         if has_rows:
             options.highlighted = min(keep or 0, options.option_count - 1)
 
+    def _style(self, name: str):
+        """A component class's style, alone (no background: the row's highlight shows through)."""
+        return self.get_component_rich_style(f"outlets--{name}", partial=True)
+
     def _step_option(self, k: int, s) -> Option:
         width = self._width()
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f"{delay_label(s.delay_s):>7}  ")
-        line.append(f"{s.kind:<9}",
-                    self.get_component_rich_style("outlets--rewrite") if s.kind == "rewrite"
-                    else "")
+        line.append(f"{s.kind:<9}", self._style("rewrite") if s.kind == "rewrite" else "")
         line.append("  ")
-        line.append(terminal(s.later.path), self.get_component_rich_style("outlets--path"))
+        line.append(terminal(s.later.path), self._style("path"))
         line.append("  " + terminal(s.later.title))
         line.truncate(width, overflow="ellipsis")
         back = Text(" " * 9 + "← " + terminal(s.earlier.path), no_wrap=True,
-                    overflow="ellipsis", style=self.get_component_rich_style("outlets--dim"))
+                    overflow="ellipsis", style=self._style("dim"))
         back.truncate(width, overflow="ellipsis")
         return Option(Text("\n").join([line, back]), id=f"s{k}")
 

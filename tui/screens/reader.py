@@ -316,6 +316,8 @@ class ReaderScreen(WorkerScreen):
                 self.post_message(m.VersionsFound(counts, self.corpus.generation()))
             elif name == "entities" and not report.cancelled:
                 self.post_message(m.EntitiesDone(report))
+            elif name == "spin" and not report.cancelled:
+                self.post_message(m.SpinDone(report))
 
         if self.all_articles:  # an index exists: open its searcher before the update
             self.corpus.warm()  # runs, so that the first query does not wait for it
@@ -400,6 +402,23 @@ class ReaderScreen(WorkerScreen):
         r = msg.report
         self._after_summary(f"entities of {r.total} articles ready for search ({r.extractor})"
                             if r.done else None)  # (none new: the progress said is over)
+
+    @on(m.SpinDone)
+    def spin_done(self, msg: m.SpinDone) -> None:
+        """The families and the rewrites' spin counts are up to date: an
+        outlets table opened before then is read again."""
+        from .outlets import OutletsScreen
+
+        self.status.progress = None
+        r = msg.report
+        if r.done:
+            self._after_summary(f"changed entities and quotes of {r.done} rewrite"
+                                f"{'s' * (r.done != 1)} checked (O: who republishes whom)")
+        else:  # none new: what was said stays, the progress is over
+            self.status.activity = ""
+        for screen in self.app.screen_stack:
+            if isinstance(screen, OutletsScreen):
+                screen.load()
 
     @on(m.Busy)
     def busy(self, msg: m.Busy) -> None:
