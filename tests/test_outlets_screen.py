@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_app import settle, status
+from test_app import settle, status, toasts
 
-from index import Corpus, OutletPair, OutletsReport
+from index import Corpus, NotFoundError, OutletPair, OutletsReport
 from tui.app import VariorumApp
 from tui.screens.outlets import HEADS, SHORT_HEADS, OutletsScreen, head_line, table_rows
 
@@ -182,6 +182,24 @@ async def test_a_failure_to_make_the_table_is_said_on_the_screen(corpus, monkeyp
         assert head.startswith("The table could not be made: internal error: RuntimeError: "
                                "store gone")
         assert app.is_running
+
+
+async def test_a_diff_that_cannot_open_is_said_over_the_outlets_screen(dated_corpus, tmp_path):
+    app = dated_app(dated_corpus, tmp_path)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen = await open_outlets(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+
+        def gone(ref):
+            raise NotFoundError(f"no article {ref!r}: removed by an update")
+
+        app.reader.corpus.get = gone
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen  # the reader's status line is under it: a toast says it
+        gone_id = screen.pair.steps[0].earlier.id
+        assert toasts(app) == [f"error no article {gone_id!r}: removed by an update"]
 
 
 def test_outlets_snapshot_80x24(snap_compare, dated_corpus, tmp_path):

@@ -296,6 +296,8 @@ class ReaderScreen(WorkerScreen):
             if not self.all_articles:
                 self.view.show_placeholder(f"The article list could not be read: {line}")
             self.start_update()  # the update may mend the index
+        elif worker.group == "open-diff" and self.app.screen is not self:
+            super().worker_failed(worker, line)  # asked for over another screen (O): a toast
         self.status.fail(line)
 
     # ------------------------------------------------------------- indexing
