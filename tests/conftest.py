@@ -172,3 +172,38 @@ def index_folder(write_files, open_corpus):
         return c, c.update(procs=1)
 
     return run
+
+
+# ------------------------------------------------ a dated corpus with sources
+COUNCIL = ("The council approved the new budget on Tuesday after a long debate about "
+           "schools, roads and the harbour. Members said the plan would raise spending "
+           "on repairs by a fifth over two years. The mayor called the vote a turning "
+           "point for the town. Opponents warned that the harbour project had no "
+           "money set aside for its second phase. A final reading is due next month.")
+
+
+def md_article(title: str, body: str, source: str | None, date: str | None) -> str:
+    """A Markdown article with its front matter (a source or a date None: left out)."""
+    head = [f"title: {title}"]
+    if source:
+        head.append(f"source: {source}")
+    if date:
+        head.append(f"date: {date}")
+    return "---\n" + "\n".join(head) + "\n---\n" + body + "\n"
+
+
+@pytest.fixture
+def dated_corpus(write_files, sample_dir: Path, sample_files):
+    """Two stories: the wire's (the seed 001) spun by a second site 3 h
+    later and copied by a third a day later; the council story, the wire's
+    too, copied by the third 2 h later and by a blog without a date."""
+    seed = (sample_dir / sample_files["001"]).read_text(encoding="utf-8")
+    spun = (sample_dir / sample_files["004"]).read_text(encoding="utf-8")
+    return write_files({
+        "wire/a.md": md_article("Summit", seed, "Wire", "2024-06-20T08:00:00+00:00"),
+        "spin/b.md": md_article("Summit", spun, "Spinner", "2024-06-20T11:00:00+00:00"),
+        "mirror/c.md": md_article("Summit", seed, "Mirror", "2024-06-21T08:00:00+00:00"),
+        "wire/d.md": md_article("Budget", COUNCIL, "Wire", "2024-07-01T09:00:00+00:00"),
+        "mirror/e.md": md_article("Budget", COUNCIL, "Mirror", "2024-07-01T11:00:00+00:00"),
+        "blog/f.md": md_article("Budget", COUNCIL, "Blog", None),
+    })

@@ -296,6 +296,7 @@ READER_STEPS = [
     Step("reader.help", "f1", _shown("HelpScreen"), _list_focused),
     Step("reader.versions", "v", _shown("VersionsScreen"), _on_original),
     Step("reader.diff", "d", _shown("DiffScreen"), _on_spun),
+    Step("reader.outlets", "O", _shown("OutletsScreen"), _list_focused),
     Step("reader.quit", "q", lambda app, b: app.return_code == 0, _list_focused),
 ]
 
@@ -568,6 +569,51 @@ async def test_filter_menu_and_bookmark_keys(corpus):
         await run_steps(app, pilot, FILTER_STEPS, _filter_state)
 
 
+# ------------------------------------------------------------- the outlets
+async def _outlets_open(app, pilot):
+    """The outlets table of the dated corpus (two pairs of sources), its first row."""
+    await _close_screen(app, pilot)
+    await pilot.press("O")
+    await settle(app, pilot)
+    assert screen_name(app) == "OutletsScreen" and app.screen.options.option_count == 2
+    app.screen.options.highlighted = 0
+
+
+async def _outlets_versions(app, pilot):
+    """The versions of the first pair (Wire → Mirror: two)."""
+    await _outlets_open(app, pilot)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    assert app.screen.pair is not None
+
+
+def _outlets_table_shown(app, b):
+    return screen_name(app) == "OutletsScreen" and app.screen.pair is None
+
+
+OUTLETS_STEPS = [
+    Step("outlets-list.open", "enter", lambda app, b: app.screen.pair is not None
+         and app.screen.options.option_count == 2, _outlets_open),
+    Step("outlets-list.open", "enter", lambda app, b: screen_name(app) == "DiffScreen"
+         and (app.screen.a.path, app.screen.b.path) == ("wire/d.md", "mirror/e.md")),
+    Step("outlets.back", "escape", _outlets_table_shown, _outlets_versions),
+    Step("outlets.back", "q", _outlets_table_shown, _outlets_versions),
+    Step("outlets.back", "escape", _shown("ReaderScreen"), _outlets_open),
+    Step("outlets.back", "q", _shown("ReaderScreen"), _outlets_open),
+    *option_list_steps("outlets-list", "outlets", _outlets_open, 2),
+]
+
+
+async def test_outlets_keys(dated_corpus, tmp_path):
+    from index import Corpus
+
+    app = VariorumApp(Corpus(dated_corpus, index_dir=tmp_path / "ix", ner="rules"),
+                      watch_interval=None)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await run_steps(app, pilot, OUTLETS_STEPS, screen_name)
+
+
 # ------------------------------------------------------------- the palette
 async def _with_second_hit(app, pilot):
     await _with_hits(app, pilot)
@@ -598,6 +644,7 @@ PALETTE = {
     "reader.help": (_list_focused, _shown("HelpScreen")),
     "reader.saved": (_with_saved, _shown("SavedSearchesScreen")),
     "reader.save-search": (_with_hits, _shown("SaveSearchScreen")),
+    "reader.outlets": (_list_focused, _shown("OutletsScreen")),
     "diff.next-change": (_diff_open, lambda app, b: app.screen.view.current_group > b["group"]),
     "diff.prev-change": (_diff_second_change,
                          lambda app, b: app.screen.view.current_group < b["group"]),
@@ -740,7 +787,7 @@ async def test_help_keys(corpus):
 def test_every_command_and_key_has_a_step():
     steps = (LIST_STEPS + ARTICLE_STEPS + SIDEBAR_STEPS + READER_STEPS + DIFF_STEPS
              + DIFF_TEXT_STEPS + DIFF_REPORT_STEPS + VERSIONS_STEPS + VERSIONS_LIST_STEPS
-             + HELP_STEPS + HELP_TEXT_STEPS + SEARCH_STEPS + FILTER_STEPS)
+             + HELP_STEPS + HELP_TEXT_STEPS + SEARCH_STEPS + FILTER_STEPS + OUTLETS_STEPS)
     pressed = {(s.command, s.key) for s in steps}
     wanted = {(c.id, k.strip()) for c in COMMANDS for k in c.keys.split(",")}
     assert wanted - pressed == set(), "commands or keys without a step"

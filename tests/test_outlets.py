@@ -9,44 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from conftest import md_article
 
 from index import run_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
-
-COUNCIL = ("The council approved the new budget on Tuesday after a long debate about "
-           "schools, roads and the harbour. Members said the plan would raise spending "
-           "on repairs by a fifth over two years. The mayor called the vote a turning "
-           "point for the town. Opponents warned that the harbour project had no "
-           "money set aside for its second phase. A final reading is due next month.")
-
-
-def _md(title: str, body: str, source: str | None, date: str | None) -> str:
-    head = [f"title: {title}"]
-    if source:
-        head.append(f"source: {source}")
-    if date:
-        head.append(f"date: {date}")
-    return "---\n" + "\n".join(head) + "\n---\n" + body + "\n"
-
-
-@pytest.fixture
-def dated_corpus(write_files, sample_dir: Path, sample_files):
-    """Two stories: the wire's (the seed 001) spun by a second site 3 h
-    later and copied by a third a day later; the council story, the wire's
-    too, copied by the third 2 h later and by a blog without a date."""
-    seed = (sample_dir / sample_files["001"]).read_text(encoding="utf-8")
-    spun = (sample_dir / sample_files["004"]).read_text(encoding="utf-8")
-    return write_files({
-        "wire/a.md": _md("Summit", seed, "Wire", "2024-06-20T08:00:00+00:00"),
-        "spin/b.md": _md("Summit", spun, "Spinner", "2024-06-20T11:00:00+00:00"),
-        "mirror/c.md": _md("Summit", seed, "Mirror", "2024-06-21T08:00:00+00:00"),
-        "wire/d.md": _md("Budget", COUNCIL, "Wire", "2024-07-01T09:00:00+00:00"),
-        "mirror/e.md": _md("Budget", COUNCIL, "Mirror", "2024-07-01T11:00:00+00:00"),
-        "blog/f.md": _md("Budget", COUNCIL, "Blog", None),
-    })
-
 
 def _pairs(report) -> dict[tuple[str, str], object]:
     return {(p.origin, p.republisher): p for p in report.pairs}
@@ -102,8 +69,8 @@ def test_a_rewrite_whose_text_changed_is_diffed_again(dated_corpus, open_corpus,
     c.outlets(procs=1)
     spun = (sample_dir / sample_files["004"]).read_text(encoding="utf-8")
     (dated_corpus / "spin/b.md").write_text(
-        _md("Summit", spun + "\n\nThe talks end on Friday.", "Spinner",
-            "2024-06-20T11:00:00+00:00"), encoding="utf-8")
+        md_article("Summit", spun + "\n\nThe talks end on Friday.", "Spinner",
+                   "2024-06-20T11:00:00+00:00"), encoding="utf-8")
     c.update(procs=1)
     again = run_pipeline(c, ("spin",), procs=1).spin
     assert (again.rewrites, again.cached, again.done) == (1, 0, 1)

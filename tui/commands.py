@@ -42,6 +42,8 @@ CONTEXTS = {
     "help": "This help",
     "help-text": "This help's text",
     "filters": "Filter menu (F in the list)",
+    "outlets": "Who republishes whom (O)",
+    "outlets-list": "Who republishes whom: the table, and a pair's versions",
 }
 
 _SCROLL = [
@@ -104,6 +106,9 @@ COMMANDS: list[Command] = [
     Command("reader.copy", "y,ctrl+c", "copy", "Copy",
             "copy the text selected (a mouse drag, or V), else the sidebar's quote, else the "
             "article's title and path (OSC 52)", "reader", footer=False),
+    Command("reader.outlets", "O", "outlets", "Who republishes whom",
+            "for each pair of sources, how many of one's articles appear as later versions "
+            "at the other, by kind, after how long; Enter lists them", "reader", footer=False),
     Command("reader.help", "question_mark,f1", "help", "Help",
             "this help: every key, from the list the bindings are made of", "reader"),
     Command("reader.back", "escape", "back", "Back",
@@ -223,6 +228,14 @@ COMMANDS: list[Command] = [
       ]],
     Command("filter.close", "escape,F", "dismiss(None)", "Close", "close the menu", "filters",
             palette=False),
+    # ------------------------------------------------------------- outlets
+    Command("outlets.back", "escape,q", "back", "Back",
+            "from a pair's versions back to the table; from the table back to the reader",
+            "outlets", palette=False),
+    Command("outlets-list.open", "enter", "select", "Open",
+            "a pair of sources: list its later versions; a version: what changed from the "
+            "earlier one (the diff)", "outlets-list", palette=False),
+    *_cursor("outlets-list", "next row", "previous row", "the first row", "the last row"),
 ]
 
 BY_ID = {c.id: c for c in COMMANDS}
@@ -232,7 +245,7 @@ BY_ID = {c.id: c for c in COMMANDS}
 SCOPES = [("reader", "list"), ("reader", "article"), ("reader", "sidebar"), ("reader", "search"),
           ("saved", "saved-list"),
           ("diff", "diff-text"), ("diff", "diff-report"), ("versions", "versions-list"),
-          ("help", "help-text"), ("filters",), ("save",)]
+          ("help", "help-text"), ("filters",), ("save",), ("outlets", "outlets-list")]
 
 
 def conflicts(keymap: dict[str, str]) -> list[str]:

@@ -22,6 +22,7 @@ from index import (
     EntitiesReport,
     Family,
     ListEntry,
+    OutletsReport,
     SearchResult,
     SpinReport,
     UpdateReport,
@@ -65,8 +66,8 @@ class EntitiesDone(Message):
 
 @dataclass
 class SpinDone(Message):
-    """The update's last phase ended: the rewrites' spin counts (for the
-    outlets table) are stored."""
+    """The update's last phase ended: the rewrites' spin counts are stored
+    (the outlets table, if shown, is read again)."""
 
     report: SpinReport
 
@@ -162,6 +163,13 @@ class OpenDiff(Message):
 
 
 @dataclass
+class OutletsLoaded(Message):
+    """Who republishes whom: the table (:meth:`index.Corpus.outlets`)."""
+
+    report: OutletsReport
+
+
+@dataclass
 class DiffProgress(Message):
     text: str
 
@@ -169,15 +177,6 @@ class DiffProgress(Message):
 @dataclass
 class DiffComputed(Message):
     result: DiffResult
-
-
-@dataclass
-class DiffExported(Message):
-    """The diff's report was written to ``path``; or not, and ``error``
-    says why (one line)."""
-
-    path: str | None
-    error: str = ""
 
 
 # ------------------------------------------------ where in a text view

@@ -296,6 +296,8 @@ class ReaderScreen(WorkerScreen):
             if not self.all_articles:
                 self.view.show_placeholder(f"The article list could not be read: {line}")
             self.start_update()  # the update may mend the index
+        elif worker.group == "open-diff" and self.app.screen is not self:
+            super().worker_failed(worker, line)  # asked for over another screen (O): a toast
         self.status.fail(line)
 
     # ------------------------------------------------------------- indexing
@@ -405,8 +407,20 @@ class ReaderScreen(WorkerScreen):
 
     @on(m.SpinDone)
     def spin_done(self, msg: m.SpinDone) -> None:
-        # (said nothing: the outlets table reads the counts when it is opened)
-        self.status.progress, self.status.activity = None, ""
+        """The families and the rewrites' spin counts are up to date: an
+        outlets table opened before then is read again."""
+        from .outlets import OutletsScreen
+
+        self.status.progress = None
+        r = msg.report
+        if r.done:
+            self._after_summary(f"changed entities and quotes of {r.done} rewrite"
+                                f"{'s' * (r.done != 1)} checked (O: who republishes whom)")
+        else:  # none new: what was said stays, the progress is over
+            self.status.activity = ""
+        for screen in self.app.screen_stack:
+            if isinstance(screen, OutletsScreen):
+                screen.load()
 
     @on(m.Busy)
     def busy(self, msg: m.Busy) -> None:
@@ -1110,6 +1124,14 @@ class ReaderScreen(WorkerScreen):
         from .diff import DiffScreen
 
         self.app.push_screen(DiffScreen(self.corpus, msg.a, msg.b))
+
+    # --------------------------------------------------------------- outlets
+    def action_outlets(self) -> None:
+        """O: who republishes whom; a version chosen there opens its diff
+        through :meth:`diff_worker`, over that screen."""
+        from .outlets import OutletsScreen
+
+        self.app.push_screen(OutletsScreen(self.corpus, self.diff_worker))
 
     # ------------------------------------------------------- help, copy, open
     def action_help(self) -> None:
