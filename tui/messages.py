@@ -179,6 +179,15 @@ class DiffComputed(Message):
     result: DiffResult
 
 
+@dataclass
+class DiffExported(Message):
+    """The diff's report was written to ``path``; or not, and ``error``
+    says why (one line)."""
+
+    path: str | None
+    error: str = ""
+
+
 # ------------------------------------------------ where in a text view
 
 
