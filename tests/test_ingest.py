@@ -954,3 +954,79 @@ def test_a_warcs_ids_are_stable_and_a_broken_archive_keeps_what_came_before(
                           "(cut short, or its Content-Length is wrong): not read") in why
     assert next(r for p, r in why if p == "notzip.wacz").startswith(
         "not a readable .wacz (zip) file (")
+
+
+def _story(n: int, words: str) -> tuple:
+    return ("response", f"https://www.news.example/story-{n}", "text/html; charset=utf-8",
+            _page(f"Story {n}", words))
+
+
+def _warc_titles(c, path: str) -> dict[str, list[str]]:
+    """title -> the ids of the articles of ``path`` with that title."""
+    out: dict[str, list[str]] = {}
+    for m in c.articles():
+        if m.path == path:
+            out.setdefault(m.title, []).append(m.id)
+    return out
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["warc.gz", "warc"])
+def test_a_warc_that_grows_or_has_a_record_replaced_is_indexed_right(write_files,
+                                                                      open_corpus, gz):
+    # A .warc.gz grows by gzip members appended, a .warc by records appended:
+    # re-indexed, every record is there once, the old ones with their ids.
+    name = "crawl.warc.gz" if gz else "crawl.warc"
+    first = [_story(1, "Alpha"), _story(2, "Bravo"), _story(3, "Charlie")]
+    root = write_files({name: _warc(first, gz)})
+    c = open_corpus(root)
+    c.update(procs=1, versions=False)
+    before = _warc_titles(c, name)
+    assert sorted(before) == ["Story 1", "Story 2", "Story 3"]
+    with open(root / name, "ab") as f:
+        f.write(_warc([_story(4, "Delta"), _story(5, "Echo")], gz))
+    report = c.update(procs=1, versions=False)
+    after = _warc_titles(c, name)
+    assert {t: len(ids) for t, ids in after.items()} == {f"Story {n}": 1 for n in range(1, 6)}
+    assert {t: after[t] for t in before} == before
+    assert (report.articles_added, report.articles_removed) == (2, 0)
+    assert c.search("Delta").total == 1 and c.search("Alpha").total == 1
+    # one record in the middle replaced (its payload changed): the old article
+    # is gone, the new one is there, the others keep their ids
+    write_files({name: _warc([first[0], _story(2, "Foxtrot"), first[2], _story(4, "Delta"),
+                              _story(5, "Echo")], gz)})
+    report = c.update(procs=1, versions=False)
+    now = _warc_titles(c, name)
+    assert {t: len(ids) for t, ids in now.items()} == {f"Story {n}": 1 for n in range(1, 6)}
+    assert now["Story 2"] != after["Story 2"]
+    assert {t: now[t] for t in now if t != "Story 2"} == {t: after[t] for t in now
+                                                           if t != "Story 2"}
+    assert (report.articles_added, report.articles_removed) == (1, 1)
+    assert c.search("Bravo").total == 0
+    assert [h.title for h in c.search("Foxtrot").hits] == ["Story 2"]
+    assert "Foxtrot sentence 3" in c.get(now["Story 2"][0]).text
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["warc.gz", "warc"])
+def test_a_warc_cut_inside_a_record_after_indexing_keeps_the_records_before_the_cut(
+        write_files, open_corpus, gz):
+    name = "crawl.warc.gz" if gz else "crawl.warc"
+    # (the third record made on its own: a record's id is random)
+    third = _warc([_story(3, "Charlie")], gz)
+    data = _warc([_story(1, "Alpha"), _story(2, "Bravo")], gz) + third
+    root = write_files({name: data})
+    c = open_corpus(root)
+    c.update(procs=1, versions=False)
+    before = _warc_titles(c, name)
+    # cut in the middle of the third record's page
+    write_files({name: data[: len(data) - len(third) // 2]})
+    report = c.update(procs=1, versions=False)
+    assert _warc_titles(c, name) == {t: before[t] for t in ("Story 1", "Story 2")}
+    assert c.search("Charlie").total == 0
+    why = [s.reason for s in report.skipped if s.path == name]
+    if gz:  # (the cut gzip member's bytes: as zlib packed them)
+        assert len(why) == 1
+        assert re.fullmatch(r"[\d,]+ bytes after the last whole record \(a truncated file\?\): "
+                            r"the 2 records before them are read", why[0])
+    else:
+        assert why == ["https://www.news.example/story-3: the record's digest does not match "
+                       "(cut short, or its Content-Length is wrong): not read"]
