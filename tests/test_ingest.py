@@ -1030,3 +1030,61 @@ def test_a_warc_cut_inside_a_record_after_indexing_keeps_the_records_before_the_
     else:
         assert why == ["https://www.news.example/story-3: the record's digest does not match "
                        "(cut short, or its Content-Length is wrong): not read"]
+
+
+# a crawl: pages, what is not a page, a page with no text, the same page twice
+_CRAWL = [*PAGES, *(_story(n, w) for n, w in enumerate(
+    ["Delta", "Echo", "Foxtrot", "Golf", "Hotel", "India", "Juliet", "Kilo", "Lima"], 4)),
+    ("response", "https://www.news.example/empty", "text/html", b"<html><body></body></html>"),
+    _story(5, "Echo")]
+
+
+def test_an_archive_read_in_pieces_gives_what_it_gives_read_whole(write_files):
+    """Each piece passes over every record and parses its share of the pages:
+    together they are the file read whole, its own skip lines said once."""
+    root = write_files({"crawl.warc.gz": _warc(_CRAWL)})
+    entry = ingest.scan(root)[0][0]
+    whole = ingest.read_file(root, entry)
+    assert len(whole.articles) == 11 and whole.order is None
+    pieces = [ingest.read_file(root, entry, (k, 3)) for k in range(3)]
+    assert all(p.articles for p in pieces)  # each did its share
+    by_order = sorted((n, a) for p in pieces for n, a in zip(p.order, p.articles, strict=True))
+    assert [a for _n, a in by_order] == whole.articles
+    assert sorted(s.reason for p in pieces for s in p.skipped) == [
+        "https://www.news.example/empty: no text",
+        "records not read: 1 not HTML, 1 revisits, 2 the same page again"]
+    assert sorted(whole.skipped, key=repr) == sorted((s for p in pieces for s in p.skipped),
+                                                     key=repr)
+    assert {p.sha for p in pieces} == {whole.sha}
+
+
+def test_a_big_warc_is_read_by_every_worker_and_indexed_as_read_whole(
+        write_files, open_corpus, monkeypatch):
+    """One big archive is not one worker's job: with workers it is read in
+    pieces, one a worker (each writes a segment), and the index holds what
+    one process reading it whole gives, in its order."""
+    from whoosh import index as windex
+
+    from index.search import indexer
+
+    root = write_files({"crawl.warc.gz": _warc(_CRAWL)})
+    # (a unit of work per 1 KiB: this small file is "big")
+    monkeypatch.setattr(indexer, "ARCHIVE_BYTES_PER_UNIT", 1024)
+    assert indexer._units(ingest.scan(root)[0]) >= 4
+    pieces, whole = open_corpus(root, "ix2"), open_corpus(root, "ix1")
+    got = pieces.update(procs=2, versions=False)
+    want = whole.update(procs=1, versions=False)
+    assert len(windex.open_dir(pieces.index_dir / indexer.WHOOSH_DIR)._segments()) == 2
+    assert len(windex.open_dir(whole.index_dir / indexer.WHOOSH_DIR)._segments()) == 1
+    assert [(m.id, m.title) for m in pieces.articles()] == \
+        [(m.id, m.title) for m in whole.articles()]
+    assert len(pieces.articles()) == 11
+    assert sorted(got.skipped, key=repr) == sorted(want.skipped, key=repr)
+    assert len(got.skipped) == 2
+    assert [h.title for h in pieces.search("Kilo").hits] == ["Story 11"]
+    # read again in pieces when it changes: nothing twice, nothing stale
+    with open(root / "crawl.warc.gz", "ab") as f:
+        f.write(_warc([_story(20, "Mike")]))
+    got = pieces.update(procs=2, versions=False)
+    assert (got.articles_added, got.articles_removed, got.articles_total) == (1, 0, 12)
+    assert len({m.id for m in pieces.articles()}) == 12
