@@ -27,7 +27,10 @@ same run, alternately, each in a fresh process (``--runs`` times, medians):
     e.g. ``git worktree add /tmp/before COMMIT``), alternately with this one.
 
 Records/s counts the HTML pages (the records that become articles). Import
-time is not counted (each child times its work only).
+time is not counted (each child times its work only). CPU s is the work's
+processor time, its worker processes' included: on a machine that other work
+keeps busy, the wall time of a run on several cores says little, this says
+what the run cost.
 
     python bench/bench_warc.py [--pages 5000] [--runs 3] [--no-pipeline] [--procs N]
                                [--compare PATH]
@@ -148,15 +151,28 @@ def write_warc(path: Path, pages: int, seed: int = 14) -> dict:
 
 
 # ---------------------------------------------------------------- the children
+def _cpu() -> float:
+    import resource
+
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def child(mode: str, warc: str, ix: str, procs: int | None, project: str) -> dict:
-    """One measurement, in this (fresh) process: ``{"seconds", "pages"}``."""
+    """One measurement, in this (fresh) process: ``{"seconds", "cpu", "pages"}``."""
+    out = _child(mode, warc, ix, procs, project)  # its "cpu": the processor time at its start
+    out["cpu"] = _cpu() - out["cpu"]
+    return out
+
+
+def _child(mode: str, warc: str, ix: str, procs: int | None, project: str) -> dict:
     sys.path.insert(0, project)
     from warcio.archiveiterator import ArchiveIterator
 
     from index.ingest import _from_html, decode
 
     if mode in ("ceiling", "iterate"):
-        t0 = time.perf_counter()
+        cpu, t0 = _cpu(), time.perf_counter()
         n = 0
         with open(warc, "rb") as f:
             for rec in ArchiveIterator(f, check_digests=True):
@@ -176,17 +192,18 @@ def child(mode: str, warc: str, ix: str, procs: int | None, project: str) -> dic
                     "url": uri, "host": host.removeprefix("www."),
                     "date": rec.rec_headers.get_header("WARC-Date")})
                 n += art is not None
-        return {"seconds": time.perf_counter() - t0, "pages": n}
+        return {"seconds": time.perf_counter() - t0, "cpu": cpu, "pages": n}
     from index import Corpus
     from index.search import indexer
 
     root = Path(warc).parent
-    t0 = time.perf_counter()
+    cpu, t0 = _cpu(), time.perf_counter()
     if mode == "index":
         report = indexer.update(root, Path(ix), procs=procs)
     else:  # the default pipeline, as `variorum index DIR` runs it
         report = Corpus(root, index_dir=Path(ix)).update(procs=procs)
-    return {"seconds": time.perf_counter() - t0, "pages": report.articles_total}
+    # (the workers have ended: their time is in RUSAGE_CHILDREN)
+    return {"seconds": time.perf_counter() - t0, "cpu": cpu, "pages": report.articles_total}
 
 
 def run_child(mode: str, warc: Path, procs: int | None) -> dict:
@@ -230,13 +247,15 @@ def main() -> None:
               f"{counts['requests']} requests ({time.perf_counter() - t0:.1f} s)")
         load_before = os.getloadavg()
         got: dict[str, list[float]] = {m: [] for m in modes}
+        cpu: dict[str, list[float]] = {m: [] for m in modes}
         for k in range(args.runs):
             for mode in modes:  # alternately: the same load for each
                 r = run_child(mode, warc, args.procs)
                 if r["pages"] != counts["html"]:
                     raise SystemExit(f"{mode}: {r['pages']} pages, expected {counts['html']}")
                 got[mode].append(r["seconds"])
-                print(f"run {k + 1} {mode}: {r['seconds']:6.2f} s "
+                cpu[mode].append(r["cpu"])
+                print(f"run {k + 1} {mode}: {r['seconds']:6.2f} s, CPU {r['cpu']:6.2f} s "
                       f"({r['pages'] / r['seconds']:,.0f} records/s)", flush=True)
         load_after = os.getloadavg()
     med = {m: statistics.median(v) for m, v in got.items()}
@@ -248,11 +267,11 @@ def main() -> None:
              f"index@{args.compare}": f"the same, by {args.compare}"}
     print()
     w = max(len(label[m]) for m in modes)
-    print(f"| {'what':<{w}} | median s | records/s | vs ceiling |")
-    print(f"| {'-' * w} | -------: | --------: | ---------: |")
+    print(f"| {'what':<{w}} | median s | records/s | vs ceiling | CPU s |")
+    print(f"| {'-' * w} | -------: | --------: | ---------: | ----: |")
     for m in modes:
         print(f"| {label[m]:<{w}} | {med[m]:8.2f} | {rate[m]:9,.0f} | "
-              f"{rate[m] / rate['ceiling']:9.2f}× |")
+              f"{rate[m] / rate['ceiling']:9.2f}× | {statistics.median(cpu[m]):5.1f} |")
     print(f"\n{counts['html']} HTML pages, median of {args.runs} runs; {os.cpu_count()} cores; "
           f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
 
