@@ -6,8 +6,9 @@ An index directory holds a Whoosh index (``whoosh/``) and a SQLite store
 1. scans the corpus and compares size/mtime with the manifest: unchanged files
    are not opened, so re-indexing an unchanged corpus costs a directory walk;
 2. reads new and changed files in chunks (:mod:`index.jobs`: in worker
-   processes when there are enough), each chunk written into a Whoosh segment
-   of its own, its bodies and vocabulary computed as it goes;
+   processes when there are enough; a big web archive in pieces, one a
+   worker), each chunk written into a Whoosh segment of its own, its bodies
+   and vocabulary computed as it goes;
 3. deletes the documents of changed/deleted files, adds the workers' segments
    and writes the new Whoosh TOC (a new generation), leaving the previous
    generation's files in place;
@@ -203,10 +204,10 @@ _COMPOUND = False
 def _index_part(index_dir: str, root: str,
                 chunk: list[tuple[FileEntry, str | None, Piece]]) -> _Part:
     """Read a chunk of files (each with the content hash it had when last
-    read, if any, and the piece of it to read) and write them into a new
-    Whoosh segment (no lock taken:
-    the parent holds the index's write lock). A top-level function of plain
-    data: it runs in a worker process, or here."""
+    read, if any, and the piece of it to read: see :func:`_chunks`) and
+    write them into a new Whoosh segment (no lock taken: the parent holds
+    the index's write lock). A top-level function of plain data: it runs in
+    a worker process, or here."""
     ix = _open_dir(Path(index_dir, WHOOSH_DIR))
     writer = wi.bulk_writer(ix, WORKER_LIMIT_MB, _COMPOUND)
     # Millions of posting tuples make the cyclic GC rescan the pool again and
