@@ -88,6 +88,9 @@ class FileResult:
     articles: list[Article]
     skipped: list[Skipped]
     sha: str | None = None  # hash of the bytes, None when unreadable
+    # a piece of an archive (see read_file): where each article's record
+    # comes among the archive's pages, to put the pieces' articles in order
+    order: list[int] | None = None
 
 
 def article_id(locator: str) -> str:
@@ -200,15 +203,25 @@ class _Refused(Exception):
         self.reason = reason
 
 
-def read_file(root: Path, entry: FileEntry) -> FileResult:
+def read_file(root: Path, entry: FileEntry, piece: tuple[int, int] | None = None) -> FileResult:
     """Read one file into articles; never raises for bad input.
 
     This is the one place a failure reading one file becomes that file's skip
     reason, whatever raised it: nothing about one file may stop a run. Only
     what is not the file's doing goes on up (out of memory, a full disk).
+
+    ``piece=(k, n)``: of a web archive (``ARCHIVES``), only piece ``k`` of
+    ``n``: every piece passes over all the records (so each sees the same
+    pages, duplicates and breaks), and extracts every ``n``-th page from the
+    ``k``-th; the file's own skip lines (records not read, a break) come with
+    piece 0 only. The ``n`` pieces' articles and skips together are the whole
+    file's, read by several workers at once.
     """
     try:
-        return _read_file(root, entry)
+        res = _read_file(root, entry, piece)
+        if piece is not None and piece[0] != 0 and res.order is None:
+            res.skipped = []  # a skip of the whole file (too large, empty): piece 0 says it
+        return res
     except MemoryError:
         raise
     except OSError as e:
@@ -219,7 +232,7 @@ def read_file(root: Path, entry: FileEntry) -> FileResult:
         return _skip(entry, f"internal error reading this file: {type(e).__name__}")
 
 
-def _read_file(root: Path, entry: FileEntry) -> FileResult:
+def _read_file(root: Path, entry: FileEntry, piece: tuple[int, int] | None) -> FileResult:
     kind, gz, _ext = file_kind(entry.path)
     limit = MAX_JSONL_BYTES if kind in ("jsonl", "csv", *ARCHIVES) else MAX_FILE_BYTES
     if entry.size > limit:
@@ -232,7 +245,7 @@ def _read_file(root: Path, entry: FileEntry) -> FileResult:
         # gzipped: what is read is what it unpacks to, within the same limits
         # (a small file that unpacks to gigabytes is cut there, never held)
         if kind in ARCHIVES:
-            return _read_archive(f, entry, kind)
+            return _read_archive(f, entry, kind, piece)
         src = gzip.GzipFile(fileobj=f, mode="rb") if gz else f
         if kind == "jsonl":
             return _read_jsonl(src, entry)
@@ -747,17 +760,19 @@ def _read_csv(f: BinaryIO, entry: FileEntry) -> FileResult:
     return FileResult(entry, articles, skipped, h.hexdigest())
 
 
-def _read_archive(f: BinaryIO, entry: FileEntry, kind: str) -> FileResult:
+def _read_archive(f: BinaryIO, entry: FileEntry, kind: str,
+                  piece: tuple[int, int] | None = None) -> FileResult:
     """A web archive: ``.warc`` / ``.warc.gz`` (warcio reads both), or a
     ``.wacz`` (a zip whose ``archive/`` holds WARC files). Every HTML
     ``response`` record is an article through the same HTML extraction, its
     id from the record's URI and payload digest (stable across re-indexes).
     Records that are not pages (requests, metadata) are passed over;
     revisits and non-HTML payloads are counted in one skip line; a broken or
-    truncated record ends the file with a reason, what came before it kept."""
+    truncated record ends the file with a reason, what came before it kept.
+    ``piece``: see :func:`read_file`."""
     import zipfile
 
-    out = _ArchiveRead(entry)
+    out = _ArchiveRead(entry, piece)
     if kind == "warc":
         h = _Hashed(f)  # hashed as its records are read: read once
         out.read(h, "", entry.size)
@@ -804,14 +819,19 @@ class _Hashed(io.RawIOBase):
 
 
 class _ArchiveRead:
-    """The articles and skips of one archive file, record by record."""
+    """The articles and skips of one archive file (or of one piece of it,
+    see :func:`read_file`), record by record."""
 
-    def __init__(self, entry: FileEntry) -> None:
+    def __init__(self, entry: FileEntry, piece: tuple[int, int] | None = None) -> None:
         self.entry = entry
+        self.piece = piece
+        self.lead = piece is None or piece[0] == 0  # says the file's own skip lines
         self.articles: list[Article] = []
+        self.order: list[int] = []  # each article's page number in the archive
         self.skipped: list[Skipped] = []
         self.passed: dict[str, int] = {}  # why records were not read -> how many
         self.seen: set[str] = set()
+        self.pages = 0  # HTML response records met (once each), this piece's or not
 
     def read(self, stream, where: str, size: int | None) -> None:
         """The records of one WARC stream of ``size`` bytes (a truncated
@@ -828,12 +848,14 @@ class _ArchiveRead:
                 self.record(rec, where)
                 end = it.get_record_offset() + it.get_record_length()
         except (ArchiveLoadFailed, EOFError, zlib.error, ValueError) as e:
+            if not self.lead:
+                return
             self.skipped.append(_skipped(self.entry.path, _cut(
                 f"a broken or truncated record after {n} records{where} "
                 f"({type(e).__name__}: {e}); the records before it are read",
                 MAX_REASON_CHARS)))
             return
-        if size is not None and size - end > 16:  # more than a record's closing blank lines
+        if self.lead and size is not None and size - end > 16:  # (past the closing blank lines)
             self.skipped.append(_skipped(self.entry.path, (
                 f"{size - end:,} bytes after the last whole record{where} (a truncated "
                 f"file?): the {n} records before them are read")))
@@ -858,6 +880,10 @@ class _ArchiveRead:
             self.passed["the same page again"] = self.passed.get("the same page again", 0) + 1
             return
         self.seen.add(locator)
+        page = self.pages
+        self.pages += 1
+        if self.piece is not None and page % self.piece[1] != self.piece[0]:
+            return  # another piece's page (its bytes are passed over unparsed)
         data = rec.content_stream().read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
             self.skipped.append(_skipped(path, _cut(f"{uri}: page too large (over "
@@ -887,14 +913,16 @@ class _ArchiveRead:
             self.skipped.append(_skipped(path, _cut(f"{uri}: no text", MAX_REASON_CHARS)))
         else:
             self.articles.append(art)
+            self.order.append(page)
 
     def result(self, sha: str) -> FileResult:
-        if self.passed:
+        if self.passed and self.lead:
             self.skipped.append(_skipped(self.entry.path, "records not read: " + ", ".join(
                 f"{n} {why}" for why, n in sorted(self.passed.items()))))
-        if not self.articles and not self.skipped:
+        if not self.pages and not self.skipped and self.lead:  # (each page: an article or a skip)
             self.skipped.append(_skipped(self.entry.path, "no pages in this archive"))
-        return FileResult(self.entry, self.articles, self.skipped, sha)
+        return FileResult(self.entry, self.articles, self.skipped, sha,
+                          None if self.piece is None else self.order)
 
 
 def _gzip_trouble(e: BaseException) -> str:

@@ -1025,3 +1025,155 @@ def test_an_index_of_before_languages_is_read_and_then_migrated(index_folder):
     assert again.get("de.json").language == "de"
     assert again.update(procs=1).files_unchanged == 1  # once
     again.close()
+
+
+def _story(n: int, words: str) -> tuple:
+    return ("response", f"https://www.news.example/story-{n}", "text/html; charset=utf-8",
+            _page(f"Story {n}", words))
+
+
+def _warc_titles(c, path: str) -> dict[str, list[str]]:
+    """title -> the ids of the articles of ``path`` with that title."""
+    out: dict[str, list[str]] = {}
+    for m in c.articles():
+        if m.path == path:
+            out.setdefault(m.title, []).append(m.id)
+    return out
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["warc.gz", "warc"])
+def test_a_warc_that_grows_or_has_a_record_replaced_is_indexed_right(write_files,
+                                                                      open_corpus, gz):
+    # A .warc.gz grows by gzip members appended, a .warc by records appended:
+    # re-indexed, every record is there once, the old ones with their ids.
+    name = "crawl.warc.gz" if gz else "crawl.warc"
+    first = [_story(1, "Alpha"), _story(2, "Bravo"), _story(3, "Charlie")]
+    root = write_files({name: _warc(first, gz)})
+    c = open_corpus(root)
+    c.update(procs=1, versions=False)
+    before = _warc_titles(c, name)
+    assert sorted(before) == ["Story 1", "Story 2", "Story 3"]
+    with open(root / name, "ab") as f:
+        f.write(_warc([_story(4, "Delta"), _story(5, "Echo")], gz))
+    report = c.update(procs=1, versions=False)
+    after = _warc_titles(c, name)
+    assert {t: len(ids) for t, ids in after.items()} == {f"Story {n}": 1 for n in range(1, 6)}
+    assert {t: after[t] for t in before} == before
+    assert (report.articles_added, report.articles_removed) == (2, 0)
+    assert c.search("Delta").total == 1 and c.search("Alpha").total == 1
+    # one record in the middle replaced (its payload changed): the old article
+    # is gone, the new one is there, the others keep their ids
+    write_files({name: _warc([first[0], _story(2, "Foxtrot"), first[2], _story(4, "Delta"),
+                              _story(5, "Echo")], gz)})
+    report = c.update(procs=1, versions=False)
+    now = _warc_titles(c, name)
+    assert {t: len(ids) for t, ids in now.items()} == {f"Story {n}": 1 for n in range(1, 6)}
+    assert now["Story 2"] != after["Story 2"]
+    assert {t: now[t] for t in now if t != "Story 2"} == {t: after[t] for t in now
+                                                           if t != "Story 2"}
+    assert (report.articles_added, report.articles_removed) == (1, 1)
+    assert c.search("Bravo").total == 0
+    assert [h.title for h in c.search("Foxtrot").hits] == ["Story 2"]
+    assert "Foxtrot sentence 3" in c.get(now["Story 2"][0]).text
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["warc.gz", "warc"])
+def test_a_warc_cut_inside_a_record_after_indexing_keeps_the_records_before_the_cut(
+        write_files, open_corpus, gz):
+    name = "crawl.warc.gz" if gz else "crawl.warc"
+    # (the third record made on its own: a record's id is random)
+    third = _warc([_story(3, "Charlie")], gz)
+    data = _warc([_story(1, "Alpha"), _story(2, "Bravo")], gz) + third
+    root = write_files({name: data})
+    c = open_corpus(root)
+    c.update(procs=1, versions=False)
+    before = _warc_titles(c, name)
+    # cut in the middle of the third record's page
+    write_files({name: data[: len(data) - len(third) // 2]})
+    report = c.update(procs=1, versions=False)
+    assert _warc_titles(c, name) == {t: before[t] for t in ("Story 1", "Story 2")}
+    assert c.search("Charlie").total == 0
+    why = [s.reason for s in report.skipped if s.path == name]
+    if gz:  # (the cut gzip member's bytes: as zlib packed them)
+        assert len(why) == 1
+        assert re.fullmatch(r"[\d,]+ bytes after the last whole record \(a truncated file\?\): "
+                            r"the 2 records before them are read", why[0])
+    else:
+        assert why == ["https://www.news.example/story-3: the record's digest does not match "
+                       "(cut short, or its Content-Length is wrong): not read"]
+
+
+# a crawl: pages, what is not a page, a page with no text, the same page twice
+_CRAWL = [*PAGES, *(_story(n, w) for n, w in enumerate(
+    ["Delta", "Echo", "Foxtrot", "Golf", "Hotel", "India", "Juliet", "Kilo", "Lima"], 4)),
+    ("response", "https://www.news.example/empty", "text/html", b"<html><body></body></html>"),
+    _story(5, "Echo")]
+
+
+def test_an_archive_read_in_pieces_gives_what_it_gives_read_whole(write_files):
+    """Each piece passes over every record and parses its share of the pages:
+    together they are the file read whole, its own skip lines said once."""
+    root = write_files({"crawl.warc.gz": _warc(_CRAWL)})
+    entry = ingest.scan(root)[0][0]
+    whole = ingest.read_file(root, entry)
+    assert len(whole.articles) == 11 and whole.order is None
+    pieces = [ingest.read_file(root, entry, (k, 3)) for k in range(3)]
+    assert all(p.articles for p in pieces)  # each did its share
+    by_order = sorted((n, a) for p in pieces for n, a in zip(p.order, p.articles, strict=True))
+    assert [a for _n, a in by_order] == whole.articles
+    assert sorted(s.reason for p in pieces for s in p.skipped) == [
+        "https://www.news.example/empty: no text",
+        "records not read: 1 not HTML, 1 revisits, 2 the same page again"]
+    assert sorted(whole.skipped, key=repr) == sorted((s for p in pieces for s in p.skipped),
+                                                     key=repr)
+    assert {p.sha for p in pieces} == {whole.sha}
+
+
+def test_a_big_warc_is_read_by_every_worker_and_indexed_as_read_whole(
+        write_files, open_corpus, monkeypatch):
+    """One big archive is not one worker's job: with workers it is read in
+    pieces, one a worker (each writes a segment), and the index holds what
+    one process reading it whole gives, in its order."""
+    from whoosh import index as windex
+
+    from index.search import indexer
+
+    root = write_files({"crawl.warc.gz": _warc(_CRAWL)})
+    # (a unit of work per 1 KiB: this small file is "big")
+    monkeypatch.setattr(indexer, "ARCHIVE_BYTES_PER_UNIT", 1024)
+    assert indexer._units(ingest.scan(root)[0]) >= 4
+    pieces, whole = open_corpus(root, "ix2"), open_corpus(root, "ix1")
+    got = pieces.update(procs=2, versions=False)
+    want = whole.update(procs=1, versions=False)
+    assert len(windex.open_dir(pieces.index_dir / indexer.WHOOSH_DIR)._segments()) == 2
+    assert len(windex.open_dir(whole.index_dir / indexer.WHOOSH_DIR)._segments()) == 1
+    assert [(m.id, m.title) for m in pieces.articles()] == \
+        [(m.id, m.title) for m in whole.articles()]
+    assert len(pieces.articles()) == 11
+    assert sorted(got.skipped, key=repr) == sorted(want.skipped, key=repr)
+    assert len(got.skipped) == 2
+    assert [h.title for h in pieces.search("Kilo").hits] == ["Story 11"]
+    # read again in pieces when it changes: nothing twice, nothing stale
+    with open(root / "crawl.warc.gz", "ab") as f:
+        f.write(_warc([_story(20, "Mike")]))
+    got = pieces.update(procs=2, versions=False)
+    assert (got.articles_added, got.articles_removed, got.articles_total) == (1, 0, 12)
+    assert len({m.id for m in pieces.articles()}) == 12
+
+
+def test_pieces_that_disagree_on_an_archive_have_it_read_again_next_run():
+    """A file that changed while its pieces were read (they hash it
+    differently, or one found it as it was): what they read is kept, and the
+    manifest gets a time no file has, so the next run reads it again."""
+    from dataclasses import replace
+
+    from index.search import indexer
+
+    e = ingest.FileEntry("crawl.warc.gz", 10, 5)
+    again = (replace(e, mtime_ns=-1), None, [], [])
+    one, two = (indexer._Part(files=[((e, sha, [], []), [])]) for sha in ("s1", "s2"))
+    assert indexer._gather([one, two]) == ([], [again])
+    assert indexer._gather([one, indexer._Part(unchanged=[e])]) == ([], [again])
+    same = indexer._Part(files=[((e, "s1", [], []), [])])
+    assert indexer._gather([one, same]) == ([], [(e, "s1", [], [])])
+    assert indexer._gather([indexer._Part(unchanged=[e])] * 2) == ([e], [])

@@ -6,8 +6,9 @@ An index directory holds a Whoosh index (``whoosh/``) and a SQLite store
 1. scans the corpus and compares size/mtime with the manifest: unchanged files
    are not opened, so re-indexing an unchanged corpus costs a directory walk;
 2. reads new and changed files in chunks (:mod:`index.jobs`: in worker
-   processes when there are enough), each chunk written into a Whoosh segment
-   of its own, its bodies and vocabulary computed as it goes;
+   processes when there are enough; a big web archive in pieces, one a
+   worker), each chunk written into a Whoosh segment of its own, its bodies
+   and vocabulary computed as it goes;
 3. deletes the documents of changed/deleted files, adds the workers' segments
    and writes the new Whoosh TOC (a new generation), leaving the previous
    generation's files in place;
@@ -47,7 +48,7 @@ from whoosh import index
 
 from .. import jobs
 from ..errors import Cancelled, CorpusError, DiskFullError, IndexBusyError
-from ..ingest import FileEntry, content_hash, read_file, scan, shown_name
+from ..ingest import ARCHIVES, FileEntry, content_hash, file_kind, read_file, scan, shown_name
 from ..models import Article, ArticleMeta, Skipped, UpdateReport
 from ..store.db import STORE_FILE, Store, compress
 from ..text.tokens import spellable, spelling_words, term_positions
@@ -73,6 +74,12 @@ PARALLEL_MIN_FILES = FILES_PER_CHUNK * (jobs.PARALLEL_MIN_CHUNKS - 1) + 1
 FIRST_BATCH = 200
 FIRST_BATCH_MIN_FILES = 1000
 WORKER_LIMIT_MB = 512  # Whoosh posting pool per worker: large, so runs rarely spill
+# A web archive holds many pages in one file: a big one counts as a unit of
+# work for each of these many bytes (a file of 100 pages is ~250 KiB as
+# .warc.gz), and a run with workers reads it in pieces, one a worker (each
+# passes over all its records and extracts its share of the pages: see
+# ingest.read_file), instead of one worker parsing all its pages.
+ARCHIVE_BYTES_PER_UNIT = 1 << 20
 
 
 def open_index(index_dir: Path, create: bool = False) -> index.Index | None:
@@ -146,14 +153,18 @@ _NEARLY_FULL = 1 << 20  # bytes: less room than this, and SQLite's I/O errors me
 Progress = Callable[[int, int], None]
 
 
+Piece = tuple[int, int] | None  # (k, n): piece k of n of an archive; None: the whole file
+_Read = tuple[FileEntry, str | None, list[tuple[ArticleMeta, str]], list[Skipped]]
+
+
 @dataclass
 class _Part:
     """What one worker gives back for its share of the files."""
 
     segment: object | None = None
-    files: list[tuple[FileEntry, str | None, list[tuple[ArticleMeta, str]], list[Skipped]]] = (
-        field(default_factory=list)
-    )
+    # each file (or piece of one) read: (entry, sha, articles, skips), and
+    # a piece's page numbers of its articles (see ingest.FileResult.order)
+    files: list[tuple[_Read, list[int] | None]] = field(default_factory=list)
     bodies: list[tuple[str, bytes]] = field(default_factory=list)
     vocab: Counter = field(default_factory=Counter)
     unchanged: list[FileEntry] = field(default_factory=list)
@@ -191,11 +202,12 @@ _COMPOUND = False
 
 
 def _index_part(index_dir: str, root: str,
-                chunk: list[tuple[FileEntry, str | None]]) -> _Part:
+                chunk: list[tuple[FileEntry, str | None, Piece]]) -> _Part:
     """Read a chunk of files (each with the content hash it had when last
-    read, if any) and write them into a new Whoosh segment (no lock taken:
-    the parent holds the index's write lock). A top-level function of plain
-    data: it runs in a worker process, or here."""
+    read, if any, and the piece of it to read: see :func:`_chunks`) and
+    write them into a new Whoosh segment (no lock taken: the parent holds
+    the index's write lock). A top-level function of plain data: it runs in
+    a worker process, or here."""
     ix = _open_dir(Path(index_dir, WHOOSH_DIR))
     writer = wi.bulk_writer(ix, WORKER_LIMIT_MB, _COMPOUND)
     # Millions of posting tuples make the cyclic GC rescan the pool again and
@@ -206,8 +218,8 @@ def _index_part(index_dir: str, root: str,
     rootp = Path(root)
     added = False
     try:
-        for entry, known_sha in chunk:
-            res = read_file(rootp, entry)
+        for entry, known_sha, piece in chunk:
+            res = read_file(rootp, entry, piece)
             if res.sha is not None and known_sha == res.sha:
                 part.unchanged.append(entry)  # touched, not changed
                 continue
@@ -224,7 +236,7 @@ def _index_part(index_dir: str, root: str,
                 part.bodies.append((h, compress(a.text)))
                 part.vocab.update(spellable(words))
                 metas.append((a.meta, h))
-            part.files.append((entry, res.sha, metas, res.skipped))
+            part.files.append(((entry, res.sha, metas, res.skipped), res.order))
         if not added:
             wi.drop(writer)
         else:
@@ -238,23 +250,76 @@ def _index_part(index_dir: str, root: str,
     return part
 
 
-def _split(entries: list[FileEntry], n: int) -> list[list[FileEntry]]:
-    """Deal files into ``n`` chunks of about the same number of bytes."""
-    parts: list[list[FileEntry]] = [[] for _ in range(n)]
+def _split(items: list[tuple[FileEntry, Piece]], n: int) -> list[list[tuple[FileEntry, Piece]]]:
+    """Deal files (and pieces of files) into ``n`` chunks of about the same
+    number of bytes."""
+    parts: list[list[tuple[FileEntry, Piece]]] = [[] for _ in range(n)]
     loads = [0] * n
-    for e in sorted(entries, key=lambda e: -e.size):
+    for e, piece in sorted(items, key=lambda it: -_size(*it)):
         i = loads.index(min(loads))
-        parts[i].append(e)
-        loads[i] += e.size + 2048
-    return [sorted(p, key=lambda e: e.path) for p in parts if p]
+        parts[i].append((e, piece))
+        loads[i] += _size(e, piece) + 2048
+    return [sorted(p, key=lambda it: (it[0].path, it[1] or (0, 1))) for p in parts if p]
+
+
+def _size(e: FileEntry, piece: Piece) -> int:
+    return e.size // piece[1] if piece else e.size
+
+
+def _archive_units(e: FileEntry) -> int:
+    """The units of work a big web archive counts as (0: a file like others)."""
+    return e.size // ARCHIVE_BYTES_PER_UNIT if file_kind(e.path)[0] in ARCHIVES else 0
+
+
+def _units(entries: list[FileEntry]) -> int:
+    """The units of work reading ``entries`` is, for the one rule of where it runs."""
+    big = [n for e in entries if (n := _archive_units(e))]
+    return math.ceil((len(entries) - len(big)) / FILES_PER_CHUNK) + sum(big)
 
 
 def _chunks(entries: list[FileEntry], known_sha: dict[str, str],
-            workers: int) -> list[list[tuple[FileEntry, str | None]]]:
+            workers: int) -> list[list[tuple[FileEntry, str | None, Piece]]]:
     """The files to read, in chunks of about the same size: one here, or
-    CHUNKS_PER_WORKER for each of ``workers`` workers."""
+    CHUNKS_PER_WORKER for each of ``workers`` workers; with workers, a big
+    web archive in as many pieces as it has units, at most one a chunk."""
     n = max(1, workers * CHUNKS_PER_WORKER)
-    return [[(e, known_sha.get(e.path)) for e in part] for part in _split(entries, n)]
+    items: list[tuple[FileEntry, Piece]] = []
+    for e in entries:
+        k = min(n, _archive_units(e)) if workers > 1 else 1
+        items += [(e, (i, k)) for i in range(k)] if k > 1 else [(e, None)]
+    return [[(e, known_sha.get(e.path), piece) for e, piece in part]
+            for part in _split(items, n)]
+
+
+def _gather(parts: list[_Part]) -> tuple[list[FileEntry], list[_Read]]:
+    """The files the parts found unchanged, and those they read, a file
+    read in pieces made whole again (its articles in the archive's order).
+    Pieces that do not agree on a file's content (it changed while they
+    read it) keep what they read, and the file is read again next run."""
+    unchanged: dict[str, FileEntry] = {}
+    read: dict[str, _Read] = {}
+    order: dict[str, list[int]] = {}
+    for p in parts:
+        unchanged.update((e.path, e) for e in p.unchanged)
+        for (e, sha, metas, skips), pages in p.files:
+            if e.path not in read:
+                read[e.path] = (e, sha, list(metas), list(skips))
+                order[e.path] = list(pages or ())
+                continue
+            e0, sha0, metas0, skips0 = read[e.path]
+            if sha0 != sha:
+                e0, sha0 = replace(e0, mtime_ns=-1), None
+            read[e.path] = (e0, sha0, metas0 + metas, skips0 + skips)
+            order[e.path] += pages or ()
+    for path, (e, sha, metas, skips) in read.items():
+        if path in unchanged:  # a piece found it as it was, another not
+            del unchanged[path]
+            e, sha = replace(e, mtime_ns=-1), None
+        if len(order[path]) == len(metas) and metas:
+            metas = [m for _n, m in sorted(zip(order[path], metas, strict=True),
+                                           key=lambda x: x[0])]
+        read[path] = (e, sha, metas, skips)
+    return list(unchanged.values()), list(read.values())
 
 
 def update(
@@ -406,15 +471,18 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
     parts: list[_Part] = []
     try:
         try:
-            units = math.ceil(len(to_read) / FILES_PER_CHUNK)
+            units = _units(to_read)
             # a chunk a worker (each writes one segment), by the one rule,
             # for a cluster with its worker threads as the workers: the same
             # files make the same segments, so the same scores, either way
             width = jobs.pool_size(units, procs if executor is None
                                    else max(1, getattr(executor, "workers", 1)))
             chunks = _chunks(to_read, known_sha, width)
+            items = sum(len(c) for c in chunks)  # (pieces of a file count as it does)
+            step = None if progress is None else (
+                lambda done, _t: progress(done * len(to_read) // items, len(to_read)))
             parts = jobs.map_chunks(partial(_index_part, str(index_dir), str(root)), chunks,
-                                    procs=procs, units=units, progress=progress, cancel=cancel,
+                                    procs=procs, units=units, progress=step, cancel=cancel,
                                     executor=executor)
         except Cancelled:
             parts = None
@@ -423,8 +491,7 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
             report.cancelled = True
             return
 
-        touched = [e for p in parts for e in p.unchanged]
-        changed_files = [f for p in parts for f in p.files]
+        touched, changed_files = _gather(parts)
         touched_paths = {e.path for e in touched}
         replaced = [e.path for e in to_read if e.path not in touched_paths]
         # Documents of changed and deleted files go; so do any left by a run
