@@ -350,6 +350,16 @@ class OutletsReport:
     undated: int  # later versions left out: one of the two articles has no date
     unchecked: int  # rewrites in the table whose spin report is not known
 
+    @property
+    def undated_note(self) -> str:
+        """What the table left out for want of dates, in words ("" for nothing)."""
+        n = self.undated
+        if not n:
+            return ""
+        return (f"{n} later version{'s' * (n != 1)} left out: "
+                f"{'it or its' if n == 1 else 'they or their'} earlier version"
+                f"{'s' * (n != 1)} {'has' if n == 1 else 'have'} no date")
+
     def to_json(self, steps: bool = True) -> dict:
         return {"pairs": [p.to_json(steps) for p in self.pairs], "steps": self.steps,
                 "left_out_undated": self.undated, "rewrites_unchecked": self.unchecked}

@@ -579,10 +579,7 @@ def _echo_outlets(report, pairs, listing: bool, no_spin: bool, as_json: bool,
         return
     _outlets_table(con, pairs)
     if report.undated:
-        n = report.undated
-        con.print(Text(f"{n} later version{'s' * (n != 1)} left out: "
-                       f"{'they or their' if n != 1 else 'it or its'} earlier version"
-                       f"{'s' * (n != 1)} {'have' if n != 1 else 'has'} no date", style="dim"))
+        con.print(Text(report.undated_note, style="dim"))
     if report.unchecked:
         con.print(Text(f"{report.unchecked} rewrites not checked for changed names and quotes"
                        + (" (--no-spin)" if no_spin else ""), style="dim"))

@@ -91,10 +91,7 @@ def table_rows(pairs: Sequence[OutletPair], width: int) -> list[Text]:
 def head_line(report: OutletsReport) -> str:
     """What the table counts and what it leaves out, or why it is empty."""
     n, undated, unchecked = report.steps, report.undated, report.unchecked
-    left = (f"{undated} later version{'s' * (undated != 1)} left out: "
-            f"{'it or its' if undated == 1 else 'they or their'} earlier version"
-            f"{'s' * (undated != 1)} {'has' if undated == 1 else 'have'} no date, so which "
-            "came first is not known") if undated else ""
+    left = (report.undated_note + ", so which came first is not known") if undated else ""
     if not report.pairs:
         return "No later versions between dated articles: " + (
             left + "." if undated else "no article has another version yet (the reader "
