@@ -295,7 +295,7 @@ def test_the_pipeline_is_the_same_through_the_cli_and_corpus(sample_dir, sample_
     phases = []
     with Corpus(sample_dir, index_dir=tmp_path / "api", ner="rules") as c:
         report = c.update(entities=True, on_phase=lambda name, _r: phases.append(name))
-        assert phases == ["index", "versions", "entities"]
+        assert phases == ["index", "versions", "entities", "spin"]
         assert (report.entities.done, report.entities.total) == (5, 5)
         api = _state(c)
     with Corpus(sample_dir, index_dir=tmp_path / "cli", ner="rules") as c:

@@ -39,8 +39,8 @@ async def test_the_table_counts_each_pair_by_kind_with_delay_and_changed_share(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         # the reader's update ends with the rewrites' spin reports, and says so
-        assert "changed entities and quotes of 1 rewrite checked (O: who republishes whom)" \
-            in status(app)
+        assert ("1 rewrite checked for changed names and quotes (O: who republishes whom)"
+                in status(app))
         screen = await open_outlets(app, pilot)
         head = " ".join(lines(screen.query_one("#outlets-head")))
         assert head.startswith("Who republishes whom: 3 later versions between dated articles")

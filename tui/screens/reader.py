@@ -201,6 +201,7 @@ class ReaderScreen(WorkerScreen):
         self._busy = False  # another process holds the index's update lock
         self._stay_on: str | None = None  # the article shown when the list is read again
         self._update_started = False
+        self._entities_said: str | None = None  # what the entities phase said it did
         self._search_waits: str | None = None  # a query asked for before the first index
         self._found = 0  # how many articles the query shown matches (the list: LIST_LIMIT at most)
         self._find: str | None = None  # what / in the article found (its matches are the hits)
@@ -402,8 +403,9 @@ class ReaderScreen(WorkerScreen):
     def entities_done(self, msg: m.EntitiesDone) -> None:
         self.status.progress = None
         r = msg.report
-        self._after_summary(f"entities of {r.total} articles ready for search ({r.extractor})"
-                            if r.done else None)  # (none new: the progress said is over)
+        self._entities_said = (f"entities of {r.total} articles ready for search "
+                               f"({r.extractor})" if r.done else None)
+        self._after_summary(self._entities_said)  # (none new: the progress said is over)
 
     @on(m.SpinDone)
     def spin_done(self, msg: m.SpinDone) -> None:
@@ -413,9 +415,10 @@ class ReaderScreen(WorkerScreen):
 
         self.status.progress = None
         r = msg.report
-        if r.done:
-            self._after_summary(f"changed entities and quotes of {r.done} rewrite"
-                                f"{'s' * (r.done != 1)} checked (O: who republishes whom)")
+        if r.done:  # said after what the entities phase said, which it must not hide
+            self._after_summary("; ".join(p for p in (
+                self._entities_said, f"{r.done} rewrite{'s' * (r.done != 1)} checked for "
+                "changed names and quotes (O: who republishes whom)") if p))
         else:  # none new: what was said stays, the progress is over
             self.status.activity = ""
         for screen in self.app.screen_stack:
