@@ -349,20 +349,27 @@ class OutletsReport:
     steps: int  # steps counted in the table
     undated: int  # later versions left out: one of the two articles has no date
     unchecked: int  # rewrites in the table whose spin report is not known
+    same_time: int = 0  # later versions left out: dated the same instant as the earlier one
 
     @property
     def undated_note(self) -> str:
-        """What the table left out for want of dates, in words ("" for nothing)."""
-        n = self.undated
-        if not n:
-            return ""
-        return (f"{n} later version{'s' * (n != 1)} left out: "
-                f"{'it or its' if n == 1 else 'they or their'} earlier version"
-                f"{'s' * (n != 1)} {'has' if n == 1 else 'have'} no date")
+        """What the table left out because which came first is not known, in
+        words ("" for nothing)."""
+        n, t = self.undated, self.same_time
+        parts = []
+        if n:
+            parts.append(f"{n} later version{'s' * (n != 1)} left out: "
+                         f"{'it or its' if n == 1 else 'they or their'} earlier version"
+                         f"{'s' * (n != 1)} {'has' if n == 1 else 'have'} no date")
+        if t:
+            parts.append(f"{t} left out: dated the same time as {'its' if t == 1 else 'their'} "
+                         f"earlier version{'s' * (t != 1)}")
+        return "; ".join(parts)
 
     def to_json(self, steps: bool = True) -> dict:
         return {"pairs": [p.to_json(steps) for p in self.pairs], "steps": self.steps,
-                "left_out_undated": self.undated, "rewrites_unchecked": self.unchecked}
+                "left_out_undated": self.undated, "left_out_same_time": self.same_time,
+                "rewrites_unchecked": self.unchecked}
 
 
 @dataclass(frozen=True)

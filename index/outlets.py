@@ -42,11 +42,14 @@ def outlet(m: ArticleMeta) -> str:
     return list_entry(m.id, m.path, "", None, m.source).source or NO_SOURCE
 
 
-def steps(fams: Iterable[Family]) -> tuple[list[Step], int]:
-    """Every dated step of ``fams``, and how many later versions were left
-    out because a date is missing."""
+def steps(fams: Iterable[Family]) -> tuple[list[Step], int, int]:
+    """Every dated step of ``fams``; how many later versions were left out
+    because a date is missing; and how many because they are dated the same
+    instant as their earlier version (two day-only dates of one day, often):
+    which came first is not known either, and the family's order between
+    them (by path) says nothing of who republished whom."""
     out: list[Step] = []
-    undated = 0
+    undated = same_time = 0
     for f in fams:
         meta = {m.id: (m, d) for m, d, _ in f.timeline()}
         for (m, d, kind), parent in zip(f.timeline(), f.parents, strict=True):
@@ -55,9 +58,11 @@ def steps(fams: Iterable[Family]) -> tuple[list[Step], int]:
             pm, pd = meta[parent]
             if d is None or pd is None:
                 undated += 1
-                continue
-            out.append(Step(pm, m, kind, d - pd))
-    return out, undated
+            elif d == pd:
+                same_time += 1
+            else:
+                out.append(Step(pm, m, kind, d - pd))
+    return out, undated, same_time
 
 
 def rewrites(all_steps: Iterable[Step], hashes: dict[str, str]) -> list[tuple[str, str]]:
@@ -73,7 +78,7 @@ def table(fams: Sequence[Family], hashes: dict[str, str],
           spin: dict[tuple[str, str], tuple[int, int]]) -> OutletsReport:
     """The outlets table of ``fams`` (``hashes``: article id -> body hash;
     ``spin``: the stored counts, see :func:`sync`)."""
-    all_steps, undated = steps(fams)
+    all_steps, undated, same_time = steps(fams)
     by_pair: dict[tuple[str, str], list[Step]] = {}
     for s in all_steps:
         by_pair.setdefault((outlet(s.earlier), outlet(s.later)), []).append(s)
@@ -95,7 +100,7 @@ def table(fams: Sequence[Family], hashes: dict[str, str],
                                 statistics.median(s.delay_s for s in ss),  # type: ignore[misc]
                                 checked, changed, tuple(ss)))
     pairs.sort(key=lambda p: (-p.total, p.origin.casefold(), p.republisher.casefold()))
-    return OutletsReport(tuple(pairs), len(all_steps), undated, unchecked)
+    return OutletsReport(tuple(pairs), len(all_steps), undated, unchecked, same_time)
 
 
 # ------------------------------------------------------------- the phase
@@ -113,12 +118,15 @@ def sync(store, store_path: Path, choice, *, progress: Callable[[str, int, int],
     key = annotate.cache_key(choice)
     # a run that ended at this generation of the store with this extractor
     # left nothing to do: asking again costs one read, not the families
+    # (the generation read before the pairs: a versions run another process
+    # commits meanwhile leaves a stamp of before it, so the next run looks)
+    generation = store.generation()
     stamp, _, known = (store.get_meta("spin_done") or "").rpartition("/")
-    if stamp == f"{store.generation()}/{key}" and known.isdigit():
+    if stamp == f"{generation}/{key}" and known.isdigit():
         n = int(known)
         return SpinReport(rewrites=n, cached=n, seconds=time.perf_counter() - t0)
     fams = versions.assemble(store.version_pairs(), store.paired_articles())
-    all_steps, _ = steps(fams)
+    all_steps, _, _ = steps(fams)
     ids = {m.id for s in all_steps if s.kind == "rewrite" for m in (s.earlier, s.later)}
     hashes = store.hash_by_id(ids)
     todo_all = rewrites(all_steps, hashes)
@@ -152,7 +160,7 @@ def sync(store, store_path: Path, choice, *, progress: Callable[[str, int, int],
     except Cancelled:
         report.cancelled = True
     if not report.cancelled and report.cached + report.done == report.rewrites:
-        store.set_meta("spin_done", f"{store.generation()}/{key}/{report.rewrites}")
+        store.set_meta("spin_done", f"{generation}/{key}/{report.rewrites}")
     report.seconds = time.perf_counter() - t0
     return report
 

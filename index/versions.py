@@ -543,8 +543,10 @@ def _family(group: list[VersionPair], meta: dict[str, ArticleMeta]) -> Family | 
     when = {m.id: _instant(m.date) for m in members}
     dated = all(when[m.id] is not None for m in members)
     # the dated oldest first, then the undated (order unknown) by path
-    members.sort(key=lambda m: (0, when[m.id], m.path) if when[m.id] is not None
-                 else (1, m.path, m.line or 0))
+    # (ties broken by path, line and id: the same order every run, never the
+    # order of a set, which changes from one process to the next)
+    members.sort(key=lambda m: (0, when[m.id], m.path, m.line or 0, m.id)
+                 if when[m.id] is not None else (1, m.path, m.line or 0, m.id))
     order = {m.id: k for k, m in enumerate(members)}
     # each pair reads older/first -> newer/second
     pairs = [p if order[p.a] < order[p.b] else VersionPair(p.b, p.a, p.kind, p.similarity,

@@ -120,3 +120,31 @@ def test_outlets_cli_table_json_and_csv(dated_corpus, tmp_path):
     assert none.returncode == 1
     assert none.stderr.strip() == ("variorum: error: no outlet 'Nobody' among the first "
                                    "publishers (Wire)")
+
+
+def test_versions_dated_the_same_time_are_left_out_in_a_stable_order(write_files, open_corpus,
+                                                                    sample_dir, sample_files):
+    seed = (sample_dir / sample_files["001"]).read_text(encoding="utf-8")
+    spun = (sample_dir / sample_files["004"]).read_text(encoding="utf-8")
+    # two outlets' articles in one feed, of one day (the feed's order: the spun one first)
+    lines = [json.dumps({"id": "z", "title": "Summit", "text": spun, "source": "Zeta",
+                         "date": "2024-03-01"}),
+             json.dumps({"id": "a", "title": "Summit", "text": seed, "source": "Alpha",
+                         "date": "2024-03-01"})]
+    root = write_files({"feed.jsonl": "\n".join(lines) + "\n"})
+    c = open_corpus(root, ner="rules")
+    c.update(procs=1)
+    r = c.outlets(procs=1)
+    # one day, no time: who republished whom is not known, and not made up
+    assert (r.pairs, r.steps, r.undated, r.same_time) == ((), 0, 0, 1)
+    assert r.undated_note == "1 left out: dated the same time as its earlier version"
+    assert r.to_json()["left_out_same_time"] == 1
+    # the family's order between them is the file's, whatever the process's hash seed
+    [fam] = c.families()
+    assert [m.line for m in fam.members] == [1, 2]
+    second = subprocess.run(
+        [sys.executable, "-c", "import sys; from index import Corpus; c = Corpus(sys.argv[1], "
+         "index_dir=sys.argv[2]); print(*[m.line for m in c.families()[0].members])",
+         str(root), str(c.index_dir)], capture_output=True, text=True, cwd=ROOT,
+        env=dict(os.environ, PYTHONHASHSEED="7"), check=True)
+    assert second.stdout.split() == ["1", "2"]

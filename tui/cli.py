@@ -578,7 +578,7 @@ def _echo_outlets(report, pairs, listing: bool, no_spin: bool, as_json: bool,
                     f"  {safe(s.later.title)}  ", (f"← {safe(s.earlier.path)}", "dim")))
         return
     _outlets_table(con, pairs)
-    if report.undated:
+    if report.undated_note:
         con.print(Text(report.undated_note, style="dim"))
     if report.unchecked:
         con.print(Text(f"{report.unchecked} rewrites not checked for changed names and quotes"

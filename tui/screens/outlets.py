@@ -90,11 +90,12 @@ def table_rows(pairs: Sequence[OutletPair], width: int) -> list[Text]:
 
 def head_line(report: OutletsReport) -> str:
     """What the table counts and what it leaves out, or why it is empty."""
-    n, undated, unchecked = report.steps, report.undated, report.unchecked
-    left = (report.undated_note + ", so which came first is not known") if undated else ""
+    n, unchecked = report.steps, report.unchecked
+    left = (report.undated_note + ", so which came first is not known"
+            if report.undated_note else "")
     if not report.pairs:
         return "No later versions between dated articles: " + (
-            left + "." if undated else "no article has another version yet (the reader "
+            left + "." if left else "no article has another version yet (the reader "
             "finds them as it indexes).") + " Esc goes back."
     parts = [f"Who republishes whom: {n} later version{'s' * (n != 1)} between dated articles, "
              "from the source that published first to the one that republished."]
