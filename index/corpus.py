@@ -432,13 +432,12 @@ class Corpus:
         written is read as it is."""
         if spin and self._writable() is not None:
             pipeline.update(self, ("spin",), progress=progress, cancel=cancel, procs=procs)
-        with self._lock:
+        with self._lock:  # the reads; the families are assembled after (seconds at 100k)
             store = self._snap.open()
-            fams = vers.assemble(store.version_pairs(), store.paired_articles())
-            hashes = store.hash_by_id({i for f in fams for m, p, k in zip(
-                f.members, f.parents, f.steps, strict=True) if k == "rewrite" for i in (m.id, p)})
+            rows, articles = store.version_pairs(), store.paired_articles()
+            hashes = store.hash_by_id(a.id for a in articles)
             counts = store.spin_counts(ann.cache_key(self.extractor_choice))
-        return outlets_mod.table(fams, hashes, counts)
+        return outlets_mod.table(vers.assemble(rows, articles), hashes, counts)
 
     def version_counts(self) -> dict[str, int]:
         """Article id -> number of other versions it has (articles with none left out)."""

@@ -1015,9 +1015,11 @@ def test_an_index_of_before_languages_is_read_and_then_migrated(index_folder):
     old = Corpus(c.root, index_dir=c.index_dir)
     assert old.get("de.json").language is None  # read-only: not migrated, read as it is
     assert old.search("lang:de").total == 0
-    old.close()
     again = Corpus(c.root, index_dir=c.index_dir)
     report = again.update(procs=1)  # migrates the store, then reads the file again
+    # the reader that opened the store before: its next snapshot reads the languages
+    assert old.get("de.json").language == "de"
+    old.close()
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
             "3",)

@@ -74,6 +74,10 @@ def test_a_rewrite_whose_text_changed_is_diffed_again(dated_corpus, open_corpus,
     c.update(procs=1)
     again = run_pipeline(c, ("spin",), procs=1).spin
     assert (again.rewrites, again.cached, again.done) == (1, 0, 1)
+    import sqlite3
+
+    with sqlite3.connect(c.index_dir / "store.sqlite") as db:  # the old text's row is gone
+        assert db.execute("SELECT COUNT(*) FROM spin").fetchone() == (1,)
     spinner = _pairs(c.outlets(procs=1, spin=False))["Wire", "Spinner"]
     assert (dict(spinner.counts)["rewrite"], spinner.checked, spinner.changed) == (1, 1, 1)
 

@@ -108,6 +108,12 @@ class Store:
             self.db.close()
             raise
         self._meta_cols = _META_COLS_NO_LANGS
+        self.refresh_columns()
+
+    def refresh_columns(self) -> None:
+        """Read the languages too once their table exists (a read-only store
+        opened before another process migrated it: its reader's snapshot
+        calls this as each snapshot begins)."""
         try:
             if self.db.execute(
                     "SELECT 1 FROM sqlite_master WHERE type='table' AND name='langs'").fetchone():
@@ -200,7 +206,7 @@ class Store:
             db.executemany("DELETE FROM articles WHERE id=?", ((i,) for i in removed_ids))
             db.executemany("DELETE FROM langs WHERE id=?",
                            ((i,) for i in (*removed_ids, *(a.id for a, _ in articles))))
-            db.executemany("INSERT INTO langs VALUES (?, ?)",
+            db.executemany("INSERT OR REPLACE INTO langs VALUES (?, ?)",
                            ((a.id, a.language) for a, _ in articles if a.language))
             db.executemany(
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
@@ -231,6 +237,8 @@ class Store:
                     db.execute(
                         f"DELETE FROM {table} WHERE hash NOT IN (SELECT hash FROM articles)"
                     )
+                db.execute("DELETE FROM spin WHERE hash_a NOT IN (SELECT hash FROM articles) "
+                           "OR hash_b NOT IN (SELECT hash FROM articles)")
 
     def touch_files(self, rows: list[tuple[str, int, int]]) -> None:
         """Files whose mtime changed but whose bytes did not."""

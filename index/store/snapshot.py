@@ -84,6 +84,7 @@ class StoreSnapshot:
         # Whoosh generation they match, together.
         self.store.db.execute("BEGIN")
         self.whoosh_generation = self.store.whoosh_generation()
+        self.store.refresh_columns()
 
     def end(self) -> None:
         if self.store is not None and self.store.db.in_transaction:
