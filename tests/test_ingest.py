@@ -1179,3 +1179,17 @@ def test_pieces_that_disagree_on_an_archive_have_it_read_again_next_run():
     same = indexer._Part(files=[((e, "s1", [], []), [])])
     assert indexer._gather([one, same]) == ([], [(e, "s1", [], [])])
     assert indexer._gather([indexer._Part(unchanged=[e])] * 2) == ([e], [])
+
+
+def test_the_pieces_of_an_archive_go_to_different_chunks():
+    """Two pieces of one archive in one chunk would be two passes over it by
+    one worker, one after the other: slower than reading it whole."""
+    from index import ingest
+    from index.search import indexer
+
+    mib = 1 << 20
+    big = ingest.FileEntry("big.jsonl", 10 * mib, 1)
+    archive = ingest.FileEntry("a.warc.gz", 12 * mib, 1)
+    chunks = indexer._chunks([big, archive], {}, 2)
+    where = [[(e.path, piece) for e, _sha, piece in c] for c in chunks]
+    assert sorted(where) == [[("a.warc.gz", (0, 2))], [("a.warc.gz", (1, 2)), ("big.jsonl", None)]]

@@ -255,8 +255,13 @@ def _split(items: list[tuple[FileEntry, Piece]], n: int) -> list[list[tuple[File
     number of bytes."""
     parts: list[list[tuple[FileEntry, Piece]]] = [[] for _ in range(n)]
     loads = [0] * n
+    held: list[set[str]] = [set() for _ in range(n)]  # the files a chunk has pieces of
     for e, piece in sorted(items, key=lambda it: -_size(*it)):
-        i = loads.index(min(loads))
+        # a piece goes where no other piece of its file is: two pieces in one
+        # chunk are two passes over the archive by one worker, one after the other
+        free = [i for i in range(n) if piece is None or e.path not in held[i]] or range(n)
+        i = min(free, key=loads.__getitem__)
+        held[i].add(e.path)
         parts[i].append((e, piece))
         loads[i] += _size(e, piece) + 2048
     return [sorted(p, key=lambda it: (it[0].path, it[1] or (0, 1))) for p in parts if p]
