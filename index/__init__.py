@@ -91,6 +91,9 @@ from .models import (
     list_entry,
     sort_entries,
 )
+from .outlets import COLUMNS as OUTLET_COLUMNS
+from .outlets import SHORT_COLUMNS as OUTLET_SHORT_COLUMNS
+from .outlets import cells as outlet_cells
 from .paths import config_dir, data_dir, index_dir_for, state_dir
 from .pipeline import DEFAULT_PHASES, PHASES
 from .pipeline import update as run_pipeline
@@ -105,6 +108,8 @@ __all__ = [
     "EXTRACTORS",
     "LABELS",
     "LABEL_NAMES",
+    "OUTLET_COLUMNS",
+    "OUTLET_SHORT_COLUMNS",
     "PAIR_KINDS",
     "PHASES",
     "SORTS",
@@ -168,6 +173,7 @@ __all__ = [
     "list_entry",
     "merge_spans",
     "or_list",
+    "outlet_cells",
     "parse_dask_target",
     "run_pipeline",
     "sanitize",

@@ -29,12 +29,27 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 
-from .labels import PAIR_KINDS
+from .labels import PAIR_KINDS, delay_label
 from .models import ArticleMeta, Family, OutletPair, OutletsReport, SpinReport, Step, list_entry
 
 # A diff is tens of milliseconds: a chunk of them is worth a worker's start.
 CHUNK = 16
 NO_SOURCE = "(no source)"  # the outlet of an article at the corpus's top, without a source
+
+
+# The table's columns as the CLI and the reader show them (headings, and the
+# short forms a narrow screen uses), and each pair's cells: one wording.
+COLUMNS = ("from", "to", "versions", *PAIR_KINDS, "median delay", "changed entity/quote")
+SHORT_COLUMNS = ("from", "to", "vers", "copy", "near", "rewr", "delay", "changed")
+
+
+def cells(p: OutletPair) -> list[str]:
+    """A pair's cells, as text (the sources as given: the caller makes them
+    safe for where they go); "changed" reads "2/3 67%", "-" with none checked."""
+    share = p.changed_share
+    return [p.origin, p.republisher, str(p.total), *(str(n) for _, n in p.counts),
+            delay_label(p.median_delay_s),
+            "-" if share is None else f"{p.changed}/{p.checked} {share:.0%}"]
 
 
 def outlet(m: ArticleMeta) -> str:

@@ -31,6 +31,7 @@ from index import (
     EXPORT_FORMATS,
     EXTRACTORS,
     LABEL_NAMES,
+    OUTLET_COLUMNS,
     PAIR_KINDS,
     Corpus,
     IndexBusyError,
@@ -39,6 +40,7 @@ from index import (
     connect_dask,
     delay_label,
     export_diff,
+    outlet_cells,
     parse_dask_target,
     run_pipeline,
     sanitize,
@@ -587,11 +589,8 @@ def _echo_outlets(report, pairs, listing: bool, no_spin: bool, as_json: bool,
 
 def _outlets_table(con: Console, pairs) -> None:
     """The outlets table: one line a pair of sources, columns aligned."""
-    head = ["from", "to", "versions", *PAIR_KINDS, "median delay", "changed entity/quote"]
-    rows = [[safe(p.origin), safe(p.republisher), str(p.total), *(str(n) for _, n in p.counts),
-             delay_label(p.median_delay_s),
-             "-" if p.changed_share is None else
-             f"{p.changed}/{p.checked} ({p.changed_share:.0%})"] for p in pairs]
+    head = list(OUTLET_COLUMNS)
+    rows = [[safe(c) if k < 2 else c for k, c in enumerate(outlet_cells(p))] for p in pairs]
     if not rows:
         con.print(Text("no later versions between dated articles"))
         return

@@ -21,7 +21,17 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from index import Corpus, IndexMissingError, OutletPair, OutletsReport, delay_label, terminal
+from index import (
+    OUTLET_COLUMNS,
+    OUTLET_SHORT_COLUMNS,
+    Corpus,
+    IndexMissingError,
+    OutletPair,
+    OutletsReport,
+    delay_label,
+    outlet_cells,
+    terminal,
+)
 
 from .. import messages as m
 from ..commands import bindings
@@ -30,19 +40,10 @@ from .base import WorkerScreen, thread_worker
 
 # The columns' headings, and their short forms for a narrow screen (where
 # the full ones leave the two sources less than SOURCE_MIN cells each).
-HEADS = ("from", "to", "versions", "copy", "near-copy", "rewrite", "median delay",
-         "changed entity/quote")
-SHORT_HEADS = ("from", "to", "vers", "copy", "near", "rewr", "delay", "changed")
+HEADS, SHORT_HEADS = OUTLET_COLUMNS, OUTLET_SHORT_COLUMNS
 KINDS = (3, 4, 5)  # the columns a very narrow screen leaves out (the total stays)
 GAP = 2  # spaces between columns
 SOURCE_MIN = 8  # the least width a source column is given before columns shorten or go
-
-
-def changed_cell(p: OutletPair) -> str:
-    """``"2/3 67%"``: of the rewrites checked, those that changed an entity or
-    a quote; ``"-"`` when none is checked (or there are none)."""
-    share = p.changed_share
-    return "-" if share is None else f"{p.changed}/{p.checked} {share:.0%}"
 
 
 def _fit(text: str, width: int) -> Text:
@@ -57,8 +58,7 @@ def table_rows(pairs: Sequence[OutletPair], width: int) -> list[Text]:
     cells: the numbers right-aligned. Where the full headings leave the
     sources too little room they shorten, then the three kinds' columns go;
     the sources are cut to what is left (and a line never wraps)."""
-    cells = [[terminal(p.origin), terminal(p.republisher), str(p.total),
-              *(str(n) for _, n in p.counts), delay_label(p.median_delay_s), changed_cell(p)]
+    cells = [[terminal(c) if k < 2 else c for k, c in enumerate(outlet_cells(p))]
              for p in pairs]
     every = range(len(HEADS))
     for heads, keep in ((HEADS, every), (SHORT_HEADS, every),
