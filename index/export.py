@@ -44,7 +44,8 @@ from .safe import html_text, link_url, markdown_text
 FORMATS = {"html": "html", "md": "md"}  # format -> file extension
 WIDTH = 400  # characters of a quote or a number's sentence in an exported report
 
-_FIELDS = (("Source", "source"), ("Date", "date"), ("Author", "author"), ("Path", "path"),
+_FIELDS = (("Source", "source"), ("Date", "date"), ("Author", "author"), ("Language", "language"),
+           ("Path", "path"),
            ("URL", "url"), ("Id", "id"))
 _SIDES = (("−", "From", "from"), ("+", "To", "to"))  # sign, label, class of the two articles
 

@@ -247,3 +247,15 @@ def test_no_article_text_becomes_markdown(hostile):
 ])
 def test_only_http_urls_become_links(url, ok):
     assert (sanitize.link_url(url) == url) if ok else sanitize.link_url(url) is None
+
+
+def test_the_headers_say_each_articles_language():
+    from index import Article, diff_html, diff_markdown
+    from index.diff import diff_texts
+
+    a = Article(id="a1", path="a.json", title="Eins", language="de", text="Der Text. Er ist kurz.")
+    b = Article(id="b1", path="b.json", title="Two", text="The text. It is short.")
+    r = diff_texts(a.text, b.text, a_id=a.id, b_id=b.id)
+    assert "<dt>Language</dt><dd>de</dd>" in diff_html(r, a, b)
+    assert diff_html(r, a, b).count("<dt>Language</dt>") == 1  # b says none
+    assert "- **Language:** de" in diff_markdown(r, a, b)
