@@ -684,3 +684,31 @@ def test_sort_entries_by_date_source_and_title():
     assert [e.id for e in sort_entries(es, "title")] == ["2", "1", "4", "3"]
     with pytest.raises(ValueError):
         sort_entries(es, "nonsense")
+
+
+def test_a_set_clause_matches_its_articles_in_every_segment_and_no_deleted_one(index_folder):
+    """Set clauses (entities, has:, kind:, lang:) are one list of document
+    numbers a segment (DocSetQuery), not an Or of one id term an article."""
+    import json
+
+    from whoosh import query as wq
+
+    from index.search.whoosh_internals import DocSetQuery
+
+    def feed(k: int, lang: str) -> str:
+        return "".join(json.dumps({"id": f"{k}-{n}", "text": f"Story {n} of feed {k}.",
+                                   "language": lang}) + "\n" for n in range(5))
+
+    c, _ = index_folder({"a.jsonl": feed(1, "de"), "b.jsonl": feed(2, "en")})
+    (c.root / "c.jsonl").write_text(feed(3, "de"))  # a second segment
+    (c.root / "a.jsonl").write_text(feed(1, "en"))  # a's old documents deleted
+    c.update(procs=1)
+    german = {h.path for h in c.search("lang:de", limit=None).hits}
+    assert german == {"c.jsonl"} and c.search("lang:de").total == 5
+    ids = [a.id for a in c.articles()]
+    s = c._s()
+    assert len(s.leaf_searchers()) > 1
+    every = {hit["id"] for hit in s.search(DocSetQuery(ids), limit=None)}
+    assert every == set(ids) == {hit["id"] for hit in s.search(
+        wq.Or([wq.Term("id", i) for i in ids]), limit=None)}
+    assert not s.search(DocSetQuery(["no-such-id"]), limit=None)

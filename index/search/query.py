@@ -31,7 +31,7 @@ from ..labels import (
 from ..text.spans import merge_spans
 from ..text.textclean import language_code
 from ..text.tokens import STOPS, TOKEN_RE, term_spans
-from .whoosh_internals import ExcludingMatcher
+from .whoosh_internals import DocSetQuery, ExcludingMatcher
 
 DEFAULT_FIELD = "body"  # it also holds each title (see indexer.body_for_index)
 QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id", *ENTITY_FIELDS,
@@ -357,11 +357,8 @@ def rewrite_entities(q: wq.Query, ids_for) -> wq.Query:
                 words = version_words(field, words)
             elif field == LANGUAGE_FIELD:
                 words = language_words(words)
-            ids = sorted(ids_for(field, words))
-            if not ids:
-                return wq.NullQuery
-            return wq.Or([wq.Term("id", i) for i in ids]) if len(ids) > 1 else wq.Term("id",
-                                                                                       ids[0])
+            ids = ids_for(field, words)
+            return DocSetQuery(ids) if ids else wq.NullQuery
         return q
     return q.apply(lambda child: rewrite_entities(child, ids_for))
 

@@ -32,9 +32,10 @@ import shutil
 from pathlib import Path
 
 from whoosh import index
+from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
-from whoosh.matching import FilterMatcher
+from whoosh.matching import FilterMatcher, ListMatcher, NullMatcher
 from whoosh.writing import PostingPool, SegmentWriter
 
 INDEX_NAME = "MAIN"  # Whoosh's default index name: files MAIN_*, _MAIN_<gen>.toc
@@ -264,3 +265,44 @@ def field_lengths(reader, fieldname: str) -> list[int]:
         dfl = reader.doc_field_length
         got = cache[fieldname] = [dfl(d, fieldname, 1) for d in range(reader.doc_count_all())]
     return got
+
+
+class DocSetQuery(wq.Query):
+    """The articles ``ids``, matched in each segment as one sorted list of
+    its document numbers (a constant weight): what a set clause (an entity,
+    ``has:``, ``kind:``, ``lang:``) becomes. An ``Or`` of one id term an
+    article made one term matcher each, united in a heap: 4.1 s for 20k
+    articles (issue 15). The numbers come from a map of the segment's ids,
+    made once per segment reader (cached on it) from its stored fields."""
+
+    def __init__(self, ids, boost: float = 1.0):
+        self.ids = frozenset(ids)
+        self.boost = boost
+
+    def __repr__(self) -> str:
+        return f"DocSetQuery({len(self.ids)} ids)"
+
+    def __eq__(self, other) -> bool:
+        return (type(other) is DocSetQuery and self.ids == other.ids
+                and self.boost == other.boost)
+
+    def __hash__(self) -> int:
+        return hash((DocSetQuery, self.ids, self.boost))
+
+    def estimate_size(self, ixreader) -> int:
+        return len(self.ids)
+
+    def matcher(self, searcher, context=None):
+        docnums = docnums_of(searcher.reader(), self.ids)
+        return ListMatcher(docnums, all_weights=self.boost) if docnums else NullMatcher()
+
+
+def docnums_of(reader, ids) -> list[int]:
+    """The sorted document numbers of the live documents among ``ids`` in a
+    segment's ``reader`` (a multi-segment reader's leaves are searched one by
+    one: Whoosh asks a query for each leaf's matcher)."""
+    by_id = reader.__dict__.get("_variorum_docnums")
+    if by_id is None:
+        by_id = reader.__dict__["_variorum_docnums"] = {
+            fields["id"]: n for n, fields in reader.iter_docs()}
+    return sorted(n for i in ids if (n := by_id.get(i)) is not None)
