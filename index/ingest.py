@@ -116,29 +116,40 @@ def scan(root: Path) -> tuple[list[FileEntry], list[Skipped]]:
     entries: list[FileEntry] = []
     skipped: list[Skipped] = []
     real_root = Path(os.path.realpath(root))
-
-    def onerror(err: OSError) -> None:
-        rel = _rel(root, Path(err.filename)) if err.filename else "."
-        skipped.append(Skipped(shown_name(rel), f"unreadable folder: {err.strerror or err}"))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
-        kept = []
-        for d in sorted(dirnames):
-            if d.startswith("."):
-                continue
-            if not _is_utf8(d):
-                # Every path is a key of the index and the store (UTF-8 text):
-                # a name that is not cannot be one, nor can anything below it.
-                rel = shown_name(_rel(root, Path(dirpath, d)))
-                skipped.append(Skipped(rel, "folder name is not valid UTF-8 (not read)"))
-                continue
-            kept.append(d)
-        dirnames[:] = kept
-        for name in sorted(filenames):
+    # os.scandir, not os.walk and pathlib: a folder's entries come with their
+    # type (no stat to tell a folder or a link), and a path is its folder's
+    # prefix and a name (pathlib's parsing of every path was most of an
+    # unchanged re-index, issue 15). The order is os.walk's, top-down: a
+    # folder's files by name, then each subfolder's, by name.
+    stack: list[tuple[str, str]] = [(str(root), "")]  # (folder, its corpus-relative prefix)
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                listed = sorted(it, key=lambda e: e.name)
+        except OSError as err:
+            skipped.append(Skipped(shown_name(prefix.rstrip("/") or "."),
+                                   f"unreadable folder: {err.strerror or err}"))
+            continue
+        subfolders = []
+        for entry in listed:
+            name = entry.name
             if name.startswith("."):
                 continue
-            full = Path(dirpath, name)
-            rel = _rel(root, full)
+            rel = prefix + name
+            try:
+                is_dir = entry.is_dir()  # (a link to a folder too: passed over below)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not _is_utf8(name):
+                    # Every path is a key of the index and the store (UTF-8 text):
+                    # a name that is not cannot be one, nor can anything below it.
+                    skipped.append(Skipped(shown_name(rel),
+                                           "folder name is not valid UTF-8 (not read)"))
+                elif not entry.is_symlink():  # links to folders are not followed
+                    subfolders.append((entry.path, rel + "/"))
+                continue
             if not _is_utf8(name):
                 skipped.append(Skipped(shown_name(rel), "file name is not valid UTF-8"))
                 continue
@@ -147,10 +158,10 @@ def scan(root: Path) -> tuple[list[FileEntry], list[Skipped]]:
                 skipped.append(Skipped(rel, f"unsupported file type {ext or '(none)'}"))
                 continue
             try:
-                if full.is_symlink() and not _inside(real_root, os.path.realpath(full)):
+                if entry.is_symlink() and not _inside(real_root, os.path.realpath(entry.path)):
                     skipped.append(Skipped(rel, "symbolic link out of the corpus"))
                     continue
-                st = full.stat()
+                st = entry.stat()
             except OSError as e:  # a link loop, a dangling link, no permission
                 skipped.append(Skipped(rel, f"unreadable: {e.strerror or e}"))
                 continue
@@ -158,14 +169,8 @@ def scan(root: Path) -> tuple[list[FileEntry], list[Skipped]]:
                 skipped.append(Skipped(rel, "not a regular file"))
                 continue
             entries.append(FileEntry(rel, st.st_size, st.st_mtime_ns))
+        stack.extend(reversed(subfolders))
     return entries, skipped
-
-
-def _rel(root: Path, p: Path) -> str:
-    try:
-        return p.relative_to(root).as_posix()
-    except ValueError:
-        return p.as_posix()
 
 
 def _is_utf8(name: str) -> bool:

@@ -825,3 +825,25 @@ def test_a_family_is_a_timeline_first_publication_delays_and_steps(write_files, 
     from index import delay_label
 
     assert [delay_label(d) for d in fam.delays] == ["+0 min", "+3 h", "+2 d", "date unknown"]
+
+
+def test_an_unchanged_corpus_reads_no_signature(index_folder):
+    """Nothing new and nothing gone: the versions phase compares nothing, so
+    it reads neither the signatures nor the sentence counts (issue 15: the
+    signatures were a fifth of an unchanged re-index at 100k articles)."""
+    from index import versions
+    from index.store.db import STORE_FILE, Store
+
+    c, _ = index_folder({"a.txt": "One story about the harbour and its new budget.\n",
+                         "b.txt": "One story about the harbour and its new budget.\n"})
+    path = c.index_dir / STORE_FILE
+    store = Store(path)
+    said: list[str] = []
+    store.db.set_trace_callback(said.append)
+    try:
+        report = versions.sync(store, path, procs=1)
+    finally:
+        store.close()
+    assert (report.signed, report.removed, report.pairs) == (0, 0, 0)
+    assert said  # (the articles and signatures' hashes were read)
+    assert not [q for q in said if q.startswith("SELECT id, sig FROM sigs") or "sentcounts" in q]
