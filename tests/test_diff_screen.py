@@ -182,6 +182,25 @@ async def test_a_theme_change_redraws_the_diff_in_the_new_themes_styles(corpus):
         assert screen.view.current_group >= 0
 
 
+async def test_a_restyle_that_comes_after_the_diff_closed_does_nothing(corpus):
+    """A style update asks for a restyle after the next refresh: by then the
+    diff may be closed, and its removed view has no component styles left
+    (a KeyError there ended the app, seen in a busy test run)."""
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await open_seed_diff(app, pilot)
+        view = screen.view
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is app.reader and not view.is_attached
+        # a style update asked for it before the close: the style cache is
+        # emptied, the restyle runs after
+        view._rich_style_cache.clear()
+        view._restyle()  # what the callback does once it runs
+        await settle(app, pilot)
+        assert app.is_running
+
+
 # ------------------------------------------------------------ 3: the layout
 async def test_the_layout_follows_the_width_and_the_text_comes_first(corpus):
     app = VariorumApp(corpus)

@@ -177,6 +177,10 @@ class DiffView(ScrollView, can_focus=True):
             self.call_after_refresh(self._restyle)
 
     def _restyle(self) -> None:
+        # (after a refresh: the diff may be closed by then, and a removed
+        # widget has no component styles left to read)
+        if not self.is_attached:
+            return
         if self.styles_for_text() != self._st:
             self._rebuild(force=True)
             self.post_message(self.Restyled())
