@@ -26,6 +26,11 @@ LOG_NAME = "reader.log"
 LOG_MAX = 1 << 20  # bytes: past this the log starts again (the last one kept as .1)
 
 
+def sentence(s: str) -> str:
+    """``s`` with a capital first letter: a phrase made the start of a sentence."""
+    return s[:1].upper() + s[1:]
+
+
 def thread_worker(group: str):
     """A screen's worker in a thread: a new one cancels the group's last
     (``exclusive``), and its failure is reported, never ends the app

@@ -36,7 +36,7 @@ from index import (
 from .. import messages as m
 from ..commands import bindings
 from ..widgets.cursor_list import CursorList
-from .base import WorkerScreen, thread_worker
+from .base import WorkerScreen, sentence, thread_worker
 
 # The columns' headings, and their short forms for a narrow screen (where
 # the full ones leave the two sources less than SOURCE_MIN cells each).
@@ -100,7 +100,7 @@ def head_line(report: OutletsReport) -> str:
     parts = [f"Who republishes whom: {n} later version{'s' * (n != 1)} between dated articles, "
              "from the source that published first to the one that republished."]
     if left:
-        parts.append(_sentence(left) + ".")
+        parts.append(sentence(left) + ".")
     parts.append("Changed: of the rewrites checked, those that changed an entity or a quote.")
     if unchecked:
         parts.append(f"{unchecked} rewrite{'s' * (unchecked != 1)} not checked yet: the "
@@ -109,9 +109,6 @@ def head_line(report: OutletsReport) -> str:
     parts.append("Enter lists a pair's versions.")
     return " ".join(parts)
 
-
-def _sentence(s: str) -> str:
-    return s[:1].upper() + s[1:]
 
 
 class OutletsList(CursorList):

@@ -49,7 +49,7 @@ from ..widgets.article_list import (
 from ..widgets.article_view import ArticleView
 from ..widgets.sidebar import Sidebar, search_query
 from ..widgets.status_line import StatusLine
-from .base import WorkerScreen, thread_worker
+from .base import WorkerScreen, sentence, thread_worker
 
 SEARCH_DEBOUNCE = 0.3  # seconds after the last keystroke
 GC_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)
@@ -60,9 +60,6 @@ WATCH_INTERVAL = 1.0  # seconds between looks at the index's generation (one SQL
 BUSY = "another process is indexing this corpus"
 REMOVED = "this article was removed by an update"
 
-
-def _sentence(s: str) -> str:
-    return f"{s[0].upper()}{s[1:]}"
 
 
 def display_path(p: Path) -> str:
@@ -434,7 +431,7 @@ class ReaderScreen(WorkerScreen):
             self.status.say(f"{BUSY}; the list will reload when it finishes")
         else:
             self.status.say(f"{BUSY}; the list will load when it finishes")
-            self.view.show_placeholder(f"{_sentence(BUSY)}; the list will load when it finishes.")
+            self.view.show_placeholder(f"{sentence(BUSY)}; the list will load when it finishes.")
 
     # ------------------------------------------------------------- the list
     def reload_articles(self) -> None:
@@ -450,7 +447,7 @@ class ReaderScreen(WorkerScreen):
             articles = self.corpus.article_list()
         except IndexMissingError:  # the first run: the update builds the index
             self.post_message(m.Placeholder(
-                f"{_sentence(BUSY)}; the list will load when it finishes."
+                f"{sentence(BUSY)}; the list will load when it finishes."
                 if self._busy else "Indexing… articles are listed as soon as they are read."))
             return
         self.post_message(m.ArticlesLoaded(articles, generation))
@@ -767,7 +764,7 @@ class ReaderScreen(WorkerScreen):
     def article_removed(self, msg: m.ArticleRemoved) -> None:
         current = self.list.current
         if current is not None and current.id == msg.article_id:
-            self.view.show_placeholder(f"{_sentence(REMOVED)}.")
+            self.view.show_placeholder(f"{sentence(REMOVED)}.")
             self.sidebar.show_message("")
             self.status.say(REMOVED)
             self.watch_generation()  # at once, not at the next tick
