@@ -491,14 +491,15 @@ def test_a_word_added_to_a_name_that_changes_the_referent():
 
 
 def test_the_number_itself_is_marked_in_its_sentence():
-    from tui.diffrender import DELETE, INSERT, number_line
+    from index import diffreport
+    from tui.diffrender import DELETE, INSERT, draw_line
 
     a = "In 2015 the club signed 1 of the 40 players from the academy."
     b = "In 2015 the club signed 2 of the 40 players from the academy."
     (n,) = diff_texts(a, b).number_changes
     assert (n.frm, n.to) == ("1", "2")
     assert n.offsets == (a.index(" 1 ") + 1, b.index(" 2 ") + 1)
-    line = number_line(n)
+    line = draw_line(diffreport.number_line(n))
     head = line.plain.index("\n")  # the sentences, below the "1 → 2" line
     marked = [(line.plain[s.start:s.end], s.start) for s in line.spans
               if s.style in (DELETE, INSERT) and s.start > head]

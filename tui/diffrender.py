@@ -120,12 +120,6 @@ def inline(g: DiffGroup, st: Styles = CLI) -> Text:
     return out
 
 
-def arrow(t: Text, frm: str | None, to: str | None, st: Styles = CLI) -> Text:
-    """Append ``frm → to`` to ``t`` (deleted and inserted styles; a side that
-    is missing reads "(none)")."""
-    return draw(report.arrow_parts(frm, to), st, t)
-
-
 def report_lines(r: DiffResult, limit: int = 20) -> list[Text]:
     """The spin report as lines of text (the CLI's)."""
     out = [Text(report.REPORT_TITLE, style="bold underline")]
@@ -134,18 +128,3 @@ def report_lines(r: DiffResult, limit: int = 20) -> list[Text]:
             out.append(Text(section.heading, style="bold"))
         out += [draw_line(line) for line in section.lines]
     return out
-
-
-def quote_line(q, width: int = 150, st: Styles = CLI) -> Text:
-    """A quote change: who said it, and the changed words in context."""
-    return draw_line(report.quote_line(q, width), st)
-
-
-def phrase_line(p, st: Styles = CLI) -> Text:
-    """A quoted phrase changed, lost or added, with who uses it."""
-    return draw_line(report.phrase_line(p), st)
-
-
-def number_line(n, width: int = 100, st: Styles = CLI) -> Text:
-    """A number change and the sentence it is in, cut around the number."""
-    return draw_line(report.number_line(n, width), st)

@@ -114,6 +114,8 @@ class Store:
         """Read the languages too once their table exists (a read-only store
         opened before another process migrated it: its reader's snapshot
         calls this as each snapshot begins)."""
+        if self._meta_cols is _META_COLS:  # found once: a table is never dropped
+            return
         try:
             if self.db.execute(
                     "SELECT 1 FROM sqlite_master WHERE type='table' AND name='langs'").fetchone():
