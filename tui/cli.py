@@ -522,9 +522,8 @@ def outlets_cmd(corpus: str | None, index_dir: str | None, origin: str | None,
     c = open_corpus(corpus, index_dir, ner=ner)
     quiet = as_json or fmt is not None or not sys.stderr.isatty()
     try:
-        c.update_versions()
-        if not no_spin:
-            run_update(c, quiet, phases=("spin",))
+        # (the families of an index made before them, or interrupted; then the spin counts)
+        run_update(c, quiet, phases=("versions",) + ("spin",) * (not no_spin))
     except IndexBusyError:
         err().print(Text("variorum: another process is updating the index: this is the "
                          "table as it stands", style="yellow"), soft_wrap=True)
