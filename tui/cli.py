@@ -75,8 +75,34 @@ class Terminated(BaseException):
     the terminal's ``^C`` echo, which a SIGTERM has none of.)"""
 
 
-def _on_sigterm(_signum, _frame) -> None:
-    raise Terminated
+_STOPPED: list[int] = []  # the stop signals this process received, first first
+
+
+def _on_stop_signal(signum, _frame) -> None:
+    """Ctrl-C or SIGTERM during an update: noted, then raised where the
+    program is. The note is also the pipeline's ``cancel()``: Python prints
+    and drops an exception raised inside a garbage-collector callback
+    (distributed sets one), and a run whose interrupt was dropped there went
+    on to commit; the pipeline polls ``cancel()`` and stops before that."""
+    _STOPPED.append(signum)
+    raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
+
+
+def _stoppable() -> None:
+    """From here on Ctrl-C and SIGTERM cancel this process's update cleanly."""
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, _on_stop_signal)
+
+
+def _stop_requested() -> bool:
+    return bool(_STOPPED)
+
+
+def _raise_if_stopped() -> None:
+    """A stop whose exception was dropped (see :func:`_on_stop_signal`) ends
+    the run as it would have: after the pipeline saw it and cancelled."""
+    if _STOPPED:
+        raise KeyboardInterrupt if _STOPPED[0] == signal.SIGINT else Terminated
 
 
 class _Console(Console):
@@ -186,9 +212,14 @@ class RateColumn(ProgressColumn):
 def run_update(c: Corpus, quiet: bool, procs: int | None = None,
                phases: tuple[str, ...] = DEFAULT_PHASES,
                executor=None) -> UpdateReport:
-    """The engine's update pipeline, with a progress bar on a terminal."""
+    """The engine's update pipeline, with a progress bar on a terminal;
+    Ctrl-C or SIGTERM cancels it (the previous index stays)."""
+    _stoppable()
     if quiet:
-        return run_pipeline(c, phases, procs=procs, executor=executor)
+        report = run_pipeline(c, phases, procs=procs, executor=executor,
+                              cancel=_stop_requested)
+        _raise_if_stopped()
+        return report
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -210,7 +241,10 @@ def run_update(c: Corpus, quiet: bool, procs: int | None = None,
                     "spin": "spin reports"}.get(phase, f"versions: {phase}")
             bar.update(task, completed=done, total=total, description=what)
 
-        return run_pipeline(c, phases, progress=progress, procs=procs, executor=executor)
+        report = run_pipeline(c, phases, progress=progress, procs=procs, executor=executor,
+                              cancel=_stop_requested)
+    _raise_if_stopped()
+    return report
 
 
 class DefaultGroup(click.Group):
@@ -317,7 +351,7 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities
     root = Path(path)
     if not root.is_dir():
         raise Failure(f"corpus folder not found: {root}")
-    signal.signal(signal.SIGTERM, _on_sigterm)  # a clean cancel, as Ctrl-C
+    _stoppable()  # SIGTERM too is a clean cancel, as Ctrl-C (also while connecting)
     c = Corpus(root, index_dir, ner=ner)
     quiet = as_json or not sys.stderr.isatty()
     phases = DEFAULT_PHASES + ("entities", "spin") * with_entities
