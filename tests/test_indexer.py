@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as windex
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from index import (
     Corpus,
@@ -320,6 +320,12 @@ def positions(reader, term) -> list[tuple[int, list[int]]]:
     return list(reader.postings("body", term).items_as("positions"))
 
 
+def segment_files(ix) -> dict[str, bytes]:
+    """A one-segment index's files by their kind (their names are random)."""
+    folder = Path(ix.storage.folder)
+    return {f.name.split(".", 1)[1]: f.read_bytes() for f in folder.glob("MAIN_*.*")}
+
+
 def blocks(reader, field, term) -> list[tuple]:
     """The per-block statistics Whoosh uses to skip blocks in top-N searches."""
     m = reader.postings(field, term)
@@ -331,7 +337,9 @@ def blocks(reader, field, term) -> list[tuple]:
     return out
 
 
-def test_bulk_segment_writer_matches_whoosh_writer(tmp_path, sample_dir, sample_files):
+@pytest.mark.parametrize("limitmb", [0.02, 512])
+def test_bulk_segment_writer_matches_whoosh_writer(tmp_path, sample_dir, sample_files,
+                                                   limitmb):
     docs = [(a, content_hash(a.text)) for r in iter_corpus(sample_dir) for a in r.articles]
     assert len(docs) == len(sample_files)
 
@@ -346,9 +354,20 @@ def test_bulk_segment_writer_matches_whoosh_writer(tmp_path, sample_dir, sample_
         return ix
 
     plain = build("plain", lambda ix: ix.writer(), lambda text: text)
-    # A tiny pool limit makes the lean pool spill runs to disk and merge them.
-    bulk = build("bulk", lambda ix: BulkSegmentWriter(ix, limitmb=0.02), term_positions)
+    # A tiny pool limit makes the term pool spill runs to disk and merge them;
+    # a large one keeps every term in memory.
+    # (separate files, not a compound one: that one holds the files' random names)
+    bulk = build("bulk", lambda ix: BulkSegmentWriter(ix, limitmb=limitmb, compound=False),
+                 term_positions)
 
+    def whoosh_pool(ix):  # the same bulk writer with Whoosh's own posting pool
+        w = BulkSegmentWriter(ix, limitmb=limitmb, compound=False)
+        w.pool = PostingPool(w._tempstorage, w.newsegment, limitmb=limitmb)
+        return w
+
+    # the term pool's segment is byte for byte the one Whoosh's pool makes
+    assert segment_files(build("whoosh-pool", whoosh_pool, term_positions)) == \
+        segment_files(bulk)
     with plain.searcher() as ps, bulk.searcher() as bs:
         pr, br = ps.reader(), bs.reader()
         assert list(br.all_terms()) == list(pr.all_terms())

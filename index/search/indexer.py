@@ -73,7 +73,13 @@ PARALLEL_MIN_FILES = FILES_PER_CHUNK * (jobs.PARALLEL_MIN_CHUNKS - 1) + 1
 # instead of when the whole corpus is read (15-30 s for a few thousand).
 FIRST_BATCH = 200
 FIRST_BATCH_MIN_FILES = 1000
-WORKER_LIMIT_MB = 512  # Whoosh posting pool per worker: large, so runs rarely spill
+# A worker's posting pool (whoosh_internals.TermPool: about the postings'
+# own size, 16 bytes each plus positions). Past it the pool spills a run, one
+# record a term, cheap to merge: what bounds a worker's memory as N grows.
+# (Whoosh's own pool held ~170 bytes a posting and spilled them one by one
+# through pickle and a heap merge: at 18,243 articles a worker took 719 MB
+# and 90 s of CPU with a 512 MB limit; the term pool 204 MB and 53 s.)
+WORKER_LIMIT_MB = 256
 # A web archive holds many pages in one file: a big one counts as a unit of
 # work for each of these many bytes (a file of 100 pages is ~250 KiB as
 # .warc.gz), and a run with workers reads it in pieces, one a worker (each
