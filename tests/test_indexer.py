@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import sqlite3
 import subprocess
@@ -1003,6 +1004,21 @@ print(json.dumps(out))
     assert strays_of(out["after_failure"])  # what the failed run wrote ...
     assert out["repair"] == 0
     assert strays_of(out["after_repair"]) == []  # ... the next one removed
+
+
+def test_a_worker_hands_back_no_texts(tmp_path, sample_dir):
+    """A worker's part carries where its compressed texts are, not the texts:
+    the parent held every text of a run until the commit (issue 15)."""
+    from index.ingest import scan
+
+    ix = tmp_path / "ix"
+    indexer.open_index(ix, create=True)
+    entries, _ = scan(sample_dir)
+    part = indexer._index_part(str(ix), str(sample_dir), [(e, None, None) for e in entries])
+    texts = {content_hash(a.text): a.text for r in iter_corpus(sample_dir) for a in r.articles}
+    shipped = pickle.dumps(part)
+    assert [h for h, t in texts.items() if store.compress(t) in shipped] == []
+    assert {h: store.decompress(z) for h, z in indexer._read_bodies(part.bodies)} == texts
 
 
 def test_an_index_that_cannot_be_written_is_read(tmp_path, sample_dir):

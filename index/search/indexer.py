@@ -32,12 +32,13 @@ from __future__ import annotations
 import errno
 import fcntl
 import gc
+import marshal
 import math
 import os
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -171,9 +172,58 @@ class _Part:
     # each file (or piece of one) read: (entry, sha, articles, skips), and
     # a piece's page numbers of its articles (see ingest.FileResult.order)
     files: list[tuple[_Read, list[int] | None]] = field(default_factory=list)
-    bodies: list[tuple[str, bytes]] = field(default_factory=list)
+    bodies: str | None = None  # the file its compressed texts are in (see _Bodies)
     vocab: Counter = field(default_factory=Counter)
     unchanged: list[FileEntry] = field(default_factory=list)
+
+
+class _Bodies:
+    """A worker's compressed article texts, in a file beside the index (one
+    ``(hash, bytes)`` record each) until the parent copies them into the
+    store. They had been handed back with the rest of the part, and the
+    parent held every text of the run until the commit: memory that grew
+    with the corpus (issue 15). Files a killed run left are removed by the
+    next (:func:`_remove_stray_bodies`)."""
+
+    SUFFIX = ".bodies.tmp"
+
+    def __init__(self, index_dir: str):
+        self.path = os.path.join(index_dir, f"{os.urandom(8).hex()}{self.SUFFIX}")
+        self._f = open(self.path, "wb")  # noqa: SIM115 (closed by close() or drop())
+
+    def add(self, h: str, z: bytes) -> None:
+        marshal.dump((h, z), self._f)
+
+    def close(self) -> str:
+        self._f.close()
+        return self.path
+
+    def drop(self) -> None:
+        self._f.close()
+        _unlink(self.path)
+
+
+def _read_bodies(path: str) -> Iterator[tuple[str, bytes]]:
+    with open(path, "rb") as f:
+        while True:
+            try:
+                yield marshal.load(f)
+            except EOFError:
+                return
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _remove_stray_bodies(index_dir: Path) -> None:
+    """The text files of a run that was killed (under the update lock only)."""
+    for name in os.listdir(index_dir):
+        if name.endswith(_Bodies.SUFFIX):
+            _unlink(os.path.join(index_dir, name))
 
 
 def body_for_index(a: Article) -> str:
@@ -223,7 +273,9 @@ def _index_part(index_dir: str, root: str,
     part = _Part()
     rootp = Path(root)
     added = False
+    bodies = None
     try:
+        bodies = _Bodies(index_dir)
         for entry, known_sha, piece in chunk:
             res = read_file(rootp, entry, piece)
             if res.sha is not None and known_sha == res.sha:
@@ -239,16 +291,20 @@ def _index_part(index_dir: str, root: str,
                 positions = term_positions(body_for_index(a), words)
                 writer.add_document(**_doc_fields(a, h, positions))
                 added = True
-                part.bodies.append((h, compress(a.text)))
+                bodies.add(h, compress(a.text))
                 part.vocab.update(spellable(words))
                 metas.append((a.meta, h))
             part.files.append(((entry, res.sha, metas, res.skipped), res.order))
         if not added:
             wi.drop(writer)
+            bodies.drop()
         else:
             part.segment = wi.finish_segment(writer)
+            part.bodies = bodies.close()
     except BaseException:
         wi.drop(writer)
+        if bodies is not None:
+            bodies.drop()
         raise
     finally:
         if gc_was_enabled:
@@ -417,6 +473,7 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
     report = UpdateReport(corpus=str(root), index_dir=str(index_dir))
     ix = open_index(index_dir, create=True)
     wi.remove_strays(index_dir / WHOOSH_DIR, store.whoosh_generation(), schema())
+    _remove_stray_bodies(index_dir)
     store.set_meta("corpus", shown_name(str(root)))  # the store keeps UTF-8 text
     entries, scan_skips = scan(root)
     manifest = store.manifest()
@@ -469,6 +526,12 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
     return report
 
 
+def _drop_bodies(parts: list[_Part] | None) -> None:
+    for p in parts or ():
+        if p.bodies:
+            _unlink(p.bodies)
+
+
 def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known_sha,
            progress, cancel, procs, executor) -> None:
     """Read ``to_read``, delete the documents of ``deleted`` (and of the files
@@ -498,6 +561,7 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
         except Cancelled:
             parts = None
         if parts is None or (cancel is not None and cancel()):
+            _drop_bodies(parts)
             wi.abort(writer)
             report.cancelled = True
             return
@@ -509,13 +573,16 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
         # that was killed after its Whoosh commit (hence new files too).
         for path in replaced + deleted:
             writer.delete_by_term("path", path)
-        store.put_bodies(b for p in parts for b in p.bodies)
+        # streamed from the workers' files: never all held at once
+        store.put_bodies(b for p in parts if p.bodies for b in _read_bodies(p.bodies))
+        _drop_bodies(parts)
 
         # The new generation's TOC, the previous generation's files kept:
         # readers open it until the store names this one.
         segments = wi.commit_keeping_previous(
             writer, [p.segment for p in parts if p.segment is not None])
     except BaseException:
+        _drop_bodies(parts)
         wi.abort(writer)
         raise
 
