@@ -37,7 +37,10 @@ the sizes, for wall, tree CPU, the index phase, the families phase, the
 candidates and peak memory.
 
     python bench/bench_scale.py --sizes 10000,30000,100000 [--syndicated 20000]
-        [--baseline] [--workdir DIR] [--json OUT]
+        [--baseline] [--base TREE] [--workdir DIR] [--json OUT]
+
+``--base TREE``: also variorum from another checkout (``git worktree add
+/tmp/base REV``), run first on each corpus: before and after in one run.
 """
 
 from __future__ import annotations
@@ -100,12 +103,12 @@ def _rss(pid: int) -> int:
     return 0
 
 
-def measured(argv: list[str], env: dict) -> dict:
+def measured(argv: list[str], env: dict, cwd: Path = PROJECT) -> dict:
     """Run ``argv`` to its end: wall, tree CPU, peak tree RSS, its stdout."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = [0]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=PROJECT, env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     done = threading.Event()
 
@@ -127,9 +130,10 @@ def measured(argv: list[str], env: dict) -> dict:
             "peak_mb": round(peak[0] / 2**20), "stdout": out}
 
 
-def run_variorum(corpus: Path, ix: Path, env: dict) -> dict:
+def run_variorum(corpus: Path, ix: Path, env: dict, tree: Path = PROJECT) -> dict:
+    env = dict(env, PYTHONPATH=str(tree))
     r = measured([sys.executable, "-m", "tui.cli", "index", str(corpus), "--index-dir",
-                  str(ix), "--json"], env)
+                  str(ix), "--json"], env, cwd=tree)
     rep = json.loads(r.pop("stdout"))
     v = rep.get("versions") or {}
     r.update(articles=rep["articles_total"], index_s=round(rep["seconds"], 2),
@@ -155,8 +159,14 @@ def exponent(ns: list[int], ys: list[float]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in pts) / sxx if sxx else None
 
 
-def one(name: str, corpus: Path, work: Path, env: dict, baseline: bool) -> dict:
+def one(name: str, corpus: Path, work: Path, env: dict, baseline: bool,
+        base: Path | None) -> dict:
     row: dict = {"corpus": name}
+    if base is not None:  # the code before, first (then this tree: the same page cache)
+        with Load(every=2.0) as load:
+            row["before"] = run_variorum(corpus, work / f"ixb-{name}-{time.time_ns()}", env,
+                                         base)
+        row["before"]["load"] = load.summary()
     with Load(every=2.0) as load:
         row["variorum"] = run_variorum(corpus, work / f"ix-{name}-{time.time_ns()}", env)
     row["variorum"]["load"] = load.summary()
@@ -174,12 +184,16 @@ def show(result: dict) -> None:
           f"{'index s':>9}{'famil. s':>9}{'cands':>9}{'pairs':>9}"
           f"{'base s':>9}{'base MB':>9}{'speedup':>9}  load")
     for r in result["rows"]:
-        v, b = r["variorum"], r.get("baseline")
+        b = r.get("baseline")
         base = (f"{b['wall_s']:>9.1f}{b['peak_mb']:>9}{r['speedup']:>8.2f}x" if b
                 else f"{'':>9}{'':>9}{'':>9}")
-        print(f"{r['corpus']:<16}{v['articles']:>9,}{v['wall_s']:>9.1f}{v['cpu_s']:>9.1f}"
-              f"{v['peak_mb']:>9}{v['index_s']:>9.1f}{v['families_s']:>9.1f}"
-              f"{v['candidates']:>9,}{v['pairs']:>9,}{base}  {v['load']['mean']}")
+        for label, v in (("before: ", r.get("before")), ("", r["variorum"])):
+            if v is None:
+                continue
+            print(f"{label + r['corpus']:<16}{v['articles']:>9,}{v['wall_s']:>9.1f}"
+                  f"{v['cpu_s']:>9.1f}{v['peak_mb']:>9}{v['index_s']:>9.1f}"
+                  f"{v['families_s']:>9.1f}{v['candidates']:>9,}{v['pairs']:>9,}"
+                  f"{base if not label else ''}  {v['load']['mean']}")
     g = result.get("growth")
     if g:
         print("growth exponents (t ~ N^k) over " + ", ".join(f"{n:,}" for n in g["n"]) + ":")
@@ -195,6 +209,8 @@ def main() -> None:
                     help="also BBC x9 with N files, variorum against the baseline")
     ap.add_argument("--baseline", action="store_true",
                     help="run the plain-Whoosh baseline on the news corpora too")
+    ap.add_argument("--base", type=Path, metavar="TREE",
+                    help="also run variorum from this checkout (the code before), first")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", type=Path, help="where corpora are kept (default: a temp dir)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
@@ -208,7 +224,7 @@ def main() -> None:
     for n in sizes:
         corpus = work / f"news-{n}"
         generate_corpus(corpus, n, args.seed)
-        rows.append(one(f"news-{n}", corpus, work, env, args.baseline))
+        rows.append(one(f"news-{n}", corpus, work, env, args.baseline, args.base))
     if args.syndicated:
         if not BBC.is_dir():
             print(f"skipped the syndicated corpus: {BBC} is absent", file=sys.stderr)
@@ -216,7 +232,7 @@ def main() -> None:
             corpus = work / f"syndicated-{args.syndicated}"
             if not corpus.is_dir():
                 make_syndicated(corpus, args.syndicated, args.seed)
-            rows.append(one(f"syndicated-{args.syndicated}", corpus, work, env, True))
+            rows.append(one(f"syndicated-{args.syndicated}", corpus, work, env, True, args.base))
     result = {"rows": rows, "cores": os.cpu_count()}
     news = [r for r in rows if r["corpus"].startswith("news-")]
     if len(news) >= 2:
