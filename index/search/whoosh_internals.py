@@ -38,7 +38,7 @@ from pathlib import Path
 
 from whoosh import index
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.filedb.filestore import FileStorage
 from whoosh.matching import FilterMatcher, ListMatcher, NullMatcher
 from whoosh.writing import PostingPool, SegmentWriter
@@ -138,20 +138,35 @@ class TermPool(PostingPool):
         if parts:
             yield key, b"".join(parts)
 
-    def iter_postings(self):
+    @property
+    def by_term(self) -> bool:
+        """Whether :meth:`terms` may be used: every term's postings in
+        document order, none of Whoosh's special ones (a document -1)."""
+        return self._in_order and self._last >= 0
+
+    def terms(self):
+        """``((fieldname, tbytes), docnums, weights, values)`` a term, in
+        order (only when :attr:`by_term`)."""
         unpack, size = _POSTING.unpack_from, _POSTING.size
-        for (fieldname, tbytes), blob in self._groups():
-            items = []
+        for key, blob in self._groups():
+            docs, weights, values = [], [], []
             at, end = 0, len(blob)
             while at < end:
                 docnum, weight, n = unpack(blob, at)
                 at += size
+                docs.append(docnum)
+                weights.append(weight)
                 if n == _NO_VALUE:
-                    value = None
+                    values.append(None)
                 else:
-                    value = blob[at:at + n]
+                    values.append(blob[at:at + n])
                     at += n
-                items.append((fieldname, tbytes, docnum, weight, value))
+            yield key, docs, weights, values
+
+    def iter_postings(self):
+        for (fieldname, tbytes), docs, weights, values in self.terms():
+            items = [(fieldname, tbytes, d, w, v)
+                     for d, w, v in zip(docs, weights, values, strict=True)]
             if not self._in_order:
                 items.sort()
             yield from items
@@ -168,12 +183,16 @@ class _FieldLengths:
         self._n = doccount
         self._cache: dict[str, list[int]] = {}
 
-    def doc_field_length(self, docnum, fieldname, default=0):
+    def of(self, fieldname: str) -> list[int]:
+        """Every document's length in ``fieldname``, by document number."""
         lengths = self._cache.get(fieldname)
         if lengths is None:
             dfl = self._pdr.doc_field_length
             lengths = self._cache[fieldname] = [dfl(d, fieldname) for d in range(self._n)]
-        return lengths[docnum]
+        return lengths
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        return self.of(fieldname)[docnum]
 
 
 class BulkSegmentWriter(SegmentWriter):
@@ -189,10 +208,58 @@ class BulkSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         pdr = self.per_document_reader() if self.codec.length_stats else None
         lengths = _FieldLengths(pdr, self.docnum) if pdr is not None else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        if getattr(self.pool, "by_term", False) and isinstance(self.fieldwriter, W3FieldWriter):
+            _add_terms(self.fieldwriter, self.schema, lengths, self.pool.terms())
+        else:
+            self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
         self.fieldwriter.close()
         if pdr is not None:
             pdr.close()
+
+
+def _add_terms(fw: W3FieldWriter, schema, lengths: _FieldLengths | None, terms) -> None:
+    """``FieldWriter.add_postings`` a term at a time: the same calls to the
+    field writer, and each block's postings put in its buffers a slice at a
+    time, with the statistics ``W3PostingsWriter.add_posting`` keeps
+    (maximum weight, shortest and longest document), instead of a call
+    with four type checks a posting (a third of a worker's time at 18k
+    articles, issue 15). The segment is byte for byte the same (tested)."""
+    lastfn = None
+    doc_lengths: list[int] | None = None
+    for (fieldname, btext), docs, weights, values in terms:
+        if fieldname != lastfn:
+            if lastfn is not None:
+                fw.finish_field()
+            fw.start_field(fieldname, schema[fieldname])
+            lastfn = fieldname
+            doc_lengths = lengths.of(fieldname) if lengths is not None else None
+        fw.start_term(btext)
+        pw = fw._postwriter
+        limit = pw._blocklimit
+        i, n = 0, len(docs)
+        while i < n:
+            if len(pw._ids) >= limit:
+                pw._write_block()
+            j = min(n, i + limit - len(pw._ids))
+            w = weights[i:j]
+            pw._ids.extend(docs[i:j])
+            pw._weights.extend(w)
+            top = max(w)
+            if top > pw._maxweight:
+                pw._maxweight = top
+            pw._values.extend(v for v in values[i:j] if v)
+            if doc_lengths is not None:
+                ls = [x for x in map(doc_lengths.__getitem__, docs[i:j]) if x]
+                if ls:
+                    lo, hi = min(ls), max(ls)
+                    if pw._minlength is None or lo < pw._minlength:
+                        pw._minlength = lo
+                    if hi > pw._maxlength:
+                        pw._maxlength = hi
+            i = j
+        fw.finish_term()
+    if lastfn is not None:
+        fw.finish_field()
 
 
 def bulk_writer(ix: index.Index, limitmb: int, compound: bool) -> BulkSegmentWriter:
