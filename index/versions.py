@@ -18,7 +18,10 @@ content:
 Each verified pair is labelled ``copy`` (same words in the same order),
 ``near-copy`` (most sentences unchanged: an update, a correction) or
 ``rewrite`` (spun or paraphrased: most sentences changed but still aligned).
-Families are the connected groups of verified pairs.
+Families are the connected groups of verified pairs. A family is found once
+(:func:`link`): not every pair of its members is verified, only enough to
+join them and to give each member its likeliest closest versions
+(:func:`family_candidates`).
 """
 
 from __future__ import annotations

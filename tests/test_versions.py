@@ -751,6 +751,34 @@ def test_a_story_reprinted_many_times_is_one_family(write_files, open_corpus):
     assert family_paths(c) == [set(files)]
 
 
+def _reprints(n: int) -> dict[str, str]:
+    """``n`` dated reprints of SOURCE, each without one of its sentences and
+    with a line of its own (near-copies of each other)."""
+    lines = SOURCE.splitlines()
+    return {f"reprint-{k:02}.md": f"---\ntitle: Bridge\ndate: 2024-06-20T08:{k:02}:00Z\n---\n"
+            + "\n".join(x for j, x in enumerate(lines) if j != 2 + k % 8)
+            + f"\nReprinted by outlet number {k}.\n" for k in range(n)}
+
+
+def test_a_syndicated_story_is_verified_in_linear_not_quadratic_pairs(write_files, open_corpus):
+    # every pair of n reprints is a candidate (n(n-1)/2: 66 at 12, 276 at 24,
+    # each verified before); the family is found once: each reprint joined
+    # to it, then verified against its likeliest closest versions only
+    verified = {}
+    for n in (12, 24):
+        root = write_files({f"{n}/{name}": t for name, t in _reprints(n).items()}) / str(n)
+        c = open_corpus(root, name=f"ix{n}")
+        r = c.update(procs=1).versions
+        [fam] = c.families()
+        assert len(fam.members) == n
+        # the timeline keeps a step to every later reprint from an earlier one
+        assert fam.parents[0] is None and None not in fam.parents[1:]
+        assert None not in fam.steps[1:]
+        verified[n] = r.candidates
+    assert verified[24] <= 4 * 24, verified
+    assert verified[24] < 2.5 * verified[12], verified
+
+
 def test_boilerplate_counts_are_kept_incrementally(sample_dir, write_files, open_corpus):
     from index.versions import update_counts
 
