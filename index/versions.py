@@ -560,9 +560,11 @@ TRIES = 3
 # members (in the family's order: the dated oldest first, then by path) whose
 # signatures are the most alike, equal estimates going to the earlier one
 # (its likeliest closest earlier versions: copies of one text have one
-# signature, and the first of them is the one it came from), and its most
-# alike member overall (a member it is itself the earlier version of):
-# at most CLOSE_K + 1 verifications a member, whatever the family's size. In
+# signature, and the first of them is the one it came from), the family's
+# first member (its first publication, the timeline's origin: a member's
+# delay and change since then), and its most alike member overall (a member
+# it is itself the earlier version of): at most CLOSE_K + 2 verifications a
+# member, whatever the family's size. In
 # a family of up to CLOSE_SCAN members the estimates are taken against every
 # member (the LSH misses a pair at the threshold's Jaccard half the time), in
 # a larger one against its candidates only.
@@ -664,7 +666,7 @@ def family_candidates(comp: _Components, new: set[str], tried: set[tuple[str, st
     for members in comp.groups().values():
         if len(members) < 2 or new.isdisjoint(members):
             continue
-        members = [m for m in members if m in row and m in place]
+        members = sorted((m for m in members if m in row and m in place), key=place.__getitem__)
         rows = np.array([row[m] for m in members])
         inside = set(members)
         for x in members:
@@ -678,7 +680,8 @@ def family_candidates(comp: _Components, new: set[str], tried: set[tuple[str, st
             scored = [t for t in scored if t[0] >= MIN_ESTIMATE]
             scored.sort(key=lambda t: (-t[0], place[t[1]]))
             earlier = [y for _, y in scored if place[y] < place[x]][:CLOSE_K]
-            for y in earlier + [y for _, y in scored[:1]]:
+            first = [y for _, y in scored if y == members[0]]
+            for y in earlier + first + [y for _, y in scored[:1]]:
                 p = (x, y) if x < y else (y, x)
                 if p not in tried:
                     out.add(p)
