@@ -598,12 +598,52 @@ class _Components:
         return out
 
 
+class Verdicts:
+    """Verification by the two texts. Articles with one text (body hash) are
+    copies, and :func:`verify` gives a pair of texts one verdict whichever
+    articles carry them (the boilerplate it leaves out is the texts' too): so
+    a pair of texts is verified once. Syndicated news reprints one text many
+    times, and every reprint's pairs but the first are read from here.
+    ``verify_pairs(pairs) -> verified pairs`` does the verifying;
+    ``texts``: article id -> body hash."""
+
+    def __init__(self, verify_pairs, texts: dict[str, str]) -> None:
+        self.verify_pairs, self.texts = verify_pairs, texts
+        self.seen: dict[tuple[str, str], VersionPair | None] = {}
+
+    def key(self, a: str, b: str) -> tuple[str, str]:
+        ta, tb = self.texts.get(a, "id " + a), self.texts.get(b, "id " + b)
+        return (ta, tb) if ta <= tb else (tb, ta)
+
+    def known(self, a: str, b: str) -> bool:
+        return self.key(a, b) in self.seen
+
+    def __call__(self, pairs: list[tuple[str, str]]) -> list[VersionPair]:
+        """The verified pairs of ``pairs`` (each text pair verified once)."""
+        todo: dict[tuple[str, str], tuple[str, str]] = {}
+        for a, b in pairs:
+            k = self.key(a, b)
+            if k not in self.seen:
+                todo.setdefault(k, (a, b))
+        got = {(vp.a, vp.b): vp for vp in self.verify_pairs(list(todo.values()))} if todo else {}
+        for k, p in todo.items():
+            self.seen[k] = got.get(p)
+        out = []
+        for a, b in pairs:
+            v = self.seen[self.key(a, b)]
+            if v is not None:
+                out.append(v if (v.a, v.b) == (a, b) else
+                           VersionPair(a, b, v.kind, v.similarity, v.aligned))
+        return out
+
+
 def link(cands: dict[tuple[str, str], float], known: Iterable[VersionPair],
-         verify_pairs) -> tuple[list[VersionPair], set[tuple[str, str]], _Components]:
+         verdicts: Verdicts) -> tuple[list[VersionPair], set[tuple[str, str]], _Components]:
     """Verify the candidates ``cands`` (pair -> estimate) in rounds (see
-    above) with ``verify_pairs(pairs) -> verified pairs``; the ``known``
-    pairs' families to start from. The verified pairs, the pairs tried, and
-    the families (union-find) at the end."""
+    above); the ``known`` pairs' families to start from. The verified pairs,
+    the pairs tried, and the families (union-find) at the end. A pair whose
+    texts were verified already is settled at once, and a rejection of texts
+    already rejected is no further evidence (it is not counted in TRIES)."""
     comp = _Components()
     for p in known:
         comp.union(p.a, p.b)
@@ -623,19 +663,28 @@ def link(cands: dict[tuple[str, str], float], known: Iterable[VersionPair],
         later: list[tuple[str, str]] = []
         picked: set[str] = set()
         met: set[tuple[str, str]] = set()
+        texts: set[tuple[str, str]] = set()
         for p in todo:
             ra, rb = sorted((comp.find(p[0]), comp.find(p[1])))
             if ra == rb or rejected.get((ra, rb), 0) >= TRIES:
                 continue  # one family already; or judged different
-            if (ra, rb) in met or (boruvka and ra in picked and rb in picked):
+            if verdicts.known(*p):  # its texts' verdict is known
+                tried.add(p)
+                for vp in verdicts([p]):
+                    comp.union(vp.a, vp.b)
+                    found.append(vp)
+                continue
+            k = verdicts.key(*p)
+            if (ra, rb) in met or k in texts or (boruvka and ra in picked and rb in picked):
                 later.append(p)
                 continue
             batch.append(p)
             met.add((ra, rb))
+            texts.add(k)
             picked.update((ra, rb))
         if not batch:
             break
-        got = verify_pairs(batch)
+        got = verdicts(batch)
         ok = set()
         for vp in got:
             comp.union(vp.a, vp.b)
@@ -960,14 +1009,15 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
 
             known = [VersionPair(a, b, k, s, al) for a, b, k, s, al in store.version_pairs()
                      if a not in removed and b not in removed]
-            pairs, tried, comp = link(cands, known, verify_all)
+            verdicts = Verdicts(verify_all, articles)
+            pairs, tried, comp = link(cands, known, verdicts)
             # each new member's likeliest closest versions in its family (the
             # pair data the timeline and the outlets table read)
             in_families = [x for g in comp.groups().values() if len(g) > 1 for x in g]
             more = family_candidates(comp, set(new_sigs), tried, cands, all_ids, matrix,
                                      store.articles_for(in_families))
             if more:
-                pairs += verify_all(more)
+                pairs += verdicts(more)
     except Cancelled:
         report.cancelled = True
         report.seconds = time.perf_counter() - t0
