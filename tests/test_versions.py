@@ -777,6 +777,30 @@ def test_a_syndicated_story_is_verified_in_linear_not_quadratic_pairs(write_file
         verified[n] = r.candidates
     assert verified[24] <= 4 * 24, verified
     assert verified[24] < 2.5 * verified[12], verified
+    # one more reprint: joined to the family, not verified against each member
+    (root / "reprint-late.md").write_text(_reprints(25)["reprint-24.md"], encoding="utf-8")
+    r = c.update(procs=1).versions
+    assert r.candidates <= 4 and len(c.families()[0].members) == 25
+
+
+def test_a_bucket_past_the_cap_is_paired_with_its_representatives_only():
+    from index import versions
+
+    rng = np.random.default_rng(0)
+    one = rng.integers(0, 2**32, size=(1, NUM_PERM), dtype=np.uint64).astype(np.uint32)
+    others = rng.integers(0, 2**32, size=(50, NUM_PERM), dtype=np.uint64).astype(np.uint32)
+    sigs = np.vstack([np.repeat(one, 300, axis=0), others])  # 300 alike: buckets of 300
+    ids = [f"d{k:03}" for k in range(len(sigs))]
+    reps = versions.BUCKET_REPS
+    assert versions.BUCKET_CAP < 300
+    found = versions.candidates(ids, sigs, set(ids))
+    # each with the bucket's first BUCKET_REPS, not each with each (44,850 pairs)
+    assert len(found) == reps * (reps - 1) // 2 + (300 - reps) * reps
+    assert all(a in ids[:reps] or b in ids[:reps] for a, b in found)
+    assert {x for p in found for x in p} == set(ids[:300])
+    # new articles in the bucket: each with the representatives
+    found = versions.candidates(ids, sigs, set(ids[200:]))
+    assert len(found) == 100 * reps
 
 
 def test_boilerplate_counts_are_kept_incrementally(sample_dir, write_files, open_corpus):
