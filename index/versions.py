@@ -697,12 +697,13 @@ def link(cands: dict[tuple[str, str], float], known: Iterable[VersionPair],
     return found, tried, comp
 
 
-def family_candidates(comp: _Components, new: set[str], tried: set[tuple[str, str]],
+def family_candidates(groups: Iterable[list[str]], new: set[str], tried: set[tuple[str, str]],
                       cands: dict[tuple[str, str], float], ids: list[str], sigs: np.ndarray,
                       metas: Iterable[ArticleMeta]) -> list[tuple[str, str]]:
-    """The pairs that give each new member of a family its likeliest closest
-    versions (see CLOSE_K) not yet ``tried``: pair data, the family being
-    known. ``metas``: the metadata of the families' members (their order)."""
+    """The pairs that give each new member of a family (``groups``: the
+    families' members) its likeliest closest versions (see CLOSE_K) not yet
+    ``tried``: pair data, the family being known. ``metas``: the metadata of
+    the families' members (their order)."""
     import numpy as np
 
     place = {m.id: _order(m, _instant(m.date)) for m in metas}
@@ -712,7 +713,7 @@ def family_candidates(comp: _Components, new: set[str], tried: set[tuple[str, st
         near.setdefault(a, []).append((e, b))
         near.setdefault(b, []).append((e, a))
     out: set[tuple[str, str]] = set()
-    for members in comp.groups().values():
+    for members in groups:
         if len(members) < 2 or new.isdisjoint(members):
             continue
         members = sorted((m for m in members if m in row and m in place), key=place.__getitem__)
@@ -1013,9 +1014,10 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
             pairs, tried, comp = link(cands, known, verdicts)
             # each new member's likeliest closest versions in its family (the
             # pair data the timeline and the outlets table read)
-            in_families = [x for g in comp.groups().values() if len(g) > 1 for x in g]
-            more = family_candidates(comp, set(new_sigs), tried, cands, all_ids, matrix,
-                                     store.articles_for(in_families))
+            grown = [g for g in comp.groups().values()
+                     if len(g) > 1 and not new_sigs.keys().isdisjoint(g)]
+            more = family_candidates(grown, set(new_sigs), tried, cands, all_ids, matrix,
+                                     store.articles_for(x for g in grown for x in g))
             if more:
                 pairs += verdicts(more)
     except Cancelled:
