@@ -564,10 +564,10 @@ TRIES = 3
 # first member (its first publication, the timeline's origin: a member's
 # delay and change since then), and its most alike member overall (a member
 # it is itself the earlier version of): at most CLOSE_K + 2 verifications a
-# member, whatever the family's size. In
-# a family of up to CLOSE_SCAN members the estimates are taken against every
-# member (the LSH misses a pair at the threshold's Jaccard half the time), in
-# a larger one against its candidates only.
+# member, whatever the family's size (fewer when texts repeat: see
+# Verdicts). In a family of up to CLOSE_SCAN members the estimates are taken
+# against every member (the LSH misses a pair at the threshold's Jaccard half
+# the time), in a larger one against its candidates only.
 CLOSE_K = 2
 CLOSE_SCAN = 200
 
