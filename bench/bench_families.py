@@ -28,6 +28,15 @@ load average is sampled before and after each run (the machine is shared).
 
     .venv/bin/python bench/bench_families.py --corpus /tmp/bench-dask-corpus-20k \\
         --folders 5,19 --baseline /tmp/fam-base [--procs 2] [--json out.json]
+
+``--banding 20000,60000`` measures the LSH banding alone (``candidates()``),
+each checkout's in a fresh child process, on the signatures of
+bench_versions' synthetic news articles (sentences of real articles of one
+category, 5% given a spun version; the stems in 1% of them left out, as the
+index does): seconds, peak memory of its numpy arrays (tracemalloc) and the
+candidates, all articles new (a first build).
+
+    .venv/bin/python bench/bench_families.py --banding 20000,60000 --baseline /tmp/fam-base
 """
 
 from __future__ import annotations
@@ -96,6 +105,75 @@ print(json.dumps({
 """
 
 
+BANDING_CHILD = r"""
+import json, sys, time, tracemalloc
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from index import versions
+sigs = np.load(sys.argv[2])[: int(sys.argv[3])]
+ids = [f"a{k:07}" for k in range(len(sigs))]
+tracemalloc.start()
+t = time.perf_counter()
+found = versions.candidates(ids, sigs, set(ids))
+s = time.perf_counter() - t
+peak = tracemalloc.get_traced_memory()[1]
+print(json.dumps({"articles": len(ids), "candidates": len(found), "seconds": s,
+                  "peak_mb": peak / 2**20}))
+"""
+
+
+def banding(args) -> dict:
+    """The LSH banding alone, this checkout and the baseline, at each size."""
+    import random
+
+    from bench.bench_versions import synth_articles
+    from bench.evalset import Spinner
+    from index import versions
+    from index.text.sentences import content_tokens
+
+    sizes = sorted(int(x) for x in args.banding.split(","))
+    n = sizes[-1]
+    texts = synth_articles(n, 1)
+    rng = random.Random(1)
+    spinner = Spinner(texts[:2000], rng)
+    for k in range(n // 20):  # as bench_versions speed: 5% get a spun version
+        texts[-1 - k] = spinner.spin(texts[k], 0.3)
+    df: dict[str, int] = {}
+    for t in texts:
+        for w in set(content_tokens(t)):
+            df[w] = df.get(w, 0) + 1
+    common = frozenset(w for w, c in df.items() if c >= versions.COMMON_SHARE * n)
+    # (the same signatures for every size: the first k articles of them)
+    sigs = versions.signatures(versions.features(t, common=common) for t in texts)
+    work = Path(tempfile.mkdtemp(prefix="variorum-banding-"))
+    out: dict[str, dict[int, dict]] = {"baseline": {}, "this": {}}
+    try:
+        import numpy as np
+
+        np.save(work / "sigs.npy", sigs)
+        for k in sizes:
+            for name, checkout in (("baseline", args.baseline.resolve()), ("this", PROJECT)):
+                la = load()
+                res = subprocess.run([sys.executable, "-c", BANDING_CHILD, str(checkout),
+                                      str(work / "sigs.npy"), str(k)], capture_output=True,
+                                     text=True, check=True)
+                r = json.loads(res.stdout.strip().splitlines()[-1])
+                r["load"] = (la, load())
+                out[name][k] = r
+                print(f"  banding {name:<8} {k:>7} articles: {r['candidates']:>8} candidates, "
+                      f"{r['seconds']:6.1f} s, peak {r['peak_mb']:7.1f} MB; load {r['load']}",
+                      flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    small, large = sizes[0], sizes[-1]
+    for name, by in out.items():
+        if small != large:
+            print(f"banding {name}: exponents " + str({
+                key: exponent(by[small], by[large], key)
+                for key in ("candidates", "seconds", "peak_mb")}))
+    return out
+
+
 def load() -> float:
     return round(os.getloadavg()[0], 2)
 
@@ -118,8 +196,9 @@ def exponent(small: dict, large: dict, key: str) -> float | None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", type=Path, required=True,
+    ap.add_argument("--corpus", type=Path,
                     help="bench_dask's generated corpus (folders of 1,000 files)")
+    ap.add_argument("--banding", help="sizes: time the LSH banding alone instead")
     ap.add_argument("--folders", default="5,19", help="sizes, in folders of the corpus")
     ap.add_argument("--baseline", type=Path, required=True, help="a checkout to compare with")
     ap.add_argument("--procs", type=int, default=2)
@@ -128,6 +207,12 @@ def main() -> None:
     args = ap.parse_args()
     sys.path.insert(0, str(PROJECT))
     from index import Corpus
+
+    if args.banding:
+        out = banding(args)
+        if args.json:
+            args.json.write_text(json.dumps({"banding": out, "nproc": os.cpu_count()}, indent=2))
+        return
 
     folders = sorted(p for p in args.corpus.iterdir() if p.is_dir())
     who = {"baseline": args.baseline.resolve(), "this": PROJECT}
