@@ -549,9 +549,13 @@ def verify(a_id: str, a: Prepared, b_id: str, b: Prepared,
 # - then each two families (or a family and an article) are compared through
 #   their best untried candidate, one a round, and judged different after
 #   TRIES rejected ones: the same-story articles of two families share names
-#   and words, and each of the n x m pairs between them is a candidate.
+#   and words, and each of the n x m pairs between them is a candidate. (A
+#   heavy paraphrase can fail against the original and pass against one of
+#   its other versions, further down by estimate: on the quality bench, 3
+#   tries lost 3 of them, 10 none, for 0.7% more verifications; rejections
+#   are rare on syndicated news, where the pairs are versions.)
 BORUVKA_ROUNDS = 2
-TRIES = 3
+TRIES = 10
 # The pairs a family keeps are its data: the timeline's step to each member
 # (the pair with its closest earlier version, by similarity), the outlets
 # table's steps and kinds. Before, every family of up to 50 members was
