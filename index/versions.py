@@ -629,7 +629,10 @@ class Verdicts:
             k = self.key(a, b)
             if k not in self.seen:
                 todo.setdefault(k, (a, b))
-        got = {(vp.a, vp.b): vp for vp in self.verify_pairs(list(todo.values()))} if todo else {}
+        # (in id order, not the rounds' order by estimate: an article's pairs
+        # go together, and a chunk prepares each of its articles once)
+        got = ({(vp.a, vp.b): vp for vp in self.verify_pairs(sorted(todo.values()))}
+               if todo else {})
         for k, p in todo.items():
             self.seen[k] = got.get(p)
         out = []
