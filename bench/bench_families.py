@@ -33,8 +33,12 @@ load average is sampled before and after each run (the machine is shared).
 each checkout's in a fresh child process, on the signatures of
 bench_versions' synthetic news articles (sentences of real articles of one
 category, 5% given a spun version; the stems in 1% of them left out, as the
-index does): seconds, peak memory of its numpy arrays (tracemalloc) and the
-candidates, all articles new (a first build).
+index does): seconds, peak memory of its allocations (tracemalloc: the
+output's Python objects included) and the candidates, all articles new (a
+first build). These articles are dense (random sentences of one category:
+17% of all pairs estimate 0.22 or more at 10,000), so the run is slow and the
+bucket cap changes the candidates; the signatures are the bench's, not an
+index's.
 
     .venv/bin/python bench/bench_families.py --banding 20000,60000 --baseline /tmp/fam-base
 """
