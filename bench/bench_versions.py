@@ -9,9 +9,15 @@ one outlet's different live blogs); everything is indexed with the
 real engine and the families it finds are scored per transformation, side by
 side with the standard near-duplicate baseline (datasketch MinHash over word
 5-grams, LSH threshold 0.5, pairs kept at estimated Jaccard >= 0.5), in the
-same run. Precision counts a found pair as wrong when its two documents come
-from different originals; "same-subject" restricts that to originals of the
-same BBC category (the hard negatives).
+same run. Recall is per (original, version) pair: the pair stored by variorum
+(a family's pairs), and, in the "(family)" column, the two in one family
+whether or not a pair joins them (co-membership: a family is found once, and
+not every member pair is verified and stored). Precision counts a found pair
+as wrong when its two documents come from different originals;
+"same-subject" restricts that to originals of the same BBC category (the hard
+negatives). Family co-membership recall and precision are printed too: over
+all pairs of documents from one original, and over all pairs of documents
+sharing a family.
 
 Speed (``speed`` mode): signatures per second on one core, and the time and
 peak memory of building families for N news-size articles (default 100,000)
@@ -122,10 +128,14 @@ def quality(args) -> dict:
         build_s = time.perf_counter() - t0
         by_path = {a.id: a.path for a in c.articles()}
         ours = set()
-        for f in c.families():
+        family_of: dict[str, int] = {}  # document -> its family's number
+        fams = c.families()
+        for k, f in enumerate(fams):
             for p in f.pairs:
                 a, b = by_path[p.a], by_path[p.b]
                 ours.add((min(a, b), max(a, b)))
+            for m in f.members:
+                family_of[m.path] = k
         t0 = time.perf_counter()
         base = baseline_pairs({n: d.text for n, d in docs.items()})
         base_s = time.perf_counter() - t0
@@ -135,12 +145,16 @@ def quality(args) -> dict:
     def subject(name: str) -> str:
         return name.split("_", 1)[0] if source.endswith("bbc") else "all"
 
+    def together(p: tuple[str, str]) -> bool:
+        return p[0] in family_of and family_of[p[0]] == family_of.get(p[1])
+
     rows = []
     for tr in TRANSFORMS:
         want = {p for p, t in positives.items() if t == tr}
         rows.append({
             "transform": tr, "pairs": len(want),
             "variorum_recall": len(want & ours) / len(want) if want else None,
+            "variorum_family_recall": sum(map(together, want)) / len(want) if want else None,
             "baseline_recall": len(want & base) / len(want) if want else None,
         })
 
@@ -154,8 +168,27 @@ def quality(args) -> dict:
                 "precision": 1 - len(wrong) / len(found) if found else None,
                 "examples": sorted(wrong)[:8]}
 
+    def comembers() -> dict:
+        """Family co-membership: two documents in one family count as found
+        (whether or not a pair joins them); right when they come from one
+        original. Over all pairs of documents from one original (recall) and
+        over all pairs of documents sharing a family (precision)."""
+        from collections import Counter
+        from math import comb
+
+        truth = sum(comb(n, 2) for n in Counter(origin.values()).values())
+        found = right = 0
+        for f in fams:
+            found += comb(len(f.members), 2)
+            right += sum(comb(n, 2) for n in Counter(origin[by_path[m.id]]
+                                                     for m in f.members).values())
+        return {"true_pairs": truth, "found_pairs": found, "right": right,
+                "recall": right / truth if truth else None,
+                "precision": right / found if found else None}
+
     return {
         "mode": "quality", "source": source,
+        "variorum_families": comembers(),
         "originals": sum(1 for d in ev.docs if d.transform == "original"),
         "negatives": {c: sum(1 for v in negative.values() if v == c) for c in NEGATIVES},
         "documents": len(ev.docs), "seed": args.seed,
@@ -307,10 +340,17 @@ def show(result: dict) -> None:
         print(f"originals: {result['originals']} from {result['source']}; "
               f"hard negatives {result['negatives']}; "
               f"{result['documents']} documents; seed {result['seed']}")
-        print(f"{'transform':<13}{'pairs':>6}{'variorum':>10}{'baseline':>10}")
+        # pair recall: the (original, version) pair is stored; family: the two
+        # are in one family (co-membership), whether or not a pair joins them
+        print(f"{'transform':<16}{'pairs':>6}{'variorum':>10}{'(family)':>10}{'baseline':>10}")
         for r in result["per_transform"]:
-            print(f"{r['transform']:<13}{r['pairs']:>6}{r['variorum_recall']:>10.3f}"
-                  f"{r['baseline_recall']:>10.3f}")
+            print(f"{r['transform']:<16}{r['pairs']:>6}{r['variorum_recall']:>10.3f}"
+                  f"{r['variorum_family_recall']:>10.3f}{r['baseline_recall']:>10.3f}")
+        fm = result["variorum_families"]
+        print(f"variorum families, co-membership: recall {fm['recall']:.4f} "
+              f"({fm['right']}/{fm['true_pairs']} same-original document pairs in one family), "
+              f"precision {fm['precision']:.4f} ({fm['right']}/{fm['found_pairs']} document "
+              f"pairs sharing a family)")
         for who in ("variorum", "baseline"):
             p = result[who]
             prec = "n/a" if p["precision"] is None else f"{p['precision']:.4f}"
@@ -319,6 +359,9 @@ def show(result: dict) -> None:
                   f"{p['wrong_by_negative_class']}), precision {prec}")
             for ex in p["examples"]:
                 print(f"    wrong: {ex[0]} ~ {ex[1]}")
+        vr = result["versions_report"] or {}
+        print(f"variorum versions: {vr.get('candidates')} candidate pairs verified, "
+              f"{vr.get('pairs')} pairs stored")
         print(f"variorum index+families {result['index_and_families_seconds']} s; "
               f"baseline {result['baseline_seconds']} s")
     else:

@@ -194,7 +194,7 @@ class VersionsReport:
 
     signed: int = 0  # new signatures computed
     removed: int = 0  # articles dropped from the version data
-    candidates: int = 0  # pairs the LSH proposed
+    candidates: int = 0  # candidate pairs verified (see index.versions.link)
     pairs: int = 0  # verified pairs added
     seconds: float = 0.0
     cancelled: bool = False

@@ -371,6 +371,11 @@ class Store:
         ).fetchall()
         return [ArticleMeta(*r) for r in rows]
 
+    def articles_for(self, ids: Iterable[str]) -> list[ArticleMeta]:
+        """The metadata of the articles ``ids`` (unknown ones left out)."""
+        return [ArticleMeta(*r) for r in self._where_in(
+            f"SELECT {self._meta_cols} FROM articles WHERE id", ids)]
+
     def _where_in(self, select: str, values: Iterable[str]) -> Iterator[tuple]:
         """The rows of ``select`` (ending in the column to match: "... WHERE
         id") ``IN`` the ``values``, asked IN_BATCH values at a time (SQLite
