@@ -81,12 +81,12 @@ def log(*parts) -> None:
 
 
 def ensure_corpus(n: int, seed: int) -> Path:
-    from bench.bench_versions import synth_articles
-
     folder = out_dir(n, seed) / "corpus"
     marker = folder / ".complete"
     if marker.exists():
         return folder
+    from bench.bench_versions import synth_articles
+
     log(f"writing {n} articles under {folder} ...")
     for k, t in enumerate(synth_articles(n, seed)):
         d = folder / f"{k // 1000:03}"
@@ -97,13 +97,13 @@ def ensure_corpus(n: int, seed: int) -> Path:
 
 
 def ensure_variorum(n: int, seed: int) -> Path:
-    from index import Corpus
-
     folder = ensure_corpus(n, seed)
     ix = out_dir(n, seed) / "variorum-index"
     marker = ix.parent / ".variorum-complete"
     if marker.exists():
         return ix
+    from index import Corpus
+
     log(f"building variorum's index in {ix} ...")
     t0 = time.perf_counter()
     with Corpus(folder, index_dir=ix) as c:
@@ -162,7 +162,7 @@ def engine_commit() -> str:
         return "?"
 
 
-def run(args: argparse.Namespace, command: str) -> dict:
+def run(args: argparse.Namespace, command: str, engine: str | None) -> dict:
     from index import Corpus
 
     folder = ensure_corpus(args.n, args.seed)
@@ -180,6 +180,15 @@ def run(args: argparse.Namespace, command: str) -> dict:
             b_total, _ = base.search(q)
             per_q[q] = {"class": cls, "variorum_total": res.total, "baseline_total": b_total,
                         "variorum_hits": len(res.hits), "variorum_ms": [], "baseline_ms": []}
+            if args.check:  # the top 10 and total of the search that scores every match
+                full = corpus.search(q, limit=None, spans=False)
+                same = ([(h.id, h.score) for h in res.hits]
+                        == [(h.id, h.score) for h in full.hits[:LIMIT]]
+                        and res.total == full.total == len(full.hits))
+                per_q[q]["same_as_full_ranking"] = same
+                if not same:
+                    log(f"WARNING: {q!r}: the top {LIMIT} or the total differ from the full "
+                        f"ranking's")
     engines = [("variorum_ms", lambda q: corpus.search(q, limit=LIMIT)),
                ("baseline_ms", base.search)]
     clock = time.perf_counter
@@ -202,7 +211,10 @@ def run(args: argparse.Namespace, command: str) -> dict:
         per_class[cls] = {"variorum_p50_ms": v50, "variorum_p95_ms": percentile(v, 95),
                           "baseline_p50_ms": b50, "baseline_p95_ms": percentile(b, 95),
                           "ratio": v50 / b50, "pass": v50 / b50 <= TARGET_RATIO}
-    return {"command": command, "machine": machine(), "engine": engine_commit(),
+    import index
+
+    where = f"{engine} (exported)" if engine else engine_commit()
+    return {"command": command, "machine": machine(), "engine": f"{where}, {index.__file__}",
             "articles": args.n, "reps": args.reps, "limit": LIMIT,
             "load_average": loads, "other_load": load.report(),
             "per_class": per_class, "per_query": per_q}
@@ -229,11 +241,13 @@ def render(f: dict) -> str:
     out.append("")
     qw = max(len(q) for q in f["per_query"])
     out.append(f"{'query'.ljust(qw)}  {'class':9}  {'total v':>8}  {'total b':>8}  "
-               f"{'p50 v':>8}  {'p50 b':>8}")
+               f"{'p50 v':>8}  {'p50 b':>8}  same top/total as full ranking")
     for q, d in f["per_query"].items():
+        same = d.get("same_as_full_ranking")
         out.append(f"{q.ljust(qw)}  {d['class']:9}  {d['variorum_total']:8d}  "
                    f"{d['baseline_total']:8d}  {med(d['variorum_ms']):8.1f}  "
-                   f"{med(d['baseline_ms']):8.1f}")
+                   f"{med(d['baseline_ms']):8.1f}  "
+                   f"{'not checked' if same is None else 'yes' if same else 'NO'}")
     return "\n".join(out)
 
 
@@ -246,6 +260,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="only these query classes")
     ap.add_argument("--build", choices=["corpus", "variorum", "baseline"],
                     help="only build this part (cached under bench/out) and exit")
+    ap.add_argument("--engine-commit", metavar="REV",
+                    help="search with the engine (index/) as of this commit, exported with "
+                         "`git archive` (the indexes are built once, by the working tree's)")
+    ap.add_argument("--check", action="store_true",
+                    help="also check each query's top 10 and total against a search that "
+                         "scores every match (limit=None), once")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--show", type=Path, help="print the report of a saved --json")
     args = ap.parse_args(argv)
@@ -257,7 +277,15 @@ def main(argv: list[str] | None = None) -> int:
          "baseline": ensure_baseline}[args.build](args.n, args.seed)
         return 0
     command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
-    figures = run(args, command)
+    engine = None
+    if args.engine_commit:
+        import tempfile
+
+        from bench.bench_index_search import export_engine
+
+        dest = Path(tempfile.mkdtemp(prefix="variorum-engine-"))
+        engine = export_engine(args.engine_commit, dest)[:10]
+    figures = run(args, command, engine)
     print(render(figures))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from .whoosh_internals import (
     QualityTopCollector,
     deleted_docnums,
     docnums_of,
+    phrase_docnums,
     read_lengths_once,
     term_docnums,
 )
@@ -90,8 +91,9 @@ def count(searcher: Searcher, q: wq.Query) -> int:
 def docnums(q: wq.Query, leaf: Searcher) -> set[int]:
     """The document numbers ``q`` matches in one segment's searcher, deleted
     ones possibly included: terms' postings read a block at a time and
-    combined as sets (And, Or, AndNot, Not, expanded words, article sets);
-    any other clause (a phrase, a range of dates) by its own matcher, unscored."""
+    combined as sets (And, Or, AndNot, Not, expanded words, article sets,
+    phrases: :func:`phrase_docnums`); any other clause (a range of dates) by
+    its own matcher, unscored."""
     reader = leaf.reader()
     if type(q) is wq.Term:
         return set(term_docnums(reader, q.fieldname, q.text)) if q.fieldname in reader.schema \
@@ -101,6 +103,8 @@ def docnums(q: wq.Query, leaf: Searcher) -> set[int]:
         for text in q._btexts(reader):
             out.update(term_docnums(reader, q.fieldname, text))
         return out
+    if type(q) is wq.Phrase and q.slop == 1 and q.fieldname in reader.schema:
+        return phrase_docnums(reader, q.fieldname, list(q.words))
     if type(q) is wq.And:  # not Ordered, a subclass
         sets = sorted((docnums(c, leaf) for c in q.subqueries), key=len)
         return set.intersection(*sets) if sets else set()

@@ -47,6 +47,7 @@ from whoosh.matching import (
     UnionMatcher,
     WrappingMatcher,
 )
+from whoosh.query.spans import SpanNear2
 from whoosh.writing import PostingPool, SegmentWriter
 
 INDEX_NAME = "MAIN"  # Whoosh's default index name: files MAIN_*, _MAIN_<gen>.toc
@@ -379,6 +380,75 @@ def term_docnums(reader, fieldname: str, text) -> list[int]:
     return out
 
 
+def phrase_docnums(reader, fieldname: str, words: list[str],
+                   among: set[int] | None = None) -> set[int]:
+    """The document numbers (deleted ones included) of one segment's
+    ``reader`` where ``words`` occur at consecutive positions of
+    ``fieldname`` (as Whoosh's phrase matches them, slop 1), among ``among``
+    when given: the documents that have every word, by sets of document
+    numbers read a block at a time, then each one's positions compared.
+    Whoosh's phrase matcher makes a span object per position of every
+    candidate; counting ``"prime minister"``'s articles that way was most of
+    a phrase search's time (issue 15)."""
+    field = reader.schema[fieldname]
+    texts = []
+    for w in words:
+        try:
+            t = field.to_bytes(w)
+        except ValueError:
+            return set()
+        if (fieldname, t) not in reader:
+            return set()
+        texts.append(t)
+    if not texts:
+        return set()
+    cands = set(term_docnums(reader, fieldname, texts[0]))
+    for t in texts[1:]:
+        cands.intersection_update(term_docnums(reader, fieldname, t))
+    if among is not None:
+        cands &= among
+    if len(texts) == 1 or not cands:
+        return cands
+    decode = field.format.decode_positions
+    shifted = None  # docnum -> positions where the phrase so far could start
+    for k, t in enumerate(texts):
+        got = {}
+        for d, value in _postings_values(reader, fieldname, t, cands):
+            ps = decode(value)
+            if k == 0:
+                got[d] = set(ps)
+            else:
+                starts = shifted.get(d)
+                if starts:
+                    keep = starts.intersection(p - k for p in ps)
+                    if keep:
+                        got[d] = keep
+        shifted = got
+        cands = set(got)
+        if not cands:
+            break
+    return cands
+
+
+def _postings_values(reader, fieldname: str, text: bytes, among: set[int]):
+    """``(docnum, value)`` of a term's postings whose document is in ``among``."""
+    m = reader.postings(fieldname, text)
+    if isinstance(m, FilterMatcher):
+        m = m.child
+    while m.is_active():
+        if m._ids is None:
+            m._read_ids()
+        ids = m._ids
+        if not among.isdisjoint(ids):
+            if m._values is None:
+                m._read_values()
+            values = m._values
+            for i in range(m._i, len(ids)):
+                if ids[i] in among:
+                    yield ids[i], values[i]
+        m._next_block()
+
+
 def deleted_docnums(reader) -> frozenset[int]:
     """The deleted document numbers of one segment's ``reader``."""
     return reader.deleted_docs_set if reader.has_deletions() else frozenset()
@@ -434,6 +504,8 @@ class QualityTopCollector(TopCollector):
                         break
             yield matcher.id()
             check = matcher.next()
+            if check is None:  # a matcher that does not say when it enters a block (a phrase)
+                check = True
 
 
 _SKIP_MARGIN = 1e-9  # relative: skip a little less than the bound allows (float sums)
@@ -485,14 +557,24 @@ def _intersection_skip(self, minquality):
     return skipped
 
 
+def _span_skip(self, minquality):
+    """A phrase matcher's skip: its score is that of the intersection of its
+    words (so their block qualities bound it); skip there, then on to a
+    document where the words are a phrase (Whoosh's wrapper stopped on the
+    intersection's next document, phrase or not)."""
+    skipped = self.child.skip_to_quality(minquality / self.boost) or 0
+    self._find_next()
+    return skipped
+
+
 def exact_skipping(m) -> bool:
     """Whether the matcher tree ``m`` skips by block quality without dropping
     a document that could enter the top: term postings (a block's quality
     bounds each of its documents), boosts, filters that skip to a document
     they keep (:class:`ExcludingMatcher`; Whoosh's filter of deleted
     documents is made to), unions and intersections (made to bound by the
-    other side's best score, :func:`_union_skip`). Anything else (phrases,
-    Whoosh's other combinations) is not known to be exact: False."""
+    other side's best score, :func:`_union_skip`), phrases (:func:`_span_skip`).
+    Anything else (Whoosh's other combinations) is not known to be exact: False."""
     t = type(m)
     if t is W3LeafMatcher or m is NullMatcher or t is type(NullMatcher):
         return True
@@ -500,6 +582,9 @@ def exact_skipping(m) -> bool:
         return exact_skipping(m.child)
     if t is FilterMatcher or t is ExcludingMatcher:
         m.skip_to_quality = MethodType(ExcludingMatcher.skip_to_quality, m)
+        return exact_skipping(m.child)
+    if t is SpanNear2.SpanNear2Matcher:
+        m.skip_to_quality = MethodType(_span_skip, m)
         return exact_skipping(m.child)
     if t is UnionMatcher or t is IntersectionMatcher:
         m.skip_to_quality = MethodType(_union_skip if t is UnionMatcher else _intersection_skip, m)
