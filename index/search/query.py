@@ -456,7 +456,7 @@ def _token_hits(text: str, terms: set[str], phrases: list[list[str]]) -> list[tu
     if not hit and not firsts:
         return []
     spans = []
-    for m in TOKEN_RE.finditer(text):
+    for m in _words_re(hit | firsts.keys()).finditer(text):
         w = m.group()
         if w in hit:
             spans.append(m.span())
@@ -465,6 +465,16 @@ def _token_hits(text: str, terms: set[str], phrases: list[list[str]]) -> list[tu
             if end is not None:
                 spans.append((m.start(), end))
     return spans
+
+
+def _words_re(words) -> re.Pattern:
+    """A pattern that finds ``words`` where they are whole tokens of
+    :data:`TOKEN_RE`: a token starts at a word character that follows neither
+    a word character nor one and a dot, and ends before neither (its words
+    run on over single dots), so only the tokens sought are looked at, by the
+    regex engine rather than a loop over every token."""
+    alts = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+    return re.compile(rf"(?<!\w)(?<!\w\.)(?:{alts})(?!\w)(?!\.\w)")
 
 
 def _phrase_end(text: str, pos: int, phrase: list[str]) -> int | None:
