@@ -170,20 +170,22 @@ def run(args: argparse.Namespace, command: str, engine: str | None) -> dict:
 
     folder = ensure_corpus(args.n, args.seed)
     v_ix = ensure_variorum(args.n, args.seed)
-    b_ix = ensure_baseline(args.n, args.seed)
+    b_ix = None if args.no_baseline else ensure_baseline(args.n, args.seed)
     classes = {k: v for k, v in QUERIES.items() if not args.classes or k in args.classes}
     corpus = Corpus(folder, index_dir=v_ix)
-    base = BaselineSearcher(b_ix, ("body",))
-    from whoosh.qparser import FuzzyTermPlugin
+    base = None
+    if b_ix is not None:
+        from whoosh.qparser import FuzzyTermPlugin
 
-    base.parser.add_plugin(FuzzyTermPlugin())  # else `word~` is the plain word to Whoosh
+        base = BaselineSearcher(b_ix, ("body",))
+        base.parser.add_plugin(FuzzyTermPlugin())  # else `word~` is the plain word to Whoosh
     load = OtherLoad()
     loads = [load_average()]
     per_q: dict[str, dict] = {}
     for cls, queries in classes.items():  # the warm-up pass, with the totals
         for q in queries:
             res = corpus.search(q, limit=LIMIT)
-            b_total, _ = base.search(q)
+            b_total = base.search(q)[0] if base is not None else None
             per_q[q] = {"class": cls, "variorum_total": res.total, "baseline_total": b_total,
                         "variorum_hits": len(res.hits), "variorum_ms": [], "baseline_ms": []}
             if args.check:  # the top 10 and total of the search that scores every match
@@ -195,8 +197,9 @@ def run(args: argparse.Namespace, command: str, engine: str | None) -> dict:
                 if not same:
                     log(f"WARNING: {q!r}: the top {LIMIT} or the total differ from the full "
                         f"ranking's")
-    engines = [("variorum_ms", lambda q: corpus.search(q, limit=LIMIT)),
-               ("baseline_ms", base.search)]
+    engines = [("variorum_ms", lambda q: corpus.search(q, limit=LIMIT))]
+    if base is not None:
+        engines.append(("baseline_ms", base.search))
     clock = time.perf_counter
     for rep in range(args.reps):
         for q in per_q:
@@ -208,15 +211,19 @@ def run(args: argparse.Namespace, command: str, engine: str | None) -> dict:
         loads.append(load_average())
         log(f"pass {rep + 1}/{args.reps} done (load {loads[-1]})")
     corpus.close()
-    base.close()
+    if base is not None:
+        base.close()
     per_class = {}
     for cls in classes:
         v = [x for d in per_q.values() if d["class"] == cls for x in d["variorum_ms"]]
         b = [x for d in per_q.values() if d["class"] == cls for x in d["baseline_ms"]]
-        v50, b50 = percentile(v, 50), percentile(b, 50)
+        v50 = percentile(v, 50)
+        b50 = percentile(b, 50) if b else None
         per_class[cls] = {"variorum_p50_ms": v50, "variorum_p95_ms": percentile(v, 95),
-                          "baseline_p50_ms": b50, "baseline_p95_ms": percentile(b, 95),
-                          "ratio": v50 / b50, "pass": v50 / b50 <= TARGET_RATIO}
+                          "baseline_p50_ms": b50,
+                          "baseline_p95_ms": percentile(b, 95) if b else None,
+                          "ratio": v50 / b50 if b else None,
+                          "pass": v50 / b50 <= TARGET_RATIO if b else None}
     import index
 
     where = f"{engine} (exported)" if engine else engine_commit()
@@ -240,19 +247,25 @@ def render(f: dict) -> str:
            "",
            f"{'class':9}  {'base p50':>9}  {'var p50':>9}  {'ratio':>6}  {'base p95':>9}  "
            f"{'var p95':>9}  target <= {TARGET_RATIO}x"]
+    def ms(x):
+        return "n/a" if x is None else f"{x:.1f}"
+
     for cls, d in f["per_class"].items():
-        out.append(f"{cls:9}  {d['baseline_p50_ms']:9.1f}  {d['variorum_p50_ms']:9.1f}  "
-                   f"{d['ratio']:5.2f}x  {d['baseline_p95_ms']:9.1f}  {d['variorum_p95_ms']:9.1f}"
-                   f"  {'PASS' if d['pass'] else 'FAIL'}")
+        ratio = "n/a" if d["ratio"] is None else f"{d['ratio']:.2f}x"
+        verdict = "n/a" if d["pass"] is None else "PASS" if d["pass"] else "FAIL"
+        out.append(f"{cls:9}  {ms(d['baseline_p50_ms']):>9}  {ms(d['variorum_p50_ms']):>9}  "
+                   f"{ratio:>6}  {ms(d['baseline_p95_ms']):>9}  {ms(d['variorum_p95_ms']):>9}"
+                   f"  {verdict}")
     out.append("")
     qw = max(len(q) for q in f["per_query"])
     out.append(f"{'query'.ljust(qw)}  {'class':9}  {'total v':>8}  {'total b':>8}  "
                f"{'p50 v':>8}  {'p50 b':>8}  same top/total as full ranking")
     for q, d in f["per_query"].items():
         same = d.get("same_as_full_ranking")
+        b_total = "n/a" if d["baseline_total"] is None else d["baseline_total"]
+        b_ms = ms(med(d["baseline_ms"])) if d["baseline_ms"] else "n/a"
         out.append(f"{q.ljust(qw)}  {d['class']:9}  {d['variorum_total']:8d}  "
-                   f"{d['baseline_total']:8d}  {med(d['variorum_ms']):8.1f}  "
-                   f"{med(d['baseline_ms']):8.1f}  "
+                   f"{b_total:>8}  {med(d['variorum_ms']):8.1f}  {b_ms:>8}  "
                    f"{'not checked' if same is None else 'yes' if same else 'NO'}")
     return "\n".join(out)
 
@@ -272,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true",
                     help="also check each query's top 10 and total against a search that "
                          "scores every match (limit=None), once")
+    ap.add_argument("--no-baseline", action="store_true",
+                    help="time variorum only (no baseline index needed)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--show", type=Path, help="print the report of a saved --json")
     args = ap.parse_args(argv)
