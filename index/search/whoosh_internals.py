@@ -346,7 +346,23 @@ def terms_within(reader, fieldname: str, text: str, maxdist: int, prefix: int) -
     of walking the terms file with a DFA, a seek and a read per step (a
     multi-segment reader has no DFA: it computed the distance to every term
     with the prefix in Python). ``goverment~`` took 0.98 s at 100k articles
-    (issue 15)."""
+    (issue 15). A search expands a fuzzy term several times (its hit words,
+    each segment's matcher, the count): the last expansions are kept on the
+    reader, which lives as long as its index generation."""
+    cache = reader.__dict__.setdefault("_variorum_within", {})
+    key = (fieldname, text, maxdist, prefix)
+    got = cache.get(key)
+    if got is None:
+        if len(cache) >= _WITHIN_CACHED:
+            cache.pop(next(iter(cache)))
+        got = cache[key] = _terms_within(reader, fieldname, text, maxdist, prefix)
+    return got
+
+
+_WITHIN_CACHED = 64  # fuzzy expansions kept per reader (a search expands each several times)
+
+
+def _terms_within(reader, fieldname: str, text: str, maxdist: int, prefix: int) -> list[str]:
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
