@@ -12,6 +12,7 @@ from .whoosh_internals import (
     QualityTopCollector,
     deleted_docnums,
     docnums_of,
+    exact_block_quality,
     phrase_docnums,
     read_lengths_once,
     term_docnums,
@@ -27,13 +28,16 @@ class FastBM25F(scoring.BM25F):
     Whoosh's scorer reads a document's field length from the lengths column
     (a seek and a read) for every document it scores; on a query matching
     most of a corpus that is a third of the time. Scores are the same as
-    ``scoring.BM25F``'s.
+    ``scoring.BM25F``'s. A posting block's quality is the best score in it
+    (:func:`~index.search.whoosh_internals.exact_block_quality`), so that
+    the top of a common word's ranking skips most blocks.
     """
 
     def scorer(self, searcher, fieldname, text, qf=1):
         sc = super().scorer(searcher, fieldname, text, qf=qf)
         if isinstance(sc, scoring.BM25FScorer):
             read_lengths_once(sc, searcher.reader(), fieldname)
+            exact_block_quality(sc, searcher.reader(), fieldname, text)
         return sc
 
 

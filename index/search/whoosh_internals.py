@@ -606,3 +606,39 @@ def exact_skipping(m) -> bool:
         m.skip_to_quality = MethodType(_union_skip if t is UnionMatcher else _intersection_skip, m)
         return exact_skipping(m.a) and exact_skipping(m.b)
     return False
+
+
+_BLOCK_MAXIMA_TERMS = 512  # terms whose block maxima a segment reader keeps
+
+
+def exact_block_quality(scorer, reader, fieldname: str, text) -> None:
+    """Make a BM25F ``scorer`` rate a posting block by the best score of a
+    document in it (computed the first time a block is rated, kept on the
+    segment's ``reader`` for the life of its index generation), not by
+    Whoosh's bound: the block's highest term frequency scored with its
+    shortest document, which for a common word is above the top 30's scores in
+    nearly every block, so that nothing was skipped (``said``: every one of
+    19,329 matches scored at 20k articles). The maximum is of the very scores
+    the scorer gives each document, so a block is skipped only when none of
+    its documents could enter the top."""
+    cache = reader.__dict__.setdefault("_variorum_block_maxima", {})
+    key = (fieldname, text, scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
+    maxima = cache.get(key)
+    if maxima is None:
+        if len(cache) >= _BLOCK_MAXIMA_TERMS:
+            cache.pop(next(iter(cache)))
+        maxima = cache[key] = {}
+    score, dfl = scorer._score, scorer.dfl
+
+    def block_quality(matcher):
+        block = matcher._dataoffset
+        q = maxima.get(block)
+        if q is None:
+            if matcher._ids is None:
+                matcher._read_ids()
+            if matcher._weights is None:
+                matcher._read_weights()
+            q = maxima[block] = max(map(score, matcher._weights, map(dfl, matcher._ids)))
+        return q
+
+    scorer.block_quality = block_quality
