@@ -47,7 +47,6 @@ from whoosh.matching import (
     UnionMatcher,
     WrappingMatcher,
 )
-from whoosh.query.spans import SpanNear2
 from whoosh.writing import PostingPool, SegmentWriter
 
 INDEX_NAME = "MAIN"  # Whoosh's default index name: files MAIN_*, _MAIN_<gen>.toc
@@ -573,24 +572,19 @@ def _intersection_skip(self, minquality):
     return skipped
 
 
-def _span_skip(self, minquality):
-    """A phrase matcher's skip: its score is that of the intersection of its
-    words (so their block qualities bound it); skip there, then on to a
-    document where the words are a phrase (Whoosh's wrapper stopped on the
-    intersection's next document, phrase or not)."""
-    skipped = self.child.skip_to_quality(minquality / self.boost) or 0
-    self._find_next()
-    return skipped
-
-
 def exact_skipping(m) -> bool:
     """Whether the matcher tree ``m`` skips by block quality without dropping
     a document that could enter the top: term postings (a block's quality
     bounds each of its documents), boosts, filters that skip to a document
     they keep (:class:`ExcludingMatcher`; Whoosh's filter of deleted
     documents is made to), unions and intersections (made to bound by the
-    other side's best score, :func:`_union_skip`), phrases (:func:`_span_skip`).
-    Anything else (Whoosh's other combinations) is not known to be exact: False."""
+    other side's best score, :func:`_union_skip`). Anything else is not known
+    to be exact, or gains nothing: False. A phrase's score is its words'
+    intersection's, so skipping by their blocks would be exact too, but
+    measured at 20k articles it made phrases slower: the skipping saves
+    little (a phrase's candidates are few per block) and the total then
+    needs a second pass over the positions, where scoring every candidate
+    counts them in the same pass."""
     t = type(m)
     if t is W3LeafMatcher or m is NullMatcher or t is type(NullMatcher):
         return True
@@ -598,9 +592,6 @@ def exact_skipping(m) -> bool:
         return exact_skipping(m.child)
     if t is FilterMatcher or t is ExcludingMatcher:
         m.skip_to_quality = MethodType(ExcludingMatcher.skip_to_quality, m)
-        return exact_skipping(m.child)
-    if t is SpanNear2.SpanNear2Matcher:
-        m.skip_to_quality = MethodType(_span_skip, m)
         return exact_skipping(m.child)
     if t is UnionMatcher or t is IntersectionMatcher:
         m.skip_to_quality = MethodType(_union_skip if t is UnionMatcher else _intersection_skip, m)
