@@ -31,7 +31,6 @@ import os
 import re
 import shutil
 from pathlib import Path
-from types import MethodType
 
 from whoosh import index
 from whoosh import query as wq
@@ -40,11 +39,8 @@ from whoosh.collectors import TopCollector
 from whoosh.filedb.filestore import FileStorage
 from whoosh.matching import (
     FilterMatcher,
-    IntersectionMatcher,
     ListMatcher,
     NullMatcher,
-    ReadTooFar,
-    UnionMatcher,
     WrappingMatcher,
 )
 from whoosh.writing import PostingPool, SegmentWriter
@@ -474,8 +470,7 @@ class QualityTopCollector(TopCollector):
     and no matcher replacement (Whoosh's top-N collector undercounts when it
     replaces, and the skipping needs no replaced matcher).
 
-    A segment's matcher skips only when every matcher in its tree is one whose
-    skipping never drops a document that could enter the top
+    A segment's matcher skips only when it is one word's postings
     (:func:`exact_skipping`); elsewhere every match is scored. It notes
     whether any segment's matcher could skip: where none could, every match
     was collected and ``total`` is exact."""
@@ -523,79 +518,24 @@ class QualityTopCollector(TopCollector):
                 check = True
 
 
-_SKIP_MARGIN = 1e-9  # relative: skip a little less than the bound allows (float sums)
-
-
-def _below(minquality: float, other: float) -> float:
-    """The block quality at or under which one side of a sum can be skipped,
-    the other side contributing at most ``other``."""
-    return minquality - other - _SKIP_MARGIN * max(1.0, abs(minquality))
-
-
-def _union_skip(self, minquality):
-    """``UnionMatcher.skip_to_quality`` bounded by the other side's best score
-    anywhere (its ``max_quality``). Whoosh's bounds a side's block by the
-    other side's *current* block, but a document of the skipped block can be
-    in a later, better block of the other side: a top hit could be missed."""
-    self._id = None
-    a, b = self.a, self.b
-    if not (a.is_active() or b.is_active()):
-        raise ReadTooFar
-    skipped = 0
-    if a.is_active():
-        lim = _below(minquality, b.max_quality() if b.is_active() else 0.0)
-        if a.block_quality() <= lim:
-            skipped += a.skip_to_quality(lim) or 0
-    if b.is_active():
-        lim = _below(minquality, a.max_quality() if a.is_active() else 0.0)
-        if b.block_quality() <= lim:
-            skipped += b.skip_to_quality(lim) or 0
-    return skipped
-
-
-def _intersection_skip(self, minquality):
-    """``IntersectionMatcher.skip_to_quality`` with the bound of
-    :func:`_union_skip`, the two sides brought back onto a common document."""
-    a, b = self.a, self.b
-    if not self.is_active():
-        raise ReadTooFar
-    skipped = 0
-    lim = _below(minquality, b.max_quality())
-    if a.block_quality() <= lim:
-        skipped += a.skip_to_quality(lim) or 0
-    if a.is_active():
-        lim = _below(minquality, a.max_quality())
-        if b.block_quality() <= lim:
-            skipped += b.skip_to_quality(lim) or 0
-    if self.is_active() and a.id() != b.id():
-        self._find_next()
-    return skipped
-
-
 def exact_skipping(m) -> bool:
-    """Whether the matcher tree ``m`` skips by block quality without dropping
-    a document that could enter the top: term postings (a block's quality
-    bounds each of its documents), boosts, filters that skip to a document
-    they keep (:class:`ExcludingMatcher`; Whoosh's filter of deleted
-    documents is made to), unions and intersections (made to bound by the
-    other side's best score, :func:`_union_skip`). Anything else is not known
-    to be exact, or gains nothing: False. A phrase's score is its words'
-    intersection's, so skipping by their blocks would be exact too, but
-    measured at 20k articles it made phrases slower: the skipping saves
-    little (a phrase's candidates are few per block) and the total then
-    needs a second pass over the positions, where scoring every candidate
-    counts them in the same pass."""
+    """Whether the matcher ``m`` is one word's postings (boosted or not),
+    whose skipping by block quality never drops a document that could enter
+    the top: a block's quality bounds each of its documents' scores.
+
+    Only those skip. Unions, intersections and phrases are scored in full
+    (and so counted in the same pass), as before issue 15: Whoosh's union and
+    intersection bound a side's block by the other side's *current* block
+    (a document of the skipped block can be in a later, better block of the
+    other side), and an exact version of them (bounded by the other side's
+    best score anywhere), like skipping a phrase by its words' blocks, measured
+    slower at 20k and 100k articles: little is skipped, and the total then
+    needs a second pass over every word's postings."""
     t = type(m)
-    if t is W3LeafMatcher or m is NullMatcher or t is type(NullMatcher):
+    if t is W3LeafMatcher:
         return True
     if t is WrappingMatcher:
         return exact_skipping(m.child)
-    if t is FilterMatcher or t is ExcludingMatcher:
-        m.skip_to_quality = MethodType(ExcludingMatcher.skip_to_quality, m)
-        return exact_skipping(m.child)
-    if t is UnionMatcher or t is IntersectionMatcher:
-        m.skip_to_quality = MethodType(_union_skip if t is UnionMatcher else _intersection_skip, m)
-        return exact_skipping(m.a) and exact_skipping(m.b)
     return False
 
 
