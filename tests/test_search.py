@@ -774,9 +774,9 @@ def test_a_top_ten_scores_fewer_articles_than_it_finds(tmp_path, monkeypatch):
     filler = " ".join(f"word{k}" for k in range(80))
     for i in range(1200):  # 40 articles that rank first, then a mix in every block
         if i < 40:
-            body = "oil " * (8 + i % 13) + "report"
+            body = "oil " * (28 + i % 5) + "report"
         elif i % 2:
-            body = "oil " * 6 + filler
+            body = "oil " * 20 + filler
         else:
             body = "oil now"
         (folder / f"a{i:04}.txt").write_text(f"Report {i}\n\n{body}\n")
