@@ -48,14 +48,15 @@ def run(searcher: Searcher, q: wq.Query, limit: int | None, terms: set[str] | No
     title (BM25 over the body alone is one posting list a term; a title field
     searched alongside would double the work of every query).
 
-    With a limit, only what the top needs is scored: Whoosh skips the posting
-    blocks whose best score cannot enter the top (block quality), and the
-    exact total comes from a second pass that reads document numbers and
-    scores nothing (:func:`count`), or from the collector itself where no
-    segment's matcher could skip. Before (issue 15), every match was scored so
-    that the one pass also counted: Whoosh's own top-N collector undercounts
-    when it replaces matchers (2,700 matches of ``econom*`` reported as 585),
-    and so it still does not replace them here.
+    With a limit, a one-word query scores only what the top needs: the
+    posting blocks whose best score cannot enter the top are skipped
+    (:class:`~index.search.whoosh_internals.QualityTopCollector`), and the
+    exact total is the word's document frequency, or after deletions a second
+    pass that reads document numbers and scores nothing (:func:`count`). Any
+    other query scores every match and counts them in the same pass (see
+    :func:`~index.search.whoosh_internals.exact_skipping` for why). Whoosh's
+    own top-N collector undercounts when it replaces matchers (2,700 matches
+    of ``econom*`` reported as 585), so matchers are never replaced.
     """
     depth = None if limit is None else max(limit, RERANK_DEPTH)
     if depth is None:
