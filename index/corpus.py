@@ -299,7 +299,7 @@ class Corpus:
         """A corrected query that finds more, or None."""
         with self._lock:
             def count(q: str) -> int:
-                return len(self._s().search(self._query(q)[0], limit=1))
+                return hits.count(self._s(), self._query(q)[0])
 
             return qs.suggest(qstring, self._whoosh().vocab(), count, total)
 

@@ -712,3 +712,141 @@ def test_a_set_clause_matches_its_articles_in_every_segment_and_no_deleted_one(i
     assert every == set(ids) == {hit["id"] for hit in s.search(
         wq.Or([wq.Term("id", i) for i in ids]), limit=None)}
     assert not s.search(DocSetQuery(["no-such-id"]), limit=None)
+
+
+# ----------------------------------------------------- search at scale (issue 15)
+
+SCALE_QUERIES = ["korea", "putin", "treaty", '"north korea"', '"kim jong un"', "putin kim",
+                 "japan OR ukraine", "treaty NOT nuclear", "missile OR satellite OR nuclear",
+                 "(treaty OR nuclear) -strateg*", "sanction*", "strateg*", "diplom?t*", "putn~",
+                 "sanctons~", "title:korea", "title:(putin OR kim)", "korea -title:korea"]
+
+
+def _same_as_the_full_ranking(c, queries, limits=(1, 3, 10)) -> int:
+    """Each query's top ``limit`` (hits, scores, spans, snippets) and total are
+    those of the straightforward search, which scores every match
+    (``limit=None``). Returns how many queries found something."""
+    found = 0
+    for q in queries:
+        full = c.search(q, limit=None)
+        assert full.total == len(full.hits), q
+        found += bool(full.total)
+        for limit in limits:
+            got = c.search(q, limit=limit)
+            assert got.hits == full.hits[:limit], (q, limit)
+            assert got.total == full.total, (q, limit)
+    return found
+
+
+def test_the_top_and_the_total_are_those_of_the_full_ranking(sample_corpus):
+    assert _same_as_the_full_ranking(sample_corpus, SCALE_QUERIES) == len(SCALE_QUERIES)
+
+
+def test_the_top_and_the_total_are_those_of_the_full_ranking_in_every_build(
+        tmp_path, monkeypatch):
+    """Several segments, and deleted documents in old ones ("steps"): the
+    skipping and the counting pass work a segment at a time."""
+    from index.search import ranking
+
+    builds = _three_builds(tmp_path, monkeypatch, _generated(5, 300))
+    queries = [q for q, _ in BATTERY] + OTHER_QUERIES + ["oil OR gas OR price~ OR mark*"]
+    for how, c in builds.items():
+        assert _same_as_the_full_ranking(c, queries, limits=(10,)) > len(queries) // 2, how
+        s = c._s()
+        for q in queries:  # the counting pass alone equals Whoosh's own matching
+            pq = c._query(q)[0]
+            assert ranking.count(s, pq) == len(set(s.docs_for_query(pq))), (how, q)
+
+
+def test_a_top_ten_scores_fewer_articles_than_it_finds(tmp_path, monkeypatch):
+    """With a limit, only what can enter the top is scored: a posting block is
+    skipped when the best score of a document in it cannot enter the top.
+    Whoosh rated a block by its highest frequency scored with its shortest
+    length, which here (long articles with the word often, short ones with it
+    once, in every block) is above every real score: nothing was skipped. The
+    total stays exact."""
+    from whoosh import scoring
+
+    from index import Corpus
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    filler = " ".join(f"word{k}" for k in range(80))
+    for i in range(1200):  # 40 articles that rank first, then a mix in every block
+        if i < 40:
+            body = "oil " * (28 + i % 5) + "report"
+        elif i % 2:
+            body = "oil " * 20 + filler
+        else:
+            body = "oil now"
+        (folder / f"a{i:04}.txt").write_text(f"Report {i}\n\n{body}\n")
+    c = Corpus(folder, index_dir=tmp_path / "ix")
+    c.update(procs=1, versions=False)
+    full = c.search("oil", limit=None)
+    scored = []
+    plain = scoring.BM25FScorer.score
+    monkeypatch.setattr(scoring.BM25FScorer, "score",
+                        lambda self, matcher: scored.append(1) or plain(self, matcher))
+    got = c.search("oil", limit=10)
+    assert got.total == full.total == 1200
+    assert got.hits == full.hits[:10]
+    assert 0 < len(scored) < 600
+
+
+def test_fuzzy_words_are_whooshs(sample_corpus):
+    """A fuzzy term's words come from the lexicon in memory: the words
+    Whoosh's automaton finds in the terms file."""
+    import random
+
+    from index.search.whoosh_internals import lexicon, terms_within
+
+    sample_corpus.search("putin")
+    reader = sample_corpus._s().reader()
+    lex = lexicon(reader, "body")
+    assert lex == sorted(lex) and len(lex) > 500
+    words = [*random.Random(4).sample(lex, 150), "putn", "koera", "x"]
+    for leaf, _offset in reader.leaf_readers():
+        for w in words:
+            for maxdist, prefix in ((1, 1), (2, 1), (1, 0), (2, 2)):
+                if prefix > len(w):
+                    continue
+                want = sorted(set(leaf.terms_within("body", w, maxdist, prefix=prefix)))
+                assert terms_within(leaf, "body", w, maxdist, prefix) == want, (w, maxdist)
+
+
+def test_hit_spans_are_those_of_every_token_stemmed(sample_corpus):
+    """Hit spans look only at the text's distinct words and after a phrase's
+    first word; they equal those of the straightforward pass that stems every
+    token (index.text.tokens.term_spans)."""
+    import random
+
+    from index.search.query import hit_spans
+    from index.text.spans import merge_spans
+    from index.text.tokens import term_spans
+
+    def straightforward(text, terms, phrases):
+        toks = term_spans(text)
+        spans = [(s, e) for t, s, e in toks if t in terms]
+        for ph in phrases:
+            n = len(ph)
+            for i, (t, s, _e) in enumerate(toks):
+                if t == ph[0] and i + n <= len(toks) and all(
+                        toks[i + k][0] == ph[k] for k in range(1, n)):
+                    spans.append((s, toks[i + n - 1][2]))
+        return merge_spans(spans)
+
+    rng = random.Random(5)
+    texts = [sample_corpus.get(a.id).text for a in sample_corpus.articles()]
+    texts.append("U.S. forces. end.Next İstanbul São the new new new York a.b..c x New-York")
+    checked = 0
+    for text in texts:
+        toks = [t for t, _s, _e in term_spans(text)]
+        for _ in range(30):
+            terms = set(rng.sample(toks, min(3, len(toks))))
+            i = rng.randrange(len(toks))
+            phrases = [toks[i:i + rng.randint(1, 3)], [rng.choice(toks), "zzz"],
+                       [toks[i], toks[i]]]
+            assert hit_spans(text, terms, phrases) == straightforward(text, terms, phrases)
+            assert hit_spans(text, set(), phrases[:1]) == straightforward(text, set(), phrases[:1])
+            checked += 1
+    assert checked > 100

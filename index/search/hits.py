@@ -38,6 +38,11 @@ def search(searcher, q, limit: int | None, body: Callable[[str], str | None] | N
     return hits, total
 
 
+def count(searcher, q) -> int:
+    """How many articles ``q`` finds, exactly, without ranking them."""
+    return ranking.count(searcher, q)
+
+
 def article_spans(searcher, q, text: str, more: list[Span] | None = None) -> list[Span]:
     """The spans of the hits of ``q`` in one body, ``more`` merged in."""
     terms, phrases = match_sets(q, searcher.reader())

@@ -3,8 +3,8 @@
 
 Hit spans are computed from the body text rather than stored in the index:
 the body is re-tokenised with the same tokenizer that indexed it
-(:func:`index.text.tokens.term_spans`) and every token whose term the query
-matches (after expanding wildcards and fuzzy terms against the index's
+(:data:`index.text.tokens.TOKEN_RE`, :func:`index.text.tokens.term`) and every
+token whose term the query matches (after expanding wildcards and fuzzy terms against the index's
 lexicon) is a hit; phrases match as whole runs of tokens; terms under ``NOT``
 are never hits.
 """
@@ -30,8 +30,8 @@ from ..labels import (
 )
 from ..text.spans import merge_spans
 from ..text.textclean import language_code
-from ..text.tokens import STOPS, TOKEN_RE, term_spans
-from .whoosh_internals import DocSetQuery, ExcludingMatcher
+from ..text.tokens import STOPS, TOKEN_RE, term
+from .whoosh_internals import DocSetQuery, ExcludingMatcher, terms_within
 
 DEFAULT_FIELD = "body"  # it also holds each title (see indexer.body_for_index)
 QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id", *ENTITY_FIELDS,
@@ -261,6 +261,17 @@ class ExactNot(wq.Not):
                            reader.is_deleted)
 
 
+class LexiconFuzzyTerm(wq.FuzzyTerm):
+    """A fuzzy term (``goverment~``) whose words are found in the lexicon held
+    in memory (:func:`~index.search.whoosh_internals.terms_within`): the same
+    words as Whoosh's, without a seek and a read of the terms file per step of
+    its automaton."""
+
+    def _btexts(self, ixreader):
+        return terms_within(ixreader, self.fieldname, self.text, self.maxdist,
+                            self.prefixlength)
+
+
 def segment_independent(q: wq.Query) -> wq.Query:
     """``q`` rewritten so that its hits and scores do not depend on how the
     index is cut into segments: every ``AndNot`` and ``Not`` replaced by its
@@ -271,12 +282,16 @@ def segment_independent(q: wq.Query) -> wq.Query:
     where it expands to three words or more and that holds at most 5,000
     documents, and BM25 scores (summed over the expanded words) elsewhere:
     which articles ranked first depended on the segments. They are always
-    BM25-scored now, as a large index's segments already were.
+    BM25-scored now, as a large index's segments already were. A fuzzy term
+    becomes a :class:`LexiconFuzzyTerm` (the same words, found faster).
     """
     if isinstance(q, wq.AndNot) and not isinstance(q, ExactAndNot):
         q = ExactAndNot(q.a, q.b)
     elif isinstance(q, wq.Not) and not isinstance(q, ExactNot):
         q = ExactNot(q.query, boost=q.boost)
+    elif isinstance(q, wq.FuzzyTerm) and type(q) is not LexiconFuzzyTerm:
+        q = LexiconFuzzyTerm(q.fieldname, q.text, boost=q.boost, maxdist=q.maxdist,
+                             prefixlength=q.prefixlength, constantscore=False)
     elif isinstance(q, wq.MultiTerm) and q.constantscore:
         q = copy.copy(q)
         q.constantscore = False
@@ -419,25 +434,70 @@ def match_sets(q: wq.Query, reader, fieldname: str = "body"):
     return terms, phrases
 
 
-def _token_hits(toks, terms: set[str], phrases: list[list[str]]) -> list[tuple[int, int]]:
-    """The spans of ``terms`` and ``phrases`` among the tokens ``toks``, unmerged."""
-    spans = [(s, e) for t, s, e in toks if t in terms]
+def _token_hits(text: str, terms: set[str], phrases: list[list[str]]) -> list[tuple[int, int]]:
+    """The spans of ``terms`` and ``phrases`` in ``text``, unmerged: the tokens
+    (:data:`TOKEN_RE`, as indexed) whose term is one of ``terms``, and the runs
+    of kept tokens whose terms are a phrase's words.
+
+    Only the text's distinct words are folded and stemmed (:func:`term`,
+    cached), and only where a phrase's first word occurs are the tokens after
+    it looked at: stemming every token of every hit's body (what
+    :func:`index.text.tokens.term_spans` does) was most of the time of a
+    search's top 10 (issue 15). The spans are the same."""
+    if not terms and not phrases:
+        return []
+    words = set(TOKEN_RE.findall(text))
+    hit = {w for w in words if term(w) in terms}
+    firsts: dict[str, list[list[str]]] = {}
     for ph in phrases:
-        n = len(ph)
-        first = ph[0]
-        for i, (t, s, _e) in enumerate(toks):
-            if t == first and i + n <= len(toks) and all(
-                toks[i + k][0] == ph[k] for k in range(1, n)
-            ):
-                spans.append((s, toks[i + n - 1][2]))
+        for w in words:
+            if term(w) == ph[0]:
+                firsts.setdefault(w, []).append(ph)
+    if not hit and not firsts:
+        return []
+    spans = []
+    for m in _words_re(hit | firsts.keys()).finditer(text):
+        w = m.group()
+        if w in hit:
+            spans.append(m.span())
+        for ph in firsts.get(w, ()):
+            end = _phrase_end(text, m.end(), ph)
+            if end is not None:
+                spans.append((m.start(), end))
     return spans
+
+
+def _words_re(words) -> re.Pattern:
+    """A pattern that finds ``words`` where they are whole tokens of
+    :data:`TOKEN_RE`: a token starts at a word character that follows neither
+    a word character nor one and a dot, and ends before neither (its words
+    run on over single dots), so only the tokens sought are looked at, by the
+    regex engine rather than a loop over every token."""
+    alts = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+    return re.compile(rf"(?<!\w)(?<!\w\.)(?:{alts})(?!\w)(?!\.\w)")
+
+
+def _phrase_end(text: str, pos: int, phrase: list[str]) -> int | None:
+    """Where a phrase whose first word ends at ``pos`` ends, if the kept
+    tokens after ``pos`` are its other words; else None."""
+    if len(phrase) == 1:
+        return pos
+    k = 1
+    for m in TOKEN_RE.finditer(text, pos):
+        t = term(m.group())
+        if not t:  # a stop word or one letter: not a position
+            continue
+        if t != phrase[k]:
+            return None
+        k += 1
+        if k == len(phrase):
+            return m.end()
+    return None
 
 
 def hit_spans(text: str, terms: set[str], phrases: list[list[str]]) -> list[tuple[int, int]]:
     """Character spans in ``text`` of every hit, sorted, overlaps merged."""
-    if not terms and not phrases:
-        return []
-    return merge_spans(_token_hits(term_spans(text), terms, phrases))
+    return merge_spans(_token_hits(text, terms, phrases))
 
 
 def grouped_hit_spans(text: str, groups: list[tuple[str, set[str], list[list[str]]]],
@@ -447,8 +507,7 @@ def grouped_hit_spans(text: str, groups: list[tuple[str, set[str], list[list[str
     clauses whose spans are given in ``more``), sorted; where hits of two
     clauses overlap, the one that starts first is kept (when they start
     together, the longer: a phrase over a word of it; then the earlier clause)."""
-    toks = term_spans(text) if groups else []
-    per = [merge_spans(_token_hits(toks, t, p)) for _label, t, p in groups]
+    per = [merge_spans(_token_hits(text, t, p)) for _label, t, p in groups]
     per += [merge_spans(list(spans)) for spans in more]
     tagged = sorted(((s, e, k) for k, spans in enumerate(per) for s, e in spans),
                     key=lambda t: (t[0], -t[1], t[2]))

@@ -28,6 +28,7 @@ counts of every build of a corpus).
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import marshal
 import os
@@ -38,9 +39,15 @@ from pathlib import Path
 
 from whoosh import index
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher
+from whoosh.collectors import TopCollector
 from whoosh.filedb.filestore import FileStorage
-from whoosh.matching import FilterMatcher, ListMatcher, NullMatcher
+from whoosh.matching import (
+    FilterMatcher,
+    ListMatcher,
+    NullMatcher,
+    WrappingMatcher,
+)
 from whoosh.writing import PostingPool, SegmentWriter
 
 INDEX_NAME = "MAIN"  # Whoosh's default index name: files MAIN_*, _MAIN_<gen>.toc
@@ -482,3 +489,263 @@ def docnums_of(reader, ids) -> list[int]:
         by_id = reader.__dict__["_variorum_docnums"] = {
             fields["id"]: n for n, fields in reader.iter_docs()}
     return sorted(n for i in ids if (n := by_id.get(i)) is not None)
+
+
+def lexicon(reader, fieldname: str) -> list[str]:
+    """Every term of ``fieldname`` in ``reader``, sorted (made once per reader,
+    cached on it: a searcher's readers live as long as its index generation)."""
+    cache = reader.__dict__.setdefault("_variorum_lexicon", {})
+    got = cache.get(fieldname)
+    if got is None:
+        if fieldname not in reader.schema:
+            got = []
+        elif reader.is_atomic():
+            got = [b.decode("utf-8") for b in reader.lexicon(fieldname)]
+        else:
+            leaves = [lexicon(r, fieldname) for r, _offset in reader.leaf_readers()]
+            got = leaves[0] if len(leaves) == 1 else sorted(set().union(*leaves))
+        cache[fieldname] = got
+    return got
+
+
+def terms_within(reader, fieldname: str, text: str, maxdist: int, prefix: int) -> list[str]:
+    """The terms of ``fieldname`` within Levenshtein distance ``maxdist`` of
+    ``text`` that share its first ``prefix`` characters, in lexicon order:
+    the words Whoosh's ``terms_within`` finds (its automaton allows
+    insertions, deletions and substitutions; a common prefix does not change
+    the distance), from the sorted lexicon in memory with rapidfuzz instead
+    of walking the terms file with a DFA, a seek and a read per step (a
+    multi-segment reader has no DFA: it computed the distance to every term
+    with the prefix in Python). ``goverment~`` took 0.98 s at 100k articles
+    (issue 15). A search expands a fuzzy term several times (its hit words,
+    each segment's matcher, the count): the last expansions are kept on the
+    reader, which lives as long as its index generation."""
+    cache = reader.__dict__.setdefault("_variorum_within", {})
+    key = (fieldname, text, maxdist, prefix)
+    got = cache.get(key)
+    if got is None:
+        if len(cache) >= _WITHIN_CACHED:
+            cache.pop(next(iter(cache)))
+        got = cache[key] = _terms_within(reader, fieldname, text, maxdist, prefix)
+    return got
+
+
+_WITHIN_CACHED = 64  # fuzzy expansions kept per reader (a search expands each several times)
+
+
+def _terms_within(reader, fieldname: str, text: str, maxdist: int, prefix: int) -> list[str]:
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    lex = lexicon(reader, fieldname)
+    start = text[:prefix]
+    lo = bisect.bisect_left(lex, start)
+    hi = bisect.bisect_left(lex, start + "\U0010ffff", lo) if start else len(lex)
+    while hi < len(lex) and lex[hi].startswith(start):  # a term with U+10FFFF after the prefix
+        hi += 1
+    cands = lex[lo:hi]
+    found = process.extract(text, cands, scorer=Levenshtein.distance, score_cutoff=int(maxdist),
+                            limit=None)
+    return [cands[i] for i in sorted(i for _word, _dist, i in found)]
+
+
+def term_docnums(reader, fieldname: str, text) -> list[int]:
+    """The document numbers of a term's postings in one segment's ``reader``,
+    deleted documents included, read a block at a time (no matcher stepped
+    through document by document, nothing scored)."""
+    if (fieldname, text) not in reader:
+        return []
+    m = reader.postings(fieldname, text)
+    if isinstance(m, FilterMatcher):  # the reader's filter of deleted documents
+        m = m.child
+    out: list[int] = []
+    while m.is_active():
+        if m._ids is None:
+            m._read_ids()
+        out.extend(m._ids[m._i:])
+        m._next_block()
+    return out
+
+
+def phrase_docnums(reader, fieldname: str, words: list[str],
+                   among: set[int] | None = None) -> set[int]:
+    """The document numbers (deleted ones included) of one segment's
+    ``reader`` where ``words`` occur at consecutive positions of
+    ``fieldname`` (as Whoosh's phrase matches them, slop 1), among ``among``
+    when given: the documents that have every word, by sets of document
+    numbers read a block at a time, then each one's positions compared.
+    Whoosh's phrase matcher makes a span object per position of every
+    candidate; counting ``"prime minister"``'s articles that way was most of
+    a phrase search's time (issue 15)."""
+    field = reader.schema[fieldname]
+    texts = []
+    for w in words:
+        try:
+            t = field.to_bytes(w)
+        except ValueError:
+            return set()
+        if (fieldname, t) not in reader:
+            return set()
+        texts.append(t)
+    if not texts:
+        return set()
+    cands = set(term_docnums(reader, fieldname, texts[0]))
+    for t in texts[1:]:
+        cands.intersection_update(term_docnums(reader, fieldname, t))
+    if among is not None:
+        cands &= among
+    if len(texts) == 1 or not cands:
+        return cands
+    decode = field.format.decode_positions
+    shifted = None  # docnum -> positions where the phrase so far could start
+    for k, t in enumerate(texts):
+        got = {}
+        for d, value in _postings_values(reader, fieldname, t, cands):
+            ps = decode(value)
+            if k == 0:
+                got[d] = set(ps)
+            else:
+                starts = shifted.get(d)
+                if starts:
+                    keep = starts.intersection(p - k for p in ps)
+                    if keep:
+                        got[d] = keep
+        shifted = got
+        cands = set(got)
+        if not cands:
+            break
+    return cands
+
+
+def _postings_values(reader, fieldname: str, text: bytes, among: set[int]):
+    """``(docnum, value)`` of a term's postings whose document is in ``among``."""
+    m = reader.postings(fieldname, text)
+    if isinstance(m, FilterMatcher):
+        m = m.child
+    while m.is_active():
+        if m._ids is None:
+            m._read_ids()
+        ids = m._ids
+        if not among.isdisjoint(ids):
+            if m._values is None:
+                m._read_values()
+            values = m._values
+            for i in range(m._i, len(ids)):
+                if ids[i] in among:
+                    yield ids[i], values[i]
+        m._next_block()
+
+
+def deleted_docnums(reader) -> frozenset[int]:
+    """The deleted document numbers of one segment's ``reader``."""
+    return reader.deleted_docs_set if reader.has_deletions() else frozenset()
+
+
+class QualityTopCollector(TopCollector):
+    """Whoosh's top-N collector with block-quality skipping where it is exact,
+    and no matcher replacement (Whoosh's top-N collector undercounts when it
+    replaces, and the skipping needs no replaced matcher).
+
+    A segment's matcher skips only when it is one word's postings
+    (:func:`exact_skipping`); elsewhere every match is scored. It notes
+    whether any segment's matcher could skip: where none could, every match
+    was collected and ``total`` is exact."""
+
+    def __init__(self, limit: int):
+        super().__init__(limit=limit, usequality=True, replace=0)
+        self.may_skip = False
+        self._exact = False
+
+    def set_subsearcher(self, subsearcher, offset):
+        super().set_subsearcher(subsearcher, offset)
+        self._exact = exact_skipping(self.matcher)
+        if self._use_block_quality():
+            self.may_skip = True
+
+    def _use_block_quality(self):
+        return self._exact and super()._use_block_quality()
+
+    def _collect(self, global_docnum, score):
+        key = super()._collect(global_docnum, score)
+        if len(self.items) == self.limit:
+            # Whoosh raises the bar only when a document replaces another one in
+            # the full heap, never when the heap fills: with ties at the top
+            # (equal scores are common) it stayed at 0 and nothing was skipped.
+            self.minscore = self.items[0][0]
+        return key
+
+    def matches(self):
+        # Whoosh's loop looks at a new minimum score only when it replaces
+        # matchers; without replacing, it skipped by the first minimum (0) forever.
+        matcher = self.matcher
+        usequality = self._use_block_quality()
+        minscore = None
+        check = True
+        while matcher.is_active():
+            if usequality and (check or self.minscore != minscore):
+                minscore = self.minscore
+                if minscore:
+                    self.skipped_times += matcher.skip_to_quality(minscore) or 0
+                    if not matcher.is_active():
+                        break
+            yield matcher.id()
+            check = matcher.next()
+            if check is None:  # a matcher that does not say when it enters a block (a phrase)
+                check = True
+
+
+def exact_skipping(m) -> bool:
+    """Whether the matcher ``m`` is one word's postings (boosted or not),
+    whose skipping by block quality never drops a document that could enter
+    the top: a block's quality bounds each of its documents' scores.
+
+    Only those skip. Unions, intersections and phrases are scored in full
+    (and so counted in the same pass), as before issue 15: Whoosh's union and
+    intersection bound a side's block by the other side's *current* block
+    (a document of the skipped block can be in a later, better block of the
+    other side), and an exact version of them (bounded by the other side's
+    best score anywhere), like skipping a phrase by its words' blocks, measured
+    slower at 20k and 100k articles: little is skipped, and the total then
+    needs a second pass over every word's postings."""
+    t = type(m)
+    if t is W3LeafMatcher:
+        return True
+    if t is WrappingMatcher:
+        return exact_skipping(m.child)
+    return False
+
+
+_BLOCK_MAXIMA_TERMS = 512  # terms whose block maxima a segment reader keeps
+
+
+def exact_block_quality(scorer, reader, fieldname: str, text) -> None:
+    """Make a BM25F ``scorer`` rate a posting block by the best score of a
+    document in it (computed the first time a block is rated, kept on the
+    segment's ``reader`` for the life of its index generation), not by
+    Whoosh's bound: the block's highest term frequency scored with its
+    shortest document, which for a common word is above the top 30's scores in
+    nearly every block, so that nothing was skipped (``said``: every one of
+    19,329 matches scored at 20k articles). The maximum is of the very scores
+    the scorer gives each document, so a block is skipped only when none of
+    its documents could enter the top."""
+    cache = reader.__dict__.setdefault("_variorum_block_maxima", {})
+    key = (fieldname, text, scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
+    maxima = cache.get(key)
+    if maxima is None:
+        if len(cache) >= _BLOCK_MAXIMA_TERMS:
+            cache.pop(next(iter(cache)))
+        maxima = cache[key] = {}
+    score, dfl = scorer._score, scorer.dfl
+
+    def block_quality(matcher):
+        block = matcher._dataoffset
+        q = maxima.get(block)
+        if q is None:
+            if matcher._ids is None:
+                matcher._read_ids()
+            if matcher._weights is None:
+                matcher._read_weights()
+            q = maxima[block] = max(map(score, matcher._weights, map(dfl, matcher._ids)))
+        return q
+
+    scorer.block_quality = block_quality
