@@ -28,8 +28,10 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
 from itertools import accumulate
+from operator import attrgetter
 from pathlib import Path
-from typing import BinaryIO
+from stat import S_ISREG
+from typing import BinaryIO, NamedTuple
 
 from .models import Article, Skipped
 from .text.sentences import first_sentence
@@ -71,9 +73,13 @@ TITLE_MAX = 120  # characters of a first-line title / a cut first sentence
 TITLE_MAX_WORDS = 20
 
 
-@dataclass(frozen=True)
-class FileEntry:
-    """A file found by :func:`scan`: its corpus-relative path and stat facts."""
+class FileEntry(NamedTuple):
+    """A file found by :func:`scan`: its corpus-relative path and stat facts.
+
+    A tuple (made a hundred thousand times by a scan, at a fraction of a
+    frozen dataclass's cost), equal to the manifest's ``(path, size,
+    mtime_ns)`` rows: an unchanged corpus is one comparison of two sets (see
+    :func:`index.search.indexer._update`)."""
 
     path: str  # corpus-relative, POSIX separators
     size: int
@@ -122,11 +128,15 @@ def scan(root: Path) -> tuple[list[FileEntry], list[Skipped]]:
     # unchanged re-index, issue 15). The order is os.walk's, top-down: a
     # folder's files by name, then each subfolder's, by name.
     stack: list[tuple[str, str]] = [(str(root), "")]  # (folder, its corpus-relative prefix)
+    # file_kind's answer by a name's last suffix, asked once a suffix: for a
+    # name that does not start with a dot (those are passed over), the kind
+    # depends on its last suffix alone, but for ".gz" (then on the one before)
+    kinds: dict[str, tuple[str | None, bool, str]] = {}
     while stack:
         folder, prefix = stack.pop()
         try:
             with os.scandir(folder) as it:
-                listed = sorted(it, key=lambda e: e.name)
+                listed = sorted(it, key=_NAME)
         except OSError as err:
             skipped.append(Skipped(shown_name(prefix.rstrip("/") or "."),
                                    f"unreadable folder: {err.strerror or err}"))
@@ -150,10 +160,17 @@ def scan(root: Path) -> tuple[list[FileEntry], list[Skipped]]:
                 elif not entry.is_symlink():  # links to folders are not followed
                     subfolders.append((entry.path, rel + "/"))
                 continue
-            if not _is_utf8(name):
+            if not (name.isascii() or _is_utf8(name)):
                 skipped.append(Skipped(shown_name(rel), "file name is not valid UTF-8"))
                 continue
-            kind, _gz, ext = file_kind(name)
+            dot = name.rfind(".")
+            suffix = name[dot:].lower() if dot > 0 else ""
+            known = kinds.get(suffix)
+            if known is None:
+                known = file_kind(name)
+                if suffix != ".gz":
+                    kinds[suffix] = known
+            kind, _gz, ext = known
             if kind is None:
                 skipped.append(Skipped(rel, f"unsupported file type {ext or '(none)'}"))
                 continue
@@ -165,12 +182,15 @@ def scan(root: Path) -> tuple[list[FileEntry], list[Skipped]]:
             except OSError as e:  # a link loop, a dangling link, no permission
                 skipped.append(Skipped(rel, f"unreadable: {e.strerror or e}"))
                 continue
-            if not stat.S_ISREG(st.st_mode):
+            if not S_ISREG(st.st_mode):
                 skipped.append(Skipped(rel, "not a regular file"))
                 continue
             entries.append(FileEntry(rel, st.st_size, st.st_mtime_ns))
         stack.extend(reversed(subfolders))
     return entries, skipped
+
+
+_NAME = attrgetter("name")
 
 
 def _is_utf8(name: str) -> bool:

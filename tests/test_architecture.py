@@ -149,6 +149,30 @@ def test_listing_a_corpus_loads_no_heavy_library(sample_index, tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
+def test_an_unchanged_update_loads_no_numpy(sample_index, tmp_path):
+    """Re-indexing an unchanged corpus (the reader does at every start) walks
+    the folder and compares; the versions phase has nothing to compare, and
+    numpy, datasketch and spaCy stay unloaded (issue 15: numpy alone was a
+    tenth of an unchanged re-index)."""
+    ix = copy_sample_index(sample_index, tmp_path / "ix")
+    code = (
+        "import sys\n"
+        "from index import Corpus\n"
+        f"c = Corpus({str(SAMPLE_DIR)!r}, index_dir={str(ix)!r})\n"
+        "r = c.update(procs=1)\n"
+        "c.close()\n"
+        f"assert (r.files_unchanged, r.versions.signed) == ({len(SAMPLE)}, 0), r\n"
+        "assert not r.changed_anything\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('numpy', 'datasketch', 'spacy'))\n"
+        "assert not bad, bad\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
 WHOOSH_INTERNALS = ENGINE / "search" / "whoosh_internals.py"
 
 

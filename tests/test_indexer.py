@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -73,6 +74,34 @@ def test_second_update_of_unchanged_corpus_changes_nothing(open_corpus, sample_d
     assert counts(again) == (0, 0, 0, 5)
     assert (again.articles_added, again.articles_updated, again.articles_removed) == (0, 0, 0)
     assert again.articles_total == 5 and not again.changed_anything
+
+
+def test_an_unchanged_corpus_reads_no_hash_and_writes_nothing(stories, monkeypatch):
+    """Issue 15: an unchanged re-index compares the walk's (path, size,
+    mtime_ns) with the manifest's as they are read, in one pass: no file's
+    hash or article ids, no article's or signature's hash is read, and the
+    store is not written (the corpus's name, "complete", the versions' mark
+    are there already)."""
+    from index import pipeline
+
+    _root, c = stories
+    said: list[str] = []
+
+    class Traced(store.Store):  # the store the update opens, its statements recorded
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.db.set_trace_callback(said.append)
+
+    monkeypatch.setattr(indexer, "Store", Traced)
+    monkeypatch.setattr(pipeline, "Store", Traced)
+    report = c.update()
+    assert counts(report) == (0, 0, 0, 3) and report.articles_total == 3
+    assert report.versions is not None and report.versions.signed == 0
+    statements = [" ".join(q.split()) for q in said]
+    assert "SELECT path, size, mtime_ns FROM files" in statements
+    assert not [q for q in statements if re.search(r"\b(sha|ids)\b", q)]
+    assert not [q for q in statements if "FROM sigs" in q or "id, hash FROM articles" in q]
+    assert [q for q in statements if not q.startswith(("SELECT", "PRAGMA"))] == []
 
 
 def test_generation_moves_on_with_each_change_seen_by_another_process(stories, write_files,

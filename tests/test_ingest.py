@@ -1167,12 +1167,10 @@ def test_pieces_that_disagree_on_an_archive_have_it_read_again_next_run():
     """A file that changed while its pieces were read (they hash it
     differently, or one found it as it was): what they read is kept, and the
     manifest gets a time no file has, so the next run reads it again."""
-    from dataclasses import replace
-
     from index.search import indexer
 
     e = ingest.FileEntry("crawl.warc.gz", 10, 5)
-    again = (replace(e, mtime_ns=-1), None, [], [])
+    again = (ingest.FileEntry("crawl.warc.gz", 10, -1), None, [], [])
     one, two = (indexer._Part(files=[((e, sha, [], []), [])]) for sha in ("s1", "s2"))
     assert indexer._gather([one, two]) == ([], [again])
     assert indexer._gather([one, indexer._Part(unchanged=[e])]) == ([], [again])

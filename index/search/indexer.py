@@ -313,13 +313,13 @@ def _gather(parts: list[_Part]) -> tuple[list[FileEntry], list[_Read]]:
                 continue
             e0, sha0, metas0, skips0 = read[e.path]
             if sha0 != sha:
-                e0, sha0 = replace(e0, mtime_ns=-1), None
+                e0, sha0 = e0._replace(mtime_ns=-1), None
             read[e.path] = (e0, sha0, metas0 + metas, skips0 + skips)
             order[e.path] += pages or ()
     for path, (e, sha, metas, skips) in read.items():
         if path in unchanged:  # a piece found it as it was, another not
             del unchanged[path]
-            e, sha = replace(e, mtime_ns=-1), None
+            e, sha = e._replace(mtime_ns=-1), None
         if len(order[path]) == len(metas) and metas:
             metas = [m for _n, m in sorted(zip(order[path], metas, strict=True),
                                            key=lambda x: x[0])]
@@ -358,7 +358,7 @@ def update(
             store = Store(index_dir / STORE_FILE)
             report = _update(root, index_dir, store, progress, cancel, procs, t0, executor,
                              on_batch)
-            if not report.cancelled:
+            if not report.cancelled and store.get_meta("complete") != "1":
                 store.set_meta("complete", "1")  # a first run that finished
             return report
         except (OSError, sqlite3.Error) as e:
@@ -411,8 +411,16 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
     report = UpdateReport(corpus=str(root), index_dir=str(index_dir))
     ix = open_index(index_dir, create=True)
     wi.remove_strays(index_dir / WHOOSH_DIR, store.whoosh_generation(), schema())
-    store.set_meta("corpus", shown_name(str(root)))  # the store keeps UTF-8 text
+    name = shown_name(str(root))  # the store keeps UTF-8 text
+    if store.get_meta("corpus") != name:  # (an unchanged corpus writes nothing)
+        store.set_meta("corpus", name)
     entries, scan_skips = scan(root)
+    if store.manifest_is(entries):
+        # Nothing new, changed or gone: one comparison of the walk with the
+        # manifest's (path, size, mtime_ns), and neither the hashes nor the
+        # article ids read (issue 15: an unchanged corpus of 100k articles).
+        report.files_unchanged = len(entries)
+        return _unchanged(store, report, scan_skips, t0)
     manifest = store.manifest()
     seen = {e.path for e in entries}
     deleted = [p for p in manifest if p not in seen]
@@ -428,12 +436,8 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
                 known_sha[e.path] = old[2]
     report.files_unchanged = len(entries) - len(to_read)
 
-    if not to_read and not deleted:
-        store.ensure_listing()
-        report.articles_total = store.count()
-        report.skipped = scan_skips + store.skipped()
-        report.seconds = time.perf_counter() - t0
-        return report
+    if not to_read and not deleted:  # (some files touched, none changed)
+        return _unchanged(store, report, scan_skips, t0)
 
     batches = [to_read]
     if on_batch is not None and not manifest and len(to_read) >= FIRST_BATCH_MIN_FILES:
@@ -458,6 +462,15 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
             report.seconds = time.perf_counter() - t0
             on_batch(replace(report, skipped=list(report.skipped)))
     report.articles_total = store.count()  # (the previous index, as it was, when cancelled)
+    report.skipped = scan_skips + store.skipped()
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _unchanged(store, report: UpdateReport, scan_skips, t0: float) -> UpdateReport:
+    """The report of a run with no file to read and none gone."""
+    store.ensure_listing()
+    report.articles_total = store.count()
     report.skipped = scan_skips + store.skipped()
     report.seconds = time.perf_counter() - t0
     return report

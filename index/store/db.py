@@ -44,6 +44,7 @@ LISTING_FORMAT = 2  # in the stamp: a listing of another format (fewer fields) i
 
 
 WHOOSH_GENERATION = "whoosh_generation"  # meta key: see Store.whoosh_generation
+VERSIONS_SYNCED = "versions_synced"  # meta key: see Store.versions_synced
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:
@@ -165,6 +166,13 @@ class Store:
         ):
             out[path] = (size, mtime, sha, ids.split() if ids else [])
         return out
+
+    def manifest_is(self, files: Iterable[tuple[str, int, int]]) -> bool:
+        """Whether the manifest holds exactly these ``(path, size, mtime_ns)``
+        and no other file: read as plain rows and compared as one set, none of
+        the hashes and article ids :meth:`manifest` makes a dict of."""
+        rows = self.db.execute("SELECT path, size, mtime_ns FROM files").fetchall()
+        return set(rows) == set(files)
 
     def skipped(self) -> list[Skipped]:
         out = []
@@ -391,8 +399,27 @@ class Store:
         """Body hash -> the body as stored (zlib bytes), for many at once."""
         return dict(self._where_in("SELECT hash, z FROM bodies WHERE hash", hashes))
 
+    def versions_synced(self, scheme: str) -> bool:
+        """Whether the version data was brought up to date with the articles,
+        with signatures of ``scheme``, and no article has changed since: the
+        mark :meth:`mark_versions_synced` left names the generation of then,
+        and every change of the articles (:meth:`apply`, by any variorum that
+        can write this store) moves the generation on."""
+        return self.get_meta(VERSIONS_SYNCED) == f"{scheme} {self.generation()}"
+
+    def mark_versions_synced(self, scheme: str) -> None:
+        """The version data is up to date with the articles as they are now
+        (after the run's :meth:`apply_versions`, which moved the generation on
+        if it wrote anything)."""
+        with self.db:  # (one statement: the generation read as it is written)
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta SELECT ?, ? || ' ' || COALESCE((SELECT "
+                "CAST(value AS INTEGER) FROM meta WHERE key = 'generation'), 0)",
+                (VERSIONS_SYNCED, scheme))
+
     def clear_versions(self) -> None:
         with self.db:
+            self.db.execute("DELETE FROM meta WHERE key = ?", (VERSIONS_SYNCED,))
             self.db.execute("DELETE FROM sigs")
             self.db.execute("DELETE FROM pairs")
             self.db.execute("DELETE FROM sentkeys")
