@@ -313,13 +313,13 @@ def _gather(parts: list[_Part]) -> tuple[list[FileEntry], list[_Read]]:
                 continue
             e0, sha0, metas0, skips0 = read[e.path]
             if sha0 != sha:
-                e0, sha0 = e0._replace(mtime_ns=-1), None
+                e0, sha0 = FileEntry(e0.path, e0.size, -1), None
             read[e.path] = (e0, sha0, metas0 + metas, skips0 + skips)
             order[e.path] += pages or ()
     for path, (e, sha, metas, skips) in read.items():
         if path in unchanged:  # a piece found it as it was, another not
             del unchanged[path]
-            e, sha = e._replace(mtime_ns=-1), None
+            e, sha = FileEntry(e.path, e.size, -1), None
         if len(order[path]) == len(metas) and metas:
             metas = [m for _n, m in sorted(zip(order[path], metas, strict=True),
                                            key=lambda x: x[0])]
