@@ -13,8 +13,10 @@ tree runs once on it before the timed runs (Python's compiled files, the
 page cache, the marks a first run leaves: see BENCHMARKS.md).
 
 Printed for each tree and corpus: the medians of ``--runs`` runs of the
-update alone (``update()``, as the child measures it) and of the whole
-process (start, imports, update, exit), the load average before and after.
+update alone (``update()``, as the child measures it: its wall time, and
+the CPU time of the process meanwhile, which a busy machine changes less) and
+of the whole process (start, imports, update, exit), the load average before
+and after.
 
     python bench/bench_reindex.py --base /tmp/startup-base \\
         --corpus CORPUS:INDEX [--corpus CORPUS:INDEX ...] [--runs 5] [--json out.json]
@@ -43,13 +45,13 @@ import index
 assert index.__file__.startswith(sys.argv[1]), index.__file__  # the tree asked for
 from index import Corpus
 c = Corpus(sys.argv[2], index_dir=sys.argv[3])
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 r = c.update(procs=2)
-t2 = time.perf_counter()
+t2, c2 = time.perf_counter(), time.process_time()
 c.close()
 assert not r.changed_anything and not r.files_new and not r.files_changed, r
 assert r.versions is not None and not r.versions.signed, r.versions
-print("RESULT", t2 - t1, t1 - t0, r.files_unchanged, r.articles_total, flush=True)
+print("RESULT", t2 - t1, t1 - t0, c2 - c1, r.files_unchanged, r.articles_total, flush=True)
 """
 
 
@@ -71,8 +73,9 @@ def one_run(tree: Path, corpus: Path, ix: Path) -> dict:
     line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT")), None)
     if out.returncode or line is None:
         raise RuntimeError(f"{tree} on {corpus}: exit {out.returncode}\n{out.stderr[-2000:]}")
-    _, update_s, import_s, files, articles = line.split()
-    return {"update": float(update_s), "start": float(import_s), "process": wall,
+    _, update_s, import_s, cpu_s, files, articles = line.split()
+    return {"update": float(update_s), "start": float(import_s), "cpu": float(cpu_s),
+            "process": wall,
             "files": int(files), "articles": int(articles)}
 
 
@@ -105,7 +108,7 @@ def main() -> None:
             row = {"corpus": corpus, "articles": n, "files": runs["after"][0]["files"],
                    "load": [load0, load1], "runs": runs}
             for name in trees:
-                for what in ("update", "process"):
+                for what in ("update", "cpu", "process"):
                     row[f"{name}_{what}"] = statistics.median(r[what] for r in runs[name])
             results.append(row)
             print(f"{n:>7} articles  load {load0:.1f}-{load1:.1f}", flush=True)
@@ -113,11 +116,13 @@ def main() -> None:
                 ups = " ".join(f"{r['update']:.3f}" for r in sorted(runs[name],
                                                                   key=lambda r: r["update"]))
                 print(f"  {name:6}  update {row[f'{name}_update']:.3f} s ({ups})  "
+                      f"its CPU {row[f'{name}_cpu']:.3f} s  "
                       f"process {row[f'{name}_process']:.3f} s", flush=True)
             print(f"  ratio   update {row['before_update'] / row['after_update']:.2f}x  "
+                  f"CPU {row['before_cpu'] / row['after_cpu']:.2f}x  "
                   f"process {row['before_process'] / row['after_process']:.2f}x  "
-                  f"after: {row['after_update'] / n * 1e5:.2f} s per 100k articles",
-                  flush=True)
+                  f"after: {row['after_update'] / n * 1e5:.2f} s per 100k articles "
+                  f"({row['after_cpu'] / n * 1e5:.2f} s of CPU)", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
 
