@@ -787,6 +787,27 @@ def whoosh_strays(index_dir) -> list[str]:
         p.name for p in wdir.iterdir() if p.is_dir()])
 
 
+def test_the_store_records_the_segments_of_its_generation(stories):
+    """What an unchanged re-index checks the Whoosh folder against (without
+    loading Whoosh): the segment ids, written with the generation; an index
+    from before has them recorded by its next run."""
+    _root, c = stories
+    live = {s.segment_id() for s in windex.open_dir(c.index_dir / indexer.WHOOSH_DIR)._segments()}
+    st = store.Store(c.index_dir / store.STORE_FILE)
+    try:
+        assert live and st.whoosh_segments() == live
+        with st.db:
+            st.db.execute("DELETE FROM meta WHERE key = ?", (store.WHOOSH_SEGMENTS,))
+        assert st.whoosh_segments() is None
+        assert counts(c.update(versions=False)) == (0, 0, 0, 3)
+        assert st.whoosh_segments() == live
+    finally:
+        st.close()
+    (c.index_dir / indexer.WHOOSH_DIR / "MAIN_zzz.seg").write_bytes(b"")  # a killed run's
+    assert counts(c.update(versions=False)) == (0, 0, 0, 3)
+    assert whoosh_strays(c.index_dir) == []
+
+
 def shown_hits(c: Corpus, q: str) -> list[str]:
     """The paths of every hit, each one fetched as `show` fetches it."""
     res = c.search(q, limit=None)

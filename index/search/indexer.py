@@ -44,16 +44,25 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from whoosh import index
-
 from .. import jobs
+from .._lazy import lazy
 from ..errors import Cancelled, CorpusError, DiskFullError, IndexBusyError
 from ..ingest import ARCHIVES, FileEntry, content_hash, file_kind, read_file, scan, shown_name
 from ..models import Article, ArticleMeta, Skipped, UpdateReport
 from ..store.db import STORE_FILE, Store, compress
 from ..text.tokens import spellable, spelling_words, term_positions
-from . import whoosh_internals as wi
-from .schema import schema
+from . import whoosh_files
+
+# Whoosh is loaded on first use: an unchanged re-index does not (see
+# _no_strays; it was a third of one at 18k articles, issue 15).
+index = lazy("whoosh.index")
+wi = lazy("index.search.whoosh_internals")
+_schema = lazy("index.search.schema")
+
+
+def schema():
+    """The index's schema (:func:`index.search.schema.schema`)."""
+    return _schema.schema()
 
 WHOOSH_DIR = "whoosh"
 LOCK_FILE = "update.lock"
@@ -409,8 +418,13 @@ def is_complete(index_dir: Path) -> bool:
 def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
             on_batch) -> UpdateReport:
     report = UpdateReport(corpus=str(root), index_dir=str(index_dir))
-    ix = open_index(index_dir, create=True)
-    wi.remove_strays(index_dir / WHOOSH_DIR, store.whoosh_generation(), schema())
+    ix = None
+    wdir, generation = index_dir / WHOOSH_DIR, store.whoosh_generation()
+    if not _no_strays(wdir, generation, store.whoosh_segments()):
+        ix = open_index(index_dir, create=True)
+        kept = wi.remove_strays(wdir, generation, schema())
+        if kept is not None and store.whoosh_segments() is None:  # (recorded from now on)
+            store.set_whoosh_segments(*kept)
     name = shown_name(str(root))  # the store keeps UTF-8 text
     if store.get_meta("corpus") != name:  # (an unchanged corpus writes nothing)
         store.set_meta("corpus", name)
@@ -439,6 +453,8 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
     if not to_read and not deleted:  # (some files touched, none changed)
         return _unchanged(store, report, scan_skips, t0)
 
+    if ix is None:
+        ix = open_index(index_dir, create=True)
     batches = [to_read]
     if on_batch is not None and not manifest and len(to_read) >= FIRST_BATCH_MIN_FILES:
         # A first index: the first files in list order are committed on their
@@ -465,6 +481,22 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
     report.skipped = scan_skips + store.skipped()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _no_strays(wdir: Path, generation: int | None, segments: set[str] | None) -> bool:
+    """Whether the Whoosh folder holds the generation the store names and
+    nothing :func:`whoosh_internals.remove_strays` would delete, told from the
+    file names and the segment ids the store recorded with the generation (no
+    Whoosh loaded). False whenever that cannot be told: then Whoosh reads the
+    generation and the strays go."""
+    if generation is None or segments is None:
+        return False
+    try:
+        names = os.listdir(wdir)
+    except OSError:
+        return False
+    return whoosh_files.toc_name(generation) in names and not whoosh_files.strays(
+        names, generation, segments)
 
 
 def _unchanged(store, report: UpdateReport, scan_skips, t0: float) -> UpdateReport:
@@ -547,6 +579,7 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
         removed_ids=removed_ids,
         vocab_delta=vocab,
         whoosh_generation=writer.generation,
+        whoosh_segments=[seg.segment_id() for seg in segments],
     )
     # Readers now open the new generation; the previous one's files can go
     # (readers that have them open keep reading them).

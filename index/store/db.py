@@ -45,6 +45,7 @@ LISTING_FORMAT = 2  # in the stamp: a listing of another format (fewer fields) i
 
 WHOOSH_GENERATION = "whoosh_generation"  # meta key: see Store.whoosh_generation
 VERSIONS_SYNCED = "versions_synced"  # meta key: see Store.versions_synced
+WHOOSH_SEGMENTS = "whoosh_segments"  # meta key: see Store.whoosh_segments
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:
@@ -143,6 +144,22 @@ class Store:
         value = self.get_meta(WHOOSH_GENERATION)
         return int(value) if value is not None else None
 
+    def whoosh_segments(self) -> set[str] | None:
+        """The segment ids of :meth:`whoosh_generation` (None: not recorded,
+        an index from before they were), written with it: what an unchanged
+        re-index checks the Whoosh folder against without loading Whoosh."""
+        value = self.get_meta(WHOOSH_SEGMENTS)
+        return set(value.split()) if value is not None else None
+
+    def set_whoosh_segments(self, generation: int, segments: Iterable[str]) -> None:
+        """Record the segments of ``generation`` if it is the one the store
+        names (read from Whoosh by a run that found them unrecorded)."""
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta SELECT ?, ? WHERE (SELECT value FROM meta "
+                "WHERE key = ?) = ?", (WHOOSH_SEGMENTS, " ".join(sorted(segments)),
+                                       WHOOSH_GENERATION, str(generation)))
+
     def generation(self) -> int:
         """A counter that every committed change of what readers see (an
         indexer run's articles, a versions run's pairs) moves on: a reader that
@@ -203,15 +220,19 @@ class Store:
         removed_ids: list[str],
         vocab_delta: Counter,
         whoosh_generation: int | None = None,
+        whoosh_segments: Iterable[str] = (),
     ) -> None:
         """Record one indexer run, in one transaction, after Whoosh committed
-        ``whoosh_generation``: from this commit on, readers open it."""
+        ``whoosh_generation`` (of the segments ``whoosh_segments``): from this
+        commit on, readers open it."""
         with self.db:
             db = self.db
             self._bump_generation()
             if whoosh_generation is not None:
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                            (WHOOSH_GENERATION, str(whoosh_generation)))
+                db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                           (WHOOSH_SEGMENTS, " ".join(sorted(whoosh_segments))))
             db.executemany("DELETE FROM files WHERE path=?", ((p,) for p in deleted_paths))
             db.executemany("DELETE FROM articles WHERE id=?", ((i,) for i in removed_ids))
             db.executemany("DELETE FROM langs WHERE id=?",
