@@ -47,7 +47,16 @@ from pathlib import Path
 from .. import jobs
 from .._lazy import lazy
 from ..errors import Cancelled, CorpusError, DiskFullError, IndexBusyError
-from ..ingest import ARCHIVES, FileEntry, content_hash, file_kind, read_file, scan, shown_name
+from ..ingest import (
+    ARCHIVES,
+    FileEntry,
+    content_hash,
+    entries_of,
+    file_kind,
+    read_file,
+    shown_name,
+    walk,
+)
 from ..models import Article, ArticleMeta, Skipped, UpdateReport
 from ..store.db import STORE_FILE, Store, compress
 from ..text.tokens import spellable, spelling_words, term_positions
@@ -428,13 +437,14 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
     name = shown_name(str(root))  # the store keeps UTF-8 text
     if store.get_meta("corpus") != name:  # (an unchanged corpus writes nothing)
         store.set_meta("corpus", name)
-    entries, scan_skips = scan(root)
-    if store.manifest_is(entries):
+    found, scan_skips = walk(root)
+    if store.manifest_is(found):
         # Nothing new, changed or gone: one comparison of the walk with the
         # manifest's (path, size, mtime_ns), and neither the hashes nor the
         # article ids read (issue 15: an unchanged corpus of 100k articles).
-        report.files_unchanged = len(entries)
+        report.files_unchanged = len(found)
         return _unchanged(store, report, scan_skips, t0)
+    entries = entries_of(found)
     manifest = store.manifest()
     seen = {e.path for e in entries}
     deleted = [p for p in manifest if p not in seen]

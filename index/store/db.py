@@ -189,7 +189,10 @@ class Store:
         and no other file: read as plain rows and compared as one set, none of
         the hashes and article ids :meth:`manifest` makes a dict of."""
         rows = self.db.execute("SELECT path, size, mtime_ns FROM files").fetchall()
-        return set(rows) == set(files)
+        files = files if isinstance(files, list) else list(files)
+        # (no two rows, and no two files, have one path: as many of each, and
+        # every file among the rows, is the same set)
+        return len(rows) == len(files) and set(rows).issuperset(files)
 
     def skipped(self) -> list[Skipped]:
         out = []
