@@ -143,7 +143,8 @@ def walk(root: Path) -> tuple[list[tuple[str, int, int]], list[Skipped]]:
     stack: list[tuple[str, str]] = [(str(root), "")]  # (folder, its corpus-relative prefix)
     # file_kind's answer by a name's last suffix, asked once a suffix: for a
     # name that does not start with a dot (those are passed over), the kind
-    # depends on its last suffix alone, but for ".gz" (then on the one before)
+    # depends on its last suffix alone (as written: file_kind folds the case),
+    # but for ".gz" (then on the one before)
     kinds: dict[str, tuple[str | None, bool, str]] = {}
     while stack:
         folder, prefix = stack.pop()
@@ -177,11 +178,11 @@ def walk(root: Path) -> tuple[list[tuple[str, int, int]], list[Skipped]]:
                 skipped.append(Skipped(shown_name(rel), "file name is not valid UTF-8"))
                 continue
             dot = name.rfind(".")
-            suffix = name[dot:].lower() if dot > 0 else ""
+            suffix = name[dot:] if dot > 0 else ""
             known = kinds.get(suffix)
             if known is None:
                 known = file_kind(name)
-                if suffix != ".gz":
+                if suffix.lower() != ".gz":
                     kinds[suffix] = known
             kind, _gz, ext = known
             if kind is None:
