@@ -21,7 +21,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
 
 from index import (
@@ -48,6 +48,7 @@ from ..widgets.article_list import (
     without_filters,
 )
 from ..widgets.article_view import ArticleView
+from ..widgets.footer import Footer
 from ..widgets.sidebar import Sidebar, search_query
 from ..widgets.status_line import StatusLine
 from .base import WorkerScreen, sentence, thread_worker
