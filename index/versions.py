@@ -728,7 +728,7 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
         # No article changed since the last run that brought the versions up
         # to date (the store's generation has not moved on): nothing is read,
         # not even the hashes of the articles and of their signatures (two
-        # reads of every row, a quarter of an unchanged re-index at 100k)
+        # reads of every row: 0.26 s at 18k articles, issue 15)
         report.seconds = time.perf_counter() - t0
         return report
     articles = store.article_hashes()
