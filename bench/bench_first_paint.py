@@ -11,7 +11,10 @@ loaded, the background update check started):
 - floor: ``python -c "import textual"``;
 - variorum: ``VariorumApp`` on the N-article index.
 
-Medians of ``--runs`` runs each.
+Medians of ``--runs`` runs each. With ``--base TREE`` (a checkout of the code
+before, e.g. ``git worktree add /tmp/startup-base 22bc363``) the same app of
+that tree is timed too, in turns with the floor and this tree's (so that all
+three see the same load); ``--paint-only``: the first paint alone.
 
 Also timed (in one app, medians of ``--runs`` after a warm-up round):
 opening a 50,000-word article against opening a 500-word one the same way,
@@ -32,7 +35,7 @@ twice: with the garbage collector as `variorum PATH` tunes it ("quiet") and
 with Python's defaults ("default").
 
     python bench/bench_first_paint.py [--n 100000] [--runs 5] [--open-only]
-        [--responsive-only] [--query "government minister"]
+        [--responsive-only] [--paint-only] [--base TREE] [--query "government minister"]
 """
 
 from __future__ import annotations
@@ -56,6 +59,11 @@ T0 = time.perf_counter()
 import asyncio, os, sys
 sys.path.insert(0, sys.argv[1])
 from index import Corpus
+try:  # as `variorum PATH` does (a tree from before tui.gctune has none)
+    from tui import gctune
+    gctune.before_imports()
+except ImportError:
+    pass
 corpus = Corpus(sys.argv[2], index_dir=sys.argv[3])
 corpus.prefetch_list()  # as `variorum PATH` does, before importing the app
 from tui.app import VariorumApp
@@ -70,7 +78,8 @@ async def main():
         app.call_after_refresh(painted.set)
         await painted.wait()
         row = app.reader.list.render_line(0).text
-        print("READY", time.perf_counter() - T0, len(app.reader.list.items), row[:40], flush=True)
+        print("READY", time.perf_counter() - T0, len(app.reader.list.items), time.process_time(),
+              row[:40], flush=True)
         import multiprocessing
         for child in multiprocessing.active_children():  # the background workers
             child.kill()
@@ -80,12 +89,16 @@ asyncio.run(main())
 """
 
 
-def timed(argv: list[str], env: dict) -> float:
+def timed(argv: list[str], env: dict, cpu: list[float] | None = None) -> float:
+    """The wall time from the start of ``argv`` to its READY line (and the CPU
+    time it says it had used by then, added to ``cpu``)."""
     t = time.perf_counter()
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
     for line in p.stdout:
         if line.startswith("READY"):
             wall = time.perf_counter() - t
+            if cpu is not None:
+                cpu.append(float(line.split()[3]))
             p.wait(timeout=30)
             return wall
     p.wait()
@@ -347,9 +360,13 @@ def main() -> None:
     ap.add_argument("--open-only", action="store_true", help="only the opening of an article")
     ap.add_argument("--responsive-only", action="store_true",
                     help="only the list keys and search-as-you-type on the big index")
+    ap.add_argument("--paint-only", action="store_true", help="only the first paint")
+    ap.add_argument("--base", type=Path, help="a checkout of the code before, timed too")
     ap.add_argument("--query", default="government minister")
     args = ap.parse_args()
     env = dict(os.environ, VARIORUM_DATA_DIR=tempfile.mkdtemp(prefix="variorum-fp-"))
+    # as a user runs it: the trees' compiled files written once, then read
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if args.open_only:
         print(json.dumps(open_big_article(50_000, args.runs, env), indent=1))
         return
@@ -358,11 +375,47 @@ def main() -> None:
         print(json.dumps({m: responsiveness(folder, ix, args.n, env, args.query, m)
                           for m in ("default", "quiet")}, indent=1))
         return
-    floor, app = [], []
-    for _ in range(args.runs):  # interleaved, so drift hits both alike
-        floor.append(timed([sys.executable, "-c", "import textual; print('READY')"], env))
-        app.append(timed([sys.executable, "-c", _CHILD, str(PROJECT), str(folder), str(ix),
-                          str(args.n)], env))
+    trees = {"variorum": PROJECT}
+    if args.base:
+        trees["before"] = args.base.resolve()
+    floor: list[float] = []
+    apps: dict[str, list[float]] = {name: [] for name in trees}
+    cpus: dict[str, list[float]] = {name: [] for name in ("floor", *trees)}
+    floor_code = "import time; import textual; print('READY', 0, 0, time.process_time())"
+    load = [os.getloadavg()[0]]
+    for tree in trees.values():  # once first: compiled files, the page cache
+        timed([sys.executable, "-c", _CHILD, str(tree), str(folder), str(ix), str(args.n)], env)
+    for _ in range(args.runs):  # interleaved, so drift hits all alike
+        floor.append(timed([sys.executable, "-c", floor_code], env, cpus["floor"]))
+        for name, tree in trees.items():
+            apps[name].append(timed([sys.executable, "-c", _CHILD, str(tree), str(folder),
+                                     str(ix), str(args.n)], env, cpus[name]))
+    load.append(os.getloadavg()[0])
+    app = apps["variorum"]
+    paint = {
+        "articles": args.n, "runs": args.runs, "load": load,
+        "floor_import_textual_s": round(statistics.median(floor), 3),
+        "variorum_first_paint_s": round(statistics.median(app), 3),
+        "ratio_to_floor": round(statistics.median(app) / statistics.median(floor), 2),
+        "all_runs_s": {"floor": [round(x, 3) for x in floor],
+                       **{name: [round(x, 3) for x in runs] for name, runs in apps.items()}},
+        # the CPU time each process had used by then: a busy machine changes it less
+        "cpu_s": {name: round(statistics.median(x), 3) for name, x in cpus.items()},
+        "cpu_ratio_to_floor": {name: round(statistics.median(cpus[name])
+                                           / statistics.median(cpus["floor"]), 2)
+                               for name in trees},
+    }
+    if args.base:
+        paint["before_first_paint_s"] = round(statistics.median(apps["before"]), 3)
+        paint["before_ratio_to_floor"] = round(
+            statistics.median(apps["before"]) / statistics.median(floor), 2)
+    if args.paint_only:
+        paint["command"] = " ".join([Path(sys.executable).name, *sys.argv])
+        print(json.dumps(paint, indent=1))
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(paint, indent=2))
+        return
     opening = open_big_article(50_000, args.runs, env)
     responsive = {m: responsiveness(folder, ix, args.n, env, args.query, m)
                   for m in ("default", "quiet")}

@@ -953,20 +953,23 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
     """
     import time
 
-    import numpy as np
-
-    from .errors import Cancelled
-
     t0 = time.perf_counter()
     report = VersionsReport()
     # (its workers cannot read the store: the chunks go with their texts)
     ship = getattr(executor, "ships_texts", False)
-    articles = store.article_hashes()
-    common = common_terms(store, len(articles))
+    common = common_terms(store, store.count())
     scheme = f"{SIGNATURE_SCHEME}-common{_digest(common)}"
     if store.get_meta("signature_scheme") != scheme:
         store.clear_versions()  # made with other features: redo all
         store.set_meta("signature_scheme", scheme)
+    if store.versions_synced(scheme):
+        # No article changed since the last run that brought the versions up
+        # to date (the store's generation has not moved on): nothing is read,
+        # not even the hashes of the articles and of their signatures (two
+        # reads of every row: 0.26 s at 18k articles, issue 15)
+        report.seconds = time.perf_counter() - t0
+        return report
+    articles = store.article_hashes()
     signed = store.sig_hashes()
     removed = {i for i, h in signed.items() if articles.get(i) != h}
     new = sorted(i for i, h in articles.items() if signed.get(i) != h)
@@ -975,8 +978,14 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
         # nothing to compare: the signatures (22% of an unchanged re-index
         # at 100k articles, issue 15), the sentence counts and the banding
         # are not read at all; nothing would have been written
+        store.mark_versions_synced(scheme)
         report.seconds = time.perf_counter() - t0
         return report
+
+    import numpy as np  # (here: an unchanged corpus does not load it)
+
+    from .errors import Cancelled
+
     try:
         fresh = _map(partial(_sig_chunk, str(store_path), common), new, procs,
                      (lambda d, t: progress("signatures", d, t)) if progress else None, cancel,
@@ -1037,6 +1046,7 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
         sorted(new_keys.items()),
         (counts[0].tobytes(), counts[1].astype(np.int64).tobytes()) if changed else None,
     )
+    store.mark_versions_synced(scheme)
     report.pairs = len(pairs)
     report.seconds = time.perf_counter() - t0
     return report

@@ -1231,3 +1231,37 @@ async def test_a_first_index_lists_the_first_articles_before_it_ends(tmp_path):
         assert (indexer.FIRST_BATCH, True) in counts  # listed while the update ran
         assert counts[-1][0] == n and len(reader.list.items) == n
         assert [c for c, _ in counts if c] == sorted(c for c, _ in counts if c)
+
+
+async def test_the_footer_is_composed_once_for_a_burst_of_binding_changes(corpus, monkeypatch):
+    """Issue 15: Textual's footer composes itself again for every change of
+    bindings its screen signals, one recompose a signal (three at the reader's
+    start, two of them at once). Two signals at once make one recompose, which
+    shows the bindings as they are after both; a later one makes another."""
+    from textual.widgets import Footer as TextualFooter
+
+    from tui.widgets.footer import Footer
+
+    calls = []
+    real = TextualFooter.recompose
+
+    async def counted(self):
+        calls.append(self)
+        await real(self)
+
+    monkeypatch.setattr(TextualFooter, "recompose", counted)
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        footer = app.reader.query_one(Footer)
+        keys = [k.key for k in footer.query("FooterKey")]
+        assert "slash" in keys and "q" in keys, keys
+        calls.clear()
+        app.reader.refresh_bindings()
+        app.reader.refresh_bindings()
+        await settle(app, pilot)
+        assert calls == [footer]
+        assert [k.key for k in footer.query("FooterKey")] == keys
+        app.reader.refresh_bindings()
+        await settle(app, pilot)
+        assert calls == [footer, footer]

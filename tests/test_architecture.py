@@ -149,6 +149,85 @@ def test_listing_a_corpus_loads_no_heavy_library(sample_index, tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
+def test_the_readers_start_loads_nothing_its_first_paint_does_not_need(sample_index, tmp_path):
+    """What `variorum PATH` does before its first frame: the CLI, a corpus
+    whose list is read ahead, the app made (issue 15's first paint at 100k
+    articles). None of the engine's heavy libraries is loaded (the search,
+    versions, entities, web archives and fuzzy matching come when first
+    used), nor the TOML parser when there is no config file to read."""
+    ix = copy_sample_index(sample_index, tmp_path / "ix")
+    code = (
+        "import os, sys\n"
+        f"os.environ['VARIORUM_CONFIG'] = {str(tmp_path / 'none.toml')!r}\n"
+        "import tui.cli\n"
+        "from tui.config import load_config\n"
+        "from index import Corpus\n"
+        f"c = Corpus({str(SAMPLE_DIR)!r}, index_dir={str(ix)!r})\n"
+        "c.prefetch_list()\n"
+        "from tui.app import VariorumApp\n"
+        "app = VariorumApp(c, config=load_config())\n"
+        f"assert len(c.article_list()) == {len(SAMPLE)}\n"
+        f"heavy = {(*HEAVY, 'warcio', 'rapidfuzz', 'trafilatura', 'lxml', 'tomllib')!r}\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
+        "assert not bad, bad\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_the_readers_app_freezes_what_its_imports_made(sample_index, tmp_path):
+    """The reader's garbage collector (tui.gctune): made as `variorum PATH`
+    makes it, the app freezes the objects of the imports (none of them
+    garbage) and raises the young threshold at once, so that the start's
+    collections, and the full one once the list is up, scan only what the
+    app made (issue 15's first paint)."""
+    ix = copy_sample_index(sample_index, tmp_path / "ix")
+    code = (
+        "import gc\n"
+        "from index import Corpus\n"
+        "from tui import gctune\n"
+        "from tui.app import VariorumApp\n"
+        f"c = Corpus({str(SAMPLE_DIR)!r}, index_dir={str(ix)!r})\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "VariorumApp(c)  # a test's app: Python's defaults\n"
+        "assert gc.get_freeze_count() == 0 and gc.get_threshold()[0] == 700\n"
+        "VariorumApp(c, quiet_gc=True)\n"
+        "assert gc.get_freeze_count() > 10000, gc.get_freeze_count()\n"
+        "assert gc.get_threshold()[0] == gctune.THRESHOLD\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_an_unchanged_update_loads_no_whoosh_nor_numpy(sample_index, tmp_path):
+    """Re-indexing an unchanged corpus (`variorum index`, the reader at every
+    start) walks the folder and compares; the Whoosh folder holds what the
+    store says (told by the file names), the versions phase has nothing to
+    compare: Whoosh, numpy, datasketch and spaCy stay unloaded (issue 15:
+    Whoosh was a third of an unchanged re-index of 18k articles, numpy a
+    tenth)."""
+    ix = copy_sample_index(sample_index, tmp_path / "ix")
+    code = (
+        "import sys\n"
+        "from index import Corpus\n"
+        f"c = Corpus({str(SAMPLE_DIR)!r}, index_dir={str(ix)!r})\n"
+        "r = c.update(procs=1)\n"
+        "c.close()\n"
+        f"assert (r.files_unchanged, r.versions.signed) == ({len(SAMPLE)}, 0), r\n"
+        "assert not r.changed_anything\n"
+        f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})\n"
+        "assert not bad, bad\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
 WHOOSH_INTERNALS = ENGINE / "search" / "whoosh_internals.py"
 
 

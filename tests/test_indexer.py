@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -74,6 +75,34 @@ def test_second_update_of_unchanged_corpus_changes_nothing(open_corpus, sample_d
     assert counts(again) == (0, 0, 0, 5)
     assert (again.articles_added, again.articles_updated, again.articles_removed) == (0, 0, 0)
     assert again.articles_total == 5 and not again.changed_anything
+
+
+def test_an_unchanged_corpus_reads_no_hash_and_writes_nothing(stories, monkeypatch):
+    """Issue 15: an unchanged re-index compares the walk's (path, size,
+    mtime_ns) with the manifest's as they are read, in one pass: no file's
+    hash or article ids, no article's or signature's hash is read, and the
+    store is not written (the corpus's name, "complete", the versions' mark
+    are there already)."""
+    from index import pipeline
+
+    _root, c = stories
+    said: list[str] = []
+
+    class Traced(store.Store):  # the store the update opens, its statements recorded
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.db.set_trace_callback(said.append)
+
+    monkeypatch.setattr(indexer, "Store", Traced)
+    monkeypatch.setattr(pipeline, "Store", Traced)
+    report = c.update()
+    assert counts(report) == (0, 0, 0, 3) and report.articles_total == 3
+    assert report.versions is not None and report.versions.signed == 0
+    statements = [" ".join(q.split()) for q in said]
+    assert "SELECT path, size, mtime_ns FROM files" in statements
+    assert not [q for q in statements if re.search(r"\b(sha|ids)\b", q)]
+    assert not [q for q in statements if "FROM sigs" in q or "id, hash FROM articles" in q]
+    assert [q for q in statements if not q.startswith(("SELECT", "PRAGMA"))] == []
 
 
 def test_generation_moves_on_with_each_change_seen_by_another_process(stories, write_files,
@@ -776,6 +805,27 @@ def whoosh_strays(index_dir) -> list[str]:
         if p.name.startswith("MAIN_") and p.name != "MAIN_WRITELOCK"
         and p.name.split(".")[0] not in live] + [
         p.name for p in wdir.iterdir() if p.is_dir()])
+
+
+def test_the_store_records_the_segments_of_its_generation(stories):
+    """What an unchanged re-index checks the Whoosh folder against (without
+    loading Whoosh): the segment ids, written with the generation; an index
+    from before has them recorded by its next run."""
+    _root, c = stories
+    live = {s.segment_id() for s in windex.open_dir(c.index_dir / indexer.WHOOSH_DIR)._segments()}
+    st = store.Store(c.index_dir / store.STORE_FILE)
+    try:
+        assert live and st.whoosh_segments() == live
+        with st.db:
+            st.db.execute("DELETE FROM meta WHERE key = ?", (store.WHOOSH_SEGMENTS,))
+        assert st.whoosh_segments() is None
+        assert counts(c.update(versions=False)) == (0, 0, 0, 3)
+        assert st.whoosh_segments() == live
+    finally:
+        st.close()
+    (c.index_dir / indexer.WHOOSH_DIR / "MAIN_zzz.seg").write_bytes(b"")  # a killed run's
+    assert counts(c.update(versions=False)) == (0, 0, 0, 3)
+    assert whoosh_strays(c.index_dir) == []
 
 
 def shown_hits(c: Corpus, q: str) -> list[str]:

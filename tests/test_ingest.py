@@ -804,6 +804,26 @@ def test_a_corpus_reached_through_a_symlink_still_reads_its_links(tmp_path, open
     assert sorted(m.path for m in c.articles()) == ["a.txt", "b.txt"]
 
 
+def test_the_scan_tells_each_files_kind_whatever_the_case_of_its_suffix(corpus_dir):
+    """The scan asks file_kind once a suffix (issue 15: it was a tenth of an
+    unchanged re-index): the same answer for every name, "a.TXT" and "b.txt"
+    alike, and ".gz" told by the suffix before it, whatever its case."""
+    names = ["a.TXT", "b.txt", "c.Txt", "d.jsonl.gz", "e.JSONL.GZ", "f.gz", "g.GZ",
+             "h.tar.gz", "i.Json.Gz", "j.XYZ", "k.xyz", "l", "m.MD"]
+    for n in names:
+        (corpus_dir / n).write_bytes(b"x")
+    entries, skipped = ingest.scan(corpus_dir)
+    assert [e.path for e in entries] == [n for n in sorted(names) if ingest.file_kind(n)[0]]
+    assert [e.path for e in entries] == ["a.TXT", "b.txt", "c.Txt", "d.jsonl.gz",
+                                         "e.JSONL.GZ", "i.Json.Gz", "m.MD"]
+    assert {s.path: s.reason for s in skipped} == {
+        n: f"unsupported file type {ingest.file_kind(n)[2] or '(none)'}"
+        for n in names if not ingest.file_kind(n)[0]}
+    assert {s.reason for s in skipped} == {"unsupported file type .gz",
+                                           "unsupported file type .xyz",
+                                           "unsupported file type (none)"}
+
+
 def test_a_file_that_grew_or_became_a_fifo_after_the_scan(corpus_dir, monkeypatch):
     monkeypatch.setattr(ingest, "MAX_FILE_BYTES", 100)
     (corpus_dir / "grew.txt").write_text("x" * 500)
@@ -1167,12 +1187,10 @@ def test_pieces_that_disagree_on_an_archive_have_it_read_again_next_run():
     """A file that changed while its pieces were read (they hash it
     differently, or one found it as it was): what they read is kept, and the
     manifest gets a time no file has, so the next run reads it again."""
-    from dataclasses import replace
-
     from index.search import indexer
 
     e = ingest.FileEntry("crawl.warc.gz", 10, 5)
-    again = (replace(e, mtime_ns=-1), None, [], [])
+    again = (ingest.FileEntry("crawl.warc.gz", 10, -1), None, [], [])
     one, two = (indexer._Part(files=[((e, sha, [], []), [])]) for sha in ("s1", "s2"))
     assert indexer._gather([one, two]) == ([], [again])
     assert indexer._gather([one, indexer._Part(unchanged=[e])]) == ([], [again])

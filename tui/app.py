@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from index import Corpus, sanitize
 
+from . import gctune
 from .commands import COMMANDS, key_label
 from .config import Config, checked_theme
 from .screens.reader import WATCH_INTERVAL, ReaderScreen
@@ -38,9 +39,12 @@ class VariorumApp(App):
                  quiet_gc: bool = False, watch_interval: float | None = WATCH_INTERVAL,
                  **kwargs) -> None:
         """``quiet_gc``: tune the process's garbage collector for the reader
-        (the CLI does; it is the process's own app there, not in a test run).
+        (:mod:`tui.gctune`; the CLI does: it is the process's own app there,
+        not in a test run).
         ``watch_interval``: seconds between the reader's looks at the index's
         generation (None: only when it is told to look)."""
+        if quiet_gc:  # (the imports are done: see tui.gctune)
+            gctune.after_imports()
         super().__init__(**kwargs)
         _start_resource_tracker()
         self.config = config or Config()

@@ -308,6 +308,9 @@ def cli() -> None:
                    "config dir).")
 def open_cmd(path: str | None, index_dir: str | None, config_file: str | None) -> None:
     """Open the reader on PATH (default: the config's corpus, else ./sample_corpus)."""
+    from tui import gctune
+
+    gctune.before_imports()  # the reader's: its start makes a million objects
     from tui.config import load_config
 
     cfg = load_config(config_file)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +71,8 @@ def load_config(explicit: str | Path | None = None) -> Config:
     path = config_path(explicit)
     data: dict = {}
     if path.is_file():
+        import tomllib  # (here: the reader without a config file does not load it)
+
         cfg.path = path
         try:
             with path.open("rb") as f:

@@ -45,16 +45,34 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from whoosh import index
-
 from .. import jobs
+from .._lazy import lazy
 from ..errors import Cancelled, CorpusError, DiskFullError, IndexBusyError
-from ..ingest import ARCHIVES, FileEntry, content_hash, file_kind, read_file, scan, shown_name
+from ..ingest import (
+    ARCHIVES,
+    FileEntry,
+    content_hash,
+    entries_of,
+    file_kind,
+    read_file,
+    shown_name,
+    walk,
+)
 from ..models import Article, ArticleMeta, Skipped, UpdateReport
 from ..store.db import STORE_FILE, Store, compress
 from ..text.tokens import spellable, spelling_words, term_positions
-from . import whoosh_internals as wi
-from .schema import schema
+from . import whoosh_files
+
+# Whoosh is loaded on first use: an unchanged re-index does not (see
+# _no_strays; it was a third of one at 18k articles, issue 15).
+index = lazy("whoosh.index")
+wi = lazy("index.search.whoosh_internals")
+_schema = lazy("index.search.schema")
+
+
+def schema():
+    """The index's schema (:func:`index.search.schema.schema`)."""
+    return _schema.schema()
 
 WHOOSH_DIR = "whoosh"
 LOCK_FILE = "update.lock"
@@ -375,13 +393,13 @@ def _gather(parts: list[_Part]) -> tuple[list[FileEntry], list[_Read]]:
                 continue
             e0, sha0, metas0, skips0 = read[e.path]
             if sha0 != sha:
-                e0, sha0 = replace(e0, mtime_ns=-1), None
+                e0, sha0 = FileEntry(e0.path, e0.size, -1), None
             read[e.path] = (e0, sha0, metas0 + metas, skips0 + skips)
             order[e.path] += pages or ()
     for path, (e, sha, metas, skips) in read.items():
         if path in unchanged:  # a piece found it as it was, another not
             del unchanged[path]
-            e, sha = replace(e, mtime_ns=-1), None
+            e, sha = FileEntry(e.path, e.size, -1), None
         if len(order[path]) == len(metas) and metas:
             metas = [m for _n, m in sorted(zip(order[path], metas, strict=True),
                                            key=lambda x: x[0])]
@@ -420,7 +438,7 @@ def update(
             store = Store(index_dir / STORE_FILE)
             report = _update(root, index_dir, store, progress, cancel, procs, t0, executor,
                              on_batch)
-            if not report.cancelled:
+            if not report.cancelled and store.get_meta("complete") != "1":
                 store.set_meta("complete", "1")  # a first run that finished
             return report
         except (OSError, sqlite3.Error) as e:
@@ -471,11 +489,25 @@ def is_complete(index_dir: Path) -> bool:
 def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
             on_batch) -> UpdateReport:
     report = UpdateReport(corpus=str(root), index_dir=str(index_dir))
-    ix = open_index(index_dir, create=True)
-    wi.remove_strays(index_dir / WHOOSH_DIR, store.whoosh_generation(), schema())
-    _remove_stray_bodies(index_dir)
-    store.set_meta("corpus", shown_name(str(root)))  # the store keeps UTF-8 text
-    entries, scan_skips = scan(root)
+    ix = None
+    _remove_stray_bodies(index_dir)  # (a listing of the index folder: cheap)
+    wdir, generation = index_dir / WHOOSH_DIR, store.whoosh_generation()
+    if not _no_strays(wdir, generation, store.whoosh_segments()):
+        ix = open_index(index_dir, create=True)
+        kept = wi.remove_strays(wdir, generation, schema())
+        if kept is not None and store.whoosh_segments() is None:  # (recorded from now on)
+            store.set_whoosh_segments(*kept)
+    name = shown_name(str(root))  # the store keeps UTF-8 text
+    if store.get_meta("corpus") != name:  # (an unchanged corpus writes nothing)
+        store.set_meta("corpus", name)
+    found, scan_skips = walk(root)
+    if store.manifest_is(found):
+        # Nothing new, changed or gone: one comparison of the walk with the
+        # manifest's (path, size, mtime_ns), and neither the hashes nor the
+        # article ids read (issue 15: an unchanged corpus of 100k articles).
+        report.files_unchanged = len(found)
+        return _unchanged(store, report, scan_skips, t0)
+    entries = entries_of(found)
     manifest = store.manifest()
     seen = {e.path for e in entries}
     deleted = [p for p in manifest if p not in seen]
@@ -491,13 +523,11 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
                 known_sha[e.path] = old[2]
     report.files_unchanged = len(entries) - len(to_read)
 
-    if not to_read and not deleted:
-        store.ensure_listing()
-        report.articles_total = store.count()
-        report.skipped = scan_skips + store.skipped()
-        report.seconds = time.perf_counter() - t0
-        return report
+    if not to_read and not deleted:  # (some files touched, none changed)
+        return _unchanged(store, report, scan_skips, t0)
 
+    if ix is None:
+        ix = open_index(index_dir, create=True)
     batches = [to_read]
     if on_batch is not None and not manifest and len(to_read) >= FIRST_BATCH_MIN_FILES:
         # A first index: the first files in list order are committed on their
@@ -530,6 +560,31 @@ def _drop_bodies(parts: list[_Part] | None) -> None:
     for p in parts or ():
         if p.bodies:
             _unlink(p.bodies)
+
+
+def _no_strays(wdir: Path, generation: int | None, segments: set[str] | None) -> bool:
+    """Whether the Whoosh folder holds the generation the store names and
+    nothing :func:`whoosh_internals.remove_strays` would delete, told from the
+    file names and the segment ids the store recorded with the generation (no
+    Whoosh loaded). False whenever that cannot be told: then Whoosh reads the
+    generation and the strays go."""
+    if generation is None or segments is None:
+        return False
+    try:
+        names = os.listdir(wdir)
+    except OSError:
+        return False
+    return whoosh_files.toc_name(generation) in names and not whoosh_files.strays(
+        names, generation, segments)
+
+
+def _unchanged(store, report: UpdateReport, scan_skips, t0: float) -> UpdateReport:
+    """The report of a run with no file to read and none gone."""
+    store.ensure_listing()
+    report.articles_total = store.count()
+    report.skipped = scan_skips + store.skipped()
+    report.seconds = time.perf_counter() - t0
+    return report
 
 
 def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known_sha,
@@ -607,6 +662,7 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
         removed_ids=removed_ids,
         vocab_delta=vocab,
         whoosh_generation=writer.generation,
+        whoosh_segments=[seg.segment_id() for seg in segments],
     )
     # Readers now open the new generation; the previous one's files can go
     # (readers that have them open keep reading them).

@@ -32,7 +32,6 @@ import bisect
 import heapq
 import marshal
 import os
-import re
 import shutil
 import struct
 from pathlib import Path
@@ -50,8 +49,8 @@ from whoosh.matching import (
 )
 from whoosh.writing import PostingPool, SegmentWriter
 
-INDEX_NAME = "MAIN"  # Whoosh's default index name: files MAIN_*, _MAIN_<gen>.toc
-
+from . import whoosh_files
+from .whoosh_files import INDEX_NAME
 
 # ------------------------------------------------------------- bulk writing
 _POSTING = struct.Struct("<IdI")  # docnum, weight, length of the value
@@ -385,31 +384,27 @@ def open_generation(wdir: Path, generation: int, schema) -> index.Index:
                                                    schema=schema))
 
 
-_TOC_RE = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
-_TOC_TEMP_RE = re.compile(rf"^_{INDEX_NAME}_[0-9]+\.toc\.")  # TOC.write's temp file
-_SEGMENT_RE = re.compile(rf"^({INDEX_NAME}_[0-9a-z]+)\.")
-
-
-def remove_strays(wdir: Path, keep: int | None, schema) -> None:
+def remove_strays(wdir: Path, keep: int | None, schema) -> tuple[int, set[str]] | None:
     """Delete every Whoosh file that no generation but ``keep`` (the one the
     store names; the latest when it names none) needs: what a killed or failed
     run wrote (its workers' segments, a TOC the store never recorded, a half
     written TOC, spilled posting pools) and what a run removed too late to
-    delete. Only under the update lock: no writer is running."""
+    delete. Only under the update lock: no writer is running. Returns the
+    generation kept and its segments' ids (None: there is none)."""
     storage = FileStorage(str(wdir))
     latest = index.TOC._latest_generation(storage, INDEX_NAME)
     if keep is None or not storage.file_exists(index.TOC._filename(INDEX_NAME, keep)):
         keep = latest  # an index from before the store named it (or a damaged one)
     if keep < 0:
-        return
+        return None
     kept = index.TOC.read(storage, INDEX_NAME, gen=keep, schema=schema)
     live = {s.segment_id() for s in kept.segments}
-    for name in os.listdir(wdir):
-        toc, seg = _TOC_RE.match(name), _SEGMENT_RE.match(name)
-        if (toc and int(toc.group(1)) != keep) or _TOC_TEMP_RE.match(name) or (
-                seg and seg.group(1) not in live):
+    for name in whoosh_files.strays(os.listdir(wdir), keep, live):
+        if name == whoosh_files.TEMP_DIR:
+            shutil.rmtree(wdir / name, ignore_errors=True)  # writers' temp storage
+        else:
             _unlink(wdir / name)
-    shutil.rmtree(wdir / f"{INDEX_NAME}.tmp", ignore_errors=True)  # writers' temp storage
+    return keep, live
 
 
 def _unlink(path: Path) -> None:

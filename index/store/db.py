@@ -44,6 +44,8 @@ LISTING_FORMAT = 2  # in the stamp: a listing of another format (fewer fields) i
 
 
 WHOOSH_GENERATION = "whoosh_generation"  # meta key: see Store.whoosh_generation
+VERSIONS_SYNCED = "versions_synced"  # meta key: see Store.versions_synced
+WHOOSH_SEGMENTS = "whoosh_segments"  # meta key: see Store.whoosh_segments
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:
@@ -142,6 +144,22 @@ class Store:
         value = self.get_meta(WHOOSH_GENERATION)
         return int(value) if value is not None else None
 
+    def whoosh_segments(self) -> set[str] | None:
+        """The segment ids of :meth:`whoosh_generation` (None: not recorded,
+        an index from before they were), written with it: what an unchanged
+        re-index checks the Whoosh folder against without loading Whoosh."""
+        value = self.get_meta(WHOOSH_SEGMENTS)
+        return set(value.split()) if value is not None else None
+
+    def set_whoosh_segments(self, generation: int, segments: Iterable[str]) -> None:
+        """Record the segments of ``generation`` if it is the one the store
+        names (read from Whoosh by a run that found them unrecorded)."""
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta SELECT ?, ? WHERE (SELECT value FROM meta "
+                "WHERE key = ?) = ?", (WHOOSH_SEGMENTS, " ".join(sorted(segments)),
+                                       WHOOSH_GENERATION, str(generation)))
+
     def generation(self) -> int:
         """A counter that every committed change of what readers see (an
         indexer run's articles, a versions run's pairs) moves on: a reader that
@@ -165,6 +183,16 @@ class Store:
         ):
             out[path] = (size, mtime, sha, ids.split() if ids else [])
         return out
+
+    def manifest_is(self, files: Iterable[tuple[str, int, int]]) -> bool:
+        """Whether the manifest holds exactly these ``(path, size, mtime_ns)``
+        and no other file: read as plain rows and compared, none of the hashes
+        and article ids :meth:`manifest` makes a dict of."""
+        rows = self.db.execute("SELECT path, size, mtime_ns FROM files").fetchall()
+        # two sorted lists (both come nearly in path order: a sort of them is
+        # a pass, cheaper than hashing 100k tuples into a set)
+        rows.sort()
+        return rows == sorted(files)
 
     def skipped(self) -> list[Skipped]:
         out = []
@@ -195,15 +223,19 @@ class Store:
         removed_ids: list[str],
         vocab_delta: Counter,
         whoosh_generation: int | None = None,
+        whoosh_segments: Iterable[str] = (),
     ) -> None:
         """Record one indexer run, in one transaction, after Whoosh committed
-        ``whoosh_generation``: from this commit on, readers open it."""
+        ``whoosh_generation`` (of the segments ``whoosh_segments``): from this
+        commit on, readers open it."""
         with self.db:
             db = self.db
             self._bump_generation()
             if whoosh_generation is not None:
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                            (WHOOSH_GENERATION, str(whoosh_generation)))
+                db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                           (WHOOSH_SEGMENTS, " ".join(sorted(whoosh_segments))))
             db.executemany("DELETE FROM files WHERE path=?", ((p,) for p in deleted_paths))
             db.executemany("DELETE FROM articles WHERE id=?", ((i,) for i in removed_ids))
             db.executemany("DELETE FROM langs WHERE id=?",
@@ -396,8 +428,27 @@ class Store:
         """Body hash -> the body as stored (zlib bytes), for many at once."""
         return dict(self._where_in("SELECT hash, z FROM bodies WHERE hash", hashes))
 
+    def versions_synced(self, scheme: str) -> bool:
+        """Whether the version data was brought up to date with the articles,
+        with signatures of ``scheme``, and no article has changed since: the
+        mark :meth:`mark_versions_synced` left names the generation of then,
+        and every change of the articles (:meth:`apply`, by any variorum that
+        can write this store) moves the generation on."""
+        return self.get_meta(VERSIONS_SYNCED) == f"{scheme} {self.generation()}"
+
+    def mark_versions_synced(self, scheme: str) -> None:
+        """The version data is up to date with the articles as they are now
+        (after the run's :meth:`apply_versions`, which moved the generation on
+        if it wrote anything)."""
+        with self.db:  # (one statement: the generation read as it is written)
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta SELECT ?, ? || ' ' || COALESCE((SELECT "
+                "CAST(value AS INTEGER) FROM meta WHERE key = 'generation'), 0)",
+                (VERSIONS_SYNCED, scheme))
+
     def clear_versions(self) -> None:
         with self.db:
+            self.db.execute("DELETE FROM meta WHERE key = ?", (VERSIONS_SYNCED,))
             self.db.execute("DELETE FROM sigs")
             self.db.execute("DELETE FROM pairs")
             self.db.execute("DELETE FROM sentkeys")

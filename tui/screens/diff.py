@@ -28,7 +28,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
@@ -49,6 +49,7 @@ from .. import messages as m
 from ..commands import bindings
 from ..widgets import textselect as ts
 from ..widgets.cursor_list import CursorList
+from ..widgets.footer import Footer
 from .base import WorkerScreen, thread_worker
 
 EXPORT_FORMAT = "html"  # what e writes (the CLI's diff --format writes either)

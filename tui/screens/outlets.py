@@ -17,7 +17,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
@@ -36,6 +36,7 @@ from index import (
 from .. import messages as m
 from ..commands import bindings
 from ..widgets.cursor_list import CursorList
+from ..widgets.footer import Footer
 from .base import WorkerScreen, sentence, thread_worker
 
 # The columns' headings, and their short forms for a narrow screen (where

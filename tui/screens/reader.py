@@ -21,7 +21,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
 
 from index import (
@@ -36,6 +36,7 @@ from index import (
     sanitize,
 )
 
+from .. import gctune
 from .. import messages as m
 from ..commands import bindings
 from ..config import SIDEBAR_MAX, SIDEBAR_MIN, Config, load_state, save_state
@@ -47,12 +48,12 @@ from ..widgets.article_list import (
     without_filters,
 )
 from ..widgets.article_view import ArticleView
+from ..widgets.footer import Footer
 from ..widgets.sidebar import Sidebar, search_query
 from ..widgets.status_line import StatusLine
 from .base import WorkerScreen, sentence, thread_worker
 
 SEARCH_DEBOUNCE = 0.3  # seconds after the last keystroke
-GC_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)
 LIST_LIMIT = 2000  # most results shown in the list
 SIDEBAR_MIN_WIDTH = 100  # columns: on a narrower screen the sidebar starts hidden
 ARTICLE_MIN = 40  # columns the article keeps, where it can, beside the list and the sidebar
@@ -115,18 +116,6 @@ def pager_argv(argv: list[str], path: Path, texts) -> list[str]:
     if pattern and Path(argv[0]).name == "less":
         return [*argv, f"+/{pattern}", str(path)]
     return [*argv, str(path)]
-
-
-def _quiet_gc() -> None:
-    """Keep the cyclic GC's full collections short: they stop every thread,
-    the reader's too, and on a big corpus the background update makes them
-    frequent. What exists once the reader is up (Textual's widgets, the
-    modules) is frozen out of them, and young collections run less often."""
-    import gc
-
-    gc.collect()  # what is garbage now is not frozen with the rest
-    gc.freeze()
-    gc.set_threshold(GC_THRESHOLD, 10, 10)
 
 
 HISTORY_MAX = 100  # queries kept per corpus
@@ -462,7 +451,7 @@ class ReaderScreen(WorkerScreen):
     def articles_loaded(self, msg: m.ArticlesLoaded) -> None:
         if self._quiet_gc:
             self._quiet_gc = False  # once, when the first list is on screen
-            self.call_after_refresh(_quiet_gc)
+            self.call_after_refresh(gctune.settle)
         self.all_articles = msg.articles
         if msg.generation is not None:
             self._generation = msg.generation
