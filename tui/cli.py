@@ -92,6 +92,17 @@ def _stoppable() -> None:
     """From here on Ctrl-C and SIGTERM cancel this process's update cleanly."""
     for s in (signal.SIGINT, signal.SIGTERM):
         signal.signal(s, _on_stop_signal)
+    sys.unraisablehook = _unraisable
+
+
+def _unraisable(unraisable) -> None:
+    """A stop that Python could not raise where it came (a garbage-collector
+    callback) is not lost, the pipeline's ``cancel()`` has it; nor is it
+    printed as a traceback: the user gets the run's one line."""
+    if _STOPPED and unraisable.exc_type is not None and issubclass(
+            unraisable.exc_type, (KeyboardInterrupt, Terminated)):
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 def _stop_requested() -> bool:
