@@ -31,7 +31,7 @@ from ..labels import (
 from ..text.spans import merge_spans
 from ..text.textclean import language_code
 from ..text.tokens import STOPS, TOKEN_RE, term
-from .whoosh_internals import DocSetQuery, ExcludingMatcher, terms_within
+from .whoosh_internals import DocSetQuery, ExcludingMatcher, LexiconFuzzyTerm
 
 DEFAULT_FIELD = "body"  # it also holds each title (see indexer.body_for_index)
 QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id", *ENTITY_FIELDS,
@@ -259,17 +259,6 @@ class ExactNot(wq.Not):
         reader = searcher.reader()
         return _Complement(reader.doc_count_all(), _doc_set(self.query, searcher),
                            reader.is_deleted)
-
-
-class LexiconFuzzyTerm(wq.FuzzyTerm):
-    """A fuzzy term (``goverment~``) whose words are found in the lexicon held
-    in memory (:func:`~index.search.whoosh_internals.terms_within`): the same
-    words as Whoosh's, without a seek and a read of the terms file per step of
-    its automaton."""
-
-    def _btexts(self, ixreader):
-        return terms_within(ixreader, self.fieldname, self.text, self.maxdist,
-                            self.prefixlength)
 
 
 def segment_independent(q: wq.Query) -> wq.Query:

@@ -13,6 +13,7 @@ from .whoosh_internals import (
     deleted_docnums,
     docnums_of,
     exact_block_quality,
+    expanded_words,
     phrase_docnums,
     read_lengths_once,
     term_docnums,
@@ -105,7 +106,7 @@ def docnums(q: wq.Query, leaf: Searcher) -> set[int]:
             else set()
     if isinstance(q, wq.MultiTerm) and q.fieldname in reader.schema and q.text:
         out: set[int] = set()
-        for text in q._btexts(reader):
+        for text in expanded_words(q, reader):
             out.update(term_docnums(reader, q.fieldname, text))
         return out
     if type(q) is wq.Phrase and q.slop == 1 and q.fieldname in reader.schema:

@@ -503,6 +503,22 @@ def lexicon(reader, fieldname: str) -> list[str]:
     return got
 
 
+class LexiconFuzzyTerm(wq.FuzzyTerm):
+    """A fuzzy term (``goverment~``) whose words are found in the lexicon held
+    in memory (:func:`terms_within`): the same words as Whoosh's, without a
+    seek and a read of the terms file per step of its automaton."""
+
+    def _btexts(self, ixreader):
+        return terms_within(ixreader, self.fieldname, self.text, self.maxdist,
+                            self.prefixlength)
+
+
+def expanded_words(q: wq.MultiTerm, reader) -> list:
+    """The words an expanding query (prefix, wildcard, fuzzy term) stands for
+    in one segment's reader (Whoosh's private ``MultiTerm._btexts``)."""
+    return list(q._btexts(reader))
+
+
 def terms_within(reader, fieldname: str, text: str, maxdist: int, prefix: int) -> list[str]:
     """The terms of ``fieldname`` within Levenshtein distance ``maxdist`` of
     ``text`` that share its first ``prefix`` characters, in lexicon order:
