@@ -480,3 +480,22 @@ def test_versions_as_a_csv_table_one_row_a_member(env, corpus):
     assert [(r["family"], r["path"][:3], r["first"], r["delay_s"], r["step"]) for r in rows] == [
         ("1", "001", "False", "", ""), ("1", "004", "False", "", "rewrite")]
     assert [r["after"] for r in rows] == ["", rows[0]["id"]]
+
+
+def test_an_update_leaves_the_signal_handlers_as_they_were(tmp_path, sample_dir):
+    """The clean-cancel handlers of Ctrl-C and SIGTERM (and the hook that
+    keeps a dropped stop quiet) hold while an update runs, not for the rest
+    of the process: a search after building an index on first use, or a
+    caller of the CLI's functions, gets its own handlers back."""
+    import signal
+
+    from index import Corpus
+    from tui import cli as tcli
+
+    before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM),
+              sys.unraisablehook)
+    with Corpus(sample_dir, index_dir=tmp_path / "ix") as c:
+        report = tcli.run_update(c, quiet=True)
+    assert report.articles_total == 5
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM),
+            sys.unraisablehook) == before

@@ -245,6 +245,14 @@ def test_misspelt_word_gets_a_suggestion(sample_corpus):
     assert sample_corpus.search(res.suggestion).total == 3
 
 
+def test_a_range_of_words_beside_a_misspelt_word_keeps_the_suggestion(sample_corpus):
+    """A range of words (Whoosh's TermRange: a MultiTerm without a text) in
+    the corrected query is counted like any other clause (it raised, and the
+    suggestion was lost)."""
+    res = sample_corpus.search("stimsen title:[a TO z]")
+    assert (res.total, res.suggestion) == (0, "stimson title:[a TO z]")
+
+
 def test_correct_words_get_no_suggestion(sample_corpus):
     assert sample_corpus.suggest("stimson") is None
     res = sample_corpus.search('"Yun Sun"')  # few hits, so a suggestion is considered

@@ -12,6 +12,8 @@ import difflib
 import os
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -88,11 +90,25 @@ def _on_stop_signal(signum, _frame) -> None:
     raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
 
 
-def _stoppable() -> None:
-    """From here on Ctrl-C and SIGTERM cancel this process's update cleanly."""
-    for s in (signal.SIGINT, signal.SIGTERM):
+@contextmanager
+def _stoppable() -> Iterator[None]:
+    """Within it, Ctrl-C and SIGTERM cancel this process's update cleanly;
+    the handlers (and the note of a stop) are as before once it is left."""
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    outermost = before[signal.SIGINT] is not _on_stop_signal
+    hook = sys.unraisablehook
+    for s in before:
         signal.signal(s, _on_stop_signal)
     sys.unraisablehook = _unraisable
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            if handler is not None:  # (None: not set from Python, cannot be put back)
+                signal.signal(s, handler)
+        sys.unraisablehook = hook
+        if outermost:
+            _STOPPED.clear()
 
 
 def _unraisable(unraisable) -> None:
@@ -225,12 +241,15 @@ def run_update(c: Corpus, quiet: bool, procs: int | None = None,
                executor=None) -> UpdateReport:
     """The engine's update pipeline, with a progress bar on a terminal;
     Ctrl-C or SIGTERM cancels it (the previous index stays)."""
-    _stoppable()
-    if quiet:
-        report = run_pipeline(c, phases, procs=procs, executor=executor,
-                              cancel=_stop_requested)
+    with _stoppable():
+        report = _run_update(c, quiet, procs, phases, executor)
         _raise_if_stopped()
-        return report
+    return report
+
+
+def _run_update(c: Corpus, quiet: bool, procs, phases, executor) -> UpdateReport:
+    if quiet:
+        return run_pipeline(c, phases, procs=procs, executor=executor, cancel=_stop_requested)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -252,10 +271,8 @@ def run_update(c: Corpus, quiet: bool, procs: int | None = None,
                     "spin": "spin reports"}.get(phase, f"versions: {phase}")
             bar.update(task, completed=done, total=total, description=what)
 
-        report = run_pipeline(c, phases, progress=progress, procs=procs, executor=executor,
-                              cancel=_stop_requested)
-    _raise_if_stopped()
-    return report
+        return run_pipeline(c, phases, progress=progress, procs=procs, executor=executor,
+                            cancel=_stop_requested)
 
 
 class DefaultGroup(click.Group):
@@ -344,6 +361,27 @@ def open_cmd(path: str | None, index_dir: str | None, config_file: str | None) -
         sys.exit(app.return_code)
 
 
+def _index_run(c: Corpus, quiet: bool, procs: int | None, phases: tuple[str, ...],
+               dask_spec: str | None) -> tuple[UpdateReport, dict | None]:
+    """``variorum index``'s update, on a Dask cluster when asked."""
+    dask = None
+    if dask_spec and dask_spec.strip():
+        # (Dask itself is imported only when connecting: without --dask, never)
+        target = parse_dask_target(dask_spec)
+        if procs and target.address is not None:
+            raise Failure("--procs sets local worker processes; with a Dask scheduler the "
+                          "cluster's workers run the work")
+        with connect_dask(target, c.root, c.index_dir, local_workers=procs) as ex:
+            dask = {"scheduler": ex.address, "workers": ex.workers}
+            if not quiet:
+                err().print(Text(f"dask: {ex.workers} worker threads at {ex.address}",
+                                 style="dim"), soft_wrap=True)
+            report = run_update(c, quiet, procs, phases, executor=ex)
+    else:
+        report = run_update(c, quiet, procs, phases)
+    return report, dask
+
+
 @cli.command("index")
 @click.argument("path", type=click.Path(file_okay=False))
 @index_dir_option
@@ -365,25 +403,11 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities
     root = Path(path)
     if not root.is_dir():
         raise Failure(f"corpus folder not found: {root}")
-    _stoppable()  # SIGTERM too is a clean cancel, as Ctrl-C (also while connecting)
-    c = Corpus(root, index_dir, ner=ner)
     quiet = as_json or not sys.stderr.isatty()
     phases = DEFAULT_PHASES + ("entities", "spin") * with_entities
-    dask = None
-    if dask_spec and dask_spec.strip():
-        # (Dask itself is imported only when connecting: without --dask, never)
-        target = parse_dask_target(dask_spec)
-        if procs and target.address is not None:
-            raise Failure("--procs sets local worker processes; with a Dask scheduler the "
-                          "cluster's workers run the work")
-        with connect_dask(target, c.root, c.index_dir, local_workers=procs) as ex:
-            dask = {"scheduler": ex.address, "workers": ex.workers}
-            if not quiet:
-                err().print(Text(f"dask: {ex.workers} worker threads at {ex.address}",
-                                 style="dim"), soft_wrap=True)
-            report = run_update(c, quiet, procs, phases, executor=ex)
-    else:
-        report = run_update(c, quiet, procs, phases)
+    with _stoppable():  # SIGTERM too is a clean cancel, as Ctrl-C (also while connecting)
+        c = Corpus(root, index_dir, ner=ner)
+        report, dask = _index_run(c, quiet, procs, phases, dask_spec)
     ents = report.entities
     if as_json:
         data = report.to_dict()
@@ -404,8 +428,8 @@ def index_cmd(path: str, index_dir: str | None, procs: int | None, with_entities
         f"{report.articles_total} articles ({report.seconds:.2f} s)",
     ))
     if v is not None:
-        con.print(Text(f"versions: {v.signed} new signatures, {v.candidates} candidate pairs, "
-                       f"{v.pairs} verified ({v.seconds:.2f} s)"))
+        con.print(Text(f"versions: {v.signed} new signatures, {v.candidates} candidate pairs "
+                       f"verified, {v.pairs} kept ({v.seconds:.2f} s)"))
     if ents is not None:
         con.print(Text(f"entities: {ents.done} articles extracted, {ents.cached} already done "
                        f"({ents.extractor}; {ents.seconds:.1f} s)"))

@@ -200,8 +200,9 @@ class _Bodies:
     ``(hash, bytes)`` record each) until the parent copies them into the
     store. They had been handed back with the rest of the part, and the
     parent held every text of the run until the commit: memory that grew
-    with the corpus (issue 15). Files a killed run left are removed by the
-    next (:func:`_remove_stray_bodies`)."""
+    with the corpus (issue 15). The run removes them all once copied, or
+    cancelled or failed (it holds the update lock: every such file in the
+    folder is its own or a stray); those a killed run left, the next run."""
 
     SUFFIX = ".bodies.tmp"
 
@@ -238,7 +239,8 @@ def _unlink(path: str) -> None:
 
 
 def _remove_stray_bodies(index_dir: Path) -> None:
-    """The text files of a run that was killed (under the update lock only)."""
+    """Every workers' text file in the index folder (under the update lock
+    only: then none belongs to a run still going)."""
     for name in os.listdir(index_dir):
         if name.endswith(_Bodies.SUFFIX):
             _unlink(os.path.join(index_dir, name))
@@ -556,12 +558,6 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
     return report
 
 
-def _drop_bodies(parts: list[_Part] | None) -> None:
-    for p in parts or ():
-        if p.bodies:
-            _unlink(p.bodies)
-
-
 def _no_strays(wdir: Path, generation: int | None, segments: set[str] | None) -> bool:
     """Whether the Whoosh folder holds the generation the store names and
     nothing :func:`whoosh_internals.remove_strays` would delete, told from the
@@ -616,7 +612,7 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
         except Cancelled:
             parts = None
         if parts is None or (cancel is not None and cancel()):
-            _drop_bodies(parts)
+            _remove_stray_bodies(index_dir)
             wi.abort(writer)
             report.cancelled = True
             return
@@ -630,14 +626,14 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
             writer.delete_by_term("path", path)
         # streamed from the workers' files: never all held at once
         store.put_bodies(b for p in parts if p.bodies for b in _read_bodies(p.bodies))
-        _drop_bodies(parts)
+        _remove_stray_bodies(index_dir)
 
         # The new generation's TOC, the previous generation's files kept:
         # readers open it until the store names this one.
         segments = wi.commit_keeping_previous(
             writer, [p.segment for p in parts if p.segment is not None])
     except BaseException:
-        _drop_bodies(parts)
+        _remove_stray_bodies(index_dir)
         wi.abort(writer)
         raise
 

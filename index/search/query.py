@@ -30,7 +30,7 @@ from ..labels import (
 )
 from ..text.spans import merge_spans
 from ..text.textclean import language_code
-from ..text.tokens import STOPS, TOKEN_RE, term
+from ..text.tokens import STOPS, TOKEN_RE, term, tokens_pattern
 from .whoosh_internals import DocSetQuery, ExcludingMatcher, LexiconFuzzyTerm
 
 DEFAULT_FIELD = "body"  # it also holds each title (see indexer.body_for_index)
@@ -445,7 +445,7 @@ def _token_hits(text: str, terms: set[str], phrases: list[list[str]]) -> list[tu
     if not hit and not firsts:
         return []
     spans = []
-    for m in _words_re(hit | firsts.keys()).finditer(text):
+    for m in tokens_pattern(hit | firsts.keys()).finditer(text):
         w = m.group()
         if w in hit:
             spans.append(m.span())
@@ -454,16 +454,6 @@ def _token_hits(text: str, terms: set[str], phrases: list[list[str]]) -> list[tu
             if end is not None:
                 spans.append((m.start(), end))
     return spans
-
-
-def _words_re(words) -> re.Pattern:
-    """A pattern that finds ``words`` where they are whole tokens of
-    :data:`TOKEN_RE`: a token starts at a word character that follows neither
-    a word character nor one and a dot, and ends before neither (its words
-    run on over single dots), so only the tokens sought are looked at, by the
-    regex engine rather than a loop over every token."""
-    alts = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
-    return re.compile(rf"(?<!\w)(?<!\w\.)(?:{alts})(?!\w)(?!\.\w)")
 
 
 def _phrase_end(text: str, pos: int, phrase: list[str]) -> int | None:

@@ -104,7 +104,10 @@ def docnums(q: wq.Query, leaf: Searcher) -> set[int]:
     if type(q) is wq.Term:
         return set(term_docnums(reader, q.fieldname, q.text)) if q.fieldname in reader.schema \
             else set()
-    if isinstance(q, wq.MultiTerm) and q.fieldname in reader.schema and q.text:
+    # (a range of words, TermRange, is a MultiTerm with no ``text``; an empty
+    # prefix or pattern expands to nothing)
+    if isinstance(q, wq.MultiTerm) and q.fieldname in reader.schema and \
+            getattr(q, "text", None) != "":
         out: set[int] = set()
         for text in expanded_words(q, reader):
             out.update(term_docnums(reader, q.fieldname, text))

@@ -147,8 +147,8 @@ class TermPool(PostingPool):
     @property
     def by_term(self) -> bool:
         """Whether :meth:`terms` may be used: every term's postings in
-        document order, none of Whoosh's special ones (a document -1)."""
-        return self._in_order and self._last >= 0
+        document order (a bulk build's are)."""
+        return self._in_order
 
     def terms(self):
         """``((fieldname, tbytes), docnums, weights, values)`` a term, in
