@@ -30,7 +30,6 @@ from functools import cache
 from itertools import accumulate
 from operator import attrgetter
 from pathlib import Path
-from stat import S_ISREG
 from typing import BinaryIO, NamedTuple
 
 from .models import Article, Skipped
@@ -174,7 +173,7 @@ def walk(root: Path) -> tuple[list[tuple[str, int, int]], list[Skipped]]:
                 elif not entry.is_symlink():  # links to folders are not followed
                     subfolders.append((entry.path, rel + "/"))
                 continue
-            if not (name.isascii() or _is_utf8(name)):
+            if not _is_utf8(name):
                 skipped.append(Skipped(shown_name(rel), "file name is not valid UTF-8"))
                 continue
             dot = name.rfind(".")
@@ -196,7 +195,7 @@ def walk(root: Path) -> tuple[list[tuple[str, int, int]], list[Skipped]]:
             except OSError as e:  # a link loop, a dangling link, no permission
                 skipped.append(Skipped(rel, f"unreadable: {e.strerror or e}"))
                 continue
-            if not S_ISREG(st.st_mode):
+            if not stat.S_ISREG(st.st_mode):
                 skipped.append(Skipped(rel, "not a regular file"))
                 continue
             entries.append((rel, st.st_size, st.st_mtime_ns))

@@ -41,4 +41,3 @@ def after_imports() -> None:
 def settle() -> None:
     gc.collect()  # what is garbage now is not frozen with the rest
     gc.freeze()
-    gc.set_threshold(THRESHOLD, 10, 10)

@@ -195,31 +195,15 @@ class _Part:
     unchanged: list[FileEntry] = field(default_factory=list)
 
 
-class _Bodies:
-    """A worker's compressed article texts, in a file beside the index (one
-    ``(hash, bytes)`` record each) until the parent copies them into the
-    store. They had been handed back with the rest of the part, and the
-    parent held every text of the run until the commit: memory that grew
-    with the corpus (issue 15). The run removes them all once copied, or
-    cancelled or failed (it holds the update lock: every such file in the
-    folder is its own or a stray); those a killed run left, the next run."""
-
-    SUFFIX = ".bodies.tmp"
-
-    def __init__(self, index_dir: str):
-        self.path = os.path.join(index_dir, f"{os.urandom(8).hex()}{self.SUFFIX}")
-        self._f = open(self.path, "wb")  # noqa: SIM115 (closed by close() or drop())
-
-    def add(self, h: str, z: bytes) -> None:
-        marshal.dump((h, z), self._f)
-
-    def close(self) -> str:
-        self._f.close()
-        return self.path
-
-    def drop(self) -> None:
-        self._f.close()
-        _unlink(self.path)
+# A worker's compressed article texts go into a file beside the index (one
+# marshalled ``(hash, bytes)`` record each), and its part says where: the
+# parent streams them into the store. They had been handed back with the rest
+# of the part, and the parent held every text of the run until the commit:
+# memory that grew with the corpus (issue 15). The parent removes every such
+# file once they are copied, or the run cancelled or failed (it holds the
+# update lock: each one in the folder is its own or a stray); those a killed
+# run left, the next run.
+_BODIES_SUFFIX = ".bodies.tmp"
 
 
 def _read_bodies(path: str) -> Iterator[tuple[str, bytes]]:
@@ -231,19 +215,12 @@ def _read_bodies(path: str) -> Iterator[tuple[str, bytes]]:
                 return
 
 
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-
-
 def _remove_stray_bodies(index_dir: Path) -> None:
     """Every workers' text file in the index folder (under the update lock
     only: then none belongs to a run still going)."""
     for name in os.listdir(index_dir):
-        if name.endswith(_Bodies.SUFFIX):
-            _unlink(os.path.join(index_dir, name))
+        if name.endswith(_BODIES_SUFFIX):
+            Path(index_dir, name).unlink(missing_ok=True)
 
 
 def body_for_index(a: Article) -> str:
@@ -293,38 +270,35 @@ def _index_part(index_dir: str, root: str,
     part = _Part()
     rootp = Path(root)
     added = False
-    bodies = None
+    bodies_path = os.path.join(index_dir, f"{os.urandom(8).hex()}{_BODIES_SUFFIX}")
     try:
-        bodies = _Bodies(index_dir)
-        for entry, known_sha, piece in chunk:
-            res = read_file(rootp, entry, piece)
-            if res.sha is not None and known_sha == res.sha:
-                part.unchanged.append(entry)  # touched, not changed
-                continue
-            metas = []
-            for a in res.articles:
-                h = content_hash(a.text)
-                words: set[str] = set()
-                # The body field answers plain queries alone (one posting list a
-                # term, not title OR body); a title that is not the body's
-                # opening is indexed with it.
-                positions = term_positions(body_for_index(a), words)
-                writer.add_document(**_doc_fields(a, h, positions))
-                added = True
-                bodies.add(h, compress(a.text))
-                part.vocab.update(spellable(words))
-                metas.append((a.meta, h))
-            part.files.append(((entry, res.sha, metas, res.skipped), res.order))
-        if not added:
+        with open(bodies_path, "wb") as bodies:
+            for entry, known_sha, piece in chunk:
+                res = read_file(rootp, entry, piece)
+                if res.sha is not None and known_sha == res.sha:
+                    part.unchanged.append(entry)  # touched, not changed
+                    continue
+                metas = []
+                for a in res.articles:
+                    h = content_hash(a.text)
+                    words: set[str] = set()
+                    # The body field answers plain queries alone (one posting list a
+                    # term, not title OR body); a title that is not the body's
+                    # opening is indexed with it.
+                    positions = term_positions(body_for_index(a), words)
+                    writer.add_document(**_doc_fields(a, h, positions))
+                    added = True
+                    marshal.dump((h, compress(a.text)), bodies)
+                    part.vocab.update(spellable(words))
+                    metas.append((a.meta, h))
+                part.files.append(((entry, res.sha, metas, res.skipped), res.order))
+        if not added:  # (the parent removes the empty file with the others)
             wi.drop(writer)
-            bodies.drop()
         else:
             part.segment = wi.finish_segment(writer)
-            part.bodies = bodies.close()
+            part.bodies = bodies_path
     except BaseException:
         wi.drop(writer)
-        if bodies is not None:
-            bodies.drop()
         raise
     finally:
         if gc_was_enabled:

@@ -403,15 +403,8 @@ def remove_strays(wdir: Path, keep: int | None, schema) -> tuple[int, set[str]] 
         if name == whoosh_files.TEMP_DIR:
             shutil.rmtree(wdir / name, ignore_errors=True)  # writers' temp storage
         else:
-            _unlink(wdir / name)
+            (wdir / name).unlink(missing_ok=True)
     return keep, live
-
-
-def _unlink(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
 
 
 # ---------------------------------------------------- matching and scoring
@@ -578,16 +571,14 @@ def term_docnums(reader, fieldname: str, text) -> list[int]:
     return out
 
 
-def phrase_docnums(reader, fieldname: str, words: list[str],
-                   among: set[int] | None = None) -> set[int]:
+def phrase_docnums(reader, fieldname: str, words: list[str]) -> set[int]:
     """The document numbers (deleted ones included) of one segment's
     ``reader`` where ``words`` occur at consecutive positions of
-    ``fieldname`` (as Whoosh's phrase matches them, slop 1), among ``among``
-    when given: the documents that have every word, by sets of document
-    numbers read a block at a time, then each one's positions compared.
-    Whoosh's phrase matcher makes a span object per position of every
-    candidate; counting ``"prime minister"``'s articles that way was most of
-    a phrase search's time (issue 15)."""
+    ``fieldname`` (as Whoosh's phrase matches them, slop 1): the documents
+    that have every word, by sets of document numbers read a block at a
+    time, then each one's positions compared (Whoosh's phrase matcher makes
+    a span object per position of every candidate), for counts without
+    scores (:func:`index.search.ranking.docnums`)."""
     field = reader.schema[fieldname]
     texts = []
     for w in words:
@@ -603,8 +594,6 @@ def phrase_docnums(reader, fieldname: str, words: list[str],
     cands = set(term_docnums(reader, fieldname, texts[0]))
     for t in texts[1:]:
         cands.intersection_update(term_docnums(reader, fieldname, t))
-    if among is not None:
-        cands &= among
     if len(texts) == 1 or not cands:
         return cands
     decode = field.format.decode_positions
