@@ -766,13 +766,12 @@ def test_the_top_and_the_total_are_those_of_the_full_ranking_in_every_build(
             assert ranking.count(s, pq) == len(set(s.docs_for_query(pq))), (how, q)
 
 
-def test_a_top_ten_scores_fewer_articles_than_it_finds(tmp_path, monkeypatch):
-    """With a limit, only what can enter the top is scored: a posting block is
-    skipped when the best score of a document in it cannot enter the top.
-    Whoosh rated a block by its highest frequency scored with its shortest
-    length, which here (long articles with the word often, short ones with it
-    once, in every block) is above every real score: nothing was skipped. The
-    total stays exact."""
+def test_a_top_ten_is_scored_in_bulk_with_whooshs_ties(tmp_path, monkeypatch):
+    """With a limit, no match is scored a document at a time: each word's
+    postings are scored as arrays (issue 15), with the same scores, the same
+    top (equal scores in document order, as Whoosh's collector keeps them:
+    here the top 30 re-ranked ends among 40 articles of 5 scores, and 580
+    share one) and the exact total."""
     from whoosh import scoring
 
     from index import Corpus
@@ -782,23 +781,120 @@ def test_a_top_ten_scores_fewer_articles_than_it_finds(tmp_path, monkeypatch):
     filler = " ".join(f"word{k}" for k in range(80))
     for i in range(1200):  # 40 articles that rank first, then a mix in every block
         if i < 40:
-            body = "oil " * (28 + i % 5) + "report"
+            body = "oil " * (28 + i % 5) + "report gas"
         elif i % 2:
-            body = "oil " * 20 + filler
+            body = "oil " * 20 + filler + " gas"
         else:
             body = "oil now"
         (folder / f"a{i:04}.txt").write_text(f"Report {i}\n\n{body}\n")
     c = Corpus(folder, index_dir=tmp_path / "ix")
     c.update(procs=1, versions=False)
-    full = c.search("oil", limit=None)
+    queries = ["oil", "oil OR gas", "oil gas", "oil -gas", "NOT gas", "wor*", "oil -wor*"]
+    full = {q: c.search(q, limit=None) for q in queries}
     scored = []
     plain = scoring.BM25FScorer.score
     monkeypatch.setattr(scoring.BM25FScorer, "score",
-                        lambda self, matcher: scored.append(1) or plain(self, matcher))
-    got = c.search("oil", limit=10)
-    assert got.total == full.total == 1200
-    assert got.hits == full.hits[:10]
-    assert 0 < len(scored) < 600
+                        lambda self, matcher: scored.append(q) or plain(self, matcher))
+    for q in queries:
+        for limit in (1, 10, 30, 31):
+            got = c.search(q, limit=limit)
+            assert got.total == full[q].total, (q, limit)
+            assert got.hits == full[q].hits[:limit], (q, limit)
+    # (Whoosh's union of 3 words or more in a segment of at most 5,000
+    # articles reads its first 2,048 articles as it is made, a score each)
+    assert set(scored) == {"wor*"}
+    assert [full[q].total for q in queries] == [1200, 1200, 620, 580, 580, 580, 620]
+    c.close()
+
+
+def _stepped(m) -> tuple[list[int], list[float]]:
+    """A matcher's matches and scores, a document at a time (Whoosh's way)."""
+    ids, scores = [], []
+    while m.is_active():
+        ids.append(m.id())
+        scores.append(m.score())
+        m.next()
+    return ids, scores
+
+
+def _bulk_equals_stepping(searcher, q) -> int:
+    """Each segment's matches of ``q`` and their scores in bulk are those of
+    its matcher stepped, score for score (exactly: the same float
+    operations). Returns how many matched."""
+    from index.search.whoosh_internals import matcher_arrays
+
+    ctx = searcher.context()
+    n = 0
+    for leaf, _offset in searcher.leaf_searchers():
+        ids, scores = matcher_arrays(q.matcher(leaf, ctx))
+        want_ids, want_scores = _stepped(q.matcher(leaf, ctx))
+        assert ids.tolist() == want_ids, q
+        assert scores.tolist() == want_scores, q
+        n += len(want_ids)
+    return n
+
+
+def test_bulk_scores_are_the_stepped_matchers_in_every_build(tmp_path, monkeypatch):
+    """Every kind of clause (words, AND, OR, NOT, phrases, prefixes and
+    wildcards of many words, fuzzy words, fields, dates), on a single
+    segment, many segments and segments with deleted documents; unions as
+    Whoosh's array union (a small segment's Or of three words or more) and
+    as its tree of binary unions (a large one's)."""
+    from whoosh import query as wq
+
+    builds = _three_builds(tmp_path, monkeypatch, _generated(3, 160))
+    queries = [q for q, _ in BATTERY] + OTHER_QUERIES + [
+        "oil OR gas OR price~ OR mark*", "*e*", "p*", "oil AND NOT (r* OR m*)", "(oil gas) OR war",
+        "title:(oil OR gas OR rate)", "oil^2 OR gas^0.5"]
+    for how, c in builds.items():
+        s = c._s()
+        assert _bulk_equals_stepping(s, c._query("*e*")[0]) > 100
+        for matcher_type in (wq.Or.AUTO_MATCHER, wq.Or.DEFAULT_MATCHER):
+            monkeypatch.setattr(wq.Or, "matcher_type", matcher_type)
+            found = sum(bool(_bulk_equals_stepping(s, c._query(q)[0])) for q in queries)
+            assert found > len(queries) * 3 // 4, how
+
+
+def test_posting_arrays_are_whooshs_postings(tmp_path, monkeypatch):
+    """Every word's postings read as arrays (a block's values skipped) are
+    its matcher's documents and weights: blocks of 1 to 3 postings (pickled
+    without a mark), full ones and terms of many blocks, in segments with
+    deleted documents too (read: the deletions are the reader's filter's)."""
+    from index import Corpus
+    from index.search.whoosh_internals import posting_arrays
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    dfs = (1, 2, 3, 4, 127, 128, 129, 300)
+
+    def write(i: int, times: int) -> None:  # word wN in the first N articles
+        words = " ".join(f"w{df} " * (times + i % 3) for df in dfs if i < df)
+        (folder / f"a{i:03}.txt").write_text(f"Report {i}\n\n{words} end\n")
+
+    for i in range(300):
+        write(i, 1)
+    c = Corpus(folder, index_dir=tmp_path / "ix")
+    c.update(procs=1, versions=False)
+    for i in (0, 2, 128, 200):  # deleted in the first segment, in a second one now
+        write(i, 2)
+    c.update(procs=1, versions=False)
+    assert _segments(c) == 2
+    sizes = set()
+    for leaf, _offset in c._s().reader().leaf_readers():
+        for field in ("body", "title", "path"):  # (a path: postings without values)
+            for text in leaf.lexicon(field):
+                m = leaf.postings(field, text)
+                m = getattr(m, "child", m)  # (a segment's filter of deleted documents)
+                ids, weights = posting_arrays(m)
+                got = list(zip(ids.tolist(), weights.tolist(), strict=True))
+                m.reset()
+                stepped = []
+                while m.is_active():
+                    stepped.append((m.id(), m.weight()))
+                    m.next()
+                assert got == stepped, (field, text)
+                sizes.add(len(stepped))
+    assert {1, 2, 3} <= sizes and max(sizes) > 2 * 128  # (Whoosh's blocks hold 128)
 
 
 def test_fuzzy_words_are_whooshs(sample_corpus):

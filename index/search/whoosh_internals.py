@@ -36,15 +36,19 @@ import shutil
 import struct
 from pathlib import Path
 
-from whoosh import index
+from whoosh import index, scoring
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher
-from whoosh.collectors import TopCollector
 from whoosh.filedb.filestore import FileStorage
 from whoosh.matching import (
+    AndMaybeMatcher,
+    ArrayUnionMatcher,
     FilterMatcher,
+    IntersectionMatcher,
     ListMatcher,
     NullMatcher,
+    RequireMatcher,
+    UnionMatcher,
     WrappingMatcher,
 )
 from whoosh.writing import PostingPool, SegmentWriter
@@ -426,6 +430,9 @@ def read_lengths_once(scorer, reader, fieldname: str) -> None:
     list made once per segment (cached on the segment's ``reader``), not
     from the lengths column (a seek and a read) for every document."""
     scorer.dfl = field_lengths(reader, fieldname).__getitem__
+    # the same lengths as an array, for scoring a word's postings in bulk
+    # (:func:`matcher_arrays`)
+    scorer.variorum_lengths = _field_lengths_array(reader, fieldname)
 
 
 def field_lengths(reader, fieldname: str) -> list[int]:
@@ -562,13 +569,7 @@ def term_docnums(reader, fieldname: str, text) -> list[int]:
     m = reader.postings(fieldname, text)
     if isinstance(m, FilterMatcher):  # the reader's filter of deleted documents
         m = m.child
-    out: list[int] = []
-    while m.is_active():
-        if m._ids is None:
-            m._read_ids()
-        out.extend(m._ids[m._i:])
-        m._next_block()
-    return out
+    return posting_arrays(m, weights=False)[0].tolist()
 
 
 def phrase_docnums(reader, fieldname: str, words: list[str]) -> set[int]:
@@ -641,111 +642,199 @@ def deleted_docnums(reader) -> frozenset[int]:
     return reader.deleted_docs_set if reader.has_deletions() else frozenset()
 
 
-class QualityTopCollector(TopCollector):
-    """Whoosh's top-N collector with block-quality skipping where it is exact,
-    and no matcher replacement (Whoosh's top-N collector undercounts when it
-    replaces, and the skipping needs no replaced matcher).
-
-    A segment's matcher skips only when it is one word's postings
-    (:func:`exact_skipping`); elsewhere every match is scored. It notes
-    whether any segment's matcher could skip: where none could, every match
-    was collected and ``total`` is exact."""
-
-    def __init__(self, limit: int):
-        super().__init__(limit=limit, usequality=True, replace=0)
-        self.may_skip = False
-        self._exact = False
-
-    def set_subsearcher(self, subsearcher, offset):
-        super().set_subsearcher(subsearcher, offset)
-        self._exact = exact_skipping(self.matcher)
-        if self._use_block_quality():
-            self.may_skip = True
-
-    def _use_block_quality(self):
-        return self._exact and super()._use_block_quality()
-
-    def _collect(self, global_docnum, score):
-        key = super()._collect(global_docnum, score)
-        if len(self.items) == self.limit:
-            # Whoosh raises the bar only when a document replaces another one in
-            # the full heap, never when the heap fills: with ties at the top
-            # (equal scores are common) it stayed at 0 and nothing was skipped.
-            self.minscore = self.items[0][0]
-        return key
-
-    def matches(self):
-        # Whoosh's loop looks at a new minimum score only when it replaces
-        # matchers; without replacing, it skipped by the first minimum (0) forever.
-        matcher = self.matcher
-        usequality = self._use_block_quality()
-        minscore = None
-        check = True
-        while matcher.is_active():
-            if usequality and (check or self.minscore != minscore):
-                minscore = self.minscore
-                if minscore:
-                    self.skipped_times += matcher.skip_to_quality(minscore) or 0
-                    if not matcher.is_active():
-                        break
-            yield matcher.id()
-            check = matcher.next()
-            if check is None:  # a matcher that does not say when it enters a block (a phrase)
-                check = True
+# ------------------------------------------------------------- bulk scoring
+#
+# A query's matches scored all at once from the posting arrays (issue 15).
+# Whoosh scores one document a step: every match of a union or an
+# intersection costs a dozen Python calls through the matcher tree (id, score,
+# next at each level, the scorer, the collector), which is the whole cost of
+# booleans, wildcards and most words. Here the same matcher tree Whoosh would
+# step is read instead: each word's postings as arrays (a block at a time, as
+# stored), scored with BM25F in numpy, and the tree's unions, intersections
+# and filters done as array operations. The float operations are Whoosh's, in
+# its order (each node adds its two sides as ``a + b``, a boost multiplies,
+# BM25F is evaluated as ``scoring.bm25`` writes it), so every score is equal
+# to the one its matcher gives, bit for bit, and the number of matches (the
+# exact total) comes for free.
 
 
-def exact_skipping(m) -> bool:
-    """Whether the matcher ``m`` is one word's postings (boosted or not),
-    whose skipping by block quality never drops a document that could enter
-    the top: a block's quality bounds each of its documents' scores.
+def posting_arrays(m: W3LeafMatcher, weights: bool = True):
+    """``(docnums, weights)`` of all of one term's postings in a segment, as
+    numpy arrays (int64, float64; weights None when not asked), deleted
+    documents included, read from the first block whatever ``m``'s position
+    (a parent matcher's constructor may have moved it). A block holds its
+    document numbers as differences from the one before (its first from 0),
+    its weights as None (all 1.0), one float (all that) or a tuple."""
+    import numpy as np
 
-    Only those skip. Unions, intersections and phrases are scored in full
-    (and so counted in the same pass), as before issue 15: Whoosh's union and
-    intersection bound a side's block by the other side's *current* block
-    (a document of the skipped block can be in a later, better block of the
-    other side), and an exact version of them (bounded by the other side's
-    best score anywhere), like skipping a phrase by its words' blocks, measured
-    slower at 20k and 100k articles: little is skipped, and the total then
-    needs a second pass over every word's postings."""
+    if m._byteids:  # (a vector's postings; never a field's)
+        raise TypeError("postings of byte ids")
+    deltas: list[int] = []
+    lens: list[int] = []
+    ws: list[float] = []
+    m.reset()
+    while m.is_active():
+        n = m._blocklength
+        ids, w = _block_ids_weights(m)
+        deltas.extend(ids)
+        lens.append(n)
+        if weights:
+            if w is None:
+                ws.extend([1.0] * n)
+            elif isinstance(w, float):
+                ws.extend([w] * n)
+            else:
+                ws.extend(w)
+        m._next_block()
+    ids = np.cumsum(np.array(deltas, dtype=np.int64))
+    if len(lens) > 1:  # each block counts from 0 again: take back the blocks before it
+        ends = np.cumsum(lens)
+        ids -= np.repeat(np.concatenate(([0], ids[ends[:-1] - 1])), lens)
+    return ids, (np.array(ws, dtype=np.float64) if weights else None)
+
+
+# The pickle (protocol 2) of a posting block is ``(ids, weights, values)``;
+# protocol 2 writes each bytes value as a call of _codecs.encode on a str,
+# which is most of the block and 9/10 of the time to load it (and to
+# decompress it). The first value's call names that global, which can occur
+# nowhere before it: the ids are ints and the weights floats, each an
+# upper-case opcode (K, M, J, G) followed by at most 8 bytes of its own, and
+# the name has no upper-case letter. So the block is decompressed only as far
+# as that name, and the ids and weights loaded as a pickle of two.
+_VALUES_START = b"c_codecs\nencode\n"
+_MARK = 0x28  # "(": a tuple of more than 3 items starts with it (protocol 2)
+
+
+def _block_ids_weights(m: W3LeafMatcher):
+    """The current block's raw ids (differences) and weights, without its
+    values (see ``_VALUES_START``); the whole block's where its values are
+    not bytes."""
+    import pickle
+    import zlib
+
+    b = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+    if m._compression:
+        raw, d = b, zlib.decompressobj()
+        b = d.decompress(raw, 4096)
+        while b.find(_VALUES_START) < 0 and d.unconsumed_tail:
+            b += d.decompress(d.unconsumed_tail, 4096)
+    at = b.find(_VALUES_START)
+    n = m._blocklength
+    if n > 3:
+        at -= 1  # the values' tuple's mark
+    if at > 0 and (n <= 3 or b[at] == _MARK):
+        ids, w = pickle.loads(b[:at] + b"\x86.")  # ids, weights, TUPLE2, STOP
+        if len(ids) == n:
+            return ids, w
+    if m._data is None:
+        m._read_data()
+    return m._data[0], m._data[1]
+
+
+def _field_lengths_array(reader, fieldname: str):
+    """:func:`field_lengths` as a numpy array (cached on the reader)."""
+    import numpy as np
+
+    cache = reader.__dict__.setdefault("_variorum_lengths_np", {})
+    got = cache.get(fieldname)
+    if got is None:
+        # (a document without the field has None, which no match of it has:
+        # NaN here; as floats, the lengths' products are the same as of ints)
+        got = cache[fieldname] = np.array(
+            [np.nan if x is None else x for x in field_lengths(reader, fieldname)],
+            dtype=np.float64)
+    return got
+
+
+def _leaf_arrays(m: W3LeafMatcher):
+    """One word's matches and BM25F scores in a segment (its scorer a BM25F
+    one whose lengths :func:`read_lengths_once` set up)."""
+    sc = m.scorer
+    ids, tf = posting_arrays(m)
+    fl = sc.variorum_lengths[ids]
+    idf, avgfl, B, K1 = sc.idf, sc.avgfl, sc.B, sc.K1
+    # scoring.bm25, operation for operation (numpy does each elementwise, in
+    # IEEE double precision as Python does; nothing fused)
+    return ids, idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+
+
+def matcher_arrays(m):
+    """``(docnums, scores)`` of every match of the matcher ``m`` (a
+    segment's, as its query made it), sorted by document number: what
+    stepping ``m`` and asking each match's ``score()`` gives, computed on
+    arrays where the node is one whose stepping is known (see the section's
+    comment). A node of another kind (a phrase, a range of dates) is stepped
+    as a collector steps it, from where it is: a fresh matcher is at its
+    first match, and a parent that moved it on (an intersection, a filter)
+    moved it only past documents the parent does not match."""
+    import numpy as np
+
+    t = type(m)
+    if t is W3LeafMatcher and _in_bulk(m):
+        return _leaf_arrays(m)
+    if t is WrappingMatcher:
+        ids, s = matcher_arrays(m.child)
+        return ids, s * m.boost
+    if isinstance(m, FilterMatcher):  # a segment's deletions, ExcludingMatcher
+        ids, s = matcher_arrays(m.child)
+        keep = np.isin(ids, np.fromiter(m._ids, dtype=np.int64, count=len(m._ids)),
+                       invert=m._exclude)
+        return ids[keep], s[keep] * m.boost
+    if t is UnionMatcher:
+        ia, sa = matcher_arrays(m.a)
+        ib, sb = matcher_arrays(m.b)
+        ids = np.union1d(ia, ib)
+        s = np.zeros(len(ids))
+        s[np.searchsorted(ids, ia)] = sa
+        s[np.searchsorted(ids, ib)] += sb  # 0.0 + b is b; where both, a + b
+        return ids, s
+    if t is IntersectionMatcher or t is RequireMatcher:
+        ia, sa = matcher_arrays(m.a)
+        ib, sb = matcher_arrays(m.b)
+        ids, ka, kb = np.intersect1d(ia, ib, assume_unique=True, return_indices=True)
+        return ids, (sa[ka] + sb[kb] if t is IntersectionMatcher else sa[ka])
+    if t is AndMaybeMatcher:
+        ia, sa = matcher_arrays(m.a)
+        ib, sb = matcher_arrays(m.b)
+        _both, ka, kb = np.intersect1d(ia, ib, assume_unique=True, return_indices=True)
+        s = sa.copy()
+        s[ka] = sa[ka] + sb[kb]
+        return ia, s
+    if t is ArrayUnionMatcher and _in_bulk(m):  # an Or of many words in a small segment
+        parts = [matcher_arrays(sub) for sub in m._submatchers]
+        ids = np.unique(np.concatenate([p[0] for p in parts]))
+        s = np.zeros(len(ids))
+        boost = m._boost
+        for pi, ps in parts:  # its sum: each one's score x boost, in turn
+            s[np.searchsorted(ids, pi)] += ps * boost
+        keep = s > 0  # it returns no document whose sum is 0
+        return ids[keep], s[keep]
+    if m is NullMatcher or isinstance(m, type(NullMatcher)):
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    if hasattr(m, "matched_arrays"):  # a matcher of ours that can (query._Complement)
+        return m.matched_arrays()
+    ids, scores = [], []
+    while m.is_active():
+        ids.append(m.id())
+        scores.append(m.score())
+        m.next()
+    return np.array(ids, dtype=np.int64), np.array(scores, dtype=np.float64)
+
+
+def _in_bulk(m) -> bool:
+    """Whether :func:`matcher_arrays` reads all of ``m``'s matches from
+    arrays, wherever ``m`` and the matchers under it are: an array union
+    (Whoosh's Or in a small segment) steps its words through its first 2,048
+    documents as it is made, so it is read in bulk only when all under it
+    are (otherwise it is stepped on from there, as Whoosh does)."""
     t = type(m)
     if t is W3LeafMatcher:
-        return True
-    if t is WrappingMatcher:
-        return exact_skipping(m.child)
-    return False
-
-
-_BLOCK_MAXIMA_TERMS = 512  # terms whose block maxima a segment reader keeps
-
-
-def exact_block_quality(scorer, reader, fieldname: str, text) -> None:
-    """Make a BM25F ``scorer`` rate a posting block by the best score of a
-    document in it (computed the first time a block is rated, kept on the
-    segment's ``reader`` for the life of its index generation), not by
-    Whoosh's bound: the block's highest term frequency scored with its
-    shortest document, which for a common word is above the top 30's scores in
-    nearly every block, so that nothing was skipped (``said``: every one of
-    19,329 matches scored at 20k articles). The maximum is of the very scores
-    the scorer gives each document, so a block is skipped only when none of
-    its documents could enter the top."""
-    cache = reader.__dict__.setdefault("_variorum_block_maxima", {})
-    key = (fieldname, text, scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
-    maxima = cache.get(key)
-    if maxima is None:
-        if len(cache) >= _BLOCK_MAXIMA_TERMS:
-            cache.pop(next(iter(cache)))
-        maxima = cache[key] = {}
-    score, dfl = scorer._score, scorer.dfl
-
-    def block_quality(matcher):
-        block = matcher._dataoffset
-        q = maxima.get(block)
-        if q is None:
-            if matcher._ids is None:
-                matcher._read_ids()
-            if matcher._weights is None:
-                matcher._read_weights()
-            q = maxima[block] = max(map(score, matcher._weights, map(dfl, matcher._ids)))
-        return q
-
-    scorer.block_quality = block_quality
+        sc = m.scorer
+        return type(sc) is scoring.BM25FScorer and hasattr(sc, "variorum_lengths")
+    if t is WrappingMatcher or isinstance(m, FilterMatcher):
+        return _in_bulk(m.child)
+    if t in (UnionMatcher, IntersectionMatcher, RequireMatcher, AndMaybeMatcher):
+        return _in_bulk(m.a) and _in_bulk(m.b)
+    if t is ArrayUnionMatcher:
+        return m._scored and all(_in_bulk(sub) for sub in m._submatchers)
+    return m is NullMatcher or isinstance(m, type(NullMatcher)) or hasattr(m, "matched_arrays")
