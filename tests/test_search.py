@@ -835,8 +835,9 @@ def _bulk_equals_stepping(searcher, q) -> int:
 
 
 def test_bulk_scores_are_the_stepped_matchers_in_every_build(tmp_path, monkeypatch):
-    """Every kind of clause (words, AND, OR, NOT, phrases, prefixes and
-    wildcards of many words, fuzzy words, fields, dates), on a single
+    """Every kind of clause (words, AND, OR, NOT, phrases of 2 and 3 words or
+    a word twice, prefixes and wildcards of many words, fuzzy words, fields,
+    dates, boosts), on a single
     segment, many segments and segments with deleted documents; unions as
     Whoosh's array union (a small segment's Or of three words or more) and
     as its tree of binary unions (a large one's)."""
@@ -845,7 +846,8 @@ def test_bulk_scores_are_the_stepped_matchers_in_every_build(tmp_path, monkeypat
     builds = _three_builds(tmp_path, monkeypatch, _generated(3, 160))
     queries = [q for q, _ in BATTERY] + OTHER_QUERIES + [
         "oil OR gas OR price~ OR mark*", "*e*", "p*", "oil AND NOT (r* OR m*)", "(oil gas) OR war",
-        "title:(oil OR gas OR rate)", "oil^2 OR gas^0.5"]
+        "title:(oil OR gas OR rate)", "oil^2 OR gas^0.5", '"oil price rise"', '"oil oil"',
+        '"price oil" OR "gas oil"', '"prices rose"^3']
     for how, c in builds.items():
         s = c._s()
         assert _bulk_equals_stepping(s, c._query("*e*")[0]) > 100

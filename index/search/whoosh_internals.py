@@ -51,6 +51,7 @@ from whoosh.matching import (
     UnionMatcher,
     WrappingMatcher,
 )
+from whoosh.query.spans import SpanNear2
 from whoosh.writing import PostingPool, SegmentWriter
 
 from . import whoosh_files
@@ -597,11 +598,24 @@ def phrase_docnums(reader, fieldname: str, words: list[str]) -> set[int]:
         cands.intersection_update(term_docnums(reader, fieldname, t))
     if len(texts) == 1 or not cands:
         return cands
-    decode = field.format.decode_positions
-    shifted = None  # docnum -> positions where the phrase so far could start
-    for k, t in enumerate(texts):
+    return consecutive([_unfiltered(reader.postings(fieldname, t)) for t in texts], cands)
+
+
+def _unfiltered(m):
+    """A term's postings without the reader's filter of deleted documents."""
+    return m.child if isinstance(m, FilterMatcher) else m
+
+
+def consecutive(leaves: list, cands: set[int]) -> set[int]:
+    """The documents among ``cands`` where the words whose postings are
+    ``leaves`` (each a segment's ``W3LeafMatcher``, at any position) occur
+    at consecutive positions: Whoosh's phrase (slop 1, in order), whose
+    matcher makes a span object per position of every candidate."""
+    decode = leaves[0].format.decode_positions
+    shifted: dict[int, set[int]] = {}  # docnum -> positions where the phrase so far could start
+    for k, m in enumerate(leaves):
         got = {}
-        for d, value in _postings_values(reader, fieldname, t, cands):
+        for d, value in _leaf_values(m, cands):
             ps = decode(value)
             if k == 0:
                 got[d] = set(ps)
@@ -618,11 +632,10 @@ def phrase_docnums(reader, fieldname: str, words: list[str]) -> set[int]:
     return cands
 
 
-def _postings_values(reader, fieldname: str, text: bytes, among: set[int]):
-    """``(docnum, value)`` of a term's postings whose document is in ``among``."""
-    m = reader.postings(fieldname, text)
-    if isinstance(m, FilterMatcher):
-        m = m.child
+def _leaf_values(m, among: set[int]):
+    """``(docnum, value)`` of a term's postings (``m``, from its first
+    block) whose document is in ``among``."""
+    m.reset()
     while m.is_active():
         if m._ids is None:
             m._read_ids()
@@ -809,6 +822,13 @@ def matcher_arrays(m):
             s[np.searchsorted(ids, pi)] += ps * boost
         keep = s > 0  # it returns no document whose sum is 0
         return ids[keep], s[keep]
+    if t is _PHRASE and _in_bulk(m):
+        # a phrase's score is its words' (the intersection under it), where
+        # they are consecutive; which is where they are is :func:`consecutive`
+        ids, s = matcher_arrays(m.child)
+        found = consecutive([_leaf(w) for w in m.ms], set(ids.tolist()))
+        keep = np.isin(ids, np.fromiter(found, dtype=np.int64, count=len(found)))
+        return ids[keep], s[keep] * m.boost
     if m is NullMatcher or isinstance(m, type(NullMatcher)):
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     if hasattr(m, "matched_arrays"):  # a matcher of ours that can (query._Complement)
@@ -819,6 +839,16 @@ def matcher_arrays(m):
         scores.append(m.score())
         m.next()
     return np.array(ids, dtype=np.int64), np.array(scores, dtype=np.float64)
+
+
+_PHRASE = SpanNear2.SpanNear2Matcher
+
+
+def _leaf(m):
+    """A word's ``W3LeafMatcher`` under the reader's filter of deleted
+    documents, if ``m`` is one word's postings (else None)."""
+    m = _unfiltered(m) if type(m) is FilterMatcher else m
+    return m if type(m) is W3LeafMatcher else None
 
 
 def _in_bulk(m) -> bool:
@@ -837,4 +867,8 @@ def _in_bulk(m) -> bool:
         return _in_bulk(m.a) and _in_bulk(m.b)
     if t is ArrayUnionMatcher:
         return m._scored and all(_in_bulk(sub) for sub in m._submatchers)
+    if t is _PHRASE:  # Whoosh's phrase: words at consecutive positions, in order
+        return (m.slop == 1 and m.ordered and m.mindist == 1 and len(m.ms) > 1
+                and type(m.child) is IntersectionMatcher
+                and all(_leaf(w) is not None and _in_bulk(w) for w in m.ms))
     return m is NullMatcher or isinstance(m, type(NullMatcher)) or hasattr(m, "matched_arrays")
