@@ -27,8 +27,9 @@ field), a few each. After one warm-up pass (variorum's time there, its first
 search of each query with the caches of a new reader generation cold, is
 printed as "1st v"; the first query also opens the searcher), ``--reps`` passes; in each pass
 every query runs on both engines, which one goes first alternating. Per
-class: p50 and p95 over its queries x passes, the ratio of the p50s, and the
-totals each engine returned. Also printed: the load average and the CPU
+class: p50 and p95 over its queries x passes, the ratio of the p50s, the p50
+of this process's CPU time per search (``time.process_time``) and its ratio,
+and the totals each engine returned. Also printed: the load average and the CPU
 other processes used meanwhile (the machine is shared: read the ratios).
 
     python bench/bench_search_scale.py [--n 100000] [--reps 7] [--json PATH]
@@ -192,7 +193,8 @@ def run(args: argparse.Namespace, command: str, engine: str | None) -> dict:
             b_total = base.search(q)[0] if base is not None else None
             per_q[q] = {"class": cls, "variorum_total": res.total, "baseline_total": b_total,
                         "variorum_first_ms": first_ms,
-                        "variorum_hits": len(res.hits), "variorum_ms": [], "baseline_ms": []}
+                        "variorum_hits": len(res.hits), "variorum_ms": [], "baseline_ms": [],
+                        "variorum_cpu_ms": [], "baseline_cpu_ms": []}
             if args.check:  # the top 10 and total of the search that scores every match
                 full = corpus.search(q, limit=None, spans=False)
                 same = ([(h.id, h.score) for h in res.hits]
@@ -205,14 +207,16 @@ def run(args: argparse.Namespace, command: str, engine: str | None) -> dict:
     engines = [("variorum_ms", lambda q: corpus.search(q, limit=LIMIT))]
     if base is not None:
         engines.append(("baseline_ms", base.search))
-    clock = time.perf_counter
+    clock, cpu = time.perf_counter, time.process_time
     for rep in range(args.reps):
         for q in per_q:
             order = engines if rep % 2 == 0 else engines[::-1]
             for key, search in order:
-                t0 = clock()
+                t0, c0 = clock(), cpu()
                 search(q)
                 per_q[q][key].append((clock() - t0) * 1e3)
+                # this process's CPU (the machine is shared: the wall time is inflated by others)
+                per_q[q][key.replace("_ms", "_cpu_ms")].append((cpu() - c0) * 1e3)
         loads.append(load_average())
         log(f"pass {rep + 1}/{args.reps} done (load {loads[-1]})")
     corpus.close()
@@ -222,13 +226,18 @@ def run(args: argparse.Namespace, command: str, engine: str | None) -> dict:
     for cls in classes:
         v = [x for d in per_q.values() if d["class"] == cls for x in d["variorum_ms"]]
         b = [x for d in per_q.values() if d["class"] == cls for x in d["baseline_ms"]]
+        vc = [x for d in per_q.values() if d["class"] == cls for x in d["variorum_cpu_ms"]]
+        bc = [x for d in per_q.values() if d["class"] == cls for x in d["baseline_cpu_ms"]]
         v50 = percentile(v, 50)
         b50 = percentile(b, 50) if b else None
         per_class[cls] = {"variorum_p50_ms": v50, "variorum_p95_ms": percentile(v, 95),
                           "baseline_p50_ms": b50,
                           "baseline_p95_ms": percentile(b, 95) if b else None,
                           "ratio": v50 / b50 if b else None,
-                          "pass": v50 / b50 <= TARGET_RATIO if b else None}
+                          "pass": v50 / b50 <= TARGET_RATIO if b else None,
+                          "variorum_cpu_p50_ms": percentile(vc, 50),
+                          "baseline_cpu_p50_ms": percentile(bc, 50) if bc else None,
+                          "cpu_ratio": percentile(vc, 50) / percentile(bc, 50) if bc else None}
     import index
 
     where = f"{engine} (exported)" if engine else engine_commit()
@@ -251,16 +260,19 @@ def render(f: dict) -> str:
            f"over {other.get('wall_seconds', '?')} s",
            "",
            f"{'class':9}  {'base p50':>9}  {'var p50':>9}  {'ratio':>6}  {'base p95':>9}  "
-           f"{'var p95':>9}  target <= {TARGET_RATIO}x"]
+           f"{'var p95':>9}  {'cpu base':>8}  {'cpu var':>8}  {'cpu ratio':>9}  "
+           f"target <= {TARGET_RATIO}x"]
     def ms(x):
         return "n/a" if x is None else f"{x:.1f}"
 
     for cls, d in f["per_class"].items():
         ratio = "n/a" if d["ratio"] is None else f"{d['ratio']:.2f}x"
         verdict = "n/a" if d["pass"] is None else "PASS" if d["pass"] else "FAIL"
+        cpu_ratio = "n/a" if d.get("cpu_ratio") is None else f"{d['cpu_ratio']:.2f}x"
         out.append(f"{cls:9}  {ms(d['baseline_p50_ms']):>9}  {ms(d['variorum_p50_ms']):>9}  "
                    f"{ratio:>6}  {ms(d['baseline_p95_ms']):>9}  {ms(d['variorum_p95_ms']):>9}"
-                   f"  {verdict}")
+                   f"  {ms(d.get('baseline_cpu_p50_ms')):>8}  {ms(d.get('variorum_cpu_p50_ms')):>8}"
+                   f"  {cpu_ratio:>9}  {verdict}")
     out.append("")
     qw = max(len(q) for q in f["per_query"])
     out.append(f"{'query'.ljust(qw)}  {'class':9}  {'total v':>8}  {'total b':>8}  "

@@ -24,6 +24,9 @@ counts of every build of a corpus).
 - **Matching and scoring**: a filter matcher that skips to quality without
   stopping on an excluded document, BM25F's field lengths read once a
   segment.
+- **Bulk scoring**: a query's matcher tree read as arrays (each word's
+  posting blocks, its values not loaded), its scores computed with numpy in
+  Whoosh's float operations and order (:func:`matcher_arrays`).
 """
 
 from __future__ import annotations
