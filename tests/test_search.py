@@ -837,11 +837,13 @@ def _bulk_equals_stepping(searcher, q) -> int:
 def test_bulk_scores_are_the_stepped_matchers_in_every_build(tmp_path, monkeypatch):
     """Every kind of clause (words, AND, OR, NOT, phrases of 2 and 3 words or
     a word twice, prefixes and wildcards of many words, fuzzy words, fields,
-    dates, boosts), on a single
+    dates, boosts, sets of articles), on a single
     segment, many segments and segments with deleted documents; unions as
     Whoosh's array union (a small segment's Or of three words or more) and
     as its tree of binary unions (a large one's)."""
     from whoosh import query as wq
+
+    from index.search.whoosh_internals import DocSetQuery
 
     builds = _three_builds(tmp_path, monkeypatch, _generated(3, 160))
     queries = [q for q, _ in BATTERY] + OTHER_QUERIES + [
@@ -851,6 +853,9 @@ def test_bulk_scores_are_the_stepped_matchers_in_every_build(tmp_path, monkeypat
     for how, c in builds.items():
         s = c._s()
         assert _bulk_equals_stepping(s, c._query("*e*")[0]) > 100
+        some = DocSetQuery([a.id for a in c.articles()][::3], boost=1.5)  # a set clause
+        for q in (some, wq.And([c._query("oil")[0], some]), wq.Or([c._query("gas")[0], some])):
+            assert _bulk_equals_stepping(s, q) > 10, (how, q)
         for matcher_type in (wq.Or.AUTO_MATCHER, wq.Or.DEFAULT_MATCHER):
             monkeypatch.setattr(wq.Or, "matcher_type", matcher_type)
             found = sum(bool(_bulk_equals_stepping(s, c._query(q)[0])) for q in queries)

@@ -832,6 +832,13 @@ def matcher_arrays(m):
         found = consecutive([_leaf(w) for w in m.ms], set(ids.tolist()))
         keep = np.isin(ids, np.fromiter(found, dtype=np.int64, count=len(found)))
         return ids[keep], s[keep] * m.boost
+    if t is ListMatcher and m._scorer is None:  # a set clause (DocSetQuery), from its start
+        ids = np.array(m._ids, dtype=np.int64)
+        if m._all_weights:  # (its weight() and so its score, as Whoosh tests them)
+            return ids, np.full(len(ids), float(m._all_weights))
+        if m._weights:
+            return ids, np.array(m._weights, dtype=np.float64)
+        return ids, np.ones(len(ids))
     if m is NullMatcher or isinstance(m, type(NullMatcher)):
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     if hasattr(m, "matched_arrays"):  # a matcher of ours that can (query._Complement)
@@ -870,6 +877,8 @@ def _in_bulk(m) -> bool:
         return _in_bulk(m.a) and _in_bulk(m.b)
     if t is ArrayUnionMatcher:
         return m._scored and all(_in_bulk(sub) for sub in m._submatchers)
+    if t is ListMatcher:
+        return m._scorer is None
     if t is _PHRASE:  # Whoosh's phrase: words at consecutive positions, in order
         return (m.slop == 1 and m.ordered and m.mindist == 1 and len(m.ms) > 1
                 and type(m.child) is IntersectionMatcher
