@@ -729,13 +729,15 @@ def _block_ids_weights(m: W3LeafMatcher):
     import zlib
 
     b = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+    n = m._blocklength
     if m._compression:
+        # (an id takes 2 to 5 bytes, a weight 9: most blocks are whole at the
+        # first try, and little past them is decompressed)
         raw, d = b, zlib.decompressobj()
-        b = d.decompress(raw, 4096)
+        b = d.decompress(raw, 12 * n + 64)
         while b.find(_VALUES_START) < 0 and d.unconsumed_tail:
             b += d.decompress(d.unconsumed_tail, 4096)
     at = b.find(_VALUES_START)
-    n = m._blocklength
     if n > 3:
         at -= 1  # the values' tuple's mark
     if at > 0 and (n <= 3 or b[at] == _MARK):
