@@ -868,7 +868,7 @@ def test_posting_arrays_are_whooshs_postings(tmp_path, monkeypatch):
     without a mark), full ones and terms of many blocks, in segments with
     deleted documents too (read: the deletions are the reader's filter's)."""
     from index import Corpus
-    from index.search.whoosh_internals import posting_arrays
+    from index.search import whoosh_internals
 
     folder = tmp_path / "c"
     folder.mkdir()
@@ -887,19 +887,22 @@ def test_posting_arrays_are_whooshs_postings(tmp_path, monkeypatch):
     c.update(procs=1, versions=False)
     assert _segments(c) == 2
     sizes = set()
-    for leaf, _offset in c._s().reader().leaf_readers():
+    leaves = [leaf for leaf, _offset in c._s().reader().leaf_readers()]
+    # (0 a posting: each block decompressed on and on, past its first 64 bytes)
+    for leaf, per_posting in itertools.product(leaves, (12, 0)):
+        monkeypatch.setattr(whoosh_internals, "_BYTES_A_POSTING", per_posting)
         for field in ("body", "title", "path"):  # (a path: postings without values)
             for text in leaf.lexicon(field):
                 m = leaf.postings(field, text)
                 m = getattr(m, "child", m)  # (a segment's filter of deleted documents)
-                ids, weights = posting_arrays(m)
+                ids, weights = whoosh_internals.posting_arrays(m)
                 got = list(zip(ids.tolist(), weights.tolist(), strict=True))
                 m.reset()
                 stepped = []
                 while m.is_active():
                     stepped.append((m.id(), m.weight()))
                     m.next()
-                assert got == stepped, (field, text)
+                assert got == stepped, (field, text, per_posting)
                 sizes.add(len(stepped))
     assert {1, 2, 3} <= sizes and max(sizes) > 2 * 128  # (Whoosh's blocks hold 128)
 

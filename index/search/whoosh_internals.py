@@ -719,6 +719,9 @@ def posting_arrays(m: W3LeafMatcher, weights: bool = True):
 # as that name, and the ids and weights loaded as a pickle of two.
 _VALUES_START = b"c_codecs\nencode\n"
 _MARK = 0x28  # "(": a tuple of more than 3 items starts with it (protocol 2)
+# An id takes 2 to 5 bytes of the pickle, a weight 9: a block is decompressed
+# this far first (most blocks' ids and weights are whole then), then on.
+_BYTES_A_POSTING = 12
 
 
 def _block_ids_weights(m: W3LeafMatcher):
@@ -731,10 +734,8 @@ def _block_ids_weights(m: W3LeafMatcher):
     b = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
     n = m._blocklength
     if m._compression:
-        # (an id takes 2 to 5 bytes, a weight 9: most blocks are whole at the
-        # first try, and little past them is decompressed)
         raw, d = b, zlib.decompressobj()
-        b = d.decompress(raw, 12 * n + 64)
+        b = d.decompress(raw, _BYTES_A_POSTING * n + 64)
         while b.find(_VALUES_START) < 0 and d.unconsumed_tail:
             b += d.decompress(d.unconsumed_tail, 4096)
     at = b.find(_VALUES_START)
