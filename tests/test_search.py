@@ -757,7 +757,8 @@ def test_the_top_and_the_total_are_those_of_the_full_ranking_in_every_build(
     from index.search import ranking
 
     builds = _three_builds(tmp_path, monkeypatch, _generated(5, 300))
-    queries = [q for q, _ in BATTERY] + OTHER_QUERIES + ["oil OR gas OR price~ OR mark*"]
+    queries = [q for q, _ in BATTERY] + OTHER_QUERIES + [
+        "oil OR gas OR price~ OR mark*", "*e*", '"oil price"~3', '"oil price rise"']
     for how, c in builds.items():
         assert _same_as_the_full_ranking(c, queries, limits=(10,)) > len(queries) // 2, how
         s = c._s()
@@ -836,11 +837,12 @@ def _bulk_equals_stepping(searcher, q) -> int:
 
 def test_bulk_scores_are_the_stepped_matchers_in_every_build(tmp_path, monkeypatch):
     """Every kind of clause (words, AND, OR, NOT, phrases of 2 and 3 words or
-    a word twice, prefixes and wildcards of many words, fuzzy words, fields,
-    dates, boosts, sets of articles), on a single
-    segment, many segments and segments with deleted documents; unions as
-    Whoosh's array union (a small segment's Or of three words or more) and
-    as its tree of binary unions (a large one's)."""
+    a word twice, phrases with slop (stepped, also under an intersection),
+    prefixes and wildcards of many words, fuzzy words, fields, dates,
+    boosts, sets of articles), on a single segment, many segments and
+    segments with deleted documents; unions as Whoosh's array union (a small
+    segment's Or of three words or more) and as its tree of binary unions (a
+    large one's)."""
     from whoosh import query as wq
 
     from index.search.whoosh_internals import DocSetQuery
@@ -849,7 +851,8 @@ def test_bulk_scores_are_the_stepped_matchers_in_every_build(tmp_path, monkeypat
     queries = [q for q, _ in BATTERY] + OTHER_QUERIES + [
         "oil OR gas OR price~ OR mark*", "*e*", "p*", "oil AND NOT (r* OR m*)", "(oil gas) OR war",
         "title:(oil OR gas OR rate)", "oil^2 OR gas^0.5", '"oil price rise"', '"oil oil"',
-        '"price oil" OR "gas oil"', '"prices rose"^3']
+        '"price oil" OR "gas oil"', '"prices rose"^3', '"oil price"~3', 'oil AND "price rise"~2',
+        '(oil OR "gas price"~2 OR rate) -war']
     for how, c in builds.items():
         s = c._s()
         assert _bulk_equals_stepping(s, c._query("*e*")[0]) > 100
