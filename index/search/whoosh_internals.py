@@ -782,7 +782,7 @@ def matcher_arrays(m):
     segment's, as its query made it), sorted by document number: what
     stepping ``m`` and asking each match's ``score()`` gives, computed on
     arrays where the node is one whose stepping is known (see the section's
-    comment). A node of another kind (a phrase, a range of dates) is stepped
+    comment). A node of another kind (a phrase with slop, a range of dates) is stepped
     as a collector steps it, from where it is: a fresh matcher is at its
     first match, and a parent that moved it on (an intersection, a filter)
     moved it only past documents the parent does not match."""
