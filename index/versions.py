@@ -331,9 +331,15 @@ def signatures(feature_sets: Iterable[set[str]]) -> np.ndarray:
     return np.vstack(rows)
 
 
-_SIG_BATCH = 100_000  # features per numpy batch: (batch x NUM_PERM) uint32, ~50 MB
+# features per numpy batch: (batch x NUM_PERM) uint32, ~25 MB, and a copy
+# as the permutations are applied
+_SIG_BATCH = 50_000
 _hash_cache: dict[str, int] = {}
-_HASH_CACHE_MAX = 500_000
+# The hashes (and immutables) of the features met first: the frequent ones.
+# Signing 20k generated articles took the same CPU with 30k entries as with
+# 500k (most entries past the first thousands are pairs of names met once),
+# and the signature workers ~100 MB less each (issue 15).
+_HASH_CACHE_MAX = 50_000
 
 
 def _feature_hashes(fs: set[str]) -> np.ndarray:

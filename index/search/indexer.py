@@ -98,7 +98,14 @@ FIRST_BATCH_MIN_FILES = 1000
 # (Whoosh's own pool held ~170 bytes a posting and spilled them one by one
 # through pickle and a heap merge: at 18,243 articles a worker took 719 MB
 # and 90 s of CPU with a 512 MB limit; the term pool 204 MB and 53 s.)
-WORKER_LIMIT_MB = 256
+# The count is the postings' bytes; a worker's resident memory is about 1.6
+# times it (each term's buffer grows by reallocation, and the freed blocks
+# stay with the process), plus its caches and vocabulary. One worker's
+# segment of 40,000 generated articles: 256 MB, a peak of 472 MB and one
+# run; 64 MB, 231 MB; 32 MB, 196 MB and ten runs, for no more CPU (the runs
+# are merged a term at a time). Two workers of 50k articles at 256 MB were
+# most of a 1,078 MB tree at 100k articles (issue 15).
+WORKER_LIMIT_MB = 32
 # A web archive holds many pages in one file: a big one counts as a unit of
 # work for each of these many bytes (a file of 100 pages is ~250 KiB as
 # .warc.gz), and a run with workers reads it in pieces, one a worker (each
