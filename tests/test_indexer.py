@@ -166,6 +166,7 @@ def test_a_digest_that_is_not_the_walks_falls_back_to_the_manifest(stories, monk
     nothing)."""
     _root, c = stories
     recorded = _digest(c)
+    assert recorded is not None
     _write_store(c, "UPDATE meta SET value = ? WHERE key = 'manifest_digest'", "0" * 40)
     statements = _traced_statements(c, monkeypatch)
     assert "SELECT path, size, mtime_ns FROM files" in statements
@@ -845,6 +846,31 @@ def test_listing_entries_and_lookups():
     assert kept == odd and index_of(kept, "dddddddddddd") == 3
     # one encoding, for the list and the store's listing blob
     assert Listing(Listing.encode(entries)) == entries and Listing.encode(odd) is None
+
+
+def test_a_listing_of_the_stores_bytes_is_decoded_as_its_rows_are_read():
+    """Issue 15: the store's listing blob is handed over as its bytes: a row
+    read is decoded alone (the first paint reads a screenful of 100k), every
+    row only when all are read; the entries, lookups and columns are those of
+    the text, with titles and paths beyond ASCII."""
+    from index.models import ListEntry, Listing, index_of
+
+    entries = [ListEntry("aaaaaaaaaaaa", "été/un.txt", "Un “été” à Zürich", "", "été"),
+               ListEntry("bbbbbbbbbbbb", "x/ünï.txt", "Ünïcode — 東京", "2024-05-06", "Wire"),
+               ListEntry("cccccccccccc", "y/three.txt", "", "", "y")]
+    data = Listing.encode(entries).encode("utf-8")
+    listing = Listing(data)
+    assert len(listing) == 3 and listing[1] == entries[1] and listing[-1] == entries[2]
+    assert listing[:2] == entries[:2]
+    assert listing._texts is None  # (rows read one by one: the whole is not decoded)
+    assert [index_of(listing, e.id) for e in entries] == [0, 1, 2]
+    assert listing.has_columns() == (True, True)
+    assert list(listing) == entries and listing == Listing.of(entries)
+    assert listing[0] == entries[0] and listing[1:] == entries[1:]  # (after: from the text)
+    undated = Listing(Listing.encode([entries[0], entries[2]]).encode("utf-8"))
+    assert undated.has_columns() == (False, True)
+    bare = Listing(Listing.encode([ListEntry("dddddddddddd", "d.txt", "D")]).encode("utf-8"))
+    assert bare.has_columns() == (False, False)
 
 
 def name_latest_generation(index_dir) -> None:

@@ -320,7 +320,7 @@ class Store:
         except sqlite3.OperationalError:  # an index made before the listing existed
             row = None
         if row is not None and row[0] == self._stamp():
-            listing = Listing(row[2].decode("utf-8"))
+            listing = Listing(row[2])  # (its bytes: decoded as rows are read)
             if len(listing) == row[1]:
                 return listing
         return Listing.of(self._entries())
@@ -332,7 +332,11 @@ class Store:
         """The article count and top rowid when the listing was written: a second
         check (the triggers on ``articles`` drop the listing on any change, even
         one made by a variorum that knows nothing of it)."""
-        n, top = self.db.execute("SELECT COUNT(*), MAX(rowid) FROM articles").fetchone()
+        # (two subqueries: each alone is answered from the b-tree, a count
+        # without a scan and the last rowid; together in one SELECT they scan
+        # every row, 5 ms at 100k articles on each unchanged re-index)
+        n, top = self.db.execute("SELECT (SELECT COUNT(*) FROM articles), "
+                                 "(SELECT MAX(rowid) FROM articles)").fetchone()
         return f"{LISTING_FORMAT}:{n}:{top}"
 
     def _has_listing(self) -> bool:
