@@ -13,8 +13,10 @@ such a one, a tenth of the CPU of the app's own start.
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
+from textual.widgets._footer import FooterKey
 
 
 class Footer(TextualFooter):
@@ -29,6 +31,17 @@ class Footer(TextualFooter):
         if screen.app.app_focus and self.is_attached and screen is self.screen:
             self._recompose_pending = True
 
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
+                # A key starts compact (its own default) and is then bound to
+                # the footer's setting, not compact: each change of its class
+                # styled it (and its two parts) again, twice a key. Given the
+                # footer's setting before it is mounted, it is styled once.
+                # (The palette's key is not bound: it stays compact, as drawn.)
+                widget.set_reactive(FooterKey.compact, self.compact)
+            yield widget
+
     def _what_is_shown(self) -> tuple:
         """Everything Textual's ``compose`` reads, as a value: the screen's
         active bindings (those not shown too: the palette's is found among
@@ -41,6 +54,8 @@ class Footer(TextualFooter):
 
     async def recompose(self) -> None:
         self._recompose_pending = False  # a change from now on needs another
+        if not self.is_attached:  # (its screen is gone: Textual's does nothing)
+            return await super().recompose()
         shown = self._what_is_shown()
         if shown == self._shown:
             return  # the keys on screen are those it would mount
