@@ -8,7 +8,7 @@ while one is pending adds none (the one to come reads the bindings as they
 are then), and a recompose whose keys would be the ones shown already (the
 same bindings, each as enabled, with the same tooltip: most focus changes)
 mounts nothing: at the reader's start the second of its two recomposes was
-such a one, a tenth of the CPU of the app's own start.
+such a one (the same 11 keys, mounted and styled again).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
-from textual.widgets._footer import FooterKey
+from textual.widgets._footer import FooterKey  # (Textual exports no name for its keys)
 
 
 class Footer(TextualFooter):
