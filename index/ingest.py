@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import io
 import json
+import marshal
 import os
 import re
 import stat
@@ -148,18 +149,47 @@ def walk(root: Path) -> tuple[list[tuple[str, int, int]], list[Skipped]]:
     while stack:
         folder, prefix = stack.pop()
         try:
-            with os.scandir(folder) as it:
-                listed = sorted(it, key=_NAME)
+            # the folder opened, its entries listed from the descriptor: each
+            # file's stat is then of a name in it, not of a path the kernel
+            # walks again from the root (a tenth of the stats' time at 100k)
+            fd = os.open(folder, _DIR_FLAGS)
         except OSError as err:
             skipped.append(Skipped(shown_name(prefix.rstrip("/") or "."),
                                    f"unreadable folder: {err.strerror or err}"))
             continue
-        subfolders = []
-        for entry in listed:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            rel = prefix + name
+        try:
+            _walk_folder(fd, folder, prefix, real_root, kinds, entries, skipped, stack)
+        finally:
+            os.close(fd)
+    return entries, skipped
+
+
+def _walk_folder(fd: int, folder: str, prefix: str, real_root: Path,
+                 kinds: dict[str, tuple[str | None, bool, str]],
+                 entries: list[tuple[str, int, int]], skipped: list[Skipped],
+                 stack: list[tuple[str, str]]) -> None:
+    """One folder of :func:`walk` (open as ``fd``): its files added to
+    ``entries`` (or ``skipped``), its subfolders pushed on ``stack``."""
+    try:
+        with os.scandir(fd) as it:
+            listed = sorted(it, key=_NAME)
+    except OSError as err:
+        skipped.append(Skipped(shown_name(prefix.rstrip("/") or "."),
+                               f"unreadable folder: {err.strerror or err}"))
+        return
+    subfolders = []
+    for entry in listed:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        rel = prefix + name
+        try:
+            # The common case in fewer steps: a regular file by the folder's
+            # listing (no stat; not a link) with an ASCII name (so UTF-8).
+            plain = entry.is_file(follow_symlinks=False) and name.isascii()
+        except OSError:
+            plain = False
+        if not plain:
             try:
                 is_dir = entry.is_dir()  # (a link to a folder too: passed over below)
             except OSError:
@@ -171,36 +201,50 @@ def walk(root: Path) -> tuple[list[tuple[str, int, int]], list[Skipped]]:
                     skipped.append(Skipped(shown_name(rel),
                                            "folder name is not valid UTF-8 (not read)"))
                 elif not entry.is_symlink():  # links to folders are not followed
-                    subfolders.append((entry.path, rel + "/"))
+                    subfolders.append((os.path.join(folder, name), rel + "/"))
                 continue
             if not _is_utf8(name):
                 skipped.append(Skipped(shown_name(rel), "file name is not valid UTF-8"))
                 continue
-            dot = name.rfind(".")
-            suffix = name[dot:] if dot > 0 else ""
-            known = kinds.get(suffix)
-            if known is None:
-                known = file_kind(name)
-                if suffix.lower() != ".gz":
-                    kinds[suffix] = known
-            kind, _gz, ext = known
-            if kind is None:
-                skipped.append(Skipped(rel, f"unsupported file type {ext or '(none)'}"))
+        dot = name.rfind(".")
+        suffix = name[dot:] if dot > 0 else ""
+        known = kinds.get(suffix)
+        if known is None:
+            known = file_kind(name)
+            if suffix.lower() != ".gz":
+                kinds[suffix] = known
+        kind, _gz, ext = known
+        if kind is None:
+            skipped.append(Skipped(rel, f"unsupported file type {ext or '(none)'}"))
+            continue
+        try:
+            if not plain and entry.is_symlink() and not _inside(
+                    real_root, os.path.realpath(os.path.join(folder, name))):
+                skipped.append(Skipped(rel, "symbolic link out of the corpus"))
                 continue
-            try:
-                if entry.is_symlink() and not _inside(real_root, os.path.realpath(entry.path)):
-                    skipped.append(Skipped(rel, "symbolic link out of the corpus"))
-                    continue
-                st = entry.stat()
-            except OSError as e:  # a link loop, a dangling link, no permission
-                skipped.append(Skipped(rel, f"unreadable: {e.strerror or e}"))
-                continue
-            if not stat.S_ISREG(st.st_mode):
-                skipped.append(Skipped(rel, "not a regular file"))
-                continue
-            entries.append((rel, st.st_size, st.st_mtime_ns))
-        stack.extend(reversed(subfolders))
-    return entries, skipped
+            st = entry.stat()  # (of the name in the folder's descriptor)
+        except OSError as e:  # a link loop, a dangling link, no permission
+            skipped.append(Skipped(rel, f"unreadable: {e.strerror or e}"))
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            skipped.append(Skipped(rel, "not a regular file"))
+            continue
+        entries.append((rel, st.st_size, st.st_mtime_ns))
+    stack.extend(reversed(subfolders))
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+
+
+def walk_digest(found: list[tuple[str, int, int]]) -> str:
+    """A digest of :func:`walk`'s files, in its order (which the files alone
+    decide): what an unchanged re-index compares with the one the store
+    recorded instead of reading every row of the manifest (see
+    :meth:`index.store.db.Store.manifest_is`). marshal's version 2 writes
+    values alone (no references between objects), each with its type and
+    length: two different lists never give the same bytes, and it takes a
+    tenth of the time of their repr at 100k files."""
+    return hashlib.blake2b(marshal.dumps(found, 2), digest_size=20).hexdigest()
 
 
 _NAME = attrgetter("name")

@@ -158,7 +158,9 @@ async def test_the_status_line_draws_its_fields():
     app = Host()
     async with app.run_test(size=(120, 3)) as pilot:
         line = app.query_one(StatusLine)
-        text, bar = app.query_one("#status"), app.query_one("#progress", ProgressBar)
+        text = app.query_one("#status")
+        # no progress yet, no bar (issue 15: mounted with the first progress)
+        assert not app.query("#progress")
 
         def shown() -> str:
             return str(text.render())
@@ -177,10 +179,16 @@ async def test_the_status_line_draws_its_fields():
         line.progress = (3, 10)
         await pilot.pause()
         assert not text.has_class("error") and shown().endswith("query: korea  ·  fine")
+        bar = app.query_one("#progress", ProgressBar)
         assert bar.display and (bar.progress, bar.total) == (3, 10)
+        assert "10" not in shown() and bar.region.width == 22  # beside the text, its width
         line.progress = None
         await pilot.pause()
         assert not bar.display
+        line.progress = (7, 20)
+        await pilot.pause()
+        assert app.query_one("#progress", ProgressBar) is bar  # the same bar, shown again
+        assert bar.display and (bar.progress, bar.total) == (7, 20)
 
 
 class _BuggyCorpus(Corpus):
@@ -1233,11 +1241,41 @@ async def test_a_first_index_lists_the_first_articles_before_it_ends(tmp_path):
         assert [c for c, _ in counts if c] == sorted(c for c, _ in counts if c)
 
 
-async def test_the_footer_is_composed_once_for_a_burst_of_binding_changes(corpus, monkeypatch):
+async def test_the_footers_keys_are_styled_once_as_they_are_mounted(corpus, monkeypatch):
+    """Issue 15: each of Textual's footer keys starts compact and is then
+    bound to its footer's setting (not compact): two changes of its class,
+    each a styling of the key and its two parts again, at the reader's start.
+    Given the footer's setting before they are mounted, no key is restyled,
+    and none is compact (but the palette's, which Textual does not bind to
+    the footer's setting: compact, as it was drawn)."""
+    from textual.app import App
+    from textual.widgets._footer import FooterKey
+
+    restyled = []
+    real = App.update_styles
+
+    def update_styles(self, node, *args, **kwargs):
+        restyled.append(node)
+        return real(self, node, *args, **kwargs)
+
+    monkeypatch.setattr(App, "update_styles", update_styles)
+    app = VariorumApp(corpus)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        keys = [k for k in app.reader.query(FooterKey) if not k.has_class("-command-palette")]
+        assert len(keys) > 5
+        assert not [n for n in restyled if n in keys]
+        assert not [k for k in keys if k.compact or k.has_class("-compact")]
+        assert app.reader.query_one("FooterKey.-command-palette").compact
+
+
+async def test_the_footer_is_composed_again_only_when_its_keys_change(corpus, monkeypatch):
     """Issue 15: Textual's footer composes itself again for every change of
     bindings its screen signals, one recompose a signal (three at the reader's
-    start, two of them at once). Two signals at once make one recompose, which
-    shows the bindings as they are after both; a later one makes another."""
+    start, two of them at once), each mounting and styling every key. Two
+    signals at once make at most one recompose; one whose keys would be those
+    shown (the same bindings, as enabled) makes none; a change of the keys
+    shown (the search box focused: its keys, not the list's) makes one."""
     from textual.widgets import Footer as TextualFooter
 
     from tui.widgets.footer import Footer
@@ -1254,14 +1292,21 @@ async def test_the_footer_is_composed_once_for_a_burst_of_binding_changes(corpus
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         footer = app.reader.query_one(Footer)
-        keys = [k.key for k in footer.query("FooterKey")]
-        assert "slash" in keys and "q" in keys, keys
+
+        def keys() -> list[str]:
+            return [k.key for k in footer.query("FooterKey")]
+
+        shown = keys()
+        assert "slash" in shown and "q" in shown, shown
+        mounted = list(footer.query("FooterKey"))
         calls.clear()
         app.reader.refresh_bindings()
         app.reader.refresh_bindings()
         await settle(app, pilot)
-        assert calls == [footer]
-        assert [k.key for k in footer.query("FooterKey")] == keys
-        app.reader.refresh_bindings()
+        assert calls == [] and list(footer.query("FooterKey")) == mounted  # the same widgets
+        app.reader.search_box.focus()
         await settle(app, pilot)
-        assert calls == [footer, footer]
+        assert calls == [footer] and keys() != shown
+        app.reader.list.focus()
+        await settle(app, pilot)
+        assert calls == [footer, footer] and keys() == shown

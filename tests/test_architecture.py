@@ -154,7 +154,8 @@ def test_the_readers_start_loads_nothing_its_first_paint_does_not_need(sample_in
     whose list is read ahead, the app made (issue 15's first paint at 100k
     articles). None of the engine's heavy libraries is loaded (the search,
     versions, entities, web archives and fuzzy matching come when first
-    used), nor the TOML parser when there is no config file to read."""
+    used), nor the TOML parser when there is no config file to read, nor
+    Textual's progress bar (mounted with the update's first progress)."""
     ix = copy_sample_index(sample_index, tmp_path / "ix")
     code = (
         "import os, sys\n"
@@ -170,6 +171,7 @@ def test_the_readers_start_loads_nothing_its_first_paint_does_not_need(sample_in
         f"heavy = {(*HEAVY, 'warcio', 'rapidfuzz', 'trafilatura', 'lxml', 'tomllib')!r}\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
         "assert not bad, bad\n"
+        "assert 'textual.widgets._progress_bar' not in sys.modules\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False

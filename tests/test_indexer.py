@@ -99,10 +99,129 @@ def test_an_unchanged_corpus_reads_no_hash_and_writes_nothing(stories, monkeypat
     assert counts(report) == (0, 0, 0, 3) and report.articles_total == 3
     assert report.versions is not None and report.versions.signed == 0
     statements = [" ".join(q.split()) for q in said]
-    assert "SELECT path, size, mtime_ns FROM files" in statements
+    # the walk's digest is the one the first update recorded: no row of the
+    # manifest is read (issue 15)
+    assert not [q for q in statements if q.startswith("SELECT path, size, mtime_ns FROM files")]
     assert not [q for q in statements if re.search(r"\b(sha|ids)\b", q)]
     assert not [q for q in statements if "FROM sigs" in q or "id, hash FROM articles" in q]
     assert [q for q in statements if not q.startswith(("SELECT", "PRAGMA"))] == []
+
+
+def _traced_statements(c: Corpus, monkeypatch) -> list[str]:
+    """The statements of the indexer's store during one ``c.update()``."""
+    said: list[str] = []
+
+    class Traced(store.Store):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.db.set_trace_callback(said.append)
+
+    with monkeypatch.context() as m:
+        m.setattr(indexer, "Store", Traced)
+        c.update()
+    return [" ".join(q.split()) for q in said]
+
+
+def _digest(c: Corpus) -> str | None:
+    s = store.Store(c.index_dir / store.STORE_FILE, readonly=True)
+    try:
+        return s.get_meta("manifest_digest")
+    finally:
+        s.close()
+
+
+def _write_store(c: Corpus, sql: str, *args) -> None:
+    """A write as any other code would make it (a variorum that knows nothing
+    of the digest): plain SQL."""
+    db = sqlite3.connect(c.index_dir / store.STORE_FILE)
+    with db:
+        db.execute(sql, args)
+    db.close()
+
+
+def test_without_its_digest_the_manifest_is_compared_and_the_digest_recorded(
+        stories, monkeypatch):
+    """No digest (a store of before it, or one written since): the walk is
+    compared with the manifest's (path, size, mtime_ns), none of its hashes
+    or ids read, and the digest is recorded, the one write; the next run
+    reads no row."""
+    _root, c = stories
+    recorded = _digest(c)
+    assert recorded is not None  # (the first update recorded it)
+    _write_store(c, "DELETE FROM meta WHERE key = 'manifest_digest'")
+    statements = _traced_statements(c, monkeypatch)
+    assert "SELECT path, size, mtime_ns FROM files" in statements
+    assert not [q for q in statements if re.search(r"\b(sha|ids)\b", q)]
+    writes = [q for q in statements
+              if not q.startswith(("SELECT", "PRAGMA", "BEGIN", "COMMIT", "CREATE TRIGGER"))]
+    assert len(writes) == 1 and writes[0].startswith("INSERT OR REPLACE INTO meta VALUES "
+                                                     "('manifest_digest'")
+    assert _digest(c) == recorded
+    assert "SELECT path, size, mtime_ns FROM files" not in _traced_statements(c, monkeypatch)
+
+
+def test_a_digest_that_is_not_the_walks_falls_back_to_the_manifest(stories, monkeypatch):
+    """A recorded digest that differs from the walk's is no answer: the rows
+    are compared (here equal: the digest is recorded again, the run changes
+    nothing)."""
+    _root, c = stories
+    recorded = _digest(c)
+    assert recorded is not None
+    _write_store(c, "UPDATE meta SET value = ? WHERE key = 'manifest_digest'", "0" * 40)
+    statements = _traced_statements(c, monkeypatch)
+    assert "SELECT path, size, mtime_ns FROM files" in statements
+    assert _digest(c) == recorded
+
+
+def test_any_write_to_the_manifest_drops_its_digest(stories, monkeypatch):
+    """The digest is only ever of the manifest as it is: a write to its rows
+    by any code (here plain SQL: a file's mtime as an older variorum might
+    have recorded it) drops it, and the next update compares the rows, so
+    the file whose recorded mtime is not the walk's is opened again."""
+    _root, c = stories
+    assert _digest(c) is not None
+    _write_store(c, "UPDATE files SET mtime_ns = 1 WHERE path = 'a.txt'")
+    assert _digest(c) is None
+    opened = []
+    real = indexer.read_file
+
+    def reading(root, entry, *args, **kwargs):
+        opened.append(entry.path)
+        return real(root, entry, *args, **kwargs)
+
+    monkeypatch.setattr(indexer, "read_file", reading)
+    report = c.update()
+    assert counts(report) == (0, 0, 0, 3) and opened == ["a.txt"]  # same bytes: touched
+    assert _digest(c) is not None
+
+
+def test_changes_are_seen_when_a_digest_was_recorded(stories, write_files):
+    """With the digest of the unchanged corpus recorded, every kind of change
+    is still seen: a file rewritten in place with the same size and a new
+    mtime, one added, one removed, one renamed."""
+    root, c = stories
+    assert c.update().files_unchanged == 3 and _digest(c) is not None
+    a = root / "a.txt"
+    before = a.stat()
+    text = a.read_text(encoding="utf-8").replace("zebrafinch", "kingfisher")
+    a.write_text(text, encoding="utf-8")
+    os.utime(a, ns=(before.st_atime_ns, before.st_mtime_ns + 10**9))
+    assert a.stat().st_size == before.st_size
+    assert counts(c.update()) == (0, 1, 0, 2)
+    assert hits(c, "kingfisher") == ["a.txt"] and hits(c, "zebrafinch") == []
+
+    write_files({"d.txt": "Delta Story\n\nA narwhal surfaced in the harbour.\n"})
+    assert counts(c.update()) == (1, 0, 0, 3)
+    assert hits(c, "narwhal") == ["d.txt"]
+
+    os.remove(root / "b.txt")
+    assert counts(c.update()) == (0, 0, 1, 3)
+    assert hits(c, "quokka") == []
+
+    os.rename(root / "c.md", root / "e.md")  # same size and mtime, another path
+    assert counts(c.update()) == (1, 0, 1, 2)
+    assert hits(c, "axolotl") == ["e.md"]
+    assert counts(c.update()) == (0, 0, 0, 3)
 
 
 def test_generation_moves_on_with_each_change_seen_by_another_process(stories, write_files,
@@ -727,6 +846,31 @@ def test_listing_entries_and_lookups():
     assert kept == odd and index_of(kept, "dddddddddddd") == 3
     # one encoding, for the list and the store's listing blob
     assert Listing(Listing.encode(entries)) == entries and Listing.encode(odd) is None
+
+
+def test_a_listing_of_the_stores_bytes_is_decoded_as_its_rows_are_read():
+    """Issue 15: the store's listing blob is handed over as its bytes: a row
+    read is decoded alone (the first paint reads a screenful of 100k), every
+    row only when all are read; the entries, lookups and columns are those of
+    the text, with titles and paths beyond ASCII."""
+    from index.models import ListEntry, Listing, index_of
+
+    entries = [ListEntry("aaaaaaaaaaaa", "été/un.txt", "Un “été” à Zürich", "", "été"),
+               ListEntry("bbbbbbbbbbbb", "x/ünï.txt", "Ünïcode — 東京", "2024-05-06", "Wire"),
+               ListEntry("cccccccccccc", "y/three.txt", "", "", "y")]
+    data = Listing.encode(entries).encode("utf-8")
+    listing = Listing(data)
+    assert len(listing) == 3 and listing[1] == entries[1] and listing[-1] == entries[2]
+    assert listing[:2] == entries[:2]
+    assert listing._texts is None  # (rows read one by one: the whole is not decoded)
+    assert [index_of(listing, e.id) for e in entries] == [0, 1, 2]
+    assert listing.has_columns() == (True, True)
+    assert list(listing) == entries and listing == Listing.of(entries)
+    assert listing[0] == entries[0] and listing[1:] == entries[1:]  # (after: from the text)
+    undated = Listing(Listing.encode([entries[0], entries[2]]).encode("utf-8"))
+    assert undated.has_columns() == (False, True)
+    bare = Listing(Listing.encode([ListEntry("dddddddddddd", "d.txt", "D")]).encode("utf-8"))
+    assert bare.has_columns() == (False, False)
 
 
 def name_latest_generation(index_dir) -> None:

@@ -169,11 +169,16 @@ async def test_the_find_line_goes_away_when_left(corpus):
     app = VariorumApp(corpus)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
+        assert not app.query("#find")  # (issue 15: mounted when first asked for)
         await pilot.press("tab", "slash")
         box = app.query_one("#find")
         assert box.display and app.focused is box
         await pilot.press("tab")
         assert not box.display and app.focused is app.reader.list
+        await pilot.press("tab", "slash")  # the same line, shown again
+        assert app.query_one("#find") is box and box.display and app.focused is box
+        await pilot.press("escape")
+        assert not box.display and app.focused is app.reader.view
 
 
 async def test_queries_are_kept_and_saved_searches_recalled_across_sessions(

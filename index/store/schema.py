@@ -69,6 +69,23 @@ CREATE TABLE IF NOT EXISTS spin (
     PRIMARY KEY (hash_a, hash_b, extractor));
 """
 
+# The digest of the manifest an unchanged re-index compares the corpus's walk
+# with (``meta.manifest_digest``, see :meth:`index.store.db.Store.manifest_is`):
+# any write to the manifest drops it, by these triggers, whichever code makes it
+# (a variorum that knows nothing of the digest too). Not a migration: made by
+# the transaction that first records a digest (a store without them has no
+# digest to trust), so that a store stays at its schema version and readable
+# by the variorum before (it is a cache, not data).
+DIGEST_KEY = "manifest_digest"
+DIGEST_TRIGGERS = """
+CREATE TRIGGER IF NOT EXISTS files_digest_ins AFTER INSERT ON files
+    BEGIN DELETE FROM meta WHERE key = 'manifest_digest'; END;
+CREATE TRIGGER IF NOT EXISTS files_digest_upd AFTER UPDATE ON files
+    BEGIN DELETE FROM meta WHERE key = 'manifest_digest'; END;
+CREATE TRIGGER IF NOT EXISTS files_digest_del AFTER DELETE ON files
+    BEGIN DELETE FROM meta WHERE key = 'manifest_digest'; END;
+"""
+
 SCHEMA_VERSION = 3
 
 # version -> the statements that bring a store of the version before up to it.

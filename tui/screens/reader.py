@@ -206,7 +206,7 @@ class ReaderScreen(WorkerScreen):
             yield ArticleList(id="list")
             yield ArticleView(id="article")
             yield Sidebar(id="sidebar")
-        yield FindBox(id="find", placeholder="find in this article: Enter finds, Esc cancels")
+        # (the find box: mounted when first asked for, see find_box)
         yield StatusLine(id="statusrow")
         yield Footer()
 
@@ -684,12 +684,12 @@ class ReaderScreen(WorkerScreen):
         """Esc: leave the search box; elsewhere, clear the query (one that
         could not be searched too, with its error)."""
         search = self.search_box
-        find = self.query_one("#find", Input)
-        if self.selections and not (find.has_focus or search.has_focus):
+        finding = self.focused is not None and self.focused.id == "find"
+        if self.selections and not (finding or search.has_focus):
             self.clear_selection()  # a selection first: what Esc undoes is what was done last
             self.status.say("")
-        elif find.has_focus:
-            find.remove_class("shown")
+        elif finding:
+            self.focused.remove_class("shown")
             self.view.focus()
         elif search.has_focus:
             self.list.focus()
@@ -796,13 +796,24 @@ class ReaderScreen(WorkerScreen):
         """/ (or ? backwards) in the article: find in its text, as less does."""
         if self.view.article is None:
             return
-        box = self.query_one("#find", Input)
+        box = self.find_box()
         box.placeholder = ("find in this article" if direction > 0 else
                            "find backwards in this article") + ": Enter finds, Esc cancels"
         self._pending_direction = direction
         box.value = ""
         box.add_class("shown")
         box.focus()
+
+    def find_box(self) -> FindBox:
+        """The find line, mounted the first time it is asked for (below the
+        article, above the status line): a hidden Input at the reader's start
+        was one more widget to style before the first paint (issue 15)."""
+        found = self.query("#find")
+        if found:
+            return found.first(FindBox)
+        box = FindBox(id="find")
+        self.mount(box, before=self.status)
+        return box
 
     @on(Input.Submitted, "#find")
     def find_submitted(self, event: Input.Submitted) -> None:

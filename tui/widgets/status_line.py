@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Static
 
 from index import error_line
 
@@ -56,7 +56,7 @@ class StatusLine(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
-        yield ProgressBar(id="progress", show_eta=False)
+        # (the progress bar: mounted with the first progress, see watch_progress)
 
     def say(self, message: str) -> None:
         self.message, self.error = message, False
@@ -103,8 +103,22 @@ class StatusLine(Horizontal):
     watch_message = watch_error = watch_activity = _show
 
     def watch_progress(self, progress: tuple[int, int] | None) -> None:
-        bar = self.query_one("#progress", ProgressBar)
-        bar.set_class(progress is not None, "active")
-        if progress is not None:
-            done, total = progress
-            bar.update(total=total, progress=done)
+        bars = self.query("#progress")
+        if progress is None:
+            bars.remove_class("active")
+            return
+        done, total = progress
+        if bars:
+            bars.first().update(total=total, progress=done)
+            bars.add_class("active")
+            return
+        # The first progress: the bar is made and mounted now, not with the
+        # line. Hidden until then, it was three widgets to style at the reader's
+        # start, its module to import, and a timer of its own: a bar with no
+        # total is an animation, redrawn 15 times a second, shown or not
+        # (issue 15).
+        from textual.widgets import ProgressBar
+
+        bar = ProgressBar(total=total, id="progress", classes="active", show_eta=False)
+        bar.progress = done
+        self.mount(bar)
