@@ -105,7 +105,8 @@ FIRST_BATCH_MIN_FILES = 1000
 # segment of 40,000 generated articles: 256 MB, a peak of 472 MB and one
 # run; 64 MB, 231 MB; 32 MB, 196 MB and ten runs, for no more CPU (the runs
 # are merged a term at a time). Two workers of 50k articles at 256 MB were
-# most of a 1,078 MB tree at 100k articles (issue 15).
+# most of a 1,078 MB tree at 100k articles (issue 15). A run file is open
+# for each spill as the runs are merged: ~12 for 50k articles a worker.
 WORKER_LIMIT_MB = 32
 # A web archive holds many pages in one file: a big one counts as a unit of
 # work for each of these many bytes (a file of 100 pages is ~250 KiB as
@@ -482,7 +483,7 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
         if kept is not None and store.whoosh_segments() is None:  # (recorded from now on)
             store.set_whoosh_segments(*kept)
     name = shown_name(str(root))  # the store keeps UTF-8 text
-    if store.get_meta("corpus") != name:  # (an unchanged corpus writes nothing)
+    if store.get_meta("corpus") != name:  # (not written again while it is the same)
         store.set_meta("corpus", name)
     found, scan_skips = walk(root)
     digest = walk_digest(found)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from whoosh import fields
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
-from whoosh.matching import Matcher, NullMatcher, ReadTooFar
+from whoosh.matching import FilterMatcher, Matcher, NullMatcher, ReadTooFar
 from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, PlusMinusPlugin, QueryParser, syntax
 from whoosh.qparser.dateparse import DateParserPlugin
 
@@ -32,7 +32,7 @@ from ..text.spans import merge_spans
 from ..text.textclean import language_code
 from ..text.tokens import STOPS, TOKEN_RE, term, tokens_pattern
 from .ranking import docnums
-from .whoosh_internals import DocSetQuery, ExcludingMatcher, LexiconFuzzyTerm, deleted_docnums
+from .whoosh_internals import DocSetQuery, LexiconFuzzyTerm, deleted_docnums
 
 DEFAULT_FIELD = "body"  # it also holds each title (see indexer.body_for_index)
 QUERY_FIELDS = ("title", "body", "source", "author", "date", "path", "id", *ENTITY_FIELDS,
@@ -144,7 +144,20 @@ def parse(qstring: str, schema) -> wq.Query:
         raise QueryError(
             "nothing to search for: the query has only words too common to index"
         )
+    if any(n.boost <= 0 for n in _nodes(q)):
+        # A word boosted by 0 matches with a score of 0, and Whoosh's own
+        # matchers disagree on whether such a document is a match (its union
+        # of many words drops all but the first of a block of 2,048): the
+        # total could not be exact, so the query is refused.
+        raise QueryError("a boost must be above 0 (word^0.5 weighs a word less; "
+                         "leave a word out not to count it)")
     return segment_independent(q)
+
+
+def _nodes(q: wq.Query):
+    yield q
+    for c in q.children():
+        yield from _nodes(c)
 
 
 # ------------------------------------------------------------------ negation
@@ -271,7 +284,7 @@ class ExactAndNot(wq.AndNot):
         if not scored.is_active():
             return scored
         excluded = _doc_set(self.b, searcher)
-        return ExcludingMatcher(scored, excluded) if excluded else scored
+        return FilterMatcher(scored, excluded, exclude=True) if excluded else scored
 
 
 class ExactNot(wq.Not):

@@ -21,9 +21,7 @@ counts of every build of a corpus).
   commits a TOC without deleting the previous generation's files.
 - **Generations**: the latest one on disk, one generation opened as it was,
   the files no generation needs.
-- **Matching and scoring**: a filter matcher that skips to quality without
-  stopping on an excluded document, BM25F's field lengths read once a
-  segment.
+- **Matching and scoring**: BM25F's field lengths read once a segment.
 - **Bulk scoring**: a query's matcher tree read as arrays (each word's
   posting blocks, its values not loaded), its scores computed with numpy in
   Whoosh's float operations and order (:func:`matcher_arrays`).
@@ -416,19 +414,6 @@ def remove_strays(wdir: Path, keep: int | None, schema) -> tuple[int, set[str]] 
 
 
 # ---------------------------------------------------- matching and scoring
-class ExcludingMatcher(FilterMatcher):
-    """The documents of a matcher that are not in a set."""
-
-    def __init__(self, child, ids, exclude=True, boost=1.0):
-        super().__init__(child, ids, exclude=True, boost=boost)
-
-    def skip_to_quality(self, minquality):
-        # FilterMatcher leaves this to the child, which may stop on an excluded document.
-        skipped = self.child.skip_to_quality(minquality / self.boost)
-        self._find_next()
-        return skipped
-
-
 def read_lengths_once(scorer, reader, fieldname: str) -> None:
     """Make a BM25F ``scorer`` read document lengths of ``fieldname`` from a
     list made once per segment (cached on the segment's ``reader``), not
@@ -794,7 +779,7 @@ def matcher_arrays(m):
     if t is WrappingMatcher:
         ids, s = matcher_arrays(m.child)
         return ids, s * m.boost
-    if isinstance(m, FilterMatcher):  # a segment's deletions, ExcludingMatcher
+    if isinstance(m, FilterMatcher):  # a segment's deletions, an excluded set (query.py)
         ids, s = matcher_arrays(m.child)
         keep = np.isin(ids, np.fromiter(m._ids, dtype=np.int64, count=len(m._ids)),
                        invert=m._exclude)

@@ -204,15 +204,23 @@ class Store:
         rows.sort()
         same = rows == sorted(files)
         if same and digest is not None:
-            if not digest.isalnum():  # (written into the script: hex only)
-                raise ValueError(f"not a digest: {digest!r}")
-            # the triggers first, in the same transaction: a digest is never
-            # in a store that would not drop it (executescript: DDL and rows)
-            self.db.executescript(
-                f"BEGIN IMMEDIATE;\n{schema.DIGEST_TRIGGERS}\n"
-                f"INSERT OR REPLACE INTO meta VALUES ('{schema.DIGEST_KEY}', '{digest}');\n"
-                "COMMIT;")
+            self._record_digest(digest)
         return same
+
+    def _record_digest(self, digest: str) -> None:
+        """Record the walk's digest, with the triggers that drop it first, in
+        one transaction: a digest is never in a store that would not drop it.
+        It is a cache: when it cannot be written (the store busy past its
+        timeout), the run that did its work does not fail for it; the next
+        one compares the rows again."""
+        try:
+            self.db.executescript(f"BEGIN IMMEDIATE;\n{schema.DIGEST_TRIGGERS}")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                            (schema.DIGEST_KEY, digest))
+            self.db.commit()
+        except sqlite3.OperationalError:
+            if self.db.in_transaction:
+                self.db.rollback()
 
     def skipped(self) -> list[Skipped]:
         out = []

@@ -89,6 +89,8 @@ CREATE TRIGGER IF NOT EXISTS files_digest_del AFTER DELETE ON files
 SCHEMA_VERSION = 3
 
 # version -> the statements that bring a store of the version before up to it.
+# (A migration that rebuilds the files table drops its triggers, not the
+# manifest's digest: it must delete the meta row 'manifest_digest' too.)
 MIGRATIONS: dict[int, str] = {
     1: TABLES + ISSUE14,  # a new store
     # Stores marked 1 before the mark was read got tables added to the
