@@ -938,3 +938,37 @@ def test_an_unchanged_corpus_reads_no_signature(index_folder):
     assert (report.signed, report.removed, report.pairs) == (0, 0, 0)
     assert said  # (the articles and signatures' hashes were read)
     assert not [q for q in said if q.startswith("SELECT id, sig FROM sigs") or "sentcounts" in q]
+
+
+def test_key_counts_are_a_count_of_the_articles_holding_each_key():
+    """update_counts against a plain count: each article counts a key once
+    (repeated within it or not), subtracted articles count out, a key no
+    article holds any more is gone, and the keys come sorted."""
+    import random
+    from collections import Counter
+
+    from index.versions import update_counts
+
+    rng = random.Random(3)
+    pool = [rng.getrandbits(63) + 1 for _ in range(400)]
+
+    def article() -> list[tuple[int, int]]:  # (exact, shape) keys, 0 for none
+        return [(rng.choice(pool), rng.choice([0, *pool[:20]])) for _ in range(rng.randint(0, 30))]
+
+    def blob(keys) -> bytes:
+        return np.array(keys, dtype=np.uint64).reshape(-1, 2).tobytes()
+
+    def plain(arts) -> Counter:
+        return Counter(k for a in arts for k in {x for pair in a for x in pair if x})
+
+    arts = [article() for _ in range(300)]
+    counts = update_counts(None, [blob(a) for a in arts], [])
+    want = plain(arts)
+    assert counts[0].tolist() == sorted(want)
+    assert counts[1].tolist() == [want[k] for k in sorted(want)]
+    gone, new = arts[:120], [article() for _ in range(50)]
+    counts = update_counts(counts, [blob(a) for a in new], [blob(a) for a in gone])
+    want = plain(arts[120:] + new)
+    assert counts[0].tolist() == sorted(want)
+    assert counts[1].tolist() == [want[k] for k in sorted(want)]
+    assert update_counts(counts, [], [blob(a) for a in arts[120:] + new])[0].tolist() == []
