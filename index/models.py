@@ -81,14 +81,16 @@ class Listing(Sequence):
     id without making an entry.
     """
 
-    __slots__ = ("_cols", "_data", "_recs", "_texts")
+    __slots__ = ("_cols", "_data", "_decoded", "_recs")
 
     def __init__(self, text: str | bytes):
         """``text``: :meth:`encode`'s text, or its UTF-8 bytes (the store's blob)."""
         self._data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
         self._cols: tuple[bool, bool] | None = None
-        self._recs = self._data.split(_RS) if self._data else []
-        self._texts: list[str] | None = None  # every record decoded, once all are read
+        # the records as bytes, until every entry is read: then as text (one
+        # list of them either way, not both)
+        self._recs: list = self._data.split(_RS) if self._data else []
+        self._decoded = False
 
     @staticmethod
     def encode(entries: Sequence[Sequence[str]]) -> str | None:
@@ -113,18 +115,18 @@ class Listing(Sequence):
     def _all(self) -> list[str]:
         """Every record as text: the bytes decoded in one step, the first
         time every entry is read."""
-        if self._texts is None:
-            self._texts = self._data.decode("utf-8").split(RS) if self._data else []
-        return self._texts
+        if not self._decoded:
+            self._recs = self._data.decode("utf-8").split(RS) if self._data else []
+            self._decoded = True
+        return self._recs
+
+    def _entry(self, rec) -> ListEntry:
+        return ListEntry._make((rec if self._decoded else rec.decode("utf-8")).split(US))
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            if self._texts is not None:
-                return [ListEntry._make(r.split(US)) for r in self._texts[i]]
-            return [ListEntry._make(r.decode("utf-8").split(US)) for r in self._recs[i]]
-        if self._texts is not None:
-            return ListEntry._make(self._texts[i].split(US))
-        return ListEntry._make(self._recs[i].decode("utf-8").split(US))
+            return [self._entry(r) for r in self._recs[i]]
+        return self._entry(self._recs[i])
 
     def __iter__(self) -> Iterator[ListEntry]:
         return map(ListEntry._make, map(str.split, self._all(), repeat(US)))

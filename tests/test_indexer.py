@@ -862,7 +862,7 @@ def test_a_listing_of_the_stores_bytes_is_decoded_as_its_rows_are_read():
     listing = Listing(data)
     assert len(listing) == 3 and listing[1] == entries[1] and listing[-1] == entries[2]
     assert listing[:2] == entries[:2]
-    assert listing._texts is None  # (rows read one by one: the whole is not decoded)
+    assert not listing._decoded  # (rows read one by one: the whole is not decoded)
     assert [index_of(listing, e.id) for e in entries] == [0, 1, 2]
     assert listing.has_columns() == (True, True)
     assert list(listing) == entries and listing == Listing.of(entries)

@@ -102,9 +102,9 @@ FIRST_BATCH_MIN_FILES = 1000
 # The count is the postings' bytes; a worker's resident memory is about 1.6
 # times it (each term's buffer grows by reallocation, and the freed blocks
 # stay with the process), plus its caches and vocabulary. One worker's
-# segment of 40,000 generated articles: 256 MB, a peak of 472 MB and one
-# run; 64 MB, 231 MB; 32 MB, 196 MB and ten runs, for no more CPU (the runs
-# are merged a term at a time). Two workers of 50k articles at 256 MB were
+# segment of 40,000 generated articles (bench_segment.py): 256 MB, a peak of
+# 457 MB and one run, 117 s of CPU; 32 MB, 180 MB and ten runs, 106 s (the
+# runs are merged a term at a time). Two workers of 50k articles at 256 MB were
 # most of a 1,078 MB tree at 100k articles (issue 15). A run file is open
 # for each spill as the runs are merged: ~12 for 50k articles a worker.
 WORKER_LIMIT_MB = 32
