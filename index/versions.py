@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache, partial
@@ -171,35 +171,54 @@ def _distinct(blob: bytes):
     return np.unique(k[k != _NO_KEY])
 
 
-def update_counts(counts: tuple[np.ndarray, np.ndarray] | None, added: Iterable[bytes],
-                  subtracted: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """The corpus's key counts (sorted keys, counts) with the articles
-    ``added`` counted in and ``subtracted`` counted out (each article counts
-    a key once)."""
+# keys merged per step of merge_counts
+_MERGE_ROWS = 1 << 20
+
+
+def merge_counts(counts: tuple[np.ndarray, np.ndarray] | None,
+                 added: list[tuple[np.ndarray, np.ndarray]],
+                 subtracted: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The corpus's key counts (sorted keys, counts) with the tallies (see
+    :func:`tally`) of the articles ``added`` counted in and of those
+    ``subtracted`` counted out (each article counts a key once).
+
+    Every tally is sorted, and the keys are hashes, spread evenly: so they
+    are merged a range of keys at a time, _MERGE_ROWS keys a step, and a
+    step's sort and its temporaries are that big whatever the corpus. (One
+    sort of all of them at once held four or five arrays of every key: at
+    100k articles, the versions phase's peak, ~300 MB over what it kept,
+    issue 15.)"""
     import numpy as np
 
-    keys, vals = counts if counts is not None else (
-        np.zeros(0, np.uint64), np.zeros(0, np.int64))
-    # Each side's keys are counted on their own first (a sort of its keys),
-    # then merged with the corpus's counts: a sort of distinct keys with
-    # their counts. (One sort of every article's keys with a weight each, an
-    # inverse index and np.add.at held about seven arrays of all the keys at
-    # once: the versions phase's peak, ~200 MB at 100k articles, issue 15.)
-    ua, na = _tally(added)
-    us, ns = _tally(subtracted)
-    allk = np.concatenate([keys, ua, us])
-    if not len(allk):
-        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    allw = np.concatenate([vals.astype(np.int64), na, -ns])
-    order = np.argsort(allk, kind="stable")
-    ks = allk[order]
-    starts = np.flatnonzero(np.concatenate(([True], ks[1:] != ks[:-1])))
-    c = np.add.reduceat(allw[order], starts)
-    keep = c > 0
-    return ks[starts][keep], c[keep]
+    parts = ([] if counts is None else [(counts[0], counts[1].astype(np.int64, copy=False))])
+    parts += [(k, n) for k, n in added if len(k)]
+    parts += [(k, -n) for k, n in subtracted if len(k)]
+    total = sum(len(k) for k, _ in parts)
+    steps = -(-total // _MERGE_ROWS)
+    edges = [np.uint64((s << 64) // steps) for s in range(1, steps)]
+    cuts = [[0, *np.searchsorted(k, edges).tolist(), len(k)] for k, _ in parts]
+    # (the result is written in place: the steps' pieces and their
+    # concatenation were two copies of it; what it holds is at most the
+    # keys given)
+    out_k, out_n, m = np.empty(total, np.uint64), np.empty(total, np.int64), 0
+    for step in range(steps):
+        ks = np.concatenate([k[c[step]:c[step + 1]] for (k, _), c in zip(parts, cuts, strict=True)])
+        ws = np.concatenate([n[c[step]:c[step + 1]] for (_, n), c in zip(parts, cuts, strict=True)])
+        if not len(ks):
+            continue
+        order = np.argsort(ks, kind="stable")
+        ks, ws = ks[order], ws[order]
+        starts = np.flatnonzero(np.concatenate(([True], ks[1:] != ks[:-1])))
+        c = np.add.reduceat(ws, starts)
+        keep = c > 0
+        got = int(keep.sum())
+        out_k[m:m + got] = ks[starts[keep]]
+        out_n[m:m + got] = c[keep]
+        m += got
+    return out_k[:m], out_n[:m]
 
 
-def _tally(blobs: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
+def tally(blobs: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """The distinct keys of these articles, and in how many of them each is."""
     import numpy as np
 
@@ -407,12 +426,14 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit key per (article, band): the band's ``rows`` values mixed."""
     import numpy as np
 
-    n = sigs.shape[0]
-    parts = sigs[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
-    keys = np.zeros((n, bands), dtype=np.uint64)
+    keys = np.zeros((sigs.shape[0], bands), dtype=np.uint64)
     with np.errstate(over="ignore"):
+        # in place, a row of every band at a time (band b's row r is column
+        # b * rows + r): the signatures widened to 64 bits at once were a
+        # temporary of 1 KB an article, the families phase's peak (issue 15)
         for r in range(rows):
-            keys = (keys * np.uint64(0x100000001B3)) ^ parts[:, :, r]
+            keys *= np.uint64(0x100000001B3)
+            keys ^= sigs[:, r:bands * rows:rows]
         keys ^= np.arange(bands, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     return keys
 
@@ -855,10 +876,90 @@ def version_counts(fams: Iterable[Family]) -> dict[str, int]:
 _CHUNK = 500
 
 
-def _sig_chunk(store_path: str, common: frozenset[str],
-               ids: list[str]) -> list[tuple[str, bytes, bytes]]:
-    """(id, signature, sentence keys) of each article (``ids``: or shipped
-    with their texts, see :func:`_ship_ids`)."""
+@dataclass(frozen=True)
+class Signed:
+    """A chunk of articles' signatures and sentence keys, each kind packed
+    into one buffer (an object an article, as before, cost the parent ~1 KB
+    an article in overheads and in the garbage its merges left: the versions
+    phase's memory grew with the corpus, issue 15)."""
+
+    ids: list[str]
+    sigs: bytes  # len(ids) rows of NUM_PERM uint32
+    keys: bytes  # every article's sentence keys (see _pack_keys), one after the other
+    ends: bytes  # int64: where each article's keys end, in key rows
+    tally: tuple[bytes, bytes]  # the chunk's distinct keys, and how many of its articles hold each
+
+    def matrix(self) -> np.ndarray:
+        import numpy as np
+
+        return np.frombuffer(self.sigs, dtype=np.uint32).reshape(len(self.ids), NUM_PERM)
+
+    def counted(self) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
+        return (np.frombuffer(self.tally[0], dtype=np.uint64),
+                np.frombuffer(self.tally[1], dtype=np.int64))
+
+
+class NewKeys:
+    """The sentence keys of the articles a run signed, kept as the chunks
+    packed them (one buffer, not a bytes object an article), by id."""
+
+    def __init__(self, ids: list[str], keys: bytes, ends: np.ndarray) -> None:
+        self.ids, self.keys, self.ends = ids, keys, ends
+        self.row = {i: k for k, i in enumerate(ids)}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __contains__(self, id_: str) -> bool:
+        return id_ in self.row
+
+    def get(self, id_: str) -> bytes | None:
+        k = self.row.get(id_)
+        if k is None:
+            return None
+        start = int(self.ends[k - 1]) if k else 0
+        return self.keys[start * 16:int(self.ends[k]) * 16]
+
+    def items(self) -> Iterator[tuple[str, bytes]]:
+        return ((i, self.get(i)) for i in self.ids)
+
+
+def _unpack_chunks(signed: list[Signed], matrix: np.ndarray, row: int
+                   ) -> tuple[NewKeys, list[tuple[np.ndarray, np.ndarray]]]:
+    """The chunks' signatures copied into ``matrix`` from ``row`` on, their
+    keys joined, and their tallies; each chunk let go of as it is copied
+    (``signed`` is emptied), so that its buffers and the copies are not all
+    held at once."""
+    import numpy as np
+
+    ids: list[str] = []
+    keys: list[bytes] = []
+    ends: list[np.ndarray] = [np.zeros(0, np.int64)]
+    tallies = []
+    base = 0
+    signed.reverse()
+    while signed:
+        c = signed.pop()
+        matrix[row:row + len(c.ids)] = c.matrix()
+        row += len(c.ids)
+        ids += c.ids
+        keys.append(c.keys)
+        e = np.frombuffer(c.ends, dtype=np.int64) + base  # (each chunk counts from its start)
+        ends.append(e)
+        base = int(e[-1]) if len(e) else base
+        tallies.append(c.counted())
+    joined = b"".join(keys)
+    del keys
+    return NewKeys(ids, joined, np.concatenate(ends)), tallies
+
+
+def _sig_chunk(store_path: str, common: frozenset[str], ids: list[str]) -> Signed:
+    """The signatures and sentence keys of articles ``ids`` (or shipped with
+    their texts, see :func:`_ship_ids`)."""
+    import numpy as np
+
     from .jobs import unship
 
     ids, bodies = unship(ids)
@@ -868,8 +969,11 @@ def _sig_chunk(store_path: str, common: frozenset[str],
     prepared = [prepare(bodies[i]) for i in done]
     sigs = signatures(features(bodies[i], p, common=common)
                       for i, p in zip(done, prepared, strict=True))
-    return [(i, row.tobytes(), _pack_keys(p.keys))
-            for i, row, p in zip(done, sigs, prepared, strict=True)]
+    blobs = [_pack_keys(p.keys) for p in prepared]
+    u, n = tally(blobs)
+    ends = np.cumsum([len(b) // 16 for b in blobs], dtype=np.int64)
+    return Signed(done, sigs.astype(np.uint32, copy=False).tobytes(), b"".join(blobs),
+                  ends.tobytes(), (u.tobytes(), n.tobytes()))
 
 
 def _verify_chunk(store_path: str,
@@ -952,14 +1056,17 @@ def _digest(terms: frozenset[str]) -> str:
     return hashlib.blake2b("\n".join(sorted(terms)).encode(), digest_size=6).hexdigest()
 
 
+def _chunked(items: list) -> list[list]:
+    return [items[k:k + _CHUNK] for k in range(0, len(items), _CHUNK)]
+
+
 def _map(fn, items: list, procs: int | None, progress, cancel, executor=None,
          ship=None) -> list:
     """``fn(chunk)`` over chunks of ``items``, the results joined."""
     from .jobs import map_chunks
 
-    chunks = [items[k:k + _CHUNK] for k in range(0, len(items), _CHUNK)]
-    return [r for rs in map_chunks(fn, chunks, procs=procs, progress=progress, cancel=cancel,
-                                   executor=executor, ship=ship)
+    return [r for rs in map_chunks(fn, _chunked(items), procs=procs, progress=progress,
+                                   cancel=cancel, executor=executor, ship=ship)
             for r in rs]
 
 
@@ -1006,40 +1113,53 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
     import numpy as np  # (here: an unchanged corpus does not load it)
 
     from .errors import Cancelled
+    from .jobs import map_chunks
 
     try:
-        fresh = _map(partial(_sig_chunk, str(store_path), common), new, procs,
-                     (lambda d, t: progress("signatures", d, t)) if progress else None, cancel,
-                     executor, partial(_ship_ids, str(store_path)) if ship else None)
-        new_sigs = {i: sig for i, sig, _ in fresh}
-        new_keys = {i: k for i, _, k in fresh}
-        report.signed = len(new_sigs)
+        signed = map_chunks(partial(_sig_chunk, str(store_path), common), _chunked(new),
+                            procs=procs, cancel=cancel, executor=executor,
+                            progress=(lambda d, t: progress("signatures", d, t))
+                            if progress else None,
+                            ship=partial(_ship_ids, str(store_path)) if ship else None)
+        report.signed = sum(len(c.ids) for c in signed)
+        # every signature in one matrix, the stored ones first (oldest first:
+        # see BUCKET_REPS), each row copied in as it is read
+        matrix = np.empty((store.sig_count() + report.signed, NUM_PERM), dtype=np.uint32)
+        all_ids: list[str] = []
+        for i, blob in store.each_sig():
+            if i not in removed:
+                matrix[len(all_ids)] = np.frombuffer(blob, dtype=np.uint32)
+                all_ids.append(i)
+        first_new = len(all_ids)
+        new_keys, tallies = _unpack_chunks(signed, matrix, first_new)
+        all_ids += new_keys.ids
+        matrix = matrix[:len(all_ids)]
         # the corpus's sentence-key counts: the removed (and changed) articles'
-        # keys counted out, the new ones' in
+        # keys counted out, the new ones' in (tallied by the chunks)
         old_keys = store.sentence_keys(removed)
         stored = store.sentence_counts()
-        counts = update_counts(
+        counts = merge_counts(
             None if stored is None else (np.frombuffer(stored[0], dtype=np.uint64),
                                          np.frombuffer(stored[1], dtype=np.int64)),
-            new_keys.values(), old_keys.values())
-        ids, blobs = store.load_sigs()
-        keep = [(i, b) for i, b in zip(ids, blobs, strict=True) if i not in removed]
-        keep += sorted(new_sigs.items())
+            tallies, [tally(old_keys.values())])
+        del tallies, stored
         pairs: list[VersionPair] = []
-        if new_sigs and len(keep) > 1:
-            all_ids = [i for i, _ in keep]
-            matrix = np.frombuffer(b"".join(b for _, b in keep), dtype=np.uint32).reshape(
-                len(keep), NUM_PERM)
-            cands = candidates(all_ids, matrix, set(new_sigs))
-            keys = dict(new_keys)
+        if new_keys and len(all_ids) > 1:
+            fresh = set(all_ids[first_new:])
+            cands = candidates(all_ids, matrix, fresh)
+            keys: dict[str, bytes] = {}  # the stored keys of the other articles
             profiles: dict[bytes, tuple] = {}
 
             def verify_all(cands: list[tuple[str, str]]) -> list[VersionPair]:
                 report.candidates += len(cands)
-                keys.update(store.sentence_keys({x for p in cands for x in p} - set(keys)))
-                items = [(a, b, pair_boilerplate(keys[a], keys[b], counts, profiles))
-                         if a in keys and b in keys else (a, b, frozenset())
-                         for a, b in cands]
+                keys.update(store.sentence_keys(
+                    {x for p in cands for x in p if x not in new_keys} - set(keys)))
+                items = []
+                for a, b in cands:
+                    ka, kb = (k if (k := new_keys.get(x)) is not None else keys.get(x)
+                              for x in (a, b))
+                    items.append((a, b, pair_boilerplate(ka, kb, counts, profiles)
+                                  if ka is not None and kb is not None else frozenset()))
                 return _map(partial(_verify_chunk, str(store_path)), items, procs,
                             (lambda d, t: progress("verifying", d, t)) if progress else None,
                             cancel, executor,
@@ -1052,8 +1172,8 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
             # each new member's likeliest closest versions in its family (the
             # pair data the timeline and the outlets table read)
             grown = [g for g in comp.groups().values()
-                     if len(g) > 1 and not new_sigs.keys().isdisjoint(g)]
-            more = family_candidates(grown, set(new_sigs), tried, cands, all_ids, matrix,
+                     if len(g) > 1 and not fresh.isdisjoint(g)]
+            more = family_candidates(grown, fresh, tried, cands, all_ids, matrix,
                                      store.articles_for(x for g in grown for x in g))
             if more:
                 pairs += verdicts(more)
@@ -1062,11 +1182,12 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
         report.seconds = time.perf_counter() - t0
         return report
     changed = bool(new_keys or old_keys)
+    # (the rows are made as they are written: the signatures from the matrix)
     store.apply_versions(
-        removed | set(new), [(i, articles[i], b) for i, b in new_sigs.items()], pairs,
-        sorted(new_keys.items()),
-        (counts[0].tobytes(), counts[1].astype(np.int64).tobytes()) if changed else None,
-    )
+        removed | set(new),
+        ((i, articles[i], matrix[first_new + k].tobytes())
+         for k, i in enumerate(all_ids[first_new:])),
+        pairs, new_keys.items(), counts if changed else None)
     store.mark_versions_synced(scheme)
     report.pairs = len(pairs)
     report.seconds = time.perf_counter() - t0

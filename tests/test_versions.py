@@ -196,7 +196,7 @@ def test_incremental_add_delete_change(sample_dir, sample_files, corpus_dir, ope
     assert c.families() == [] and c.version_counts() == {}
     assert c.store.version_pairs() == []
     assert c.family_of(s["001"]) is None
-    assert len(c.store.load_sigs()[0]) == 5  # one signature per article, none stale
+    assert c.store.sig_count() == 5  # one signature per article, none stale
 
 
 def test_versions_can_be_skipped_then_caught_up(sample_dir, sample_files, corpus_dir,
@@ -293,8 +293,7 @@ def test_stored_signatures_round_trip(sample_dir, sample_files, corpus_dir, open
     c = open_corpus(corpus_dir)
     c.update(procs=1)
     ids = by_path(c)
-    sig_ids, blobs = c.store.load_sigs()
-    rows = {i: np.frombuffer(b, dtype=np.uint32) for i, b in zip(sig_ids, blobs, strict=True)}
+    rows = {i: np.frombuffer(b, dtype=np.uint32) for i, b in c.store.each_sig()}
     assert set(rows) == set(ids.values())
     assert all(r.shape == (NUM_PERM,) for r in rows.values())
 
@@ -694,22 +693,22 @@ def _keys_of(texts: dict[str, str]) -> dict[str, bytes]:
 
 
 def test_a_sentence_shared_by_a_copy_and_its_original_is_not_boilerplate():
-    from index.versions import pair_boilerplate, update_counts
+    from index.versions import merge_counts, pair_boilerplate, tally
 
     texts = {"src": SOURCE, "update": SOURCE + "This story has been updated.\n",
              **{f"story-{k}": s for k, s in enumerate(STORIES)}}
     keys = _keys_of(texts)
-    counts = update_counts(None, keys.values(), [])
+    counts = merge_counts(None, [tally(keys.values())], [])
     assert pair_boilerplate(keys["src"], keys["update"], counts) == frozenset()
     # and a story reprinted six times, each reprint with a line of its own,
     # keeps its sentences: they are in as many articles as the pair's own
     reprints = {f"r{k}": f"Reprinted by outlet number {k} of six.\n" + SOURCE for k in range(6)}
     keys = _keys_of({**texts, **reprints})
-    counts = update_counts(None, keys.values(), [])
+    counts = merge_counts(None, [tally(keys.values())], [])
     assert pair_boilerplate(keys["r0"], keys["r1"], counts) == frozenset()
     # but the related list in four stories is boilerplate for any two of them
     keys = _keys_of({f"s{k}": s + RELATED for k, s in enumerate(STORIES)})
-    counts = update_counts(None, keys.values(), [])
+    counts = merge_counts(None, [tally(keys.values())], [])
     drop = pair_boilerplate(keys["s0"], keys["s1"], counts)
     assert drop
     assert verify("a", prepare(STORIES[0] + RELATED), "b", prepare(STORIES[1] + RELATED),
@@ -804,7 +803,7 @@ def test_a_bucket_past_the_cap_is_paired_with_its_representatives_only():
 
 
 def test_boilerplate_counts_are_kept_incrementally(sample_dir, write_files, open_corpus):
-    from index.versions import update_counts
+    from index.versions import merge_counts, tally
 
     files = _boilerplate_corpus(write_files, sample_dir)
     root = write_files(files)
@@ -817,7 +816,7 @@ def test_boilerplate_counts_are_kept_incrementally(sample_dir, write_files, open
                         np.frombuffer(counts, dtype=np.int64).tolist(), strict=True))
 
     def recount(texts: dict[str, str]) -> dict[int, int]:
-        k, n = update_counts(None, _keys_of(texts).values(), [])
+        k, n = merge_counts(None, [tally(_keys_of(texts).values())], [])
         return dict(zip(k.tolist(), n.tolist(), strict=True))
 
     assert stored() == recount(files)
@@ -940,17 +939,21 @@ def test_an_unchanged_corpus_reads_no_signature(index_folder):
     assert not [q for q in said if q.startswith("SELECT id, sig FROM sigs") or "sentcounts" in q]
 
 
-def test_key_counts_are_a_count_of_the_articles_holding_each_key():
-    """update_counts against a plain count: each article counts a key once
-    (repeated within it or not), subtracted articles count out, a key no
-    article holds any more is gone, and the keys come sorted."""
+def test_key_counts_are_a_count_of_the_articles_holding_each_key(monkeypatch):
+    """merge_counts against a plain count: each article counts a key once
+    (repeated within it or not), articles tallied in several chunks add up,
+    subtracted articles count out, a key no article holds any more is gone,
+    and the keys come sorted; merged a few keys a step (the range of keys a
+    step takes is the one thing that could lose or double a key)."""
     import random
     from collections import Counter
 
-    from index.versions import update_counts
+    from index import versions
+    from index.versions import merge_counts, tally
 
+    monkeypatch.setattr(versions, "_MERGE_ROWS", 37)
     rng = random.Random(3)
-    pool = [rng.getrandbits(63) + 1 for _ in range(400)]
+    pool = [rng.getrandbits(64) or 1 for _ in range(400)] + [1, 2**64 - 1, 2**63, 2**63 - 1]
 
     def article() -> list[tuple[int, int]]:  # (exact, shape) keys, 0 for none
         return [(rng.choice(pool), rng.choice([0, *pool[:20]])) for _ in range(rng.randint(0, 30))]
@@ -958,17 +961,20 @@ def test_key_counts_are_a_count_of_the_articles_holding_each_key():
     def blob(keys) -> bytes:
         return np.array(keys, dtype=np.uint64).reshape(-1, 2).tobytes()
 
+    def chunks(arts) -> list:
+        return [tally(blob(a) for a in arts[k:k + 40]) for k in range(0, len(arts), 40)]
+
     def plain(arts) -> Counter:
         return Counter(k for a in arts for k in {x for pair in a for x in pair if x})
 
     arts = [article() for _ in range(300)]
-    counts = update_counts(None, [blob(a) for a in arts], [])
+    counts = merge_counts(None, chunks(arts), [])
     want = plain(arts)
     assert counts[0].tolist() == sorted(want)
     assert counts[1].tolist() == [want[k] for k in sorted(want)]
     gone, new = arts[:120], [article() for _ in range(50)]
-    counts = update_counts(counts, [blob(a) for a in new], [blob(a) for a in gone])
+    counts = merge_counts(counts, chunks(new), chunks(gone))
     want = plain(arts[120:] + new)
     assert counts[0].tolist() == sorted(want)
     assert counts[1].tolist() == [want[k] for k in sorted(want)]
-    assert update_counts(counts, [], [blob(a) for a in arts[120:] + new])[0].tolist() == []
+    assert merge_counts(counts, [], chunks(arts[120:] + new))[0].tolist() == []

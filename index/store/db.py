@@ -486,12 +486,14 @@ class Store:
             self.db.execute("DELETE FROM sentkeys")
             self.db.execute("DELETE FROM sentcounts")
 
-    def load_sigs(self) -> tuple[list[str], list[bytes]]:
-        ids, sigs = [], []
-        for id_, sig in self.db.execute("SELECT id, sig FROM sigs ORDER BY id"):
-            ids.append(id_)
-            sigs.append(sig)
-        return ids, sigs
+    def sig_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM sigs").fetchone()[0]
+
+    def each_sig(self) -> Iterator[tuple[str, bytes]]:
+        """(id, signature) of every signed article, in id order, a row at a
+        time (the versions phase copies each into one matrix: a list of
+        every row's bytes cost ~100 bytes an article more, issue 15)."""
+        yield from self.db.execute("SELECT id, sig FROM sigs ORDER BY id")
 
     def sentence_keys(self, ids: Iterable[str]) -> dict[str, bytes]:
         """Article id -> its stored sentence keys (see versions.sentence_keys)."""
@@ -501,26 +503,27 @@ class Store:
         """The corpus's sentence-key counts: (keys, counts) blobs, or None."""
         return self.db.execute("SELECT keys, counts FROM sentcounts").fetchone()
 
-    def apply_versions(self, removed: set[str], sigs: list[tuple[str, str, bytes]],
-                       pairs: list, sentkeys: list[tuple[str, bytes]] = (),
-                       counts: tuple[bytes, bytes] | None = None) -> None:
+    def apply_versions(self, removed: set[str], sigs: Iterable[tuple[str, str, bytes]],
+                       pairs: list, sentkeys: Iterable[tuple[str, bytes]] = (),
+                       counts: tuple | None = None) -> None:
         """Drop what ``removed`` had, then add new signatures, sentence keys and
-        counts, and verified pairs."""
+        counts (two buffers), and verified pairs. ``sigs`` and ``sentkeys``
+        may be generators: the rows are made as they are written."""
         with self.db:
             db = self.db
-            if removed or sigs or pairs:
-                self._bump_generation()
             db.executemany("DELETE FROM sigs WHERE id=?", ((i,) for i in removed))
             db.executemany("DELETE FROM sentkeys WHERE id=?", ((i,) for i in removed))
             db.executemany("INSERT OR REPLACE INTO sentkeys VALUES (?, ?)", sentkeys)
             if counts is not None:
                 db.execute("INSERT OR REPLACE INTO sentcounts VALUES (0, ?, ?)", counts)
             db.executemany("DELETE FROM pairs WHERE a=? OR b=?", ((i, i) for i in removed))
-            db.executemany("INSERT OR REPLACE INTO sigs VALUES (?, ?, ?)", sigs)
+            signed = db.executemany("INSERT OR REPLACE INTO sigs VALUES (?, ?, ?)", sigs).rowcount
             db.executemany(
                 "INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?)",
                 ((p.a, p.b, p.kind, p.similarity, p.aligned) for p in pairs),
             )
+            if removed or signed > 0 or pairs:  # (in the same transaction as the rows)
+                self._bump_generation()
 
     def version_pair(self, a: str, b: str) -> tuple | None:
         """The stored pair of ``a`` and ``b`` (either order): (a, b, kind,
