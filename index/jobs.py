@@ -130,7 +130,7 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
                progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None,
                each: Callable[[int, object], None] | None = None,
-               nice: int = 0, ship: Callable | None = None) -> list:
+               nice: int = 0, ship: Callable | None = None, keep: bool = True) -> list:
     """``[fn(c) for c in chunks]``, in chunk order, run where the rule says
     (see the module's docstring) or in ``executor`` (anything with
     ``submit(fn, chunk) -> Future``, e.g. a :class:`Worker`, or
@@ -144,7 +144,10 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
     ``nice``: added to the niceness of the local workers this call starts
     (background work that yields to the caller's process).
     ``ship(chunk)``: what is sent instead of each chunk, made as it is sent
-    (see "Shipping" in the module's docstring).
+    (see "Shipping" in the module's docstring). ``keep=False``: each result
+    is handed to ``each`` only, and not kept (the list returned holds None):
+    for results that ``each`` stores, and that would add up to the whole
+    run's in memory.
     Raises :class:`Cancelled` when ``cancel()``; a chunk's exception; or
     :class:`WorkerDied`.
     """
@@ -153,7 +156,7 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
     workers = 0 if executor is not None else pool_size(
         len(chunks) if units is None else units, procs, len(chunks))
     if executor is None and not workers:
-        return _here(fn, chunks, total, progress, cancel, each, ship)
+        return _here(fn, chunks, total, progress, cancel, each, ship, keep)
     results: list = [None] * len(chunks)
     done = 0
     run = _Driver(fn, chunks, executor, workers, nice, ship)
@@ -169,7 +172,8 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
                         raise Cancelled from None
             if not ok:
                 raise value
-            results[i] = value
+            if keep:
+                results[i] = value
             done += len(chunks[i])
             if each is not None:
                 each(i, value)
@@ -184,14 +188,14 @@ def map_chunks(fn: Callable, chunks: Sequence[Sequence], *, executor=None,
     return results
 
 
-def _here(fn, chunks, total, progress, cancel, each, ship) -> list:
+def _here(fn, chunks, total, progress, cancel, each, ship, keep=True) -> list:
     results = []
     done = 0
     for i, c in enumerate(chunks):
         if cancel is not None and cancel():
             raise Cancelled
         r = fn(ship(c) if ship is not None else c)
-        results.append(r)
+        results.append(r if keep else None)
         done += len(c)
         if each is not None:
             each(i, r)

@@ -879,9 +879,8 @@ _CHUNK = 500
 @dataclass(frozen=True)
 class Signed:
     """A chunk of articles' signatures and sentence keys, each kind packed
-    into one buffer (an object an article, as before, cost the parent ~1 KB
-    an article in overheads and in the garbage its merges left: the versions
-    phase's memory grew with the corpus, issue 15)."""
+    into one buffer: a bytes object an article, as before, cost the parent
+    ~1 KB an article in overheads (issue 15)."""
 
     ids: list[str]
     sigs: bytes  # len(ids) rows of NUM_PERM uint32
@@ -889,70 +888,23 @@ class Signed:
     ends: bytes  # int64: where each article's keys end, in key rows
     tally: tuple[bytes, bytes]  # the chunk's distinct keys, and how many of its articles hold each
 
-    def matrix(self) -> np.ndarray:
+    def rows(self, hashes: dict[str, str]) -> tuple[Iterator[tuple], Iterator[tuple]]:
+        """The chunk's (id, content hash, signature) and (id, keys) rows
+        (``hashes``: the articles' content hashes)."""
         import numpy as np
 
-        return np.frombuffer(self.sigs, dtype=np.uint32).reshape(len(self.ids), NUM_PERM)
+        ends = np.frombuffer(self.ends, dtype=np.int64).tolist()
+        starts = [0, *ends[:-1]]
+        w = NUM_PERM * 4
+        return (((i, hashes[i], self.sigs[k * w:(k + 1) * w]) for k, i in enumerate(self.ids)),
+                ((i, self.keys[a * 16:e * 16])
+                 for i, a, e in zip(self.ids, starts, ends, strict=True)))
 
     def counted(self) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
 
         return (np.frombuffer(self.tally[0], dtype=np.uint64),
                 np.frombuffer(self.tally[1], dtype=np.int64))
-
-
-class NewKeys:
-    """The sentence keys of the articles a run signed, kept as the chunks
-    packed them (one buffer, not a bytes object an article), by id."""
-
-    def __init__(self, ids: list[str], keys: bytes, ends: np.ndarray) -> None:
-        self.ids, self.keys, self.ends = ids, keys, ends
-        self.row = {i: k for k, i in enumerate(ids)}
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __contains__(self, id_: str) -> bool:
-        return id_ in self.row
-
-    def get(self, id_: str) -> bytes | None:
-        k = self.row.get(id_)
-        if k is None:
-            return None
-        start = int(self.ends[k - 1]) if k else 0
-        return self.keys[start * 16:int(self.ends[k]) * 16]
-
-    def items(self) -> Iterator[tuple[str, bytes]]:
-        return ((i, self.get(i)) for i in self.ids)
-
-
-def _unpack_chunks(signed: list[Signed], matrix: np.ndarray, row: int
-                   ) -> tuple[NewKeys, list[tuple[np.ndarray, np.ndarray]]]:
-    """The chunks' signatures copied into ``matrix`` from ``row`` on, their
-    keys joined, and their tallies; each chunk let go of as it is copied
-    (``signed`` is emptied), so that its buffers and the copies are not all
-    held at once."""
-    import numpy as np
-
-    ids: list[str] = []
-    keys: list[bytes] = []
-    ends: list[np.ndarray] = [np.zeros(0, np.int64)]
-    tallies = []
-    base = 0
-    signed.reverse()
-    while signed:
-        c = signed.pop()
-        matrix[row:row + len(c.ids)] = c.matrix()
-        row += len(c.ids)
-        ids += c.ids
-        keys.append(c.keys)
-        e = np.frombuffer(c.ends, dtype=np.int64) + base  # (each chunk counts from its start)
-        ends.append(e)
-        base = int(e[-1]) if len(e) else base
-        tallies.append(c.counted())
-    joined = b"".join(keys)
-    del keys
-    return NewKeys(ids, joined, np.concatenate(ends)), tallies
 
 
 def _sig_chunk(store_path: str, common: frozenset[str], ids: list[str]) -> Signed:
@@ -1116,14 +1068,38 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
     from .jobs import map_chunks
 
     try:
-        signed = map_chunks(partial(_sig_chunk, str(store_path), common), _chunked(new),
-                            procs=procs, cancel=cancel, executor=executor,
-                            progress=(lambda d, t: progress("signatures", d, t))
-                            if progress else None,
-                            ship=partial(_ship_ids, str(store_path)) if ship else None)
-        report.signed = sum(len(c.ids) for c in signed)
+        stored = store.sentence_counts()
+        counts = None if stored is None else (np.frombuffer(stored[0], dtype=np.uint64),
+                                              np.frombuffer(stored[1], dtype=np.int64))
+        del stored
+        tallies: list[tuple[np.ndarray, np.ndarray]] = []
+        store.stage_versions()
+
+        def signed(_k: int, c: Signed) -> None:
+            # each chunk's rows go to the store's staging tables as it comes,
+            # and its tally is merged into the counts once the tallies held
+            # are as many keys as the counts (each key is merged O(log n)
+            # times), so that neither adds up in memory while the workers run
+            nonlocal counts
+            store.stage_signed(*c.rows(articles))
+            report.signed += len(c.ids)
+            tallies.append(c.counted())
+            if sum(len(k) for k, _ in tallies) >= max(
+                    _MERGE_ROWS, 0 if counts is None else len(counts[0])):
+                counts = merge_counts(counts, tallies, [])
+                tallies.clear()
+
+        map_chunks(partial(_sig_chunk, str(store_path), common), _chunked(new),
+                   procs=procs, cancel=cancel, executor=executor, each=signed, keep=False,
+                   progress=(lambda d, t: progress("signatures", d, t)) if progress else None,
+                   ship=partial(_ship_ids, str(store_path)) if ship else None)
+        # the corpus's sentence-key counts: the removed (and changed) articles'
+        # keys counted out, the new ones' in
+        old_keys = store.sentence_keys(removed)
+        counts = merge_counts(counts, tallies, [tally(old_keys.values())])
+        tallies.clear()
         # every signature in one matrix, the stored ones first (oldest first:
-        # see BUCKET_REPS), each row copied in as it is read
+        # see BUCKET_REPS), then the new ones, each row copied in as it is read
         matrix = np.empty((store.sig_count() + report.signed, NUM_PERM), dtype=np.uint32)
         all_ids: list[str] = []
         for i, blob in store.each_sig():
@@ -1131,35 +1107,25 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
                 matrix[len(all_ids)] = np.frombuffer(blob, dtype=np.uint32)
                 all_ids.append(i)
         first_new = len(all_ids)
-        new_keys, tallies = _unpack_chunks(signed, matrix, first_new)
-        all_ids += new_keys.ids
+        for i, blob in store.each_sig(staged=True):
+            matrix[len(all_ids)] = np.frombuffer(blob, dtype=np.uint32)
+            all_ids.append(i)
         matrix = matrix[:len(all_ids)]
-        # the corpus's sentence-key counts: the removed (and changed) articles'
-        # keys counted out, the new ones' in (tallied by the chunks)
-        old_keys = store.sentence_keys(removed)
-        stored = store.sentence_counts()
-        counts = merge_counts(
-            None if stored is None else (np.frombuffer(stored[0], dtype=np.uint64),
-                                         np.frombuffer(stored[1], dtype=np.int64)),
-            tallies, [tally(old_keys.values())])
-        del tallies, stored
         pairs: list[VersionPair] = []
-        if new_keys and len(all_ids) > 1:
-            fresh = set(all_ids[first_new:])
+        fresh = set(all_ids[first_new:])
+        if fresh and len(all_ids) > 1:
             cands = candidates(all_ids, matrix, fresh)
-            keys: dict[str, bytes] = {}  # the stored keys of the other articles
+            keys: dict[str, bytes] = {}  # the pairs' articles' keys, read once
             profiles: dict[bytes, tuple] = {}
 
             def verify_all(cands: list[tuple[str, str]]) -> list[VersionPair]:
                 report.candidates += len(cands)
-                keys.update(store.sentence_keys(
-                    {x for p in cands for x in p if x not in new_keys} - set(keys)))
-                items = []
-                for a, b in cands:
-                    ka, kb = (k if (k := new_keys.get(x)) is not None else keys.get(x)
-                              for x in (a, b))
-                    items.append((a, b, pair_boilerplate(ka, kb, counts, profiles)
-                                  if ka is not None and kb is not None else frozenset()))
+                need = {x for p in cands for x in p} - keys.keys()
+                keys.update(store.sentence_keys(need - fresh))
+                keys.update(store.sentence_keys(need & fresh, staged=True))
+                items = [(a, b, pair_boilerplate(keys[a], keys[b], counts, profiles))
+                         if a in keys and b in keys else (a, b, frozenset())
+                         for a, b in cands]
                 return _map(partial(_verify_chunk, str(store_path)), items, procs,
                             (lambda d, t: progress("verifying", d, t)) if progress else None,
                             cancel, executor,
@@ -1181,13 +1147,8 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
         report.cancelled = True
         report.seconds = time.perf_counter() - t0
         return report
-    changed = bool(new_keys or old_keys)
-    # (the rows are made as they are written: the signatures from the matrix)
-    store.apply_versions(
-        removed | set(new),
-        ((i, articles[i], matrix[first_new + k].tobytes())
-         for k, i in enumerate(all_ids[first_new:])),
-        pairs, new_keys.items(), counts if changed else None)
+    changed = bool(report.signed or old_keys)
+    store.apply_versions(removed | set(new), pairs, counts if changed else None)
     store.mark_versions_synced(scheme)
     report.pairs = len(pairs)
     report.seconds = time.perf_counter() - t0

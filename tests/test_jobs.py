@@ -327,3 +327,15 @@ def test_the_reader_holds_no_pool():
     offenders = [f"{p.relative_to(ROOT)}: {w}" for p in sorted((ROOT / "tui").rglob("*.py"))
                  for w in words if w in p.read_text()]
     assert offenders == []
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_results_handed_to_each_alone_are_not_kept(procs):
+    """keep=False: every result reaches each(), in the calling thread, and
+    none is held in the list returned (the versions phase stores each chunk's
+    signatures as it comes, and would otherwise hold them all)."""
+    seen = {}
+    out = jobs.map_chunks(double, [[k] for k in range(6)], procs=procs,
+                          each=lambda i, r: seen.__setitem__(i, r[1]), keep=False)
+    assert out == [None] * 6
+    assert seen == {k: [2 * k] for k in range(6)}

@@ -199,6 +199,36 @@ def test_incremental_add_delete_change(sample_dir, sample_files, corpus_dir, ope
     assert c.store.sig_count() == 5  # one signature per article, none stale
 
 
+def test_a_run_cancelled_after_signing_leaves_the_store_as_it_was(
+        sample_dir, sample_files, corpus_dir, open_corpus):
+    """The signatures and keys a run computes are staged as they come and
+    written with its pairs and counts in one transaction: a run cancelled
+    once it has signed (here, as its verification starts) leaves every
+    version table as the last complete run left it, and the next run finds
+    what an uncancelled one would."""
+    s = sample_files
+    copy_seeds(sample_dir, corpus_dir, "000", "002", "003")
+    c = open_corpus(corpus_dir)
+    c.update(procs=1)
+
+    def tables() -> dict:
+        db = c.store.db
+        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall())
+                for t in ("sigs", "sentkeys", "sentcounts", "pairs")}
+
+    before = tables()
+    assert len(before["sigs"]) == 3 and before["sentcounts"]
+    copy_seeds(sample_dir, corpus_dir, "001", "004")
+    phases: list[str] = []
+    report = c.update(procs=1, progress=lambda phase, _d, _t: phases.append(phase),
+                      cancel=lambda: "verifying" in phases or "signatures" in phases)
+    assert report.cancelled and "signatures" in phases
+    assert tables() == before
+    c.update(procs=1)
+    assert family_paths(c) == [{s["001"], s["004"]}]
+    assert len(tables()["sigs"]) == 5
+
+
 def test_versions_can_be_skipped_then_caught_up(sample_dir, sample_files, corpus_dir,
                                                 open_corpus):
     copy_seeds(sample_dir, corpus_dir, "001", "004")

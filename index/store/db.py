@@ -486,38 +486,74 @@ class Store:
             self.db.execute("DELETE FROM sentkeys")
             self.db.execute("DELETE FROM sentcounts")
 
-    def sig_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM sigs").fetchone()[0]
+    def each_sig(self, staged: bool = False) -> Iterator[tuple[str, bytes]]:
+        """(id, signature) of every signed article (``staged``: of every
+        article signed by the run going on, see :meth:`stage_versions`), in
+        id order, a row at a time (the versions phase copies each into one
+        matrix: a list of every row's bytes cost ~100 bytes an article
+        more, issue 15)."""
+        table = "temp.staged_sigs" if staged else "sigs"
+        yield from self.db.execute(f"SELECT id, sig FROM {table} ORDER BY id")
 
-    def each_sig(self) -> Iterator[tuple[str, bytes]]:
-        """(id, signature) of every signed article, in id order, a row at a
-        time (the versions phase copies each into one matrix: a list of
-        every row's bytes cost ~100 bytes an article more, issue 15)."""
-        yield from self.db.execute("SELECT id, sig FROM sigs ORDER BY id")
+    def sig_count(self, staged: bool = False) -> int:
+        table = "temp.staged_sigs" if staged else "sigs"
+        return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
-    def sentence_keys(self, ids: Iterable[str]) -> dict[str, bytes]:
-        """Article id -> its stored sentence keys (see versions.sentence_keys)."""
-        return dict(self._where_in("SELECT id, keys FROM sentkeys WHERE id", ids))
+    def sentence_keys(self, ids: Iterable[str], staged: bool = False) -> dict[str, bytes]:
+        """Article id -> its stored sentence keys (see versions.sentence_keys);
+        ``staged``: those of the run going on (see :meth:`stage_versions`)."""
+        table = "temp.staged_keys" if staged else "sentkeys"
+        return dict(self._where_in(f"SELECT id, keys FROM {table} WHERE id", ids))
+
+    # The signatures and sentence keys a versions run computes are written
+    # as they come, into temporary tables of this connection (a file of
+    # SQLite's own, gone with the connection: a cancelled or killed run
+    # leaves nothing), and moved into the store's tables by apply_versions,
+    # in the one transaction that makes the run's results visible. Held in
+    # memory until then, they were ~1 KB an article in the parent process,
+    # while the signature workers ran: the versions phase's peak grew with
+    # the corpus (issue 15).
+    def stage_versions(self) -> None:
+        """Empty temporary tables for a versions run's signatures and keys."""
+        with self.db:
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS staged_sigs "
+                            "(id TEXT PRIMARY KEY, hash TEXT NOT NULL, sig BLOB NOT NULL)")
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS staged_keys "
+                            "(id TEXT PRIMARY KEY, keys BLOB NOT NULL)")
+            self.db.execute("DELETE FROM temp.staged_sigs")
+            self.db.execute("DELETE FROM temp.staged_keys")
+
+    def stage_signed(self, sigs: Iterable[tuple[str, str, bytes]],
+                     keys: Iterable[tuple[str, bytes]]) -> None:
+        """Add (id, content hash, signature) and (id, sentence keys) rows to
+        the run's temporary tables."""
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO temp.staged_sigs VALUES (?, ?, ?)", sigs)
+            self.db.executemany("INSERT OR REPLACE INTO temp.staged_keys VALUES (?, ?)", keys)
 
     def sentence_counts(self) -> tuple[bytes, bytes] | None:
         """The corpus's sentence-key counts: (keys, counts) blobs, or None."""
         return self.db.execute("SELECT keys, counts FROM sentcounts").fetchone()
 
-    def apply_versions(self, removed: set[str], sigs: Iterable[tuple[str, str, bytes]],
-                       pairs: list, sentkeys: Iterable[tuple[str, bytes]] = (),
+    def apply_versions(self, removed: set[str], pairs: list,
                        counts: tuple | None = None) -> None:
-        """Drop what ``removed`` had, then add new signatures, sentence keys and
-        counts (two buffers), and verified pairs. ``sigs`` and ``sentkeys``
-        may be generators: the rows are made as they are written."""
+        """Drop what ``removed`` had, then add the staged signatures and
+        sentence keys (see :meth:`stage_versions`), the counts (two
+        buffers), and verified pairs."""
         with self.db:
             db = self.db
             db.executemany("DELETE FROM sigs WHERE id=?", ((i,) for i in removed))
             db.executemany("DELETE FROM sentkeys WHERE id=?", ((i,) for i in removed))
-            db.executemany("INSERT OR REPLACE INTO sentkeys VALUES (?, ?)", sentkeys)
+            signed = 0
+            if db.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'staged_sigs'").fetchone():
+                db.execute("INSERT OR REPLACE INTO sentkeys SELECT * FROM temp.staged_keys")
+                signed = db.execute(
+                    "INSERT OR REPLACE INTO sigs SELECT * FROM temp.staged_sigs").rowcount
+                db.execute("DELETE FROM temp.staged_sigs")
+                db.execute("DELETE FROM temp.staged_keys")
             if counts is not None:
                 db.execute("INSERT OR REPLACE INTO sentcounts VALUES (0, ?, ?)", counts)
             db.executemany("DELETE FROM pairs WHERE a=? OR b=?", ((i, i) for i in removed))
-            signed = db.executemany("INSERT OR REPLACE INTO sigs VALUES (?, ?, ?)", sigs).rowcount
             db.executemany(
                 "INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?)",
                 ((p.a, p.b, p.kind, p.similarity, p.aligned) for p in pairs),
