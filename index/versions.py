@@ -336,8 +336,10 @@ def _immutable(raw: str) -> str:
     return f
 
 
-def signatures(feature_sets: Iterable[set[str]]) -> np.ndarray:
-    """MinHash signatures (rows of uint32) for many feature sets at once.
+def signatures(feature_sets: Iterable[set[str]],
+               perms: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """MinHash signatures (rows of uint32) for many feature sets at once
+    (``perms``: :func:`permutations`, when the caller has them already).
 
     The same values as datasketch's ``MinHash(num_perm=NUM_PERM, seed=1)``
     (scheme affine32, features hashed with ``sha1_hash32`` of their UTF-8)
@@ -348,6 +350,8 @@ def signatures(feature_sets: Iterable[set[str]]) -> np.ndarray:
     """
     import numpy as np
 
+    if perms is None:
+        perms = permutations()
     rows: list[np.ndarray] = []
     hashes: list[np.ndarray] = []
     total = 0
@@ -356,18 +360,18 @@ def signatures(feature_sets: Iterable[set[str]]) -> np.ndarray:
         hashes.append(h)
         total += len(h)
         if total >= _SIG_BATCH:
-            rows.append(_minhash(hashes))
+            rows.append(_minhash(hashes, perms))
             hashes, total = [], 0
     if hashes:
-        rows.append(_minhash(hashes))
+        rows.append(_minhash(hashes, perms))
     if not rows:
         return np.zeros((0, NUM_PERM), dtype=np.uint32)
     return np.vstack(rows)
 
 
-# features per numpy batch: (batch x NUM_PERM) uint32, ~25 MB, and a copy
-# as the permutations are applied
-_SIG_BATCH = 50_000
+# features per numpy batch: (batch x NUM_PERM) uint32, ~8 MB, and a copy as
+# the permutations are applied (50k took the same CPU, and 25 MB a worker)
+_SIG_BATCH = 16_000
 _hash_cache: dict[str, int] = {}
 # The hashes (and immutables) of the features met first: the frequent ones.
 # Signing 20k generated articles took the same CPU with 30k entries as with
@@ -379,8 +383,9 @@ _HASH_CACHE_MAX = 50_000
 def _feature_hashes(fs: set[str]) -> np.ndarray:
     """The 32-bit hashes of a feature set's members (an empty set hashes as
     the empty string, as :func:`signatures` always did)."""
+    import hashlib
+
     import numpy as np
-    from datasketch.hashfunc import sha1_hash32
 
     if not fs:
         fs = {""}
@@ -390,12 +395,19 @@ def _feature_hashes(fs: set[str]) -> np.ndarray:
         cache = _hash_cache if len(_hash_cache) < _HASH_CACHE_MAX else {}
         for i, f in enumerate(fs):
             if out[i] is None:
-                out[i] = cache[f] = sha1_hash32(f.encode("utf-8"))
+                # datasketch's sha1_hash32: the first 4 bytes of the SHA-1,
+                # little-endian (not imported from it: see permutations())
+                out[i] = cache[f] = int.from_bytes(
+                    hashlib.sha1(f.encode("utf-8")).digest()[:4], "little")
     return np.fromiter(out, dtype=np.uint32, count=len(out))
 
 
 @lru_cache(maxsize=1)
-def _permutations() -> tuple[np.ndarray, np.ndarray]:
+def permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine permutations for MinHash(num_perm=NUM_PERM,
+    seed=1), as uint32. Importing datasketch imports SciPy (for its LSH's
+    parameters): 57 MB a process. The versions phase takes them here once
+    and hands them to its signature workers, which import neither."""
     import numpy as np
     from datasketch import MinHash
 
@@ -404,12 +416,12 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
     return a.astype(np.uint32), b.astype(np.uint32)
 
 
-def _minhash(hashes: list[np.ndarray]) -> np.ndarray:
+def _minhash(hashes: list[np.ndarray], perms: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """One signature per hash array: the minimum over its members of each
     affine permutation of the fmix32-premixed hash (datasketch's affine32)."""
     import numpy as np
 
-    a, b = _permutations()
+    a, b = perms
     hv = np.concatenate(hashes)
     hv ^= hv >> np.uint32(16)  # the MurmurHash3 32-bit finaliser
     hv *= np.uint32(0x85EBCA6B)
@@ -907,9 +919,10 @@ class Signed:
                 np.frombuffer(self.tally[1], dtype=np.int64))
 
 
-def _sig_chunk(store_path: str, common: frozenset[str], ids: list[str]) -> Signed:
+def _sig_chunk(store_path: str, common: frozenset[str], perms: tuple[np.ndarray, np.ndarray],
+               ids: list[str]) -> Signed:
     """The signatures and sentence keys of articles ``ids`` (or shipped with
-    their texts, see :func:`_ship_ids`)."""
+    their texts, see :func:`_ship_ids`); ``perms``: :func:`permutations`."""
     import numpy as np
 
     from .jobs import unship
@@ -919,8 +932,8 @@ def _sig_chunk(store_path: str, common: frozenset[str], ids: list[str]) -> Signe
         bodies = _bodies(store_path, ids)
     done = [i for i in ids if i in bodies]
     prepared = [prepare(bodies[i]) for i in done]
-    sigs = signatures(features(bodies[i], p, common=common)
-                      for i, p in zip(done, prepared, strict=True))
+    sigs = signatures((features(bodies[i], p, common=common)
+                       for i, p in zip(done, prepared, strict=True)), perms)
     blobs = [_pack_keys(p.keys) for p in prepared]
     u, n = tally(blobs)
     ends = np.cumsum([len(b) // 16 for b in blobs], dtype=np.int64)
@@ -1089,7 +1102,7 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
                 counts = merge_counts(counts, tallies, [])
                 tallies.clear()
 
-        map_chunks(partial(_sig_chunk, str(store_path), common), _chunked(new),
+        map_chunks(partial(_sig_chunk, str(store_path), common, permutations()), _chunked(new),
                    procs=procs, cancel=cancel, executor=executor, each=signed, keep=False,
                    progress=(lambda d, t: progress("signatures", d, t)) if progress else None,
                    ship=partial(_ship_ids, str(store_path)) if ship else None)

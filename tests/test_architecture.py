@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -322,3 +323,37 @@ def test_every_package_is_shipped():
     found = {module_name(init, top) for top in (ENGINE, ROOT / "tui")
              for init in top.rglob("__init__.py")}
     assert found == listed
+
+
+def test_a_signature_worker_loads_neither_datasketch_nor_scipy(sample_index, tmp_path):
+    """The versions phase takes datasketch's permutations once, in the
+    calling process, and hands them to its signature chunks: a worker that
+    signs articles imports neither datasketch nor the SciPy it pulls in
+    (57 MB a worker, issue 15), and its signatures are the ones the caller
+    computes with datasketch loaded."""
+    ix = copy_sample_index(sample_index, tmp_path / "ix")
+    code = (
+        "import pickle, sys\n"
+        "from index import versions\n"
+        "from index.store.db import STORE_FILE, Store\n"
+        f"store = Store(__import__('pathlib').Path({str(ix)!r}) / STORE_FILE, readonly=True)\n"
+        "ids = [a.id for a in store.list_articles()]\n"
+        "perms, want = pickle.load(sys.stdin.buffer)\n"
+        "got = versions._sig_chunk(str(store.path), frozenset(), perms, sorted(ids))\n"
+        "assert got.sigs == want, 'signatures differ'\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('datasketch', 'scipy'))\n"
+        "assert not bad, bad\n"
+    )
+    from index import versions
+    from index.store.db import STORE_FILE, Store
+
+    store = Store(ix / STORE_FILE, readonly=True)
+    try:
+        ids = sorted(a.id for a in store.list_articles())
+    finally:
+        store.close()
+    want = versions._sig_chunk(str(ix / STORE_FILE), frozenset(), versions.permutations(), ids)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, check=False,
+        input=pickle.dumps((versions.permutations(), want.sigs)))
+    assert proc.returncode == 0, proc.stderr.decode()
