@@ -832,8 +832,12 @@ def test_a_bucket_past_the_cap_is_paired_with_its_representatives_only():
     assert len(found) == 100 * reps
 
 
-def test_boilerplate_counts_are_kept_incrementally(sample_dir, write_files, open_corpus):
+def test_boilerplate_counts_are_kept_incrementally(sample_dir, write_files, open_corpus,
+                                                   monkeypatch):
+    from index.store.db import Store
     from index.versions import merge_counts, tally
+
+    monkeypatch.setattr(Store, "_BLOB_PIECE", 100)  # the counts are written in pieces
 
     files = _boilerplate_corpus(write_files, sample_dir)
     root = write_files(files)
