@@ -650,8 +650,8 @@ class Verdicts:
             k = self.key(a, b)
             if k not in self.seen:
                 todo.setdefault(k, (a, b))
-        # (in id order, not the rounds' order by estimate: an article's pairs
-        # go together, and a chunk prepares each of its articles once)
+        # (in id order, not the rounds' order by estimate: the same chunks
+        # every run; the verifying cuts them by family, see _pair_chunks)
         got = ({(vp.a, vp.b): vp for vp in self.verify_pairs(sorted(todo.values()))}
                if todo else {})
         for k, p in todo.items():
@@ -889,6 +889,37 @@ def _verify_chunk(store_path: str,
     return out
 
 
+def _pair_chunks(pairs: list[tuple]) -> list[list[tuple]]:
+    """``pairs`` (``(a, b, ...)``) cut into chunks of about ``_CHUNK``, each
+    connected group of them (a family's pairs, the articles they join) in one
+    chunk, unless it is larger than a chunk: a chunk prepares each article of
+    its pairs (:func:`_verify_chunk`), so an article is prepared about once a
+    round. (Runs of pairs in id order, as before, scattered a family over the
+    chunks, and each prepared its articles again: on syndicated news, 53,000
+    preparations for the 36,500 pairs of 18,000 articles, issue 15.) The
+    groups go by their smallest id; each group's pairs in their order."""
+    comp = _Components()
+    for p in pairs:
+        comp.union(p[0], p[1])
+    groups: dict[str, list[tuple]] = {}
+    for p in pairs:
+        groups.setdefault(comp.find(p[0]), []).append(p)
+    chunks: list[list[tuple]] = []
+    chunk: list[tuple] = []
+    for root in sorted(groups):
+        group = groups[root]
+        if chunk and len(chunk) + len(group) > _CHUNK:
+            chunks.append(chunk)
+            chunk = []
+        chunk += group
+        while len(chunk) > _CHUNK:  # a group larger than a chunk: in pieces
+            chunks.append(chunk[:_CHUNK])
+            chunk = chunk[_CHUNK:]
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
 def _bodies(store_path: str, ids: list[str], compressed: bool = False) -> dict:
     from .store.db import Store
 
@@ -953,11 +984,13 @@ def _digest(terms: frozenset[str]) -> str:
 
 
 def _map(fn, items: list, procs: int | None, progress, cancel, executor=None,
-         ship=None) -> list:
-    """``fn(chunk)`` over chunks of ``items``, the results joined."""
+         ship=None, cut=None) -> list:
+    """``fn(chunk)`` over chunks of ``items`` (``cut(items)``: the chunks,
+    when not runs of ``_CHUNK`` items in order), the results joined."""
     from .jobs import map_chunks
 
-    chunks = [items[k:k + _CHUNK] for k in range(0, len(items), _CHUNK)]
+    chunks = (cut(items) if cut is not None
+              else [items[k:k + _CHUNK] for k in range(0, len(items), _CHUNK)])
     return [r for rs in map_chunks(fn, chunks, procs=procs, progress=progress, cancel=cancel,
                                    executor=executor, ship=ship)
             for r in rs]
@@ -1043,7 +1076,8 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
                 return _map(partial(_verify_chunk, str(store_path)), items, procs,
                             (lambda d, t: progress("verifying", d, t)) if progress else None,
                             cancel, executor,
-                            partial(_ship_pairs, str(store_path)) if ship else None)
+                            partial(_ship_pairs, str(store_path)) if ship else None,
+                            cut=_pair_chunks)
 
             known = [VersionPair(a, b, k, s, al) for a, b, k, s, al in store.version_pairs()
                      if a not in removed and b not in removed]
