@@ -221,34 +221,68 @@ def _lookup(counts: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarr
     return np.where(ck[pos] == keys, cv[pos], 0)
 
 
-def _profile(blob: bytes, counts: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, int]:
-    """An article's distinct keys, and the lower quartile of how many articles
-    hold its sentences' exact keys (an article can be half boilerplate); 1
-    when it has none."""
+def _profiles(blobs: Iterable[bytes], counts: tuple[np.ndarray, np.ndarray]
+              ) -> dict[bytes, tuple[dict[int, int], int]]:
+    """Each article's profile (``blobs``: its sentence keys): its distinct
+    keys, each with its count, and the lower quartile of how many articles
+    hold its sentences' exact keys (an article can be half boilerplate; 1
+    when it has none). For many articles at once: one lookup of all their
+    keys (one a pair, numpy's intersect1d, lookup and percentile, were the
+    parent's own work between two rounds: 2.1 s of 35,000 pairs on
+    syndicated news, issue 15)."""
     import numpy as np
 
-    k = _unpack_keys(blob)
-    ex = k[:, 0][k[:, 0] != _NO_KEY]
-    typical = int(np.percentile(_lookup(counts, ex), 25)) if len(ex) else 1
-    return _distinct(blob), typical
+    blobs = list(dict.fromkeys(blobs))
+    if not blobs:
+        return {}
+    arrays = [_unpack_keys(b) for b in blobs]
+    every = np.concatenate(arrays)
+    keys = every.tolist()
+    n = _lookup(counts, every.ravel()).reshape(-1, 2).tolist()
+    out = {}
+    pos = 0
+    for blob, arr in zip(blobs, arrays, strict=True):
+        end = pos + len(arr)
+        have: dict[int, int] = {}
+        exact = []
+        for (e, sh), (ne, ns) in zip(keys[pos:end], n[pos:end], strict=True):
+            if e != _NO_KEY:
+                have[e] = ne
+                exact.append(ne)
+            if sh != _NO_KEY:
+                have[sh] = ns
+        out[blob] = have, _lower_quartile(exact) if exact else 1
+        pos = end
+    return out
+
+
+def _lower_quartile(values: list[int]) -> int:
+    """``int(numpy.percentile(values, 25))`` (its linear interpolation, exact
+    for integers: the fraction is a multiple of 1/4), without numpy's
+    overhead of a call."""
+    v = sorted(values)
+    h = (len(v) - 1) * 0.25
+    lo = int(h)
+    hi = min(lo + 1, len(v) - 1)
+    return int(v[lo] + (v[hi] - v[lo]) * (h - lo))
 
 
 def pair_boilerplate(blob_a: bytes, blob_b: bytes, counts: tuple[np.ndarray, np.ndarray],
                      profiles: dict[bytes, tuple] | None = None) -> frozenset[int]:
     """The keys shared by two articles that are boilerplate for the pair (see
     above): sentences with one of them are left out of its verification.
-    ``profiles`` keeps each article's profile across the pairs of one run."""
-    import numpy as np
-
+    ``profiles`` keeps each article's profile (:func:`_profiles`) across the
+    pairs of one run."""
     cache = {} if profiles is None else profiles
-    pa, pb = (cache.get(b) or cache.setdefault(b, _profile(b, counts))
-              for b in (blob_a, blob_b))
-    shared = np.intersect1d(pa[0], pb[0])
-    if not len(shared):
+    for b in (blob_a, blob_b):
+        if b not in cache:
+            cache.update(_profiles([b], counts))
+    (ka, ta), (kb, tb) = cache[blob_a], cache[blob_b]
+    shared = ka.keys() & kb.keys()
+    if not shared:
         return frozenset()
-    floor = max(BOILER_MIN, BOILER_RATIO * max(1, pa[1], pb[1]))
-    n = _lookup(counts, shared)
-    return frozenset(int(x) for x in shared[n >= floor])
+    floor = max(BOILER_MIN, BOILER_RATIO * max(1, ta, tb))
+    return frozenset(x for x in shared if ka[x] >= floor)
 
 
 def without(p: Prepared, drop: frozenset[int]) -> Prepared:
@@ -1070,6 +1104,8 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
             def verify_all(cands: list[tuple[str, str]]) -> list[VersionPair]:
                 report.candidates += len(cands)
                 keys.update(store.sentence_keys({x for p in cands for x in p} - set(keys)))
+                profiles.update(_profiles((keys[x] for p in cands for x in p if x in keys
+                                           and keys[x] not in profiles), counts))
                 items = [(a, b, pair_boilerplate(keys[a], keys[b], counts, profiles))
                          if a in keys and b in keys else (a, b, frozenset())
                          for a, b in cands]
