@@ -223,37 +223,41 @@ def _lookup(counts: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarr
 
 def _profiles(blobs: Iterable[bytes], counts: tuple[np.ndarray, np.ndarray]
               ) -> dict[bytes, tuple[dict[int, int], int]]:
-    """Each article's profile (``blobs``: its sentence keys): its distinct
-    keys, each with its count, and the lower quartile of how many articles
-    hold its sentences' exact keys (an article can be half boilerplate; 1
-    when it has none). For many articles at once: one lookup of all their
-    keys (one a pair, numpy's intersect1d, lookup and percentile, were the
-    parent's own work between two rounds: 2.1 s of 35,000 pairs on
-    syndicated news, issue 15)."""
+    """Each article's profile (``blobs``: its sentence keys): the lower
+    quartile of how many articles hold its sentences' exact keys (an article
+    can be half boilerplate; 1 when it has none), and the keys it could leave
+    out, each with its count: those in at least BOILER_MIN articles and
+    BOILER_RATIO times its quartile (a pair's floor is at least each of its
+    two articles' own: a key under either is never left out). Made for many
+    articles at once, their keys looked up together (numpy's intersect1d, a
+    lookup and a percentile a pair, ~50 us each, were the parent's own work
+    between two rounds: 2.1 s for 35,000 pairs on syndicated news, issue 15);
+    the few keys kept, not an array of each article's keys."""
     import numpy as np
 
     blobs = list(dict.fromkeys(blobs))
-    if not blobs:
-        return {}
-    arrays = [_unpack_keys(b) for b in blobs]
-    every = np.concatenate(arrays)
-    keys = every.tolist()
-    n = _lookup(counts, every.ravel()).reshape(-1, 2).tolist()
     out = {}
-    pos = 0
-    for blob, arr in zip(blobs, arrays, strict=True):
-        end = pos + len(arr)
-        have: dict[int, int] = {}
-        exact = []
-        for (e, sh), (ne, ns) in zip(keys[pos:end], n[pos:end], strict=True):
-            if e != _NO_KEY:
-                have[e] = ne
-                exact.append(ne)
-            if sh != _NO_KEY:
-                have[sh] = ns
-        out[blob] = have, _lower_quartile(exact) if exact else 1
-        pos = end
+    for k in range(0, len(blobs), _PROFILE_BATCH):  # (its keys' Python ints, bounded)
+        batch = blobs[k:k + _PROFILE_BATCH]
+        arrays = [_unpack_keys(b) for b in batch]
+        every = np.concatenate(arrays)
+        keys = every.tolist()
+        n = _lookup(counts, every.ravel()).reshape(-1, 2).tolist()
+        pos = 0
+        for blob, arr in zip(batch, arrays, strict=True):
+            end = pos + len(arr)
+            mine = list(zip(keys[pos:end], n[pos:end], strict=True))
+            exact = [ne for (e, _), (ne, _) in mine if e != _NO_KEY]
+            typical = _lower_quartile(exact) if exact else 1
+            floor = max(BOILER_MIN, BOILER_RATIO * max(1, typical))
+            often = {x: c for pair, cs in mine for x, c in zip(pair, cs, strict=True)
+                     if c >= floor and x != _NO_KEY}
+            out[blob] = often, typical
+            pos = end
     return out
+
+
+_PROFILE_BATCH = 2000
 
 
 def _lower_quartile(values: list[int]) -> int:
@@ -278,11 +282,10 @@ def pair_boilerplate(blob_a: bytes, blob_b: bytes, counts: tuple[np.ndarray, np.
         if b not in cache:
             cache.update(_profiles([b], counts))
     (ka, ta), (kb, tb) = cache[blob_a], cache[blob_b]
-    shared = ka.keys() & kb.keys()
-    if not shared:
+    if not ka or not kb:
         return frozenset()
     floor = max(BOILER_MIN, BOILER_RATIO * max(1, ta, tb))
-    return frozenset(x for x in shared if ka[x] >= floor)
+    return frozenset(x for x in ka.keys() & kb.keys() if ka[x] >= floor)
 
 
 def without(p: Prepared, drop: frozenset[int]) -> Prepared:
