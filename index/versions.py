@@ -257,7 +257,7 @@ def _profiles(blobs: Iterable[bytes], counts: tuple[np.ndarray, np.ndarray]
     return out
 
 
-_PROFILE_BATCH = 2000
+_PROFILE_BATCH = 500
 
 
 def _lower_quartile(values: list[int]) -> int:
