@@ -1012,3 +1012,73 @@ def test_key_counts_are_a_count_of_the_articles_holding_each_key(monkeypatch):
     assert counts[0].tolist() == sorted(want)
     assert counts[1].tolist() == [want[k] for k in sorted(want)]
     assert merge_counts(counts, [], chunks(arts[120:] + new))[0].tolist() == []
+
+
+def test_a_rounds_pairs_are_chunked_by_family(monkeypatch):
+    """The verifying's chunks (a chunk prepares each article of its pairs)
+    keep each family's pairs together, though the families' ids interleave in
+    id order; a family with more pairs than a chunk holds goes in pieces of a
+    chunk; and the chunks are not mostly empty."""
+    from itertools import combinations
+    from math import ceil
+
+    from index import versions
+
+    monkeypatch.setattr(versions, "_CHUNK", 30)
+    rng = random.Random(7)
+    fams = [[f"{rng.getrandbits(64):016x}" for _ in range(rng.randint(2, 7))] for _ in range(40)]
+    big = [f"{rng.getrandbits(64):016x}" for _ in range(10)]  # 45 pairs
+    fams.append(big)
+    pairs = sorted((min(a, b), max(a, b), frozenset()) for f in fams for a, b in combinations(f, 2))
+    chunks = versions._pair_chunks(pairs)
+    assert sorted(p for c in chunks for p in c) == pairs
+    assert max(len(c) for c in chunks) <= 30
+    assert len(chunks) <= 2 * len(pairs) / 30 + 1
+    where = defaultdict(set)  # article -> the chunks that prepare it
+    for k, c in enumerate(chunks):
+        for a, b, _ in c:
+            where[a].add(k)
+            where[b].add(k)
+    for f in fams:
+        spread = set().union(*(where[x] for x in f))
+        assert len(spread) == (ceil(45 / 30) if f is big else 1)
+
+
+def test_pair_boilerplate_is_what_numpy_finds():
+    """The boilerplate of a pair from the articles' profiles, made for many
+    articles at once (versions._profiles: keys and counts looked up once, the
+    lower quartile without numpy): the keys a plain numpy reading finds (the
+    two articles' distinct keys intersected, their counts looked up, the
+    floor from numpy.percentile's lower quartile)."""
+    from index import versions
+
+    rng = random.Random(11)
+    pool = [rng.getrandbits(63) + 1 for _ in range(80)]
+
+    def key() -> int:  # a few keys in many articles, most in few
+        return pool[min(int(rng.expovariate(0.08)), len(pool) - 1)]
+
+    arts = [np.array([(key(), rng.choice([0, key()])) for _ in range(rng.randint(0, 25))],
+                     dtype=np.uint64).reshape(-1, 2).tobytes() for _ in range(60)]
+    counts = versions.merge_counts(None, [versions.tally(arts)], [])
+    count = dict(zip(counts[0].tolist(), counts[1].tolist(), strict=True))
+
+    def plain(a: bytes, b: bytes) -> frozenset[int]:
+        def profile(blob):
+            k = np.frombuffer(blob, dtype=np.uint64).reshape(-1, 2)
+            ex = [count[x] for x in k[:, 0].tolist() if x]
+            flat = k.ravel()
+            return (set(np.unique(flat[flat != 0]).tolist()),
+                    int(np.percentile(ex, 25)) if ex else 1)
+
+        (ka, ta), (kb, tb) = profile(a), profile(b)
+        floor = max(versions.BOILER_MIN, versions.BOILER_RATIO * max(1, ta, tb))
+        return frozenset(x for x in ka & kb if count[x] >= floor)
+
+    profiles = versions._profiles(arts, counts)
+    drops = [versions.pair_boilerplate(a, b, counts, profiles) for a in arts for b in arts]
+    assert drops == [plain(a, b) for a in arts for b in arts]
+    assert 0 < sum(map(bool, drops)) < len(drops)  # (some pairs have boilerplate, not all)
+    # one at a time (no profiles kept), the same
+    assert [versions.pair_boilerplate(a, b, counts) for a in arts[:10] for b in arts] \
+        == drops[:10 * len(arts)]

@@ -42,6 +42,7 @@ from bisect import bisect_left
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import chain as _chain
 from itertools import pairwise
 
 MIN_SIM = 0.3  # Dice overlap for two sentences to count as versions of each other
@@ -148,31 +149,32 @@ def _align(sa: list[tuple[str, ...]], sb: list[tuple[str, ...]],
            min_sim: float, gap_sim: float) -> Alignment:
     A = [set(t) for t in sa]
     B = [set(t) for t in sb]
+    sizes_b = [len(s) for s in B]
     postings: dict[str, list[int]] = defaultdict(list)
     for j, s in enumerate(B):
         for t in s:
             postings[t].append(j)
+    get = postings.get
     cells: list[tuple[int, int, float]] = []
     weak: dict[int, list[tuple[int, float]]] = defaultdict(list)  # i -> [(j, overlap)]
     for i, s in enumerate(A):
         if not s:
             continue
-        counts: dict[int, int] = defaultdict(int)
-        near = None
-        for t in s:
-            js = postings.get(t, ())
-            if len(js) > COMMON:
-                if near is None:
-                    near = round(i * len(B) / len(A))
-                k = bisect_left(js, near)
-                js = js[max(0, k - NEAR):k + NEAR]
-            for j in js:
-                counts[j] += 1
-        if near is not None:  # some words were not counted for every pair
-            counts = {j: len(s & B[j]) for j in counts}
+        hits = [js for t in s if (js := get(t))]
+        if hits and max(map(len, hits)) > COMMON:
+            counts = _near_counts(i, s, A, B, get)
+        else:
+            # (the common case: no word checked for its postings' length
+            # in the loop that counts, most of an alignment's work)
+            counts = {}
+            for js in hits:
+                for j in js:
+                    counts[j] = counts.get(j, 0) + 1
+        n = len(s)
         for j, c in counts.items():
-            d = 2 * c / (len(s) + len(B[j]))
-            if d >= min_sim and c >= min(2, len(s), len(B[j])):
+            m = sizes_b[j]
+            d = 2 * c / (n + m)
+            if d >= min_sim and (c >= 2 or c >= n or c >= m):  # c >= min(2, n, m)
                 cells.append((i, j, d))
             elif gap_sim and d >= gap_sim:
                 weak[i].append((j, d))
@@ -214,8 +216,9 @@ def _align(sa: list[tuple[str, ...]], sb: list[tuple[str, ...]],
     groups.sort(key=lambda g: (g.a[0], g.b[0]))
     shared = identical = 0
     for g in groups:
-        wa = set().union(*(A[x] for x in g.a))
-        wb = set().union(*(B[x] for x in g.b))
+        # (most groups are one sentence a side: its set as it is)
+        wa = A[g.a[0]] if len(g.a) == 1 else set().union(*(A[x] for x in g.a))
+        wb = B[g.b[0]] if len(g.b) == 1 else set().union(*(B[x] for x in g.b))
         shared += len(wa & wb)
         identical += wa == wb
     total = sum(len(s) for s in A) + sum(len(s) for s in B)
@@ -226,8 +229,26 @@ def _align(sa: list[tuple[str, ...]], sb: list[tuple[str, ...]],
         shared=shared,
         total=total,
         identical=identical,
-        same_words=bool(total) and [t for s in sa for t in s] == [t for s in sb for t in s],
+        same_words=bool(total) and list(_chain.from_iterable(sa)) == list(
+            _chain.from_iterable(sb)),
     )
+
+
+def _near_counts(i: int, s: set, A: list[set], B: list[set], get) -> dict[int, int]:
+    """The sentences of B sharing words with A's sentence ``i`` (``s``), each
+    with how many, when one of its words is in more than COMMON of them: such
+    a word finds the NEAR sentences on either side of ``i``'s place only."""
+    counts: dict[int, int] = defaultdict(int)
+    near = round(i * len(B) / len(A))
+    for t in s:
+        js = get(t, ())
+        if len(js) > COMMON:
+            k = bisect_left(js, near)
+            js = js[max(0, k - NEAR):k + NEAR]
+        for j in js:
+            counts[j] += 1
+    # (some words were not counted for every pair)
+    return {j: len(s & B[j]) for j in counts}
 
 
 def _grow(i: int, j: int, A: list[set], B: list[set], used_a: set[int],
