@@ -206,8 +206,10 @@ def _align(sa: list[tuple[str, ...]], sb: list[tuple[str, ...]],
                 used_b.add(j)
                 groups.append(Group((i,), (j,), d, gap=True))
 
-    # moved sentences: strong matches left over, out of order
-    for i, j, d in sorted(cells, key=lambda c: -c[2]):
+    # moved sentences: strong matches left over, out of order; equal ones in
+    # text order (the cells come in the order of a set's words, which
+    # changes with the process's hash seed: a pair's similarity did)
+    for i, j, d in sorted(cells, key=lambda c: (-c[2], c[0], c[1])):
         if d >= MOVED_SIM and i not in used_a and j not in used_b:
             used_a.add(i)
             used_b.add(j)
