@@ -16,17 +16,20 @@ shows are one state.
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 from pathlib import Path
 
-from ..models import ArticleMeta, ListEntry, Listing, Skipped, list_entry
+from ..models import RS, ArticleMeta, ListEntry, Listing, Skipped, list_entry
 from . import schema
 
 STORE_FILE = "store.sqlite"  # in the index directory
 IN_BATCH = 500  # values in one "IN (...)": SQLite allows 999 parameters a statement (older builds)
 APPLY_BATCH = 1000  # files :meth:`Store.apply` writes at a time (of a stream of them)
+LISTING_BATCH = 4096  # entries of the listing made at a time (see Store._write_listing)
+_BLOB_PIECE = 1 << 18  # bytes of the listing's text copied into its blob at a time
 
 # (the language from its own table: a lookup by primary key, no join to
 # qualify every column of the queries that use these; a store of before the
@@ -386,14 +389,31 @@ class Store:
 
     def _write_listing(self) -> None:
         """Rewrite the listing blob (inside the caller's transaction). Not
-        written when a field holds a separator: the table is read instead."""
-        rows = self._entries()
+        written when a field holds a separator: the table is read instead.
+
+        Its text is made LISTING_BATCH entries at a time into an unnamed
+        temp file, and copied into the blob in pieces: made whole, the
+        entries of 300k articles and their text (as str, then bytes) were
+        ~200 MB of the indexer's commit, growing with the corpus (issue 15).
+        (An unnamed file: nothing is left behind, whatever ends the run.)"""
         self.db.execute("DELETE FROM listing")
-        text = Listing.encode(rows)
-        if text is None:
-            return
-        self.db.execute("INSERT INTO listing VALUES (0, ?, ?, ?)",
-                        (self._stamp(), len(rows), text.encode("utf-8")))
+        n = 0
+        with tempfile.TemporaryFile() as spool:
+            rows = self.db.execute(_LIST_SQL)
+            while batch := rows.fetchmany(LISTING_BATCH):
+                text = Listing.encode([list_entry(*row) for row in batch])
+                if text is None:
+                    return
+                spool.write(((RS if n else "") + text).encode("utf-8"))
+                n += len(batch)
+            size = spool.tell()
+            self.db.execute("INSERT INTO listing VALUES (0, ?, ?, zeroblob(?))",
+                            (self._stamp(), n, size))
+            if size:
+                spool.seek(0)
+                with self.db.blobopen("listing", "z", 0) as blob:
+                    while piece := spool.read(_BLOB_PIECE):
+                        blob.write(piece)
 
     def meta_by_id(self, id_: str) -> tuple[ArticleMeta, str] | None:
         row = self.db.execute(
