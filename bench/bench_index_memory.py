@@ -12,7 +12,9 @@ from another checkout first, and samples every process of its tree every
 - the tree's peak (the sum of its processes' RSS at one sample, as
   ``bench_scale`` measures it);
 - wall time, the tree's CPU time (the reaped children's rusage), the
-  report's index seconds, and the load average during the run.
+  parent's own, the report's index seconds, and the load average during
+  the run;
+- (in ``--json``) each process's RSS a second at a time.
 
 Then, when both trees ran, whether they built the same thing: the article
 count, the listing, the vocabulary table and the hits of a few queries.
@@ -106,11 +108,14 @@ def measured(argv: list[str], env: dict, cwd: Path) -> dict:
     done = threading.Event()
     peaks: dict[int, dict] = {}
     tree_peak = [0]
+    timeline: dict[int, list] = {}  # pid -> [(s, MB)], a sample a second
     parent_after = [0]  # the parent's peak once its workers have ended
 
     def sample() -> None:
         had_workers = False
+        k = 0
         while not done.wait(0.1):
+            k += 1
             now = time.perf_counter() - t0
             total = 0
             workers = 0
@@ -122,6 +127,8 @@ def measured(argv: list[str], env: dict, cwd: Path) -> dict:
                     p = peaks[pid] = {"role": _role(pid, proc.pid), "peak": 0, "at": 0.0,
                                       "first": now}
                 p["last"] = now
+                if k % 10 == 0:
+                    timeline.setdefault(pid, []).append((round(now, 1), round(rss / 2**20)))
                 if rss > p["peak"]:
                     p["peak"], p["at"] = rss, now
                 workers += p["role"] == "worker"
@@ -151,6 +158,8 @@ def measured(argv: list[str], env: dict, cwd: Path) -> dict:
         "parent_after_workers_mb": round(parent_after[0] / mb),
         "workers_peak_mb": [round(p["peak"] / mb) for p in workers],
         "workers_s": [[round(p["first"], 1), round(p["last"], 1)] for p in workers],
+        "timeline": {f"{peaks[pid]['role']} {pid}": series for pid, series in timeline.items()
+                     if peaks[pid]["role"] in ("parent", "worker")},
         **json.loads(out.strip().splitlines()[-1]),
     }
 
@@ -190,7 +199,9 @@ def main() -> None:
         for label, tree in runs:
             ix = work / f"ix-{label}-{corpus.name}-{time.time_ns()}"
             row[label] = one(corpus, ix, env, tree)
-            print(json.dumps({corpus.name: {label: row[label]}}), file=sys.stderr, flush=True)
+            print(json.dumps({corpus.name: {label: {k: v for k, v in row[label].items()
+                                                    if k != "timeline"}}}),
+                  file=sys.stderr, flush=True)
             row[label + "_ix"] = ix
         if args.base:
             same = {}
