@@ -198,3 +198,48 @@ def test_the_listing_is_written_without_holding_its_entries(tmp_path, monkeypatc
     assert s.db.execute("SELECT n, z FROM listing").fetchone() == (n, want)
     assert peak < len(want) // 2
     s.close()
+
+
+def test_a_workers_terms_file_is_whoosh_s_and_its_table_small(tmp_path, sample_dir):
+    """The bulk writer's terms file keeps its table of every term's hash and
+    position in arrays (see whoosh_internals._HashBucket): the segment is
+    byte for byte the one Whoosh's own lists of tuples make, and the table
+    takes a few bytes a term, not a tuple's ~120 (it grew with a worker's
+    articles until its segment was written)."""
+    from whoosh import index as windex
+
+    from index.ingest import content_hash, iter_corpus
+    from index.search.whoosh_internals import BulkSegmentWriter, drop
+    from index.text.tokens import term_positions
+
+    docs = [(a, content_hash(a.text)) for r in iter_corpus(sample_dir) for a in r.articles]
+
+    def build(name, whoosh_lists: bool) -> dict[str, bytes]:
+        folder = tmp_path / name
+        folder.mkdir()
+        w = BulkSegmentWriter(windex.create_in(folder, indexer.schema()), limitmb=0.02,
+                              compound=False)
+        if whoosh_lists:
+            w.fieldwriter._tindex.buckets = [[] for _ in range(256)]
+        for a, h in docs:
+            w.add_document(id=a.id, path=a.path, title=a.title, hash=h,
+                           body=term_positions(a.text))
+        w.commit()
+        return {f.name.split(".", 1)[1]: f.read_bytes() for f in folder.glob("MAIN_*.*")}
+
+    assert build("arrays", False) == build("lists", True)
+
+    folder = tmp_path / "table"
+    folder.mkdir()
+    w = BulkSegmentWriter(windex.create_in(folder, indexer.schema()), limitmb=1, compound=False)
+    tindex = w.fieldwriter._tindex
+    n = 50_000
+    tracemalloc.start()
+    try:
+        for k in range(n):
+            tindex.add(b"term%08d" % k, b"info")
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+        drop(w)
+    assert held < 32 * n
