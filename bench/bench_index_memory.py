@@ -87,6 +87,19 @@ _SNAPSHOT = (
 )
 
 
+def _rss_parts(pid: int) -> dict[str, int]:
+    """The RSS's kinds (MB): anonymous, file-backed (mapped files), shared."""
+    out = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(("RssAnon:", "RssFile:", "RssShmem:")):
+                key, value = line.split(":")
+                out[key] = round(int(value.split()[0]) / 1024)
+    except OSError:
+        pass
+    return out
+
+
 def _role(pid: int, root: int) -> str:
     if pid == root:
         return "parent"
@@ -131,6 +144,7 @@ def measured(argv: list[str], env: dict, cwd: Path) -> dict:
                     timeline.setdefault(pid, []).append((round(now, 1), round(rss / 2**20)))
                 if rss > p["peak"]:
                     p["peak"], p["at"] = rss, now
+                    p["parts"] = _rss_parts(pid)
                 workers += p["role"] == "worker"
             had_workers = had_workers or workers > 0
             if had_workers and not workers:
@@ -156,6 +170,8 @@ def measured(argv: list[str], env: dict, cwd: Path) -> dict:
         "tree_peak_mb": round(tree_peak[0] / mb),
         "parent_peak_mb": round(parent["peak"] / mb), "parent_peak_at_s": round(parent["at"], 1),
         "parent_after_workers_mb": round(parent_after[0] / mb),
+        "parent_peak_parts": parent.get("parts", {}),
+        "workers_peak_parts": [p.get("parts", {}) for p in workers],
         "workers_peak_mb": [round(p["peak"] / mb) for p in workers],
         "workers_s": [[round(p["first"], 1), round(p["last"], 1)] for p in workers],
         "timeline": {f"{peaks[pid]['role']} {pid}": series for pid, series in timeline.items()
