@@ -100,6 +100,18 @@ def _rss_parts(pid: int) -> dict[str, int]:
     return out
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int) -> float | None:
+    """The CPU seconds ``pid`` has used so far (user + system)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
 def _role(pid: int, root: int) -> str:
     if pid == root:
         return "parent"
@@ -140,6 +152,8 @@ def measured(argv: list[str], env: dict, cwd: Path) -> dict:
                     p = peaks[pid] = {"role": _role(pid, proc.pid), "peak": 0, "at": 0.0,
                                       "first": now}
                 p["last"] = now
+                if (cpu := _cpu(pid)) is not None:
+                    p["cpu"] = cpu  # (the last seen: a worker's own, up to its end)
                 if k % 10 == 0:
                     timeline.setdefault(pid, []).append((round(now, 1), round(rss / 2**20)))
                 if rss > p["peak"]:
@@ -173,6 +187,7 @@ def measured(argv: list[str], env: dict, cwd: Path) -> dict:
         "parent_peak_parts": parent.get("parts", {}),
         "workers_peak_parts": [p.get("parts", {}) for p in workers],
         "workers_peak_mb": [round(p["peak"] / mb) for p in workers],
+        "workers_cpu_s": [round(p.get("cpu", 0), 1) for p in workers],
         "workers_s": [[round(p["first"], 1), round(p["last"], 1)] for p in workers],
         "timeline": {f"{peaks[pid]['role']} {pid}": series for pid, series in timeline.items()
                      if peaks[pid]["role"] in ("parent", "worker")},
