@@ -17,8 +17,9 @@ Where (the ``spec``)
     processes (one thread each) on this machine, started and ended here.
 
 Shared storage
-    Workers read the corpus folder and write segments into the index dir
-    themselves, at the same paths as here: both must be on storage every
+    Workers read the corpus folder and write segments (and the records of
+    what they read: see ``index.search.indexer._PartWriter``) into the index
+    dir themselves, at the same paths as here: both must be on storage every
     worker sees (NFS, Lustre, CephFS...). :func:`connect` checks that first,
     from every worker: the corpus is a folder it can list, a file written
     here into the index dir reads back the same there, and it can write

@@ -1183,20 +1183,41 @@ def test_a_big_warc_is_read_by_every_worker_and_indexed_as_read_whole(
     assert len({m.id for m in pieces.articles()}) == 12
 
 
-def test_pieces_that_disagree_on_an_archive_have_it_read_again_next_run():
+def _part(tmp_path, files=(), unchanged=()):
+    """A worker's part whose records file holds ``files``: ``(entry, sha,
+    metas, skips, order)`` each, pieces of an archive when ``order`` is a
+    list (as ``_index_part`` writes them)."""
+    from index.search import indexer
+
+    path = tmp_path / f"{len(list(tmp_path.iterdir()))}{indexer._PART_SUFFIX}"
+    with open(path, "wb") as f:
+        out = indexer._PartWriter(f)
+        for e, sha, metas, skips, order in files:
+            out.file(e, sha, metas, skips, order)
+        out.close()
+    return indexer._Part(records=str(path), unchanged=list(unchanged),
+                         pieces_read=[f[0].path for f in files if f[4] is not None])
+
+
+def _gathered(parts):
+    from index.search import indexer
+
+    touched, read = indexer._gather(parts)
+    return touched, list(read)
+
+
+def test_pieces_that_disagree_on_an_archive_have_it_read_again_next_run(tmp_path):
     """A file that changed while its pieces were read (they hash it
     differently, or one found it as it was): what they read is kept, and the
     manifest gets a time no file has, so the next run reads it again."""
-    from index.search import indexer
-
     e = ingest.FileEntry("crawl.warc.gz", 10, 5)
     again = (ingest.FileEntry("crawl.warc.gz", 10, -1), None, [], [])
-    one, two = (indexer._Part(files=[((e, sha, [], []), [])]) for sha in ("s1", "s2"))
-    assert indexer._gather([one, two]) == ([], [again])
-    assert indexer._gather([one, indexer._Part(unchanged=[e])]) == ([], [again])
-    same = indexer._Part(files=[((e, "s1", [], []), [])])
-    assert indexer._gather([one, same]) == ([], [(e, "s1", [], [])])
-    assert indexer._gather([indexer._Part(unchanged=[e])] * 2) == ([e], [])
+    one, two = (_part(tmp_path, [(e, sha, [], [], [])]) for sha in ("s1", "s2"))
+    assert _gathered([one, two]) == ([], [again])
+    assert _gathered([one, _part(tmp_path, unchanged=[e])]) == ([], [again])
+    same = _part(tmp_path, [(e, "s1", [], [], [])])
+    assert _gathered([one, same]) == ([], [(e, "s1", [], [])])
+    assert _gathered([_part(tmp_path, unchanged=[e])] * 2) == ([e], [])
 
 
 def test_the_pieces_of_an_archive_go_to_different_chunks():

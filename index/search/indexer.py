@@ -32,6 +32,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import gc
+import heapq
 import marshal
 import math
 import os
@@ -40,9 +41,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from functools import partial
+from itertools import chain, groupby
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from .. import jobs
@@ -193,42 +196,141 @@ _Read = tuple[FileEntry, str | None, list[tuple[ArticleMeta, str]], list[Skipped
 
 @dataclass
 class _Part:
-    """What one worker gives back for its share of the files."""
+    """What one worker gives back for its share of the files: small things
+    only (see _PartWriter)."""
 
     segment: object | None = None
-    # each file (or piece of one) read: (entry, sha, articles, skips), and
-    # a piece's page numbers of its articles (see ingest.FileResult.order)
-    files: list[tuple[_Read, list[int] | None]] = field(default_factory=list)
-    bodies: str | None = None  # the file its compressed texts are in (see _Bodies)
-    vocab: Counter = field(default_factory=Counter)
+    records: str | None = None  # the file its records are in (see _PartWriter)
+    # the files it found unchanged (touched: their size or mtime moved), and
+    # the archives it read a piece of (a piece found unchanged by one worker
+    # and read by another is not touched: see _gather)
     unchanged: list[FileEntry] = field(default_factory=list)
+    pieces_read: list[str] = field(default_factory=list)
 
 
-# A worker's compressed article texts go into a file beside the index (one
-# marshalled ``(hash, bytes)`` record each), and its part says where: the
-# parent streams them into the store. They had been handed back with the rest
-# of the part, and the parent held every text of the run until the commit:
-# memory that grew with the corpus (issue 15). The parent removes every such
-# file once they are copied, or the run cancelled or failed (it holds the
+# A worker's records go into a file beside the index, and its part says
+# where: what it read of each file (entry, hash, articles' metadata, skips),
+# the articles' compressed texts, and its vocabulary's counts. They had been
+# handed back in the part (the texts until the previous change too), and a
+# worker held every article's metadata and its whole vocabulary until its
+# chunk was done, then the parent held every part's at once until the commit:
+# memory that grew with the corpus (issue 15: at 300k articles a worker grew
+# from 148 to ~400 MB, the parent to ~874 MB). The parent streams them into
+# the store (see _gather, Store.put_bodies, Store.apply), and removes every
+# such file once the run is recorded, cancelled or failed (it holds the
 # update lock: each one in the folder is its own or a stray); those a killed
-# run left, the next run.
-_BODIES_SUFFIX = ".bodies.tmp"
+# run left, the next run (_remove_stray_parts).
+_PART_SUFFIX = ".part.tmp"
+# (".bodies.tmp": the texts' files of the versions before, which a killed run
+# of theirs may have left)
+_STRAY_SUFFIXES = (_PART_SUFFIX, ".bodies.tmp")
+# A record: a kind byte, its length (8 bytes, little-endian), then a
+# marshalled list. The length lets a reader of one kind seek past the others:
+# the texts are copied before the Whoosh commit, the rest in the store's
+# transaction after it.
+_BODIES, _FILES, _VOCAB = b"b", b"f", b"v"
+_HEAD = 9
+# A list of texts or of files is written out at about this many bytes (of
+# compressed text; metadata counts 256 bytes an article): what a worker, and
+# the parent reading, holds of them at a time.
+_RECORD_BYTES = 1 << 20
+# A worker's vocabulary counts are written out whenever they hold this many
+# words (~20 MB of Counter), as lists of this many pairs each: the parent adds
+# them into the store's vocab table run by run (the table sums a word's
+# counts), never holding a whole vocabulary, let alone every worker's.
+VOCAB_FLUSH_WORDS = 1 << 17
+_VOCAB_PAIRS = 1 << 14
+_META_FIELDS = tuple(f.name for f in fields(ArticleMeta))
+_meta_row = attrgetter(*_META_FIELDS)
 
 
-def _read_bodies(path: str) -> Iterator[tuple[str, bytes]]:
+class _PartWriter:
+    """Writes a worker's records (see _PART_SUFFIX) as it reads its chunk:
+    what it holds of them between writes is bounded, whatever the chunk's
+    size. A file's record is whole (its articles' metadata, its skips): a
+    file is read whole too (ingest's limits bound it)."""
+
+    def __init__(self, f) -> None:
+        self.f = f
+        self.bodies: list[tuple[str, bytes]] = []
+        self.files: list[tuple] = []
+        self.held = 0  # bytes of texts (and metadata) held
+        self.vocab: Counter = Counter()
+
+    def _put(self, kind: bytes, items: list) -> None:
+        data = marshal.dumps(items)
+        self.f.write(kind + len(data).to_bytes(_HEAD - 1, "little"))
+        self.f.write(data)
+
+    def body(self, h: str, z: bytes) -> None:
+        self.bodies.append((h, z))
+        self.held += len(z)
+        if self.held >= _RECORD_BYTES:
+            self._flush()
+
+    def file(self, entry: FileEntry, sha: str | None, metas: list[tuple[ArticleMeta, str]],
+             skips: list[Skipped], order: list[int] | None) -> None:
+        """A file (or a piece of one) read: in path order (the chunk's)."""
+        self.files.append((entry.path, entry.size, entry.mtime_ns, sha,
+                           [(*_meta_row(m), h) for m, h in metas],
+                           [(s.path, s.reason, s.line) for s in skips], order))
+        self.held += 256 * (len(metas) + 1)
+        if self.held >= _RECORD_BYTES:
+            self._flush()
+
+    def words(self, words) -> None:
+        self.vocab.update(words)
+        if len(self.vocab) >= VOCAB_FLUSH_WORDS:
+            self._flush_vocab()
+
+    def _flush(self) -> None:
+        if self.bodies:
+            self._put(_BODIES, self.bodies)
+        if self.files:
+            self._put(_FILES, self.files)
+        self.bodies, self.files, self.held = [], [], 0
+
+    def _flush_vocab(self) -> None:
+        items = list(self.vocab.items())
+        self.vocab = Counter()
+        for k in range(0, len(items), _VOCAB_PAIRS):
+            self._put(_VOCAB, items[k:k + _VOCAB_PAIRS])
+
+    def close(self) -> None:
+        self._flush()
+        self._flush_vocab()
+
+
+def _records(path: str, kind: bytes) -> Iterator:
+    """The items of a part's records of ``kind``, in the order written."""
     with open(path, "rb") as f:
-        while True:
-            try:
-                yield marshal.load(f)
-            except EOFError:
-                return
+        while head := f.read(_HEAD):
+            n = int.from_bytes(head[1:], "little")
+            if head[:1] == kind:
+                yield from marshal.loads(f.read(n))
+            else:
+                f.seek(n, os.SEEK_CUR)
 
 
-def _remove_stray_bodies(index_dir: Path) -> None:
-    """Every workers' text file in the index folder (under the update lock
-    only: then none belongs to a run still going)."""
+def _part_bodies(parts: list[_Part]) -> Iterator[tuple[str, bytes]]:
+    """The parts' texts, (hash, zlib bytes), streamed from their files."""
+    for p in parts:
+        if p.records:
+            yield from _records(p.records, _BODIES)
+
+
+def _part_vocab(parts: list[_Part]) -> Iterator[tuple[str, int]]:
+    """The parts' vocabulary counts, a word once each run it was in."""
+    for p in parts:
+        if p.records:
+            yield from _records(p.records, _VOCAB)
+
+
+def _remove_stray_parts(index_dir: Path) -> None:
+    """Every workers' records file in the index folder (under the update
+    lock only: then none belongs to a run still going)."""
     for name in os.listdir(index_dir):
-        if name.endswith(_BODIES_SUFFIX):
+        if name.endswith(_STRAY_SUFFIXES):
             Path(index_dir, name).unlink(missing_ok=True)
 
 
@@ -279,14 +381,17 @@ def _index_part(index_dir: str, root: str,
     part = _Part()
     rootp = Path(root)
     added = False
-    bodies_path = os.path.join(index_dir, f"{os.urandom(8).hex()}{_BODIES_SUFFIX}")
+    records = os.path.join(index_dir, f"{os.urandom(8).hex()}{_PART_SUFFIX}")
     try:
-        with open(bodies_path, "wb") as bodies:
+        with open(records, "wb") as f:
+            out = _PartWriter(f)
             for entry, known_sha, piece in chunk:
                 res = read_file(rootp, entry, piece)
                 if res.sha is not None and known_sha == res.sha:
                     part.unchanged.append(entry)  # touched, not changed
                     continue
+                if piece is not None:
+                    part.pieces_read.append(entry.path)
                 metas = []
                 for a in res.articles:
                     h = content_hash(a.text)
@@ -297,15 +402,16 @@ def _index_part(index_dir: str, root: str,
                     positions = term_positions(body_for_index(a), words)
                     writer.add_document(**_doc_fields(a, h, positions))
                     added = True
-                    marshal.dump((h, compress(a.text)), bodies)
-                    part.vocab.update(spellable(words))
+                    out.body(h, compress(a.text))
+                    out.words(spellable(words))
                     metas.append((a.meta, h))
-                part.files.append(((entry, res.sha, metas, res.skipped), res.order))
-        if not added:  # (the parent removes the empty file with the others)
+                out.file(entry, res.sha, metas, res.skipped, res.order)
+            out.close()
+        part.records = records  # (a chunk of touched files only: records of nothing)
+        if not added:
             wi.drop(writer)
         else:
             part.segment = wi.finish_segment(writer)
-            part.bodies = bodies_path
     except BaseException:
         wi.drop(writer)
         raise
@@ -361,35 +467,45 @@ def _chunks(entries: list[FileEntry], known_sha: dict[str, str],
             for part in _split(items, n)]
 
 
-def _gather(parts: list[_Part]) -> tuple[list[FileEntry], list[_Read]]:
-    """The files the parts found unchanged, and those they read, a file
-    read in pieces made whole again (its articles in the archive's order).
-    Pieces that do not agree on a file's content (it changed while they
-    read it) keep what they read, and the file is read again next run."""
+def _gather(parts: list[_Part]) -> tuple[list[FileEntry], Iterator[_Read]]:
+    """The files the parts found unchanged (touched), and those they read:
+    streamed from the parts' records (see :func:`_read`), to be read once.
+    A file some piece found unchanged and another read is read, not
+    touched."""
     unchanged: dict[str, FileEntry] = {}
-    read: dict[str, _Read] = {}
-    order: dict[str, list[int]] = {}
     for p in parts:
         unchanged.update((e.path, e) for e in p.unchanged)
-        for (e, sha, metas, skips), pages in p.files:
-            if e.path not in read:
-                read[e.path] = (e, sha, list(metas), list(skips))
-                order[e.path] = list(pages or ())
-                continue
-            e0, sha0, metas0, skips0 = read[e.path]
-            if sha0 != sha:
-                e0, sha0 = FileEntry(e0.path, e0.size, -1), None
-            read[e.path] = (e0, sha0, metas0 + metas, skips0 + skips)
-            order[e.path] += pages or ()
-    for path, (e, sha, metas, skips) in read.items():
-        if path in unchanged:  # a piece found it as it was, another not
-            del unchanged[path]
-            e, sha = FileEntry(e.path, e.size, -1), None
-        if len(order[path]) == len(metas) and metas:
-            metas = [m for _n, m in sorted(zip(order[path], metas, strict=True),
-                                           key=lambda x: x[0])]
-        read[path] = (e, sha, metas, skips)
-    return list(unchanged.values()), list(read.values())
+    pieces = {path for p in parts for path in p.pieces_read}
+    return [e for path, e in unchanged.items() if path not in pieces], _read(parts, unchanged)
+
+
+def _read(parts: list[_Part], unchanged: dict[str, FileEntry]) -> Iterator[_Read]:
+    """The files the parts read, in path order, a file read in pieces made
+    whole again (its articles in the archive's order). Each part's records
+    are in path order (its chunk's), so a merge of them brings a file's
+    pieces together, and no more than one file is held at a time. Pieces
+    that do not agree on a file's content (it changed while they read it),
+    or a piece that found it unchanged beside one that read it, keep what
+    they read, and the file is read again next run."""
+    streams = [_records(p.records, _FILES) for p in parts if p.records]
+    for path, group in groupby(heapq.merge(*streams, key=itemgetter(0)), key=itemgetter(0)):
+        e = sha = None
+        rows: list[tuple] = []
+        skips: list[tuple] = []
+        order: list[int] = []
+        for _path, size, mtime_ns, got_sha, metas, skipped, pages in group:
+            if e is None:
+                e, sha = FileEntry(path, size, mtime_ns), got_sha
+            elif got_sha != sha:
+                e, sha = FileEntry(path, e.size, -1), None
+            rows += metas
+            skips += skipped
+            order += pages or ()
+        if path in unchanged:
+            e, sha = FileEntry(path, e.size, -1), None
+        if len(order) == len(rows) and rows:
+            rows = [m for _n, m in sorted(zip(order, rows, strict=True), key=itemgetter(0))]
+        yield (e, sha, [(ArticleMeta(*r[:-1]), r[-1]) for r in rows], [Skipped(*k) for k in skips])
 
 
 def update(
@@ -475,7 +591,7 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
             on_batch) -> UpdateReport:
     report = UpdateReport(corpus=str(root), index_dir=str(index_dir))
     ix = None
-    _remove_stray_bodies(index_dir)  # (a listing of the index folder: cheap)
+    _remove_stray_parts(index_dir)  # (a listing of the index folder: cheap)
     wdir, generation = index_dir / WHOOSH_DIR, store.whoosh_generation()
     if not _no_strays(wdir, generation, store.whoosh_segments()):
         ix = open_index(index_dir, create=True)
@@ -603,7 +719,7 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
         except Cancelled:
             parts = None
         if parts is None or (cancel is not None and cancel()):
-            _remove_stray_bodies(index_dir)
+            _remove_stray_parts(index_dir)
             wi.abort(writer)
             report.cancelled = True
             return
@@ -616,38 +732,60 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
         for path in replaced + deleted:
             writer.delete_by_term("path", path)
         # streamed from the workers' files: never all held at once
-        store.put_bodies(b for p in parts if p.bodies for b in _read_bodies(p.bodies))
-        _remove_stray_bodies(index_dir)
+        store.put_bodies(_part_bodies(parts))
 
         # The new generation's TOC, the previous generation's files kept:
         # readers open it until the store names this one.
         segments = wi.commit_keeping_previous(
             writer, [p.segment for p in parts if p.segment is not None])
     except BaseException:
-        _remove_stray_bodies(index_dir)
+        _remove_stray_parts(index_dir)
         wi.abort(writer)
         raise
 
-    # Whoosh has written the new generation: record the run, and with it the
-    # generation, in one transaction.
+    try:
+        _record(store, writer, segments, report, manifest, parts, touched, changed_files,
+                replaced, deleted)
+    finally:
+        _remove_stray_parts(index_dir)  # (recorded, or failed: the previous index stands)
+
+
+class _Tally:
+    """What the files streamed into the store came to, counted as they go
+    (for the report: the articles are never held together)."""
+
+    def __init__(self, manifest: dict, removed_ids: list[str]) -> None:
+        self.manifest, self.old_ids = manifest, set(removed_ids)
+        self.files = self.new_files = self.new_ids = 0
+        self.kept_ids: set[str] = set()  # the removed ids read again
+
+    def count(self, reads: Iterator[_Read]) -> Iterator[_Read]:
+        for r in reads:
+            self.files += 1
+            self.new_files += r[0].path not in self.manifest
+            # (ids are their locators' hashes: distinct within a run)
+            self.new_ids += len(r[2])
+            self.kept_ids.update(m.id for m, _h in r[2] if m.id in self.old_ids)
+            yield r
+
+
+def _record(store, writer, segments, report, manifest, parts, touched, changed_files,
+            replaced, deleted) -> None:
+    """Whoosh has written the new generation: record the run, and with it the
+    generation, in one transaction, the parts' records streamed into it."""
     removed_ids = [i for p in replaced + deleted for i in manifest.get(p, (0, 0, None, []))[3]]
-    vocab = Counter()
-    for p in parts:
-        vocab.update(p.vocab)
+    gone = Counter()
     for i in removed_ids:  # the words each removed article had added
         got = store.meta_by_id(i)
         body = store.body(got[1]) if got else None
         if body is not None:
-            vocab.subtract(spelling_words(body_for_index(Article(**got[0].__dict__, text=body))))
-    vocab = Counter({w: n for w, n in vocab.items() if n})
-    new_articles = [(m, h) for (_e, _s, metas, _k) in changed_files for m, h in metas]
+            gone.update(spelling_words(body_for_index(Article(**got[0].__dict__, text=body))))
+    tally = _Tally(manifest, removed_ids)
     store.apply(
-        files=[(e.path, e.size, e.mtime_ns, sha, [m.id for m, _ in metas], skips)
-               for e, sha, metas, skips in changed_files],
+        files=tally.count(changed_files),
         deleted_paths=deleted,
-        articles=new_articles,
         removed_ids=removed_ids,
-        vocab_delta=vocab,
+        vocab_delta=chain(_part_vocab(parts), ((w, -n) for w, n in gone.items())),
         whoosh_generation=writer.generation,
         whoosh_segments=[seg.segment_id() for seg in segments],
     )
@@ -656,12 +794,11 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
     index.clean_files(writer.storage, writer.indexname, writer.generation, segments)
     store.touch_files([(e.path, e.size, e.mtime_ns) for e in touched])
 
-    new_files = sum(1 for e, *_ in changed_files if e.path not in manifest)
-    report.files_new += new_files
-    report.files_changed += len(changed_files) - new_files
+    report.files_new += tally.new_files
+    report.files_changed += tally.files - tally.new_files
     report.files_unchanged += len(touched)
     report.files_deleted += len(deleted)
-    new_ids, old_ids = {m.id for m, _ in new_articles}, set(removed_ids)
-    report.articles_added += len(new_ids - old_ids)
-    report.articles_updated += len(new_ids & old_ids)
-    report.articles_removed += len(old_ids - new_ids)
+    updated = len(tally.kept_ids)
+    report.articles_added += tally.new_ids - updated
+    report.articles_updated += updated
+    report.articles_removed += len(tally.old_ids) - updated

@@ -16,16 +16,20 @@ shows are one state.
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import zlib
-from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import chain, islice
 from pathlib import Path
 
-from ..models import ArticleMeta, ListEntry, Listing, Skipped, list_entry
+from ..models import RS, ArticleMeta, ListEntry, Listing, Skipped, list_entry
 from . import schema
 
 STORE_FILE = "store.sqlite"  # in the index directory
 IN_BATCH = 500  # values in one "IN (...)": SQLite allows 999 parameters a statement (older builds)
+APPLY_BATCH = 1000  # files :meth:`Store.apply` writes at a time (of a stream of them)
+LISTING_BATCH = 4096  # entries of the listing made at a time (see Store._write_listing)
+_BLOB_PIECE = 1 << 18  # bytes of the listing's text copied into its blob at a time
 
 # (the language from its own table: a lookup by primary key, no join to
 # qualify every column of the queries that use these; a store of before the
@@ -81,6 +85,13 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
                 or (wal.exists() and wal.stat().st_size):
             raise
     return sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, check_same_thread=False)
+
+
+def _batches(items: Iterable, n: int) -> Iterator[list]:
+    """``items`` in lists of ``n`` (the last one shorter), read as they come."""
+    it = iter(items)
+    while batch := list(islice(it, n)):
+        yield batch
 
 
 def compress(text: str) -> bytes:
@@ -245,17 +256,24 @@ class Store:
     # --------------------------------------------------------------- commit
     def apply(
         self,
-        files: list[tuple[str, int, int, str | None, list[str], list[Skipped]]],
+        files: Iterable[tuple[tuple[str, int, int], str | None,
+                              list[tuple[ArticleMeta, str]], list[Skipped]]],
         deleted_paths: list[str],
-        articles: list[tuple[ArticleMeta, str]],
         removed_ids: list[str],
-        vocab_delta: Counter,
+        vocab_delta: Iterable[tuple[str, int]],
         whoosh_generation: int | None = None,
         whoosh_segments: Iterable[str] = (),
     ) -> None:
         """Record one indexer run, in one transaction, after Whoosh committed
         ``whoosh_generation`` (of the segments ``whoosh_segments``): from this
-        commit on, readers open it."""
+        commit on, readers open it.
+
+        ``files``: each file read, ``((path, size, mtime_ns), sha, [(article,
+        body hash)...], skips)``; ``vocab_delta``: ``(word, change of its document count)``
+        pairs, a word any number of times (its changes are summed here). Both
+        are read once, as they come (the indexer streams them from its
+        workers' files): a run's files are written APPLY_BATCH at a time, and
+        neither they nor the vocabulary are ever held whole (issue 15)."""
         with self.db:
             db = self.db
             self._bump_generation()
@@ -266,33 +284,21 @@ class Store:
                            (WHOOSH_SEGMENTS, " ".join(sorted(whoosh_segments))))
             db.executemany("DELETE FROM files WHERE path=?", ((p,) for p in deleted_paths))
             db.executemany("DELETE FROM articles WHERE id=?", ((i,) for i in removed_ids))
-            db.executemany("DELETE FROM langs WHERE id=?",
-                           ((i,) for i in (*removed_ids, *(a.id for a, _ in articles))))
-            db.executemany("INSERT OR REPLACE INTO langs VALUES (?, ?)",
-                           ((a.id, a.language) for a, _ in articles if a.language))
-            db.executemany(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    (p, size, mtime, sha, " ".join(ids),
-                     "\n".join(f"{s.line or ''}\t{s.reason}" for s in skips))
-                    for p, size, mtime, sha, ids, skips in files
-                ),
-            )
-            db.executemany(
-                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    (a.id, a.path, a.line, a.title, a.source, a.date, a.author, a.url, h)
-                    for a, h in articles
-                ),
-            )
-            if vocab_delta:
+            db.executemany("DELETE FROM langs WHERE id=?", ((i,) for i in removed_ids))
+            added = False
+            for batch in _batches(files, APPLY_BATCH):
+                articles = [am for _e, _sha, metas, _skips in batch for am in metas]
+                added = added or bool(articles)
+                self._put_files(batch, articles)
+            vocab = iter(vocab_delta)
+            for first in vocab:  # (any at all: else the table is not scanned below)
                 db.executemany(
                     "INSERT INTO vocab VALUES (?, ?) "
                     "ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
-                    vocab_delta.items(),
+                    chain((first,), vocab),
                 )
                 db.execute("DELETE FROM vocab WHERE df <= 0")
-            if removed_ids or articles or not self._has_listing():
+            if removed_ids or added or not self._has_listing():
                 self._write_listing()
             if removed_ids:  # bodies (and their annotations) no article points at any more
                 for table in ("bodies", "annotations", "entity_tokens"):
@@ -301,6 +307,29 @@ class Store:
                     )
                 db.execute("DELETE FROM spin WHERE hash_a NOT IN (SELECT hash FROM articles) "
                            "OR hash_b NOT IN (SELECT hash FROM articles)")
+
+    def _put_files(self, files: list, articles: list[tuple[ArticleMeta, str]]) -> None:
+        """A batch of :meth:`apply`'s files and their articles (inside its
+        transaction)."""
+        db = self.db
+        db.executemany("DELETE FROM langs WHERE id=?", ((a.id,) for a, _ in articles))
+        db.executemany("INSERT OR REPLACE INTO langs VALUES (?, ?)",
+                       ((a.id, a.language) for a, _ in articles if a.language))
+        db.executemany(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (path, size, mtime_ns, sha, " ".join(a.id for a, _ in metas),
+                 "\n".join(f"{s.line or ''}\t{s.reason}" for s in skips))
+                for (path, size, mtime_ns), sha, metas, skips in files
+            ),
+        )
+        db.executemany(
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (a.id, a.path, a.line, a.title, a.source, a.date, a.author, a.url, h)
+                for a, h in articles
+            ),
+        )
 
     def touch_files(self, rows: list[tuple[str, int, int]]) -> None:
         """Files whose mtime changed but whose bytes did not."""
@@ -360,14 +389,31 @@ class Store:
 
     def _write_listing(self) -> None:
         """Rewrite the listing blob (inside the caller's transaction). Not
-        written when a field holds a separator: the table is read instead."""
-        rows = self._entries()
+        written when a field holds a separator: the table is read instead.
+
+        Its text is made LISTING_BATCH entries at a time into an unnamed
+        temp file, and copied into the blob in pieces: made whole, the
+        entries of 300k articles and their text (as str, then bytes) were
+        ~200 MB of the indexer's commit, growing with the corpus (issue 15).
+        (An unnamed file: nothing is left behind, whatever ends the run.)"""
         self.db.execute("DELETE FROM listing")
-        text = Listing.encode(rows)
-        if text is None:
-            return
-        self.db.execute("INSERT INTO listing VALUES (0, ?, ?, ?)",
-                        (self._stamp(), len(rows), text.encode("utf-8")))
+        n = 0
+        with tempfile.TemporaryFile() as spool:
+            rows = self.db.execute(_LIST_SQL)
+            while batch := rows.fetchmany(LISTING_BATCH):
+                text = Listing.encode([list_entry(*row) for row in batch])
+                if text is None:
+                    return
+                spool.write(((RS if n else "") + text).encode("utf-8"))
+                n += len(batch)
+            size = spool.tell()
+            self.db.execute("INSERT INTO listing VALUES (0, ?, ?, zeroblob(?))",
+                            (self._stamp(), n, size))
+            if size:
+                spool.seek(0)
+                with self.db.blobopen("listing", "z", 0) as blob:
+                    while piece := spool.read(_BLOB_PIECE):
+                        blob.write(piece)
 
     def meta_by_id(self, id_: str) -> tuple[ArticleMeta, str] | None:
         row = self.db.execute(
