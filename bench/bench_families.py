@@ -148,7 +148,8 @@ def banding(args) -> dict:
             df[w] = df.get(w, 0) + 1
     common = frozenset(w for w, c in df.items() if c >= versions.COMMON_SHARE * n)
     # (the same signatures for every size: the first k articles of them)
-    sigs = versions.signatures(versions.features(t, common=common) for t in texts)
+    sigs = versions.signatures((versions.features(t, common=common) for t in texts),
+                               versions.permutations())
     work = Path(tempfile.mkdtemp(prefix="variorum-banding-"))
     out: dict[str, dict[int, dict]] = {"baseline": {}, "this": {}}
     try:

@@ -247,6 +247,8 @@ def main() -> None:
             if not args.keep:
                 shutil.rmtree(ix, ignore_errors=True)
         rows.append(row)
+    if args.workdir is None and not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
     for r in rows:
         print(f"\n{r['corpus']}")
         print(f"{'':<8}{'wall s':>8}{'CPU s':>8}{'par. CPU':>9}{'index s':>9}{'tree MB':>9}"

@@ -374,9 +374,9 @@ def _immutable(raw: str) -> str:
 
 
 def signatures(feature_sets: Iterable[set[str]],
-               perms: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+               perms: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """MinHash signatures (rows of uint32) for many feature sets at once
-    (``perms``: :func:`permutations`, when the caller has them already).
+    (``perms``: :func:`permutations`).
 
     The same values as datasketch's ``MinHash(num_perm=NUM_PERM, seed=1)``
     (scheme affine32, features hashed with ``sha1_hash32`` of their UTF-8)
@@ -387,8 +387,6 @@ def signatures(feature_sets: Iterable[set[str]],
     """
     import numpy as np
 
-    if perms is None:
-        perms = permutations()
     rows: list[np.ndarray] = []
     hashes: list[np.ndarray] = []
     total = 0
@@ -943,7 +941,7 @@ class Signed:
         import numpy as np
 
         ends = np.frombuffer(self.ends, dtype=np.int64).tolist()
-        starts = [0, *ends[:-1]]
+        starts = [0, *ends][:-1]  # (none for a chunk whose articles had no text)
         w = NUM_PERM * 4
         return (((i, hashes[i], self.sigs[k * w:(k + 1) * w]) for k, i in enumerate(self.ids)),
                 ((i, self.keys[a * 16:e * 16])
@@ -1093,13 +1091,11 @@ def _chunked(items: list) -> list[list]:
     return [items[k:k + _CHUNK] for k in range(0, len(items), _CHUNK)]
 
 
-def _map(fn, items: list, procs: int | None, progress, cancel, executor=None,
-         ship=None, cut=None) -> list:
-    """``fn(chunk)`` over chunks of ``items`` (``cut(items)``: the chunks,
-    when not runs of ``_CHUNK`` items in order), the results joined."""
+def _map(fn, chunks: list[list], procs: int | None, progress, cancel, executor=None,
+         ship=None) -> list:
+    """``fn(chunk)`` over ``chunks``, the results joined."""
     from .jobs import map_chunks
 
-    chunks = cut(items) if cut is not None else _chunked(items)
     return [r for rs in map_chunks(fn, chunks, procs=procs, progress=progress, cancel=cancel,
                                    executor=executor, ship=ship)
             for r in rs]
@@ -1158,7 +1154,7 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
         tallies: list[tuple[np.ndarray, np.ndarray]] = []
         store.stage_versions()
 
-        def signed(_k: int, c: Signed) -> None:
+        def on_signed(_k: int, c: Signed) -> None:
             # each chunk's rows go to the store's staging tables as it comes,
             # and its tally is merged into the counts once the tallies held
             # are as many keys as the counts (each key is merged O(log n)
@@ -1173,7 +1169,7 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
                 tallies.clear()
 
         map_chunks(partial(_sig_chunk, str(store_path), common, permutations()), _chunked(new),
-                   procs=procs, cancel=cancel, executor=executor, each=signed, keep=False,
+                   procs=procs, cancel=cancel, executor=executor, each=on_signed, keep=False,
                    progress=(lambda d, t: progress("signatures", d, t)) if progress else None,
                    ship=partial(_ship_ids, str(store_path)) if ship else None)
         # the corpus's sentence-key counts: the removed (and changed) articles'
@@ -1183,7 +1179,8 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
         tallies.clear()
         # every signature in one matrix, the stored ones first (oldest first:
         # see BUCKET_REPS), then the new ones, each row copied in as it is read
-        matrix = np.empty((store.sig_count() + report.signed, NUM_PERM), dtype=np.uint32)
+        matrix = np.empty((len(signed) - len(removed) + report.signed, NUM_PERM),
+                          dtype=np.uint32)
         all_ids: list[str] = []
         for i, blob in store.each_sig():
             if i not in removed:
@@ -1211,11 +1208,10 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
                 items = [(a, b, pair_boilerplate(keys[a], keys[b], counts, profiles))
                          if a in keys and b in keys else (a, b, frozenset())
                          for a, b in cands]
-                return _map(partial(_verify_chunk, str(store_path)), items, procs,
+                return _map(partial(_verify_chunk, str(store_path)), _pair_chunks(items), procs,
                             (lambda d, t: progress("verifying", d, t)) if progress else None,
                             cancel, executor,
-                            partial(_ship_pairs, str(store_path)) if ship else None,
-                            cut=_pair_chunks)
+                            partial(_ship_pairs, str(store_path)) if ship else None)
 
             known = [VersionPair(a, b, k, s, al) for a, b, k, s, al in store.version_pairs()
                      if a not in removed and b not in removed]
@@ -1230,6 +1226,7 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
             if more:
                 pairs += verdicts(more)
     except Cancelled:
+        store.discard_staged()
         report.cancelled = True
         report.seconds = time.perf_counter() - t0
         return report

@@ -196,7 +196,7 @@ def test_incremental_add_delete_change(sample_dir, sample_files, corpus_dir, ope
     assert c.families() == [] and c.version_counts() == {}
     assert c.store.version_pairs() == []
     assert c.family_of(s["001"]) is None
-    assert c.store.sig_count() == 5  # one signature per article, none stale
+    assert len(list(c.store.each_sig())) == 5  # one signature per article, none stale
 
 
 def test_a_run_cancelled_after_signing_leaves_the_store_as_it_was(
@@ -354,13 +354,13 @@ def test_batched_signatures_equal_datasketch_per_article(sample_dir, monkeypatch
     sets = [features(t) for t in texts]
     sets += [set(), {"x"}, sets[0] - sets[1], {f"@w{k}" for k in range(3000)}]
     monkeypatch.setattr(V, "_SIG_BATCH", 700)  # forces several batches
-    rows = V.signatures(iter(sets))
+    rows = V.signatures(iter(sets), V.permutations())
     assert rows.shape == (len(sets), NUM_PERM) and rows.dtype == np.uint32
     for fs, row in zip(sets, rows, strict=True):
         m = MinHash(num_perm=NUM_PERM, seed=1)
         m.update_batch([f.encode("utf-8") for f in fs] or [b""])
         assert np.array_equal(row, m.hashvalues)
-    assert V.signatures([]).shape == (0, NUM_PERM)
+    assert V.signatures([], V.permutations()).shape == (0, NUM_PERM)
 
 
 def test_immutable_features_per_sentence():
@@ -834,10 +834,10 @@ def test_a_bucket_past_the_cap_is_paired_with_its_representatives_only():
 
 def test_boilerplate_counts_are_kept_incrementally(sample_dir, write_files, open_corpus,
                                                    monkeypatch):
-    from index.store.db import Store
+    from index.store import db
     from index.versions import merge_counts, tally
 
-    monkeypatch.setattr(Store, "_BLOB_PIECE", 100)  # the counts are written in pieces
+    monkeypatch.setattr(db, "_BLOB_PIECE", 100)  # the counts are written in pieces
 
     files = _boilerplate_corpus(write_files, sample_dir)
     root = write_files(files)
@@ -1082,3 +1082,25 @@ def test_pair_boilerplate_is_what_numpy_finds():
     # one at a time (no profiles kept), the same
     assert [versions.pair_boilerplate(a, b, counts) for a in arts[:10] for b in arts] \
         == drops[:10 * len(arts)]
+
+
+def test_a_chunk_none_of_whose_articles_has_a_text_stages_nothing(sample_index, tmp_path):
+    """A signature chunk whose articles have no text in the store (gone
+    between the listing and the read) comes back empty and is staged as
+    nothing, as the rest of the run goes on."""
+    from conftest import copy_sample_index
+
+    from index import versions
+    from index.store.db import STORE_FILE, Store
+
+    ix = copy_sample_index(sample_index, tmp_path / "ix")
+    got = versions._sig_chunk(str(ix / STORE_FILE), frozenset(), versions.permutations(),
+                              ["no-such-article", "nor-this-one"])
+    assert got.ids == []
+    store = Store(ix / STORE_FILE)
+    try:
+        store.stage_versions()
+        store.stage_signed(*got.rows({}))
+        assert list(store.each_sig(staged=True)) == []
+    finally:
+        store.close()

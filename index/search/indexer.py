@@ -781,14 +781,22 @@ def _record(store, writer, segments, report, manifest, parts, touched, changed_f
         if body is not None:
             gone.update(spelling_words(body_for_index(Article(**got[0].__dict__, text=body))))
     tally = _Tally(manifest, removed_ids)
-    store.apply(
-        files=tally.count(changed_files),
-        deleted_paths=deleted,
-        removed_ids=removed_ids,
-        vocab_delta=chain(_part_vocab(parts), ((w, -n) for w, n in gone.items())),
-        whoosh_generation=writer.generation,
-        whoosh_segments=[seg.segment_id() for seg in segments],
-    )
+    streams = [changed_files, _part_vocab(parts)]
+    try:
+        store.apply(
+            files=tally.count(changed_files),
+            deleted_paths=deleted,
+            removed_ids=removed_ids,
+            vocab_delta=chain(streams[1], ((w, -n) for w, n in gone.items())),
+            whoosh_generation=writer.generation,
+            whoosh_segments=[seg.segment_id() for seg in segments],
+        )
+    finally:
+        # (their records files are closed now, not when the traceback of a
+        # failed apply lets go of them: the caller removes the files next,
+        # and on NFS an open file removed stays as a .nfs file)
+        for s in streams:
+            s.close()
     # Readers now open the new generation; the previous one's files can go
     # (readers that have them open keep reading them).
     index.clean_files(writer.storage, writer.indexname, writer.generation, segments)

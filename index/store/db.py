@@ -29,7 +29,7 @@ STORE_FILE = "store.sqlite"  # in the index directory
 IN_BATCH = 500  # values in one "IN (...)": SQLite allows 999 parameters a statement (older builds)
 APPLY_BATCH = 1000  # files :meth:`Store.apply` writes at a time (of a stream of them)
 LISTING_BATCH = 4096  # entries of the listing made at a time (see Store._write_listing)
-_BLOB_PIECE = 1 << 18  # bytes of the listing's text copied into its blob at a time
+_BLOB_PIECE = 1 << 18  # bytes copied into a blob at a time (the listing's text, the counts)
 
 # (the language from its own table: a lookup by primary key, no join to
 # qualify every column of the queries that use these; a store of before the
@@ -398,7 +398,7 @@ class Store:
         (An unnamed file: nothing is left behind, whatever ends the run.)"""
         self.db.execute("DELETE FROM listing")
         n = 0
-        with tempfile.TemporaryFile() as spool:
+        with tempfile.TemporaryFile(dir=self.path.parent) as spool:
             rows = self.db.execute(_LIST_SQL)
             while batch := rows.fetchmany(LISTING_BATCH):
                 text = Listing.encode([list_entry(*row) for row in batch])
@@ -541,10 +541,6 @@ class Store:
         table = "temp.staged_sigs" if staged else "sigs"
         yield from self.db.execute(f"SELECT id, sig FROM {table} ORDER BY id")
 
-    def sig_count(self, staged: bool = False) -> int:
-        table = "temp.staged_sigs" if staged else "sigs"
-        return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
     def sentence_keys(self, ids: Iterable[str], staged: bool = False) -> dict[str, bytes]:
         """Article id -> its stored sentence keys (see versions.sentence_keys);
         ``staged``: those of the run going on (see :meth:`stage_versions`)."""
@@ -569,6 +565,19 @@ class Store:
             self.db.execute("DELETE FROM temp.staged_sigs")
             self.db.execute("DELETE FROM temp.staged_keys")
 
+    def _staged(self) -> bool:
+        """Whether this connection has a run's temporary tables."""
+        return self.db.execute(
+            "SELECT 1 FROM temp.sqlite_master WHERE name = 'staged_sigs'").fetchone() is not None
+
+    def discard_staged(self) -> None:
+        """Empty the run's temporary tables (applied, or the run ended
+        without: ~1 KB an article, which the reader's long-lived store would
+        otherwise keep until it closes)."""
+        if self._staged():
+            self.db.execute("DELETE FROM temp.staged_sigs")
+            self.db.execute("DELETE FROM temp.staged_keys")
+
     def stage_signed(self, sigs: Iterable[tuple[str, str, bytes]],
                      keys: Iterable[tuple[str, bytes]]) -> None:
         """Add (id, content hash, signature) and (id, sentence keys) rows to
@@ -590,13 +599,12 @@ class Store:
             db = self.db
             db.executemany("DELETE FROM sigs WHERE id=?", ((i,) for i in removed))
             db.executemany("DELETE FROM sentkeys WHERE id=?", ((i,) for i in removed))
-            signed = 0
-            if db.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'staged_sigs'").fetchone():
-                db.execute("INSERT OR REPLACE INTO sentkeys SELECT * FROM temp.staged_keys")
-                signed = db.execute(
-                    "INSERT OR REPLACE INTO sigs SELECT * FROM temp.staged_sigs").rowcount
-                db.execute("DELETE FROM temp.staged_sigs")
-                db.execute("DELETE FROM temp.staged_keys")
+            if self._staged():
+                db.execute("INSERT OR REPLACE INTO sentkeys (id, keys) "
+                           "SELECT id, keys FROM temp.staged_keys")
+                db.execute("INSERT OR REPLACE INTO sigs (id, hash, sig) "
+                           "SELECT id, hash, sig FROM temp.staged_sigs")
+                self.discard_staged()
             if counts is not None:
                 self._write_counts(counts)
             db.executemany("DELETE FROM pairs WHERE a=? OR b=?", ((i, i) for i in removed))
@@ -604,10 +612,9 @@ class Store:
                 "INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?)",
                 ((p.a, p.b, p.kind, p.similarity, p.aligned) for p in pairs),
             )
-            if removed or signed > 0 or pairs:  # (in the same transaction as the rows)
+            if removed or pairs:  # (in the same transaction as the rows; every
+                # article signed is in ``removed``: its old rows, if any, go)
                 self._bump_generation()
-
-    _BLOB_PIECE = 1 << 20
 
     def _write_counts(self, counts: tuple) -> None:
         """The counts' two buffers into their row, a piece at a time. (Bound
@@ -619,8 +626,8 @@ class Store:
                         [len(b) for b in bufs])
         for column, buf in zip(("keys", "counts"), bufs, strict=True):
             with self.db.blobopen("sentcounts", column, 0) as blob:
-                for k in range(0, len(buf), self._BLOB_PIECE):
-                    blob.write(buf[k:k + self._BLOB_PIECE])
+                for k in range(0, len(buf), _BLOB_PIECE):
+                    blob.write(buf[k:k + _BLOB_PIECE])
 
     def version_pair(self, a: str, b: str) -> tuple | None:
         """The stored pair of ``a`` and ``b`` (either order): (a, b, kind,
