@@ -242,6 +242,8 @@ VOCAB_FLUSH_WORDS = 1 << 17
 _VOCAB_PAIRS = 1 << 14
 _META_FIELDS = tuple(f.name for f in fields(ArticleMeta))
 _meta_row = attrgetter(*_META_FIELDS)
+# (every field, as the articles': one added later is not dropped on the way)
+_skip_row = attrgetter(*(f.name for f in fields(Skipped)))
 
 
 class _PartWriter:
@@ -273,7 +275,7 @@ class _PartWriter:
         """A file (or a piece of one) read: in path order (the chunk's)."""
         self.files.append((entry.path, entry.size, entry.mtime_ns, sha,
                            [(*_meta_row(m), h) for m, h in metas],
-                           [(s.path, s.reason, s.line) for s in skips], order))
+                           [_skip_row(s) for s in skips], order))
         self.held += 256 * (len(metas) + 1)
         if self.held >= _RECORD_BYTES:
             self._flush()
