@@ -1212,7 +1212,8 @@ def test_a_worker_hands_back_no_texts(tmp_path, sample_dir):
     texts = {content_hash(a.text): a.text for r in iter_corpus(sample_dir) for a in r.articles}
     shipped = pickle.dumps(part)
     assert [h for h, t in texts.items() if store.compress(t) in shipped] == []
-    assert {h: store.decompress(z) for h, z in indexer._part_bodies([part])} == texts
+    bodies = indexer._part_records([part], indexer._BODIES)
+    assert {h: store.decompress(z) for h, z in bodies} == texts
 
 
 def test_an_index_that_cannot_be_written_is_read(tmp_path, sample_dir):

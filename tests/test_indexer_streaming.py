@@ -71,9 +71,9 @@ def test_a_parts_records_come_back_as_they_went_in(tmp_path, monkeypatch):
     touched, read = indexer._gather([part])
     assert touched == []
     assert list(read) == [(e, sha, metas, skips) for e, sha, metas, skips, _o in files]
-    assert list(indexer._part_bodies([part])) == bodies
+    assert list(indexer._part_records([part], indexer._BODIES)) == bodies
     summed: Counter = Counter()
-    for w, n in indexer._part_vocab([part]):
+    for w, n in indexer._part_records([part], indexer._VOCAB):
         summed[w] += n
     assert summed == Counter(w for ws in words for w in ws)
 

@@ -314,18 +314,13 @@ def _records(path: str, kind: bytes) -> Iterator:
                 f.seek(n, os.SEEK_CUR)
 
 
-def _part_bodies(parts: list[_Part]) -> Iterator[tuple[str, bytes]]:
-    """The parts' texts, (hash, zlib bytes), streamed from their files."""
+def _part_records(parts: list[_Part], kind: bytes) -> Iterator:
+    """The parts' records of ``kind``, streamed from their files: the texts
+    ((hash, zlib bytes)), or the vocabulary's counts (a word once each run
+    it was in)."""
     for p in parts:
         if p.records:
-            yield from _records(p.records, _BODIES)
-
-
-def _part_vocab(parts: list[_Part]) -> Iterator[tuple[str, int]]:
-    """The parts' vocabulary counts, a word once each run it was in."""
-    for p in parts:
-        if p.records:
-            yield from _records(p.records, _VOCAB)
+            yield from _records(p.records, kind)
 
 
 def _remove_stray_parts(index_dir: Path) -> None:
@@ -734,7 +729,7 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
         for path in replaced + deleted:
             writer.delete_by_term("path", path)
         # streamed from the workers' files: never all held at once
-        store.put_bodies(_part_bodies(parts))
+        store.put_bodies(_part_records(parts, _BODIES))
 
         # The new generation's TOC, the previous generation's files kept:
         # readers open it until the store names this one.
@@ -783,13 +778,13 @@ def _record(store, writer, segments, report, manifest, parts, touched, changed_f
         if body is not None:
             gone.update(spelling_words(body_for_index(Article(**got[0].__dict__, text=body))))
     tally = _Tally(manifest, removed_ids)
-    streams = [changed_files, _part_vocab(parts)]
+    vocab = _part_records(parts, _VOCAB)
     try:
         store.apply(
             files=tally.count(changed_files),
             deleted_paths=deleted,
             removed_ids=removed_ids,
-            vocab_delta=chain(streams[1], ((w, -n) for w, n in gone.items())),
+            vocab_delta=chain(vocab, ((w, -n) for w, n in gone.items())),
             whoosh_generation=writer.generation,
             whoosh_segments=[seg.segment_id() for seg in segments],
         )
@@ -797,8 +792,8 @@ def _record(store, writer, segments, report, manifest, parts, touched, changed_f
         # (their records files are closed now, not when the traceback of a
         # failed apply lets go of them: the caller removes the files next,
         # and on NFS an open file removed stays as a .nfs file)
-        for s in streams:
-            s.close()
+        changed_files.close()
+        vocab.close()
     # Readers now open the new generation; the previous one's files can go
     # (readers that have them open keep reading them).
     index.clean_files(writer.storage, writer.indexname, writer.generation, segments)
