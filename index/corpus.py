@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import pipeline
 from ._lazy import lazy
@@ -31,12 +32,9 @@ from .models import (
     Annotations,
     Article,
     ArticleMeta,
-    DiffResult,
     EntitiesReport,
     Entity,
-    Family,
     ListEntry,
-    OutletsReport,
     Quote,
     SearchHit,
     SearchResult,
@@ -48,6 +46,9 @@ from .paths import index_dir_for
 from .store import refs
 from .store.db import STORE_FILE, Store
 from .store.snapshot import SnapshotLock, StoreSnapshot
+
+if TYPE_CHECKING:  # (made by the modules that compute them, imported when used)
+    from .comparisons import DiffResult, Family, OutletsReport
 
 # Loaded on first use: opening a corpus and listing its articles need none of
 # them (the reader paints its list before Whoosh is even imported).
