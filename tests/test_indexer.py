@@ -650,6 +650,40 @@ def test_prefetched_article_list_is_the_list(sample_dir, tmp_path):
     c.close()
 
 
+def join_read_ahead() -> None:
+    """Wait for the thread of Corpus.prefetch_list to end (its read done)."""
+    import threading
+
+    for t in threading.enumerate():
+        if t.name == "variorum-prefetch":
+            t.join()
+
+
+def test_a_list_read_ahead_is_handed_over_when_read_never_waited_for(sample_dir, tmp_path):
+    """Issue 15: ``prefetched_list`` gives the read-ahead's generation and
+    list once it has been read (the reader's first frame shows it), never
+    waits for it, and leaves a failed read to ``article_list``."""
+    from index import Corpus, IndexMissingError
+
+    c = Corpus(sample_dir, index_dir=tmp_path / "ix")
+    assert c.prefetched_list() is None  # none read ahead
+    c.prefetch_list()
+    join_read_ahead()
+    assert c.prefetched_list() is None  # failed (no index yet): article_list says so
+    with pytest.raises(IndexMissingError):
+        c.article_list()
+    c.update(procs=1)
+    with c.snapshot():  # (the corpus's lock held: the read-ahead cannot read yet)
+        c.prefetch_list()
+        assert c.prefetched_list() is None  # still being read: not waited for
+    join_read_ahead()
+    generation, listing = c.prefetched_list()
+    assert generation == c.generation() and listing == c.article_list()
+    assert [e.path for e in listing] == sorted(p.name for p in sample_dir.iterdir())
+    assert c.prefetched_list() is None  # taken once
+    c.close()
+
+
 def _rename_schema_module(wdir: Path, old: str, new: str) -> None:
     """Make the latest TOC's pickled schema name its classes' module ``new``
     (what an index written before the module was renamed holds)."""
