@@ -11,6 +11,11 @@ loaded, the background update check started):
 - floor: ``python -c "import textual"``;
 - variorum: ``VariorumApp`` on the N-article index.
 
+Each app's child also stamps the first frame drawn with all N articles in the
+list as the app writes it (its time from the child's start and its CPU): the
+READY moment comes after it, after the refresh that follows the child's look
+at the list and whatever the app queued to run after that refresh before.
+
 Medians of ``--runs`` runs each. With ``--base TREE`` (a checkout of the code
 before, e.g. ``git worktree add /tmp/startup-base 22bc363``) the same app of
 that tree is timed too, in turns with the floor and this tree's (so that all
@@ -67,10 +72,19 @@ except ImportError:
 corpus = Corpus(sys.argv[2], index_dir=sys.argv[3])
 corpus.prefetch_list()  # as `variorum PATH` does, before importing the app
 from tui.app import VariorumApp
+FRAME = []  # the time and CPU when the first frame with every article was drawn
 
 async def main():
     n = int(sys.argv[4])
     app = VariorumApp(corpus, quiet_gc=True)  # as `variorum PATH` makes it
+    display = app._display
+
+    def drawn(screen, renderable):  # (the app's own frame, stamped as it is written)
+        display(screen, renderable)
+        if not FRAME and len(app.reader.list.items) >= n:
+            FRAME.append((time.perf_counter() - T0, time.process_time()))
+
+    app._display = drawn
     async with app.run_test(size=(120, 40)) as pilot:
         while len(app.reader.list.items) < n:
             await asyncio.sleep(0.005)
@@ -79,7 +93,7 @@ async def main():
         await painted.wait()
         row = app.reader.list.render_line(0).text
         print("READY", time.perf_counter() - T0, len(app.reader.list.items), time.process_time(),
-              row[:40], flush=True)
+              *FRAME[0], row[:40], flush=True)
         import multiprocessing
         for child in multiprocessing.active_children():  # the background workers
             child.kill()
@@ -89,16 +103,22 @@ asyncio.run(main())
 """
 
 
-def timed(argv: list[str], env: dict, cpu: list[float] | None = None) -> float:
+def timed(argv: list[str], env: dict, cpu: list[float] | None = None,
+          frame: list[tuple[float, float, float]] | None = None) -> float:
     """The wall time from the start of ``argv`` to its READY line (and the CPU
-    time it says it had used by then, added to ``cpu``)."""
+    time it says it had used by then, added to ``cpu``; and, to ``frame``, the
+    time and CPU it says it had used when it drew its first frame with every
+    article, its own clock's time from its start)."""
     t = time.perf_counter()
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
     for line in p.stdout:
         if line.startswith("READY"):
             wall = time.perf_counter() - t
+            fields = line.split()
             if cpu is not None:
-                cpu.append(float(line.split()[3]))
+                cpu.append(float(fields[3]))
+            if frame is not None:  # (and READY by the same clock)
+                frame.append((float(fields[4]), float(fields[5]), float(fields[1])))
             p.wait(timeout=30)
             return wall
     p.wait()
@@ -381,6 +401,7 @@ def main() -> None:
     floor: list[float] = []
     apps: dict[str, list[float]] = {name: [] for name in trees}
     cpus: dict[str, list[float]] = {name: [] for name in ("floor", *trees)}
+    frames: dict[str, list[tuple[float, float, float]]] = {name: [] for name in trees}
     floor_code = "import time; import textual; print('READY', 0, 0, time.process_time())"
     load = [os.getloadavg()[0]]
     for tree in trees.values():  # once first: compiled files, the page cache
@@ -389,7 +410,7 @@ def main() -> None:
         floor.append(timed([sys.executable, "-c", floor_code], env, cpus["floor"]))
         for name, tree in trees.items():
             apps[name].append(timed([sys.executable, "-c", _CHILD, str(tree), str(folder),
-                                     str(ix), str(args.n)], env, cpus[name]))
+                                     str(ix), str(args.n)], env, cpus[name], frames[name]))
     load.append(os.getloadavg()[0])
     app = apps["variorum"]
     paint = {
@@ -404,6 +425,20 @@ def main() -> None:
         "cpu_ratio_to_floor": {name: round(statistics.median(cpus[name])
                                            / statistics.median(cpus["floor"]), 2)
                                for name in trees},
+        # The frame itself: the first one drawn with every article in the list,
+        # stamped by the app's display as it writes it (its process's own
+        # clock, from its start: no process spawn in it, unlike the wall times
+        # above). READY comes later: after the refresh that follows the
+        # bench's look at the list, and the callbacks queued before its own.
+        "frame_s": {name: round(statistics.median(f[0] for f in frames[name]), 3)
+                    for name in trees},
+        "ready_in_child_s": {name: round(statistics.median(f[2] for f in frames[name]), 3)
+                             for name in trees},
+        "frame_cpu_s": {name: round(statistics.median(f[1] for f in frames[name]), 3)
+                        for name in trees},
+        "frame_cpu_ratio_to_floor": {name: round(statistics.median(f[1] for f in frames[name])
+                                                 / statistics.median(cpus["floor"]), 2)
+                                     for name in trees},
     }
     if args.base:
         paint["before_first_paint_s"] = round(statistics.median(apps["before"]), 3)

@@ -19,15 +19,14 @@ says what each holds.
   the UI share (``index.labels``) and :func:`merge_spans`, the one rule for
   merging character spans.
 
-Importing it is light: Whoosh, numpy and spaCy are loaded when first used.
+Importing it is light: Whoosh, numpy and spaCy are loaded when first used,
+and so are the modules the reader's first paint does not need (see
+:data:`_ON_FIRST_USE`).
 """
 
-from . import report as diffreport
+import importlib
+
 from . import safe as sanitize
-from .cluster import DASK_ENV, ClusterError
-from .cluster import Target as DaskTarget
-from .cluster import connect as connect_dask
-from .cluster import parse_target as parse_dask_target
 from .corpus import Corpus
 from .errors import (
     Cancelled,
@@ -41,13 +40,9 @@ from .errors import (
     VariorumError,
     WorkerDied,
 )
-from .export import FORMATS as EXPORT_FORMATS
-from .export import diff_html, diff_markdown
-from .export import file_name as export_file_name
-from .export import render as export_diff
-from .export import write_new as write_new_file
 from .labels import (
     ENTITY_FIELDS,
+    EXPORT_FORMATS,
     EXTRACTORS,
     LABEL_NAMES,
     LABELS,
@@ -62,43 +57,71 @@ from .models import (
     Annotations,
     Article,
     ArticleMeta,
-    DiffGroup,
-    DiffResult,
-    DiffStats,
     EntitiesReport,
     Entity,
-    EntityChange,
-    Family,
     ListEntry,
     Listing,
-    NumberChange,
-    OutletPair,
-    OutletsReport,
-    PhraseChange,
     Quote,
-    QuoteChange,
     SearchHit,
     SearchResult,
     Skipped,
     SpinReport,
-    Step,
-    Substitution,
     TermHits,
     UpdateReport,
-    VersionPair,
     VersionsReport,
     index_of,
     list_entry,
     sort_entries,
 )
-from .outlets import COLUMNS as OUTLET_COLUMNS
-from .outlets import SHORT_COLUMNS as OUTLET_SHORT_COLUMNS
-from .outlets import cells as outlet_cells
 from .paths import config_dir, data_dir, index_dir_for, state_dir
 from .pipeline import DEFAULT_PHASES, PHASES
 from .pipeline import update as run_pipeline
 from .safe import body, clipboard, dumps_json, error_line, terminal
 from .text.spans import merge_spans
+
+# Names of the API whose modules are imported when the name is first read
+# (PEP 562): the diff report and its exports, the outlets table, the Dask
+# cluster and the data of comparisons (index.comparisons) are never used by
+# the reader's first paint, and importing them (13 frozen dataclasses,
+# statistics, hashlib, secrets, ...) was over a third of importing the engine
+# (issue 15). name -> (module, its attribute; None: the module itself).
+_ON_FIRST_USE = {
+    "diffreport": ("report", None),
+    "DASK_ENV": ("cluster", "DASK_ENV"),
+    "ClusterError": ("cluster", "ClusterError"),
+    "DaskTarget": ("cluster", "Target"),
+    "connect_dask": ("cluster", "connect"),
+    "parse_dask_target": ("cluster", "parse_target"),
+    "diff_html": ("export", "diff_html"),
+    "diff_markdown": ("export", "diff_markdown"),
+    "export_file_name": ("export", "file_name"),
+    "export_diff": ("export", "render"),
+    "write_new_file": ("export", "write_new"),
+    "OUTLET_COLUMNS": ("outlets", "COLUMNS"),
+    "OUTLET_SHORT_COLUMNS": ("outlets", "SHORT_COLUMNS"),
+    "outlet_cells": ("outlets", "cells"),
+    **{name: ("comparisons", name) for name in (
+        "DiffGroup", "DiffResult", "DiffStats", "EntityChange", "Family", "NumberChange",
+        "OutletPair", "OutletsReport", "PhraseChange", "QuoteChange", "Step", "Substitution",
+        "VersionPair")},
+}
+
+
+def __getattr__(name: str):
+    try:
+        module, attr = _ON_FIRST_USE[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    # (import_module under the import system's per-module lock: safe from the
+    # reader's worker threads, as index._lazy says)
+    found = importlib.import_module(f".{module}", __name__)
+    value = found if attr is None else getattr(found, attr)
+    globals()[name] = value  # read once: the next read is a plain global
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_ON_FIRST_USE})
 
 __all__ = [
     "DASK_ENV",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import pipeline
 from ._lazy import lazy
@@ -31,12 +32,9 @@ from .models import (
     Annotations,
     Article,
     ArticleMeta,
-    DiffResult,
     EntitiesReport,
     Entity,
-    Family,
     ListEntry,
-    OutletsReport,
     Quote,
     SearchHit,
     SearchResult,
@@ -48,6 +46,9 @@ from .paths import index_dir_for
 from .store import refs
 from .store.db import STORE_FILE, Store
 from .store.snapshot import SnapshotLock, StoreSnapshot
+
+if TYPE_CHECKING:  # (made by the modules that compute them, imported when used)
+    from .comparisons import DiffResult, Family, OutletsReport
 
 # Loaded on first use: opening a corpus and listing its articles need none of
 # them (the reader paints its list before Whoosh is even imported).
@@ -199,13 +200,14 @@ class Corpus:
         where a path or title holds a separator character)."""
         pending, self._prefetch = self._prefetch, None
         if pending is not None:  # read ahead by prefetch_list(): take it once
-            return pending.result()
+            return pending.result()[1]
         with self._lock:
             return self._snap.open().list_entries()
 
     def prefetch_list(self) -> None:
         """Start reading the article list in a thread now (the reader calls it
-        before it imports Textual; SQLite reads while Python imports)."""
+        before it imports Textual; SQLite reads while Python imports), and
+        the generation it is of (see :meth:`prefetched_list`)."""
         from concurrent.futures import Future
 
         fut: Future = Future()
@@ -213,12 +215,26 @@ class Corpus:
         def run() -> None:
             try:
                 with self._lock:
-                    fut.set_result(self._snap.open().list_entries())
+                    store = self._snap.open()  # (one read snapshot: the two agree)
+                    fut.set_result((store.generation(), store.list_entries()))
             except BaseException as e:  # handed to whoever takes the result
                 fut.set_exception(e)
 
         self._prefetch = fut
         threading.Thread(target=run, name="variorum-prefetch", daemon=True).start()
+
+    def prefetched_list(self) -> tuple[int, Sequence[ListEntry]] | None:
+        """The index's generation and the article list read ahead by
+        :meth:`prefetch_list`, if it has been read by now (taken once, as
+        :meth:`article_list` takes it); None if there is none, it is still
+        being read, or its read failed (:meth:`article_list` raises that).
+        Never waits: the reader asks as it starts, and shows the list in its
+        first frame when it is there (issue 15)."""
+        pending = self._prefetch
+        if pending is None or not pending.done() or pending.exception() is not None:
+            return None
+        self._prefetch = None
+        return pending.result()
 
     def count(self) -> int:
         with self._lock:

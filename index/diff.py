@@ -45,20 +45,17 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from .models import (
-    Annotations,
-    Article,
+from .comparisons import (
     DiffGroup,
     DiffResult,
     DiffStats,
-    Entity,
     EntityChange,
     NumberChange,
     PhraseChange,
-    Quote,
     QuoteChange,
     Substitution,
 )
+from .models import Annotations, Article, Entity, Quote
 from .nlp.entities import norm
 from .text.align import Alignment, align, layout
 from .text.gazetteer import MONTHS, WEEKDAYS

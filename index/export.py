@@ -27,7 +27,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .models import ArticleMeta, DiffResult
+from .comparisons import DiffResult
+from .labels import EXPORT_FORMATS
+from .models import ArticleMeta
 from .report import (
     MARKER_NAMES,
     REPORT_TITLE,
@@ -41,7 +43,7 @@ from .report import (
 )
 from .safe import html_text, link_url, markdown_text
 
-FORMATS = {"html": "html", "md": "md"}  # format -> file extension
+FORMATS = EXPORT_FORMATS  # format -> file extension (index.labels: the one table)
 WIDTH = 400  # characters of a quote or a number's sentence in an exported report
 
 _FIELDS = (("Source", "source"), ("Date", "date"), ("Author", "author"), ("Language", "language"),

@@ -49,6 +49,11 @@ LANGUAGE_FIELD = "lang"
 # The entity extractors: "auto" is spaCy when a model is installed, else the rules.
 EXTRACTORS = ("auto", "spacy", "rules")
 
+# The formats a diff is exported in (index.export), each with its file
+# extension. (Here: the CLI names them in its options, and must not import the
+# export, the diff report and their classes to start the reader.)
+EXPORT_FORMATS = {"html": "html", "md": "md"}
+
 
 def or_list(names) -> str:
     """Names as a message lists them: ``("a", "b", "c")`` is "a, b or c"."""

@@ -29,8 +29,9 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 
+from .comparisons import Family, OutletPair, OutletsReport, Step
 from .labels import PAIR_KINDS, delay_label
-from .models import ArticleMeta, Family, OutletPair, OutletsReport, SpinReport, Step, list_entry
+from .models import ArticleMeta, SpinReport, list_entry
 
 # A diff is tens of milliseconds: a chunk of them is worth a worker's start.
 CHUNK = 16

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from .models import DiffGroup, DiffResult, NumberChange, PhraseChange, QuoteChange
+from .comparisons import DiffGroup, DiffResult, NumberChange, PhraseChange, QuoteChange
 from .safe import body
 
 REPORT_TITLE = "Spin report"

@@ -40,7 +40,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-from .models import ArticleMeta, Family, VersionPair, VersionsReport
+from .comparisons import Family, VersionPair
+from .models import ArticleMeta, VersionsReport
 from .text.align import MOVED_SIM, Alignment, align
 from .text.sentences import Sentence, content_tokens, sentences, split_spans
 from .text.tokens import STOPS, stem

@@ -93,6 +93,36 @@ async def test_opens_with_the_list_and_first_article(corpus):
         assert app.reader.view.article.path == app.reader.list.items[1].path
 
 
+async def test_a_list_read_ahead_is_in_the_readers_first_frame(sample_index, tmp_path):
+    """Issue 15: the list read ahead (as `variorum PATH` reads it, before it
+    imports Textual) and read by the time the reader mounts is in its first
+    frame, not in a frame after an empty one; the index's generation it is of
+    is the reader's (the look at the generation does not read it again)."""
+    import threading
+
+    c = sample_copy(sample_index, tmp_path)
+    c.prefetch_list()
+    for t in threading.enumerate():  # the read done: as at 100k articles, where it
+        if t.name == "variorum-prefetch":  # ends before Textual is imported
+            t.join()
+    app = VariorumApp(c)
+    drawn = []  # the list's length at each frame the app draws
+    display = app._display
+
+    def counted(screen, renderable) -> None:
+        drawn.append(len(app.reader.list.items))
+        display(screen, renderable)
+
+    app._display = counted
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        n = len(list(SAMPLE.glob("*.txt")))
+        assert drawn and drawn[0] == n, drawn
+        assert app.reader._generation == c.generation()
+        assert app.reader.view.article is not None  # the first article opened, as before
+        assert app.reader.view.article.path == app.reader.list.items[0].path
+
+
 async def test_search_filters_highlights_and_n_moves_between_hits(corpus):
     app = VariorumApp(corpus)
     async with app.run_test(size=(120, 40)) as pilot:

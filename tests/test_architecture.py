@@ -150,6 +150,46 @@ def test_listing_a_corpus_loads_no_heavy_library(sample_index, tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
+# the engine's modules whose names ``index`` imports when first read (PEP 562)
+FIRST_USE_MODULES = ("index.comparisons", "index.report", "index.export", "index.outlets",
+                     "index.cluster")
+
+
+def test_the_engines_names_read_on_first_use_are_its_modules_names():
+    """``index`` imports some modules when one of their names is first read
+    (issue 15): every name of ``__all__`` is there, is the module's own
+    object, and ``from index import *`` has them all; an unknown name is an
+    AttributeError as before."""
+    code = (
+        "import sys, index\n"
+        f"later = {FIRST_USE_MODULES!r}\n"
+        "assert not [m for m in later if m in sys.modules], 'imported with index'\n"
+        "assert index.DiffResult.__module__ == 'index.comparisons'\n"
+        "assert 'index.comparisons' in sys.modules and 'index.report' not in sys.modules\n"
+        "import index.comparisons, index.report, index.export, index.outlets, index.cluster\n"
+        "assert index.diffreport is index.report\n"
+        "assert index.connect_dask is index.cluster.connect\n"
+        "assert index.export_diff is index.export.render\n"
+        "assert index.OUTLET_COLUMNS is index.outlets.COLUMNS\n"
+        "assert index.Family is index.comparisons.Family\n"
+        "assert set(index.__all__) <= set(dir(index))\n"
+        "ns = {}\n"
+        "exec('from index import *', ns)\n"
+        "missing = [n for n in index.__all__ if n not in ns]\n"
+        "assert not missing, missing\n"
+        "try:\n"
+        "    index.no_such_name\n"
+        "except AttributeError as e:\n"
+        "    assert 'no_such_name' in str(e)\n"
+        "else:\n"
+        "    raise AssertionError('an unknown name was found')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_the_readers_start_loads_nothing_its_first_paint_does_not_need(sample_index, tmp_path):
     """What `variorum PATH` does before its first frame: the CLI, a corpus
     whose list is read ahead, the app made (issue 15's first paint at 100k
@@ -173,6 +213,12 @@ def test_the_readers_start_loads_nothing_its_first_paint_does_not_need(sample_in
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
         "assert not bad, bad\n"
         "assert 'textual.widgets._progress_bar' not in sys.modules\n"
+        # the engine's modules the first paint does not need (index's names
+        # read on first use): the comparisons' classes, the diff report and
+        # its exports, the outlets table, the Dask cluster
+        f"later = {FIRST_USE_MODULES!r}\n"
+        "bad = sorted(m for m in later if m in sys.modules)\n"
+        "assert not bad, bad\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False

@@ -650,6 +650,40 @@ def test_prefetched_article_list_is_the_list(sample_dir, tmp_path):
     c.close()
 
 
+def join_read_ahead() -> None:
+    """Wait for the thread of Corpus.prefetch_list to end (its read done)."""
+    import threading
+
+    for t in threading.enumerate():
+        if t.name == "variorum-prefetch":
+            t.join()
+
+
+def test_a_list_read_ahead_is_handed_over_when_read_never_waited_for(sample_dir, tmp_path):
+    """Issue 15: ``prefetched_list`` gives the read-ahead's generation and
+    list once it has been read (the reader's first frame shows it), never
+    waits for it, and leaves a failed read to ``article_list``."""
+    from index import Corpus, IndexMissingError
+
+    c = Corpus(sample_dir, index_dir=tmp_path / "ix")
+    assert c.prefetched_list() is None  # none read ahead
+    c.prefetch_list()
+    join_read_ahead()
+    assert c.prefetched_list() is None  # failed (no index yet): article_list says so
+    with pytest.raises(IndexMissingError):
+        c.article_list()
+    c.update(procs=1)
+    with c.snapshot():  # (the corpus's lock held: the read-ahead cannot read yet)
+        c.prefetch_list()
+        assert c.prefetched_list() is None  # still being read: not waited for
+    join_read_ahead()
+    generation, listing = c.prefetched_list()
+    assert generation == c.generation() and listing == c.article_list()
+    assert [e.path for e in listing] == sorted(p.name for p in sample_dir.iterdir())
+    assert c.prefetched_list() is None  # taken once
+    c.close()
+
+
 def _rename_schema_module(wdir: Path, old: str, new: str) -> None:
     """Make the latest TOC's pickled schema name its classes' module ``new``
     (what an index written before the module was renamed holds)."""
@@ -871,6 +905,76 @@ def test_a_listing_of_the_stores_bytes_is_decoded_as_its_rows_are_read():
     assert undated.has_columns() == (False, True)
     bare = Listing(Listing.encode([ListEntry("dddddddddddd", "d.txt", "D")]).encode("utf-8"))
     assert bare.has_columns() == (False, False)
+
+
+def test_the_stores_listing_is_cut_at_its_records_starts_not_split(stories, write_files):
+    """Issue 15: the store keeps where each record of its listing blob starts
+    and its columns; the list it gives is cut out of the bytes at those (no
+    split, no search of them for a date), and is the one the articles table
+    gives, row by row, in slices, from the end, after every change."""
+    from index.models import Listing
+
+    root, c = stories
+    write_files({"d.txt": "Delta Story\n\nThe numbat dug by the harbour.\n",
+                 "e/ë.txt": "Épsilon “Story”\n\nThe quoll ran.\n"})
+    c.update()
+    for _ in range(2):
+        listing = c.article_list()
+        table = _table_list(c)
+        assert isinstance(listing, Listing) and listing._recs is None  # not split
+        assert listing._cols is not None  # (given by the store, not searched for)
+        assert [tuple(listing[k]) for k in range(len(listing))] == table
+        assert [tuple(e) for e in listing[1:4]] == table[1:4]
+        assert tuple(listing[-1]) == table[-1] and tuple(listing[-len(table)]) == table[0]
+        assert [tuple(e) for e in listing[::-2]] == table[::-2]
+        assert listing._recs is None  # (read row by row: still cut, not split)
+        with pytest.raises(IndexError):
+            listing[len(table)]
+        assert listing.has_columns() == Listing(Listing.encode(listing)).has_columns()
+        assert [tuple(e) for e in listing] == table
+        (root / "a.txt").unlink(missing_ok=True)
+        (root / "b.txt").write_text("Beta Retitled\n\nThe quokka left.\n", encoding="utf-8")
+        c.update()
+
+
+def test_the_listings_starts_go_with_it(stories):
+    """The starts are deleted with the listing, whoever deletes it (a
+    variorum that knows nothing of them writing the listing again after an
+    edit of its own): the list is then split as before and is right; a store
+    from before them gets them with its next update; starts that are not the
+    blob's are given up on the first row they cut wrong."""
+    import sqlite3
+
+    from index.models import Listing, list_entry
+
+    _root, c = stories
+    db = sqlite3.connect(c.index_dir / store.STORE_FILE)
+    assert db.execute("SELECT COUNT(*) FROM listing_rows").fetchone() == (1,)
+    with db:  # an older variorum: the article edited, the listing written again
+        db.execute("UPDATE articles SET title='Renamed Elsewhere' WHERE path='a.txt'")
+        assert db.execute("SELECT COUNT(*) FROM listing_rows").fetchone() == (0,)
+        entries = [list_entry(*row) for row in db.execute(store._LIST_SQL)]
+        db.execute("INSERT INTO listing VALUES (0, ?, ?, ?)",
+                   (c.store._stamp(), len(entries), Listing.encode(entries).encode("utf-8")))
+    listing = c.article_list()
+    assert listing._starts is None and listing._recs is not None  # split, as before
+    assert [tuple(e) for e in listing] == _table_list(c)
+    assert "Renamed Elsewhere" in [e.title for e in listing]
+    with db:
+        db.execute("DROP TRIGGER listing_rows_del")  # a store from before them
+        db.execute("DROP TABLE listing_rows")
+    assert [tuple(e) for e in c.article_list()] == _table_list(c)
+    c.update()  # nothing changed on disk: the update writes them all the same
+    assert c.article_list()._starts is not None
+    # starts kept for other bytes (by hand: the trigger never lets it happen)
+    entries = c.store._entries()
+    data = Listing.encode(entries).encode("utf-8")
+    wrong = Listing.starts_of(data)[::-1]  # the same count, from the end
+    wrong = [0, *(len(data) + 1 - w for w in wrong[:-1]), len(data) + 1]
+    listing = Listing(data, wrong, (False, False))
+    assert [listing[k] for k in range(len(entries))] == entries
+    assert listing._starts is None  # given up
+    db.close()
 
 
 def name_latest_generation(index_dir) -> None:

@@ -28,22 +28,21 @@ from rich.progress import (
 )
 from rich.text import Text
 
+# (The engine's names whose modules `index` imports when first read, the
+# cluster, the export and the outlets table, are imported where they are
+# used: `variorum PATH` imports this module to start the reader, whose first
+# paint needs none of them, issue 15.)
 from index import (
     DEFAULT_PHASES,
     EXPORT_FORMATS,
     EXTRACTORS,
     LABEL_NAMES,
-    OUTLET_COLUMNS,
     PAIR_KINDS,
     Corpus,
     IndexBusyError,
     UpdateReport,
     VariorumError,
-    connect_dask,
     delay_label,
-    export_diff,
-    outlet_cells,
-    parse_dask_target,
     run_pipeline,
     sanitize,
 )
@@ -366,7 +365,10 @@ def _index_run(c: Corpus, quiet: bool, procs: int | None, phases: tuple[str, ...
     """``variorum index``'s update, on a Dask cluster when asked."""
     dask = None
     if dask_spec and dask_spec.strip():
-        # (Dask itself is imported only when connecting: without --dask, never)
+        # (Dask itself is imported only when connecting: without --dask, never;
+        # the engine's cluster module when asked for, see the imports above)
+        from index import connect_dask, parse_dask_target
+
         target = parse_dask_target(dask_spec)
         if procs and target.address is not None:
             raise Failure("--procs sets local worker processes; with a Dask scheduler the "
@@ -660,6 +662,8 @@ def _echo_outlets(report, pairs, listing: bool, no_spin: bool, as_json: bool,
 
 def _outlets_table(con: Console, pairs) -> None:
     """The outlets table: one line a pair of sources, columns aligned."""
+    from index import OUTLET_COLUMNS, outlet_cells  # (see the imports above)
+
     head = list(OUTLET_COLUMNS)
     rows = [[safe(c) if k < 2 else c for k, c in enumerate(outlet_cells(p))] for p in pairs]
     if not rows:
@@ -774,6 +778,8 @@ def diff_cmd(ref_a: str, ref_b: str, corpus: str | None, index_dir: str | None,
         echo_json(r.to_json())
         return
     if fmt is not None:
+        from index import export_diff  # (see the imports above)
+
         report = export_diff(fmt, r, a, b)
         if output is None:
             click.echo(report, nl=False)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 import zlib
+from array import array
 from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 from pathlib import Path
@@ -41,6 +42,9 @@ _META_COLS_NO_LANGS = "id, path, title, source, date, author, url, line, NULL"
 # and the source-else-folder), in list order
 _LIST_SQL = "SELECT id, path, title, date, source FROM articles ORDER BY path, line"
 LISTING_FORMAT = 2  # in the stamp: a listing of another format (fewer fields) is not read
+_STARTS = "Q"  # the array type of the listing's record starts (the machine's byte order:
+# a store copied to one of the other order has starts that fail Listing.valid_starts)
+_RS_BYTE = RS.encode("ascii")
 # The listing blob: the article list as the UTF-8 text of a Listing, written
 # with every change to the articles. Read in one step, it loads 100k entries
 # in a fraction of the time of 100k rows (and, read while the app imports, it
@@ -357,10 +361,28 @@ class Store:
         except sqlite3.OperationalError:  # an index made before the listing existed
             row = None
         if row is not None and row[0] == self._stamp():
-            listing = Listing(row[2])  # (its bytes: decoded as rows are read)
+            # (its bytes: decoded as rows are read; cut out at the records'
+            # starts when the store has them)
+            listing = Listing(row[2], *self._listing_rows(row[2], row[1]))
             if len(listing) == row[1]:
                 return listing
         return Listing.of(self._entries())
+
+    def _listing_rows(self, data: bytes, n: int) -> tuple[array | None, tuple | None]:
+        """Where the ``n`` records of the listing blob ``data`` start, and its
+        columns (see :data:`schema.LISTING_ROWS`); (None, None) when the
+        store has none for it."""
+        try:
+            row = self.db.execute("SELECT starts, dated, sourced FROM listing_rows").fetchone()
+        except sqlite3.OperationalError:  # a store from before them
+            return None, None
+        starts = array(_STARTS)
+        if row is None or len(row[0]) % starts.itemsize:
+            return None, None
+        starts.frombytes(row[0])
+        if not Listing.valid_starts(data, starts, n):
+            return None, None
+        return starts, (bool(row[1]), bool(row[2]))
 
     def _entries(self) -> list[ListEntry]:
         return [list_entry(*row) for row in self.db.execute(_LIST_SQL)]
@@ -383,9 +405,15 @@ class Store:
         """Write the listing blob if there is none (an index from before it, or
         one changed since) or it does not match the articles."""
         row = self.db.execute("SELECT stamp FROM listing").fetchone()
-        if row is None or row[0] != self._stamp():
+        if row is None or row[0] != self._stamp() or not self._has_listing_rows():
             with self.db:
                 self._write_listing()
+
+    def _has_listing_rows(self) -> bool:
+        try:
+            return self.db.execute("SELECT 1 FROM listing_rows").fetchone() is not None
+        except sqlite3.OperationalError:  # a store from before them: written now
+            return False
 
     def _write_listing(self) -> None:
         """Rewrite the listing blob (inside the caller's transaction). Not
@@ -396,15 +424,23 @@ class Store:
         entries of 300k articles and their text (as str, then bytes) were
         ~200 MB of the indexer's commit, growing with the corpus (issue 15).
         (An unnamed file: nothing is left behind, whatever ends the run.)"""
-        self.db.execute("DELETE FROM listing")
+        self.db.execute("DELETE FROM listing")  # (and its rows: schema.LISTING_ROWS)
         n = 0
+        starts = array(_STARTS)  # where each record starts (see Listing.starts_of)
+        dated = sourced = False  # Listing.columns_of, of the batches
         with tempfile.TemporaryFile(dir=self.path.parent) as spool:
             rows = self.db.execute(_LIST_SQL)
             while batch := rows.fetchmany(LISTING_BATCH):
                 text = Listing.encode([list_entry(*row) for row in batch])
                 if text is None:
                     return
-                spool.write(((RS if n else "") + text).encode("utf-8"))
+                data = text.encode("utf-8")
+                if n:
+                    spool.write(_RS_BYTE)
+                starts.extend(Listing.starts_of(data, spool.tell()))
+                d, s = Listing.columns_of(data)  # (a record is never cut between batches)
+                dated, sourced = dated or d, sourced or s
+                spool.write(data)
                 n += len(batch)
             size = spool.tell()
             self.db.execute("INSERT INTO listing VALUES (0, ?, ?, zeroblob(?))",
@@ -414,6 +450,12 @@ class Store:
                 with self.db.blobopen("listing", "z", 0) as blob:
                     while piece := spool.read(_BLOB_PIECE):
                         blob.write(piece)
+        if n:
+            starts.append(size + 1)  # where a record after the last would start
+            for statement in schema.LISTING_ROWS:
+                self.db.execute(statement)
+            self.db.execute("INSERT OR REPLACE INTO listing_rows VALUES (0, ?, ?, ?)",
+                            (starts.tobytes(), dated, sourced))
 
     def meta_by_id(self, id_: str) -> tuple[ArticleMeta, str] | None:
         row = self.db.execute(

@@ -86,6 +86,22 @@ CREATE TRIGGER IF NOT EXISTS files_digest_del AFTER DELETE ON files
     BEGIN DELETE FROM meta WHERE key = 'manifest_digest'; END;
 """
 
+# Where each record of the listing blob starts, and whether any has a date,
+# a source (index.models.Listing: the reader's first list is then cut out of
+# the blob, not split, nor searched for those; issue 15). Not a migration,
+# like the manifest's digest: made by the transaction that first writes it
+# (a store without it is read as before), with the trigger that deletes it
+# with the listing's row, whoever deletes that (the articles' triggers, a
+# variorum that knows nothing of it rewriting the listing): it never outlives
+# the blob it describes. One statement each (run inside the listing's
+# transaction).
+LISTING_ROWS = (
+    "CREATE TABLE IF NOT EXISTS listing_rows (one INTEGER PRIMARY KEY CHECK (one = 0), "
+    "starts BLOB NOT NULL, dated INTEGER NOT NULL, sourced INTEGER NOT NULL)",
+    "CREATE TRIGGER IF NOT EXISTS listing_rows_del AFTER DELETE ON listing "
+    "BEGIN DELETE FROM listing_rows; END",
+)
+
 SCHEMA_VERSION = 3
 
 # version -> the statements that bring a store of the version before up to it.
