@@ -167,7 +167,9 @@ def test_sort_and_filter_the_list_in_a_real_terminal(term, tmp_path):
     write_dated(corpus)
     start(term, tmp_path, corpus, tmp_path / "exit-status", (120, 40))
     term.wait_for("article 1 of 5")
-    term.wait_for("entities of 5 articles ready for search")
+    # the update's last message (its spin phase, after the entities'): said
+    # after the sort's, it would take the sort's place on the status line
+    term.wait_for("1 rewrite checked")
     screen = term.wait_for("by file order")
     assert "date" in screen and "source" in screen
     term.keys("S")  # by date, newest first
