@@ -4,6 +4,7 @@ goes, and the parent streams those files into the store."""
 
 from __future__ import annotations
 
+import gc
 import os
 import tracemalloc
 from collections import Counter
@@ -285,3 +286,38 @@ def test_the_chunk_files_are_the_runs_and_gone_once_it_is_recorded(tmp_path, sam
     assert report.articles_added == 5
     assert seen == [(True, sorted(p.name for p in sample_dir.iterdir()))]
     assert [n for n in os.listdir(ix) if n.endswith(indexer._STRAY_SUFFIXES)] == []
+
+
+def test_the_parent_holds_no_list_of_the_files_while_they_are_read(tmp_path, monkeypatch):
+    """While the files are read (here in the parent's own process, procs=1),
+    what the parent holds of the run grows by tens of bytes a file (the walk
+    as bytes), not by the ~400 of the walk's tuples, their FileEntrys, a set
+    of paths and the chunks' lists (issue 15)."""
+    root = tmp_path / "corpus"
+    for k in range(40):
+        folder = root / f"desk-{k:02}"
+        folder.mkdir(parents=True)
+        for j in range(100):
+            (folder / f"story-number-{j:04}.txt").write_text(f"Title {k} {j}\n\nText {k}.\n")
+    (tmp_path / "warm").mkdir()
+    (tmp_path / "warm" / "one.txt").write_text("One\n\nA story.\n")
+    with Corpus(tmp_path / "warm", index_dir=tmp_path / "ix0") as c:
+        c.update(procs=1, versions=False)  # (every module the run needs imported)
+    held = []
+    index_part = indexer._index_part
+
+    def reading(index_dir, root, chunk):
+        gc.collect()  # (a full collection empties the free lists: tuples freed stay traced)
+        held.append(tracemalloc.get_traced_memory()[0])
+        return index_part(index_dir, root, chunk)
+
+    monkeypatch.setattr(indexer, "_index_part", reading)
+    with Corpus(root, index_dir=tmp_path / "ix") as c:
+        tracemalloc.start()
+        try:
+            report = c.update(procs=1, versions=False)
+        finally:
+            tracemalloc.stop()
+    assert report.articles_added == 4000
+    assert len(held) == 1
+    assert held[0] / 4000 < 100, held[0] / 4000  # (before: 396 bytes a file)

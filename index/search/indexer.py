@@ -60,6 +60,7 @@ from ..ingest import (
     read_file,
     shown_name,
     walk,
+    walk_bytes,
     walk_digest,
 )
 from ..models import Article, ArticleMeta, Skipped, UpdateReport
@@ -368,6 +369,15 @@ def _chunk_items(chunk: _Chunk) -> Iterator[tuple[FileEntry, str | None, Piece]]
         yield FileEntry(path, size, mtime_ns), sha, piece
 
 
+def _chunk_paths(chunks: list[_Chunk]) -> Iterator[str]:
+    """The path of each file the chunks list, once (a file read in pieces
+    is in several chunks, piece 0 in one of them)."""
+    for c in chunks:
+        for e, _sha, piece in _chunk_items(c):
+            if piece is None or piece[0] == 0:
+                yield e.path
+
+
 def _remove_stray_parts(index_dir: Path) -> None:
     """Every workers' records file in the index folder (under the update
     lock only: then none belongs to a run still going)."""
@@ -644,7 +654,8 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
     if store.get_meta("corpus") != name:  # (not written again while it is the same)
         store.set_meta("corpus", name)
     found, scan_skips = walk(root)
-    digest = walk_digest(found)
+    walked = walk_bytes(found)
+    digest = walk_digest(walked)
     if store.manifest_is(found, digest):
         # Nothing new, changed or gone: the walk's digest is the one recorded
         # when the manifest last matched it (else one comparison of the walk
@@ -653,12 +664,13 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
         # articles).
         report.files_unchanged = len(found)
         return _unchanged(store, report, scan_skips, t0)
-    # The walk's files as FileEntry from here on, and its tuples let go: a
-    # FileEntry is a tuple equal to its walk's (the manifest's comparison at
-    # the end takes them as they are). Each list of the corpus's files the
-    # parent holds while its workers read is memory that grows with the
-    # corpus (issue 15: the walk's tuples, the FileEntrys and a set of their
-    # paths were ~0.3 KB a file).
+    # Each list of the corpus's files the parent holds while its workers read
+    # is memory that grows with the corpus (issue 15: the walk's tuples, their
+    # FileEntrys, a set of their paths and the chunks were ~0.6 KB a file,
+    # 226 MB at 300k). The walk is kept as its bytes (for the manifest's
+    # comparison at the end), its files as FileEntry until the batches are
+    # made; each batch is emptied once its chunks' files are written (see
+    # _write); a first index makes no set of paths.
     entries = entries_of(found)
     del found
     manifest = store.manifest()
@@ -689,9 +701,10 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
         # own, so that readers list them within seconds; then the rest.
         to_read = sorted(to_read, key=lambda e: e.path)
         batches = [to_read[:FIRST_BATCH], to_read[FIRST_BATCH:]]
-    total = len(to_read)
+    total, sizes = len(to_read), [len(b) for b in batches]
+    del entries, to_read  # (held by the batches alone: see above)
     for k, batch in enumerate(batches):
-        offset = k and len(batches[0])
+        offset = k and sizes[0]
         step = None if progress is None else (
             lambda done, _t, offset=offset: progress(offset + done, total))
         _write(ix, index_dir, root, store, report, manifest, batch,
@@ -709,7 +722,7 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
         # The manifest now is the walk (every file read, touched or gone is
         # written): compared once here, its digest is recorded, so that the
         # next run, if nothing changes, reads none of its rows.
-        store.manifest_is(entries, digest)
+        store.manifest_is(marshal.loads(walked), digest)
     report.articles_total = store.count()  # (the previous index, as it was, when cancelled)
     report.skipped = scan_skips + store.skipped()
     report.seconds = time.perf_counter() - t0
@@ -745,7 +758,11 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
            progress, cancel, procs, executor) -> None:
     """Read ``to_read``, delete the documents of ``deleted`` (and of the files
     read again), commit a new Whoosh generation and record it in the store
-    (the one atomic step); adds what it did to ``report``."""
+    (the one atomic step); adds what it did to ``report``.
+
+    ``to_read`` is emptied once its files are in the chunks' files, so that
+    the parent does not hold them while its workers read (the caller's list:
+    see _update)."""
     writer = wi.open_writer(ix, _COMPOUND)
     if writer is None:
         raise IndexBusyError(
@@ -763,9 +780,11 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
             # (into their files at once: only their names are held while the
             # workers read, see _CHUNK_SUFFIX)
             chunks = [_chunk_file(str(index_dir), c) for c in _chunks(to_read, known_sha, width)]
+            files = len(to_read)
+            to_read.clear()
             items = sum(len(c) for c in chunks)  # (pieces of a file count as it does)
             step = None if progress is None else (
-                lambda done, _t: progress(done * len(to_read) // items, len(to_read)))
+                lambda done, _t: progress(done * files // items, files))
             parts = jobs.map_chunks(partial(_index_part, str(index_dir), str(root)), chunks,
                                     procs=procs, units=units, progress=step, cancel=cancel,
                                     executor=executor)
@@ -779,10 +798,17 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
 
         touched, changed_files = _gather(parts)
         touched_paths = {e.path for e in touched}
-        replaced = [e.path for e in to_read if e.path not in touched_paths]
         # Documents of changed and deleted files go; so do any left by a run
-        # that was killed after its Whoosh commit (hence new files too).
-        for path in replaced + deleted:
+        # that was killed after its Whoosh commit (hence new files too). The
+        # files read are those the chunks list (read back from their files),
+        # but the touched; of those, the ones in the manifest had articles.
+        replaced = []
+        for path in _chunk_paths(chunks):
+            if path not in touched_paths:
+                writer.delete_by_term("path", path)
+                if path in manifest:
+                    replaced.append(path)
+        for path in deleted:
             writer.delete_by_term("path", path)
         # streamed from the workers' files: never all held at once
         store.put_bodies(_part_records(parts, _BODIES))
