@@ -47,7 +47,10 @@ entries = scan(corpus)[0][:n]
 indexer.open_index(Path(out), create=True)
 indexer.WORKER_LIMIT_MB = limit
 t0, c0 = time.perf_counter(), time.process_time()
-part = indexer._index_part(out, str(corpus), [(e, None, None) for e in entries])
+chunk = [(e, None, None) for e in entries]
+if hasattr(indexer, "_chunk_file"):  # (a tree whose workers read their chunk from a file)
+    chunk = indexer._chunk_file(out, chunk)
+part = indexer._index_part(out, str(corpus), chunk)
 cpu, wall = time.process_time() - c0, time.perf_counter() - t0
 # the peak before the segment is read back for its digest (a file at a time,
 # in pieces: reading each whole was the peak of a big segment)

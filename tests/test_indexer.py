@@ -1312,7 +1312,8 @@ def test_a_worker_hands_back_no_texts(tmp_path, sample_dir):
     ix = tmp_path / "ix"
     indexer.open_index(ix, create=True)
     entries, _ = scan(sample_dir)
-    part = indexer._index_part(str(ix), str(sample_dir), [(e, None, None) for e in entries])
+    part = indexer._index_part(str(ix), str(sample_dir),
+                               indexer._chunk_file(str(ix), [(e, None, None) for e in entries]))
     texts = {content_hash(a.text): a.text for r in iter_corpus(sample_dir) for a in r.articles}
     shipped = pickle.dumps(part)
     assert [h for h, t in texts.items() if store.compress(t) in shipped] == []

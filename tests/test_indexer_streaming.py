@@ -4,6 +4,7 @@ goes, and the parent streams those files into the store."""
 
 from __future__ import annotations
 
+import gc
 import os
 import tracemalloc
 from collections import Counter
@@ -137,10 +138,12 @@ def test_a_killed_runs_records_are_removed_by_the_next_run(tmp_path, sample_dir)
     # what a worker killed before its part was handed back leaves (its
     # segment's files are Whoosh strays: see whoosh_internals.remove_strays)
     entries, _ = scan(sample_dir)
-    part = indexer._index_part(str(ix), str(sample_dir), [(e, None, None) for e in entries])
+    chunk = indexer._chunk_file(str(ix), [(e, None, None) for e in entries])
+    part = indexer._index_part(str(ix), str(sample_dir), chunk)
     (ix / f"0123456789abcdef{'.bodies.tmp'}").write_bytes(b"texts of a run of before")
     strays = sorted(n for n in os.listdir(ix) if n.endswith(indexer._STRAY_SUFFIXES))
-    assert strays == sorted([Path(part.records).name, "0123456789abcdef.bodies.tmp"])
+    assert strays == sorted([Path(part.records).name, Path(chunk.path).name,
+                             "0123456789abcdef.bodies.tmp"])
     (sample_dir / "new-story.txt").write_text("Newest\n\nA story that came late.\n")
     try:
         with Corpus(sample_dir, index_dir=ix) as c:
@@ -243,3 +246,78 @@ def test_a_workers_terms_file_is_whoosh_s_and_its_table_small(tmp_path, sample_d
         tracemalloc.stop()
         drop(w)
     assert held < 32 * n
+
+
+def test_a_chunk_goes_to_its_worker_as_a_file_read_back_whole(tmp_path, monkeypatch):
+    """A worker's share of the files is written to a file (in records of a
+    few entries here) and read back as it was: every entry, its hash and its
+    piece, in order; the part then holds no list of them."""
+    monkeypatch.setattr(indexer, "_ENTRY_BATCH", 2)
+    chunk = [(FileEntry("a/one.txt", 10, 1), None, None),
+             (FileEntry("a/two.warc.gz", 1 << 30, 2), "f" * 40, (1, 3)),
+             (FileEntry("b/é.html", 7, -1), "0" * 40, None),
+             (FileEntry("c.txt", 0, 3), None, None),
+             (FileEntry("d.txt", 5, 4), None, (0, 2))]
+    written = indexer._chunk_file(str(tmp_path), chunk)
+    assert len(written) == 5
+    assert Path(written.path).parent == tmp_path
+    assert written.path.endswith(indexer._STRAY_SUFFIXES)
+    got = list(indexer._chunk_items(written))
+    assert got == chunk
+    assert all(type(e) is FileEntry for e, _sha, _piece in got)
+
+
+def test_the_chunk_files_are_the_runs_and_gone_once_it_is_recorded(tmp_path, sample_dir,
+                                                                   monkeypatch):
+    """The reader of a chunk is handed its file, which lists the files to
+    read; none is left in the index folder once the run is recorded."""
+    ix = tmp_path / "ix"
+    seen = []
+    index_part = indexer._index_part
+
+    def reading(index_dir, root, chunk):
+        seen.append((os.path.exists(chunk.path), [e.path for e, _s, _p in
+                                                  indexer._chunk_items(chunk)]))
+        return index_part(index_dir, root, chunk)
+
+    monkeypatch.setattr(indexer, "_index_part", reading)
+    with Corpus(sample_dir, index_dir=ix) as c:
+        report = c.update(procs=1, versions=False)
+    assert report.articles_added == 5
+    assert seen == [(True, sorted(p.name for p in sample_dir.iterdir()))]
+    assert [n for n in os.listdir(ix) if n.endswith(indexer._STRAY_SUFFIXES)] == []
+
+
+def test_the_parent_holds_no_list_of_the_files_while_they_are_read(tmp_path, monkeypatch):
+    """While the files are read (here in the parent's own process, procs=1),
+    what the parent holds of the run grows by tens of bytes a file (the walk
+    as bytes), not by the ~400 of the walk's tuples, their FileEntrys, a set
+    of paths and the chunks' lists (issue 15)."""
+    root = tmp_path / "corpus"
+    for k in range(40):
+        folder = root / f"desk-{k:02}"
+        folder.mkdir(parents=True)
+        for j in range(100):
+            (folder / f"story-number-{j:04}.txt").write_text(f"Title {k} {j}\n\nText {k}.\n")
+    (tmp_path / "warm").mkdir()
+    (tmp_path / "warm" / "one.txt").write_text("One\n\nA story.\n")
+    with Corpus(tmp_path / "warm", index_dir=tmp_path / "ix0") as c:
+        c.update(procs=1, versions=False)  # (every module the run needs imported)
+    held = []
+    index_part = indexer._index_part
+
+    def reading(index_dir, root, chunk):
+        gc.collect()  # (a full collection empties the free lists: tuples freed stay traced)
+        held.append(tracemalloc.get_traced_memory()[0])
+        return index_part(index_dir, root, chunk)
+
+    monkeypatch.setattr(indexer, "_index_part", reading)
+    with Corpus(root, index_dir=tmp_path / "ix") as c:
+        tracemalloc.start()
+        try:
+            report = c.update(procs=1, versions=False)
+        finally:
+            tracemalloc.stop()
+    assert report.articles_added == 4000
+    assert len(held) == 1
+    assert held[0] / 4000 < 100, held[0] / 4000  # (before: 396 bytes a file)

@@ -60,6 +60,7 @@ from ..ingest import (
     read_file,
     shown_name,
     walk,
+    walk_bytes,
     walk_digest,
 )
 from ..models import Article, ArticleMeta, Skipped, UpdateReport
@@ -221,14 +222,23 @@ class _Part:
 # update lock: each one in the folder is its own or a stray); those a killed
 # run left, the next run (_remove_stray_parts).
 _PART_SUFFIX = ".part.tmp"
+# The files a worker is to read go to it the same way: its chunk (see
+# _chunks) is written into a file beside the index (records of kind
+# _ENTRIES, in the chunk's order) and it is handed the file's name
+# (:class:`_Chunk`). As lists, the parent held every chunk (a tuple and a
+# FileEntry a file) for the whole reading, and its pickled copies while they
+# were sent, and each worker its own chunk's: ~0.25 KB a file in the parent,
+# for as long as the workers ran (issue 15: memory that grows with the
+# corpus). Removed with the parts' records, by the same function.
+_CHUNK_SUFFIX = ".chunk.tmp"
 # (".bodies.tmp": the texts' files of the versions before, which a killed run
 # of theirs may have left)
-_STRAY_SUFFIXES = (_PART_SUFFIX, ".bodies.tmp")
+_STRAY_SUFFIXES = (_PART_SUFFIX, _CHUNK_SUFFIX, ".bodies.tmp")
 # A record: a kind byte, its length (8 bytes, little-endian), then a
 # marshalled list. The length lets a reader of one kind seek past the others:
 # the texts are copied before the Whoosh commit, the rest in the store's
 # transaction after it.
-_BODIES, _FILES, _VOCAB = b"b", b"f", b"v"
+_BODIES, _FILES, _VOCAB, _ENTRIES = b"b", b"f", b"v", b"e"
 _HEAD = 9
 # A list of texts or of files is written out at about this many bytes (of
 # compressed text; metadata counts 256 bytes an article): what a worker, and
@@ -240,6 +250,8 @@ _RECORD_BYTES = 1 << 20
 # counts), never holding a whole vocabulary, let alone every worker's.
 VOCAB_FLUSH_WORDS = 1 << 17
 _VOCAB_PAIRS = 1 << 14
+# A chunk's files are written (and read back) this many to a record.
+_ENTRY_BATCH = 1 << 12
 _META_FIELDS = tuple(f.name for f in fields(ArticleMeta))
 _meta_row = attrgetter(*_META_FIELDS)
 # (every field, as the articles': one added later is not dropped on the way)
@@ -260,9 +272,7 @@ class _PartWriter:
         self.vocab: Counter = Counter()
 
     def _put(self, kind: bytes, items: list) -> None:
-        data = marshal.dumps(items)
-        self.f.write(kind + len(data).to_bytes(_HEAD - 1, "little"))
-        self.f.write(data)
+        _put(self.f, kind, items)
 
     def body(self, h: str, z: bytes) -> None:
         self.bodies.append((h, z))
@@ -303,6 +313,13 @@ class _PartWriter:
         self._flush_vocab()
 
 
+def _put(f, kind: bytes, items: list) -> None:
+    """One record of ``kind`` (see _HEAD) into the file ``f``."""
+    data = marshal.dumps(items)
+    f.write(kind + len(data).to_bytes(_HEAD - 1, "little"))
+    f.write(data)
+
+
 def _records(path: str, kind: bytes) -> Iterator:
     """The items of a part's records of ``kind``, in the order written."""
     with open(path, "rb") as f:
@@ -321,6 +338,44 @@ def _part_records(parts: list[_Part], kind: bytes) -> Iterator:
     for p in parts:
         if p.records:
             yield from _records(p.records, kind)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """A worker's share of the files to read: the file they are listed in
+    (see _CHUNK_SUFFIX), and how many items it lists (for the progress)."""
+
+    path: str
+    items: int
+
+    def __len__(self) -> int:
+        return self.items
+
+
+def _chunk_file(index_dir: str, chunk: list[tuple[FileEntry, str | None, Piece]]) -> _Chunk:
+    """Write ``chunk`` (a file, the hash it had when last read, the piece of
+    it to read: see :func:`_chunks`) into a chunk file in ``index_dir``."""
+    path = os.path.join(index_dir, f"{os.urandom(8).hex()}{_CHUNK_SUFFIX}")
+    with open(path, "wb") as f:
+        for k in range(0, len(chunk), _ENTRY_BATCH):
+            _put(f, _ENTRIES, [(e.path, e.size, e.mtime_ns, sha, piece)
+                               for e, sha, piece in chunk[k:k + _ENTRY_BATCH]])
+    return _Chunk(path, len(chunk))
+
+
+def _chunk_items(chunk: _Chunk) -> Iterator[tuple[FileEntry, str | None, Piece]]:
+    """What :func:`_chunk_file` wrote, in its order, read a record at a time."""
+    for path, size, mtime_ns, sha, piece in _records(chunk.path, _ENTRIES):
+        yield FileEntry(path, size, mtime_ns), sha, piece
+
+
+def _chunk_paths(chunks: list[_Chunk]) -> Iterator[str]:
+    """The path of each file the chunks list, once (a file read in pieces
+    is in several chunks, piece 0 in one of them)."""
+    for c in chunks:
+        for e, _sha, piece in _chunk_items(c):
+            if piece is None or piece[0] == 0:
+                yield e.path
 
 
 def _remove_stray_parts(index_dir: Path) -> None:
@@ -362,10 +417,10 @@ def _doc_fields(a: Article, h: str, body) -> dict:
 _COMPOUND = False
 
 
-def _index_part(index_dir: str, root: str,
-                chunk: list[tuple[FileEntry, str | None, Piece]]) -> _Part:
+def _index_part(index_dir: str, root: str, chunk: _Chunk) -> _Part:
     """Read a chunk of files (each with the content hash it had when last
-    read, if any, and the piece of it to read: see :func:`_chunks`) and
+    read, if any, and the piece of it to read: see :func:`_chunks`; read
+    from its file as it goes, see :class:`_Chunk`) and
     write them into a new Whoosh segment (no lock taken: the parent holds
     the index's write lock). A top-level function of plain data: it runs in
     a worker process, or here."""
@@ -382,7 +437,7 @@ def _index_part(index_dir: str, root: str,
     try:
         with open(records, "wb") as f:
             out = _PartWriter(f)
-            for entry, known_sha, piece in chunk:
+            for entry, known_sha, piece in _chunk_items(chunk):
                 res = read_file(rootp, entry, piece)
                 if res.sha is not None and known_sha == res.sha:
                     part.unchanged.append(entry)  # touched, not changed
@@ -599,7 +654,8 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
     if store.get_meta("corpus") != name:  # (not written again while it is the same)
         store.set_meta("corpus", name)
     found, scan_skips = walk(root)
-    digest = walk_digest(found)
+    walked = walk_bytes(found)
+    digest = walk_digest(walked)
     if store.manifest_is(found, digest):
         # Nothing new, changed or gone: the walk's digest is the one recorded
         # when the manifest last matched it (else one comparison of the walk
@@ -608,10 +664,20 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
         # articles).
         report.files_unchanged = len(found)
         return _unchanged(store, report, scan_skips, t0)
+    # Each list of the corpus's files the parent holds while its workers read
+    # is memory that grows with the corpus (issue 15: the walk's tuples, their
+    # FileEntrys, a set of their paths and the chunks were ~0.6 KB a file,
+    # 226 MB at 300k). The walk is kept as its bytes (for the manifest's
+    # comparison at the end), its files as FileEntry until the batches are
+    # made; each batch is emptied once its chunks' files are written (see
+    # _write); a first index makes no set of paths.
     entries = entries_of(found)
+    del found
     manifest = store.manifest()
-    seen = {e.path for e in entries}
+    # (a first index has no manifest: no set of every path)
+    seen = {e.path for e in entries} if manifest else set()
     deleted = [p for p in manifest if p not in seen]
+    del seen
     to_read = []
     known_sha: dict[str, str] = {}
     for e in entries:
@@ -635,9 +701,10 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
         # own, so that readers list them within seconds; then the rest.
         to_read = sorted(to_read, key=lambda e: e.path)
         batches = [to_read[:FIRST_BATCH], to_read[FIRST_BATCH:]]
-    total = len(to_read)
+    total, sizes = len(to_read), [len(b) for b in batches]
+    del entries, to_read  # (held by the batches alone: see above)
     for k, batch in enumerate(batches):
-        offset = k and len(batches[0])
+        offset = k and sizes[0]
         step = None if progress is None else (
             lambda done, _t, offset=offset: progress(offset + done, total))
         _write(ix, index_dir, root, store, report, manifest, batch,
@@ -655,7 +722,7 @@ def _update(root, index_dir, store, progress, cancel, procs, t0, executor,
         # The manifest now is the walk (every file read, touched or gone is
         # written): compared once here, its digest is recorded, so that the
         # next run, if nothing changes, reads none of its rows.
-        store.manifest_is(found, digest)
+        store.manifest_is(marshal.loads(walked), digest)
     report.articles_total = store.count()  # (the previous index, as it was, when cancelled)
     report.skipped = scan_skips + store.skipped()
     report.seconds = time.perf_counter() - t0
@@ -691,7 +758,11 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
            progress, cancel, procs, executor) -> None:
     """Read ``to_read``, delete the documents of ``deleted`` (and of the files
     read again), commit a new Whoosh generation and record it in the store
-    (the one atomic step); adds what it did to ``report``."""
+    (the one atomic step); adds what it did to ``report``.
+
+    ``to_read`` is emptied once its files are in the chunks' files, so that
+    the parent does not hold them while its workers read (the caller's list:
+    see _update)."""
     writer = wi.open_writer(ix, _COMPOUND)
     if writer is None:
         raise IndexBusyError(
@@ -706,10 +777,14 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
             # files make the same segments, so the same scores, either way
             width = jobs.pool_size(units, procs if executor is None
                                    else max(1, getattr(executor, "workers", 1)))
-            chunks = _chunks(to_read, known_sha, width)
+            # (into their files at once: only their names are held while the
+            # workers read, see _CHUNK_SUFFIX)
+            chunks = [_chunk_file(str(index_dir), c) for c in _chunks(to_read, known_sha, width)]
+            files = len(to_read)
+            to_read.clear()
             items = sum(len(c) for c in chunks)  # (pieces of a file count as it does)
             step = None if progress is None else (
-                lambda done, _t: progress(done * len(to_read) // items, len(to_read)))
+                lambda done, _t: progress(done * files // items, files))
             parts = jobs.map_chunks(partial(_index_part, str(index_dir), str(root)), chunks,
                                     procs=procs, units=units, progress=step, cancel=cancel,
                                     executor=executor)
@@ -723,10 +798,17 @@ def _write(ix, index_dir, root, store, report, manifest, to_read, deleted, known
 
         touched, changed_files = _gather(parts)
         touched_paths = {e.path for e in touched}
-        replaced = [e.path for e in to_read if e.path not in touched_paths]
         # Documents of changed and deleted files go; so do any left by a run
-        # that was killed after its Whoosh commit (hence new files too).
-        for path in replaced + deleted:
+        # that was killed after its Whoosh commit (hence new files too). The
+        # files read are those the chunks list (read back from their files),
+        # but the touched; of those, the ones in the manifest had articles.
+        replaced = []
+        for path in _chunk_paths(chunks):
+            if path not in touched_paths:
+                writer.delete_by_term("path", path)
+                if path in manifest:
+                    replaced.append(path)
+        for path in deleted:
             writer.delete_by_term("path", path)
         # streamed from the workers' files: never all held at once
         store.put_bodies(_part_records(parts, _BODIES))
