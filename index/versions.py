@@ -469,8 +469,10 @@ def _minhash(hashes: list[np.ndarray], perms: tuple[np.ndarray, np.ndarray]) -> 
     return np.minimum.reduceat(phv, offsets, axis=1).T
 
 
-def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One 64-bit key per (article, band): the band's ``rows`` values mixed."""
+def band_keys(sigs: np.ndarray, bands: int, rows: int, first: int = 0) -> np.ndarray:
+    """One 64-bit key per (article, band): the band's ``rows`` values mixed
+    (``first``: the band the columns of ``sigs`` start at: a band's own
+    columns alone give its keys, see :class:`_SigFile`)."""
     import numpy as np
 
     keys = np.zeros((sigs.shape[0], bands), dtype=np.uint64)
@@ -481,7 +483,8 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
         for r in range(rows):
             keys *= np.uint64(0x100000001B3)
             keys ^= sigs[:, r:bands * rows:rows]
-        keys ^= np.arange(bands, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        keys ^= (np.arange(bands, dtype=np.uint64) + np.uint64(first)) \
+            * np.uint64(0x9E3779B97F4A7C15)
     return keys
 
 
@@ -503,47 +506,75 @@ BUCKET_CAP = 100
 BUCKET_REPS = 10
 # Bucket entries (article pairs) handled per numpy step, so that the banding's
 # memory is bounded whatever the corpus (before, every band's entries were
-# held at once: 5.3M at 100k articles, ~350M extrapolated at 1M); estimates
-# in smaller steps still (two signature rows an entry: 1 KB).
+# held at once: 5.3M at 100k articles, ~350M extrapolated at 1M); their
+# signature rows are read, and the pairs estimated, in smaller steps still
+# (see _rows_step).
 _ENTRIES = 250_000
-_ESTIMATES = 50_000
+_ESTIMATES = 25_000
 
 
 def candidates(ids: list[str], sigs: np.ndarray, new: set[str]) -> dict[tuple[str, str], float]:
     """LSH banding: pairs sharing a band key, involving at least one new article,
     whose signatures estimate a Jaccard of at least ``MIN_ESTIMATE`` (each
-    with that estimate; a pair's ids in order).
-
-    The buckets are sorted arrays, not datasketch's in-memory MinHashLSH: its
-    dict of sets per band costs about 300 bytes per article and band (1.3 GB
-    for 100,000 articles at 42 bands); these cost 8. A pair is estimated once,
-    in the first band that proposes it, and only the pairs that pass are
-    kept (see BUCKET_CAP for large buckets).
-    """
+    with that estimate; a pair's ids in order). ``sigs``: the articles'
+    signatures, a row each, in the order of ``ids`` (the families phase
+    bands its signatures from a file instead: see :func:`banded`)."""
     import numpy as np
 
     n = len(ids)
     if n < 2:
         return {}
-    keys = band_keys(sigs, LSH_BANDS, LSH_ROWS)
-    is_new = np.array([i in new for i in ids])
-    queries = np.nonzero(is_new)[0]
-    # per article and band: its bucket is over the cap (its pairs there are
-    # only with the representatives, so a later band's pair is not known to
-    # have been proposed by this one)
-    capped = np.zeros((n, LSH_BANDS), dtype=bool)
+    is_new = np.array([i in new for i in ids], dtype=bool)
+    codes, est = banded(n, lambda b: sigs[:, b * LSH_ROWS:(b + 1) * LSH_ROWS],
+                        lambda rows: sigs[rows], is_new)
+    out: dict[tuple[str, str], float] = {}
+    for code, e in zip(codes.tolist(), est.tolist(), strict=True):
+        i, j = ids[code // n], ids[code % n]
+        out[(i, j) if i < j else (j, i)] = e
+    return out
+
+
+def banded(n: int, band, rows, is_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The LSH banding of :func:`candidates`, over ``n`` articles' signatures
+    read through ``band(b)`` (the ``LSH_ROWS`` columns of band ``b``, every
+    article's, in order) and ``rows(indexes)`` (the signature rows of those
+    articles); ``is_new``: which articles are new. The pairs found, as codes
+    ``a * n + b`` (rows ``a < b``) in order, and their estimates.
+
+    The buckets are sorted arrays, not datasketch's in-memory MinHashLSH: its
+    dict of sets per band costs about 300 bytes per article and band (1.3 GB
+    for 100,000 articles at 42 bands). A pair is estimated once, in the first
+    band that proposes it, and only the pairs that pass are kept (see
+    BUCKET_CAP for large buckets).
+
+    A band at a time: one band's keys are in memory, not every band's (336
+    bytes an article, and the whole signature matrix, 512 more, held while
+    banding: the families parent's memory grew with the corpus, issue 15).
+    Whether an earlier band proposed a pair already is decided from the two
+    articles' signature rows (their earlier bands' keys, computed again),
+    read with the rows the estimate needs; whether that band's bucket was
+    over the cap, from the keys of the capped buckets, kept per band (few).
+    """
+    import numpy as np
+
+    queries = np.flatnonzero(is_new)
+    # per band: the keys of its buckets over the cap (a new article's pairs
+    # there are only with the representatives, so a later band's pair is not
+    # known to have been proposed by this one)
+    capped: list[np.ndarray] = []
     inv = np.empty(n, dtype=np.int64)
     kept_codes: list[np.ndarray] = []
     kept_est: list[np.ndarray] = []
     for b in range(LSH_BANDS):
-        col = keys[:, b]
+        col = band_keys(band(b), 1, LSH_ROWS, first=b)[:, 0]
         order = np.argsort(col, kind="stable")  # a bucket's articles by row: oldest first
         sorted_keys = col[order]
         inv[order] = np.arange(n)
         lo = np.searchsorted(sorted_keys, col[queries], side="left")
         size = np.searchsorted(sorted_keys, col[queries], side="right") - lo
         big = size > BUCKET_CAP
-        capped[queries[big], b] = True  # (a pair's left article is always new)
+        capped.append(np.unique(col[queries[big]]))  # (a pair's left article is always new)
+        del col, sorted_keys
         keep = size > 1
         q, lo, size, big = queries[keep], lo[keep], size[keep], big[keep]
         if not len(q):
@@ -565,27 +596,145 @@ def candidates(ids: list[str], sigs: np.ndarray, new: set[str]) -> dict[tuple[st
             mask = (left != right) & (~is_new[right] | ~np.repeat(both[start:stop], cc)
                                       | (left < right))
             left, right = left[mask], right[mask]
-            for e in range(b):  # proposed by an earlier, uncapped band: done there
-                same = (keys[left, e] == keys[right, e]) & ~capped[left, e]
-                left, right = left[~same], right[~same]
             for k in range(0, len(left), _ESTIMATES):
                 sa, sc = left[k:k + _ESTIMATES], right[k:k + _ESTIMATES]
-                est = (sigs[sa] == sigs[sc]).mean(axis=1)
+                got = np.unique(np.concatenate([sa, sc]))
+                sigs = rows(got)
+                ra, rc = np.searchsorted(got, sa), np.searchsorted(got, sc)
+                if b:  # proposed by an earlier, uncapped band: done there
+                    keys = band_keys(sigs, b, LSH_ROWS)
+                    ka, kc = keys[ra], keys[rc]
+                    del keys
+                    at, e = np.nonzero(ka == kc)
+                    done = np.ones(len(at), dtype=bool)
+                    for x in np.unique(e).tolist():
+                        of = e == x
+                        done[of] = ~np.isin(ka[at[of], x], capped[x])
+                    fresh = np.ones(len(sa), dtype=bool)
+                    fresh[at[done]] = False
+                    del ka, kc
+                    sa, sc, ra, rc = sa[fresh], sc[fresh], ra[fresh], rc[fresh]
+                est = (sigs[ra] == sigs[rc]).mean(axis=1)
                 ok = est >= MIN_ESTIMATE
                 sa, sc = sa[ok], sc[ok]
                 kept_codes.append(np.minimum(sa, sc).astype(np.int64) * n + np.maximum(sa, sc))
                 kept_est.append(est[ok])
             start = stop
     if not kept_codes:
-        return {}
+        return np.zeros(0, np.int64), np.zeros(0, np.float64)
     # (a capped bucket's pairs can come again from another band)
     codes, first = np.unique(np.concatenate(kept_codes), return_index=True)
-    est = np.concatenate(kept_est)[first]
-    out: dict[tuple[str, str], float] = {}
-    for code, e in zip(codes.tolist(), est.tolist(), strict=True):
-        i, j = ids[code // n], ids[code % n]
-        out[(i, j) if i < j else (j, i)] = e
-    return out
+    return codes, np.concatenate(kept_est)[first]
+
+
+class _SigFile:
+    """The run's signatures, out of memory: two unnamed temporary files in
+    the index folder (gone when closed, or with the process however it
+    ends): the rows, 512 bytes an article, read a few at a time for the
+    pairs' estimates (explicit reads: a memory map's pages would count as
+    the process's once touched), and the same values band by band (each
+    band's LSH_ROWS columns of every article, one after the other), read a
+    band at a time for the banding. Held in memory, the matrix was 512 bytes
+    an article of the families parent, and every band's keys 336 more
+    (issue 15)."""
+
+    _BLOCK = 4096  # rows written at a time
+
+    def __init__(self, folder: Path, n: int) -> None:
+        import tempfile
+        from contextlib import ExitStack
+
+        self.n, self.filled = n, 0
+        with ExitStack() as files:
+            self._rows = files.enter_context(tempfile.TemporaryFile(dir=folder))
+            self._bands = files.enter_context(tempfile.TemporaryFile(dir=folder))
+            self._files = files.pop_all()  # (closed by close(); both, if the second fails)
+
+    def __enter__(self) -> _SigFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._files.close()
+
+    def fill(self, blobs: Iterable[bytes]) -> None:
+        """Write the signatures (a blob each, in row order)."""
+        import numpy as np
+
+        block: list[bytes] = []
+        for blob in blobs:
+            block.append(blob)
+            if len(block) == self._BLOCK:
+                self._add(np.frombuffer(b"".join(block), dtype=np.uint32).reshape(-1, NUM_PERM))
+                block.clear()
+        if block:
+            self._add(np.frombuffer(b"".join(block), dtype=np.uint32).reshape(-1, NUM_PERM))
+
+    def _add(self, rows: np.ndarray) -> None:
+        import numpy as np
+
+        _write_at(self._rows.fileno(), rows.tobytes(), self.filled * NUM_PERM * 4)
+        w = LSH_ROWS * 4
+        for b in range(LSH_BANDS):
+            part = np.ascontiguousarray(rows[:, b * LSH_ROWS:(b + 1) * LSH_ROWS])
+            _write_at(self._bands.fileno(), part.tobytes(), (b * self.n + self.filled) * w)
+        self.filled += len(rows)
+
+    def band(self, b: int) -> np.ndarray:
+        """Band ``b``'s columns, every article's."""
+        import numpy as np
+
+        w = LSH_ROWS * 4
+        return np.frombuffer(_read_at(self._bands.fileno(), self.n * w, b * self.n * w),
+                             dtype=np.uint32).reshape(self.n, LSH_ROWS)
+
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """The signature rows ``rows`` (each distinct one read once; a run of
+        consecutive ones in one read)."""
+        import os
+
+        import numpy as np
+
+        w = NUM_PERM * 4
+        got, back = np.unique(rows, return_inverse=True)
+        buf = bytearray(len(got) * w)
+        view = memoryview(buf)
+        cuts = (np.flatnonzero(np.diff(got) != 1) + 1).tolist()
+        fd = self._rows.fileno()
+        for s, e in zip([0, *cuts], [*cuts, len(got)], strict=True):
+            if s == e:
+                continue
+            part, at = view[s * w:e * w], int(got[s]) * w
+            while len(part):  # (a read can return less than asked)
+                k = os.preadv(fd, [part], at)
+                if k <= 0:
+                    raise OSError("the signature file ended early")
+                part, at = part[k:], at + k
+        return np.frombuffer(buf, dtype=np.uint32).reshape(-1, NUM_PERM)[back.ravel()]
+
+
+def _write_at(fd: int, data: bytes, at: int) -> None:
+    import os
+
+    view = memoryview(data)
+    while len(view):
+        k = os.pwrite(fd, view, at)
+        view, at = view[k:], at + k
+
+
+def _read_at(fd: int, size: int, at: int) -> bytes:
+    import os
+
+    parts = []
+    while size:
+        got = os.pread(fd, size, at)
+        if not got:
+            raise OSError("the signature file ended early")
+        parts.append(got)
+        size, at = size - len(got), at + len(got)
+    return b"".join(parts)
 
 
 def verify(a_id: str, a: Prepared, b_id: str, b: Prepared,
@@ -794,16 +943,17 @@ def link(cands: dict[tuple[str, str], float], known: Iterable[VersionPair],
 
 
 def family_candidates(groups: Iterable[list[str]], new: set[str], tried: set[tuple[str, str]],
-                      cands: dict[tuple[str, str], float], ids: list[str], sigs: np.ndarray,
+                      cands: dict[tuple[str, str], float], row: dict[str, int], read,
                       metas: Iterable[ArticleMeta]) -> list[tuple[str, str]]:
     """The pairs that give each new member of a family (``groups``: the
-    families' members) its likeliest closest versions (see CLOSE_K) not yet
-    ``tried``: pair data, the family being known. ``metas``: the metadata of
-    the families' members (their order)."""
+    families' members; ``new``: those of them that are new) its likeliest
+    closest versions (see CLOSE_K) not yet ``tried``: pair data, the family
+    being known. ``row``: the members' signature rows, ``read(rows)`` their
+    signatures (a family's read together); ``metas``: the metadata of the
+    families' members (their order)."""
     import numpy as np
 
     place = {m.id: _order(m, _instant(m.date)) for m in metas}
-    row = {i: k for k, i in enumerate(ids)}
     near: dict[str, list[tuple[float, str]]] = {}
     for (a, b), e in cands.items():
         near.setdefault(a, []).append((e, b))
@@ -813,13 +963,14 @@ def family_candidates(groups: Iterable[list[str]], new: set[str], tried: set[tup
         if len(members) < 2 or new.isdisjoint(members):
             continue
         members = sorted((m for m in members if m in row and m in place), key=place.__getitem__)
-        rows = np.array([row[m] for m in members])
+        scan = bool(members) and len(members) <= CLOSE_SCAN
+        sigs = read(np.array([row[m] for m in members], dtype=np.int64)) if scan else None
         inside = set(members)
-        for x in members:
+        for k, x in enumerate(members):
             if x not in new:
                 continue
-            if len(members) <= CLOSE_SCAN:
-                est = (sigs[rows] == sigs[row[x]]).mean(axis=1).tolist()
+            if scan:
+                est = (sigs == sigs[k]).mean(axis=1).tolist()
                 scored = [(e, y) for e, y in zip(est, members, strict=True) if y != x]
             else:
                 scored = [(e, y) for e, y in near.get(x, ()) if y in inside]
@@ -1101,6 +1252,52 @@ def _map(fn, chunks: list[list], procs: int | None, progress, cancel, executor=N
             for r in rs]
 
 
+def _link_all(store, store_path: Path, cands: dict[tuple[str, str], float], removed: set[str],
+              sig_file: _SigFile, report: VersionsReport, procs, progress, cancel, executor,
+              ship, counts) -> list[VersionPair]:
+    """The candidates verified and linked into families (see :func:`link`),
+    and the pairs that give each new member of a family its closest versions
+    (see :func:`family_candidates`)."""
+    keys: dict[str, bytes] = {}  # the pairs' articles' keys, read once
+    profiles: dict[bytes, tuple] = {}
+    # the articles' content hashes (the texts verified once, see Verdicts),
+    # read for the pairs' articles only
+    texts = store.hash_by_id({x for p in cands for x in p})
+
+    def verify_all(cands: list[tuple[str, str]]) -> list[VersionPair]:
+        report.candidates += len(cands)
+        need = {x for p in cands for x in p} - keys.keys()
+        fresh = store.staged_among(need)
+        keys.update(store.sentence_keys(need - fresh))
+        keys.update(store.sentence_keys(fresh, staged=True))
+        profiles.update(_profiles((keys[x] for p in cands for x in p if x in keys
+                                   and keys[x] not in profiles), counts))
+        items = [(a, b, pair_boilerplate(keys[a], keys[b], counts, profiles))
+                 if a in keys and b in keys else (a, b, frozenset())
+                 for a, b in cands]
+        return _map(partial(_verify_chunk, str(store_path)), _pair_chunks(items), procs,
+                    (lambda d, t: progress("verifying", d, t)) if progress else None,
+                    cancel, executor,
+                    partial(_ship_pairs, str(store_path)) if ship else None)
+
+    known = [VersionPair(a, b, k, s, al) for a, b, k, s, al in store.version_pairs()
+             if a not in removed and b not in removed]
+    verdicts = Verdicts(verify_all, texts)
+    pairs, tried, comp = link(cands, known, verdicts)
+    # each new member's likeliest closest versions in its family (the pair
+    # data the timeline and the outlets table read)
+    groups = [g for g in comp.groups().values() if len(g) > 1]
+    fresh = store.staged_among({x for g in groups for x in g})
+    grown = [g for g in groups if not fresh.isdisjoint(g)]
+    members = {x for g in grown for x in g}
+    more = family_candidates(grown, fresh, tried, cands, store.rows_of_ids(members),
+                             sig_file.rows, store.articles_for(members))
+    if more:
+        texts.update(store.hash_by_id({x for p in more for x in p}))
+        pairs += verdicts(more)
+    return pairs
+
+
 def sync(store, store_path: Path, *, progress=None, cancel=None,
          procs: int | None = None, executor=None) -> VersionsReport:
     """Bring version data up to date with the store's articles, incrementally
@@ -1128,11 +1325,7 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
         # reads of every row: 0.26 s at 18k articles, issue 15)
         report.seconds = time.perf_counter() - t0
         return report
-    articles = store.article_hashes()
-    signed = store.sig_hashes()
-    removed = {i for i, h in signed.items() if articles.get(i) != h}
-    new = sorted(i for i, h in articles.items() if signed.get(i) != h)
-    report.removed = len(removed - set(new))
+    removed, report.removed, new = store.version_changes()
     if not removed and not new:
         # nothing to compare: the signatures (22% of an unchanged re-index
         # at 100k articles, issue 15), the sentence counts and the banding
@@ -1160,7 +1353,7 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
             # are as many keys as the counts (each key is merged O(log n)
             # times), so that neither adds up in memory while the workers run
             nonlocal counts
-            store.stage_signed(*c.rows(articles))
+            store.stage_signed(*c.rows(store.hash_by_id(c.ids)))
             report.signed += len(c.ids)
             tallies.append(c.counted())
             if sum(len(k) for k, _ in tallies) >= max(
@@ -1172,66 +1365,36 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
                    procs=procs, cancel=cancel, executor=executor, each=on_signed, keep=False,
                    progress=(lambda d, t: progress("signatures", d, t)) if progress else None,
                    ship=partial(_ship_ids, str(store_path)) if ship else None)
+        signed_any = bool(new)
+        del new  # (every id: ~70 bytes an article)
         # the corpus's sentence-key counts: the removed (and changed) articles'
         # keys counted out, the new ones' in
         old_keys = store.sentence_keys(removed)
         counts = merge_counts(counts, tallies, [tally(old_keys.values())])
         tallies.clear()
-        # every signature in one matrix, the stored ones first (oldest first:
-        # see BUCKET_REPS), then the new ones, each row copied in as it is read
-        matrix = np.empty((len(signed) - len(removed) + report.signed, NUM_PERM),
-                          dtype=np.uint32)
-        all_ids: list[str] = []
-        for i, blob in store.each_sig():
-            if i not in removed:
-                matrix[len(all_ids)] = np.frombuffer(blob, dtype=np.uint32)
-                all_ids.append(i)
-        first_new = len(all_ids)
-        for i, blob in store.each_sig(staged=True):
-            matrix[len(all_ids)] = np.frombuffer(blob, dtype=np.uint32)
-            all_ids.append(i)
-        matrix = matrix[:len(all_ids)]
+        # every signature numbered, the stored ones first (oldest first: see
+        # BUCKET_REPS), then the new ones; banded from a file (see _SigFile)
+        first_new, n = store.number_sigs()
         pairs: list[VersionPair] = []
-        fresh = set(all_ids[first_new:])
-        if fresh and len(all_ids) > 1:
-            cands = candidates(all_ids, matrix, fresh)
-            keys: dict[str, bytes] = {}  # the pairs' articles' keys, read once
-            profiles: dict[bytes, tuple] = {}
-
-            def verify_all(cands: list[tuple[str, str]]) -> list[VersionPair]:
-                report.candidates += len(cands)
-                need = {x for p in cands for x in p} - keys.keys()
-                keys.update(store.sentence_keys(need - fresh))
-                keys.update(store.sentence_keys(need & fresh, staged=True))
-                profiles.update(_profiles((keys[x] for p in cands for x in p if x in keys
-                                           and keys[x] not in profiles), counts))
-                items = [(a, b, pair_boilerplate(keys[a], keys[b], counts, profiles))
-                         if a in keys and b in keys else (a, b, frozenset())
-                         for a, b in cands]
-                return _map(partial(_verify_chunk, str(store_path)), _pair_chunks(items), procs,
-                            (lambda d, t: progress("verifying", d, t)) if progress else None,
-                            cancel, executor,
-                            partial(_ship_pairs, str(store_path)) if ship else None)
-
-            known = [VersionPair(a, b, k, s, al) for a, b, k, s, al in store.version_pairs()
-                     if a not in removed and b not in removed]
-            verdicts = Verdicts(verify_all, articles)
-            pairs, tried, comp = link(cands, known, verdicts)
-            # each new member's likeliest closest versions in its family (the
-            # pair data the timeline and the outlets table read)
-            grown = [g for g in comp.groups().values()
-                     if len(g) > 1 and not fresh.isdisjoint(g)]
-            more = family_candidates(grown, fresh, tried, cands, all_ids, matrix,
-                                     store.articles_for(x for g in grown for x in g))
-            if more:
-                pairs += verdicts(more)
+        if report.signed and n > 1:
+            with _SigFile(store_path.parent, n) as sig_file:
+                sig_file.fill(store.each_numbered_sig())
+                codes, est = banded(n, sig_file.band, sig_file.rows, np.arange(n) >= first_new)
+                ids = store.ids_of_rows(np.unique(np.concatenate([codes // n, codes % n])).tolist())
+                cands: dict[tuple[str, str], float] = {}
+                for code, e in zip(codes.tolist(), est.tolist(), strict=True):
+                    i, j = ids[code // n], ids[code % n]
+                    cands[(i, j) if i < j else (j, i)] = e
+                del codes, est, ids
+                pairs = _link_all(store, store_path, cands, removed, sig_file, report, procs,
+                                  progress, cancel, executor, ship, counts)
     except Cancelled:
         store.discard_staged()
         report.cancelled = True
         report.seconds = time.perf_counter() - t0
         return report
     changed = bool(report.signed or old_keys)
-    store.apply_versions(removed | set(new), pairs, counts if changed else None)
+    store.apply_versions(removed, pairs, counts if changed else None, signed=signed_any)
     store.mark_versions_synced(scheme)
     report.pairs = len(pairs)
     report.seconds = time.perf_counter() - t0
