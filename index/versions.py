@@ -175,14 +175,55 @@ def _distinct(blob: bytes):
 _MERGE_ROWS = 1 << 20
 
 
-def merge_counts(counts: tuple[np.ndarray, np.ndarray] | None,
-                 added: list[tuple[np.ndarray, np.ndarray]],
-                 subtracted: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """The corpus's key counts (sorted keys, counts) with the tallies (see
-    :func:`tally`) of the articles ``added`` counted in and of those
-    ``subtracted`` counted out (each article counts a key once).
+class _Sorted:
+    """A sorted run of (key, count) records, handed out a key range at a
+    time, in order (:meth:`upto`): an array pair in memory, or records read
+    ``_READ_ROWS`` at a time through ``read(start, stop) -> (keys, counts)``
+    (a file, the store's blob)."""
 
-    Every tally is sorted, and the keys are hashes, spread evenly: so they
+    def __init__(self, size: int, read, sign: int = 1) -> None:
+        self.size, self._read, self._sign = size, read, sign
+        self._at = 0  # records handed out or buffered
+        self._buf: tuple[np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def of(cls, keys: np.ndarray, counts: np.ndarray, sign: int = 1) -> _Sorted:
+        return cls(len(keys), lambda a, b: (keys[a:b], counts[a:b]), sign)
+
+    def upto(self, edge) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The next records whose keys are below ``edge`` (None: all left),
+        as pieces; their counts int64 and signed."""
+        import numpy as np
+
+        ks: list[np.ndarray] = []
+        ns: list[np.ndarray] = []
+        while True:
+            if self._buf is None:
+                if self._at >= self.size:
+                    break
+                stop = min(self.size, self._at + _READ_ROWS)
+                self._buf = self._read(self._at, stop)
+                self._at = stop
+            k, n = self._buf
+            cut = len(k) if edge is None else int(np.searchsorted(k, edge))
+            ks.append(k[:cut])
+            ns.append(n[:cut].astype(np.int64) * self._sign)
+            if cut < len(k):
+                self._buf = (k[cut:], n[cut:])
+                break
+            self._buf = None
+        return ks, ns
+
+
+_READ_ROWS = 1 << 16  # records of a run on disk read at a time
+
+
+def _merge_sorted(sources: list[_Sorted], emit) -> None:
+    """Merge sorted runs of (key, count) records into one (``emit(keys,
+    counts)`` called with each range's, in order): each key's counts
+    summed, the keys left with none dropped.
+
+    Every run is sorted, and the keys are hashes, spread evenly: so they
     are merged a range of keys at a time, _MERGE_ROWS keys a step, and a
     step's sort and its temporaries are that big whatever the corpus. (One
     sort of all of them at once held four or five arrays of every key: at
@@ -190,20 +231,16 @@ def merge_counts(counts: tuple[np.ndarray, np.ndarray] | None,
     issue 15.)"""
     import numpy as np
 
-    parts = ([] if counts is None else [(counts[0], counts[1].astype(np.int64, copy=False))])
-    parts += [(k, n) for k, n in added if len(k)]
-    parts += [(k, -n) for k, n in subtracted if len(k)]
-    total = sum(len(k) for k, _ in parts)
-    steps = -(-total // _MERGE_ROWS)
-    edges = [np.uint64((s << 64) // steps) for s in range(1, steps)]
-    cuts = [[0, *np.searchsorted(k, edges).tolist(), len(k)] for k, _ in parts]
-    # (the result is written in place: the steps' pieces and their
-    # concatenation were two copies of it; what it holds is at most the
-    # keys given)
-    out_k, out_n, m = np.empty(total, np.uint64), np.empty(total, np.int64), 0
-    for step in range(steps):
-        ks = np.concatenate([k[c[step]:c[step + 1]] for (k, _), c in zip(parts, cuts, strict=True)])
-        ws = np.concatenate([n[c[step]:c[step + 1]] for (_, n), c in zip(parts, cuts, strict=True)])
+    total = sum(s.size for s in sources)
+    steps = max(1, -(-total // _MERGE_ROWS))
+    edges = [np.uint64((s << 64) // steps) for s in range(1, steps)] + [None]
+    for edge in edges:
+        ks, ws = [], []
+        for src in sources:
+            k, n = src.upto(edge)
+            ks += k
+            ws += n
+        ks, ws = (np.concatenate(ks), np.concatenate(ws)) if ks else ([], [])
         if not len(ks):
             continue
         order = np.argsort(ks, kind="stable")
@@ -211,11 +248,132 @@ def merge_counts(counts: tuple[np.ndarray, np.ndarray] | None,
         starts = np.flatnonzero(np.concatenate(([True], ks[1:] != ks[:-1])))
         c = np.add.reduceat(ws, starts)
         keep = c > 0
-        got = int(keep.sum())
-        out_k[m:m + got] = ks[starts[keep]]
-        out_n[m:m + got] = c[keep]
-        m += got
+        emit(ks[starts[keep]], c[keep])
+
+
+def merge_counts(counts: tuple[np.ndarray, np.ndarray] | None,
+                 added: list[tuple[np.ndarray, np.ndarray]],
+                 subtracted: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The corpus's key counts (sorted keys, counts) with the tallies (see
+    :func:`tally`) of the articles ``added`` counted in and of those
+    ``subtracted`` counted out (each article counts a key once), in memory
+    (see :func:`_merge_sorted`; the versions phase merges into a file:
+    :class:`_KeyCounts`)."""
+    import numpy as np
+
+    sources = [] if counts is None else [_Sorted.of(*counts)]
+    sources += [_Sorted.of(k, n) for k, n in added if len(k)]
+    sources += [_Sorted.of(k, n, -1) for k, n in subtracted if len(k)]
+    # (the result is written in place: the steps' pieces and their
+    # concatenation were two copies of it; what it holds is at most the
+    # keys given)
+    total = sum(s.size for s in sources)
+    out_k, out_n, m = np.empty(total, np.uint64), np.empty(total, np.int64), 0
+
+    def emit(k: np.ndarray, n: np.ndarray) -> None:
+        nonlocal m
+        out_k[m:m + len(k)] = k
+        out_n[m:m + len(k)] = n
+        m += len(k)
+
+    _merge_sorted(sources, emit)
     return out_k[:m], out_n[:m]
+
+
+class _KeyCounts:
+    """The corpus's sentence-key counts, on disk: the sorted keys (uint64)
+    and their counts (int64), the store's blobs' format, in two unnamed
+    temporary files in the index folder, with every _BLOCK_ROWS-th key in
+    memory to find a key's block. Held as two arrays they were ~580 bytes
+    an article of the families parent, all through the run (most sentences
+    are in one article; issue 15). Made by :meth:`merged`; looked up by
+    :meth:`lookup`; copied into the store by its ``read`` (see
+    ``Store.apply_versions``)."""
+
+    def __init__(self, folder: Path) -> None:
+        import tempfile
+        from contextlib import ExitStack
+
+        import numpy as np
+
+        with ExitStack() as files:
+            self._keys = files.enter_context(tempfile.TemporaryFile(dir=folder))
+            self._counts = files.enter_context(tempfile.TemporaryFile(dir=folder))
+            self._files = files.pop_all()
+        self.size = 0
+        self._firsts: list[np.ndarray] = []
+        self._index = np.zeros(0, np.uint64)
+
+    def close(self) -> None:
+        self._files.close()
+
+    def __enter__(self) -> _KeyCounts:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _append(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        _write_at(self._keys.fileno(), keys.tobytes(), self.size * 8)
+        _write_at(self._counts.fileno(), counts.tobytes(), self.size * 8)
+        self._firsts.append(keys[(-self.size) % _BLOCK_ROWS::_BLOCK_ROWS])
+        self.size += len(keys)
+
+    @classmethod
+    def merged(cls, folder: Path, sources: list[_Sorted]) -> _KeyCounts:
+        """The runs ``sources`` merged (see :func:`_merge_sorted`) into a file."""
+        import numpy as np
+
+        out = cls(folder)
+        try:
+            _merge_sorted(sources, out._append)
+            out._index = np.concatenate(out._firsts) if out._firsts else out._index
+            out._firsts = []
+        except BaseException:
+            out.close()
+            raise
+        return out
+
+    def source(self) -> _Sorted:
+        """Its records, as a run to merge."""
+        import numpy as np
+
+        return _Sorted(self.size, lambda a, b: (
+            np.frombuffer(self.read(0, a * 8, (b - a) * 8), dtype=np.uint64),
+            np.frombuffer(self.read(1, a * 8, (b - a) * 8), dtype=np.int64)))
+
+    def read(self, column: int, at: int, size: int) -> bytes:
+        """``size`` bytes from ``at`` of the keys (column 0) or the counts (1)."""
+        return _read_at((self._keys, self._counts)[column].fileno(), size, at)
+
+    def sizes(self) -> tuple[int, int]:
+        return self.size * 8, self.size * 8
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """Counts of ``keys`` (0 for unknown ones), reading the blocks they
+        fall in, each once (a verification round's keys at once: see
+        :func:`_profiles`)."""
+        import numpy as np
+
+        out = np.zeros(len(keys), np.int64)
+        if not self.size or not len(keys):
+            return out
+        u, back = np.unique(keys, return_inverse=True)
+        found = np.zeros(len(u), np.int64)
+        block = np.searchsorted(self._index, u, side="right") - 1
+        cuts = np.flatnonzero(np.diff(block)) + 1
+        for s, e in zip([0, *cuts.tolist()], [*cuts.tolist(), len(u)], strict=True):
+            b = int(block[s])
+            if b < 0:  # (below the first key)
+                continue
+            a, z = b * _BLOCK_ROWS, min(self.size, (b + 1) * _BLOCK_ROWS)
+            bk = np.frombuffer(self.read(0, a * 8, (z - a) * 8), dtype=np.uint64)
+            bn = np.frombuffer(self.read(1, a * 8, (z - a) * 8), dtype=np.int64)
+            found[s:e] = _lookup((bk, bn), u[s:e])
+        return found[back.ravel()]
+
+
+_BLOCK_ROWS = 4096  # records of the counts' file read at a time by a lookup
 
 
 def tally(blobs: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
@@ -240,7 +398,13 @@ def _lookup(counts: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarr
     return np.where(ck[pos] == keys, cv[pos], 0)
 
 
-def _profiles(blobs: Iterable[bytes], counts: tuple[np.ndarray, np.ndarray]
+def _counts_of(counts: tuple[np.ndarray, np.ndarray] | _KeyCounts, keys: np.ndarray
+               ) -> np.ndarray:
+    """Counts of ``keys`` (0 for unknown ones), from counts in memory or on disk."""
+    return counts.lookup(keys) if isinstance(counts, _KeyCounts) else _lookup(counts, keys)
+
+
+def _profiles(blobs: Iterable[bytes], counts: tuple[np.ndarray, np.ndarray] | _KeyCounts
               ) -> dict[bytes, tuple[dict[int, int], int]]:
     """Each article's profile (``blobs``: its sentence keys): the lower
     quartile of how many articles hold its sentences' exact keys (an article
@@ -256,12 +420,19 @@ def _profiles(blobs: Iterable[bytes], counts: tuple[np.ndarray, np.ndarray]
 
     blobs = list(dict.fromkeys(blobs))
     out = {}
+    if not blobs:
+        return out
+    # every article's keys looked up at once (counts on disk are read a
+    # block at a time: each block once, not once a batch)
+    counted = _counts_of(counts, np.concatenate([_unpack_keys(b) for b in blobs]).ravel())
+    done = 0
     for k in range(0, len(blobs), _PROFILE_BATCH):  # (its keys' Python ints, bounded)
         batch = blobs[k:k + _PROFILE_BATCH]
         arrays = [_unpack_keys(b) for b in batch]
         every = np.concatenate(arrays)
         keys = every.tolist()
-        n = _lookup(counts, every.ravel()).reshape(-1, 2).tolist()
+        n = counted[done * 2:(done + len(every)) * 2].reshape(-1, 2).tolist()
+        done += len(every)
         pos = 0
         for blob, arr in zip(batch, arrays, strict=True):
             end = pos + len(arr)
@@ -1334,31 +1505,33 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
         report.seconds = time.perf_counter() - t0
         return report
 
+    from contextlib import ExitStack
+
     import numpy as np  # (here: an unchanged corpus does not load it)
 
     from .errors import Cancelled
     from .jobs import map_chunks
 
+    folder = store_path.parent
+    temps = ExitStack()  # the run's temporary files (unnamed: see _SigFile)
     try:
-        stored = store.sentence_counts()
-        counts = None if stored is None else (np.frombuffer(stored[0], dtype=np.uint64),
-                                              np.frombuffer(stored[1], dtype=np.int64))
-        del stored
         tallies: list[tuple[np.ndarray, np.ndarray]] = []
+        runs: list[_KeyCounts] = []  # the new articles' tallies, merged, on disk
         store.stage_versions()
 
         def on_signed(_k: int, c: Signed) -> None:
             # each chunk's rows go to the store's staging tables as it comes,
-            # and its tally is merged into the counts once the tallies held
-            # are as many keys as the counts (each key is merged O(log n)
-            # times), so that neither adds up in memory while the workers run
-            nonlocal counts
+            # and its tally is merged with the others' into a run on disk
+            # once they hold _MERGE_ROWS keys, so that neither adds up in
+            # memory while the workers run (the runs are merged at the end:
+            # before, into the counts, held in memory, each time the tallies
+            # were as many keys as they, issue 15)
             store.stage_signed(*c.rows(store.hash_by_id(c.ids)))
             report.signed += len(c.ids)
             tallies.append(c.counted())
-            if sum(len(k) for k, _ in tallies) >= max(
-                    _MERGE_ROWS, 0 if counts is None else len(counts[0])):
-                counts = merge_counts(counts, tallies, [])
+            if sum(len(k) for k, _ in tallies) >= _MERGE_ROWS:
+                runs.append(temps.enter_context(_KeyCounts.merged(
+                    folder, [_Sorted.of(k, n) for k, n in tallies])))
                 tallies.clear()
 
         map_chunks(partial(_sig_chunk, str(store_path), common, permutations()), _chunked(new),
@@ -1367,17 +1540,27 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
                    ship=partial(_ship_ids, str(store_path)) if ship else None)
         signed_any = bool(new)
         del new  # (every id: ~70 bytes an article)
-        # the corpus's sentence-key counts: the removed (and changed) articles'
-        # keys counted out, the new ones' in
+        # the corpus's sentence-key counts: the stored ones (read from the
+        # store's blob a piece at a time), the new articles' counted in, the
+        # removed (and changed) ones' out, merged into a file
         old_keys = store.sentence_keys(removed)
-        counts = merge_counts(counts, tallies, [tally(old_keys.values())])
+        gone = tally(old_keys.values())
+        stored = store.sentence_counts_size()
+        counts = temps.enter_context(_KeyCounts.merged(folder, (
+            ([_Sorted(stored, store.read_sentence_counts)] if stored else [])
+            + [r.source() for r in runs] + [_Sorted.of(k, n) for k, n in tallies]
+            + [_Sorted.of(*gone, -1)])))
+        for r in runs:
+            r.close()
+        runs.clear()
         tallies.clear()
+        del gone
         # every signature numbered, the stored ones first (oldest first: see
         # BUCKET_REPS), then the new ones; banded from a file (see _SigFile)
         first_new, n = store.number_sigs()
         pairs: list[VersionPair] = []
         if report.signed and n > 1:
-            with _SigFile(store_path.parent, n) as sig_file:
+            with _SigFile(folder, n) as sig_file:
                 sig_file.fill(store.each_numbered_sig())
                 codes, est = banded(n, sig_file.band, sig_file.rows, np.arange(n) >= first_new)
                 ids = store.ids_of_rows(np.unique(np.concatenate([codes // n, codes % n])).tolist())
@@ -1388,13 +1571,15 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
                 del codes, est, ids
                 pairs = _link_all(store, store_path, cands, removed, sig_file, report, procs,
                                   progress, cancel, executor, ship, counts)
+        changed = bool(report.signed or old_keys)
+        store.apply_versions(removed, pairs, counts if changed else None, signed=signed_any)
     except Cancelled:
         store.discard_staged()
         report.cancelled = True
         report.seconds = time.perf_counter() - t0
         return report
-    changed = bool(report.signed or old_keys)
-    store.apply_versions(removed, pairs, counts if changed else None, signed=signed_any)
+    finally:
+        temps.close()
     store.mark_versions_synced(scheme)
     report.pairs = len(pairs)
     report.seconds = time.perf_counter() - t0

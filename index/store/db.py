@@ -645,11 +645,29 @@ class Store:
         """The corpus's sentence-key counts: (keys, counts) blobs, or None."""
         return self.db.execute("SELECT keys, counts FROM sentcounts").fetchone()
 
+    def sentence_counts_size(self) -> int:
+        """How many keys the stored counts hold (0: none stored)."""
+        row = self.db.execute("SELECT length(keys) FROM sentcounts").fetchone()
+        return 0 if row is None else row[0] // 8
+
+    def read_sentence_counts(self, start: int, stop: int):
+        """Keys ``start`` to ``stop`` of the stored counts, and their counts
+        (numpy arrays), read from the blobs in place (read whole, with their
+        copies, they were ~580 bytes an article, issue 15)."""
+        import numpy as np
+
+        out = []
+        for column, dtype in (("keys", np.uint64), ("counts", np.int64)):
+            with self.db.blobopen("sentcounts", column, 0, readonly=True) as blob:
+                blob.seek(start * 8)
+                out.append(np.frombuffer(blob.read((stop - start) * 8), dtype=dtype))
+        return out[0], out[1]
+
     def apply_versions(self, removed: set[str], pairs: list,
                        counts: tuple | None = None, signed: bool = False) -> None:
         """Drop what ``removed`` had, then add the staged signatures and
-        sentence keys (see :meth:`stage_versions`), the counts (two
-        buffers), and verified pairs. ``signed``: the run had articles to
+        sentence keys (see :meth:`stage_versions`), the counts (see
+        :meth:`_write_counts`), and verified pairs. ``signed``: the run had articles to
         sign (the generation moves on, as for removed articles and pairs:
         an article never signed has no rows to drop)."""
         with self.db:
@@ -674,18 +692,21 @@ class Store:
                 # ``removed``: its old rows go)
                 self._bump_generation()
 
-    def _write_counts(self, counts: tuple) -> None:
-        """The counts' two buffers into their row, a piece at a time. (Bound
-        as parameters, SQLite copies each whole, and the cached statement
-        keeps the copies until it is next run: 0.6 KB an article, the versions
-        phase's peak once the signatures were staged, issue 15.)"""
-        bufs = [memoryview(b).cast("B") for b in counts]
+    def _write_counts(self, counts) -> None:
+        """The counts (``counts.sizes()``: the bytes of the keys and of the
+        counts; ``counts.read(column, at, size)``: those bytes, column 0 the
+        keys, 1 the counts; see versions._KeyCounts) into their row, a piece
+        at a time. (Bound as parameters, SQLite copies each whole, and the
+        cached statement keeps the copies until it is next run: 0.6 KB an
+        article, the versions phase's peak once the signatures were staged,
+        issue 15.)"""
+        sizes = counts.sizes()
         self.db.execute("INSERT OR REPLACE INTO sentcounts VALUES (0, zeroblob(?), zeroblob(?))",
-                        [len(b) for b in bufs])
-        for column, buf in zip(("keys", "counts"), bufs, strict=True):
+                        list(sizes))
+        for k, (column, size) in enumerate(zip(("keys", "counts"), sizes, strict=True)):
             with self.db.blobopen("sentcounts", column, 0) as blob:
-                for k in range(0, len(buf), _BLOB_PIECE):
-                    blob.write(buf[k:k + _BLOB_PIECE])
+                for at in range(0, size, _BLOB_PIECE):
+                    blob.write(counts.read(k, at, min(_BLOB_PIECE, size - at)))
 
     def version_pair(self, a: str, b: str) -> tuple | None:
         """The stored pair of ``a`` and ``b`` (either order): (a, b, kind,
