@@ -462,9 +462,6 @@ class Store:
         return words, dfs
 
     # ------------------------------------------------------------ versions
-    def article_hashes(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT id, hash FROM articles"))
-
     def hash_by_id(self, ids: Iterable[str]) -> dict[str, str]:
         """Article id -> body hash, for the known ones of ``ids``."""
         return dict(self._where_in("SELECT id, hash FROM articles WHERE id", ids))
