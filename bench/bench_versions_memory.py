@@ -16,7 +16,7 @@ the signatures, sentence keys, sentence-key counts and pairs (with their
 similarity), and the report's candidates and pairs.
 
     python bench/bench_versions_memory.py CORPUS --index IX [--base TREE]
-        [--workdir DIR] [--json OUT] [--keep]
+        [--only both|base|this] [--workdir DIR] [--json OUT] [--keep]
     python bench/bench_versions_memory.py CORPUS --index IX --build
 """
 
@@ -97,6 +97,8 @@ def main() -> None:
                     help="build --index first (the index phase alone, from this tree)")
     ap.add_argument("--base", type=Path, metavar="TREE",
                     help="also run the versions phase from this checkout (the code before), first")
+    ap.add_argument("--only", choices=("both", "base", "this"), default="both",
+                    help="run one tree only (two benches side by side: compare their 'stored')")
     ap.add_argument("--workdir", type=Path, help="where the copies go (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the copies")
     ap.add_argument("--json", type=Path, help="also write the figures here")
@@ -110,7 +112,8 @@ def main() -> None:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="variorum-vmem-"))
     work.mkdir(parents=True, exist_ok=True)
     row: dict = {"corpus": args.corpus.name}
-    runs = ([("before", args.base)] if args.base else []) + [("after", PROJECT)]
+    runs = ([("before", args.base)] if args.base and args.only != "this" else []) \
+        + ([("after", PROJECT)] if args.only != "base" else [])
     copies = {}
     for label, tree in runs:
         ix = copies[label] = work / f"vix-{label}-{args.corpus.name}-{time.time_ns()}"
@@ -119,7 +122,7 @@ def main() -> None:
         row[label]["stored"] = snapshot(ix, env, tree)
         print(json.dumps({label: {k: v for k, v in row[label].items() if k != "timeline"}}),
               file=sys.stderr, flush=True)
-    if args.base:
+    if "before" in row and "after" in row:
         b, a = row["before"], row["after"]
         row["same"] = {**{t: b["stored"][t] == a["stored"][t] for t in a["stored"]},
                        "report": b["versions"] == {**a["versions"],

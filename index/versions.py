@@ -171,8 +171,12 @@ def _distinct(blob: bytes):
     return np.unique(k[k != _NO_KEY])
 
 
-# keys merged per step of merge_counts
-_MERGE_ROWS = 1 << 20
+# keys merged per step of _merge_sorted (its temporaries: ~80 bytes a key;
+# 1M a step made the versions parent's peak, issue 15)
+_MERGE_ROWS = 1 << 18
+# the new articles' tallies held before they are merged into a run on disk
+# (each run is two open files: a few dozen at 300k articles)
+_RUN_ROWS = 1 << 20
 
 
 class _Sorted:
@@ -1522,14 +1526,14 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
         def on_signed(_k: int, c: Signed) -> None:
             # each chunk's rows go to the store's staging tables as it comes,
             # and its tally is merged with the others' into a run on disk
-            # once they hold _MERGE_ROWS keys, so that neither adds up in
+            # once they hold _RUN_ROWS keys, so that neither adds up in
             # memory while the workers run (the runs are merged at the end:
             # before, into the counts, held in memory, each time the tallies
             # were as many keys as they, issue 15)
             store.stage_signed(*c.rows(store.hash_by_id(c.ids)))
             report.signed += len(c.ids)
             tallies.append(c.counted())
-            if sum(len(k) for k, _ in tallies) >= _MERGE_ROWS:
+            if sum(len(k) for k, _ in tallies) >= _RUN_ROWS:
                 runs.append(temps.enter_context(_KeyCounts.merged(
                     folder, [_Sorted.of(k, n) for k, n in tallies])))
                 tallies.clear()

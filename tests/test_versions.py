@@ -1230,21 +1230,20 @@ def test_key_counts_merged_into_a_file_are_the_counts_in_memory(monkeypatch, tmp
     gone = old[:40]
     stored = merge_counts(None, [tally(old)], [])
     want = merge_counts(stored, [tally(b) for b in new], [tally(gone)])
-    with _KeyCounts.merged(tmp_path, [_Sorted.of(k, n) for k, n in
-                                      (tally(b) for b in new[:2])]) as run:
-        with _KeyCounts.merged(tmp_path, [_Sorted.of(*stored), run.source()]
-                               + [_Sorted.of(*tally(b)) for b in new[2:]]
-                               + [_Sorted.of(*tally(gone), -1)]) as got:
-            assert got.sizes() == (8 * len(want[0]),) * 2
-            assert got.read(0, 0, got.sizes()[0]) == want[0].tobytes()
-            assert got.read(1, 0, got.sizes()[1]) == want[1].tobytes()
-            assert len(got._index) == -(-len(want[0]) // 16)
-            absent = [rng.getrandbits(64) & ~2 for _ in range(50)]  # (every key has bit 1)
-            asked = np.array([0, 1, 2**64 - 1, *pool, *absent, *want[0][::3].tolist(), pool[0]],
-                             dtype=np.uint64)
-            found = got.lookup(asked)
-            assert np.array_equal(found, _lookup(want, asked))
-            assert (found > 0).sum() > 100 and (found == 0).sum() > 50
+    runs = [_Sorted.of(k, n) for k, n in (tally(b) for b in new[:2])]
+    with _KeyCounts.merged(tmp_path, runs) as run, _KeyCounts.merged(
+            tmp_path, [_Sorted.of(*stored), run.source()] + [_Sorted.of(*tally(b)) for b in new[2:]]
+            + [_Sorted.of(*tally(gone), -1)]) as got:
+        assert got.sizes() == (8 * len(want[0]),) * 2
+        assert got.read(0, 0, got.sizes()[0]) == want[0].tobytes()
+        assert got.read(1, 0, got.sizes()[1]) == want[1].tobytes()
+        assert len(got._index) == -(-len(want[0]) // 16)
+        absent = [rng.getrandbits(64) & ~2 for _ in range(50)]  # (every key has bit 1)
+        asked = np.array([0, 1, 2**64 - 1, *pool, *absent, *want[0][::3].tolist(), pool[0]],
+                         dtype=np.uint64)
+        found = got.lookup(asked)
+        assert np.array_equal(found, _lookup(want, asked))
+        assert (found > 0).sum() > 100 and (found == 0).sum() > 50
     assert list(tmp_path.iterdir()) == []
 
 
@@ -1269,6 +1268,7 @@ def test_versions_through_files_in_tiny_pieces_store_what_they_store_in_one(
 
     def tiny(m) -> None:
         m.setattr(versions, "_MERGE_ROWS", 29)
+        m.setattr(versions, "_RUN_ROWS", 41)
         m.setattr(versions, "_READ_ROWS", 5)
         m.setattr(versions, "_BLOCK_ROWS", 4)
         m.setattr(versions, "_ENTRIES", 3)
