@@ -1561,9 +1561,9 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
         del gone
         # every signature numbered, the stored ones first (oldest first: see
         # BUCKET_REPS), then the new ones; banded from a file (see _SigFile)
-        first_new, n = store.number_sigs()
+        first_new, n = store.number_sigs() if report.signed else (0, 0)
         pairs: list[VersionPair] = []
-        if report.signed and n > 1:
+        if n > 1:
             with _SigFile(folder, n) as sig_file:
                 sig_file.fill(store.each_numbered_sig())
                 codes, est = banded(n, sig_file.band, sig_file.rows, np.arange(n) >= first_new)
