@@ -773,22 +773,27 @@ def banded(n: int, band, rows, is_new: np.ndarray) -> tuple[np.ndarray, np.ndarr
             left, right = left[mask], right[mask]
             for k in range(0, len(left), _ESTIMATES):
                 sa, sc = left[k:k + _ESTIMATES], right[k:k + _ESTIMATES]
-                got = np.unique(np.concatenate([sa, sc]))
+                got, at = np.unique(np.concatenate([sa, sc]), return_inverse=True)
                 sigs = rows(got)
-                ra, rc = np.searchsorted(got, sa), np.searchsorted(got, sc)
-                if b:  # proposed by an earlier, uncapped band: done there
-                    keys = band_keys(sigs, b, LSH_ROWS)
-                    ka, kc = keys[ra], keys[rc]
-                    del keys
-                    at, e = np.nonzero(ka == kc)
-                    done = np.ones(len(at), dtype=bool)
-                    for x in np.unique(e).tolist():
-                        of = e == x
-                        done[of] = ~np.isin(ka[at[of], x], capped[x])
-                    fresh = np.ones(len(sa), dtype=bool)
-                    fresh[at[done]] = False
-                    del ka, kc
-                    sa, sc, ra, rc = sa[fresh], sc[fresh], ra[fresh], rc[fresh]
+                ra, rc = at[:len(sa)], at[len(sa):]
+                for e in range(b):  # proposed by an earlier, uncapped band: done there
+                    if not len(sa):
+                        break
+                    # (band by band, the pairs left only: a family's pairs
+                    # go at its first band, as they did with every band's
+                    # keys in memory; all b bands' keys at once cost 7x the
+                    # banding's CPU on reprints)
+                    cols = slice(e * LSH_ROWS, (e + 1) * LSH_ROWS)
+                    if 2 * len(ra) < len(sigs):  # (few pairs left: their rows' keys only)
+                        ka = band_keys(sigs[ra, cols], 1, LSH_ROWS, first=e)[:, 0]
+                        same = ka == band_keys(sigs[rc, cols], 1, LSH_ROWS, first=e)[:, 0]
+                    else:
+                        key = band_keys(sigs[:, cols], 1, LSH_ROWS, first=e)[:, 0]
+                        ka = key[ra]
+                        same = ka == key[rc]
+                    if same.any():
+                        same[same] = ~np.isin(ka[same], capped[e])
+                        sa, sc, ra, rc = sa[~same], sc[~same], ra[~same], rc[~same]
                 est = (sigs[ra] == sigs[rc]).mean(axis=1)
                 ok = est >= MIN_ESTIMATE
                 sa, sc = sa[ok], sc[ok]
@@ -865,29 +870,41 @@ class _SigFile:
         return np.frombuffer(_read_at(self._bands.fileno(), self.n * w, b * self.n * w),
                              dtype=np.uint32).reshape(self.n, LSH_ROWS)
 
-    def rows(self, rows: np.ndarray) -> np.ndarray:
-        """The signature rows ``rows`` (each distinct one read once; a run of
-        consecutive ones in one read)."""
-        import os
+    # rows of the file a read covers at most (4 MB): the rows asked for in
+    # such a window are read in one read of the window's span when they are
+    # many, else a run of consecutive ones at a time
+    _WINDOW = 8192
+    _RUNS = 32  # runs in a window from which its span is read instead
 
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """The signature rows ``rows`` (each distinct one read once)."""
         import numpy as np
 
         w = NUM_PERM * 4
-        got, back = np.unique(rows, return_inverse=True)
-        buf = bytearray(len(got) * w)
-        view = memoryview(buf)
-        cuts = (np.flatnonzero(np.diff(got) != 1) + 1).tolist()
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) and bool(np.all(rows[1:] > rows[:-1])):
+            got, back = rows, None  # (sorted and distinct already: the banding's)
+        else:
+            got, back = np.unique(rows, return_inverse=True)
+        out = np.empty((len(got), NUM_PERM), dtype=np.uint32)
         fd = self._rows.fileno()
-        for s, e in zip([0, *cuts], [*cuts, len(got)], strict=True):
-            if s == e:
+        windows = np.searchsorted(got, np.arange(0, self.n + self._WINDOW, self._WINDOW))
+        for a, z in zip(windows[:-1].tolist(), windows[1:].tolist(), strict=True):
+            if a == z:
                 continue
-            part, at = view[s * w:e * w], int(got[s]) * w
-            while len(part):  # (a read can return less than asked)
-                k = os.preadv(fd, [part], at)
-                if k <= 0:
-                    raise OSError("the signature file ended early")
-                part, at = part[k:], at + k
-        return np.frombuffer(buf, dtype=np.uint32).reshape(-1, NUM_PERM)[back.ravel()]
+            part = got[a:z]
+            cuts = (np.flatnonzero(np.diff(part) != 1) + 1).tolist()
+            if len(cuts) >= self._RUNS:
+                first = int(part[0])
+                span = np.frombuffer(_read_at(fd, (int(part[-1]) + 1 - first) * w, first * w),
+                                     dtype=np.uint32).reshape(-1, NUM_PERM)
+                out[a:z] = span[part - first]
+                continue
+            for s, e in zip([0, *cuts], [*cuts, len(part)], strict=True):
+                out[a + s:a + e] = np.frombuffer(
+                    _read_at(fd, (e - s) * w, int(part[s]) * w), dtype=np.uint32
+                ).reshape(-1, NUM_PERM)
+        return out if back is None else out[back.ravel()]
 
 
 def _write_at(fd: int, data: bytes, at: int) -> None:
