@@ -1141,7 +1141,7 @@ def family_candidates(groups: Iterable[list[str]], new: set[str], tried: set[tup
     families' members; ``new``: those of them that are new) its likeliest
     closest versions (see CLOSE_K) not yet ``tried``: pair data, the family
     being known. ``row``: the members' signature rows, ``read(rows)`` their
-    signatures (a family's read together); ``metas``: the metadata of the
+    signatures; ``metas``: the metadata of the
     families' members (their order)."""
     import numpy as np
 
@@ -1151,12 +1151,42 @@ def family_candidates(groups: Iterable[list[str]], new: set[str], tried: set[tup
         near.setdefault(a, []).append((e, b))
         near.setdefault(b, []).append((e, a))
     out: set[tuple[str, str]] = set()
+    todo = []
     for members in groups:
         if len(members) < 2 or new.isdisjoint(members):
             continue
-        members = sorted((m for m in members if m in row and m in place), key=place.__getitem__)
-        scan = bool(members) and len(members) <= CLOSE_SCAN
-        sigs = read(np.array([row[m] for m in members], dtype=np.int64)) if scan else None
+        todo.append(sorted((m for m in members if m in row and m in place),
+                           key=place.__getitem__))
+    # the scanned families' signatures read _FAMILY_ROWS at a time (a read a
+    # family cost ~1 ms each, the file's windows set up for a few rows)
+    batch: list[list[str]] = []
+    held = 0
+    for k, members in enumerate(todo):
+        if len(members) > CLOSE_SCAN:
+            _close_versions(members, None, new, tried, near, place, out)
+        elif members:
+            batch.append(members)
+            held += len(members)
+        if batch and (held >= _FAMILY_ROWS or k == len(todo) - 1):
+            got = read(np.array([row[m] for ms in batch for m in ms], dtype=np.int64))
+            at = 0
+            for ms in batch:
+                _close_versions(ms, got[at:at + len(ms)], new, tried, near, place, out)
+                at += len(ms)
+            batch, held = [], 0
+    return sorted(out)
+
+
+_FAMILY_ROWS = 4096
+
+
+def _close_versions(members: list[str], sigs: np.ndarray | None, new: set[str],
+                    tried: set[tuple[str, str]], near: dict, place: dict,
+                    out: set[tuple[str, str]]) -> None:
+    """:func:`family_candidates` for one family (``members`` in order;
+    ``sigs``: their signatures, when it is small enough to be scanned)."""
+    if members:
+        scan = sigs is not None
         inside = set(members)
         for k, x in enumerate(members):
             if x not in new:
@@ -1174,7 +1204,6 @@ def family_candidates(groups: Iterable[list[str]], new: set[str], tried: set[tup
                 p = (x, y) if x < y else (y, x)
                 if p not in tried:
                     out.add(p)
-    return sorted(out)
 
 
 def families(pairs: Iterable[VersionPair]) -> list[list[VersionPair]]:
