@@ -1328,3 +1328,31 @@ def test_a_run_cancelled_while_verifying_leaves_no_temporary_file(
     assert len(seen[-1]) == 4  # (the signature file's two, the counts' two)
     assert _open_in(c.index_dir) == []
     assert sorted(p.name for p in c.index_dir.iterdir()) == before
+
+
+def test_family_candidates_read_in_batches_are_those_read_a_family_at_a_time(monkeypatch):
+    """The scanned families' signatures are read several families at a time:
+    each family's pairs are those it gets read alone (its own rows, whatever
+    batch it is in)."""
+    from index import versions
+    from index.models import ArticleMeta
+
+    sigs = _made_up_signatures()
+    ids = [f"d{k:03}" for k in range(len(sigs))]
+    cands = versions.candidates(ids, sigs, set(ids))
+    comp = versions._Components()
+    for a, b in cands:
+        comp.union(a, b)
+    groups = [g for g in comp.groups().values() if len(g) > 1]
+    assert len(groups) > 5
+    new = set(ids[::2])
+    metas = [ArticleMeta(i, f"{i}.txt", i, date=f"2024-01-{1 + k % 28:02}")
+             for k, i in enumerate(ids)]
+    row = {i: k for k, i in enumerate(ids)}
+
+    def run(batch: int) -> list:
+        monkeypatch.setattr(versions, "_FAMILY_ROWS", batch)
+        return versions.family_candidates(groups, new, set(), cands, row, lambda r: sigs[r], metas)
+
+    alone = run(1)
+    assert alone and run(10) == alone and run(10_000) == alone
