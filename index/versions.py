@@ -320,7 +320,9 @@ class _KeyCounts:
     def _append(self, keys: np.ndarray, counts: np.ndarray) -> None:
         _write_at(self._keys.fileno(), keys.tobytes(), self.size * 8)
         _write_at(self._counts.fileno(), counts.tobytes(), self.size * 8)
-        self._firsts.append(keys[(-self.size) % _BLOCK_ROWS::_BLOCK_ROWS])
+        # (a copy: a view kept every step's keys alive, 8 bytes a key until
+        # the merge ended: the parent's peak, at its end)
+        self._firsts.append(keys[(-self.size) % _BLOCK_ROWS::_BLOCK_ROWS].copy())
         self.size += len(keys)
 
     @classmethod

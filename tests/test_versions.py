@@ -1356,3 +1356,36 @@ def test_family_candidates_read_in_batches_are_those_read_a_family_at_a_time(mon
 
     alone = run(1)
     assert alone and run(10) == alone and run(10_000) == alone
+
+
+def test_key_counts_merged_into_a_file_hold_a_step_at_a_time(monkeypatch, tmp_path):
+    """Merged into a file, the counts hold a step's keys at a time, not every
+    step's (a view of each step's keys, kept for the block index, kept them
+    all alive: 8 bytes a key, the families parent's peak at 300k)."""
+    import tracemalloc
+
+    from index import versions
+    from index.versions import _KeyCounts, _Sorted
+
+    monkeypatch.setattr(versions, "_MERGE_ROWS", 2_000)
+    monkeypatch.setattr(versions, "_READ_ROWS", 2_000)
+    keys = np.sort(np.random.default_rng(2).integers(1, 2**63, size=200_000, dtype=np.uint64))
+    counts = np.ones(len(keys), np.int64)
+    with tmp_path.joinpath("keys").open("wb") as f:  # (a run on disk: nothing held in memory)
+        f.write(keys.tobytes())
+    with tmp_path.joinpath("counts").open("wb") as f:
+        f.write(counts.tobytes())
+    del keys, counts
+
+    def read(a: int, b: int):
+        return (np.fromfile(tmp_path / "keys", np.uint64, b - a, offset=a * 8),
+                np.fromfile(tmp_path / "counts", np.int64, b - a, offset=a * 8))
+
+    tracemalloc.start()
+    try:
+        with _KeyCounts.merged(tmp_path, [_Sorted(200_000, read)]) as got:
+            peak = tracemalloc.get_traced_memory()[1]
+            assert got.size == 200_000
+    finally:
+        tracemalloc.stop()
+    assert peak < 800_000  # (every key: 1.6 MB; a step's arrays: ~400 KB)
