@@ -685,7 +685,7 @@ BUCKET_REPS = 10
 # memory is bounded whatever the corpus (before, every band's entries were
 # held at once: 5.3M at 100k articles, ~350M extrapolated at 1M); their
 # signature rows are read, and the pairs estimated, in smaller steps still
-# (see _rows_step).
+# (_ESTIMATES pairs: their rows, ~25 MB, and two earlier-band keys each).
 _ENTRIES = 250_000
 _ESTIMATES = 25_000
 
