@@ -172,18 +172,63 @@ def _distinct(blob: bytes):
     return np.unique(k[k != _NO_KEY])
 
 
-# keys merged per step of merge_counts
-_MERGE_ROWS = 1 << 20
+# keys merged per step of _merge_sorted (its temporaries: ~80 bytes a key;
+# 1M a step made the versions parent's peak, issue 15)
+_MERGE_ROWS = 1 << 18
+# the new articles' tallies held before they are merged into a run on disk
+# (each run is two open files: a few dozen at 300k articles)
+_RUN_ROWS = 1 << 20
 
 
-def merge_counts(counts: tuple[np.ndarray, np.ndarray] | None,
-                 added: list[tuple[np.ndarray, np.ndarray]],
-                 subtracted: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """The corpus's key counts (sorted keys, counts) with the tallies (see
-    :func:`tally`) of the articles ``added`` counted in and of those
-    ``subtracted`` counted out (each article counts a key once).
+class _Sorted:
+    """A sorted run of (key, count) records, handed out a key range at a
+    time, in order (:meth:`upto`): an array pair in memory, or records read
+    ``_READ_ROWS`` at a time through ``read(start, stop) -> (keys, counts)``
+    (a file, the store's blob)."""
 
-    Every tally is sorted, and the keys are hashes, spread evenly: so they
+    def __init__(self, size: int, read, sign: int = 1) -> None:
+        self.size, self._read, self._sign = size, read, sign
+        self._at = 0  # records handed out or buffered
+        self._buf: tuple[np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def of(cls, keys: np.ndarray, counts: np.ndarray, sign: int = 1) -> _Sorted:
+        return cls(len(keys), lambda a, b: (keys[a:b], counts[a:b]), sign)
+
+    def upto(self, edge) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The next records whose keys are below ``edge`` (None: all left),
+        as pieces; their counts int64 and signed."""
+        import numpy as np
+
+        ks: list[np.ndarray] = []
+        ns: list[np.ndarray] = []
+        while True:
+            if self._buf is None:
+                if self._at >= self.size:
+                    break
+                stop = min(self.size, self._at + _READ_ROWS)
+                self._buf = self._read(self._at, stop)
+                self._at = stop
+            k, n = self._buf
+            cut = len(k) if edge is None else int(np.searchsorted(k, edge))
+            ks.append(k[:cut])
+            ns.append(n[:cut].astype(np.int64) * self._sign)
+            if cut < len(k):
+                self._buf = (k[cut:], n[cut:])
+                break
+            self._buf = None
+        return ks, ns
+
+
+_READ_ROWS = 1 << 16  # records of a run on disk read at a time
+
+
+def _merge_sorted(sources: list[_Sorted], emit) -> None:
+    """Merge sorted runs of (key, count) records into one (``emit(keys,
+    counts)`` called with each range's, in order): each key's counts
+    summed, the keys left with none dropped.
+
+    Every run is sorted, and the keys are hashes, spread evenly: so they
     are merged a range of keys at a time, _MERGE_ROWS keys a step, and a
     step's sort and its temporaries are that big whatever the corpus. (One
     sort of all of them at once held four or five arrays of every key: at
@@ -191,20 +236,16 @@ def merge_counts(counts: tuple[np.ndarray, np.ndarray] | None,
     issue 15.)"""
     import numpy as np
 
-    parts = ([] if counts is None else [(counts[0], counts[1].astype(np.int64, copy=False))])
-    parts += [(k, n) for k, n in added if len(k)]
-    parts += [(k, -n) for k, n in subtracted if len(k)]
-    total = sum(len(k) for k, _ in parts)
-    steps = -(-total // _MERGE_ROWS)
-    edges = [np.uint64((s << 64) // steps) for s in range(1, steps)]
-    cuts = [[0, *np.searchsorted(k, edges).tolist(), len(k)] for k, _ in parts]
-    # (the result is written in place: the steps' pieces and their
-    # concatenation were two copies of it; what it holds is at most the
-    # keys given)
-    out_k, out_n, m = np.empty(total, np.uint64), np.empty(total, np.int64), 0
-    for step in range(steps):
-        ks = np.concatenate([k[c[step]:c[step + 1]] for (k, _), c in zip(parts, cuts, strict=True)])
-        ws = np.concatenate([n[c[step]:c[step + 1]] for (_, n), c in zip(parts, cuts, strict=True)])
+    total = sum(s.size for s in sources)
+    steps = max(1, -(-total // _MERGE_ROWS))
+    edges = [np.uint64((s << 64) // steps) for s in range(1, steps)] + [None]
+    for edge in edges:
+        ks, ws = [], []
+        for src in sources:
+            k, n = src.upto(edge)
+            ks += k
+            ws += n
+        ks, ws = (np.concatenate(ks), np.concatenate(ws)) if ks else ([], [])
         if not len(ks):
             continue
         order = np.argsort(ks, kind="stable")
@@ -212,11 +253,134 @@ def merge_counts(counts: tuple[np.ndarray, np.ndarray] | None,
         starts = np.flatnonzero(np.concatenate(([True], ks[1:] != ks[:-1])))
         c = np.add.reduceat(ws, starts)
         keep = c > 0
-        got = int(keep.sum())
-        out_k[m:m + got] = ks[starts[keep]]
-        out_n[m:m + got] = c[keep]
-        m += got
+        emit(ks[starts[keep]], c[keep])
+
+
+def merge_counts(counts: tuple[np.ndarray, np.ndarray] | None,
+                 added: list[tuple[np.ndarray, np.ndarray]],
+                 subtracted: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The corpus's key counts (sorted keys, counts) with the tallies (see
+    :func:`tally`) of the articles ``added`` counted in and of those
+    ``subtracted`` counted out (each article counts a key once), in memory
+    (see :func:`_merge_sorted`; the versions phase merges into a file:
+    :class:`_KeyCounts`)."""
+    import numpy as np
+
+    sources = [] if counts is None else [_Sorted.of(*counts)]
+    sources += [_Sorted.of(k, n) for k, n in added if len(k)]
+    sources += [_Sorted.of(k, n, -1) for k, n in subtracted if len(k)]
+    # (the result is written in place: the steps' pieces and their
+    # concatenation were two copies of it; what it holds is at most the
+    # keys given)
+    total = sum(s.size for s in sources)
+    out_k, out_n, m = np.empty(total, np.uint64), np.empty(total, np.int64), 0
+
+    def emit(k: np.ndarray, n: np.ndarray) -> None:
+        nonlocal m
+        out_k[m:m + len(k)] = k
+        out_n[m:m + len(k)] = n
+        m += len(k)
+
+    _merge_sorted(sources, emit)
     return out_k[:m], out_n[:m]
+
+
+class _KeyCounts:
+    """The corpus's sentence-key counts, on disk: the sorted keys (uint64)
+    and their counts (int64), the store's blobs' format, in two unnamed
+    temporary files in the index folder, with every _BLOCK_ROWS-th key in
+    memory to find a key's block. Held as two arrays they were ~580 bytes
+    an article of the families parent, all through the run (most sentences
+    are in one article; issue 15). Made by :meth:`merged`; looked up by
+    :meth:`lookup`; copied into the store by its ``read`` (see
+    ``Store.apply_versions``)."""
+
+    def __init__(self, folder: Path) -> None:
+        import tempfile
+        from contextlib import ExitStack
+
+        import numpy as np
+
+        with ExitStack() as files:
+            self._keys = files.enter_context(tempfile.TemporaryFile(dir=folder))
+            self._counts = files.enter_context(tempfile.TemporaryFile(dir=folder))
+            self._files = files.pop_all()
+        self.size = 0
+        self._firsts: list[np.ndarray] = []
+        self._index = np.zeros(0, np.uint64)
+
+    def close(self) -> None:
+        self._files.close()
+
+    def __enter__(self) -> _KeyCounts:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _append(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        _write_at(self._keys.fileno(), keys.tobytes(), self.size * 8)
+        _write_at(self._counts.fileno(), counts.tobytes(), self.size * 8)
+        # (a copy: a view kept every step's keys alive, 8 bytes a key until
+        # the merge ended: the parent's peak, at its end)
+        self._firsts.append(keys[(-self.size) % _BLOCK_ROWS::_BLOCK_ROWS].copy())
+        self.size += len(keys)
+
+    @classmethod
+    def merged(cls, folder: Path, sources: list[_Sorted]) -> _KeyCounts:
+        """The runs ``sources`` merged (see :func:`_merge_sorted`) into a file."""
+        import numpy as np
+
+        out = cls(folder)
+        try:
+            _merge_sorted(sources, out._append)
+            out._index = np.concatenate(out._firsts) if out._firsts else out._index
+            out._firsts = []
+        except BaseException:
+            out.close()
+            raise
+        return out
+
+    def source(self) -> _Sorted:
+        """Its records, as a run to merge."""
+        import numpy as np
+
+        return _Sorted(self.size, lambda a, b: (
+            np.frombuffer(self.read(0, a * 8, (b - a) * 8), dtype=np.uint64),
+            np.frombuffer(self.read(1, a * 8, (b - a) * 8), dtype=np.int64)))
+
+    def read(self, column: int, at: int, size: int) -> bytes:
+        """``size`` bytes from ``at`` of the keys (column 0) or the counts (1)."""
+        return _read_at((self._keys, self._counts)[column].fileno(), size, at)
+
+    def sizes(self) -> tuple[int, int]:
+        return self.size * 8, self.size * 8
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """Counts of ``keys`` (0 for unknown ones), reading the blocks they
+        fall in, each once (a verification round's keys at once: see
+        :func:`_profiles`)."""
+        import numpy as np
+
+        out = np.zeros(len(keys), np.int64)
+        if not self.size or not len(keys):
+            return out
+        u, back = np.unique(keys, return_inverse=True)
+        found = np.zeros(len(u), np.int64)
+        block = np.searchsorted(self._index, u, side="right") - 1
+        cuts = np.flatnonzero(np.diff(block)) + 1
+        for s, e in zip([0, *cuts.tolist()], [*cuts.tolist(), len(u)], strict=True):
+            b = int(block[s])
+            if b < 0:  # (below the first key)
+                continue
+            a, z = b * _BLOCK_ROWS, min(self.size, (b + 1) * _BLOCK_ROWS)
+            bk = np.frombuffer(self.read(0, a * 8, (z - a) * 8), dtype=np.uint64)
+            bn = np.frombuffer(self.read(1, a * 8, (z - a) * 8), dtype=np.int64)
+            found[s:e] = _lookup((bk, bn), u[s:e])
+        return found[back.ravel()]
+
+
+_BLOCK_ROWS = 4096  # records of the counts' file read at a time by a lookup
 
 
 def tally(blobs: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
@@ -241,7 +405,13 @@ def _lookup(counts: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarr
     return np.where(ck[pos] == keys, cv[pos], 0)
 
 
-def _profiles(blobs: Iterable[bytes], counts: tuple[np.ndarray, np.ndarray]
+def _counts_of(counts: tuple[np.ndarray, np.ndarray] | _KeyCounts, keys: np.ndarray
+               ) -> np.ndarray:
+    """Counts of ``keys`` (0 for unknown ones), from counts in memory or on disk."""
+    return counts.lookup(keys) if isinstance(counts, _KeyCounts) else _lookup(counts, keys)
+
+
+def _profiles(blobs: Iterable[bytes], counts: tuple[np.ndarray, np.ndarray] | _KeyCounts
               ) -> dict[bytes, tuple[dict[int, int], int]]:
     """Each article's profile (``blobs``: its sentence keys): the lower
     quartile of how many articles hold its sentences' exact keys (an article
@@ -257,12 +427,19 @@ def _profiles(blobs: Iterable[bytes], counts: tuple[np.ndarray, np.ndarray]
 
     blobs = list(dict.fromkeys(blobs))
     out = {}
+    if not blobs:
+        return out
+    # every article's keys looked up at once (counts on disk are read a
+    # block at a time: each block once, not once a batch)
+    counted = _counts_of(counts, np.concatenate([_unpack_keys(b) for b in blobs]).ravel())
+    done = 0
     for k in range(0, len(blobs), _PROFILE_BATCH):  # (its keys' Python ints, bounded)
         batch = blobs[k:k + _PROFILE_BATCH]
         arrays = [_unpack_keys(b) for b in batch]
         every = np.concatenate(arrays)
         keys = every.tolist()
-        n = _lookup(counts, every.ravel()).reshape(-1, 2).tolist()
+        n = counted[done * 2:(done + len(every)) * 2].reshape(-1, 2).tolist()
+        done += len(every)
         pos = 0
         for blob, arr in zip(batch, arrays, strict=True):
             end = pos + len(arr)
@@ -470,8 +647,10 @@ def _minhash(hashes: list[np.ndarray], perms: tuple[np.ndarray, np.ndarray]) -> 
     return np.minimum.reduceat(phv, offsets, axis=1).T
 
 
-def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One 64-bit key per (article, band): the band's ``rows`` values mixed."""
+def band_keys(sigs: np.ndarray, bands: int, rows: int, first: int = 0) -> np.ndarray:
+    """One 64-bit key per (article, band): the band's ``rows`` values mixed
+    (``first``: the band the columns of ``sigs`` start at: a band's own
+    columns alone give its keys, see :class:`_SigFile`)."""
     import numpy as np
 
     keys = np.zeros((sigs.shape[0], bands), dtype=np.uint64)
@@ -482,7 +661,8 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
         for r in range(rows):
             keys *= np.uint64(0x100000001B3)
             keys ^= sigs[:, r:bands * rows:rows]
-        keys ^= np.arange(bands, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        keys ^= (np.arange(bands, dtype=np.uint64) + np.uint64(first)) \
+            * np.uint64(0x9E3779B97F4A7C15)
     return keys
 
 
@@ -504,47 +684,75 @@ BUCKET_CAP = 100
 BUCKET_REPS = 10
 # Bucket entries (article pairs) handled per numpy step, so that the banding's
 # memory is bounded whatever the corpus (before, every band's entries were
-# held at once: 5.3M at 100k articles, ~350M extrapolated at 1M); estimates
-# in smaller steps still (two signature rows an entry: 1 KB).
+# held at once: 5.3M at 100k articles, ~350M extrapolated at 1M); their
+# signature rows are read, and the pairs estimated, in smaller steps still
+# (_ESTIMATES pairs: their rows, ~25 MB, and two earlier-band keys each).
 _ENTRIES = 250_000
-_ESTIMATES = 50_000
+_ESTIMATES = 25_000
 
 
 def candidates(ids: list[str], sigs: np.ndarray, new: set[str]) -> dict[tuple[str, str], float]:
     """LSH banding: pairs sharing a band key, involving at least one new article,
     whose signatures estimate a Jaccard of at least ``MIN_ESTIMATE`` (each
-    with that estimate; a pair's ids in order).
-
-    The buckets are sorted arrays, not datasketch's in-memory MinHashLSH: its
-    dict of sets per band costs about 300 bytes per article and band (1.3 GB
-    for 100,000 articles at 42 bands); these cost 8. A pair is estimated once,
-    in the first band that proposes it, and only the pairs that pass are
-    kept (see BUCKET_CAP for large buckets).
-    """
+    with that estimate; a pair's ids in order). ``sigs``: the articles'
+    signatures, a row each, in the order of ``ids`` (the families phase
+    bands its signatures from a file instead: see :func:`banded`)."""
     import numpy as np
 
     n = len(ids)
     if n < 2:
         return {}
-    keys = band_keys(sigs, LSH_BANDS, LSH_ROWS)
-    is_new = np.array([i in new for i in ids])
-    queries = np.nonzero(is_new)[0]
-    # per article and band: its bucket is over the cap (its pairs there are
-    # only with the representatives, so a later band's pair is not known to
-    # have been proposed by this one)
-    capped = np.zeros((n, LSH_BANDS), dtype=bool)
+    is_new = np.array([i in new for i in ids], dtype=bool)
+    codes, est = banded(n, lambda b: sigs[:, b * LSH_ROWS:(b + 1) * LSH_ROWS],
+                        lambda rows: sigs[rows], is_new)
+    out: dict[tuple[str, str], float] = {}
+    for code, e in zip(codes.tolist(), est.tolist(), strict=True):
+        i, j = ids[code // n], ids[code % n]
+        out[(i, j) if i < j else (j, i)] = e
+    return out
+
+
+def banded(n: int, band, rows, is_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The LSH banding of :func:`candidates`, over ``n`` articles' signatures
+    read through ``band(b)`` (the ``LSH_ROWS`` columns of band ``b``, every
+    article's, in order) and ``rows(indexes)`` (the signature rows of those
+    articles); ``is_new``: which articles are new. The pairs found, as codes
+    ``a * n + b`` (rows ``a < b``) in order, and their estimates.
+
+    The buckets are sorted arrays, not datasketch's in-memory MinHashLSH: its
+    dict of sets per band costs about 300 bytes per article and band (1.3 GB
+    for 100,000 articles at 42 bands). A pair is estimated once, in the first
+    band that proposes it, and only the pairs that pass are kept (see
+    BUCKET_CAP for large buckets).
+
+    A band at a time: one band's keys are in memory, not every band's (336
+    bytes an article, and the whole signature matrix, 512 more, held while
+    banding: the families parent's memory grew with the corpus, issue 15).
+    Whether an earlier band proposed a pair already is decided from the two
+    articles' signature rows (their earlier bands' keys, computed again),
+    read with the rows the estimate needs; whether that band's bucket was
+    over the cap, from the keys of the capped buckets, kept per band (few).
+    """
+    import numpy as np
+
+    queries = np.flatnonzero(is_new)
+    # per band: the keys of its buckets over the cap (a new article's pairs
+    # there are only with the representatives, so a later band's pair is not
+    # known to have been proposed by this one)
+    capped: list[np.ndarray] = []
     inv = np.empty(n, dtype=np.int64)
     kept_codes: list[np.ndarray] = []
     kept_est: list[np.ndarray] = []
     for b in range(LSH_BANDS):
-        col = keys[:, b]
+        col = band_keys(band(b), 1, LSH_ROWS, first=b)[:, 0]
         order = np.argsort(col, kind="stable")  # a bucket's articles by row: oldest first
         sorted_keys = col[order]
         inv[order] = np.arange(n)
         lo = np.searchsorted(sorted_keys, col[queries], side="left")
         size = np.searchsorted(sorted_keys, col[queries], side="right") - lo
         big = size > BUCKET_CAP
-        capped[queries[big], b] = True  # (a pair's left article is always new)
+        capped.append(np.unique(col[queries[big]]))  # (a pair's left article is always new)
+        del col, sorted_keys
         keep = size > 1
         q, lo, size, big = queries[keep], lo[keep], size[keep], big[keep]
         if not len(q):
@@ -566,27 +774,162 @@ def candidates(ids: list[str], sigs: np.ndarray, new: set[str]) -> dict[tuple[st
             mask = (left != right) & (~is_new[right] | ~np.repeat(both[start:stop], cc)
                                       | (left < right))
             left, right = left[mask], right[mask]
-            for e in range(b):  # proposed by an earlier, uncapped band: done there
-                same = (keys[left, e] == keys[right, e]) & ~capped[left, e]
-                left, right = left[~same], right[~same]
             for k in range(0, len(left), _ESTIMATES):
                 sa, sc = left[k:k + _ESTIMATES], right[k:k + _ESTIMATES]
-                est = (sigs[sa] == sigs[sc]).mean(axis=1)
+                got, at = np.unique(np.concatenate([sa, sc]), return_inverse=True)
+                sigs = rows(got)
+                ra, rc = at[:len(sa)], at[len(sa):]
+                for e in range(b):  # proposed by an earlier, uncapped band: done there
+                    if not len(sa):
+                        break
+                    # (band by band, the pairs left only: a family's pairs
+                    # go at its first band, as they did with every band's
+                    # keys in memory; all b bands' keys at once cost 7x the
+                    # banding's CPU on reprints)
+                    cols = slice(e * LSH_ROWS, (e + 1) * LSH_ROWS)
+                    if 2 * len(ra) < len(sigs):  # (few pairs left: their rows' keys only)
+                        ka = band_keys(sigs[ra, cols], 1, LSH_ROWS, first=e)[:, 0]
+                        same = ka == band_keys(sigs[rc, cols], 1, LSH_ROWS, first=e)[:, 0]
+                    else:
+                        key = band_keys(sigs[:, cols], 1, LSH_ROWS, first=e)[:, 0]
+                        ka = key[ra]
+                        same = ka == key[rc]
+                    if same.any():
+                        same[same] = ~np.isin(ka[same], capped[e])
+                        sa, sc, ra, rc = sa[~same], sc[~same], ra[~same], rc[~same]
+                est = (sigs[ra] == sigs[rc]).mean(axis=1)
                 ok = est >= MIN_ESTIMATE
                 sa, sc = sa[ok], sc[ok]
                 kept_codes.append(np.minimum(sa, sc).astype(np.int64) * n + np.maximum(sa, sc))
                 kept_est.append(est[ok])
             start = stop
     if not kept_codes:
-        return {}
+        return np.zeros(0, np.int64), np.zeros(0, np.float64)
     # (a capped bucket's pairs can come again from another band)
     codes, first = np.unique(np.concatenate(kept_codes), return_index=True)
-    est = np.concatenate(kept_est)[first]
-    out: dict[tuple[str, str], float] = {}
-    for code, e in zip(codes.tolist(), est.tolist(), strict=True):
-        i, j = ids[code // n], ids[code % n]
-        out[(i, j) if i < j else (j, i)] = e
-    return out
+    return codes, np.concatenate(kept_est)[first]
+
+
+class _SigFile:
+    """The run's signatures, out of memory: two unnamed temporary files in
+    the index folder (gone when closed, or with the process however it
+    ends): the rows, 512 bytes an article, read a few at a time for the
+    pairs' estimates (explicit reads: a memory map's pages would count as
+    the process's once touched), and the same values band by band (each
+    band's LSH_ROWS columns of every article, one after the other), read a
+    band at a time for the banding. Held in memory, the matrix was 512 bytes
+    an article of the families parent, and every band's keys 336 more
+    (issue 15)."""
+
+    _BLOCK = 4096  # rows written at a time
+
+    def __init__(self, folder: Path, n: int) -> None:
+        import tempfile
+        from contextlib import ExitStack
+
+        self.n, self.filled = n, 0
+        with ExitStack() as files:
+            self._rows = files.enter_context(tempfile.TemporaryFile(dir=folder))
+            self._bands = files.enter_context(tempfile.TemporaryFile(dir=folder))
+            self._files = files.pop_all()  # (closed by close(); both, if the second fails)
+
+    def __enter__(self) -> _SigFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._files.close()
+
+    def fill(self, blobs: Iterable[bytes]) -> None:
+        """Write the signatures (a blob each, in row order)."""
+        import numpy as np
+
+        block: list[bytes] = []
+        for blob in blobs:
+            block.append(blob)
+            if len(block) == self._BLOCK:
+                self._add(np.frombuffer(b"".join(block), dtype=np.uint32).reshape(-1, NUM_PERM))
+                block.clear()
+        if block:
+            self._add(np.frombuffer(b"".join(block), dtype=np.uint32).reshape(-1, NUM_PERM))
+
+    def _add(self, rows: np.ndarray) -> None:
+        import numpy as np
+
+        _write_at(self._rows.fileno(), rows.tobytes(), self.filled * NUM_PERM * 4)
+        w = LSH_ROWS * 4
+        for b in range(LSH_BANDS):
+            part = np.ascontiguousarray(rows[:, b * LSH_ROWS:(b + 1) * LSH_ROWS])
+            _write_at(self._bands.fileno(), part.tobytes(), (b * self.n + self.filled) * w)
+        self.filled += len(rows)
+
+    def band(self, b: int) -> np.ndarray:
+        """Band ``b``'s columns, every article's."""
+        import numpy as np
+
+        w = LSH_ROWS * 4
+        return np.frombuffer(_read_at(self._bands.fileno(), self.n * w, b * self.n * w),
+                             dtype=np.uint32).reshape(self.n, LSH_ROWS)
+
+    # rows of the file a read covers at most (4 MB): the rows asked for in
+    # such a window are read in one read of the window's span when they are
+    # many, else a run of consecutive ones at a time
+    _WINDOW = 8192
+    _RUNS = 32  # runs in a window from which its span is read instead
+
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """The signature rows ``rows`` (each distinct one read once)."""
+        import numpy as np
+
+        w = NUM_PERM * 4
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) and bool(np.all(rows[1:] > rows[:-1])):
+            got, back = rows, None  # (sorted and distinct already: the banding's)
+        else:
+            got, back = np.unique(rows, return_inverse=True)
+        out = np.empty((len(got), NUM_PERM), dtype=np.uint32)
+        fd = self._rows.fileno()
+        windows = np.searchsorted(got, np.arange(0, self.n + self._WINDOW, self._WINDOW))
+        for a, z in zip(windows[:-1].tolist(), windows[1:].tolist(), strict=True):
+            if a == z:
+                continue
+            part = got[a:z]
+            cuts = (np.flatnonzero(np.diff(part) != 1) + 1).tolist()
+            if len(cuts) >= self._RUNS:
+                first = int(part[0])
+                span = np.frombuffer(_read_at(fd, (int(part[-1]) + 1 - first) * w, first * w),
+                                     dtype=np.uint32).reshape(-1, NUM_PERM)
+                out[a:z] = span[part - first]
+                continue
+            for s, e in zip([0, *cuts], [*cuts, len(part)], strict=True):
+                out[a + s:a + e] = np.frombuffer(
+                    _read_at(fd, (e - s) * w, int(part[s]) * w), dtype=np.uint32
+                ).reshape(-1, NUM_PERM)
+        return out if back is None else out[back.ravel()]
+
+
+def _write_at(fd: int, data: bytes, at: int) -> None:
+    import os
+
+    view = memoryview(data)
+    while len(view):
+        k = os.pwrite(fd, view, at)
+        view, at = view[k:], at + k
+
+
+def _read_at(fd: int, size: int, at: int) -> bytes:
+    import os
+
+    parts = []
+    while size:
+        got = os.pread(fd, size, at)
+        if not got:
+            raise OSError("the signature file ended early")
+        parts.append(got)
+        size, at = size - len(got), at + len(got)
+    return b"".join(parts)
 
 
 def verify(a_id: str, a: Prepared, b_id: str, b: Prepared,
@@ -795,32 +1138,64 @@ def link(cands: dict[tuple[str, str], float], known: Iterable[VersionPair],
 
 
 def family_candidates(groups: Iterable[list[str]], new: set[str], tried: set[tuple[str, str]],
-                      cands: dict[tuple[str, str], float], ids: list[str], sigs: np.ndarray,
+                      cands: dict[tuple[str, str], float], row: dict[str, int], read,
                       metas: Iterable[ArticleMeta]) -> list[tuple[str, str]]:
     """The pairs that give each new member of a family (``groups``: the
-    families' members) its likeliest closest versions (see CLOSE_K) not yet
-    ``tried``: pair data, the family being known. ``metas``: the metadata of
-    the families' members (their order)."""
+    families' members; ``new``: those of them that are new) its likeliest
+    closest versions (see CLOSE_K) not yet ``tried``: pair data, the family
+    being known. ``row``: the members' signature rows, ``read(rows)`` their
+    signatures; ``metas``: the metadata of the
+    families' members (their order)."""
     import numpy as np
 
     place = {m.id: _order(m, _instant(m.date)) for m in metas}
-    row = {i: k for k, i in enumerate(ids)}
     near: dict[str, list[tuple[float, str]]] = {}
     for (a, b), e in cands.items():
         near.setdefault(a, []).append((e, b))
         near.setdefault(b, []).append((e, a))
     out: set[tuple[str, str]] = set()
+    todo = []
     for members in groups:
         if len(members) < 2 or new.isdisjoint(members):
             continue
-        members = sorted((m for m in members if m in row and m in place), key=place.__getitem__)
-        rows = np.array([row[m] for m in members])
+        todo.append(sorted((m for m in members if m in row and m in place),
+                           key=place.__getitem__))
+    # the scanned families' signatures read _FAMILY_ROWS at a time (a read a
+    # family cost ~1 ms each, the file's windows set up for a few rows)
+    batch: list[list[str]] = []
+    held = 0
+    for k, members in enumerate(todo):
+        if len(members) > CLOSE_SCAN:
+            _close_versions(members, None, new, tried, near, place, out)
+        elif members:
+            batch.append(members)
+            held += len(members)
+        if batch and (held >= _FAMILY_ROWS or k == len(todo) - 1):
+            got = read(np.array([row[m] for ms in batch for m in ms], dtype=np.int64))
+            at = 0
+            for ms in batch:
+                _close_versions(ms, got[at:at + len(ms)], new, tried, near, place, out)
+                at += len(ms)
+            batch, held = [], 0
+    return sorted(out)
+
+
+_FAMILY_ROWS = 4096
+
+
+def _close_versions(members: list[str], sigs: np.ndarray | None, new: set[str],
+                    tried: set[tuple[str, str]], near: dict, place: dict,
+                    out: set[tuple[str, str]]) -> None:
+    """:func:`family_candidates` for one family (``members`` in order;
+    ``sigs``: their signatures, when it is small enough to be scanned)."""
+    if members:
+        scan = sigs is not None
         inside = set(members)
-        for x in members:
+        for k, x in enumerate(members):
             if x not in new:
                 continue
-            if len(members) <= CLOSE_SCAN:
-                est = (sigs[rows] == sigs[row[x]]).mean(axis=1).tolist()
+            if scan:
+                est = (sigs == sigs[k]).mean(axis=1).tolist()
                 scored = [(e, y) for e, y in zip(est, members, strict=True) if y != x]
             else:
                 scored = [(e, y) for e, y in near.get(x, ()) if y in inside]
@@ -832,7 +1207,6 @@ def family_candidates(groups: Iterable[list[str]], new: set[str], tried: set[tup
                 p = (x, y) if x < y else (y, x)
                 if p not in tried:
                     out.add(p)
-    return sorted(out)
 
 
 def families(pairs: Iterable[VersionPair]) -> list[list[VersionPair]]:
@@ -1102,6 +1476,52 @@ def _map(fn, chunks: list[list], procs: int | None, progress, cancel, executor=N
             for r in rs]
 
 
+def _link_all(store, store_path: Path, cands: dict[tuple[str, str], float], removed: set[str],
+              sig_file: _SigFile, report: VersionsReport, procs, progress, cancel, executor,
+              ship, counts) -> list[VersionPair]:
+    """The candidates verified and linked into families (see :func:`link`),
+    and the pairs that give each new member of a family its closest versions
+    (see :func:`family_candidates`)."""
+    keys: dict[str, bytes] = {}  # the pairs' articles' keys, read once
+    profiles: dict[bytes, tuple] = {}
+    # the articles' content hashes (the texts verified once, see Verdicts),
+    # read for the pairs' articles only
+    texts = store.hash_by_id({x for p in cands for x in p})
+
+    def verify_all(cands: list[tuple[str, str]]) -> list[VersionPair]:
+        report.candidates += len(cands)
+        need = {x for p in cands for x in p} - keys.keys()
+        fresh = store.staged_among(need)
+        keys.update(store.sentence_keys(need - fresh))
+        keys.update(store.sentence_keys(fresh, staged=True))
+        profiles.update(_profiles((keys[x] for p in cands for x in p if x in keys
+                                   and keys[x] not in profiles), counts))
+        items = [(a, b, pair_boilerplate(keys[a], keys[b], counts, profiles))
+                 if a in keys and b in keys else (a, b, frozenset())
+                 for a, b in cands]
+        return _map(partial(_verify_chunk, str(store_path)), _pair_chunks(items), procs,
+                    (lambda d, t: progress("verifying", d, t)) if progress else None,
+                    cancel, executor,
+                    partial(_ship_pairs, str(store_path)) if ship else None)
+
+    known = [VersionPair(a, b, k, s, al) for a, b, k, s, al in store.version_pairs()
+             if a not in removed and b not in removed]
+    verdicts = Verdicts(verify_all, texts)
+    pairs, tried, comp = link(cands, known, verdicts)
+    # each new member's likeliest closest versions in its family (the pair
+    # data the timeline and the outlets table read)
+    groups = [g for g in comp.groups().values() if len(g) > 1]
+    fresh = store.staged_among({x for g in groups for x in g})
+    grown = [g for g in groups if not fresh.isdisjoint(g)]
+    members = {x for g in grown for x in g}
+    more = family_candidates(grown, fresh, tried, cands, store.rows_of_ids(members),
+                             sig_file.rows, store.articles_for(members))
+    if more:
+        texts.update(store.hash_by_id({x for p in more for x in p}))
+        pairs += verdicts(more)
+    return pairs
+
+
 def sync(store, store_path: Path, *, progress=None, cancel=None,
          procs: int | None = None, executor=None) -> VersionsReport:
     """Bring version data up to date with the store's articles, incrementally
@@ -1129,11 +1549,7 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
         # reads of every row: 0.26 s at 18k articles, issue 15)
         report.seconds = time.perf_counter() - t0
         return report
-    articles = store.article_hashes()
-    signed = store.sig_hashes()
-    removed = {i for i, h in signed.items() if articles.get(i) != h}
-    new = sorted(i for i, h in articles.items() if signed.get(i) != h)
-    report.removed = len(removed - set(new))
+    removed, report.removed, new = store.version_changes()
     if not removed and not new:
         # nothing to compare: the signatures (22% of an unchanged re-index
         # at 100k articles, issue 15), the sentence counts and the banding
@@ -1142,97 +1558,81 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
         report.seconds = time.perf_counter() - t0
         return report
 
+    from contextlib import ExitStack
+
     import numpy as np  # (here: an unchanged corpus does not load it)
 
     from .errors import Cancelled
     from .jobs import map_chunks
 
+    folder = store_path.parent
+    temps = ExitStack()  # the run's temporary files (unnamed: see _SigFile)
     try:
-        stored = store.sentence_counts()
-        counts = None if stored is None else (np.frombuffer(stored[0], dtype=np.uint64),
-                                              np.frombuffer(stored[1], dtype=np.int64))
-        del stored
         tallies: list[tuple[np.ndarray, np.ndarray]] = []
+        runs: list[_KeyCounts] = []  # the new articles' tallies, merged, on disk
         store.stage_versions()
 
         def on_signed(_k: int, c: Signed) -> None:
             # each chunk's rows go to the store's staging tables as it comes,
-            # and its tally is merged into the counts once the tallies held
-            # are as many keys as the counts (each key is merged O(log n)
-            # times), so that neither adds up in memory while the workers run
-            nonlocal counts
-            store.stage_signed(*c.rows(articles))
+            # and its tally is merged with the others' into a run on disk
+            # once they hold _RUN_ROWS keys, so that neither adds up in
+            # memory while the workers run (the runs are merged at the end:
+            # before, into the counts, held in memory, each time the tallies
+            # were as many keys as they, issue 15)
+            store.stage_signed(*c.rows(store.hash_by_id(c.ids)))
             report.signed += len(c.ids)
             tallies.append(c.counted())
-            if sum(len(k) for k, _ in tallies) >= max(
-                    _MERGE_ROWS, 0 if counts is None else len(counts[0])):
-                counts = merge_counts(counts, tallies, [])
+            if sum(len(k) for k, _ in tallies) >= _RUN_ROWS:
+                runs.append(temps.enter_context(_KeyCounts.merged(
+                    folder, [_Sorted.of(k, n) for k, n in tallies])))
                 tallies.clear()
 
         map_chunks(partial(_sig_chunk, str(store_path), common, permutations()), _chunked(new),
                    procs=procs, cancel=cancel, executor=executor, each=on_signed, keep=False,
                    progress=(lambda d, t: progress("signatures", d, t)) if progress else None,
                    ship=partial(_ship_ids, str(store_path)) if ship else None)
-        # the corpus's sentence-key counts: the removed (and changed) articles'
-        # keys counted out, the new ones' in
+        signed_any = bool(new)
+        del new  # (every id: ~70 bytes an article)
+        # the corpus's sentence-key counts: the stored ones (read from the
+        # store's blob a piece at a time), the new articles' counted in, the
+        # removed (and changed) ones' out, merged into a file
         old_keys = store.sentence_keys(removed)
-        counts = merge_counts(counts, tallies, [tally(old_keys.values())])
+        gone = tally(old_keys.values())
+        stored = store.sentence_counts_size()
+        counts = temps.enter_context(_KeyCounts.merged(folder, (
+            ([_Sorted(stored, store.read_sentence_counts)] if stored else [])
+            + [r.source() for r in runs] + [_Sorted.of(k, n) for k, n in tallies]
+            + [_Sorted.of(*gone, -1)])))
+        for r in runs:
+            r.close()
+        runs.clear()
         tallies.clear()
-        # every signature in one matrix, the stored ones first (oldest first:
-        # see BUCKET_REPS), then the new ones, each row copied in as it is read
-        matrix = np.empty((len(signed) - len(removed) + report.signed, NUM_PERM),
-                          dtype=np.uint32)
-        all_ids: list[str] = []
-        for i, blob in store.each_sig():
-            if i not in removed:
-                matrix[len(all_ids)] = np.frombuffer(blob, dtype=np.uint32)
-                all_ids.append(i)
-        first_new = len(all_ids)
-        for i, blob in store.each_sig(staged=True):
-            matrix[len(all_ids)] = np.frombuffer(blob, dtype=np.uint32)
-            all_ids.append(i)
-        matrix = matrix[:len(all_ids)]
+        del gone
+        # every signature numbered, the stored ones first (oldest first: see
+        # BUCKET_REPS), then the new ones; banded from a file (see _SigFile)
+        first_new, n = store.number_sigs() if report.signed else (0, 0)
         pairs: list[VersionPair] = []
-        fresh = set(all_ids[first_new:])
-        if fresh and len(all_ids) > 1:
-            cands = candidates(all_ids, matrix, fresh)
-            keys: dict[str, bytes] = {}  # the pairs' articles' keys, read once
-            profiles: dict[bytes, tuple] = {}
-
-            def verify_all(cands: list[tuple[str, str]]) -> list[VersionPair]:
-                report.candidates += len(cands)
-                need = {x for p in cands for x in p} - keys.keys()
-                keys.update(store.sentence_keys(need - fresh))
-                keys.update(store.sentence_keys(need & fresh, staged=True))
-                profiles.update(_profiles((keys[x] for p in cands for x in p if x in keys
-                                           and keys[x] not in profiles), counts))
-                items = [(a, b, pair_boilerplate(keys[a], keys[b], counts, profiles))
-                         if a in keys and b in keys else (a, b, frozenset())
-                         for a, b in cands]
-                return _map(partial(_verify_chunk, str(store_path)), _pair_chunks(items), procs,
-                            (lambda d, t: progress("verifying", d, t)) if progress else None,
-                            cancel, executor,
-                            partial(_ship_pairs, str(store_path)) if ship else None)
-
-            known = [VersionPair(a, b, k, s, al) for a, b, k, s, al in store.version_pairs()
-                     if a not in removed and b not in removed]
-            verdicts = Verdicts(verify_all, articles)
-            pairs, tried, comp = link(cands, known, verdicts)
-            # each new member's likeliest closest versions in its family (the
-            # pair data the timeline and the outlets table read)
-            grown = [g for g in comp.groups().values()
-                     if len(g) > 1 and not fresh.isdisjoint(g)]
-            more = family_candidates(grown, fresh, tried, cands, all_ids, matrix,
-                                     store.articles_for(x for g in grown for x in g))
-            if more:
-                pairs += verdicts(more)
+        if n > 1:
+            with _SigFile(folder, n) as sig_file:
+                sig_file.fill(store.each_numbered_sig())
+                codes, est = banded(n, sig_file.band, sig_file.rows, np.arange(n) >= first_new)
+                ids = store.ids_of_rows(np.unique(np.concatenate([codes // n, codes % n])).tolist())
+                cands: dict[tuple[str, str], float] = {}
+                for code, e in zip(codes.tolist(), est.tolist(), strict=True):
+                    i, j = ids[code // n], ids[code % n]
+                    cands[(i, j) if i < j else (j, i)] = e
+                del codes, est, ids
+                pairs = _link_all(store, store_path, cands, removed, sig_file, report, procs,
+                                  progress, cancel, executor, ship, counts)
+        changed = bool(report.signed or old_keys)
+        store.apply_versions(removed, pairs, counts if changed else None, signed=signed_any)
     except Cancelled:
         store.discard_staged()
         report.cancelled = True
         report.seconds = time.perf_counter() - t0
         return report
-    changed = bool(report.signed or old_keys)
-    store.apply_versions(removed | set(new), pairs, counts if changed else None)
+    finally:
+        temps.close()
     store.mark_versions_synced(scheme)
     report.pairs = len(pairs)
     report.seconds = time.perf_counter() - t0

@@ -1104,3 +1104,288 @@ def test_a_chunk_none_of_whose_articles_has_a_text_stages_nothing(sample_index, 
         assert list(store.each_sig(staged=True)) == []
     finally:
         store.close()
+
+
+# ------------------------------------- the families parent's memory (issue 15)
+# The banding reads a band at a time and the pairs' rows on demand (from a
+# file in the phase), and the key counts are merged into, and looked up from,
+# a file: each is checked against what it replaces, with steps and blocks
+# tiny enough that every boundary is crossed.
+
+def _made_up_signatures() -> np.ndarray:
+    """Signatures with families of near-copies, and 150 articles sharing
+    their first 13 bands (buckets over the cap in each), a few pairs of
+    which share a later band too (proposed there, not by the capped ones)."""
+    rng = np.random.default_rng(7)
+
+    def rand(n: int) -> np.ndarray:
+        return rng.integers(0, 2**32, size=(n, NUM_PERM), dtype=np.uint64).astype(np.uint32)
+
+    capped = rand(150)
+    capped[:, :39] = rand(1)[:, :39]  # bands 0-12 alike: buckets of 150
+    for k in range(0, 20, 2):  # ... and these pairs band 20 too
+        capped[k + 30, 60:63] = capped[k + 31, 60:63]
+    fams = []
+    for _ in range(12):  # families of 4 keeping 30-70% of their values
+        one = rand(1)
+        fam = np.repeat(one, 4, axis=0)
+        for r in range(1, 4):
+            redo = rng.random(NUM_PERM) < rng.uniform(0.3, 0.7)
+            fam[r, redo] = rand(1)[0, redo]
+        fams.append(fam)
+    sigs = np.vstack([capped, *fams, rand(100)])
+    return sigs[rng.permutation(len(sigs))]
+
+
+def _banding_by_definition(sigs: np.ndarray, new: set[int]) -> dict[tuple[int, int], float]:
+    """The candidates as the banding defines them, band by band and bucket
+    by bucket, in plain Python: a bucket's pairs with a new article; past
+    BUCKET_CAP, a new article's pairs with the bucket's first BUCKET_REPS
+    rows only; those that estimate at least MIN_ESTIMATE."""
+    from index import versions
+
+    keys = versions.band_keys(sigs, versions.LSH_BANDS, versions.LSH_ROWS)
+    proposed: set[tuple[int, int]] = set()
+    for b in range(versions.LSH_BANDS):
+        buckets: dict[int, list[int]] = defaultdict(list)
+        for r in range(len(sigs)):
+            buckets[int(keys[r, b])].append(r)
+        for members in buckets.values():
+            if len(members) > versions.BUCKET_CAP:
+                reps = members[:versions.BUCKET_REPS]
+                pairs = {(x, y) for x in members if x in new for y in reps if y != x}
+            else:
+                pairs = {(x, y) for x in members for y in members
+                         if x != y and (x in new or y in new)}
+            proposed |= {(min(p), max(p)) for p in pairs}
+    out = {}
+    for a, b in proposed:
+        e = float((sigs[a] == sigs[b]).mean())
+        if e >= versions.MIN_ESTIMATE:
+            out[(a, b)] = e
+    return out
+
+
+def test_banding_a_band_at_a_time_finds_the_pairs_the_banding_defines(monkeypatch):
+    """Band by band, with the pairs' rows read a few at a time: whether an
+    earlier band proposed a pair is decided from its two rows and the capped
+    buckets' keys; it finds the pairs of the definition (pairs of a capped
+    bucket that a later band proposes included), with their estimates."""
+    from index import versions
+
+    monkeypatch.setattr(versions, "_ENTRIES", 7)
+    monkeypatch.setattr(versions, "_ESTIMATES", 5)
+    sigs = _made_up_signatures()
+    ids = [f"d{k:03}" for k in range(len(sigs))]
+    rng = random.Random(1)
+    for new in (set(range(len(sigs))), {k for k in range(len(sigs)) if rng.random() < 0.4}):
+        want = _banding_by_definition(sigs, new)
+        got = versions.candidates(ids, sigs, {ids[k] for k in new})
+        assert got == {(ids[a], ids[b]): e for (a, b), e in want.items()}
+        assert len(got) > 100  # (the capped pairs, the families, the later band's)
+
+
+def test_banding_from_the_signature_file_is_banding_the_matrix(monkeypatch, tmp_path):
+    """The phase's signature file (written a few rows at a time) hands out
+    the bands and rows of the matrix: the same pairs, estimates, in order;
+    and a row asked for twice, or rows out of order, come as asked."""
+    from index import versions
+
+    monkeypatch.setattr(versions, "_ENTRIES", 50)
+    monkeypatch.setattr(versions, "_ESTIMATES", 20)
+    monkeypatch.setattr(versions._SigFile, "_BLOCK", 7)
+    sigs = _made_up_signatures()
+    n = len(sigs)
+    is_new = np.arange(n) >= 200
+    want = versions.banded(n, lambda b: sigs[:, b * 3:(b + 1) * 3], lambda r: sigs[r], is_new)
+    with versions._SigFile(tmp_path, n) as f:
+        f.fill(row.tobytes() for row in sigs)
+        got = versions.banded(n, f.band, f.rows, is_new)
+        rows = np.array([5, 3, 4, 5, n - 1, 0])
+        assert np.array_equal(f.rows(rows), sigs[rows])
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert len(got[0]) > 50
+    assert list(tmp_path.iterdir()) == []  # (unnamed files: nothing left in the folder)
+
+
+def test_key_counts_merged_into_a_file_are_the_counts_in_memory(monkeypatch, tmp_path):
+    """Counts merged into a file, from runs in memory and on disk (read a few
+    records at a time) and a run counted out, are merge_counts's: the same
+    bytes, and looked up by blocks of a few keys, the same counts (keys
+    below the first, past the last, between two, and repeated)."""
+    from index import versions
+    from index.versions import _KeyCounts, _lookup, _Sorted, merge_counts, tally
+
+    monkeypatch.setattr(versions, "_MERGE_ROWS", 37)
+    monkeypatch.setattr(versions, "_READ_ROWS", 11)
+    monkeypatch.setattr(versions, "_BLOCK_ROWS", 16)
+    rng = random.Random(5)
+    pool = [rng.getrandbits(64) | 2 for _ in range(500)] + [2**64 - 1, 2**63]
+
+    def blobs(n: int) -> list[bytes]:
+        return [np.array([(rng.choice(pool), rng.choice(pool)) for _ in range(rng.randint(1, 20))],
+                         dtype=np.uint64).tobytes() for _ in range(n)]
+
+    old, new = blobs(120), [blobs(30) for _ in range(4)]
+    gone = old[:40]
+    stored = merge_counts(None, [tally(old)], [])
+    want = merge_counts(stored, [tally(b) for b in new], [tally(gone)])
+    runs = [_Sorted.of(k, n) for k, n in (tally(b) for b in new[:2])]
+    with _KeyCounts.merged(tmp_path, runs) as run, _KeyCounts.merged(
+            tmp_path, [_Sorted.of(*stored), run.source()] + [_Sorted.of(*tally(b)) for b in new[2:]]
+            + [_Sorted.of(*tally(gone), -1)]) as got:
+        assert got.sizes() == (8 * len(want[0]),) * 2
+        assert got.read(0, 0, got.sizes()[0]) == want[0].tobytes()
+        assert got.read(1, 0, got.sizes()[1]) == want[1].tobytes()
+        assert len(got._index) == -(-len(want[0]) // 16)
+        absent = [rng.getrandbits(64) & ~2 for _ in range(50)]  # (every key has bit 1)
+        asked = np.array([0, 1, 2**64 - 1, *pool, *absent, *want[0][::3].tolist(), pool[0]],
+                         dtype=np.uint64)
+        found = got.lookup(asked)
+        assert np.array_equal(found, _lookup(want, asked))
+        assert (found > 0).sum() > 100 and (found == 0).sum() > 50
+    assert list(tmp_path.iterdir()) == []
+
+
+def _version_tables(c: Corpus) -> dict:
+    db = c.store.db
+    return {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+            for t in ("sigs", "sentkeys", "sentcounts", "pairs")}
+
+
+def test_versions_through_files_in_tiny_pieces_store_what_they_store_in_one(
+        sample_dir, write_files, open_corpus, monkeypatch):
+    """A versions run whose counts are merged into runs on disk every few
+    keys, read back (and the stored blob) a few records at a time and looked
+    up in blocks of a few keys, and whose signatures are written and banded
+    in tiny steps, stores what a run in one piece stores: signatures, keys,
+    counts and pairs, a first run and an incremental one."""
+    from index import versions
+
+    files = _boilerplate_corpus(write_files, sample_dir)
+    root = write_files(files)
+    whole, pieces = open_corpus(root, name="whole"), open_corpus(root, name="pieces")
+
+    def tiny(m) -> None:
+        m.setattr(versions, "_MERGE_ROWS", 29)
+        m.setattr(versions, "_RUN_ROWS", 41)
+        m.setattr(versions, "_READ_ROWS", 5)
+        m.setattr(versions, "_BLOCK_ROWS", 4)
+        m.setattr(versions, "_ENTRIES", 3)
+        m.setattr(versions, "_ESTIMATES", 2)
+        m.setattr(versions._SigFile, "_BLOCK", 3)
+        m.setattr(versions, "_CHUNK", 4)  # (a tally a chunk: several runs)
+
+    whole.update(procs=1)
+    with monkeypatch.context() as m:
+        tiny(m)
+        pieces.update(procs=1)
+    first = _version_tables(whole)
+    assert first == _version_tables(pieces)
+    assert first["pairs"] and first["sentcounts"]
+    (root / "fact-norland.txt").unlink()
+    (root / "story-0.txt").write_text(STORIES[0], encoding="utf-8")
+    (root / "live-4.txt").write_text(live_blog(3).replace("fire", "blaze"), encoding="utf-8")
+    whole.update(procs=1)
+    with monkeypatch.context() as m:
+        tiny(m)
+        pieces.update(procs=1)
+    assert _version_tables(whole) == _version_tables(pieces) != first
+
+
+def _open_in(folder: Path) -> list[str]:
+    """The unnamed (or deleted) files this process has open in ``folder``."""
+    out = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = str(fd.readlink())
+        except OSError:
+            continue
+        if target.startswith(str(folder) + "/") and target.endswith(" (deleted)"):
+            out.append(target)
+    return out
+
+
+def test_a_run_cancelled_while_verifying_leaves_no_temporary_file(
+        sample_dir, sample_files, corpus_dir, open_corpus):
+    """The signature and counts files of a run (unnamed, in the index folder)
+    are closed when it is cancelled as it verifies (after both were made):
+    none is left open, none in the folder."""
+    copy_seeds(sample_dir, corpus_dir)
+    c = open_corpus(corpus_dir)
+    c.update(procs=1, versions=False)
+    before = sorted(p.name for p in c.index_dir.iterdir())
+    phases: list[str] = []
+    seen: list[list[str]] = []
+
+    def cancel() -> bool:  # (checked before each chunk: here, the first one verified)
+        seen.append(_open_in(c.index_dir))
+        return "signatures" in phases
+
+    report = c.update_versions(procs=1, cancel=cancel,
+                               progress=lambda phase, _d, _t: phases.append(phase))
+    assert report.cancelled and phases == ["signatures"]
+    assert len(seen[-1]) == 4  # (the signature file's two, the counts' two)
+    assert _open_in(c.index_dir) == []
+    assert sorted(p.name for p in c.index_dir.iterdir()) == before
+
+
+def test_family_candidates_read_in_batches_are_those_read_a_family_at_a_time(monkeypatch):
+    """The scanned families' signatures are read several families at a time:
+    each family's pairs are those it gets read alone (its own rows, whatever
+    batch it is in)."""
+    from index import versions
+    from index.models import ArticleMeta
+
+    sigs = _made_up_signatures()
+    ids = [f"d{k:03}" for k in range(len(sigs))]
+    cands = versions.candidates(ids, sigs, set(ids))
+    comp = versions._Components()
+    for a, b in cands:
+        comp.union(a, b)
+    groups = [g for g in comp.groups().values() if len(g) > 1]
+    assert len(groups) > 5
+    new = set(ids[::2])
+    metas = [ArticleMeta(i, f"{i}.txt", i, date=f"2024-01-{1 + k % 28:02}")
+             for k, i in enumerate(ids)]
+    row = {i: k for k, i in enumerate(ids)}
+
+    def run(batch: int) -> list:
+        monkeypatch.setattr(versions, "_FAMILY_ROWS", batch)
+        return versions.family_candidates(groups, new, set(), cands, row, lambda r: sigs[r], metas)
+
+    alone = run(1)
+    assert alone and run(10) == alone and run(10_000) == alone
+
+
+def test_key_counts_merged_into_a_file_hold_a_step_at_a_time(monkeypatch, tmp_path):
+    """Merged into a file, the counts hold a step's keys at a time, not every
+    step's (a view of each step's keys, kept for the block index, kept them
+    all alive: 8 bytes a key, the families parent's peak at 300k)."""
+    import tracemalloc
+
+    from index import versions
+    from index.versions import _KeyCounts, _Sorted
+
+    monkeypatch.setattr(versions, "_MERGE_ROWS", 2_000)
+    monkeypatch.setattr(versions, "_READ_ROWS", 2_000)
+    keys = np.sort(np.random.default_rng(2).integers(1, 2**63, size=200_000, dtype=np.uint64))
+    counts = np.ones(len(keys), np.int64)
+    with tmp_path.joinpath("keys").open("wb") as f:  # (a run on disk: nothing held in memory)
+        f.write(keys.tobytes())
+    with tmp_path.joinpath("counts").open("wb") as f:
+        f.write(counts.tobytes())
+    del keys, counts
+
+    def read(a: int, b: int):
+        return (np.fromfile(tmp_path / "keys", np.uint64, b - a, offset=a * 8),
+                np.fromfile(tmp_path / "counts", np.int64, b - a, offset=a * 8))
+
+    tracemalloc.start()
+    try:
+        with _KeyCounts.merged(tmp_path, [_Sorted(200_000, read)]) as got:
+            peak = tracemalloc.get_traced_memory()[1]
+            assert got.size == 200_000
+    finally:
+        tracemalloc.stop()
+    assert peak < 800_000  # (every key: 1.6 MB; a step's arrays: ~400 KB)

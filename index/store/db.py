@@ -504,15 +504,26 @@ class Store:
         return words, dfs
 
     # ------------------------------------------------------------ versions
-    def article_hashes(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT id, hash FROM articles"))
-
     def hash_by_id(self, ids: Iterable[str]) -> dict[str, str]:
         """Article id -> body hash, for the known ones of ``ids``."""
         return dict(self._where_in("SELECT id, hash FROM articles WHERE id", ids))
 
-    def sig_hashes(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT id, hash FROM sigs"))
+    def version_changes(self) -> tuple[set[str], int, list[str]]:
+        """What a versions run has to do: the signed articles whose signature
+        is stale (the article gone, or its text changed), how many of them
+        are gone, and the articles to sign (new or changed), in id order.
+        Compared here, in SQL: two dicts of every article's id and hash were
+        ~350 bytes an article in the families parent (issue 15)."""
+        removed, gone = set(), 0
+        for id_, is_gone in self.db.execute(
+                "SELECT s.id, a.id IS NULL FROM sigs s LEFT JOIN articles a ON a.id = s.id "
+                "WHERE a.hash IS NOT s.hash"):
+            removed.add(id_)
+            gone += is_gone
+        new = [r[0] for r in self.db.execute(
+            "SELECT a.id FROM articles a LEFT JOIN sigs s ON s.id = a.id "
+            "WHERE s.hash IS NOT a.hash ORDER BY a.id")]
+        return removed, gone, new
 
     def paired_articles(self) -> list[ArticleMeta]:
         """The metadata of every article in a version pair (not all of them:
@@ -583,6 +594,46 @@ class Store:
         table = "temp.staged_sigs" if staged else "sigs"
         yield from self.db.execute(f"SELECT id, sig FROM {table} ORDER BY id")
 
+    def number_sigs(self) -> tuple[int, int]:
+        """Number the run's signatures (a temporary table, row -> id): the
+        stored ones still current (their article's text unchanged), in id
+        order, then the staged ones (see :meth:`stage_versions`), in id
+        order: the rows the versions phase bands (its signature file, read
+        by :meth:`each_numbered_sig`; a list of every id was ~70 bytes an
+        article, and a dict of them, as many again, issue 15). How many are
+        stored, and in all."""
+        with self.db:
+            db = self.db
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS sig_rows "
+                       "(row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE)")
+            db.execute("DELETE FROM temp.sig_rows")
+            db.execute("INSERT INTO temp.sig_rows SELECT ROW_NUMBER() OVER (ORDER BY s.id) - 1, "
+                       "s.id FROM sigs s JOIN articles a ON a.id = s.id AND a.hash = s.hash")
+            (stored,) = db.execute("SELECT count(*) FROM temp.sig_rows").fetchone()
+            db.execute("INSERT INTO temp.sig_rows SELECT ? + ROW_NUMBER() OVER (ORDER BY id) - 1, "
+                       "id FROM temp.staged_sigs", (stored,))
+            (total,) = db.execute("SELECT count(*) FROM temp.sig_rows").fetchone()
+        return stored, total
+
+    def each_numbered_sig(self) -> Iterator[bytes]:
+        """Every numbered signature (see :meth:`number_sigs`), in row order."""
+        yield from (r[0] for r in self.db.execute(
+            "SELECT coalesce(t.sig, s.sig) FROM temp.sig_rows r "
+            "LEFT JOIN temp.staged_sigs t ON t.id = r.id LEFT JOIN sigs s ON s.id = r.id "
+            "ORDER BY r.row"))
+
+    def ids_of_rows(self, rows: Iterable[int]) -> dict[int, str]:
+        """Row -> article id, for these rows of :meth:`number_sigs`."""
+        return dict(self._where_in("SELECT row, id FROM temp.sig_rows WHERE row", rows))
+
+    def rows_of_ids(self, ids: Iterable[str]) -> dict[str, int]:
+        """Article id -> its row (see :meth:`number_sigs`), for the numbered ones of ``ids``."""
+        return dict(self._where_in("SELECT id, row FROM temp.sig_rows WHERE id", ids))
+
+    def staged_among(self, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` signed by the run going on (see :meth:`stage_versions`)."""
+        return {r[0] for r in self._where_in("SELECT id FROM temp.staged_sigs WHERE id", ids)}
+
     def sentence_keys(self, ids: Iterable[str], staged: bool = False) -> dict[str, bytes]:
         """Article id -> its stored sentence keys (see versions.sentence_keys);
         ``staged``: those of the run going on (see :meth:`stage_versions`)."""
@@ -619,6 +670,7 @@ class Store:
         if self._staged():
             self.db.execute("DELETE FROM temp.staged_sigs")
             self.db.execute("DELETE FROM temp.staged_keys")
+            self.db.execute("DROP TABLE IF EXISTS temp.sig_rows")
 
     def stage_signed(self, sigs: Iterable[tuple[str, str, bytes]],
                      keys: Iterable[tuple[str, bytes]]) -> None:
@@ -632,11 +684,31 @@ class Store:
         """The corpus's sentence-key counts: (keys, counts) blobs, or None."""
         return self.db.execute("SELECT keys, counts FROM sentcounts").fetchone()
 
+    def sentence_counts_size(self) -> int:
+        """How many keys the stored counts hold (0: none stored)."""
+        row = self.db.execute("SELECT length(keys) FROM sentcounts").fetchone()
+        return 0 if row is None else row[0] // 8
+
+    def read_sentence_counts(self, start: int, stop: int):
+        """Keys ``start`` to ``stop`` of the stored counts, and their counts
+        (numpy arrays), read from the blobs in place (read whole, with their
+        copies, they were ~580 bytes an article, issue 15)."""
+        import numpy as np
+
+        out = []
+        for column, dtype in (("keys", np.uint64), ("counts", np.int64)):
+            with self.db.blobopen("sentcounts", column, 0, readonly=True) as blob:
+                blob.seek(start * 8)
+                out.append(np.frombuffer(blob.read((stop - start) * 8), dtype=dtype))
+        return out[0], out[1]
+
     def apply_versions(self, removed: set[str], pairs: list,
-                       counts: tuple | None = None) -> None:
+                       counts: tuple | None = None, signed: bool = False) -> None:
         """Drop what ``removed`` had, then add the staged signatures and
-        sentence keys (see :meth:`stage_versions`), the counts (two
-        buffers), and verified pairs."""
+        sentence keys (see :meth:`stage_versions`), the counts (see
+        :meth:`_write_counts`), and verified pairs. ``signed``: the run had articles to
+        sign (the generation moves on, as for removed articles and pairs:
+        an article never signed has no rows to drop)."""
         with self.db:
             db = self.db
             db.executemany("DELETE FROM sigs WHERE id=?", ((i,) for i in removed))
@@ -654,22 +726,26 @@ class Store:
                 "INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?)",
                 ((p.a, p.b, p.kind, p.similarity, p.aligned) for p in pairs),
             )
-            if removed or pairs:  # (in the same transaction as the rows; every
-                # article signed is in ``removed``: its old rows, if any, go)
+            if removed or pairs or signed:  # (in the same transaction as the rows;
+                # every article signed before whose text changed is in
+                # ``removed``: its old rows go)
                 self._bump_generation()
 
-    def _write_counts(self, counts: tuple) -> None:
-        """The counts' two buffers into their row, a piece at a time. (Bound
-        as parameters, SQLite copies each whole, and the cached statement
-        keeps the copies until it is next run: 0.6 KB an article, the versions
-        phase's peak once the signatures were staged, issue 15.)"""
-        bufs = [memoryview(b).cast("B") for b in counts]
+    def _write_counts(self, counts) -> None:
+        """The counts (``counts.sizes()``: the bytes of the keys and of the
+        counts; ``counts.read(column, at, size)``: those bytes, column 0 the
+        keys, 1 the counts; see versions._KeyCounts) into their row, a piece
+        at a time. (Bound as parameters, SQLite copies each whole, and the
+        cached statement keeps the copies until it is next run: 0.6 KB an
+        article, the versions phase's peak once the signatures were staged,
+        issue 15.)"""
+        sizes = counts.sizes()
         self.db.execute("INSERT OR REPLACE INTO sentcounts VALUES (0, zeroblob(?), zeroblob(?))",
-                        [len(b) for b in bufs])
-        for column, buf in zip(("keys", "counts"), bufs, strict=True):
+                        list(sizes))
+        for k, (column, size) in enumerate(zip(("keys", "counts"), sizes, strict=True)):
             with self.db.blobopen("sentcounts", column, 0) as blob:
-                for k in range(0, len(buf), _BLOB_PIECE):
-                    blob.write(buf[k:k + _BLOB_PIECE])
+                for at in range(0, size, _BLOB_PIECE):
+                    blob.write(counts.read(k, at, min(_BLOB_PIECE, size - at)))
 
     def version_pair(self, a: str, b: str) -> tuple | None:
         """The stored pair of ``a`` and ``b`` (either order): (a, b, kind,
