@@ -198,11 +198,21 @@ class Corpus:
         reader's list needs, read without opening Whoosh (a ``Listing``, whose
         entries are made as they are read; a plain list in the rare index
         where a path or title holds a separator character)."""
+        return self.listed()[1]
+
+    def listed(self) -> tuple[int, Sequence[ListEntry]]:
+        """The index's generation and :meth:`article_list`, the generation
+        read first (the list read after it is at least as new); the pair
+        read ahead by :meth:`prefetch_list` if there is one, taken once. (A
+        generation read apart from a read-ahead list could be newer than
+        it: a reader that recorded it would not load the list again until
+        the next commit.)"""
         pending, self._prefetch = self._prefetch, None
         if pending is not None:  # read ahead by prefetch_list(): take it once
-            return pending.result()[1]
+            return pending.result()
         with self._lock:
-            return self._snap.open().list_entries()
+            store = self._snap.open()
+            return store.generation(), store.list_entries()
 
     def prefetch_list(self) -> None:
         """Start reading the article list in a thread now (the reader calls it
@@ -214,8 +224,8 @@ class Corpus:
 
         def run() -> None:
             try:
-                with self._lock:
-                    store = self._snap.open()  # (one read snapshot: the two agree)
+                with self._lock:  # (as listed() reads them)
+                    store = self._snap.open()
                     fut.set_result((store.generation(), store.list_entries()))
             except BaseException as e:  # handed to whoever takes the result
                 fut.set_exception(e)

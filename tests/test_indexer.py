@@ -684,6 +684,32 @@ def test_a_list_read_ahead_is_handed_over_when_read_never_waited_for(sample_dir,
     c.close()
 
 
+def test_a_list_read_ahead_is_listed_with_its_own_generation(tmp_path):
+    """A list read ahead, then a commit (another process's update), then the
+    list asked for: ``listed`` gives the read-ahead's list with the
+    generation read with it, not the newer one (the reader would record the
+    new generation with the old list, and not load it again until the next
+    commit); the next call reads both anew."""
+    from index import Corpus
+
+    root = tmp_path / "news"
+    root.mkdir()
+    (root / "one.txt").write_text("One\n\nThe first story.\n")
+    c = Corpus(root, index_dir=tmp_path / "ix")
+    c.update(procs=1, versions=False)
+    before = c.generation()
+    c.prefetch_list()
+    join_read_ahead()
+    (root / "two.txt").write_text("Two\n\nThe second story.\n")
+    c.update(procs=1, versions=False)
+    assert c.generation() > before
+    generation, listing = c.listed()
+    assert (generation, [e.path for e in listing]) == (before, ["one.txt"])
+    generation, listing = c.listed()
+    assert (generation, [e.path for e in listing]) == (c.generation(), ["one.txt", "two.txt"])
+    c.close()
+
+
 def _rename_schema_module(wdir: Path, old: str, new: str) -> None:
     """Make the latest TOC's pickled schema name its classes' module ``new``
     (what an index written before the module was renamed holds)."""

@@ -438,9 +438,8 @@ class ReaderScreen(WorkerScreen):
         from index import IndexMissingError
 
         try:
-            # read first: the list read after it is at least as new
-            generation = self.corpus.generation()
-            articles = self.corpus.article_list()
+            # together (the list at least as new as the generation: see listed)
+            generation, articles = self.corpus.listed()
         except IndexMissingError:  # the first run: the update builds the index
             self.post_message(m.Placeholder(
                 f"{sentence(BUSY)}; the list will load when it finishes."
