@@ -169,7 +169,10 @@ class Listing(Sequence):
         up the starts: the bytes are split, as without them."""
         s, data = self._starts, self._data
         start, end = s[i], s[i + 1] - 1
-        if (start and data[start - 1] != _RS[0]) or (end < len(data) and data[end] != _RS[0]):
+        # (between two separators, and none inside: a record's length of
+        # search, what a wrong cut would cost a reader that made entries of it)
+        if ((start and data[start - 1] != _RS[0]) or (end < len(data) and data[end] != _RS[0])
+                or data.find(_RS, start, end) != -1):
             self._recs, self._starts = data.split(_RS), None
             return self._recs[i]
         return data[start:end]

@@ -176,8 +176,13 @@ def _distinct(blob: bytes):
 # 1M a step made the versions parent's peak, issue 15)
 _MERGE_ROWS = 1 << 18
 # the new articles' tallies held before they are merged into a run on disk
-# (each run is two open files: a few dozen at 300k articles)
+# (each run is two open files: ~10 at 300k articles)
 _RUN_ROWS = 1 << 20
+# runs on disk merged into one whenever there are this many: each is two open
+# files and, in a merge, a read buffer of _READ_ROWS records (1 MB), so that
+# neither grows with the corpus (a few hundred runs at millions of articles
+# would pass the usual limit of 1,024 open files)
+_MAX_RUNS = 16
 
 
 class _Sorted:
@@ -468,7 +473,8 @@ def _lower_quartile(values: list[int]) -> int:
     return int(v[lo] + (v[hi] - v[lo]) * (h - lo))
 
 
-def pair_boilerplate(blob_a: bytes, blob_b: bytes, counts: tuple[np.ndarray, np.ndarray],
+def pair_boilerplate(blob_a: bytes, blob_b: bytes,
+                     counts: tuple[np.ndarray, np.ndarray] | _KeyCounts,
                      profiles: dict[bytes, tuple] | None = None) -> frozenset[int]:
     """The keys shared by two articles that are boilerplate for the pair (see
     above): sentences with one of them are left out of its verification.
@@ -925,8 +931,8 @@ def _read_at(fd: int, size: int, at: int) -> bytes:
     parts = []
     while size:
         got = os.pread(fd, size, at)
-        if not got:
-            raise OSError("the signature file ended early")
+        if not got:  # (the run's own file, written before: it was cut short)
+            raise OSError("a temporary file of the versions phase ended early")
         parts.append(got)
         size, at = size - len(got), at + len(got)
     return b"".join(parts)
@@ -1586,6 +1592,11 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
                 runs.append(temps.enter_context(_KeyCounts.merged(
                     folder, [_Sorted.of(k, n) for k, n in tallies])))
                 tallies.clear()
+            if len(runs) >= _MAX_RUNS:
+                one = temps.enter_context(_KeyCounts.merged(folder, [r.source() for r in runs]))
+                for r in runs:
+                    r.close()
+                runs[:] = [one]
 
         map_chunks(partial(_sig_chunk, str(store_path), common, permutations()), _chunked(new),
                    procs=procs, cancel=cancel, executor=executor, each=on_signed, keep=False,

@@ -1000,6 +1000,11 @@ def test_the_listings_starts_go_with_it(stories):
     listing = Listing(data, wrong, (False, False))
     assert [listing[k] for k in range(len(entries))] == entries
     assert listing._starts is None  # given up
+    # starts whose first cut ends and starts at separators but spans two
+    # records (the second start left out, the third given twice)
+    right = [*Listing.starts_of(data), len(data) + 1]
+    spanning = Listing(data, [0, right[2], *right[2:]], (False, False))
+    assert spanning[0] == entries[0] and spanning._starts is None
     db.close()
 
 

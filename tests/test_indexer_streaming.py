@@ -321,3 +321,14 @@ def test_the_parent_holds_no_list_of_the_files_while_they_are_read(tmp_path, mon
     assert report.articles_added == 4000
     assert len(held) == 1
     assert held[0] / 4000 < 100, held[0] / 4000  # (before: 396 bytes a file)
+
+
+def test_a_file_read_in_pieces_is_one_path_of_the_chunks(tmp_path):
+    """The files a run read, found from its chunk files: each once, a file
+    read in pieces by several chunks too (its removed ids would otherwise be
+    counted out of the vocabulary once a piece)."""
+    archive = FileEntry("big.warc.gz", 1 << 30, 1)
+    chunks = [indexer._chunk_file(str(tmp_path), [(archive, None, (k, 3)), *rest])
+              for k, rest in ((0, [(FileEntry("a.txt", 1, 1), None, None)]), (1, []),
+                              (2, [(FileEntry("b.txt", 1, 1), "f" * 40, None)]))]
+    assert sorted(indexer._chunk_paths(chunks)) == ["a.txt", "b.txt", "big.warc.gz"]

@@ -40,7 +40,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from functools import partial
@@ -435,9 +435,12 @@ def _index_part(index_dir: str, root: str, chunk: _Chunk) -> _Part:
     added = False
     records = os.path.join(index_dir, f"{os.urandom(8).hex()}{_PART_SUFFIX}")
     try:
-        with open(records, "wb") as f:
+        # (the chunk's reader closed as the block ends: a traceback that kept
+        # the generator would keep the chunk file open past its removal, and
+        # on NFS an open file removed stays as a .nfs file, see _record)
+        with open(records, "wb") as f, closing(_chunk_items(chunk)) as items:
             out = _PartWriter(f)
-            for entry, known_sha, piece in _chunk_items(chunk):
+            for entry, known_sha, piece in items:
                 res = read_file(rootp, entry, piece)
                 if res.sha is not None and known_sha == res.sha:
                     part.unchanged.append(entry)  # touched, not changed

@@ -588,9 +588,9 @@ class Store:
     def each_sig(self, staged: bool = False) -> Iterator[tuple[str, bytes]]:
         """(id, signature) of every signed article (``staged``: of every
         article signed by the run going on, see :meth:`stage_versions`), in
-        id order, a row at a time (the versions phase copies each into one
-        matrix: a list of every row's bytes cost ~100 bytes an article
-        more, issue 15)."""
+        id order, a row at a time: for the tests and benches that read the
+        signatures (the versions phase reads them numbered, into its
+        signature file: :meth:`each_numbered_sig`)."""
         table = "temp.staged_sigs" if staged else "sigs"
         yield from self.db.execute(f"SELECT id, sig FROM {table} ORDER BY id")
 
@@ -703,7 +703,7 @@ class Store:
         return out[0], out[1]
 
     def apply_versions(self, removed: set[str], pairs: list,
-                       counts: tuple | None = None, signed: bool = False) -> None:
+                       counts=None, signed: bool = False) -> None:
         """Drop what ``removed`` had, then add the staged signatures and
         sentence keys (see :meth:`stage_versions`), the counts (see
         :meth:`_write_counts`), and verified pairs. ``signed``: the run had articles to
