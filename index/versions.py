@@ -290,7 +290,32 @@ def merge_counts(counts: tuple[np.ndarray, np.ndarray] | None,
     return out_k[:m], out_n[:m]
 
 
-class _KeyCounts:
+class _FilePair:
+    """Two unnamed temporary files in ``folder`` (gone when closed, or with
+    the process however it ends), closed together, both if the second
+    cannot be made: what the versions phase keeps on disk instead of in
+    memory (:class:`_KeyCounts`, :class:`_SigFile`) is in two such files."""
+
+    def __init__(self, folder: Path) -> None:
+        import tempfile
+        from contextlib import ExitStack
+
+        with ExitStack() as files:
+            self._pair = (files.enter_context(tempfile.TemporaryFile(dir=folder)),
+                          files.enter_context(tempfile.TemporaryFile(dir=folder)))
+            self._files = files.pop_all()  # (closed by close())
+
+    def close(self) -> None:
+        self._files.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _KeyCounts(_FilePair):
     """The corpus's sentence-key counts, on disk: the sorted keys (uint64)
     and their counts (int64), the store's blobs' format, in two unnamed
     temporary files in the index folder, with every _BLOCK_ROWS-th key in
@@ -301,27 +326,13 @@ class _KeyCounts:
     ``Store.apply_versions``)."""
 
     def __init__(self, folder: Path) -> None:
-        import tempfile
-        from contextlib import ExitStack
-
         import numpy as np
 
-        with ExitStack() as files:
-            self._keys = files.enter_context(tempfile.TemporaryFile(dir=folder))
-            self._counts = files.enter_context(tempfile.TemporaryFile(dir=folder))
-            self._files = files.pop_all()
+        super().__init__(folder)
+        self._keys, self._counts = self._pair
         self.size = 0
         self._firsts: list[np.ndarray] = []
         self._index = np.zeros(0, np.uint64)
-
-    def close(self) -> None:
-        self._files.close()
-
-    def __enter__(self) -> _KeyCounts:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def _append(self, keys: np.ndarray, counts: np.ndarray) -> None:
         _write_at(self._keys.fileno(), keys.tobytes(), self.size * 8)
@@ -711,6 +722,13 @@ def candidates(ids: list[str], sigs: np.ndarray, new: set[str]) -> dict[tuple[st
     is_new = np.array([i in new for i in ids], dtype=bool)
     codes, est = banded(n, lambda b: sigs[:, b * LSH_ROWS:(b + 1) * LSH_ROWS],
                         lambda rows: sigs[rows], is_new)
+    return _pairs_of(codes, est, n, ids)
+
+
+def _pairs_of(codes: np.ndarray, est: np.ndarray, n: int, ids) -> dict[tuple[str, str], float]:
+    """:func:`banded`'s pairs (``code``: row a times ``n`` plus row b) by
+    their articles' ids (``ids[row]``), each pair's in order, with their
+    estimates."""
     out: dict[tuple[str, str], float] = {}
     for code, e in zip(codes.tolist(), est.tolist(), strict=True):
         i, j = ids[code // n], ids[code % n]
@@ -816,37 +834,22 @@ def banded(n: int, band, rows, is_new: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return codes, np.concatenate(kept_est)[first]
 
 
-class _SigFile:
-    """The run's signatures, out of memory: two unnamed temporary files in
-    the index folder (gone when closed, or with the process however it
-    ends): the rows, 512 bytes an article, read a few at a time for the
-    pairs' estimates (explicit reads: a memory map's pages would count as
-    the process's once touched), and the same values band by band (each
-    band's LSH_ROWS columns of every article, one after the other), read a
-    band at a time for the banding. Held in memory, the matrix was 512 bytes
-    an article of the families parent, and every band's keys 336 more
-    (issue 15)."""
+class _SigFile(_FilePair):
+    """The run's signatures, out of memory, in two unnamed temporary files
+    in the index folder (see :class:`_FilePair`): the rows, 512 bytes an
+    article, read a few at a time for the pairs' estimates (explicit reads:
+    a memory map's pages would count as the process's once touched), and
+    the same values band by band (each band's LSH_ROWS columns of every
+    article, one after the other), read a band at a time for the banding.
+    Held in memory, the matrix was 512 bytes an article of the families
+    parent, and every band's keys 336 more (issue 15)."""
 
     _BLOCK = 4096  # rows written at a time
 
     def __init__(self, folder: Path, n: int) -> None:
-        import tempfile
-        from contextlib import ExitStack
-
+        super().__init__(folder)
+        self._rows, self._bands = self._pair
         self.n, self.filled = n, 0
-        with ExitStack() as files:
-            self._rows = files.enter_context(tempfile.TemporaryFile(dir=folder))
-            self._bands = files.enter_context(tempfile.TemporaryFile(dir=folder))
-            self._files = files.pop_all()  # (closed by close(); both, if the second fails)
-
-    def __enter__(self) -> _SigFile:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._files.close()
 
     def fill(self, blobs: Iterable[bytes]) -> None:
         """Write the signatures (a blob each, in row order)."""
@@ -1628,10 +1631,7 @@ def sync(store, store_path: Path, *, progress=None, cancel=None,
                 sig_file.fill(store.each_numbered_sig())
                 codes, est = banded(n, sig_file.band, sig_file.rows, np.arange(n) >= first_new)
                 ids = store.ids_of_rows(np.unique(np.concatenate([codes // n, codes % n])).tolist())
-                cands: dict[tuple[str, str], float] = {}
-                for code, e in zip(codes.tolist(), est.tolist(), strict=True):
-                    i, j = ids[code // n], ids[code % n]
-                    cands[(i, j) if i < j else (j, i)] = e
+                cands = _pairs_of(codes, est, n, ids)
                 del codes, est, ids
                 pairs = _link_all(store, store_path, cands, removed, sig_file, report, procs,
                                   progress, cancel, executor, ship, counts)
