@@ -681,7 +681,9 @@ class Store:
             self.db.executemany("INSERT OR REPLACE INTO temp.staged_keys VALUES (?, ?)", keys)
 
     def sentence_counts(self) -> tuple[bytes, bytes] | None:
-        """The corpus's sentence-key counts: (keys, counts) blobs, or None."""
+        """The corpus's sentence-key counts: (keys, counts) blobs, or None;
+        whole, for the tests and benches that read them (the versions phase
+        reads them a piece at a time: :meth:`read_sentence_counts`)."""
         return self.db.execute("SELECT keys, counts FROM sentcounts").fetchone()
 
     def sentence_counts_size(self) -> int:
