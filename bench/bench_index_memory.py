@@ -44,16 +44,21 @@ if str(PROJECT) not in sys.path:
 from bench.bench_dask import Load  # noqa: E402
 from bench.bench_scale import _rss, _tree  # noqa: E402
 
-_DRIVER = (
+# one phase of the pipeline (argv[3]) in a fresh process: what each bench of
+# a phase's memory runs (this one, bench_versions_memory)
+DRIVER = (
     "import json, resource, sys\n"
     "from pathlib import Path\n"
     "from index import pipeline\n"
     "from index.corpus import Corpus\n"
     "with Corpus(Path(sys.argv[1]), index_dir=Path(sys.argv[2])) as c:\n"
-    "    r = pipeline.update(c, ('index',))\n"
+    "    r = pipeline.update(c, (sys.argv[3],))\n"
     "u = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "v = r.versions\n"
     "print(json.dumps({'articles': r.articles_total, 'index_s': r.seconds,\n"
-    "                  'parent_cpu_s': round(u.ru_utime + u.ru_stime, 1)}))\n"
+    "                  'parent_cpu_s': round(u.ru_utime + u.ru_stime, 1),\n"
+    "                  'versions': None if v is None else {'signed': v.signed, 'candidates':\n"
+    "                  v.candidates, 'pairs': v.pairs, 'seconds': round(v.seconds, 1)}}))\n"
 )
 
 # what the trees' indexes are compared by (words of the generated news)
@@ -204,7 +209,7 @@ def snapshot(corpus: Path, ix: Path, env: dict, tree: Path) -> dict:
 
 def one(corpus: Path, ix: Path, env: dict, tree: Path) -> dict:
     with Load(every=2.0) as load:
-        r = measured([sys.executable, "-c", _DRIVER, str(corpus), str(ix)],
+        r = measured([sys.executable, "-c", DRIVER, str(corpus), str(ix), "index"],
                      dict(env, PYTHONPATH=str(tree)), tree)
     r["load"] = load.summary()
     return r

@@ -37,21 +37,7 @@ if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
 from bench.bench_dask import Load  # noqa: E402
-from bench.bench_index_memory import measured  # noqa: E402
-
-_DRIVER = (
-    "import json, resource, sys\n"
-    "from pathlib import Path\n"
-    "from index import pipeline\n"
-    "from index.corpus import Corpus\n"
-    "with Corpus(Path(sys.argv[1]), index_dir=Path(sys.argv[2])) as c:\n"
-    "    r = pipeline.update(c, (sys.argv[3],))\n"
-    "u = resource.getrusage(resource.RUSAGE_SELF)\n"
-    "v = r.versions\n"
-    "print(json.dumps({'articles': r.articles_total, 'parent_cpu_s': round(u.ru_utime + "
-    "u.ru_stime, 1), 'versions': None if v is None else {'signed': v.signed, 'candidates': "
-    "v.candidates, 'pairs': v.pairs, 'seconds': round(v.seconds, 1)}}))\n"
-)
+from bench.bench_index_memory import DRIVER, measured  # noqa: E402
 
 # the versions phase's tables, digested row by row (a pair's similarity by repr)
 _SNAPSHOT = (
@@ -82,7 +68,7 @@ def snapshot(ix: Path, env: dict, tree: Path) -> dict:
 
 def one(corpus: Path, ix: Path, env: dict, tree: Path, phase: str = "versions") -> dict:
     with Load(every=2.0) as load:
-        r = measured([sys.executable, "-c", _DRIVER, str(corpus), str(ix), phase],
+        r = measured([sys.executable, "-c", DRIVER, str(corpus), str(ix), phase],
                      dict(env, PYTHONPATH=str(tree)), tree)
     r["load"] = load.summary()
     return r
