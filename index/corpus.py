@@ -243,8 +243,7 @@ class Corpus:
         pending = self._prefetch
         if pending is None or not pending.done() or pending.exception() is not None:
             return None
-        self._prefetch = None
-        return pending.result()
+        return self.listed()  # (takes it)
 
     def count(self) -> int:
         with self._lock:

@@ -447,11 +447,12 @@ def _profiles(blobs: Iterable[bytes], counts: tuple[np.ndarray, np.ndarray] | _K
         return out
     # every article's keys looked up at once (counts on disk are read a
     # block at a time: each block once, not once a batch)
-    counted = _counts_of(counts, np.concatenate([_unpack_keys(b) for b in blobs]).ravel())
+    unpacked = [_unpack_keys(b) for b in blobs]
+    counted = _counts_of(counts, np.concatenate(unpacked).ravel())
     done = 0
     for k in range(0, len(blobs), _PROFILE_BATCH):  # (its keys' Python ints, bounded)
         batch = blobs[k:k + _PROFILE_BATCH]
-        arrays = [_unpack_keys(b) for b in batch]
+        arrays = unpacked[k:k + _PROFILE_BATCH]
         every = np.concatenate(arrays)
         keys = every.tolist()
         n = counted[done * 2:(done + len(every)) * 2].reshape(-1, 2).tolist()

@@ -450,12 +450,13 @@ class Store:
                 with self.db.blobopen("listing", "z", 0) as blob:
                     while piece := spool.read(_BLOB_PIECE):
                         blob.write(piece)
-        if n:
-            starts.append(size + 1)  # where a record after the last would start
-            for statement in schema.LISTING_ROWS:
-                self.db.execute(statement)
-            self.db.execute("INSERT OR REPLACE INTO listing_rows VALUES (0, ?, ?, ?)",
-                            (starts.tobytes(), dated, sourced))
+        # (an empty listing's too: without them ensure_listing would write it
+        # again at every run)
+        starts.append(size + 1)  # where a record after the last would start
+        for statement in schema.LISTING_ROWS:
+            self.db.execute(statement)
+        self.db.execute("INSERT OR REPLACE INTO listing_rows VALUES (0, ?, ?, ?)",
+                        (starts.tobytes(), dated, sourced))
 
     def meta_by_id(self, id_: str) -> tuple[ArticleMeta, str] | None:
         row = self.db.execute(
